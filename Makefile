@@ -1,0 +1,56 @@
+# Everything a fresh clone needs: `make demo` runs the live demo, `make test` the whole suite.
+VENV := .venv
+PY := $(VENV)/bin/python
+LIKEWATCH := $(VENV)/bin/likewatch
+PG_URL ?= postgres://postgres@127.0.0.1:5432/likewatch
+ONLY ?=
+
+.PHONY: install python frontend browser demo test test-sqlite test-postgres bench lint format
+
+install: python frontend
+
+python: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+frontend: node_modules/.package-lock.json likewatch/web/static/web/build/.built
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+likewatch/web/static/web/build/.built: node_modules/.package-lock.json $(wildcard likewatch/web/frontend/*)
+	npm run --silent build
+	touch $@
+
+# Browser tests drive Debian's chromium; install it once if the machine lacks it.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+demo: install
+	$(LIKEWATCH) demo
+
+test: install browser
+	$(MAKE) --no-print-directory test-sqlite test-postgres
+
+test-sqlite:
+	$(PY) -m pytest
+
+# The same suite on the machine's real PostgreSQL; skipped, saying why, only when none answers.
+test-postgres:
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser"; \
+	else \
+		echo "PostgreSQL tests SKIPPED: no server answers at $(PG_URL)"; \
+	fi
+
+bench: install
+	$(PY) -m bench $(ONLY)
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

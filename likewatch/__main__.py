@@ -1,0 +1,3 @@
+from likewatch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Numbers computed from a page's history: change, rates, totals, projections, events."""

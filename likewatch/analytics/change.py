@@ -1,0 +1,145 @@
+"""Change since a campaign's baseline, hourly rates, and totals across a campaign's pages.
+
+A page's history is a step function: each span's value holds from its `first_seen` until the
+next record. Hidden counts (value None) are skipped, never read as zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from likewatch.tracking.models import Campaign, Direction, Observation, Page
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def _known(page: Page):
+    return Observation.objects.filter(page=page, value__isnull=False)
+
+
+def latest(page: Page, at: datetime | None = None) -> Observation | None:
+    """The newest known value measured at or before `at` (default: now)."""
+    qs = _known(page)
+    if at is not None:
+        qs = qs.filter(first_seen__lte=at)
+    return qs.order_by("-seq").first()
+
+
+def baseline(page: Page, start: datetime) -> Observation | None:
+    """The value a campaign counts from: the last one seen at its start, else the first after."""
+    before = latest(page, start)
+    if before is not None:
+        return before
+    return _known(page).filter(first_seen__gt=start).order_by("seq").first()
+
+
+def rate_per_hour(page: Page, window: timedelta, now: datetime | None = None) -> float | None:
+    """Average change per hour over the last `window`, or None with nothing measured.
+
+    When the history is younger than the window, the rate is taken over what there is.
+    """
+    now = now or timezone.now()
+    current = latest(page, now)
+    if current is None:
+        return None
+    start = now - window
+    then = latest(page, start)
+    since = start
+    if then is None:
+        then = _known(page).filter(first_seen__gt=start).order_by("seq").first()
+        since = then.first_seen
+    hours = (now - since) / HOUR
+    if hours <= 0:
+        return None
+    return (current.value - then.value) / hours
+
+
+@dataclass
+class PageChange:
+    """One page of a campaign, as the board shows it."""
+
+    page: Page
+    direction: str
+    current: int | None = None
+    precision: int = 1
+    measured_at: datetime | None = None
+    baseline: int | None = None
+    baseline_at: datetime | None = None
+    rate_hour: float | None = None
+    rate_day: float | None = None
+    stale: bool = True
+
+    @property
+    def change(self) -> int | None:
+        if self.current is None or self.baseline is None:
+            return None
+        return self.current - self.baseline
+
+    @property
+    def change_percent(self) -> float | None:
+        if self.change is None or not self.baseline:
+            return None
+        return 100.0 * self.change / self.baseline
+
+    @property
+    def moved(self) -> int | None:
+        """People who moved the way the campaign wants (left, for a leave campaign)."""
+        if self.change is None:
+            return None
+        return -self.change if self.direction == Direction.LEAVE else self.change
+
+
+@dataclass
+class CampaignChange:
+    campaign: Campaign
+    pages: list[PageChange] = field(default_factory=list)
+
+    @property
+    def total_change(self) -> int:
+        return sum(p.change for p in self.pages if p.change is not None)
+
+    @property
+    def total_moved(self) -> int:
+        return sum(p.moved for p in self.pages if p.moved is not None)
+
+    @property
+    def total_rate_hour(self) -> float:
+        return sum(p.rate_hour for p in self.pages if p.rate_hour is not None)
+
+    @property
+    def target_percent(self) -> float | None:
+        if not self.campaign.target:
+            return None
+        return 100.0 * self.total_moved / self.campaign.target
+
+
+def page_change(page: Page, start: datetime, direction: str, now: datetime | None = None):
+    """Compute one page's change since `start` and its current rates."""
+    now = now or timezone.now()
+    result = PageChange(page=page, direction=direction, stale=page.is_stale(now))
+    current = latest(page, now)
+    if current is not None:
+        result.current = current.value
+        result.precision = current.precision
+        result.measured_at = current.last_seen
+    base = baseline(page, start)
+    if base is not None:
+        result.baseline = base.value
+        result.baseline_at = max(base.first_seen, min(start, base.last_seen))
+    result.rate_hour = rate_per_hour(page, HOUR, now)
+    result.rate_day = rate_per_hour(page, DAY, now)
+    return result
+
+
+def campaign_change(campaign: Campaign, now: datetime | None = None) -> CampaignChange:
+    """Every page of `campaign` with its change since the campaign's start."""
+    now = now or timezone.now()
+    entries = campaign.entries.select_related("page").order_by("position", "id")
+    return CampaignChange(
+        campaign=campaign,
+        pages=[page_change(e.page, campaign.starts_at, e.direction, now) for e in entries],
+    )

@@ -1,0 +1,60 @@
+"""Claiming due pages, so that several pollers on several machines share the work.
+
+A poller claims a due page by moving its `next_fetch_at` one interval ahead and taking a lease,
+in one transaction. On PostgreSQL the rows are selected `FOR UPDATE SKIP LOCKED`, so two
+pollers claiming at once take disjoint pages without waiting for each other; on SQLite the
+IMMEDIATE transaction serialises claims. Because the claim already moved `next_fetch_at`, a
+page is never fetched twice in one interval, and a poller that dies mid-fetch delays its pages
+by at most that one interval.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from likewatch.tracking.models import Page
+
+
+def claim_due(owner: str, limit: int = 500, now: datetime | None = None) -> list[Page]:
+    """Claim up to `limit` due pages for `owner`; returns them with their due time kept."""
+    now = now or timezone.now()
+    lease_until = now + timedelta(seconds=settings.LIKEWATCH_LEASE_SECONDS)
+    with transaction.atomic():
+        due = (
+            Page.objects.filter(paused=False, next_fetch_at__lte=now)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .order_by("next_fetch_at")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        pages = list(due[:limit])
+        by_interval: dict[int, list[int]] = defaultdict(list)
+        for page in pages:
+            by_interval[page.interval].append(page.pk)
+        for interval, ids in by_interval.items():
+            Page.objects.filter(pk__in=ids).update(
+                lease_owner=owner,
+                lease_until=lease_until,
+                next_fetch_at=now + timedelta(seconds=interval),
+            )
+    return pages
+
+
+def release(page: Page, next_fetch_at: datetime | None = None) -> None:
+    """Give up the lease on `page`; optionally move its next fetch (back-off, retry-after)."""
+    fields = {"lease_owner": "", "lease_until": None}
+    if next_fetch_at is not None:
+        fields["next_fetch_at"] = next_fetch_at
+    Page.objects.filter(pk=page.pk).update(**fields)
+
+
+def next_due(now: datetime | None = None) -> datetime | None:
+    """When the soonest unpaused page is due, or None with nothing to poll."""
+    page = Page.objects.filter(paused=False).order_by("next_fetch_at").first()
+    return page.next_fetch_at if page else None

@@ -1,0 +1,219 @@
+"""The poller: claim what is due, read it in batches, record what came back.
+
+One poller process runs one asyncio event loop for its HTTP requests and does its database
+work between requests, on its own thread. Pages of one platform are read one batch at a time
+(the platform's rate budget is the scarce resource); different platforms are read at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from likewatch.poller import claims
+from likewatch.sources import registry
+from likewatch.sources.base import Count, Reading, Source
+from likewatch.sources.errors import InvalidAnswer, RateLimited, SourceError, Transient
+from likewatch.tracking import history
+from likewatch.tracking.models import Page
+
+log = logging.getLogger("likewatch.poller")
+MAX_BACKOFF = 3600
+
+
+@dataclass
+class Outcome:
+    """What one fetch of one page produced: a count or an error."""
+
+    page: Page
+    result: Count | SourceError | None  # None: not fetched, the platform asked us to wait
+    at: datetime
+    duration_ms: int
+    reading: Reading | None = None
+
+
+class Poller:
+    """Fetches due pages until stopped. Safe to run several at once, on several machines."""
+
+    def __init__(self, owner: str | None = None, limit: int = 500) -> None:
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.limit = limit
+        self.loop = asyncio.new_event_loop()
+        self.sources: dict[str, Source] = {}
+
+    def source(self, platform: str) -> Source:
+        if platform not in self.sources:
+            self.sources[platform] = registry.make_source(platform)
+        return self.sources[platform]
+
+    def run_once(self, now: datetime | None = None) -> int:
+        """Fetch every page due now (up to `limit`); return how many were fetched."""
+        pages = claims.claim_due(self.owner, self.limit, now)
+        if not pages:
+            return 0
+        outcomes = self.loop.run_until_complete(self._fetch(pages))
+        for outcome in outcomes:
+            self._record(outcome)
+        return len(pages)
+
+    def run_forever(self, stop: threading.Event | None = None) -> None:
+        """Poll until `stop` is set, sleeping until the next page is due."""
+        stop = stop or threading.Event()
+        log.info("poller %s started", self.owner)
+        while not stop.is_set():
+            try:
+                fetched = self.run_once()
+            except Exception:  # a database outage must not end the poller
+                log.exception("poll round failed; retrying in 5 s")
+                stop.wait(5)
+                continue
+            if fetched:
+                log.info("fetched %d page(s)", fetched)
+                continue
+            stop.wait(self._idle_seconds())
+        self.close()
+
+    def close(self) -> None:
+        for source in self.sources.values():
+            self.loop.run_until_complete(source.aclose())
+        self.sources.clear()
+        self.loop.close()
+
+    @staticmethod
+    def _idle_seconds() -> float:
+        due = claims.next_due()
+        if due is None:
+            return 5.0
+        return min(5.0, max(0.2, (due - timezone.now()).total_seconds()))
+
+    # Fetching -----------------------------------------------------------------------
+
+    async def _fetch(self, pages: list[Page]) -> list[Outcome]:
+        by_platform: dict[str, list[Page]] = defaultdict(list)
+        for page in pages:
+            by_platform[page.platform].append(page)
+        groups = await asyncio.gather(
+            *(self._fetch_platform(platform, group) for platform, group in by_platform.items())
+        )
+        return [outcome for group in groups for outcome in group]
+
+    async def _fetch_platform(self, platform: str, pages: list[Page]) -> list[Outcome]:
+        try:
+            source = self.source(platform)
+        except Exception as exc:  # an unknown platform or a broken configuration
+            now = timezone.now()
+            return [
+                Outcome(p, Transient(f"no source for {platform}: {exc}"), now, 0) for p in pages
+            ]
+        by_key: dict[str, list[Page]] = defaultdict(list)
+        for page in pages:
+            by_key[page.platform_id].append(page)
+        keys = list(by_key)
+        outcomes: list[Outcome] = []
+        for start in range(0, len(keys), source.batch_size):
+            batch = keys[start : start + source.batch_size]
+            if not await _wait_for(source):
+                now = timezone.now()
+                outcomes.extend(Outcome(p, None, now, 0) for k in batch for p in by_key[k])
+                continue
+            results, at, duration = await self._read(source, batch, by_key[batch[0]][0].options)
+            for key in batch:
+                outcomes.extend(_outcomes(by_key[key], results.get(key), at, duration))
+        return outcomes
+
+    @staticmethod
+    async def _read(source: Source, keys: list[str], options: dict):
+        started = time.monotonic()
+        at = timezone.now()
+        try:
+            results = await source.read(keys, options)
+        except SourceError as exc:
+            if isinstance(exc, RateLimited) and exc.retry_at:
+                source.cooldown_until = exc.retry_at
+            results = dict.fromkeys(keys, exc)
+        except Exception as exc:  # a bug in a source must cost one fetch, not the poller
+            log.exception("source %s crashed", source.platform)
+            results = dict.fromkeys(keys, Transient(f"internal error: {type(exc).__name__}"))
+        return results, at, int((time.monotonic() - started) * 1000)
+
+    # Recording ----------------------------------------------------------------------
+
+    def _record(self, outcome: Outcome) -> None:
+        page, result = outcome.page, outcome.result
+        if result is None:
+            claims.release(page, getattr(self.sources.get(page.platform), "cooldown_until", None))
+            return
+        if isinstance(result, Count):
+            reading = outcome.reading
+            history.record_count(
+                page,
+                result,
+                outcome.at,
+                provenance=reading.provenance,
+                source_url=reading.source_url,
+            )
+            _follow_rename(page, reading)
+            claims.release(page)
+            return
+        history.record_failure(page, result, outcome.at, duration_ms=outcome.duration_ms)
+        claims.release(page, _retry_time(page, result, outcome.at))
+
+
+def _outcomes(pages: list[Page], result, at: datetime, duration: int) -> list[Outcome]:
+    if result is None:
+        result = InvalidAnswer("the platform's answer left this page out")
+    if isinstance(result, SourceError):
+        return [Outcome(page, result, at, duration) for page in pages]
+    outcomes = []
+    for page in pages:
+        count = result.counts.get(page.metric)
+        if count is None:
+            count = InvalidAnswer(f"the answer has no {page.metric} count")
+        outcomes.append(Outcome(page, count, result.fetched_at, result.duration_ms, result))
+    return outcomes
+
+
+def _retry_time(page: Page, error: SourceError, now: datetime) -> datetime:
+    """Exponential back-off from the page's interval, and never before the platform allows."""
+    delay = min(
+        page.interval * 2 ** max(0, page.failures_in_row - 1), max(MAX_BACKOFF, page.interval)
+    )
+    retry = now + timedelta(seconds=delay)
+    retry_at = getattr(error, "retry_at", None)
+    return max(retry, retry_at) if retry_at else retry
+
+
+def _follow_rename(page: Page, reading: Reading) -> None:
+    """Keep the display name and handle current; the stable id keeps the history together."""
+    changes = {}
+    if reading.name and reading.name != page.name:
+        changes["name"] = reading.name
+    if reading.handle and reading.handle != page.handle:
+        changes["handle"] = reading.handle
+    if changes:
+        Page.objects.filter(pk=page.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(page, name, value)
+
+
+async def _wait_for(source: Source) -> bool:
+    """Wait out a short cooldown; False when the platform asked for a longer pause."""
+    cooldown = getattr(source, "cooldown_until", None)
+    if cooldown is None:
+        return True
+    wait = (cooldown - timezone.now()).total_seconds()
+    if wait > 30:
+        # Not worth holding the round: the pages move to the cooldown's end instead.
+        return False
+    if wait > 0:
+        await asyncio.sleep(wait)
+    return True

@@ -1,0 +1,1 @@
+"""Platform adapters. Each reads audience counts and turns every failure into a typed error."""

@@ -1,0 +1,89 @@
+"""The interface every platform source implements.
+
+A source does three things:
+
+- `parse(text)`: recognise a URL or handle a user pasted, without any network call;
+- `resolve(ref)`: ask the platform once for the page's stable id, name and current counts;
+- `read(keys)`: read the counts of many known pages, in as few requests as the platform allows.
+
+`read` raises a `SourceError` when the whole request failed (rate limit, bad token, network) and
+otherwise returns, for each key, either a `Reading` or the `SourceError` for that page alone
+(a page missing inside a batch). A bad answer never becomes a `Reading`.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from likewatch.sources.errors import InvalidAnswer, SourceError
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """What a pasted URL or handle names, before the platform is asked."""
+
+    platform: str
+    key: str  # the id or handle in the form the platform's API accepts
+    url: str = ""
+    options: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Count:
+    """One measured count. `value` None means the platform hides it."""
+
+    value: int | None
+    precision: int = 1
+
+    def __post_init__(self) -> None:
+        if self.value is not None and self.value < 0:
+            raise InvalidAnswer(f"negative count {self.value}")
+        if self.precision < 1:
+            raise InvalidAnswer(f"precision must be at least 1, got {self.precision}")
+
+
+@dataclass
+class Reading:
+    """What one fetch measured for one platform page."""
+
+    platform_id: str
+    counts: dict[str, Count]  # metric -> count
+    fetched_at: datetime
+    name: str = ""
+    handle: str = ""
+    url: str = ""
+    provenance: str = "api"
+    source_url: str = ""  # the address asked, without credentials
+    duration_ms: int = 0
+    raw: bytes | None = None  # the platform's answer body, for the evidence store
+
+
+ReadResult = dict[str, "Reading | SourceError"]
+
+
+class Source(abc.ABC):
+    """A platform adapter. Subclasses set `platform`, `batch_size` and `metrics`."""
+
+    platform: ClassVar[str]
+    batch_size: ClassVar[int] = 1
+    # The metrics this platform reports, the first being the one a campaign tracks by default.
+    metrics: ClassVar[tuple[str, ...]]
+
+    @abc.abstractmethod
+    def parse(self, text: str) -> PageRef | None:
+        """The page a URL or handle names, or None if this source does not recognise it."""
+
+    @abc.abstractmethod
+    async def resolve(self, ref: PageRef) -> Reading:
+        """Ask the platform for the page's stable id, name and counts. Raises SourceError."""
+
+    @abc.abstractmethod
+    async def read(self, keys: list[str], options: dict | None = None) -> ReadResult:
+        """Read up to `batch_size` pages by platform id. Raises SourceError for the batch."""
+
+    async def aclose(self) -> None:
+        """Release connections. Sources that hold an HTTP client override this."""
+        return None

@@ -1,0 +1,286 @@
+"""Facebook pages through the Graph API.
+
+One request reads up to 50 pages (`GET /vNN.0/?ids=A,B&fields=...`, answered as an object
+keyed by id). Graph API fails a whole multi-id request when one id does not exist (error 803,
+naming the aliases), so `read` retries without the ids the error names, and any page that is
+still refused alone is reported as NotFound for that page only.
+
+Meta retired the `page_fans` insight in 2025 and many pages show followers only: followers
+is the metric a campaign tracks by default; likes (`fan_count`) are kept where present.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+
+from likewatch.sources import http
+from likewatch.sources.base import Count, PageRef, Reading, ReadResult, Source
+from likewatch.sources.errors import (
+    AuthError,
+    InvalidAnswer,
+    MissingCredentials,
+    NotFound,
+    RateLimited,
+    SourceError,
+    Transient,
+)
+
+FIELDS = "id,name,username,link,fan_count,followers_count"
+METRIC_FIELDS = {"followers": "followers_count", "likes": "fan_count"}
+THROTTLE_CODES = {4, 17, 32, 341, 613, 80001}
+AUTH_CODES = {10, 102, 104, 190, 200}
+HOSTS = {
+    "facebook.com",
+    "www.facebook.com",
+    "m.facebook.com",
+    "web.facebook.com",
+    "fb.com",
+    "www.fb.com",
+    "mbasic.facebook.com",
+    "business.facebook.com",
+}
+# Paths on facebook.com that are not pages.
+RESERVED = {
+    "groups",
+    "events",
+    "watch",
+    "marketplace",
+    "login",
+    "login.php",
+    "help",
+    "share",
+    "sharer",
+    "sharer.php",
+    "photo",
+    "photo.php",
+    "story.php",
+    "hashtag",
+    "search",
+    "settings",
+    "home.php",
+    "permalink.php",
+    "policies",
+    "privacy",
+    "reel",
+    "gaming",
+}
+NAME = re.compile(r"^[A-Za-z0-9.\-]{1,100}$")
+USAGE_SLOWDOWN = 75  # percent of a usage header at which we start spacing requests
+MISSING_ALIASES = re.compile(r"do not exist:\s*(.+)$")
+
+
+class FacebookSource(Source):
+    platform = "facebook"
+    batch_size = 50
+    metrics = ("followers", "likes")
+
+    def __init__(self, config: dict | None = None, client=None) -> None:
+        config = config or settings.LIKEWATCH_SOURCES["facebook"]
+        self.base_url = config["base_url"].rstrip("/")
+        self.version = config["api_version"]
+        self.token = config.get("token", "")
+        self.client = client or http.make_client()
+        # The poller waits until this moment before the next request to this platform.
+        self.cooldown_until: datetime | None = None
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # Recognising URLs ------------------------------------------------------------------
+
+    def parse(self, text: str) -> PageRef | None:
+        text = text.strip()
+        if not text:
+            return None
+        if "://" not in text and text.split("/")[0].lower() in HOSTS:
+            text = "https://" + text
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in HOSTS:
+            return None
+        segments = [s for s in parts.path.split("/") if s]
+        if segments and segments[0] == "profile.php":
+            ids = parse_qs(parts.query).get("id", [])
+            key = ids[0] if ids and ids[0].isdigit() else None
+        elif len(segments) >= 3 and segments[0] == "pages" and segments[-1].isdigit():
+            key = segments[-1]
+        elif segments and segments[0].lower() not in RESERVED and NAME.match(segments[0]):
+            key = segments[0]
+        else:
+            key = None
+        if not key:
+            return None
+        return PageRef(platform=self.platform, key=key, url=f"https://www.facebook.com/{key}")
+
+    # Reading ---------------------------------------------------------------------------
+
+    def _check_token(self) -> None:
+        if not self.token:
+            raise MissingCredentials(
+                "No Facebook token is configured.",
+                hint="Set FACEBOOK_TOKEN to an app or page access token.",
+            )
+
+    async def _get(self, path: str, params: dict) -> tuple[object, http.Answer]:
+        self._check_token()
+        params = {**params, "access_token": self.token}
+        answer = await http.get(self.client, f"{self.base_url}/{self.version}/{path}", params)
+        self._note_usage(answer.headers)
+        if answer.status >= 500 and not answer.body.lstrip().startswith(b"{"):
+            raise Transient(f"HTTP {answer.status} from the Graph API", raw=answer.body)
+        data = answer.json()
+        if not isinstance(data, dict):
+            raise InvalidAnswer("the Graph API answer is not a JSON object", raw=answer.body)
+        if "error" in data:
+            raise self._error(data["error"], answer)
+        if answer.status != 200:
+            raise Transient(f"HTTP {answer.status} without an error body", raw=answer.body)
+        return data, answer
+
+    async def resolve(self, ref: PageRef) -> Reading:
+        data, answer = await self._get(ref.key, {"fields": FIELDS})
+        reading = self._reading(data, answer)
+        if not reading.platform_id:
+            raise InvalidAnswer("the Graph API answer has no page id", raw=answer.body)
+        return reading
+
+    async def read(self, keys: list[str], options: dict | None = None) -> ReadResult:
+        results: ReadResult = {}
+        pending = list(dict.fromkeys(keys))
+        while pending:
+            try:
+                data, answer = await self._get("", {"ids": ",".join(pending), "fields": FIELDS})
+            except NotFound as exc:
+                missing = self._missing_aliases(exc.message, pending)
+                if not missing:
+                    if len(pending) == 1:
+                        results[pending[0]] = exc
+                        return results
+                    # The error did not say which id: ask for each alone.
+                    for key in pending:
+                        results.update(await self.read([key]))
+                    return results
+                for key in missing:
+                    results[key] = NotFound(f"Facebook has no page {key!r}.")
+                pending = [k for k in pending if k not in missing]
+                continue
+            for key in pending:
+                item = data.get(key)
+                if not isinstance(item, dict):
+                    results[key] = InvalidAnswer(f"the answer has no entry for {key!r}")
+                else:
+                    results[key] = self._reading(item, answer)
+            break
+        return results
+
+    # Interpreting answers ---------------------------------------------------------------
+
+    def _reading(self, item: dict, answer: http.Answer) -> Reading:
+        counts: dict[str, Count | SourceError] = {}
+        for metric, field in METRIC_FIELDS.items():
+            counts[metric] = _count(item.get(field), field)
+        return Reading(
+            platform_id=str(item.get("id", "")),
+            counts=counts,
+            fetched_at=timezone.now(),
+            name=str(item.get("name", ""))[:255],
+            handle=str(item.get("username", ""))[:255],
+            url=str(item.get("link", ""))[:500],
+            provenance="api",
+            source_url=answer.url,
+            duration_ms=answer.duration_ms,
+            raw=answer.body,
+        )
+
+    def _error(self, error: object, answer: http.Answer) -> SourceError:
+        if not isinstance(error, dict):
+            return InvalidAnswer("the Graph API error is not an object", raw=answer.body)
+        code = error.get("code")
+        message = str(error.get("message", "unknown error"))
+        text = f"Graph API error {code}: {message}"
+        if code in THROTTLE_CODES:
+            return RateLimited(text, retry_at=self._retry_at(answer.headers), raw=answer.body)
+        if "Page Public Metadata Access" in message:
+            return AuthError(
+                text,
+                hint="The app needs the Page Public Metadata Access feature (App Review).",
+                raw=answer.body,
+            )
+        if code == 190:
+            return AuthError(
+                text, hint="The token has expired or was revoked: issue a new one.", raw=answer.body
+            )
+        if code in AUTH_CODES:
+            return AuthError(text, raw=answer.body)
+        if code == 803 or (code == 100 and "does not exist" in message):
+            return NotFound(text, raw=answer.body)
+        if code in (1, 2) or error.get("is_transient"):
+            return Transient(text, raw=answer.body)
+        return InvalidAnswer(text, raw=answer.body)
+
+    @staticmethod
+    def _missing_aliases(message: str, pending: list[str]) -> list[str]:
+        match = MISSING_ALIASES.search(message)
+        if not match:
+            return []
+        named = {part.strip() for part in match.group(1).split(",")}
+        return [key for key in pending if key in named]
+
+    def _note_usage(self, headers) -> None:
+        """Space out requests when a usage header passes USAGE_SLOWDOWN percent."""
+        usage = max(_usage_percents(headers), default=0)
+        if usage >= USAGE_SLOWDOWN:
+            # From 75% to 100% the pause grows from 1 to 60 seconds.
+            pause = 1 + 59 * min(1.0, (usage - USAGE_SLOWDOWN) / (100 - USAGE_SLOWDOWN))
+            self.cooldown_until = timezone.now() + timedelta(seconds=pause)
+
+    @staticmethod
+    def _retry_at(headers) -> datetime:
+        minutes = 0
+        raw = headers.get("x-business-use-case-usage")
+        if raw:
+            try:
+                for entries in json.loads(raw).values():
+                    for entry in entries:
+                        minutes = max(minutes, int(entry.get("estimated_time_to_regain_access", 0)))
+            except (ValueError, AttributeError, TypeError):
+                minutes = 0
+        return datetime.now(UTC) + timedelta(minutes=max(minutes, 5))
+
+
+def _count(value: object, field: str) -> Count | SourceError:
+    if value is None:
+        return InvalidAnswer(f"the answer has no {field}")
+    if isinstance(value, bool) or not isinstance(value, int):
+        return InvalidAnswer(f"{field} is not a whole number: {value!r}")
+    if value <= 0:
+        # The Graph API answers 0 for counts it will not show; a real page never has 0.
+        return InvalidAnswer(f"{field} is {value}: not a count we can trust")
+    return Count(value)
+
+
+def _usage_percents(headers) -> list[float]:
+    """Every percentage in X-App-Usage, X-Page-Usage and X-Business-Use-Case-Usage."""
+    found: list[float] = []
+    for name in ("x-app-usage", "x-page-usage", "x-ad-account-usage", "x-business-use-case-usage"):
+        raw = headers.get(name)
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        items = [data] if isinstance(data, dict) and "call_count" in data else []
+        if isinstance(data, dict) and not items:
+            items = [e for v in data.values() if isinstance(v, list) for e in v]
+        for item in items:
+            if isinstance(item, dict):
+                for key in ("call_count", "total_cputime", "total_time"):
+                    if isinstance(item.get(key), int | float):
+                        found.append(float(item[key]))
+    return found

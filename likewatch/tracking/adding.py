@@ -1,0 +1,118 @@
+"""Adding pages to track from what a person pastes: any mix of URLs and handles, one a line.
+
+Every line gets an answer: the page it resolved to (name and current count) or one sentence
+saying why not. Good lines are added even when others fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from likewatch.sources import registry
+from likewatch.sources.base import Count, PageRef, Reading
+from likewatch.sources.errors import SourceError, UnsupportedURL
+from likewatch.tracking import history
+from likewatch.tracking.models import Page
+
+MAX_CONCURRENT = 8
+
+
+@dataclass
+class AddResult:
+    """What became of one pasted line."""
+
+    line: str
+    pages: list[Page] = field(default_factory=list)
+    error: str = ""
+    created: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def add_pages(lines: list[str], interval: int | None = None) -> list[AddResult]:
+    """Resolve each line with its platform and start tracking what resolved."""
+    lines = [line.strip() for line in lines if line.strip()]
+    refs: list[PageRef | AddResult] = []
+    for line in lines:
+        try:
+            refs.append(registry.parse(line))
+        except UnsupportedURL as exc:
+            refs.append(AddResult(line, error=str(exc)))
+    readings = asyncio.run(_resolve_all([r for r in refs if isinstance(r, PageRef)]))
+    results = []
+    for line, ref in zip(lines, refs, strict=True):
+        if isinstance(ref, AddResult):
+            results.append(ref)
+            continue
+        outcome = readings[ref]
+        if isinstance(outcome, SourceError):
+            results.append(AddResult(line, error=str(outcome)))
+        else:
+            results.append(_store(line, ref, outcome, interval))
+    return results
+
+
+async def _resolve_all(refs: list[PageRef]) -> dict[PageRef, Reading | SourceError]:
+    sources = {}
+    limit = asyncio.Semaphore(MAX_CONCURRENT)
+
+    async def resolve(ref: PageRef) -> Reading | SourceError:
+        async with limit:
+            try:
+                if ref.platform not in sources:
+                    sources[ref.platform] = registry.make_source(ref.platform)
+                return await sources[ref.platform].resolve(ref)
+            except SourceError as exc:
+                return exc
+
+    try:
+        unique = list(dict.fromkeys(refs))
+        outcomes = await asyncio.gather(*(resolve(ref) for ref in unique))
+        return dict(zip(unique, outcomes, strict=True))
+    finally:
+        for source in sources.values():
+            await source.aclose()
+
+
+def _store(line: str, ref: PageRef, reading: Reading, interval: int | None) -> AddResult:
+    source_cls = registry.source_class(ref.platform)
+    result = AddResult(line)
+    usable = {m: c for m, c in reading.counts.items() if isinstance(c, Count)}
+    if not usable:
+        problems = "; ".join(str(c) for c in reading.counts.values()) or "no count at all"
+        return AddResult(line, error=f"{ref.platform} gave no usable count: {problems}")
+    with transaction.atomic():
+        for metric in source_cls.metrics:
+            if metric not in usable:
+                continue
+            page, created = Page.objects.get_or_create(
+                platform=ref.platform,
+                platform_id=reading.platform_id,
+                metric=metric,
+                defaults={
+                    "handle": reading.handle or ref.key,
+                    "name": reading.name,
+                    "url": reading.url or ref.url,
+                    "options": ref.options,
+                    **({"interval": interval} if interval else {}),
+                },
+            )
+            if created:
+                history.record_count(
+                    page,
+                    usable[metric],
+                    reading.fetched_at or timezone.now(),
+                    provenance=reading.provenance,
+                    source_url=reading.source_url,
+                )
+                page.next_fetch_at = timezone.now() + timezone.timedelta(seconds=page.interval)
+                page.save(update_fields=["next_fetch_at"])
+            result.created = result.created or created
+            result.pages.append(page)
+    return result

@@ -1,0 +1,39 @@
+"""Shared fixtures. Tests run on SQLite by default and on PostgreSQL with DATABASE_URL set."""
+
+import os
+import tempfile
+
+# Settings read the environment once, at import: point every file the app writes at a
+# throwaway folder before Django loads them.
+os.environ.setdefault("LIKEWATCH_VAR", tempfile.mkdtemp(prefix="likewatch-test-"))
+os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "k" * 40)
+os.environ.setdefault("LIKEWATCH_ENV_FILE", "/nonexistent/.env")
+
+import pytest  # noqa: E402
+
+from likewatch.simulator.scenario import load  # noqa: E402
+from likewatch.simulator.server import GraphSimulator, SimClock  # noqa: E402
+
+
+@pytest.fixture
+def scenario():
+    return load("morocco-2016")
+
+
+@pytest.fixture
+def simulator(scenario):
+    """The Graph API simulator on a free port, its clock frozen at hour 0."""
+    clock = SimClock(scenario.acceleration)
+    clock.freeze(0.0)
+    with GraphSimulator(scenario, clock=clock, token="test-token") as sim:
+        yield sim
+
+
+@pytest.fixture
+def facebook_settings(settings, simulator):
+    """Point the Facebook source at the simulator: only the base URL differs."""
+    settings.LIKEWATCH_SOURCES = {
+        **settings.LIKEWATCH_SOURCES,
+        "facebook": {"base_url": simulator.base_url, "api_version": "v24.0", "token": "test-token"},
+    }
+    return settings.LIKEWATCH_SOURCES["facebook"]
