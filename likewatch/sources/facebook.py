@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from likewatch.sources import http
+from likewatch.sources import credentials, http
 from likewatch.sources.base import Count, PageRef, Reading, ReadResult, Source
 from likewatch.sources.errors import (
     AuthError,
@@ -84,7 +84,7 @@ class FacebookSource(Source):
         config = config or settings.LIKEWATCH_SOURCES["facebook"]
         self.base_url = config["base_url"].rstrip("/")
         self.version = config["api_version"]
-        self.token = config.get("token", "")
+        self.token = credentials.token_for(self.platform, config)
         self.client = client or http.make_client()
         # The poller waits until this moment before the next request to this platform.
         self.cooldown_until: datetime | None = None
