@@ -161,6 +161,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="likewatch <likewatch@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Error reports blank any frame variable holding a secret posted by the user.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "likewatch.security.reporting.SecretScrubbingFilter"
 # Keys that encrypt stored tokens and alert URLs (Fernet keys, newest first). When empty,
 # they are derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
 LIKEWATCH_ENCRYPTION_KEYS = env.list("LIKEWATCH_ENCRYPTION_KEYS", default=[])

@@ -54,9 +54,11 @@ def alerting_campaigns():
 
 
 def wants_alerts(campaign: Campaign) -> bool:
-    return AlertSettings.objects.filter(campaign=campaign, enabled=True).exclude(
-        urls_ciphertext=""
-    ).exists()
+    return (
+        AlertSettings.objects.filter(campaign=campaign, enabled=True)
+        .exclude(urls_ciphertext="")
+        .exists()
+    )
 
 
 def milestone_drafts(campaign: Campaign, now: datetime | None = None) -> list[Draft]:
@@ -68,11 +70,17 @@ def milestone_drafts(campaign: Campaign, now: datetime | None = None) -> list[Dr
     if step and moved >= step:
         milestone = moved // step * step
         drafts.append(
-            Draft(Kind.MILESTONE, f"milestone:{milestone}", {"milestone": milestone, "moved": moved})
+            Draft(
+                Kind.MILESTONE, f"milestone:{milestone}", {"milestone": milestone, "moved": moved}
+            )
         )
     if campaign.target and moved >= campaign.target:
         drafts.append(
-            Draft(Kind.TARGET, f"target:{campaign.target}", {"target": campaign.target, "moved": moved})
+            Draft(
+                Kind.TARGET,
+                f"target:{campaign.target}",
+                {"target": campaign.target, "moved": moved},
+            )
         )
     return drafts
 
@@ -157,4 +165,3 @@ def check_campaign(campaign: Campaign, now: datetime | None = None) -> int:
 def check_all(now: datetime | None = None) -> int:
     """Check every campaign that has alerts configured."""
     return sum(check_campaign(c, now) for c in alerting_campaigns())
-

@@ -52,9 +52,7 @@ def send_due(now: datetime | None = None, force: bool = False) -> list[Delivery]
     now = now or timezone.now()
     deliveries = []
     pending = (
-        Alert.objects.filter(_claimable(now))
-        .values("campaign")
-        .annotate(oldest=Min("created_at"))
+        Alert.objects.filter(_claimable(now)).values("campaign").annotate(oldest=Min("created_at"))
     )
     for row in pending:
         config = AlertSettings.objects.filter(campaign_id=row["campaign"]).first()

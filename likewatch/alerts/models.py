@@ -23,7 +23,9 @@ def default_digest_seconds() -> int:
 class AlertSettings(models.Model):
     """A campaign's alert channels (Apprise URLs, encrypted: they hold bot tokens)."""
 
-    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="alert_settings")
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, related_name="alert_settings"
+    )
     enabled = models.BooleanField(default=True)
     urls_ciphertext = models.TextField(blank=True)
     digest_seconds = models.PositiveIntegerField(default=default_digest_seconds)
@@ -80,9 +82,7 @@ class Alert(models.Model):
     last_error = models.TextField(blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["campaign", "key"], name="unique_alert_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["campaign", "key"], name="unique_alert_key")]
         indexes = [models.Index(fields=["sent_at", "campaign"])]
         ordering = ["created_at", "id"]
 

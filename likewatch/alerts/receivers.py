@@ -23,7 +23,9 @@ def on_observation(sender, page, observation, created, **kwargs):
     if not created:
         return  # an unchanged value cannot cross a milestone
     for campaign in page.campaigns.all():
-        if not cache.add(f"likewatch:alerts:milestone-check:{campaign.pk}", 1, MILESTONE_CHECK_SECONDS):
+        if not cache.add(
+            f"likewatch:alerts:milestone-check:{campaign.pk}", 1, MILESTONE_CHECK_SECONDS
+        ):
             continue
         try:
             if checks.wants_alerts(campaign):

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.http import require_safe
 from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -191,5 +192,6 @@ api = NinjaAPI(
     version="1",
     urls_namespace="manage_api",
     description="Create campaigns, add pages and annotate. Authorization: Bearer lw_…",
+    docs_decorator=require_safe,
 )
 api.add_router("/", router)

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 
 # Changing this label changes every derived key: never edit it.
 HKDF_INFO = b"likewatch stored secrets v1"
@@ -24,6 +25,7 @@ class UnreadableSecret(Exception):
     """A stored secret that none of the configured keys can decrypt."""
 
 
+@sensitive_variables()
 def derive_key(secret_key: str) -> bytes:
     """A Fernet key derived from a Django SECRET_KEY."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO)
@@ -46,11 +48,13 @@ def _box() -> MultiFernet:
         ) from None
 
 
+@sensitive_variables()
 def encrypt(text: str) -> str:
     """Encrypt `text` with the newest key."""
     return _box().encrypt(text.encode()).decode()
 
 
+@sensitive_variables()
 def decrypt(ciphertext: str) -> str:
     """Decrypt with any configured key. Raises UnreadableSecret when none fits."""
     try:
@@ -62,14 +66,18 @@ def decrypt(ciphertext: str) -> str:
         ) from None
 
 
+@sensitive_variables()
 def reencrypt(ciphertext: str) -> str:
     """The same secret encrypted with the newest key (for key rotation)."""
     try:
         return _box().rotate(ciphertext.encode()).decode()
     except InvalidToken:
-        raise UnreadableSecret("A stored secret cannot be decrypted with the configured keys.") from None
+        raise UnreadableSecret(
+            "A stored secret cannot be decrypted with the configured keys."
+        ) from None
 
 
+@sensitive_variables()
 def masked(secret: str) -> str:
     """What the interface shows of a secret: its last four characters at most."""
     if len(secret) <= 8:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from likewatch.organisers import encryption
 from likewatch.tracking.models import Campaign
@@ -147,10 +148,12 @@ class PlatformCredential(models.Model):
         return f"{self.platform} credential {self.masked}"
 
     @property
+    @sensitive_variables()
     def token(self) -> str:
         return encryption.decrypt(self.ciphertext)
 
     @token.setter
+    @sensitive_variables()
     def token(self, value: str) -> None:
         self.ciphertext = encryption.encrypt(value)
         self.last4 = value[-4:] if len(value) > 8 else ""

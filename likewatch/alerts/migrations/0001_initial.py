@@ -2,52 +2,103 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import likewatch.alerts.models
 from django.db import migrations, models
+
+import likewatch.alerts.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tracking', '0001_initial'),
+        ("tracking", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AlertSettings',
+            name="AlertSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=True)),
-                ('urls_ciphertext', models.TextField(blank=True)),
-                ('digest_seconds', models.PositiveIntegerField(default=likewatch.alerts.models.default_digest_seconds)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('campaign', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='alert_settings', to='tracking.campaign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("urls_ciphertext", models.TextField(blank=True)),
+                (
+                    "digest_seconds",
+                    models.PositiveIntegerField(
+                        default=likewatch.alerts.models.default_digest_seconds
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "campaign",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alert_settings",
+                        to="tracking.campaign",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'alert settings',
+                "verbose_name_plural": "alert settings",
             },
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('milestone', 'milestone'), ('target', 'target reached'), ('event', 'event flagged'), ('failing', 'page failing'), ('stale', 'page stale'), ('token', 'token expiring')], max_length=16)),
-                ('params', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('claimed_by', models.CharField(blank=True, max_length=64)),
-                ('claimed_until', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='tracking.campaign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("milestone", "milestone"),
+                            ("target", "target reached"),
+                            ("event", "event flagged"),
+                            ("failing", "page failing"),
+                            ("stale", "page stale"),
+                            ("token", "token expiring"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("params", models.JSONField(default=dict)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("claimed_by", models.CharField(blank=True, max_length=64)),
+                ("claimed_until", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="tracking.campaign",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['sent_at', 'campaign'], name='alerts_aler_sent_at_b2675e_idx')],
-                'constraints': [models.UniqueConstraint(fields=('campaign', 'key'), name='unique_alert_key')],
+                "ordering": ["created_at", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["sent_at", "campaign"], name="alerts_aler_sent_at_b2675e_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("campaign", "key"), name="unique_alert_key")
+                ],
             },
         ),
     ]

@@ -24,7 +24,8 @@ def annotations(request, campaign):
         audit.record(
             request.user,
             "annotation.add",
-            _("Annotated %(at)s: %(text)s") % {"at": f"{note.at:%Y-%m-%d %H:%M}", "text": note.text},
+            _("Annotated %(at)s: %(text)s")
+            % {"at": f"{note.at:%Y-%m-%d %H:%M}", "text": note.text},
             campaign=campaign,
             changes={"annotation": note.pk},
         )

@@ -28,9 +28,7 @@ def _state(campaign: Campaign, options: CampaignSettings | None) -> dict:
 @login_required
 def dashboard(request):
     campaigns = campaigns_for(request.user).order_by("-starts_at")
-    roles = dict(
-        Membership.objects.filter(user=request.user).values_list("campaign_id", "role")
-    )
+    roles = dict(Membership.objects.filter(user=request.user).values_list("campaign_id", "role"))
     rows = [(c, Role.OWNER if request.user.is_staff else roles.get(c.pk)) for c in campaigns]
     expiring = (
         [c for c in PlatformCredential.objects.all() if c.expires_soon]
@@ -122,7 +120,5 @@ def publish(request, campaign):
             campaign=campaign,
             changes={"public": [not public, public]},
         )
-    messages.success(
-        request, _("The board is public.") if public else _("The board is private.")
-    )
+    messages.success(request, _("The board is public.") if public else _("The board is private."))
     return redirect("manage:campaign", slug=campaign.slug)

@@ -58,7 +58,11 @@ def credentials(request):
 def test(request, platform: str):
     credential = get_object_or_404(PlatformCredential, platform=platform)
     ok, message = check(credential)
-    credential.checked_at, credential.check_ok, credential.check_message = timezone.now(), ok, message
+    credential.checked_at, credential.check_ok, credential.check_message = (
+        timezone.now(),
+        ok,
+        message,
+    )
     credential.save(update_fields=["checked_at", "check_ok", "check_message"])
     (messages.success if ok else messages.error)(request, message)
     return redirect("manage:credentials")

@@ -69,7 +69,9 @@ def add(request, campaign):
 
 
 def _entry(campaign, entry_id: int) -> CampaignPage:
-    return get_object_or_404(CampaignPage.objects.select_related("page"), pk=entry_id, campaign=campaign)
+    return get_object_or_404(
+        CampaignPage.objects.select_related("page"), pk=entry_id, campaign=campaign
+    )
 
 
 @require_POST

@@ -129,11 +129,15 @@ def accept(request, token: str):
     if request.method == "POST":
         if form is not None:
             if not form.is_valid():
-                return render(request, "organisers/invitation.html", {"invitation": invitation, "form": form})
+                return render(
+                    request, "organisers/invitation.html", {"invitation": invitation, "form": form}
+                )
             user = form.save()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         _join(request.user, invitation)
-        messages.success(request, _("Welcome to “%(title)s”.") % {"title": invitation.campaign.title})
+        messages.success(
+            request, _("Welcome to “%(title)s”.") % {"title": invitation.campaign.title}
+        )
         return redirect("manage:campaign", slug=invitation.campaign.slug)
     return render(request, "organisers/invitation.html", {"invitation": invitation, "form": form})
 
