@@ -72,6 +72,7 @@ class BulkAddForm(forms.Form):
         label=_("Pages"),
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Paste page addresses or handles, one a line."),
+        error_messages={"required": _("Paste at least one address.")},
     )
     direction = forms.ChoiceField(
         label=_("These pages should"),
