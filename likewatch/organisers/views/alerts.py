@@ -49,7 +49,7 @@ def alert_settings(request, campaign):
         )
         messages.success(request, _("Alert settings saved."))
         return redirect("manage:alerts", slug=campaign.slug)
-    return render(
+    response = render(
         request,
         "organisers/alerts.html",
         {
@@ -59,6 +59,9 @@ def alert_settings(request, campaign):
             "recent": campaign.alerts.order_by("-created_at")[:20],
         },
     )
+    # The form may hold the addresses just typed (with their bot tokens) after an error.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
