@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "likewatch.cli",
     "likewatch.organisers",
     "likewatch.alerts",
+    "likewatch.security",
 ]
 
 MIDDLEWARE = [

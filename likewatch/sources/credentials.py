@@ -18,6 +18,12 @@ from django.db import DatabaseError, close_old_connections, connection
 log = logging.getLogger(__name__)
 
 
+def with_stored_token(platform: str, config: dict) -> dict:
+    """`config` with its "token" replaced by the stored credential, when there is one."""
+    stored = _stored_token(platform)
+    return {**config, "token": stored} if stored else config
+
+
 def token_for(platform: str, config: dict | None = None) -> str:
     """The token for `platform`: the stored credential first, then `config` or the settings."""
     stored = _stored_token(platform)

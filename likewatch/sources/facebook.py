@@ -81,10 +81,12 @@ class FacebookSource(Source):
     metrics = ("followers", "likes")
 
     def __init__(self, config: dict | None = None, client=None) -> None:
-        config = config or settings.LIKEWATCH_SOURCES["facebook"]
+        config = credentials.with_stored_token(
+            self.platform, config or settings.LIKEWATCH_SOURCES["facebook"]
+        )
         self.base_url = config["base_url"].rstrip("/")
         self.version = config["api_version"]
-        self.token = credentials.token_for(self.platform, config)
+        self.token = config.get("token", "")
         self.client = client or http.make_client()
         # The poller waits until this moment before the next request to this platform.
         self.cooldown_until: datetime | None = None

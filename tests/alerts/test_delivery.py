@@ -26,9 +26,11 @@ def test_a_burst_of_alerts_goes_out_as_one_message_with_the_card(
     assert sent.ok and sent.alerts == 2
     [post] = receiver.posts
     message = post["json"]
-    assert campaign.title in message["title"]
-    assert "7" in message["message"] and "5" in message["message"]
-    assert f"{receiver.base_url}/c/unlike/" in message["message"]
+    # In the campaign's language (French), with French number grouping.
+    assert message["title"] == f"likewatch : 2 alertes pour {campaign.title}"
+    assert "Palier : 7\xa0000 personnes ont bougé" in message["message"]
+    assert "Objectif atteint" in message["message"]
+    assert f"Tableau en direct : {receiver.base_url}/c/unlike/" in message["message"]
     [attachment] = message["attachments"]
     assert attachment["filename"] == "card.png"
     assert base64.b64decode(attachment["base64"]) == CARD
