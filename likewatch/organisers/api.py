@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
-from ninja import Field, NinjaAPI, Router, Schema
+from ninja import Field, NinjaAPI, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
@@ -135,7 +135,7 @@ def create_campaign(request, data: CampaignIn):
         campaign=campaign,
         via="api",
     )
-    return 201, campaign
+    return Status(201, campaign)
 
 
 @router.post("/campaigns/{slug}/pages", response=list[LineOut])
@@ -183,7 +183,7 @@ def annotate(request, slug: str, data: AnnotationIn):
         changes={"annotation": note.pk},
         via="api",
     )
-    return 201, note
+    return Status(201, note)
 
 
 # Mounted at /api/manage/ until the public API (likewatch.api) takes the router in.

@@ -30,3 +30,19 @@ def test_the_log_survives_the_person_and_escapes_what_it_quotes(as_owner, campai
 
 def test_diff_lists_only_what_changed():
     assert audit.diff({"a": 1, "b": 2}, {"a": 1, "b": 3}) == {"b": [2, 3]}
+
+
+def test_the_admin_shows_no_secret(as_staff, staff):
+    from likewatch.organisers.models import PlatformCredential
+
+    staff.is_superuser = True
+    staff.save()
+    credential = PlatformCredential(platform="facebook")
+    credential.token = "EAAGadmin" + "A" * 30 + "zq12"
+    credential.save()
+    for path in (
+        "/admin/organisers/platformcredential/",
+        f"/admin/organisers/platformcredential/{credential.pk}/change/",
+    ):
+        body = as_staff.get(path).content.decode()
+        assert "EAAGadmin" not in body and credential.ciphertext not in body, path
