@@ -233,6 +233,16 @@ def test_the_public_api_is_rate_limited_per_address(client, settings, fresh_cach
     assert other.status_code == 200
 
 
+def test_redis_holds_the_counters_when_configured(tmp_path):
+    code = "from likewatch import settings; print(settings.CACHES['default']['BACKEND'])"
+    env = {"PATH": "/usr/bin:/bin", "LIKEWATCH_VAR": str(tmp_path), "LIKEWATCH_ENV_FILE": "/x"}
+    default = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert default.stdout.strip().endswith("LocMemCache")
+    env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+    redis = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+
+
 def test_rates_are_parsed_and_windows_reset(settings, fresh_cache):
     assert ratelimit.Rate.parse("10/15m") == ratelimit.Rate(10, 900)
     with pytest.raises(ValueError):
