@@ -111,3 +111,22 @@ def test_the_alerts_command_checks_and_sends(campaign, page, alerting, receiver,
     assert len(receiver.posts) == 1
     command.handle(once=True, now=True, every=60)
     assert len(receiver.posts) == 1
+
+
+def test_hostile_page_names_reach_html_channels_escaped(campaign, page, alerting, receiver):
+    """An HTML channel (here the webhook asking for format=html) gets the name as text."""
+    alerting.urls = [receiver.apprise_url + "?format=html"]
+    alerting.save()
+    page.name = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    page.save()
+    Alert.objects.create(
+        campaign=campaign,
+        key="failing:1:x",
+        kind=Kind.FAILING,
+        params={"page": page.name, "page_id": page.pk, "since": "x", "error": "<b>502</b>"},
+    )
+    [sent] = delivery.send_due(force=True)
+    assert sent.ok
+    body = receiver.posts[0]["json"]["message"]
+    assert "<script>" not in body and "<img" not in body and "<b>" not in body
+    assert "&lt;script&gt;" in body
