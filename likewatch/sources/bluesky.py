@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from likewatch.sources import http
 from likewatch.sources.base import PageRef, Reading, ReadResult, checked_count
-from likewatch.sources.errors import InvalidAnswer, NotFound, SourceError
+from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, SourceError
 
 HOSTS = {"bsky.app", "www.bsky.app", "staging.bsky.app"}
 DID = re.compile(r"^did:(plc:[a-z2-7]{24}|web:[a-zA-Z0-9.\-:%]{1,253})$")
@@ -122,6 +122,13 @@ class BlueskySource(http.HTTPSource):
         error = str(data.get("error", ""))
         message = str(data.get("message", ""))
         text = f"Bluesky {error or answer.status}: {message}".strip()
+        if answer.status == 401:
+            return AuthError(
+                text,
+                hint="The AppView asks for authentication: point BLUESKY_BASE_URL at a "
+                "public AppView such as https://public.api.bsky.app.",
+                raw=answer.body,
+            )
         if error in GONE:
             return NotFound(f"The Bluesky account is {GONE[error]}. ({text})", raw=answer.body)
         if "not found" in message.lower() or answer.status == 404:
