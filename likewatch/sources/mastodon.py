@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from django.utils import timezone
 
-from likewatch.sources import http, limits
+from likewatch.sources import bluesky, facebook, http, instagram, limits, telegram, x, youtube
 from likewatch.sources.base import PageRef, Reading, ReadResult, checked_count
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, RateLimited, SourceError
 
@@ -28,8 +28,16 @@ USERNAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$")
 HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:\d{1,5})?$")
 ACCOUNT_ID = re.compile(r"^[0-9]{1,24}$")
 PREFIXES = ("mastodon:", "masto:")
-# Hosts of other platforms whose URLs may contain "/@name".
-NOT_MASTODON = {"www.youtube.com", "youtube.com", "m.youtube.com", "www.tiktok.com", "medium.com"}
+# Hosts of other platforms whose URLs may contain "/@name": never a Mastodon instance.
+NOT_MASTODON = (
+    youtube.HOSTS
+    | x.HOSTS
+    | facebook.HOSTS
+    | instagram.HOSTS
+    | telegram.HOSTS
+    | bluesky.HOSTS
+    | {"www.tiktok.com", "tiktok.com", "medium.com", "www.threads.net", "threads.net"}
+)
 CONCURRENCY = 4
 
 

@@ -47,7 +47,7 @@ FACEBOOK_PATTERNS = {
     "likes": [
         NUMBER + r"\s*(?:people like this|likes?\b)",
         NUMBER + r"\s*(?:mentions? J[’']aime|J[’']aime)",
-        NUMBER_AR + r"\s*(?:تسجيلات? إعجاب|إعجاب)",
+        NUMBER_AR + r"\s*(?:تسجيل(?:ات)? إعجاب|إعجاب)",
     ],
     "followers": [
         NUMBER + r"\s*(?:people follow this|followers?\b)",

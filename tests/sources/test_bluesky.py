@@ -35,7 +35,9 @@ def test_one_request_reads_the_batch_and_a_missing_account_fails_alone(replay):
 
 def test_a_handle_resolves_to_the_did(replay):
     replay.route(PROFILE, "bluesky/profile_one", when={"actor": "bsky.app"})
-    reading = drive(source(replay), lambda s: s.resolve(registry.parse("https://bsky.app/profile/bsky.app")))
+    reading = drive(
+        source(replay), lambda s: s.resolve(registry.parse("https://bsky.app/profile/bsky.app"))
+    )
     assert reading.platform_id == BSKY_APP
     assert reading.name == "Bluesky"
 

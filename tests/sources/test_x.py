@@ -60,7 +60,9 @@ def test_the_source_slows_down_as_the_window_runs_out(replay):
 
 
 def test_plenty_left_means_no_pause(replay):
-    replay.route("/users", "x/users_batch", headers={"x-rate-limit-reset": str(int(time.time()) + 900)})
+    replay.route(
+        "/users", "x/users_batch", headers={"x-rate-limit-reset": str(int(time.time()) + 900)}
+    )
     src = source(replay)
     drive(src, lambda s: s.read(["2244994945"]))
     assert src.cooldown_until is None

@@ -8,8 +8,13 @@ from replay import drive
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count
-from likewatch.sources.errors import AuthError, InvalidAnswer, MissingCredentials, NotFound
-from likewatch.sources.errors import RateLimited
+from likewatch.sources.errors import (
+    AuthError,
+    InvalidAnswer,
+    MissingCredentials,
+    NotFound,
+    RateLimited,
+)
 from likewatch.sources.youtube import YouTubeSource, next_pacific_midnight, rounding_step
 
 GOOGLE_DEV = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
@@ -130,7 +135,9 @@ def test_an_invalid_key_is_an_auth_error_saying_what_to_fix(replay):
 
 def test_a_missing_key_says_which_variable_to_set(replay):
     with pytest.raises(MissingCredentials) as refused:
-        drive(YouTubeSource({"base_url": replay.base_url, "token": ""}), lambda s: s.read([MAROON5]))
+        drive(
+            YouTubeSource({"base_url": replay.base_url, "token": ""}), lambda s: s.read([MAROON5])
+        )
     assert "YOUTUBE_API_KEY" in str(refused.value)
     assert replay.requests == []
 
