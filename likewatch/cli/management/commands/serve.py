@@ -18,8 +18,8 @@ class Command(LikewatchCommand):
 
     def handle(self, *args, **options):
         if not options["no_collectstatic"]:
-            # Collected files are compressed and fingerprinted: what keeps the first load small
-            # and cacheable on slow mobile data.
+            # Collected files are pre-compressed (gzip, brotli): what keeps the first load small
+            # on slow mobile data.
             settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
             call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/")
