@@ -131,9 +131,10 @@ LIKEWATCH_SOURCES = {
         "base_url": env.str("FACEBOOK_BASE_URL", default="https://graph.facebook.com"),
         "api_version": env.str("FACEBOOK_API_VERSION", default="v24.0"),
         "token": env.str("FACEBOOK_TOKEN", default=""),
-        # Without a token (or an app approved for Page Public Metadata Access) read the count
-        # a public page shows to logged-out visitors instead: "web", or "" to refuse.
-        "fallback": env.str("FACEBOOK_FALLBACK", default="web"),
+        # "web": without a token (or an app approved for Page Public Metadata Access) read the
+        # count a public page shows logged-out visitors instead, marked lower confidence.
+        # Off by default: reading Facebook's pages is the organiser's informed choice.
+        "fallback": env.str("FACEBOOK_FALLBACK", default=""),
         "web_url": env.str("FACEBOOK_WEB_URL", default="https://www.facebook.com"),
     },
     "instagram": {

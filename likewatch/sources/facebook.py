@@ -11,7 +11,7 @@ is the metric a campaign tracks by default; likes (`fan_count`) are kept where p
 Reading pages one does not manage needs an app approved for Page Public Metadata Access.
 Without a token, or once the Graph API says the app lacks that feature, the source reads the
 counts the public page shows logged-out visitors instead, through the web-page source's
-`facebook` preset (FACEBOOK_FALLBACK=web, the default; empty to refuse): those readings are
+`facebook` preset when the organiser opts in with FACEBOOK_FALLBACK=web: those readings are
 marked with provenance "scrape", lower confidence, and an abbreviated "1.2M likes" keeps its
 precision.
 """

@@ -1,7 +1,8 @@
 """Fixtures for the source tests: a replay server standing in for each platform."""
 
 import pytest
-from replay import ReplayServer
+
+from tests.replay import ReplayServer
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Facebook pages: 50 ids a request, unknown aliases, throttling, the public-page fallback."""
 
 import pytest
-from replay import drive
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count
@@ -13,6 +12,7 @@ from likewatch.sources.errors import (
     RateLimited,
 )
 from likewatch.sources.facebook import FacebookSource
+from tests.replay import drive
 
 MAROC = "110380648982071"
 MEDITEL = "126004664087391"

@@ -1,12 +1,12 @@
 """Instagram professional accounts through business discovery."""
 
 import pytest
-from replay import drive
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, RateLimited
 from likewatch.sources.instagram import InstagramSource
+from tests.replay import drive
 
 ME = "/v24.0/17841405309211844"
 

@@ -3,12 +3,12 @@
 from datetime import UTC, datetime
 
 import pytest
-from replay import drive
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count
 from likewatch.sources.errors import AuthError, InvalidAnswer, RateLimited
 from likewatch.sources.jsonapi import JSONSource
+from tests.replay import drive
 
 
 def ref_for(replay, expression="data.attributes.signature_count", path="/petitions/241584.json"):

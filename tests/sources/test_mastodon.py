@@ -2,12 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
-from replay import drive
-
 from likewatch.sources import registry
 from likewatch.sources.base import Count
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, RateLimited
 from likewatch.sources.mastodon import MastodonSource
+from tests.replay import drive
 
 
 def source(replay, tokens=None):

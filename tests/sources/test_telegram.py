@@ -3,12 +3,12 @@
 from datetime import UTC, datetime
 
 import pytest
-from replay import drive
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, RateLimited
 from likewatch.sources.telegram import TelegramSource
+from tests.replay import drive
 
 BOT = "/bot123456:TEST-token"
 COUNT = BOT + "/getChatMemberCount"

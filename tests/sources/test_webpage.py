@@ -3,12 +3,12 @@
 import shutil
 
 import pytest
-from replay import drive
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, RateLimited
 from likewatch.sources.webpage import WebPageSource, looks_like_login_wall
+from tests.replay import drive
 
 
 def read(replay, line):

@@ -4,12 +4,12 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from replay import drive
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, RateLimited
 from likewatch.sources.x import XSource
+from tests.replay import drive
 
 
 def source(replay):

@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from replay import drive
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count
@@ -16,6 +15,7 @@ from likewatch.sources.errors import (
     RateLimited,
 )
 from likewatch.sources.youtube import YouTubeSource, next_pacific_midnight, rounding_step
+from tests.replay import drive
 
 GOOGLE_DEV = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
 MAROON5 = "UCBVjMGOIkavEAhyqpxJ73Dw"
