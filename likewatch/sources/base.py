@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from django.utils.translation import gettext as _
+
 from likewatch.sources.errors import InvalidAnswer, SourceError
 
 
@@ -123,7 +125,10 @@ class Source(abc.ABC):
         if not missing:
             return ""
         wanted = " and ".join(f"{c.variable} ({c.what})" for c in missing)
-        return f"{cls.platform} has no credentials: set {wanted}; its pages cannot be read."
+        return _("%(platform)s has no credentials: set %(wanted)s; its pages cannot be read.") % {
+            "platform": cls.platform,
+            "wanted": wanted,
+        }
 
     @abc.abstractmethod
     def parse(self, text: str) -> PageRef | None:

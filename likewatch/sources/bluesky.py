@@ -13,6 +13,7 @@ import re
 from urllib.parse import urlsplit
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from likewatch.sources import http
 from likewatch.sources.base import PageRef, Reading, ReadResult, checked_count
@@ -125,8 +126,10 @@ class BlueskySource(http.HTTPSource):
         if answer.status == 401:
             return AuthError(
                 text,
-                hint="The AppView asks for authentication: point BLUESKY_BASE_URL at a "
-                "public AppView such as https://public.api.bsky.app.",
+                hint=_(
+                    "The AppView asks for authentication: point BLUESKY_BASE_URL at a "
+                    "public AppView such as https://public.api.bsky.app."
+                ),
                 raw=answer.body,
             )
         if error in GONE:

@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from likewatch.sources import http
 from likewatch.sources.base import (
@@ -93,7 +95,7 @@ MISSING_ALIASES = re.compile(r"do not exist:\s*(.+)$")
 
 
 PREFIXES = ("facebook:", "fb:")
-PPMA_HINT = (
+PPMA_HINT = _lazy(
     "The app needs the Page Public Metadata Access feature (App Review); "
     "meanwhile set FACEBOOK_FALLBACK=web to read the public page instead."
 )
@@ -132,7 +134,7 @@ class FacebookSource(Source):
         if config.get("token"):
             return ""
         if config.get("fallback") == "web":
-            return (
+            return _(
                 "facebook has no credentials: its pages are read from their public web pages "
                 "(lower confidence); set FACEBOOK_TOKEN (an app token with Page Public "
                 "Metadata Access) to read them through the Graph API."
@@ -212,8 +214,10 @@ class FacebookSource(Source):
         if not self.token:
             raise MissingCredentials(
                 "No Facebook token is configured.",
-                hint="Set FACEBOOK_TOKEN to an app token with Page Public Metadata Access, "
-                "or FACEBOOK_FALLBACK=web to read public pages instead.",
+                hint=_(
+                    "Set FACEBOOK_TOKEN to an app token with Page Public Metadata Access, "
+                    "or FACEBOOK_FALLBACK=web to read public pages instead."
+                ),
             )
 
     async def _get(self, path: str, params: dict) -> tuple[object, http.Answer]:
@@ -311,10 +315,12 @@ class FacebookSource(Source):
             return RateLimited(text, retry_at=self._retry_at(answer.headers), raw=answer.body)
         if "Page Public Metadata Access" in message:
             self.ppma_missing = True
-            return AuthError(text, hint=PPMA_HINT, raw=answer.body)
+            return AuthError(text, hint=str(PPMA_HINT), raw=answer.body)
         if code == 190:
             return AuthError(
-                text, hint="The token has expired or was revoked: issue a new one.", raw=answer.body
+                text,
+                hint=_("The token has expired or was revoked: issue a new one."),
+                raw=answer.body,
             )
         if code in AUTH_CODES:
             return AuthError(text, raw=answer.body)

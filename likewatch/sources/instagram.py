@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from likewatch.sources import http
 from likewatch.sources.base import Credential, PageRef, Reading, ReadResult, checked_count
@@ -159,7 +160,7 @@ class InstagramSource(http.HTTPSource):
             return RateLimited(text, retry_at=retry_at, raw=answer.body)
         if code == 190:
             return AuthError(
-                text, hint="INSTAGRAM_TOKEN has expired: issue a new one.", raw=answer.body
+                text, hint=_("INSTAGRAM_TOKEN has expired: issue a new one."), raw=answer.body
             )
         if code == 110 and subcode == 2207013 or code == 100 and subcode == 2207013:
             return NotFound(
@@ -169,8 +170,10 @@ class InstagramSource(http.HTTPSource):
         if code in (10, 200, 102, 104) or code == 100 and "permission" in text.lower():
             return AuthError(
                 text,
-                hint="The token needs instagram_basic and pages_read_engagement, and "
-                "INSTAGRAM_USER_ID must be your own professional account.",
+                hint=_(
+                    "The token needs instagram_basic and pages_read_engagement, and "
+                    "INSTAGRAM_USER_ID must be your own professional account."
+                ),
                 raw=answer.body,
             )
         if code in (1, 2) or error.get("is_transient"):

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import jmespath
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from jmespath.exceptions import JMESPathError
 
 from likewatch.sources import http
@@ -151,7 +152,7 @@ class JSONSource(http.HTTPSource):
         if answer.status in (401, 403):
             raise AuthError(
                 f"HTTP {answer.status} from {urlsplit(answer.url).hostname}",
-                hint="This endpoint is not public: likewatch can only read open endpoints.",
+                hint=_("This endpoint is not public: likewatch can only read open endpoints."),
                 raw=answer.body,
             )
         if answer.status in (404, 410):

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from likewatch.sources import bluesky, facebook, http, instagram, limits, telegram, x, youtube
 from likewatch.sources.base import PageRef, Reading, ReadResult, checked_count
@@ -77,7 +78,7 @@ class MastodonSource(http.HTTPSource):
         return None
 
     def _from_acct(self, acct: str) -> PageRef | None:
-        user, _, host = acct.removeprefix("@").partition("@")
+        user, _at, host = acct.removeprefix("@").partition("@")
         host = host.lower()
         if not USERNAME.match(user) or not HOST.match(host) or host in NOT_MASTODON:
             return None
@@ -87,7 +88,7 @@ class MastodonSource(http.HTTPSource):
     # Reading ---------------------------------------------------------------------------
 
     async def resolve(self, ref: PageRef) -> Reading:
-        user, _, host = ref.key.partition("@")
+        user, _at, host = ref.key.partition("@")
         data, answer = await self._get(host, "/api/v1/accounts/lookup", {"acct": user})
         return self._reading(data, host, answer)
 
@@ -96,7 +97,7 @@ class MastodonSource(http.HTTPSource):
         limit = asyncio.Semaphore(CONCURRENCY)
 
         async def one(key: str) -> Reading | SourceError:
-            account_id, _, host = key.partition("@")
+            account_id, _at, host = key.partition("@")
             if not ACCOUNT_ID.match(account_id) or not HOST.match(host):
                 return InvalidAnswer(f"{key!r} is not a Mastodon account id")
             async with limit:
@@ -149,7 +150,8 @@ class MastodonSource(http.HTTPSource):
         if answer.status == 401 or answer.status == 403:
             return AuthError(
                 text,
-                hint=f"{host} requires a token: add {host}=TOKEN to MASTODON_TOKENS.",
+                hint=_("%(host)s requires a token: add %(host)s=TOKEN to MASTODON_TOKENS.")
+                % {"host": host},
                 raw=answer.body,
             )
         if answer.status in (404, 410):

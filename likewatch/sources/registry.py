@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from likewatch.sources.base import PageRef, Source
 from likewatch.sources.errors import UnsupportedURL
@@ -48,10 +49,13 @@ def parse(text: str) -> PageRef:
         if ref is not None:
             return ref
     raise UnsupportedURL(
-        f"{text.strip()[:200]!r} is not a page address likewatch recognises: paste the "
-        "page's address, or a handle with its platform prefix (yt:@name, x:@name, "
-        "ig:name, tg:@channel, bsky:name.bsky.social, @user@instance, fb:name), or "
-        "json:URL EXPRESSION / web:URL SELECTOR."
+        _(
+            "%(text)s is not a page address likewatch recognises: paste the page's address, "
+            "or a handle with its platform prefix (yt:@name, x:@name, ig:name, tg:@channel, "
+            "bsky:name.bsky.social, @user@instance, fb:name), or json:URL EXPRESSION / "
+            "web:URL SELECTOR."
+        )
+        % {"text": repr(text.strip()[:200])}
     )
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from likewatch.sources import http
 from likewatch.sources.base import Credential, PageRef, Reading, ReadResult, checked_count
@@ -72,7 +73,7 @@ class TelegramSource(http.HTTPSource):
     # Reading ---------------------------------------------------------------------------
 
     async def resolve(self, ref: PageRef) -> Reading:
-        chat, _ = await self._call("getChat", ref.key)
+        chat, _answer = await self._call("getChat", ref.key)
         if not isinstance(chat, dict) or not CHAT_ID.match(str(chat.get("id", ""))):
             raise InvalidAnswer("getChat answered without a chat id")
         chat_id = str(chat["id"])
@@ -142,7 +143,7 @@ class TelegramSource(http.HTTPSource):
         if code == 401 or "unauthorized" in description.lower():
             return AuthError(
                 text,
-                hint="TELEGRAM_BOT_TOKEN is wrong or revoked: copy it again from @BotFather.",
+                hint=_("TELEGRAM_BOT_TOKEN is wrong or revoked: copy it again from @BotFather."),
                 raw=answer.body,
             )
         lowered = description.lower()
@@ -151,7 +152,7 @@ class TelegramSource(http.HTTPSource):
         if code == 403:
             return AuthError(
                 text,
-                hint="Add the bot to this group or channel: private chats need it as a member.",
+                hint=_("Add the bot to this group or channel: private chats need it as a member."),
                 raw=answer.body,
             )
         return InvalidAnswer(text, raw=answer.body)

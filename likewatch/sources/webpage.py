@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import soupsieve
 from bs4 import BeautifulSoup
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from likewatch.sources import http
 from likewatch.sources.base import Count, PageRef, Reading, ReadResult
@@ -202,7 +203,7 @@ class WebPageSource(http.HTTPSource):
         ):
             raise AuthError(
                 f"{url} shows a login wall instead of the page",
-                hint="The page is not public to logged-out visitors: likewatch cannot read it.",
+                hint=_("The page is not public to logged-out visitors: likewatch cannot read it."),
                 raw=answer.body[:MAX_BODY],
             )
         title = BeautifulSoup(html, "html.parser").title
@@ -232,7 +233,7 @@ class WebPageSource(http.HTTPSource):
         if answer.status in (401, 403):
             raise AuthError(
                 f"HTTP {answer.status}: the site refuses logged-out visitors",
-                hint="The page is not public: likewatch can only read public pages.",
+                hint=_("The page is not public: likewatch can only read public pages."),
                 raw=answer.body[:MAX_BODY],
             )
         if answer.status in (404, 410):

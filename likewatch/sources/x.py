@@ -15,6 +15,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from likewatch.sources import http
 from likewatch.sources.base import Credential, PageRef, Reading, ReadResult, checked_count
@@ -175,16 +176,18 @@ class XSource(http.HTTPSource):
             return trouble
         if answer.status == 401:
             return AuthError(
-                text, hint="X_BEARER_TOKEN is invalid or revoked: issue a new one.", raw=answer.body
+                text,
+                hint=_("X_BEARER_TOKEN is invalid or revoked: issue a new one."),
+                raw=answer.body,
             )
         if answer.status == 402:
             return AuthError(
-                text, hint="The X developer account has no read credits left.", raw=answer.body
+                text, hint=_("The X developer account has no read credits left."), raw=answer.body
             )
         if answer.status == 403:
             return AuthError(
                 text,
-                hint="The X app's access level does not allow users lookup.",
+                hint=_("The X app's access level does not allow users lookup."),
                 raw=answer.body,
             )
         if answer.status == 404:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from likewatch.sources import http
 from likewatch.sources.base import Count, Credential, PageRef, Reading, ReadResult, checked_count
@@ -253,8 +254,10 @@ class YouTubeSource(http.HTTPSource):
         if reasons & AUTH_REASONS or answer.status in (401, 403):
             return AuthError(
                 text,
-                hint="Check YOUTUBE_API_KEY and that the YouTube Data API v3 is enabled "
-                "for its Google Cloud project.",
+                hint=_(
+                    "Check YOUTUBE_API_KEY and that the YouTube Data API v3 is enabled "
+                    "for its Google Cloud project."
+                ),
                 raw=answer.body,
             )
         if answer.status == 404 or "channelNotFound" in reasons:

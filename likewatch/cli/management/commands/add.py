@@ -2,13 +2,13 @@ import argparse
 import sys
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext_lazy as _
 
 from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import describe_pages
 from likewatch.tracking.adding import add_pages
 
-
-FORMS = """\
+FORMS = _("""\
 What you can paste, one page a line (any mix; lines starting with "# " are skipped):
 
   Facebook   https://www.facebook.com/NAME, m.facebook.com/NAME, fb.com/NAME,
@@ -32,7 +32,7 @@ followers, likes, subscribers, members (default followers).
 Each line is resolved once to the platform's stable id (a renamed page keeps its history)
 and answered with the page and its current count, or with why it could not be added; the
 good lines are added even when others fail.
-"""
+""")
 
 
 class Command(LikewatchCommand):
@@ -41,7 +41,7 @@ class Command(LikewatchCommand):
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        parser.epilog = FORMS
+        parser.epilog = str(FORMS)
         return parser
 
     def add_arguments(self, parser):
