@@ -62,3 +62,11 @@ def test_another_form_of_a_tracked_page_is_already_tracked(platforms):
     again = add_pages(["https://twitter.com/xdevelopers?lang=fr"])[0]
     assert again.ok and not again.created
     assert Page.objects.filter(platform="x").count() == 1
+
+
+def test_a_page_added_by_handle_is_found_again_by_any_of_its_forms(platforms):
+    from likewatch.tracking.lookup import find_pages
+
+    (added,) = add_pages(["x:@XDevelopers"])
+    for form in ("https://x.com/XDevelopers", "x:@xdevelopers", "twitter.com/XDEVELOPERS"):
+        assert find_pages(form) == added.pages, form
