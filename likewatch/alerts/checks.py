@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from likewatch.alerts.models import Alert, AlertSettings, Kind
@@ -17,6 +16,8 @@ from likewatch.tracking.models import Campaign, Health
 
 # One failed fetch is noise (a network blip); this many in a row is a page in trouble.
 FAILURES_BEFORE_ALERT = 3
+# A detector run gone wild must not flood the channels: the digest names this many at most.
+MAX_EVENTS = 20
 
 
 @dataclass(frozen=True)
@@ -124,31 +125,28 @@ def token_drafts(campaign: Campaign, now: datetime | None = None) -> list[Draft]
 
 
 def event_drafts(campaign: Campaign) -> list[Draft]:
-    """Events the detector flagged on this campaign's pages (when event detection is installed)."""
+    """Events flagged on this campaign's pages since its start and not reviewed yet.
+
+    Gaps and stale counts are left out: the page alerts already say so.
+    """
     from django.apps import apps
 
-    try:
-        event_model = apps.get_model("credibility", "Event")
-    except LookupError:
+    if not apps.is_installed("likewatch.events"):
         return []
-    fields = {f.name for f in event_model._meta.get_fields()}
-    events = event_model.objects.filter(page__in=campaign.pages.all())
-    if "status" in fields:
-        events = events.filter(Q(status="flagged") | Q(status="open") | Q(status="new"))
-    drafts = []
-    for event in events.select_related("page")[:50]:
-        drafts.append(
-            Draft(
-                Kind.EVENT,
-                f"event:{event.pk}",
-                {
-                    "page": event.page.label,
-                    "event": str(getattr(event, "get_kind_display", lambda: "")() or event),
-                    "explanation": str(getattr(event, "explanation", "") or ""),
-                },
-            )
-        )
-    return drafts
+    from likewatch.events.models import Event, Status
+    from likewatch.events.models import Kind as EventKind
+
+    page_ids = list(campaign.pages.values_list("pk", flat=True))
+    events = (
+        Event.objects.for_pages(page_ids, since=campaign.starts_at)
+        .filter(status=Status.OPEN)
+        .exclude(kind__in=[EventKind.GAP, EventKind.STALE])
+        .select_related("page")
+    )
+    return [
+        Draft(Kind.EVENT, f"event:{event.pk}", {"event_id": event.pk, "page": event.page.label})
+        for event in events[:MAX_EVENTS]
+    ]
 
 
 def check_campaign(campaign: Campaign, now: datetime | None = None) -> int:

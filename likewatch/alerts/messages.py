@@ -60,11 +60,10 @@ def sentence(alert: Alert) -> str:
             "when": _moment(p["expires_at"]),
         }
     if alert.kind == Kind.EVENT:
-        text = _("An event was flagged on %(page)s: %(event)s.") % {
+        return _("An event was flagged on %(page)s: %(event)s") % {
             "page": p["page"],
-            "event": p.get("event", ""),
+            "event": _event_sentence(p.get("event_id")),
         }
-        return f"{text} {p['explanation']}".strip() if p.get("explanation") else text
     return alert.key
 
 
@@ -81,3 +80,15 @@ def digest(campaign: Campaign, alerts: list[Alert]) -> tuple[str, str]:
         lines = [f"• {sentence(a)}" if len(alerts) > 1 else sentence(a) for a in alerts]
         lines += ["", _("Live board: %(url)s") % {"url": board_url(campaign)}]
         return title, "\n".join(lines)
+
+
+def _event_sentence(event_id) -> str:
+    """The detector's own sentence for the event, in the active language."""
+    from django.apps import apps
+
+    if not apps.is_installed("likewatch.events"):
+        return ""
+    from likewatch.events.models import Event
+
+    event = Event.objects.filter(pk=event_id).first()
+    return event.sentence() if event else ""

@@ -1,5 +1,6 @@
 """/manage/: the organisers' interface. Every view checks sign-in and role itself."""
 
+from django.apps import apps
 from django.urls import path
 
 from likewatch.organisers.views import (
@@ -52,3 +53,12 @@ urlpatterns = [
     path("tokens/<int:token_id>/revoke/", tokens.revoke, name="token_revoke"),
     path("audit/", audit_log.full_log, name="audit"),
 ]
+
+# Reviewing flagged events needs the events app.
+if apps.is_installed("likewatch.events"):
+    from likewatch.organisers.views import events
+
+    urlpatterns += [
+        path("c/<slug:slug>/events/", events.events, name="events"),
+        path("c/<slug:slug>/events/<int:event_id>/review/", events.review, name="event_review"),
+    ]

@@ -111,3 +111,31 @@ def test_signals_raise_milestones_and_failures_as_history_is_written(
                 page, Transient("timeout"), timezone.now() + timedelta(minutes=minute)
             )
     assert Alert.objects.filter(kind=Kind.FAILING).exists()
+
+
+def test_flagged_events_raise_an_alert_with_the_detector_s_sentence(campaign, page, alerting):
+    import pytest
+    from django.apps import apps
+
+    if not apps.is_installed("likewatch.events"):
+        pytest.skip("the events app (issue 7) is not installed")
+    from likewatch.alerts.messages import digest
+    from likewatch.events.models import Event
+    from likewatch.events.models import Kind as EventKind
+
+    start = campaign.starts_at + timedelta(hours=1)
+    common = {"page": page, "start": start, "end": start + timedelta(minutes=5)}
+    numbers = {"size": 9000, "expected": -100, "seen": 8900, "confidence": 0.95}
+    gain = Event.objects.create(kind=EventKind.GAIN, **common, **numbers)
+    Event.objects.create(kind=EventKind.GAP, **common, **numbers)
+    checks.check_campaign(campaign)
+    [alert] = Alert.objects.filter(kind=Kind.EVENT)
+    assert alert.key == f"event:{gain.pk}"
+    _title, body = digest(campaign, [alert])
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert gain.sentence() in body
+    gain.review("dismissed", "known")
+    checks.check_campaign(campaign)
+    assert Alert.objects.filter(kind=Kind.EVENT).count() == 1
