@@ -141,3 +141,12 @@ LIKEWATCH_MIN_INTERVAL = env.int("LIKEWATCH_MIN_INTERVAL", default=60)
 LIKEWATCH_HTTP_TIMEOUT = env.float("LIKEWATCH_HTTP_TIMEOUT", default=20.0)
 # How far a page's fetch may run before another poller may take it over.
 LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
+
+# Live boards: how open boards learn about new history (likewatch.web.live). The default
+# watches the database, one cheap query per tick for the whole process.
+LIKEWATCH_LIVE_BROKER = env.str(
+    "LIKEWATCH_LIVE_BROKER", default="likewatch.web.live.DatabaseWatchBroker"
+)
+LIKEWATCH_LIVE_TICK = env.float("LIKEWATCH_LIVE_TICK", default=1.0)
+# Seconds between keep-alive comments on an idle live connection (proxies drop silent ones).
+LIKEWATCH_LIVE_KEEPALIVE = env.float("LIKEWATCH_LIVE_KEEPALIVE", default=15.0)
