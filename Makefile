@@ -5,9 +5,9 @@ LIKEWATCH := $(VENV)/bin/likewatch
 PG_URL ?= postgres://postgres@127.0.0.1:5432/likewatch
 ONLY ?=
 
-.PHONY: install python frontend browser demo test test-sqlite test-postgres bench lint format
+.PHONY: install python frontend locale browser demo test test-sqlite test-postgres bench lint format
 
-install: python frontend
+install: python frontend locale
 
 python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -22,6 +22,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 likewatch/web/static/web/build/.built: node_modules/.package-lock.json $(wildcard likewatch/web/frontend/*)
 	npm run --silent build
 	touch $@
+
+# Translations: .po files are the source, .mo files are built here (never committed). GNU
+# gettext's msgfmt compiles them; install it once if the machine lacks it.
+locale: $(VENV)/.installed $(patsubst %.po,%.mo,$(wildcard likewatch/locale/*/LC_MESSAGES/django.po))
+likewatch/locale/%/LC_MESSAGES/django.mo: likewatch/locale/%/LC_MESSAGES/django.po | $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
+	cd likewatch && ../$(LIKEWATCH) compilemessages --verbosity 0 --locale $*
 
 # Browser tests drive Debian's chromium; install it once if the machine lacks it.
 browser:

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from likewatch.analytics.change import CampaignChange, PageChange, campaign_change
 from likewatch.analytics.projection import Projection, moved_rate, next_milestone, project
-from likewatch.tracking.models import Campaign, Direction, Page
+from likewatch.tracking.models import Campaign, Page
 from likewatch.web import charts
 from likewatch.web.live import page_state, version
 
@@ -26,8 +26,9 @@ MINUS = "\u2212"
 def _grouped(value: int | float, decimals: int) -> str:
     # Django's Arabic formats define separators but no grouping; big counts need grouping
     # in every language, so fall back to groups of three.
+    # Round first: Django's formatter truncates extra decimals (0.0009 would read 0.000).
     return numberformat.format(
-        abs(value),
+        round(abs(value), decimals),
         formats.get_format("DECIMAL_SEPARATOR"),
         decimals,
         formats.get_format("NUMBER_GROUPING") or 3,
@@ -73,6 +74,13 @@ def moment(value: datetime | None) -> str:
     if local.date() == today:
         return time
     return f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {time}"
+
+
+def full_moment(value: datetime) -> str:
+    """A date and time in the active language ('26 novembre 2026 15:43')."""
+    local = timezone.localtime(value)
+    date = formats.date_format(local, "DATE_FORMAT")
+    return f"{date} {formats.time_format(local, 'TIME_FORMAT')}"
 
 
 def duration(value: timedelta | None) -> str:
@@ -124,7 +132,6 @@ def page_entry(change: PageChange, now: datetime) -> dict:
         "metric": page.get_metric_display(),
         "url": page.url,
         "direction": change.direction,
-        "direction_display": _("leave") if change.direction == Direction.LEAVE else _("join"),
         "current": change.current,
         "precision": change.precision,
         "baseline": change.baseline,

@@ -55,12 +55,14 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "campaign": campaign,
         "board": data,
+        "start_display": boards.full_moment(campaign.starts_at),
         "charts": boards.chart_data(campaign, page_ids),
         "markers": markers.for_pages(page_ids, since=campaign.starts_at),
         "config": {
             "live": reverse("web:board_live", args=[slug]) + f"?v={data['version']}",
             "lang": get_language(),
             "labels": {
+                "time": _("Time"),
                 "change": _("Change since the start"),
                 "count": _("Count"),
                 "gap": _("No measurement"),
@@ -183,7 +185,12 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": errors,
         "campaigns": campaigns,
         "markers": markers.for_pages([page.pk], since, until),
-        "config": {"lang": get_language(), "label": page.label, "gap": _("No measurement")},
+        "config": {
+            "lang": get_language(),
+            "label": page.label,
+            "gap": _("No measurement"),
+            "time": _("Time"),
+        },
     }
     return render(request, "web/page.html", context)
 

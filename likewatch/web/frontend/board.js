@@ -21,6 +21,7 @@ function drawPages() {
     plots[id] = makeChart(el, {
       data: tables[id],
       lang: config.lang,
+      timeLabel: config.labels.time,
       markers: markers.filter((m) => String(m.page_id) === id),
       series: [{ label: page.name, gapLabel: config.labels.gap }],
     });

@@ -39,7 +39,10 @@ function markerPlugin(markers) {
   };
 }
 
-export function makeChart(el, { data, series, lang, markers = [], height = 170, zoom = false }) {
+export function makeChart(
+  el,
+  { data, series, lang, markers = [], height = 170, zoom = false, timeLabel = "" },
+) {
   const f = formats(lang);
   const width = () => Math.max(240, el.clientWidth);
   const spanDays = (u) => (u.scales.x.max - u.scales.x.min) / 86400;
@@ -52,6 +55,7 @@ export function makeChart(el, { data, series, lang, markers = [], height = 170, 
     plugins: [markerPlugin(markers)],
     series: [
       {
+        label: timeLabel,
         value: (u, v) => (v == null ? "" : f.full.format(new Date(v * 1000))),
       },
       ...series.map((s, i) => ({

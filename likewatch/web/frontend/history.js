@@ -8,6 +8,7 @@ if (el) {
   makeChart(el, {
     data: read("chart-data"),
     lang: config.lang,
+    timeLabel: config.time,
     height: 320,
     zoom: true,
     markers: read("marker-data"),
