@@ -132,14 +132,18 @@ def _visible_page(request: HttpRequest, pk: int) -> Page:
 
 
 def _parse_moment(text: str | None) -> datetime | None:
+    """A date or date-time from the address; None for anything else (even 31 February)."""
     if not text:
         return None
-    moment = parse_datetime(text)
-    if moment is None:
-        day = parse_date(text)
-        if day is None:
-            return None
-        moment = datetime(day.year, day.month, day.day)
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            day = parse_date(text)
+            if day is None:
+                return None
+            moment = datetime(day.year, day.month, day.day)
+    except ValueError:
+        return None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

@@ -51,6 +51,7 @@ function drawCompare() {
   compare = makeChart(el, {
     data: joined,
     lang: config.lang,
+    timeLabel: config.labels.time,
     height: 240,
     series: ids.map((id, i) => ({
       label: board.pages.find((p) => String(p.id) === id).name,
