@@ -94,6 +94,11 @@ class Broker(ABC):
         for subscription in list(self.subscriptions):
             subscription.notify(changed)
 
+    def seed(self, states: dict[int, str]) -> None:
+        """Take a listener's own reading as the reference for pages the broker has not seen."""
+        for pk, state in states.items():
+            self.versions.setdefault(pk, state)
+
     def version(self, page_ids: Iterable[int]) -> str:
         """The state of these pages as far as the broker knows: an event id and cache key."""
         return version(page_ids, self.versions)

@@ -100,9 +100,11 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
 async def _events(campaign: Campaign, page_ids: list[int], known: str):
     broker = live.get_broker()
     keepalive = settings.LIKEWATCH_LIVE_KEEPALIVE
+    states = await sync_to_async(live.page_states)(page_ids)
     with broker.subscribe(page_ids) as subscription:
+        # From here on the broker compares with what we read, so nothing falls in between.
+        broker.seed(states)
         yield "retry: 5000\n\n"
-        states = await sync_to_async(live.page_states)(page_ids)
         current = live.version(page_ids, states)
         if current != known:
             yield await _board_event(campaign, current)
@@ -110,8 +112,9 @@ async def _events(campaign: Campaign, page_ids: list[int], known: str):
         while True:
             changed = await subscription.wait(keepalive)
             version = broker.version(page_ids)
-            if not changed or version == known:
-                yield ": keep-alive\n\n"
+            if version == known or "?" in version:
+                if not changed:
+                    yield ": keep-alive\n\n"
                 continue
             yield await _board_event(campaign, version)
             known = version

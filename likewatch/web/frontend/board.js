@@ -32,7 +32,7 @@ function compareData() {
   const ids = board.pages.map((p) => String(p.id)).filter((id) => tables[id]);
   const joined = uPlot.join(
     ids.map((id) => tables[id]),
-    ids.map(() => [2]),
+    ids.map(() => [1]),
   );
   if (mode === "change") {
     ids.forEach((id, i) => {

@@ -19,6 +19,19 @@ export function formats(lang) {
   return { num, compact, time, day, full };
 }
 
+// A value measured once between two gaps has no line to sit on: draw it as a dot.
+function isolated(u, si) {
+  const ys = u.data[si];
+  const idxs = [];
+  for (let i = 0; i < ys.length; i++) {
+    if (ys[i] == null) continue;
+    const before = i === 0 ? null : ys[i - 1];
+    const after = i === ys.length - 1 ? null : ys[i + 1];
+    if (before == null && after == null) idxs.push(i);
+  }
+  return idxs.length ? idxs : null;
+}
+
 function markerPlugin(markers) {
   return {
     hooks: {
@@ -64,7 +77,7 @@ export function makeChart(
         width: 2,
         spanGaps: false,
         paths: uPlot.paths.stepped({ align: 1 }),
-        points: { show: false },
+        points: { show: false, size: 5, filter: isolated },
         value: (u, v, si, idx) => {
           if (idx == null) return "";
           return v == null ? s.gapLabel || "–" : f.num.format(v);
