@@ -5,9 +5,19 @@ LIKEWATCH := $(VENV)/bin/likewatch
 PG_URL ?= postgres://postgres@127.0.0.1:5432/likewatch
 ONLY ?=
 
-.PHONY: install python frontend browser demo test test-sqlite test-postgres bench lint format
+.PHONY: install python frontend system messages browser demo test test-sqlite test-postgres bench lint format
 
-install: python frontend
+install: system python messages frontend
+
+# Debian packages the app needs at run time: fonts for share cards (Latin and Arabic), FriBiDi
+# for Pillow's libraqm text layout (Arabic shaped, right to left), gettext to compile catalogs.
+SYSTEM_PACKAGES := fonts-noto-core fonts-dejavu-core libfribidi0 gettext
+system:
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }
+
+# Translations are compiled at set-up (.mo files are build output, not tracked).
+messages: python
+	cd likewatch && ../$(PY) -m django compilemessages --settings=likewatch.settings -v 0
 
 python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml

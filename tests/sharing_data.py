@@ -1,0 +1,83 @@
+"""Campaigns with real recorded histories, for the API and sharing tests.
+
+Histories are written through `record_count` / `record_failure`, the only writers, so the
+tests read what production would.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from likewatch.sources.base import Count
+from likewatch.sources.errors import Transient
+from likewatch.tracking.history import record_count, record_failure
+from likewatch.tracking.models import Campaign, CampaignPage, Page
+
+START = datetime(2016, 3, 12, 12, 0, tzinfo=UTC)
+HOSTILE = '<script>alert(1)</script> =HYPERLINK("http://evil.example","x") \u202egnp.exe'
+
+
+def page(platform_id: str, name: str, metric: str = "likes") -> Page:
+    return Page.objects.create(
+        platform="facebook", platform_id=platform_id, metric=metric, name=name, interval=300
+    )
+
+
+def record_hourly(page: Page, values: list[int | None], start: datetime = START) -> None:
+    """One fetch per hour from `start`; repeated values extend a span."""
+    for hour, value in enumerate(values):
+        record_count(page, Count(value), start + timedelta(hours=hour))
+
+
+def campaign(
+    slug: str = "morocco-2016",
+    title: str = "Unlike the operators",
+    *,
+    public: bool = True,
+    target: int | None = 100_000,
+    language: str = "en",
+    pages: list[tuple[Page, str]] = (),
+) -> Campaign:
+    made = Campaign.objects.create(
+        slug=slug,
+        title=title,
+        description="Morocco, 2016: leave the telecom operators' pages.",
+        starts_at=START,
+        target=target,
+        language=language,
+        public=public,
+    )
+    for position, (p, direction) in enumerate(pages):
+        CampaignPage.objects.create(campaign=made, page=p, direction=direction, position=position)
+    return made
+
+
+def morocco() -> Campaign:
+    """Three operators losing likes over a day, with one failed fetch and a hidden count."""
+    telecom = page("111", "Maroc Telecom")
+    inwi = page("222", "inwi")
+    meditel = page("333", "Meditel")
+    record_hourly(telecom, [3_150_000 - 2_500 * h for h in range(25)])
+    record_hourly(inwi, [1_200_000 - 1_800 * h for h in range(25)])
+    record_hourly(meditel, [900_000, 900_000, 899_000, None, 897_000, 896_000])
+    record_failure(meditel, Transient("timeout"), START + timedelta(hours=6, minutes=5))
+    return campaign(pages=[(telecom, "leave"), (inwi, "leave"), (meditel, "leave")])
+
+
+def fail(page: Page, at: datetime, message: str = "timeout") -> None:
+    record_failure(page, Transient(message), at)
+
+
+def compile_catalogs() -> None:
+    """Compile the translation catalogs when `make messages` has not (a bare pytest run), so
+    the Arabic and French surfaces are tested translated."""
+    root = Path(__file__).resolve().parent.parent / "likewatch"
+    for po in root.glob("**/locale/*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run(["msgfmt", "--check", "-o", str(mo), str(po)], check=True)
+
+
+compile_catalogs()
