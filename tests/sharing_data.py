@@ -10,6 +10,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from likewatch.api.events import EventRecord
 from likewatch.sources.base import Count
 from likewatch.sources.errors import Transient
 from likewatch.tracking.history import record_count, record_failure
@@ -68,6 +69,38 @@ def morocco() -> Campaign:
 
 def fail(page: Page, at: datetime, message: str = "timeout") -> None:
     record_failure(page, Transient(message), at)
+
+
+CALLS = []
+
+
+def event_provider(pages, start, end):
+    """A provider as issue 7 will write one: events of `pages` within [start, end]."""
+    CALLS.append(([p.pk for p in pages], start, end))
+    return [
+        {
+            "id": 7,
+            "page_id": pages[0].pk,
+            "kind": "inorganic_gain",
+            "starts_at": START + timedelta(hours=3),
+            "ends_at": START + timedelta(hours=4),
+            "size": 5000,
+            "expected": -2500.0,
+            "observed": 2500.0,
+            "confidence": 0.97,
+            "explanation": "<b>Bought likes?</b>",
+            "status": "confirmed",
+            "note": "Checked by hand.",
+            "internal": "ignored",
+        },
+        EventRecord(
+            id="8",
+            page_id=pages[0].pk,
+            kind="purge",
+            starts_at=START + timedelta(hours=1),
+            ends_at=START + timedelta(hours=2),
+        ),
+    ]
 
 
 def compile_catalogs() -> None:

@@ -59,19 +59,26 @@ def default_start(page: Page) -> datetime:
     return first or page.created_at
 
 
+def default_end(page: Page) -> datetime:
+    """Where a page's history ends: its newest record (now when it has none). Answers for
+    "until now" then only change when the history does, so their ETags hold."""
+    moments = [m for m in (page.last_success_at, page.last_error_at) if m is not None]
+    return max(moments) if moments else timezone.now()
+
+
 def page_series(
     page: Page,
     start: datetime | None = None,
     end: datetime | None = None,
     resolution: int | None = None,
 ) -> Series:
-    """The page's points between `start` and `end` (default: all of its history until now).
+    """The page's points between `start` and `end` (default: all of its history).
 
     `resolution` is the wanted bucket width in seconds; it is coarsened when needed so that
     the answer never holds more than 2 * MAX_BUCKETS points. Raises InvalidRange for an
     inverted or absurd range or resolution.
     """
-    end = end or timezone.now()
+    end = end or default_end(page)
     start = start or min(default_start(page), end)
     _check(start, end, resolution)
     width = bucket_width(start.timestamp(), end.timestamp(), resolution)
@@ -135,4 +142,12 @@ def _moment(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-__all__ = ["MAX_BUCKETS", "InvalidRange", "Series", "SeriesPoint", "default_start", "page_series"]
+__all__ = [
+    "MAX_BUCKETS",
+    "InvalidRange",
+    "Series",
+    "SeriesPoint",
+    "default_end",
+    "default_start",
+    "page_series",
+]

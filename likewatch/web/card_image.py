@@ -36,12 +36,14 @@ def render(headline: Headline, values: Sequence[float | None], site: str) -> byt
     colour = _colour(headline)
 
     draw.rectangle((0, 0, WIDTH, 12), fill=colour)
-    _line(draw, clean(headline.title), 46, MARGIN + 8, rtl, bold=True, fill=INK)
+    # Rows from the top (ascender lines); Arabic glyphs reach higher and lower than Latin, so
+    # each row leaves room for Noto Sans Arabic's taller line.
+    _line(draw, clean(headline.title), 46, 44, rtl, bold=True, fill=INK)
     # A signed number reads left to right in every language ("-60,412", never "60,412-").
-    _line(draw, clean(headline.number), 132, MARGIN + 84, rtl, bold=True, fill=colour, ltr=True)
-    _line(draw, clean(headline.since), 44, MARGIN + 250, rtl, fill=INK, user=False)
-    _line(draw, clean(headline.detail), 30, MARGIN + 312, rtl, fill=MUTED, user=False)
-    _sparkline(image, values, (MARGIN, 400, WIDTH - MARGIN, 520), colour)
+    _line(draw, clean(headline.number), 132, 118, rtl, bold=True, fill=colour, ltr=True)
+    _line(draw, clean(headline.since), 44, 286, rtl, fill=INK, user=False)
+    _line(draw, clean(headline.detail), 30, 356, rtl, fill=MUTED, user=False)
+    _sparkline(image, values, (MARGIN, 424, WIDTH - MARGIN, 528), colour)
 
     draw.rectangle((0, HEIGHT - 78, WIDTH, HEIGHT), fill=BAND)
     footer_y = HEIGHT - 58
