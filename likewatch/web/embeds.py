@@ -22,6 +22,7 @@ from likewatch.tracking.models import Campaign, Page
 from likewatch.web import headline, sparkline
 from likewatch.web.cards import language
 from likewatch.web.links import absolute, board_path
+from likewatch.web.text import one_line
 
 SPARK_WIDTH, SPARK_HEIGHT = 280, 48
 # No script, no frame, no plugin; only the widget's own inline styles.
@@ -41,7 +42,7 @@ def source(obj: Campaign | Page, lang: str | None = None) -> str:
 
 def snippet(obj: Campaign | Page, lang: str | None = None) -> str:
     """The HTML another site pastes to embed `obj`."""
-    title = obj.title if isinstance(obj, Campaign) else obj.label
+    title = one_line(obj.title if isinstance(obj, Campaign) else obj.label)
     src = source(obj, lang)
     # A plain string (not marked safe): the page that shows it escapes it once more.
     return (
@@ -109,5 +110,6 @@ def page_embed_code(request: HttpRequest, page_id: int) -> HttpResponse:
 
 
 def _code(request, obj) -> HttpResponse:
-    context = {"object": obj, "title": getattr(obj, "title", None) or obj.label}
+    title = obj.title if isinstance(obj, Campaign) else obj.label
+    context = {"object": obj, "title": one_line(title)}
     return render(request, "sharing/embed_code.html", context)

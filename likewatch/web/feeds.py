@@ -84,8 +84,10 @@ def items(campaign: Campaign) -> list[Item]:
                 link=absolute(board_path(page)) if page else link,
             )
         )
-    entries.sort(key=lambda item: item.at, reverse=True)
-    return entries[:MAX_ITEMS]
+    # Newest first; of two things that happened at once, the one found later first (the
+    # target after the milestone it completes).
+    order = sorted(enumerate(entries), key=lambda pair: (pair[1].at, pair[0]), reverse=True)
+    return [item for _, item in order][:MAX_ITEMS]
 
 
 class CampaignFeed(Feed):

@@ -1,6 +1,5 @@
 """Events reach the API through the LIKEWATCH_EVENT_PROVIDER seam (issue 7 provides it)."""
 
-
 import pytest
 from sharing_data import CALLS, START
 
