@@ -20,9 +20,14 @@ START = datetime(2016, 3, 12, 12, 0, tzinfo=UTC)
 HOSTILE = '<script>alert(1)</script> =HYPERLINK("http://evil.example","x") \u202egnp.exe'
 
 
-def page(platform_id: str, name: str, metric: str = "likes") -> Page:
+# The Moroccan operators' page numbers, fixed so tests can name their addresses on every
+# database (PostgreSQL sequences do not restart between tests).
+TELECOM, INWI, MEDITEL = 1_000_001, 1_000_002, 1_000_003
+
+
+def page(platform_id: str, name: str, metric: str = "likes", pk: int | None = None) -> Page:
     return Page.objects.create(
-        platform="facebook", platform_id=platform_id, metric=metric, name=name, interval=300
+        pk=pk, platform="facebook", platform_id=platform_id, metric=metric, name=name, interval=300
     )
 
 
@@ -57,9 +62,9 @@ def campaign(
 
 def morocco() -> Campaign:
     """Three operators losing likes over a day, with one failed fetch and a hidden count."""
-    telecom = page("111", "Maroc Telecom")
-    inwi = page("222", "inwi")
-    meditel = page("333", "Meditel")
+    telecom = page("111", "Maroc Telecom", pk=TELECOM)
+    inwi = page("222", "inwi", pk=INWI)
+    meditel = page("333", "Meditel", pk=MEDITEL)
     record_hourly(telecom, [3_150_000 - 2_500 * h for h in range(25)])
     record_hourly(inwi, [1_200_000 - 1_800 * h for h in range(25)])
     record_hourly(meditel, [900_000, 900_000, 899_000, None, 897_000, 896_000])

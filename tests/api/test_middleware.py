@@ -1,6 +1,13 @@
 """Every API read is conditional (ETag, 304), cacheable and readable from any origin."""
 
+from datetime import timedelta
+
 import pytest
+from sharing_data import START, TELECOM
+
+from likewatch.sources.base import Count
+from likewatch.tracking.history import record_count
+from likewatch.tracking.models import Page
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +22,8 @@ def test_reads_carry_an_etag_cache_control_and_cors(campaign, client):
 
 
 def test_if_none_match_with_the_current_etag_answers_304_without_a_body(campaign, client):
-    etag = client.get("/api/pages/1/history")["ETag"]
-    again = client.get("/api/pages/1/history", headers={"If-None-Match": etag})
+    etag = client.get(f"/api/pages/{TELECOM}/history")["ETag"]
+    again = client.get(f"/api/pages/{TELECOM}/history", headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.content == b""
     assert again["ETag"] == etag
@@ -24,23 +31,15 @@ def test_if_none_match_with_the_current_etag_answers_304_without_a_body(campaign
 
 
 def test_a_new_measurement_changes_the_etag(campaign, client):
-    from datetime import timedelta
-
-    from sharing_data import START
-
-    from likewatch.sources.base import Count
-    from likewatch.tracking.history import record_count
-    from likewatch.tracking.models import Page
-
-    etag = client.get("/api/pages/1/current")["ETag"]
-    record_count(Page.objects.get(pk=1), Count(3_000_000), START + timedelta(days=2))
-    response = client.get("/api/pages/1/current", headers={"If-None-Match": etag})
+    etag = client.get(f"/api/pages/{TELECOM}/current")["ETag"]
+    record_count(Page.objects.get(pk=TELECOM), Count(3_000_000), START + timedelta(days=2))
+    response = client.get(f"/api/pages/{TELECOM}/current", headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert response["ETag"] != etag
 
 
 def test_a_range_that_ended_long_ago_may_be_cached_for_a_day(campaign, client):
-    response = client.get("/api/pages/1/history?start=2016-03-12&end=2016-03-13")
+    response = client.get(f"/api/pages/{TELECOM}/history?start=2016-03-12&end=2016-03-13")
     assert response["Cache-Control"] == "public, max-age=86400"
 
 

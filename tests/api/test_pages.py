@@ -4,7 +4,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from sharing_data import START, page, record_hourly
+from sharing_data import MEDITEL, START, TELECOM, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 
@@ -17,25 +17,25 @@ def test_the_list_holds_pages_of_public_campaigns_only(campaign, api_get):
 
 
 def test_the_detail_names_the_campaigns_and_links(campaign, api_get):
-    data = api_get("/api/pages/1").data
+    data = api_get(f"/api/pages/{TELECOM}").data
     assert data["campaigns"] == ["morocco-2016"]
     assert data["last_seq"] == 25
-    assert data["links"]["history"] == "/api/pages/1/history"
-    assert data["links"]["csv"] == "/export/p/1.csv"
+    assert data["links"]["history"] == f"/api/pages/{TELECOM}/history"
+    assert data["links"]["csv"] == f"/export/p/{TELECOM}.csv"
 
 
 def test_current_is_the_newest_span_even_when_the_count_is_hidden(campaign, api_get):
-    telecom = api_get("/api/pages/1/current").data
+    telecom = api_get(f"/api/pages/{TELECOM}/current").data
     assert (telecom["value"], telecom["precision"], telecom["seq"]) == (3_090_000, 1, 25)
     assert telecom["measured_at"] == "2016-03-13T12:00:00Z"
-    meditel = api_get("/api/pages/3/current").data
+    meditel = api_get(f"/api/pages/{MEDITEL}/current").data
     assert meditel["value"] == 896_000
     assert meditel["health"] == "failing"
 
 
 def test_history_over_a_range_at_a_resolution(campaign, api_get):
     data = api_get(
-        "/api/pages/1/history?start=2016-03-12T12:00&end=2016-03-12T15:00&resolution=3600"
+        f"/api/pages/{TELECOM}/history?start=2016-03-12T12:00&end=2016-03-12T15:00&resolution=3600"
     ).data
     assert data["resolution"] == 3600
     assert data["points"] == [
@@ -59,7 +59,7 @@ def test_history_is_coarsened_to_at_most_a_thousand_points(db, api_get):
 
 
 def test_history_shows_failed_fetches_as_gaps(campaign, api_get):
-    data = api_get("/api/pages/3/history?end=2016-03-13&resolution=60").data
+    data = api_get(f"/api/pages/{MEDITEL}/history?end=2016-03-13&resolution=60").data
     assert data["gaps"] == [{"start": "2016-03-12T18:05:00Z", "end": "2016-03-12T18:05:00Z"}]
     assert ["2016-03-12T15:00:00Z", None] in data["points"]
 
@@ -75,11 +75,11 @@ def test_history_shows_failed_fetches_as_gaps(campaign, api_get):
         ("/api/pages/999/current", 404, "not_found"),
         ("/api/pages/999/history", 404, "not_found"),
         ("/api/pages/999/events", 404, "not_found"),
-        ("/api/pages/1/history?start=2016-03-13&end=2016-03-12", 400, "invalid_range"),
-        ("/api/pages/1/history?start=2016-02-30", 400, "invalid_parameter"),
-        ("/api/pages/1/history?resolution=0", 400, "invalid_parameter"),
-        ("/api/pages/1/history?start=1000-01-01&end=2016-01-01", 400, "invalid_range"),
-        ("/api/pages/1/events?end=nonsense", 400, "invalid_parameter"),
+        (f"/api/pages/{TELECOM}/history?start=2016-03-13&end=2016-03-12", 400, "invalid_range"),
+        (f"/api/pages/{TELECOM}/history?start=2016-02-30", 400, "invalid_parameter"),
+        (f"/api/pages/{TELECOM}/history?resolution=0", 400, "invalid_parameter"),
+        (f"/api/pages/{TELECOM}/history?start=1000-01-01&end=2016-01-01", 400, "invalid_range"),
+        (f"/api/pages/{TELECOM}/events?end=nonsense", 400, "invalid_parameter"),
         ("/api/nothing/here", 404, "not_found"),
     ],
 )

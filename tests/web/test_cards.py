@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 from PIL import Image, ImageFont, features
-from sharing_data import HOSTILE, campaign, morocco, page, record_hourly
+from sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
 
 from likewatch.web import card_fonts
 
@@ -56,7 +56,7 @@ def test_a_campaign_card_is_a_1200_by_630_png(client):
 
 def test_a_page_card_is_a_png_too(client):
     morocco()
-    assert image(client.get("/card/p/1.png")).size == (1200, 630)
+    assert image(client.get(f"/card/p/{TELECOM}.png")).size == (1200, 630)
 
 
 def test_a_card_is_drawn_once_then_served_from_the_cache(client):

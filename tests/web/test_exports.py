@@ -5,7 +5,8 @@ import io
 import json
 
 import pytest
-from sharing_data import HOSTILE, campaign, morocco, page, record_hourly
+from asgiref.sync import async_to_sync
+from sharing_data import HOSTILE, INWI, MEDITEL, TELECOM, campaign, morocco, page, record_hourly
 
 from likewatch.tracking import chain
 from likewatch.tracking.models import FetchFailure, Observation
@@ -40,9 +41,9 @@ def test_cells_that_would_run_as_formulas_get_an_apostrophe_numbers_stay_numbers
 
 def test_a_page_csv_holds_every_span_and_failure_in_seq_order(client):
     morocco()
-    response = client.get("/export/p/3.csv")
+    response = client.get(f"/export/p/{MEDITEL}.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="likewatch-page-3.csv"'
+    assert response["Content-Disposition"] == f'attachment; filename="likewatch-page-{MEDITEL}.csv"'
     rows = list(csv.DictReader(io.StringIO(body(response))))
     assert [(r["record"], r["seq"]) for r in rows] == [
         ("observation", "1"),
@@ -65,15 +66,15 @@ def test_a_page_csv_holds_every_span_and_failure_in_seq_order(client):
 
 def test_the_exported_hashes_rebuild_the_chain(client):
     morocco()
-    document = json.loads(body(client.get("/export/p/3.json")))
+    document = json.loads(body(client.get(f"/export/p/{MEDITEL}.json")))
     records = document["pages"][0]["records"]
     previous = chain.GENESIS
     for record in records:
         assert record["prev_hash"] == previous
         previous = record["hash"]
-    stored = Observation.objects.get(page_id=3, seq=1)
+    stored = Observation.objects.get(page_id=MEDITEL, seq=1)
     assert records[0]["hash"] == chain.observation_hash(stored)
-    assert records[-1]["hash"] == FetchFailure.objects.get(page_id=3, seq=6).hash
+    assert records[-1]["hash"] == FetchFailure.objects.get(page_id=MEDITEL, seq=6).hash
 
 
 def test_a_campaign_export_holds_each_page_of_the_campaign(client):
@@ -81,7 +82,9 @@ def test_a_campaign_export_holds_each_page_of_the_campaign(client):
     document = json.loads(body(client.get("/export/c/morocco-2016.json")))
     assert document["format"] == "likewatch-history-1"
     assert document["campaign"]["slug"] == "morocco-2016"
-    assert document["campaign"]["directions"] == {"1": "leave", "2": "leave", "3": "leave"}
+    assert document["campaign"]["directions"] == dict.fromkeys(
+        map(str, (TELECOM, INWI, MEDITEL)), "leave"
+    )
     assert [p["page_name"] for p in document["pages"]] == ["Maroc Telecom", "inwi", "Meditel"]
     assert [len(p["records"]) for p in document["pages"]] == [25, 25, 6]
     rows = list(csv.DictReader(io.StringIO(body(client.get("/export/c/morocco-2016.csv")))))
@@ -103,6 +106,22 @@ def test_hostile_names_are_defused_in_csv_and_kept_exact_in_json(client):
 def test_unknown_formats_and_objects_are_404(client):
     morocco()
     campaign("secret", "Secret", public=False)
-    assert client.get("/export/p/1.xlsx").status_code == 404
+    assert client.get(f"/export/p/{TELECOM}.xlsx").status_code == 404
     assert client.get("/export/p/99.csv").status_code == 404
     assert client.get("/export/c/secret.csv").status_code == 404
+
+
+def test_under_asgi_the_export_streams_through_an_async_iterator(async_client):
+    """Django would buffer a synchronous iterator whole under ASGI (uvicorn)."""
+    morocco()
+
+    async def download():
+        response = await async_client.get(f"/export/p/{TELECOM}.csv")
+        assert response.is_async
+        chunks = [chunk async for chunk in response.streaming_content]
+        return chunks
+
+    chunks = async_to_sync(download)()
+    rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
+    assert len(rows) == 25
+    assert rows[-1]["value"] == "3090000"

@@ -48,7 +48,7 @@ def test_flagged_events_appear_when_a_provider_is_configured(client, settings):
 
 
 def test_hostile_titles_stay_text_and_controls_cannot_break_the_xml(client):
-    p = page("9", HOSTILE + "\x00\x0b")
+    p = page("9", HOSTILE + "\x0b\x1b")
     record_hourly(p, [10_000, 8_000])
     campaign("hostile", HOSTILE + "\x07", target=None, pages=[(p, "leave")])
     response = client.get("/feeds/c/hostile.atom")

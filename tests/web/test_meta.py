@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
-from sharing_data import HOSTILE, campaign, morocco, page, record_hourly
+from sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +34,8 @@ def test_a_page_unfurls_with_its_own_card_in_the_current_language():
     from likewatch.tracking.models import Page
 
     with translation.override("fr"):
-        tags = render(Page.objects.get(pk=1))
-    assert tags["og:image"] == "http://127.0.0.1:8000/card/p/1.png?lang=fr"
+        tags = render(Page.objects.get(pk=TELECOM))
+    assert tags["og:image"] == f"http://127.0.0.1:8000/card/p/{TELECOM}.png?lang=fr"
     assert tags["og:description"].startswith("-60 000 depuis le 12 mars 2016")
 
 
