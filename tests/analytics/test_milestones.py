@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sharing_data import START, campaign, page, record_hourly
+from tests.sharing_data import START, campaign, page, record_hourly
 
 from likewatch.analytics.milestones import Milestone, reached, series
 

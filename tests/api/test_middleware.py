@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sharing_data import START, TELECOM
+from tests.sharing_data import START, TELECOM
 
 from likewatch.sources.base import Count
 from likewatch.tracking.history import record_count

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 from PIL import Image, ImageFont, features
-from sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
+from tests.sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
 
 from likewatch.web import card_fonts
 
@@ -71,7 +71,7 @@ def test_a_card_is_drawn_once_then_served_from_the_cache(client):
     # A new value (a new seq) makes a new card.
     from datetime import timedelta
 
-    from sharing_data import START
+    from tests.sharing_data import START
 
     from likewatch.sources.base import Count
     from likewatch.tracking.history import record_count
