@@ -28,15 +28,42 @@ from likewatch.tracking.models import Campaign
 # Routes anyone may GET. Each must still refuse writes by anonymous users unless listed in
 # PUBLIC_FORMS (forms a stranger must be able to send).
 PUBLIC = {
+    # The public site (likewatch.web): boards, histories, sharing.
     "web:index",
+    "web:board",
+    "web:board_live",
+    "web:page",
+    "web:methodology",
+    "web:set_language",
+    "sharing:campaign_card",
+    "sharing:campaign_embed",
+    "sharing:campaign_embed_code",
+    "sharing:campaign_export",
+    "sharing:campaign_feed",
+    "sharing:page_card",
+    "sharing:page_embed",
+    "sharing:page_embed_code",
+    "sharing:page_export",
+    # The read-only API (likewatch.api).
+    "api:api-root",
+    "api:openapi-json",
+    "api:openapi-view",
+    "api:campaigns",
+    "api:campaign",
+    "api:campaign_events",
+    "api:campaign_history",
+    "api:pages",
+    "api:page",
+    "api:page_current",
+    "api:page_events",
+    "api:page_history",
+    # Signing in and recovering an account.
     "login",
     "password_reset",
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
     "manage:invitation",  # the invitation token in the URL is the credential
-    "manage_api:openapi-json",
-    "manage_api:openapi-view",
     "admin:login",  # Django admin's own sign-in
     "admin:logout",
     "admin:password_reset",
@@ -47,6 +74,7 @@ PUBLIC = {
     "admin:jsi18n",
 }
 PUBLIC_FORMS = {
+    "web:set_language",
     "login",
     "logout",
     "password_reset",
@@ -112,7 +140,7 @@ def campaign(db):
 def test_the_walk_finds_the_organisers_routes():
     names = {name for name, _ in ROUTES}
     assert {"manage:dashboard", "manage:credentials", "manage:tokens", "login"} <= names
-    assert "manage_api:create_campaign" in names
+    assert "api:create_campaign" in names
 
 
 @pytest.mark.parametrize(("name", "path"), ROUTES, ids=[n for n, _ in ROUTES])
@@ -227,9 +255,9 @@ def test_sign_in_is_rate_limited(client, settings, fresh_cache):
 @pytest.mark.django_db
 def test_the_public_api_is_rate_limited_per_address(client, settings, fresh_cache):
     settings.LIKEWATCH_RATE_LIMITS = {**settings.LIKEWATCH_RATE_LIMITS, "api": "2/m"}
-    codes = [client.get("/api/manage/openapi.json").status_code for _ in range(3)]
+    codes = [client.get("/api/openapi.json").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
-    other = client.get("/api/manage/openapi.json", REMOTE_ADDR="10.0.0.9")
+    other = client.get("/api/openapi.json", REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 200
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.urls import NoReverseMatch, reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
@@ -12,12 +13,22 @@ from likewatch.alerts.models import Alert, Kind
 from likewatch.tracking.models import Campaign
 
 
+def _absolute(name: str, slug: str, fallback: str) -> str:
+    try:
+        path = reverse(name, args=[slug])
+    except NoReverseMatch:  # the public site is not installed: its documented address
+        path = fallback
+    return settings.SITE_URL.rstrip("/") + path
+
+
 def board_url(campaign: Campaign) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/c/{campaign.slug}/"
+    """The campaign's live board."""
+    return _absolute("web:board", campaign.slug, f"/c/{campaign.slug}/")
 
 
 def card_url(campaign: Campaign) -> str:
-    return f"{board_url(campaign)}card.png"
+    """The campaign's share card (an image), attached to alerts where the channel allows."""
+    return _absolute("sharing:campaign_card", campaign.slug, f"/card/c/{campaign.slug}.png")
 
 
 def _number(value) -> str:

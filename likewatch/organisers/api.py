@@ -12,8 +12,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_safe
-from ninja import Field, NinjaAPI, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
@@ -184,14 +183,3 @@ def annotate(request, slug: str, data: AnnotationIn):
         via="api",
     )
     return Status(201, note)
-
-
-# Mounted at /api/manage/ until the public API (likewatch.api) takes the router in.
-api = NinjaAPI(
-    title="likewatch write API",
-    version="1",
-    urls_namespace="manage_api",
-    description="Create campaigns, add pages and annotate. Authorization: Bearer lw_…",
-    docs_decorator=require_safe,
-)
-api.add_router("/", router)

@@ -25,7 +25,7 @@ CARD = bytes.fromhex(
 
 
 class Receiver:
-    """Records what Apprise posts; serves the share card at /c/<slug>/card.png."""
+    """Records what Apprise posts; serves the share card at /card/c/<slug>.png."""
 
     def __init__(self, status: int = 200) -> None:
         self.status = status
@@ -43,7 +43,7 @@ class Receiver:
                 self.end_headers()
 
             def do_GET(self):  # noqa: N802
-                if self.path.endswith("/card.png"):
+                if self.path.startswith("/card/c/") and self.path.endswith(".png"):
                     receiver.card_requests += 1
                     self.send_response(200)
                     self.send_header("Content-Type", "image/png")

@@ -32,7 +32,7 @@ def test_a_burst_of_alerts_goes_out_as_one_message_with_the_card(
     assert "Objectif atteint" in message["message"]
     assert f"Tableau en direct : {receiver.base_url}/c/unlike/" in message["message"]
     [attachment] = message["attachments"]
-    assert attachment["filename"] == "card.png"
+    assert attachment["filename"] == "unlike.png"
     assert base64.b64decode(attachment["base64"]) == CARD
     assert not Alert.objects.filter(sent_at__isnull=True).exists()
 

@@ -17,7 +17,9 @@ from .conftest import HOSTILE  # noqa: E402
 
 @pytest.fixture
 def event(campaign):
-    page = Page.objects.create(platform="facebook", platform_id="7", metric="followers", name="Inwi")
+    page = Page.objects.create(
+        platform="facebook", platform_id="7", metric="followers", name="Inwi"
+    )
     CampaignPage.objects.create(campaign=campaign, page=page)
     start = campaign.starts_at + timedelta(hours=3)
     return Event.objects.create(
