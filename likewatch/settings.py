@@ -238,13 +238,11 @@ LIKEWATCH_TOKEN_WARNING_DAYS = env.int("LIKEWATCH_TOKEN_WARNING_DAYS", default=7
 
 # Caches and rate limits --------------------------------------------------------------------
 # Redis makes the limits hold across every web process; local memory counts per process.
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}
-        if "REDIS_URL" in env
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+if "REDIS_URL" in env:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("REDIS_URL"),
+    }
 LIKEWATCH_RATE_LIMIT_CACHE = "default"
 LIKEWATCH_RATE_LIMITS = {
     "login": env.str("LIKEWATCH_LOGIN_RATE", default="10/15m"),
