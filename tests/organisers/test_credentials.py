@@ -133,4 +133,4 @@ def test_pages_added_from_the_interface_use_the_stored_token(graph):
 def test_only_platforms_that_read_a_token_are_offered(as_staff):
     choices = dict(as_staff.get("/manage/credentials/").context["form"].fields["platform"].choices)
     assert "facebook" in choices and "youtube" in choices
-    assert "webpage" not in choices and "mastodon" not in choices
+    assert not {"web", "json", "mastodon", "bluesky"} & set(choices)
