@@ -128,6 +128,11 @@ def test_pages_added_from_the_interface_use_the_stored_token(graph):
     credential.save()
     [result] = add_pages(["https://www.facebook.com/MarocTelecom"])
     assert result.ok, result.error
+    # What the history keeps as the answering address carries no token.
+    from likewatch.tracking.models import Observation
+
+    kept = list(Observation.objects.values_list("source_url", flat=True))
+    assert kept and all(TOKEN not in url for url in kept)
 
 
 def test_only_platforms_that_read_a_token_are_offered(as_staff):
