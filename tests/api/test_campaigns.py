@@ -1,13 +1,14 @@
 """/api/campaigns: public campaigns, totals, pages' histories and events."""
 
 import pytest
-from sharing_data import HOSTILE, INWI, MEDITEL, TELECOM, campaign, page, record_hourly
+
+from tests.sharing_data import HOSTILE, INWI, MEDITEL, TELECOM, campaign, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_list_holds_public_campaigns_only(campaign, api_get):
-    from sharing_data import campaign as make
+    from tests.sharing_data import campaign as make
 
     make("secret", "Private plans", public=False)
     response = api_get("/api/campaigns")
@@ -58,7 +59,7 @@ def test_events_answer_an_empty_list_while_no_provider_is_configured(campaign, a
     ],
 )
 def test_unknown_or_private_campaigns_are_a_json_404(campaign, api_get, path):
-    from sharing_data import campaign as make
+    from tests.sharing_data import campaign as make
 
     make("secret", "Private plans", public=False)
     response = api_get(path)

@@ -4,7 +4,8 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from sharing_data import MEDITEL, START, TELECOM, page, record_hourly
+
+from tests.sharing_data import MEDITEL, START, TELECOM, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def test_history_over_a_range_at_a_resolution(campaign, api_get):
 
 
 def test_history_is_coarsened_to_at_most_a_thousand_points(db, api_get):
-    from sharing_data import campaign
+    from tests.sharing_data import campaign
 
     p = page("7", "Busy page")
     record_hourly(p, [5000 + (h % 5) * (-1) ** h for h in range(120)])
@@ -91,7 +92,7 @@ def test_bad_requests_get_a_clear_json_4xx(campaign, api_get, path, status, code
 
 
 def test_a_page_tracked_only_for_a_private_campaign_stays_hidden(db, api_get):
-    from sharing_data import campaign
+    from tests.sharing_data import campaign
 
     p = page("5", "Hidden")
     campaign("private", "Private", public=False, pages=[(p, "leave")])
