@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -192,6 +193,7 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": errors,
         "campaigns": campaigns,
         "markers": markers.for_pages([page.pk], since, until),
+        "ranges": _quick_ranges(request),
         "config": {
             "lang": get_language(),
             "label": page.label,
@@ -200,6 +202,23 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
         },
     }
     return render(request, "web/page.html", context)
+
+
+def _quick_ranges(request: HttpRequest) -> list[dict]:
+    """Links to the last hour, day, week and the whole history."""
+    now = timezone.now().replace(microsecond=0)
+    choices = [
+        (_("Last hour"), timedelta(hours=1)),
+        (_("Last day"), timedelta(days=1)),
+        (_("Last week"), timedelta(days=7)),
+        (_("Whole history"), None),
+    ]
+    current = request.GET.get("from", "")
+    ranges = []
+    for label, span in choices:
+        query = urlencode({"from": (now - span).isoformat()}) if span else ""
+        ranges.append({"label": label, "query": query, "current": not span and not current})
+    return ranges
 
 
 @gzip_page

@@ -14,9 +14,14 @@ export function formats(lang) {
   const num = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   const compact = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 2 });
   const time = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
+  const seconds = new Intl.DateTimeFormat(locale, {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
   const day = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short" });
   const full = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
-  return { num, compact, time, day, full };
+  return { num, compact, time, seconds, day, full };
 }
 
 // A value measured once between two gaps has no line to sit on: draw it as a dot.
@@ -86,8 +91,11 @@ export function makeChart(
     ],
     axes: [
       {
-        values: (u, splits) =>
-          splits.map((s) => (spanDays(u) > 2 ? f.day : f.time).format(new Date(s * 1000))),
+        // Pick the label by the distance between ticks, so no two ticks read the same.
+        values: (u, splits, ai, space, incr) => {
+          const fmt = incr >= 86400 || spanDays(u) > 2 ? f.day : incr < 60 ? f.seconds : f.time;
+          return splits.map((s) => fmt.format(new Date(s * 1000)));
+        },
         size: 36,
       },
       {
