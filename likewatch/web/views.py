@@ -13,7 +13,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -62,6 +62,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         "config": {
             "live": reverse("web:board_live", args=[slug]) + f"?v={data['version']}",
             "lang": get_language(),
+            "separators": _separators(),
             "labels": {
                 "time": _("Time"),
                 "change": _("Change since the start"),
@@ -126,6 +127,14 @@ async def _board_event(campaign: Campaign, version: str) -> str:
     minute = int(asyncio.get_running_loop().time() // 60)
     data = await feed.snapshot(campaign, f"{version}@{minute}")
     return f"id: {version}\nevent: board\ndata: {data}\n\n"
+
+
+def _separators() -> dict:
+    """The active language's number separators, so charts write numbers as the page does."""
+    return {
+        "group": formats.get_format("THOUSAND_SEPARATOR"),
+        "decimal": formats.get_format("DECIMAL_SEPARATOR"),
+    }
 
 
 def _visible_page(request: HttpRequest, pk: int) -> Page:
@@ -196,6 +205,7 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
         "ranges": _quick_ranges(request),
         "config": {
             "lang": get_language(),
+            "separators": _separators(),
             "label": page.label,
             "gap": _("No measurement"),
             "time": _("Time"),
