@@ -110,6 +110,7 @@ export function makeChart(
           return splits.map((s) => fmt.format(new Date(s * 1000)));
         },
         size: 36,
+        space: 80,
       },
       {
         // Compact numbers ("3.1M") hide the small moves a campaign makes on a big page.
