@@ -3,5 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("likewatch.api.urls")),
+    path("", include("likewatch.web.sharing_urls")),
     path("", include("likewatch.web.urls")),
 ]
