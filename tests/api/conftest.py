@@ -1,5 +1,6 @@
 import pytest
-from sharing_data import morocco
+
+from tests.sharing_data import morocco
 
 
 @pytest.fixture

@@ -1,16 +1,16 @@
 """Events reach the API through the LIKEWATCH_EVENT_PROVIDER seam (issue 7 provides it)."""
 
 import pytest
-from sharing_data import CALLS, INWI, MEDITEL, START, TELECOM
 
 from likewatch.api.events import events_for
+from tests.sharing_data import CALLS, INWI, MEDITEL, START, TELECOM
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def with_provider(settings):
-    settings.LIKEWATCH_EVENT_PROVIDER = "sharing_data.event_provider"
+    settings.LIKEWATCH_EVENT_PROVIDER = "tests.sharing_data.event_provider"
     CALLS.clear()
 
 

@@ -4,7 +4,8 @@ import re
 
 import pytest
 from django.template import Context, Template
-from sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
+
+from tests.sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 

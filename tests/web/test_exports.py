@@ -6,11 +6,20 @@ import json
 
 import pytest
 from asgiref.sync import async_to_sync
-from sharing_data import HOSTILE, INWI, MEDITEL, TELECOM, campaign, morocco, page, record_hourly
 
 from likewatch.tracking import chain
 from likewatch.tracking.models import FetchFailure, Observation
 from likewatch.web.exports import safe_cell
+from tests.sharing_data import (
+    HOSTILE,
+    INWI,
+    MEDITEL,
+    TELECOM,
+    campaign,
+    morocco,
+    page,
+    record_hourly,
+)
 
 pytestmark = pytest.mark.django_db
 

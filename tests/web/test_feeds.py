@@ -3,7 +3,8 @@
 import xml.etree.ElementTree as ET
 
 import pytest
-from sharing_data import CALLS, HOSTILE, campaign, morocco, page, record_hourly
+
+from tests.sharing_data import CALLS, HOSTILE, campaign, morocco, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -36,7 +37,7 @@ def test_the_feed_follows_the_campaign_language(client):
 
 
 def test_flagged_events_appear_when_a_provider_is_configured(client, settings):
-    settings.LIKEWATCH_EVENT_PROVIDER = "sharing_data.event_provider"
+    settings.LIKEWATCH_EVENT_PROVIDER = "tests.sharing_data.event_provider"
     CALLS.clear()
     morocco()
     _, items = entries(client.get("/feeds/c/morocco-2016.atom"))

@@ -6,7 +6,8 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
-from sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
+
+from tests.sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 
