@@ -32,7 +32,9 @@ def bucket_width(start: float, end: float, requested: float | None = None) -> in
     """The bucket width in seconds: the requested one, coarsened so there are at most
     MAX_BUCKETS buckets between `start` and `end` (whole seconds, at least one)."""
     span = max(0.0, end - start)
-    needed = ceil(span / MAX_BUCKETS) if span else 1
+    # Buckets are aligned on the epoch, not on `start`: a range cut into n widths can touch
+    # n + 1 buckets, hence MAX_BUCKETS - 1.
+    needed = ceil(span / (MAX_BUCKETS - 1)) if span else 1
     return max(1, int(ceil(requested or 1)), needed)
 
 
