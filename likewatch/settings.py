@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "likewatch.tracking",
+    "likewatch.events",
+    "likewatch.evidence",
     "likewatch.web",
     "likewatch.cli",
 ]
@@ -141,3 +143,13 @@ LIKEWATCH_MIN_INTERVAL = env.int("LIKEWATCH_MIN_INTERVAL", default=60)
 LIKEWATCH_HTTP_TIMEOUT = env.float("LIKEWATCH_HTTP_TIMEOUT", default=20.0)
 # How far a page's fetch may run before another poller may take it over.
 LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
+
+# Events and evidence (likewatch.events, likewatch.evidence).
+# Detect events as the poller records (False: only `likewatch events` does).
+LIKEWATCH_EVENTS_LIVE = env.bool("LIKEWATCH_EVENTS_LIVE", default=True)
+# How long the raw body of each platform answer is kept (compressed), in days.
+LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=90)
+# The Ed25519 key that signs the daily digests; `likewatch init` makes it (mode 0600).
+LIKEWATCH_SIGNING_KEY = Path(
+    env.str("LIKEWATCH_SIGNING_KEY", default=str(VAR_DIR / "signing-key.pem"))
+)

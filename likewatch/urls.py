@@ -3,5 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("likewatch.events.urls")),
+    path("", include("likewatch.evidence.urls")),
     path("", include("likewatch.web.urls")),
 ]

@@ -399,7 +399,8 @@ class Detector:
         kind = GAIN if run.sign > 0 else PURGE
         z = run.excess_z()
         confidence = _confidence(z)
-        if kind == GAIN and (self.campaign_down or core[0].mu < -core[0].sigma):
+        falling = self.campaign_down or core[0].mu < -core[0].sigma
+        if kind == GAIN and falling:
             # Gaining while a campaign drives the page down is what buying likes looks like.
             confidence += (1 - confidence) / 2
         finding = run.finding
@@ -424,7 +425,7 @@ class Detector:
         finding.confidence = round(confidence, 3)
         finding.seq_to = core[-1].after.seq
         finding.ongoing = True
-        finding.details = {"z": round(z, 1), "steps": len(core)}
+        finding.details = {"z": round(z, 1), "steps": len(core), "campaign_down": falling}
         for s in core:
             s.in_burst = True
 
