@@ -36,3 +36,30 @@ def history(db):
     for n, value in enumerate([500, 501, 501]):
         record_count(meditel, Count(value), minutes(5 * n))
     return telecom, meditel
+
+
+@pytest.fixture
+def likewatch(tmp_path):
+    """Run `likewatch ARGS` in a new process, as a user would, with its own SQLite and key."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(LIKEWATCH_VAR=str(tmp_path / "var"), LIKEWATCH_ENV_FILE=str(tmp_path / ".env"))
+
+    def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "likewatch", *args],
+            capture_output=True,
+            text=True,
+            env={**env, **extra_env},
+            cwd=tmp_path,
+            timeout=60,
+        )
+
+    return run

@@ -69,3 +69,28 @@ def test_a_body_received_again_is_kept_longer(history, settings):
     assert list(RawAnswer.objects.values_list("sha256", flat=True)) == [
         raw.digest(b'{"fan_count": 1000}')
     ]
+
+
+def test_the_poller_keeps_the_answer_each_page_was_read_from(facebook_settings, simulator):
+    from datetime import timedelta as td
+
+    from django.utils import timezone
+
+    from likewatch.poller.loop import Poller
+
+    due = timezone.now() - td(seconds=1)
+    for metric in ("likes", "followers"):
+        Page.objects.create(
+            platform="facebook", platform_id="MarocTelecom", metric=metric, next_fetch_at=due
+        )
+    poller = Poller(owner="test")
+    try:
+        assert poller.run_once() == 2
+    finally:
+        poller.close()
+
+    links = list(RawLink.objects.all())
+    assert len(links) == 2 and links[0].sha256 == links[1].sha256  # one answer, both metrics
+    answer = raw.body(links[0].sha256)
+    assert b'"fan_count"' in answer and b"MarocTelecom" in answer
+    assert b"test-token" not in answer

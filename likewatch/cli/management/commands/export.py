@@ -1,6 +1,5 @@
 import csv
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -53,7 +52,7 @@ class Command(LikewatchCommand):
         if options["evidence"]:
             self.bundle(Path(options["evidence"]), pages, options["raw"])
             return
-        out = sys.stdout
+        out = _Verbatim(self.stdout)
         if options["output"]:
             try:
                 out = open(options["output"], "w", newline="", encoding="utf-8")  # noqa: SIM115
@@ -65,7 +64,7 @@ class Command(LikewatchCommand):
             else:
                 self.csv(pages, out)
         finally:
-            if out is not sys.stdout:
+            if not isinstance(out, _Verbatim):
                 out.close()
 
     def pages(self, names: list[str]) -> list[Page]:
@@ -125,3 +124,13 @@ class Command(LikewatchCommand):
         data = [{**describe(page), "records": list(self.rows(page))} for page in pages]
         json.dump(data, out, ensure_ascii=False, indent=1)
         out.write("\n")
+
+
+class _Verbatim:
+    """The command's output, written as given (Django's wrapper would add line ends)."""
+
+    def __init__(self, wrapper) -> None:
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self.wrapper.write(text, ending="")
