@@ -43,10 +43,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # django-ninja as an app so its API docs use its bundled static files, never a CDN.
+    "ninja",
     "likewatch.tracking",
     "likewatch.events",
     "likewatch.evidence",
     "likewatch.web",
+    "likewatch.api",
     "likewatch.cli",
 ]
 
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "likewatch.api.middleware.ReadOnlyAPIMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -97,6 +101,18 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered share cards, shared by every server process and kept across restarts, so a
+    # link that goes viral is drawn once per new value, not once per request.
+    "cards": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "cards"),
+        "TIMEOUT": 7 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -133,6 +149,46 @@ LIKEWATCH_SOURCES = {
         "base_url": env.str("FACEBOOK_BASE_URL", default="https://graph.facebook.com"),
         "api_version": env.str("FACEBOOK_API_VERSION", default="v24.0"),
         "token": env.str("FACEBOOK_TOKEN", default=""),
+        # "web": without a token (or an app approved for Page Public Metadata Access) read the
+        # count a public page shows logged-out visitors instead, marked lower confidence.
+        # Off by default: reading Facebook's pages is the organiser's informed choice.
+        "fallback": env.str("FACEBOOK_FALLBACK", default=""),
+        "web_url": env.str("FACEBOOK_WEB_URL", default="https://www.facebook.com"),
+    },
+    "instagram": {
+        "base_url": env.str("INSTAGRAM_BASE_URL", default="https://graph.facebook.com"),
+        "api_version": env.str("INSTAGRAM_API_VERSION", default="v24.0"),
+        "token": env.str("INSTAGRAM_TOKEN", default=""),
+        # The organiser's own Instagram professional account, through which business
+        # discovery looks up other accounts.
+        "user_id": env.str("INSTAGRAM_USER_ID", default=""),
+    },
+    "youtube": {
+        "base_url": env.str("YOUTUBE_BASE_URL", default="https://www.googleapis.com/youtube/v3"),
+        "token": env.str("YOUTUBE_API_KEY", default=""),
+        "daily_quota": env.int("YOUTUBE_DAILY_QUOTA", default=10_000),
+    },
+    "x": {
+        "base_url": env.str("X_BASE_URL", default="https://api.x.com/2"),
+        "token": env.str("X_BEARER_TOKEN", default=""),
+    },
+    "telegram": {
+        "base_url": env.str("TELEGRAM_BASE_URL", default="https://api.telegram.org"),
+        "token": env.str("TELEGRAM_BOT_TOKEN", default=""),
+    },
+    "mastodon": {
+        # Instances are named by the page; this overrides the scheme and host for tests
+        # ("http://127.0.0.1:8123"), empty in production.
+        "base_url": env.str("MASTODON_BASE_URL", default=""),
+        # Optional per-instance tokens: "mastodon.social=TOKEN,example.org=TOKEN".
+        "tokens": env.dict("MASTODON_TOKENS", default={}),
+    },
+    "bluesky": {
+        "base_url": env.str("BLUESKY_BASE_URL", default="https://public.api.bsky.app"),
+    },
+    "json": {},
+    "web": {
+        "chromium": env.str("LIKEWATCH_CHROMIUM", default="/usr/bin/chromium"),
     },
 }
 
@@ -143,6 +199,15 @@ LIKEWATCH_MIN_INTERVAL = env.int("LIKEWATCH_MIN_INTERVAL", default=60)
 LIKEWATCH_HTTP_TIMEOUT = env.float("LIKEWATCH_HTTP_TIMEOUT", default=20.0)
 # How far a page's fetch may run before another poller may take it over.
 LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
+
+# Live boards: how open boards learn about new history (likewatch.web.live). The default
+# watches the database, one cheap query per tick for the whole process.
+LIKEWATCH_LIVE_BROKER = env.str(
+    "LIKEWATCH_LIVE_BROKER", default="likewatch.web.live.DatabaseWatchBroker"
+)
+LIKEWATCH_LIVE_TICK = env.float("LIKEWATCH_LIVE_TICK", default=1.0)
+# Seconds between keep-alive comments on an idle live connection (proxies drop silent ones).
+LIKEWATCH_LIVE_KEEPALIVE = env.float("LIKEWATCH_LIVE_KEEPALIVE", default=15.0)
 
 # Events and evidence (likewatch.events, likewatch.evidence).
 # Detect events as the poller records (False: only `likewatch events` does).

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("likewatch.api.urls")),
+    path("", include("likewatch.web.sharing_urls")),
     path("", include("likewatch.events.urls")),
     path("", include("likewatch.evidence.urls")),
     path("", include("likewatch.web.urls")),
