@@ -212,6 +212,10 @@ LIKEWATCH_LIVE_KEEPALIVE = env.float("LIKEWATCH_LIVE_KEEPALIVE", default=15.0)
 # Events and evidence (likewatch.events, likewatch.evidence).
 # Detect events as the poller records (False: only `likewatch events` does).
 LIKEWATCH_EVENTS_LIVE = env.bool("LIKEWATCH_EVENTS_LIVE", default=True)
+# What the API and the feeds publish as events (likewatch.api.events).
+LIKEWATCH_EVENT_PROVIDER = env.str(
+    "LIKEWATCH_EVENT_PROVIDER", default="likewatch.events.publish.event_records"
+)
 # How long the raw body of each platform answer is kept (compressed), in days.
 LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=90)
 # The Ed25519 key that signs the daily digests; `likewatch init` makes it (mode 0600).

@@ -7,6 +7,8 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self) -> None:
-        from likewatch.events import live
+        from likewatch.events import live, publish
+        from likewatch.web import markers
 
         live.connect()
+        markers.register(publish.markers)

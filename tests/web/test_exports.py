@@ -6,7 +6,16 @@ import json
 
 import pytest
 from asgiref.sync import async_to_sync
-from tests.sharing_data import HOSTILE, INWI, MEDITEL, TELECOM, campaign, morocco, page, record_hourly
+from tests.sharing_data import (
+    HOSTILE,
+    INWI,
+    MEDITEL,
+    TELECOM,
+    campaign,
+    morocco,
+    page,
+    record_hourly,
+)
 
 from likewatch.tracking import chain
 from likewatch.tracking.models import FetchFailure, Observation
