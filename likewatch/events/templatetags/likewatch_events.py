@@ -1,4 +1,4 @@
-"""`{% load likewatch_events %}{% campaign_events campaign %}`: a campaign's events, for its board."""
+"""`{% campaign_events campaign %}` (load likewatch_events): a campaign's events, for its board."""
 
 from django import template
 
