@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from tests.sharing_data import START, campaign, page, record_hourly
 
 from likewatch.analytics.milestones import Milestone, reached, series
+from tests.sharing_data import START, campaign, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 HOUR = timedelta(hours=1)

@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 import pytest
-from tests.sharing_data import START, fail, page, record_hourly
 
 from likewatch.analytics.downsample import MAX_BUCKETS
 from likewatch.analytics.series import InvalidRange, page_series
+from tests.sharing_data import START, fail, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 HOUR = timedelta(hours=1)

@@ -1,4 +1,5 @@
 import pytest
+
 from tests.sharing_data import morocco
 
 

@@ -1,6 +1,7 @@
 """/api/campaigns: public campaigns, totals, pages' histories and events."""
 
 import pytest
+
 from tests.sharing_data import HOSTILE, INWI, MEDITEL, TELECOM, campaign, page, record_hourly
 
 pytestmark = pytest.mark.django_db

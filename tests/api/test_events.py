@@ -1,9 +1,9 @@
 """Events reach the API through the LIKEWATCH_EVENT_PROVIDER seam (issue 7 provides it)."""
 
 import pytest
-from tests.sharing_data import CALLS, INWI, MEDITEL, START, TELECOM
 
 from likewatch.api.events import events_for
+from tests.sharing_data import CALLS, INWI, MEDITEL, START, TELECOM
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from tests.sharing_data import START, TELECOM
 
 from likewatch.sources.base import Count
 from likewatch.tracking.history import record_count
 from likewatch.tracking.models import Page
+from tests.sharing_data import START, TELECOM
 
 pytestmark = pytest.mark.django_db
 

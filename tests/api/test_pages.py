@@ -4,6 +4,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
+
 from tests.sharing_data import MEDITEL, START, TELECOM, page, record_hourly
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 from PIL import Image, ImageFont, features
-from tests.sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
 
 from likewatch.web import card_fonts
+from tests.sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 PAPER = (250, 250, 247)
@@ -71,10 +71,9 @@ def test_a_card_is_drawn_once_then_served_from_the_cache(client):
     # A new value (a new seq) makes a new card.
     from datetime import timedelta
 
-    from tests.sharing_data import START
-
     from likewatch.sources.base import Count
     from likewatch.tracking.history import record_count
+    from tests.sharing_data import START
 
     record_count(c.pages.get(name="inwi"), Count(1), START + timedelta(days=1, hours=1))
     third = client.get("/card/c/morocco-2016.png")

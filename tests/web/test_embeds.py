@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.template import Context, Template
+
 from tests.sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
 
 pytestmark = pytest.mark.django_db

@@ -6,6 +6,10 @@ import json
 
 import pytest
 from asgiref.sync import async_to_sync
+
+from likewatch.tracking import chain
+from likewatch.tracking.models import FetchFailure, Observation
+from likewatch.web.exports import safe_cell
 from tests.sharing_data import (
     HOSTILE,
     INWI,
@@ -16,10 +20,6 @@ from tests.sharing_data import (
     page,
     record_hourly,
 )
-
-from likewatch.tracking import chain
-from likewatch.tracking.models import FetchFailure, Observation
-from likewatch.web.exports import safe_cell
 
 pytestmark = pytest.mark.django_db
 

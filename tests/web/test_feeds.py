@@ -3,6 +3,7 @@
 import xml.etree.ElementTree as ET
 
 import pytest
+
 from tests.sharing_data import CALLS, HOSTILE, campaign, morocco, page, record_hourly
 
 pytestmark = pytest.mark.django_db

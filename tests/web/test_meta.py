@@ -6,6 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
+
 from tests.sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
 
 pytestmark = pytest.mark.django_db
