@@ -111,13 +111,16 @@ def campaign_down(page: Page, at: datetime) -> bool:
 def scan_page(page: Page, *, rescan: bool = False, now: datetime | None = None) -> ScanResult:
     """Detect events in `page`'s history and store them (see the module docstring)."""
     now = now or timezone.now()
-    since = None if rescan else now - LOOKBACK
+    # The window ends at the page's newest record, not the clock: a replay or an import
+    # of old history is judged the same way as live fetches.
+    latest = max((t for t in (page.last_success_at, page.last_error_at) if t), default=now)
+    since = None if rescan else latest - LOOKBACK
     records = history(page, since)
     result = ScanResult(page)
     if not records:
         return result
     detector = detect.Detector(
-        page.interval, siblings=siblings(page, since), campaign_down=campaign_down(page, now)
+        page.interval, siblings=siblings(page, since), campaign_down=campaign_down(page, latest)
     )
     findings = detector.run(records)
     # Findings near the start of what was read came from a cold window: they may only
