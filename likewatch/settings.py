@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     # django-ninja as an app so its API docs use its bundled static files, never a CDN.
     "ninja",
     "likewatch.tracking",
+    "likewatch.events",
+    "likewatch.evidence",
     "likewatch.web",
     "likewatch.api",
     "likewatch.cli",
@@ -276,3 +278,17 @@ LIKEWATCH_CSP_EMBED_FRAME_ANCESTORS = env.list("LIKEWATCH_EMBED_FRAME_ANCESTORS"
 # Alerts ------------------------------------------------------------------------------------
 # A burst of alerts within this many seconds goes out as one message.
 LIKEWATCH_ALERT_DIGEST_SECONDS = env.int("LIKEWATCH_ALERT_DIGEST_SECONDS", default=120)
+
+# Events and evidence (likewatch.events, likewatch.evidence).
+# Detect events as the poller records (False: only `likewatch events` does).
+LIKEWATCH_EVENTS_LIVE = env.bool("LIKEWATCH_EVENTS_LIVE", default=True)
+# What the API and the feeds publish as events (likewatch.api.events).
+LIKEWATCH_EVENT_PROVIDER = env.str(
+    "LIKEWATCH_EVENT_PROVIDER", default="likewatch.events.publish.event_records"
+)
+# How long the raw body of each platform answer is kept (compressed), in days.
+LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=90)
+# The Ed25519 key that signs the daily digests; `likewatch init` makes it (mode 0600).
+LIKEWATCH_SIGNING_KEY = Path(
+    env.str("LIKEWATCH_SIGNING_KEY", default=str(VAR_DIR / "signing-key.pem"))
+)

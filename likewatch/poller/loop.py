@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from likewatch.evidence import digests
 from likewatch.poller import claims
 from likewatch.sources import registry
 from likewatch.sources.base import Count, Reading, Source
@@ -49,6 +50,8 @@ class Poller:
         self.limit = limit
         self.loop = asyncio.new_event_loop()
         self.sources: dict[str, Source] = {}
+        # Once a day: sign the evidence digest and prune expired raw answers.
+        self.daily = digests.Daily()
 
     def source(self, platform: str) -> Source:
         if platform not in self.sources:
@@ -57,6 +60,7 @@ class Poller:
 
     def run_once(self, now: datetime | None = None) -> int:
         """Fetch every page due now (up to `limit`); return how many were fetched."""
+        self._daily(now)
         pages = claims.claim_due(self.owner, self.limit, now)
         if not pages:
             return 0
@@ -81,6 +85,12 @@ class Poller:
                 continue
             stop.wait(self._idle_seconds())
         self.close()
+
+    def _daily(self, now: datetime | None) -> None:
+        try:
+            self.daily(now)
+        except Exception:  # the digest can wait a round; the measurements cannot
+            log.exception("daily evidence step failed")
 
     def close(self) -> None:
         for source in self.sources.values():
@@ -160,11 +170,14 @@ class Poller:
                 outcome.at,
                 provenance=reading.provenance,
                 source_url=reading.source_url,
+                raw=reading.raw,
             )
             _follow_rename(page, reading)
             claims.release(page)
             return
-        history.record_failure(page, result, outcome.at, duration_ms=outcome.duration_ms)
+        history.record_failure(
+            page, result, outcome.at, duration_ms=outcome.duration_ms, raw=result.raw
+        )
         claims.release(page, _retry_time(page, result, outcome.at))
 
 

@@ -54,8 +54,13 @@ def record_count(
     *,
     provenance: str = Provenance.API,
     source_url: str = "",
+    raw: bytes | None = None,
 ) -> Observation:
-    """Record that `page` was measured at `count` at time `at`. Returns the span it went into."""
+    """Record that `page` was measured at `count` at time `at`. Returns the span it went into.
+
+    `raw` is the platform's answer body: kept (see likewatch.evidence.raw) when it starts a
+    new span, so every span links the answer of its first fetch.
+    """
     with transaction.atomic():
         locked = _locked(page)
         head = _head(locked)
@@ -88,6 +93,8 @@ def record_count(
                 prev_hash=prev_hash,
             )
             created = True
+            if raw:
+                _keep_raw(locked, obs.seq, "observation", raw, at)
         locked.health = Health.OK
         locked.last_success_at = at
         locked.failures_in_row = 0
@@ -102,9 +109,17 @@ def record_count(
 
 
 def record_failure(
-    page: Page, error: SourceError, at: datetime, *, duration_ms: int = 0
+    page: Page,
+    error: SourceError,
+    at: datetime,
+    *,
+    duration_ms: int = 0,
+    raw: bytes | None = None,
 ) -> FetchFailure:
-    """Record a fetch of `page` that failed with `error`: a gap in its history."""
+    """Record a fetch of `page` that failed with `error`: a gap in its history.
+
+    `raw` (default: the error's own `raw`) is the answer body that explained the failure.
+    """
     with transaction.atomic():
         locked = _locked(page)
         prev_hash = _seal(_head(locked))
@@ -121,6 +136,9 @@ def record_failure(
         )
         failure.hash = chain.failure_hash(failure)
         failure.save()
+        raw = raw if raw is not None else getattr(error, "raw", None)
+        if raw:
+            _keep_raw(locked, failure.seq, "failure", raw, at)
         locked.health = Health.FAILING
         locked.last_error_at = at
         locked.last_error = failure.message
@@ -133,6 +151,13 @@ def record_failure(
             lambda: signals.failure_recorded.send(sender=Page, page=locked, failure=failure)
         )
     return failure
+
+
+def _keep_raw(page: Page, seq: int, kind: str, body: bytes, at: datetime) -> None:
+    # In the same transaction: a record and the answer it came from are stored together.
+    from likewatch.evidence import raw
+
+    raw.keep(page, seq, kind, body, at)
 
 
 def _copy_state(source: Page, target: Page) -> None:
