@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "likewatch.tracking",
+    "likewatch.rollups",
     "likewatch.web",
     "likewatch.cli",
 ]
