@@ -50,7 +50,7 @@ class GraphSimulator:
         port: int = 0,
         token: str | None = None,
         clock: SimClock | None = None,
-        calls_per_minute: int = 600,
+        calls_per_minute: float = 600,
     ) -> None:
         self.scenario = scenario
         self.clock = clock or SimClock(scenario.acceleration)

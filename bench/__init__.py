@@ -1,0 +1,1 @@
+"""Benchmarks: speed, memory and quality figures with their targets. `make bench [ONLY=name]`."""

@@ -1,0 +1,78 @@
+"""Change since the baseline, hourly rates and campaign totals, from spans."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from likewatch.analytics.change import baseline, campaign_change, latest, rate_per_hour
+from likewatch.sources.base import Count
+from likewatch.sources.errors import Transient
+from likewatch.tracking.history import record_count, record_failure
+from likewatch.tracking.models import Campaign, CampaignPage, Page
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2016, 2, 26, 22, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def series(name: str, points: list[tuple[float, int | None]]) -> Page:
+    page = Page.objects.create(platform="facebook", platform_id=name, metric="likes", name=name)
+    for hours, value in points:
+        record_count(page, Count(value), T0 + hours * HOUR)
+    return page
+
+
+def test_the_baseline_is_the_value_seen_at_the_start():
+    page = series("a", [(-2, 1000), (-1, 1000), (1, 900)])
+    assert baseline(page, T0).value == 1000
+
+
+def test_without_history_before_the_start_the_baseline_is_the_first_value_after():
+    page = series("a", [(1, 900), (2, 800)])
+    assert baseline(page, T0).value == 900
+
+
+def test_hidden_counts_are_skipped_not_read_as_zero():
+    page = series("a", [(0, 1000), (1, None)])
+    assert latest(page).value == 1000
+
+
+def test_rate_per_hour_over_a_window():
+    page = series("a", [(0, 1000), (1, 900), (2, 700)])
+    assert rate_per_hour(page, HOUR, now=T0 + 2 * HOUR) == -200
+    assert rate_per_hour(page, 2 * HOUR, now=T0 + 2 * HOUR) == -150
+
+
+def test_rate_over_a_window_longer_than_the_history_uses_what_there_is():
+    page = series("a", [(0, 1000), (2, 800)])
+    assert rate_per_hour(page, 24 * HOUR, now=T0 + 2 * HOUR) == -100
+
+
+def test_rate_is_unknown_without_any_value():
+    page = Page.objects.create(platform="facebook", platform_id="z", metric="likes")
+    assert rate_per_hour(page, HOUR, now=T0) is None
+
+
+def test_failures_do_not_count_as_values():
+    page = series("a", [(0, 1000)])
+    record_failure(page, Transient("timeout"), T0 + HOUR)
+    assert latest(page, T0 + 2 * HOUR).value == 1000
+
+
+def test_campaign_totals_respect_each_pages_direction():
+    leaving = series("leaving", [(-1, 10_000), (3, 9_000)])
+    joining = series("joining", [(-1, 500), (3, 800)])
+    campaign = Campaign.objects.create(slug="c", title="C", starts_at=T0, target=2000)
+    CampaignPage.objects.create(campaign=campaign, page=leaving, direction="leave")
+    CampaignPage.objects.create(campaign=campaign, page=joining, direction="join")
+
+    result = campaign_change(campaign, now=T0 + 3 * HOUR)
+
+    by_name = {p.page.name: p for p in result.pages}
+    assert by_name["leaving"].change == -1000
+    assert by_name["leaving"].change_percent == pytest.approx(-10.0)
+    assert by_name["leaving"].moved == 1000
+    assert by_name["joining"].moved == 300
+    assert result.total_change == -700
+    assert result.total_moved == 1300
+    assert result.target_percent == pytest.approx(65.0)

@@ -1,0 +1,82 @@
+"""The poller reads due pages in as few requests as the platform allows."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from likewatch.poller.claims import claim_due
+from likewatch.poller.loop import Poller
+from likewatch.simulator.scenario import SimPage
+from likewatch.tracking.models import Observation, Page
+
+pytestmark = pytest.mark.django_db
+
+
+def due(**fields) -> Page:
+    fields.setdefault("next_fetch_at", timezone.now() - timedelta(seconds=1))
+    return Page.objects.create(platform="facebook", **fields)
+
+
+def run(poller_settings) -> int:
+    poller = Poller(owner="test")
+    try:
+        return poller.run_once()
+    finally:
+        poller.close()
+
+
+def test_both_metrics_of_a_page_come_from_one_request(facebook_settings, simulator):
+    due(platform_id="MarocTelecom", metric="likes")
+    due(platform_id="MarocTelecom", metric="followers")
+
+    assert run(facebook_settings) == 2
+    assert simulator.requests == 1
+    assert Observation.objects.count() == 2
+
+
+def test_pages_are_read_fifty_to_a_request(facebook_settings, simulator, scenario):
+    for i in range(120):
+        scenario.pages[f"p{i}"] = SimPage(
+            id=f"p{i}",
+            username=f"p{i}",
+            name=f"P{i}",
+            counts={"likes": 1000 + i, "followers": 2000 + i},
+        )
+        due(platform_id=f"p{i}", metric="likes")
+
+    assert run(facebook_settings) == 120
+    assert simulator.requests == 3
+    assert Observation.objects.count() == 120
+
+
+def test_a_claimed_page_is_not_claimed_again_within_its_interval(facebook_settings):
+    page = due(platform_id="MarocTelecom", metric="likes", interval=60)
+
+    assert [p.pk for p in claim_due("a")] == [page.pk]
+    assert claim_due("b") == []
+    assert claim_due("b", now=timezone.now() + timedelta(seconds=61)) == []  # still leased
+    page.refresh_from_db()
+    assert page.lease_owner == "a"
+
+
+def test_a_dead_pollers_pages_are_taken_over_after_the_lease(facebook_settings, settings):
+    settings.LIKEWATCH_LEASE_SECONDS = 30
+    page = due(platform_id="MarocTelecom", metric="likes", interval=60)
+    claim_due("dead")  # and never released
+
+    later = timezone.now() + timedelta(seconds=61)
+    assert [p.pk for p in claim_due("alive", now=later)] == [page.pk]
+
+
+def test_a_renamed_page_keeps_its_history_and_takes_the_new_name(
+    facebook_settings, simulator, scenario
+):
+    page = due(platform_id="110380648982071", metric="likes", name="Old name")
+    scenario.pages["110380648982071"].name = "Maroc Telecom (new)"
+
+    run(facebook_settings)
+
+    page.refresh_from_db()
+    assert page.name == "Maroc Telecom (new)"
+    assert page.observations.count() == 1
