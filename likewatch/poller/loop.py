@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from likewatch.poller import claims
+from likewatch.rollups import update as rollups
 from likewatch.sources import registry
 from likewatch.sources.base import Count, Reading, Source
 from likewatch.sources.errors import InvalidAnswer, RateLimited, SourceError, Transient
@@ -28,6 +29,9 @@ from likewatch.tracking.models import Page
 
 log = logging.getLogger("likewatch.poller")
 MAX_BACKOFF = 3600
+# More than ten times the world's population: no page has that many, so a platform answering
+# it is broken (or an overflow), and recording it would invent a collapse or a surge.
+MAX_PLAUSIBLE = 10**11
 
 
 @dataclass
@@ -69,6 +73,7 @@ class Poller:
         """Poll until `stop` is set, sleeping until the next page is due."""
         stop = stop or threading.Event()
         log.info("poller %s started", self.owner)
+        self._catch_up()
         while not stop.is_set():
             try:
                 fetched = self.run_once()
@@ -81,6 +86,17 @@ class Poller:
                 continue
             stop.wait(self._idle_seconds())
         self.close()
+
+    @staticmethod
+    def _catch_up() -> None:
+        # A poller killed between a commit and its signal left a chart bucket behind.
+        try:
+            caught = rollups.catch_up()
+        except Exception:  # derived data: never a reason not to poll
+            log.exception("could not catch the rollups up")
+            return
+        if caught:
+            log.info("caught up the rollups of %d page(s)", caught)
 
     def close(self) -> None:
         for source in self.sources.values():
@@ -178,6 +194,8 @@ def _outcomes(pages: list[Page], result, at: datetime, duration: int) -> list[Ou
         count = result.counts.get(page.metric)
         if count is None:
             count = InvalidAnswer(f"the answer has no {page.metric} count")
+        elif isinstance(count, Count) and count.value is not None and count.value > MAX_PLAUSIBLE:
+            count = InvalidAnswer(f"{page.metric} is {count.value:,}: not a count any page has")
         outcomes.append(Outcome(page, count, result.fetched_at, result.duration_ms, result))
     return outcomes
 
