@@ -131,6 +131,11 @@ class FacebookSource(Source):
         params = {**params, "access_token": self.token}
         answer = await http.get(self.client, f"{self.base_url}/{self.version}/{path}", params)
         self._note_usage(answer.headers)
+        if answer.status == 429:
+            # Not the Graph API's own throttling (that is a JSON error, code 4/17/32/613) but a
+            # proxy or edge in front of it: it still means wait, as long as it says.
+            retry_at = http.retry_after(answer.headers) or self._retry_at(answer.headers)
+            raise RateLimited("HTTP 429 Too Many Requests", retry_at=retry_at, raw=answer.body)
         if answer.status >= 500 and not answer.body.lstrip().startswith(b"{"):
             raise Transient(f"HTTP {answer.status} from the Graph API", raw=answer.body)
         data = answer.json()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -70,3 +72,20 @@ async def get(client: httpx.AsyncClient, url: str, params: dict[str, Any]) -> An
         duration_ms=int((time.monotonic() - started) * 1000),
         url=public_url(url, params),
     )
+
+
+def retry_after(headers: httpx.Headers, now: datetime | None = None) -> datetime | None:
+    """When a `Retry-After` header (seconds or an HTTP date) allows the next request."""
+    raw = (headers.get("retry-after") or "").strip()
+    if not raw:
+        return None
+    now = now or datetime.now(UTC)
+    if raw.isdigit():
+        return now + timedelta(seconds=min(int(raw), 86400))
+    try:
+        moment = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(now, min(moment, now + timedelta(days=1)))
