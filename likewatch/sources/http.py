@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
