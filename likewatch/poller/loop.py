@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import DatabaseError, connections
 from django.utils import timezone
 
 from likewatch.poller import claims
@@ -29,6 +30,7 @@ from likewatch.tracking.models import Page
 
 log = logging.getLogger("likewatch.poller")
 MAX_BACKOFF = 3600
+RETRY_SECONDS = 5
 # More than ten times the world's population: no page has that many, so a platform answering
 # it is broken (or an overflow), and recording it would invent a collapse or a surge.
 MAX_PLAUSIBLE = 10**11
@@ -77,9 +79,16 @@ class Poller:
         while not stop.is_set():
             try:
                 fetched = self.run_once()
-            except Exception:  # a database outage must not end the poller
-                log.exception("poll round failed; retrying in 5 s")
-                stop.wait(5)
+            except DatabaseError as exc:
+                # An outage or a full disk must not end the poller: what was recorded stays
+                # recorded, what could not be is a gap, and the poller resumes on its own.
+                log.error("%s Retrying in %d s.", database_trouble(exc), RETRY_SECONDS)
+                connections.close_all()  # a broken connection is reopened on the next query
+                stop.wait(RETRY_SECONDS)
+                continue
+            except Exception:
+                log.exception("poll round failed; retrying in %d s", RETRY_SECONDS)
+                stop.wait(RETRY_SECONDS)
                 continue
             if fetched:
                 log.info("fetched %d page(s)", fetched)
@@ -182,6 +191,18 @@ class Poller:
             return
         history.record_failure(page, result, outcome.at, duration_ms=outcome.duration_ms)
         claims.release(page, _retry_time(page, result, outcome.at))
+
+
+def database_trouble(exc: DatabaseError) -> str:
+    """One sentence for an operator about a database the poller cannot write to."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    lowered = text.lower()
+    if "disk is full" in lowered or "no space left" in lowered or "disk i/o error" in lowered:
+        return (
+            f"Cannot write to the database: its disk is full ({text}). "
+            "Free some space; nothing already recorded is lost."
+        )
+    return f"The database is unreachable or refused a write ({text})."
 
 
 def _outcomes(pages: list[Page], result, at: datetime, duration: int) -> list[Outcome]:

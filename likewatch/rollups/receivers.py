@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.dispatch import receiver
 
 from likewatch.rollups import update
@@ -24,6 +24,9 @@ def add_observation(sender, page, observation, created, **kwargs) -> None:
                 update.add_samples([(page.pk, observation.value, at)])
         else:
             update.add_samples([(page.pk, observation.value, at)])
+    except DatabaseError as exc:
+        # An outage or a full disk: the poller reports it in its own words; one line here.
+        log.warning("could not update the rollups of page %s (%s)", page.pk, exc)
     except Exception:
         # Rollups are derived data: a failure here must never undo or block a recorded count.
         # The poller's catch_up() or `likewatch rollups --rebuild` repairs the bucket.

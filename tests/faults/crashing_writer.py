@@ -63,7 +63,9 @@ def main(cycles: int, seed: int) -> None:
         os.waitpid(pid, 0)
         with os.fdopen(read_end) as pipe:
             reported += [int(line) for line in pipe.read().split()]
-    print(json.dumps({"reported": reported, "history": _history()}))
+    from tests.faults.evidence import history_rows
+
+    print(json.dumps({"reported": reported, "history": history_rows("w")}))
 
 
 def _write_forever(pipe: int) -> None:
@@ -83,48 +85,6 @@ def _write_forever(pipe: int) -> None:
             history.record_count(page, Count(value(k)), fetch_moment(k))
         os.write(pipe, f"{k}\n".encode())
         k += 1
-
-
-def _history() -> dict[str, list[dict]]:
-    from likewatch.tracking.chain import iso
-    from likewatch.tracking.models import FetchFailure, Observation, Page
-
-    result = {}
-    for page in Page.objects.filter(platform_id__startswith="w"):
-        rows = [
-            {
-                "type": "observation",
-                "page": page.pk,
-                "seq": o.seq,
-                "value": o.value,
-                "precision": o.precision,
-                "first_seen": iso(o.first_seen),
-                "last_seen": iso(o.last_seen),
-                "fetches": o.fetches,
-                "provenance": o.provenance,
-                "source_url": o.source_url,
-                "prev_hash": o.prev_hash,
-                "hash": o.hash,
-            }
-            for o in Observation.objects.filter(page=page)
-        ]
-        rows += [
-            {
-                "type": "failure",
-                "page": page.pk,
-                "seq": f.seq,
-                "at": iso(f.at),
-                "kind": f.kind,
-                "message": f.message,
-                "duration_ms": f.duration_ms,
-                "retry_at": iso(f.retry_at),
-                "prev_hash": f.prev_hash,
-                "hash": f.hash,
-            }
-            for f in FetchFailure.objects.filter(page=page)
-        ]
-        result[page.platform_id] = sorted(rows, key=lambda r: r["seq"])
-    return result
 
 
 if __name__ == "__main__":

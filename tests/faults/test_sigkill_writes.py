@@ -10,13 +10,13 @@ before it.
 import json
 import subprocess
 import sys
-from datetime import datetime
 
 import pytest
 from django.db import connection
 
 from likewatch.tracking import chain
 from tests.faults.crashing_writer import PAGES, fails, fetch_moment, value
+from tests.faults.evidence import verify_chain
 from tests.processes import ROOT, child_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,32 +46,6 @@ def expected_history(total: int) -> dict[str, list[dict]]:
                 }
             )
     return pages
-
-
-def _when(text):
-    return datetime.fromisoformat(text) if text else None
-
-
-def verify_chain(rows: list[dict]) -> None:
-    previous = chain.GENESIS
-    for index, row in enumerate(rows):
-        assert row["seq"] == index + 1
-        assert row["prev_hash"] == previous, f"broken link at seq {row['seq']}"
-        if row["type"] == "observation":
-            fields = {
-                **row,
-                "first_seen": _when(row["first_seen"]),
-                "last_seen": _when(row["last_seen"]),
-            }
-            form = chain.observation_form(row["page"], row["seq"], fields)
-        else:
-            fields = {**row, "at": _when(row["at"]), "retry_at": _when(row["retry_at"])}
-            form = chain.failure_form(row["page"], row["seq"], fields)
-        if not row["hash"]:
-            assert index == len(rows) - 1 and row["type"] == "observation", "only the head is open"
-            break
-        assert row["hash"] == chain.link_hash(previous, form), f"bad hash at seq {row['seq']}"
-        previous = row["hash"]
 
 
 def test_fifty_sigkills_mid_write_lose_and_invent_nothing(tmp_path):
