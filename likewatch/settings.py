@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "likewatch.tracking",
     "likewatch.rollups",
+    "likewatch.fanout",
     "likewatch.web",
     "likewatch.cli",
 ]
@@ -142,3 +143,8 @@ LIKEWATCH_MIN_INTERVAL = env.int("LIKEWATCH_MIN_INTERVAL", default=60)
 LIKEWATCH_HTTP_TIMEOUT = env.float("LIKEWATCH_HTTP_TIMEOUT", default=20.0)
 # How far a page's fetch may run before another poller may take it over.
 LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
+
+# Live fan-out between processes: Redis pub/sub when REDIS_URL is set, else PostgreSQL
+# LISTEN/NOTIFY on a PostgreSQL database; see likewatch.fanout.
+REDIS_URL = env.str("REDIS_URL", default="")
+LIKEWATCH_LIVE_CHANNEL = env.str("LIKEWATCH_LIVE_CHANNEL", default="likewatch_pages")

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.db import DatabaseError, connections
 from django.utils import timezone
 
+from likewatch.fanout import publish as fanout
 from likewatch.poller import claims
 from likewatch.rollups import update as rollups
 from likewatch.sources import registry
@@ -67,8 +68,10 @@ class Poller:
         if not pages:
             return 0
         outcomes = self.loop.run_until_complete(self._fetch(pages))
-        for outcome in outcomes:
-            self._record(outcome)
+        # One live-update message for the round, sent after its last commit.
+        with fanout.batched():
+            for outcome in outcomes:
+                self._record(outcome)
         return len(pages)
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
