@@ -56,6 +56,12 @@ def release(page: Page, next_fetch_at: datetime | None = None) -> None:
     Page.objects.filter(pk=page.pk).update(**fields)
 
 
+def release_all(page_ids: list[int]) -> None:
+    """Give up the leases on pages fetched as planned (their next fetch is already set)."""
+    if page_ids:
+        Page.objects.filter(pk__in=page_ids).update(lease_owner="", lease_until=None)
+
+
 def next_due(now: datetime | None = None) -> datetime | None:
     """When the soonest unpaused page is due, or None with nothing to poll."""
     page = Page.objects.filter(paused=False).order_by("next_fetch_at").first()
