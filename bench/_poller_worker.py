@@ -38,6 +38,8 @@ def main(pages: int, seconds: float, simulator: str) -> None:
             Page(
                 platform="facebook",
                 platform_id=f"b{i}",
+                handle=f"b{i}",
+                name=f"Bench page {i}",
                 metric="followers",
                 interval=INTERVAL,
                 next_fetch_at=now + timedelta(seconds=INTERVAL * i / pages),

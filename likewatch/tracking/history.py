@@ -26,7 +26,7 @@ from django.db.models import F
 
 from likewatch.sources.base import Count
 from likewatch.sources.errors import SourceError
-from likewatch.tracking import chain, signals
+from likewatch.tracking import bulk, chain, signals
 from likewatch.tracking.models import FetchFailure, Health, Observation, Page, Provenance
 
 
@@ -206,11 +206,11 @@ def record_batch(entries: list[Entry]) -> list[Observation | FetchFailure | None
             else:
                 record, created = _batch_failure(page, head, entry, sealed, new_failures), True
             results.append((entry, record, created))
-        Observation.objects.bulk_update(extended, ["last_seen", "fetches"], batch_size=500)
-        Observation.objects.bulk_update(sealed, ["hash"], batch_size=500)
+        bulk.update_rows(extended, ["last_seen", "fetches"])
+        bulk.update_rows(sealed, ["hash"])
         Observation.objects.bulk_create(new_spans, batch_size=500)
         FetchFailure.objects.bulk_create(new_failures, batch_size=500)
-        Page.objects.bulk_update(list(locked.values()), PAGE_STATE, batch_size=500)
+        bulk.update_rows(list(locked.values()), PAGE_STATE)
         for entry, record, created in results:
             if record is None:
                 continue
