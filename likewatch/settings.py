@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "likewatch.tracking",
     "likewatch.events",
     "likewatch.evidence",
+    "likewatch.rollups",
+    "likewatch.fanout",
     "likewatch.web",
     "likewatch.api",
     "likewatch.cli",
@@ -292,3 +294,8 @@ LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=9
 LIKEWATCH_SIGNING_KEY = Path(
     env.str("LIKEWATCH_SIGNING_KEY", default=str(VAR_DIR / "signing-key.pem"))
 )
+
+# Live fan-out between processes: Redis pub/sub when REDIS_URL is set, else PostgreSQL
+# LISTEN/NOTIFY on a PostgreSQL database; see likewatch.fanout.
+REDIS_URL = env.str("REDIS_URL", default="")
+LIKEWATCH_LIVE_CHANNEL = env.str("LIKEWATCH_LIVE_CHANNEL", default="likewatch_pages")
