@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     # django-ninja as an app so its API docs use its bundled static files, never a CDN.
     "ninja",
     "likewatch.tracking",
+    "likewatch.events",
+    "likewatch.evidence",
+    "likewatch.rollups",
+    "likewatch.fanout",
     "likewatch.web",
     "likewatch.api",
     "likewatch.cli",
@@ -103,18 +107,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Rendered share cards, shared by every server process and kept across restarts, so a
-    # link that goes viral is drawn once per new value, not once per request.
-    "cards": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "cache" / "cards"),
-        "TIMEOUT": 7 * 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    },
-}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -238,11 +230,21 @@ LIKEWATCH_TOKEN_WARNING_DAYS = env.int("LIKEWATCH_TOKEN_WARNING_DAYS", default=7
 
 # Caches and rate limits --------------------------------------------------------------------
 # Redis makes the limits hold across every web process; local memory counts per process.
-if "REDIS_URL" in env:
-    CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env.str("REDIS_URL"),
-    }
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}
+        if "REDIS_URL" in env
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
+    # Rendered share cards, shared by every server process and kept across restarts, so a
+    # link that goes viral is drawn once per new value, not once per request.
+    "cards": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "cards"),
+        "TIMEOUT": 7 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
 LIKEWATCH_RATE_LIMIT_CACHE = "default"
 LIKEWATCH_RATE_LIMITS = {
     "login": env.str("LIKEWATCH_LOGIN_RATE", default="10/15m"),
@@ -274,3 +276,22 @@ LIKEWATCH_CSP_EMBED_FRAME_ANCESTORS = env.list("LIKEWATCH_EMBED_FRAME_ANCESTORS"
 # Alerts ------------------------------------------------------------------------------------
 # A burst of alerts within this many seconds goes out as one message.
 LIKEWATCH_ALERT_DIGEST_SECONDS = env.int("LIKEWATCH_ALERT_DIGEST_SECONDS", default=120)
+
+# Events and evidence (likewatch.events, likewatch.evidence).
+# Detect events as the poller records (False: only `likewatch events` does).
+LIKEWATCH_EVENTS_LIVE = env.bool("LIKEWATCH_EVENTS_LIVE", default=True)
+# What the API and the feeds publish as events (likewatch.api.events).
+LIKEWATCH_EVENT_PROVIDER = env.str(
+    "LIKEWATCH_EVENT_PROVIDER", default="likewatch.events.publish.event_records"
+)
+# How long the raw body of each platform answer is kept (compressed), in days.
+LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=90)
+# The Ed25519 key that signs the daily digests; `likewatch init` makes it (mode 0600).
+LIKEWATCH_SIGNING_KEY = Path(
+    env.str("LIKEWATCH_SIGNING_KEY", default=str(VAR_DIR / "signing-key.pem"))
+)
+
+# Live fan-out between processes: Redis pub/sub when REDIS_URL is set, else PostgreSQL
+# LISTEN/NOTIFY on a PostgreSQL database; see likewatch.fanout.
+REDIS_URL = env.str("REDIS_URL", default="")
+LIKEWATCH_LIVE_CHANNEL = env.str("LIKEWATCH_LIVE_CHANNEL", default="likewatch_pages")

@@ -7,5 +7,7 @@ urlpatterns = [
     path("manage/", include("likewatch.organisers.urls")),
     path("", include("likewatch.api.urls")),
     path("", include("likewatch.web.sharing_urls")),
+    path("", include("likewatch.events.urls")),
+    path("", include("likewatch.evidence.urls")),
     path("", include("likewatch.web.urls")),
 ]

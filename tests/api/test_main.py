@@ -20,7 +20,7 @@ def test_the_openapi_document_lists_every_endpoint(client):
         "/api/pages/{page_id}/current",
         "/api/pages/{page_id}/history",
         "/api/pages/{page_id}/events",
-        # The organisers' write API (likewatch.organisers.api), behind bearer tokens.
+        # The organisers' write API, behind an API token (likewatch.organisers.api).
         "/api/manage/campaigns",
         "/api/manage/campaigns/{slug}/pages",
         "/api/manage/campaigns/{slug}/annotations",
