@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 def test_the_openapi_document_lists_every_endpoint(client):
     document = client.get("/api/openapi.json").json()
-    assert set(document["paths"]) == {
+    # The organisers' write API (/api/manage/, likewatch.organisers) shares the document.
+    reads = {path for path in document["paths"] if not path.startswith("/api/manage/")}
+    assert reads == {
         "/api/campaigns",
         "/api/campaigns/{slug}",
         "/api/campaigns/{slug}/history",
