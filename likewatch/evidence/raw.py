@@ -52,6 +52,20 @@ def keep(page, seq: int, kind: str, body: bytes, at: datetime) -> str:
     return sha
 
 
+def keep_many(records: list[tuple[object, int, str, bytes, datetime]]) -> None:
+    """Keep answers for many new records at once: (page, seq, kind, body, at) each.
+
+    A batch answer shared by fifty pages is compressed and stored once.
+    """
+    stored: dict[int, str] = {}
+    links = []
+    for page, seq, kind, body_bytes, at in records:
+        if id(body_bytes) not in stored:
+            stored[id(body_bytes)] = store(body_bytes, at)
+        links.append(RawLink(page=page, seq=seq, kind=kind, sha256=stored[id(body_bytes)], at=at))
+    RawLink.objects.bulk_create(links, batch_size=500)
+
+
 def body(sha256: str) -> bytes | None:
     """The raw answer with this SHA-256, or None when it was pruned or never kept."""
     row = RawAnswer.objects.filter(sha256=sha256).only("body").first()

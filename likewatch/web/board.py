@@ -87,6 +87,8 @@ def duration(value: timedelta | None) -> str:
     """'3 days 4 hours', '5 hours 10 minutes', '12 minutes'; '–' when out of reach."""
     if value is None:
         return "–"
+    if timedelta(0) < value < timedelta(minutes=1):
+        return _("less than a minute")
     minutes = int(value.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -61,6 +62,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         "config": {
             "live": reverse("web:board_live", args=[slug]) + f"?v={data['version']}",
             "lang": get_language(),
+            "separators": _separators(),
             "labels": {
                 "time": _("Time"),
                 "change": _("Change since the start"),
@@ -125,6 +127,14 @@ async def _board_event(campaign: Campaign, version: str) -> str:
     minute = int(asyncio.get_running_loop().time() // 60)
     data = await feed.snapshot(campaign, f"{version}@{minute}")
     return f"id: {version}\nevent: board\ndata: {data}\n\n"
+
+
+def _separators() -> dict:
+    """The active language's number separators, so charts write numbers as the page does."""
+    return {
+        "group": formats.get_format("THOUSAND_SEPARATOR"),
+        "decimal": formats.get_format("DECIMAL_SEPARATOR"),
+    }
 
 
 def _visible_page(request: HttpRequest, pk: int) -> Page:
@@ -192,14 +202,33 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": errors,
         "campaigns": campaigns,
         "markers": markers.for_pages([page.pk], since, until),
+        "ranges": _quick_ranges(request),
         "config": {
             "lang": get_language(),
+            "separators": _separators(),
             "label": page.label,
             "gap": _("No measurement"),
             "time": _("Time"),
         },
     }
     return render(request, "web/page.html", context)
+
+
+def _quick_ranges(request: HttpRequest) -> list[dict]:
+    """Links to the last hour, day, week and the whole history."""
+    now = timezone.now().replace(microsecond=0)
+    choices = [
+        (_("Last hour"), timedelta(hours=1)),
+        (_("Last day"), timedelta(days=1)),
+        (_("Last week"), timedelta(days=7)),
+        (_("Whole history"), None),
+    ]
+    current = request.GET.get("from", "")
+    ranges = []
+    for label, span in choices:
+        query = urlencode({"from": (now - span).isoformat()}) if span else ""
+        ranges.append({"label": label, "query": query, "current": not span and not current})
+    return ranges
 
 
 @gzip_page

@@ -68,6 +68,7 @@ def test_durations_read_in_words():
     with translation.override("en"):
         assert board.duration(timedelta(days=2, hours=3, minutes=5)) == "2 days 3 hours"
         assert board.duration(timedelta(minutes=1)) == "1 minute"
+        assert board.duration(timedelta(seconds=20)) == "less than a minute"
         assert board.duration(timedelta(0)) == "0 minutes"
         assert board.duration(None) == "–"
     with translation.override("fr"):

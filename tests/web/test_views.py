@@ -155,3 +155,21 @@ def test_the_methodology_explains_limits_in_every_language(client):
 def test_pages_only_answer_reads(client, campaign):
     assert client.post("/c/operators/").status_code == 405
     assert client.post("/c/operators/live/").status_code == 405
+
+
+def test_the_page_history_offers_quick_ranges(client, pages):
+    response = client.get(f"/p/{pages[0].pk}/")
+    ranges = response.context["ranges"]
+    assert [str(r["label"]) for r in ranges] == [
+        "Last hour",
+        "Last day",
+        "Last week",
+        "Whole history",
+    ]
+    assert ranges[-1]["current"] and ranges[-1]["query"] == ""
+    last_hour = client.get(f"/p/{pages[0].pk}/?{ranges[0]['query']}")
+    assert last_hour.context["errors"] == []
+    # Spans seen within the last hour only: 99,000 and 100,000 were last seen earlier.
+    values = [r.value for r in last_hour.context["records"]]
+    assert values[0] == 97_000 and 99_000 not in values and 100_000 not in values
+    assert ranges[0]["query"] in last_hour.content.decode().replace("&amp;", "&")

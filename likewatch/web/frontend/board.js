@@ -22,6 +22,7 @@ function drawPages() {
       data: tables[id],
       lang: config.lang,
       timeLabel: config.labels.time,
+      separators: config.separators,
       markers: markers.filter((m) => String(m.page_id) === id),
       series: [{ label: page.name, gapLabel: config.labels.gap }],
     });
@@ -52,6 +53,7 @@ function drawCompare() {
     data: joined,
     lang: config.lang,
     timeLabel: config.labels.time,
+    separators: config.separators,
     height: 240,
     series: ids.map((id, i) => ({
       label: board.pages.find((p) => String(p.id) === id).name,

@@ -8,15 +8,33 @@ export { uPlot };
 const PALETTE = ["#c0392b", "#1f6fb2", "#2e8b57", "#8e44ad", "#d35400", "#16a085"];
 export const colour = (i) => PALETTE[i % PALETTE.length];
 
-// Western digits, as the server formats them, with the language's separators and names.
-export function formats(lang) {
+// Western digits and the server's separators ("3.149.900" in Arabic, as Django writes it),
+// with the language's month and day names.
+function grouped(separators) {
+  const base = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
+  if (!separators) return base;
+  return {
+    format: (v) =>
+      base
+        .format(v)
+        .replace(/[,.]/g, (c) => (c === "," ? "\u0000" : separators.decimal))
+        .replace(/\u0000/g, separators.group),
+  };
+}
+
+export function formats(lang, separators) {
   const locale = `${lang}-u-nu-latn`;
-  const num = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  const num = grouped(separators);
   const compact = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 2 });
   const time = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
+  const seconds = new Intl.DateTimeFormat(locale, {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
   const day = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short" });
   const full = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
-  return { num, compact, time, day, full };
+  return { num, compact, time, seconds, day, full };
 }
 
 // A value measured once between two gaps has no line to sit on: draw it as a dot.
@@ -54,9 +72,9 @@ function markerPlugin(markers) {
 
 export function makeChart(
   el,
-  { data, series, lang, markers = [], height = 170, zoom = false, timeLabel = "" },
+  { data, series, lang, separators, markers = [], height = 170, zoom = false, timeLabel = "" },
 ) {
-  const f = formats(lang);
+  const f = formats(lang, separators);
   const width = () => Math.max(240, el.clientWidth);
   const spanDays = (u) => (u.scales.x.max - u.scales.x.min) / 86400;
   const opts = {
@@ -86,9 +104,13 @@ export function makeChart(
     ],
     axes: [
       {
-        values: (u, splits) =>
-          splits.map((s) => (spanDays(u) > 2 ? f.day : f.time).format(new Date(s * 1000))),
+        // Pick the label by the distance between ticks, so no two ticks read the same.
+        values: (u, splits, ai, space, incr) => {
+          const fmt = incr >= 86400 || spanDays(u) > 2 ? f.day : incr < 60 ? f.seconds : f.time;
+          return splits.map((s) => fmt.format(new Date(s * 1000)));
+        },
         size: 36,
+        space: 80,
       },
       {
         // Compact numbers ("3.1M") hide the small moves a campaign makes on a big page.

@@ -9,6 +9,7 @@ if (el) {
     data: read("chart-data"),
     lang: config.lang,
     timeLabel: config.time,
+    separators: config.separators,
     height: 320,
     zoom: true,
     markers: read("marker-data"),
