@@ -44,6 +44,17 @@ PUBLIC = {
     "sharing:page_embed",
     "sharing:page_embed_code",
     "sharing:page_export",
+    # Flagged events and the evidence (likewatch.events, likewatch.evidence): public on
+    # purpose, read only; events of pages on no public campaign stay hidden from strangers.
+    "events:list",
+    "events:detail",
+    "evidence:index",
+    "evidence:public_key",
+    "evidence:well_known_key",
+    "evidence:digests",
+    "evidence:digest_json",
+    "evidence:digest_signature",
+    "evidence:raw",
     # The read-only API (likewatch.api).
     "api:api-root",
     "api:openapi-json",
