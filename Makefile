@@ -5,9 +5,15 @@ LIKEWATCH := $(VENV)/bin/likewatch
 PG_URL ?= postgres://postgres@127.0.0.1:5432/likewatch
 ONLY ?=
 
-.PHONY: install python frontend browser demo test test-sqlite test-postgres bench lint format
+.PHONY: install python frontend system locale browser demo test test-sqlite test-postgres bench lint format
 
-install: python frontend
+install: system python locale frontend
+
+# Debian packages the app needs at run time: fonts for share cards (Latin and Arabic), FriBiDi
+# for Pillow's libraqm text layout (Arabic shaped, right to left), gettext to compile catalogs.
+SYSTEM_PACKAGES := fonts-noto-core fonts-dejavu-core libfribidi0 gettext
+system:
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }
 
 python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -22,6 +28,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 likewatch/web/static/web/build/.built: node_modules/.package-lock.json $(wildcard likewatch/web/frontend/*)
 	npm run --silent build
 	touch $@
+
+# Translations: .po files are the source, .mo files are built here (never committed).
+locale: python system
+	cd likewatch && ../$(LIKEWATCH) compilemessages --verbosity 0
 
 # Browser tests drive Debian's chromium; install it once if the machine lacks it.
 browser:

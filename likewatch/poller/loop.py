@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
+from likewatch.evidence import digests
 from likewatch.fanout import publish as fanout
 from likewatch.poller import claims
 from likewatch.rollups import receivers as rollups
@@ -56,6 +57,8 @@ class Poller:
         self.limit = limit
         self.loop = asyncio.new_event_loop()
         self.sources: dict[str, Source] = {}
+        # Once a day: sign the evidence digest and prune expired raw answers.
+        self.daily = digests.Daily()
 
     def source(self, platform: str) -> Source:
         if platform not in self.sources:
@@ -64,6 +67,7 @@ class Poller:
 
     def run_once(self, now: datetime | None = None) -> int:
         """Fetch every page due now (up to `limit`); return how many were fetched."""
+        self._daily(now)
         pages = claims.claim_due(self.owner, self.limit, now)
         if not pages:
             return 0
@@ -95,6 +99,12 @@ class Poller:
                 continue
             stop.wait(self._idle_seconds())
         self.close()
+
+    def _daily(self, now: datetime | None) -> None:
+        try:
+            self.daily(now)
+        except Exception:  # the digest can wait a round; the measurements cannot
+            log.exception("daily evidence step failed")
 
     @staticmethod
     def _catch_up() -> None:
@@ -190,6 +200,7 @@ class Poller:
                 provenance=o.reading.provenance if o.reading else "api",
                 source_url=o.reading.source_url if o.reading else "",
                 duration_ms=o.duration_ms,
+                raw=o.reading.raw if o.reading else None,
             )
             for o in fetched
         ]

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from django.utils.translation import gettext as _
+
 from likewatch.sources.errors import InvalidAnswer, SourceError
 
 
@@ -33,7 +35,13 @@ class PageRef:
 
 @dataclass(frozen=True)
 class Count:
-    """One measured count. `value` None means the platform hides it."""
+    """One measured count. `value` None means the platform hides it.
+
+    The true count lies in [value, value + precision): `precision` is the rounding step of a
+    platform that shows rounded-down figures (YouTube's three significant figures, "1.2M" on
+    a web page means 1,200,000 to 1,299,999), so a change smaller than it is never read as a
+    real change.
+    """
 
     value: int | None
     precision: int = 1
@@ -63,6 +71,38 @@ class Reading:
 
 ReadResult = dict[str, "Reading | SourceError"]
 
+# No page has more followers than there are people; a larger figure is a platform bug.
+ABSURD = 10_000_000_000
+
+
+def checked_count(value: object, field: str, *, precision: int = 1) -> Count | SourceError:
+    """A Count from a platform's raw figure, or the InvalidAnswer that explains why not.
+
+    Whole numbers and strings of digits (YouTube sends counts as strings) are accepted;
+    missing, fractional, zero, negative and absurd figures never become a Count: a real
+    public page never has zero followers, and platforms answer 0 for counts they withhold.
+    """
+    if value is None:
+        return InvalidAnswer(f"the answer has no {field}")
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        return InvalidAnswer(f"{field} is not a whole number: {value!r}"[:200])
+    if value <= 0:
+        return InvalidAnswer(f"{field} is {value}: not a count we can trust")
+    if value >= ABSURD:
+        return InvalidAnswer(f"{field} is {value}: more than anyone could have")
+    return Count(value, precision)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One setting a source needs, and the environment variable that provides it."""
+
+    setting: str  # key in settings.LIKEWATCH_SOURCES[platform]
+    variable: str  # environment variable an organiser sets
+    what: str  # what to put there, in a few words
+
 
 class Source(abc.ABC):
     """A platform adapter. Subclasses set `platform`, `batch_size` and `metrics`."""
@@ -71,6 +111,24 @@ class Source(abc.ABC):
     batch_size: ClassVar[int] = 1
     # The metrics this platform reports, the first being the one a campaign tracks by default.
     metrics: ClassVar[tuple[str, ...]]
+    # The settings without which this source cannot read anything.
+    credentials: ClassVar[tuple[Credential, ...]] = ()
+
+    @classmethod
+    def credential_problem(cls, config: dict) -> str:
+        """One sentence saying what to set when credentials are missing; empty when none are.
+
+        Sources with a fallback (Facebook without a token) override this to say what they do
+        instead.
+        """
+        missing = [c for c in cls.credentials if not config.get(c.setting)]
+        if not missing:
+            return ""
+        wanted = " and ".join(f"{c.variable} ({c.what})" for c in missing)
+        return _("%(platform)s has no credentials: set %(wanted)s; its pages cannot be read.") % {
+            "platform": cls.platform,
+            "wanted": wanted,
+        }
 
     @abc.abstractmethod
     def parse(self, text: str) -> PageRef | None:

@@ -7,6 +7,13 @@ still refused alone is reported as NotFound for that page only.
 
 Meta retired the `page_fans` insight in 2025 and many pages show followers only: followers
 is the metric a campaign tracks by default; likes (`fan_count`) are kept where present.
+
+Reading pages one does not manage needs an app approved for Page Public Metadata Access.
+Without a token, or once the Graph API says the app lacks that feature, the source reads the
+counts the public page shows logged-out visitors instead, through the web-page source's
+`facebook` preset when the organiser opts in with FACEBOOK_FALLBACK=web: those readings are
+marked with provenance "scrape", lower confidence, and an abbreviated "1.2M likes" keeps its
+precision.
 """
 
 from __future__ import annotations
@@ -18,9 +25,20 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from likewatch.sources import http
-from likewatch.sources.base import Count, PageRef, Reading, ReadResult, Source
+from likewatch.sources import credentials as stored_credentials
+from likewatch.sources import http, limits
+from likewatch.sources.base import (
+    Count,
+    Credential,
+    PageRef,
+    Reading,
+    ReadResult,
+    Source,
+    checked_count,
+)
 from likewatch.sources.errors import (
     AuthError,
     InvalidAnswer,
@@ -42,6 +60,8 @@ HOSTS = {
     "web.facebook.com",
     "fb.com",
     "www.fb.com",
+    "fb.me",
+    "touch.facebook.com",
     "mbasic.facebook.com",
     "business.facebook.com",
 }
@@ -75,22 +95,88 @@ USAGE_SLOWDOWN = 75  # percent of a usage header at which we start spacing reque
 MISSING_ALIASES = re.compile(r"do not exist:\s*(.+)$")
 
 
+PREFIXES = ("facebook:", "fb:")
+PPMA_HINT = _lazy(
+    "The app needs the Page Public Metadata Access feature (App Review); "
+    "meanwhile set FACEBOOK_FALLBACK=web to read the public page instead."
+)
+
+
 class FacebookSource(Source):
     platform = "facebook"
     batch_size = 50
     metrics = ("followers", "likes")
+    credentials = (
+        Credential("token", "FACEBOOK_TOKEN", "an app token with Page Public Metadata Access"),
+    )
 
     def __init__(self, config: dict | None = None, client=None) -> None:
-        config = config or settings.LIKEWATCH_SOURCES["facebook"]
+        config = stored_credentials.with_stored_token(
+            self.platform, config or settings.LIKEWATCH_SOURCES["facebook"]
+        )
+        self.config = config
         self.base_url = config["base_url"].rstrip("/")
         self.version = config["api_version"]
         self.token = config.get("token", "")
+        self.fallback = config.get("fallback", "")
         self.client = client or http.make_client()
         # The poller waits until this moment before the next request to this platform.
         self.cooldown_until: datetime | None = None
+        self.calls = 0
+        # Set when the Graph API says the app lacks Page Public Metadata Access.
+        self.ppma_missing = False
+        self._web = None
 
     async def aclose(self) -> None:
         await self.client.aclose()
+        if self._web is not None:
+            await self._web.aclose()
+
+    @classmethod
+    def credential_problem(cls, config: dict) -> str:
+        if config.get("token"):
+            return ""
+        if config.get("fallback") == "web":
+            return _(
+                "facebook has no credentials: its pages are read from their public web pages "
+                "(lower confidence); set FACEBOOK_TOKEN (an app token with Page Public "
+                "Metadata Access) to read them through the Graph API."
+            )
+        return super().credential_problem(config)
+
+    # Reading public pages without an approved app ------------------------------------
+
+    def _use_web(self) -> bool:
+        return self.fallback == "web" and (not self.token or self.ppma_missing)
+
+    def _web_source(self):
+        if self._web is None:
+            from likewatch.sources.webpage import WebPageSource
+
+            self._web = WebPageSource()
+        return self._web
+
+    def _web_options(self, key: str) -> dict:
+        base = self.config.get("web_url", "https://www.facebook.com").rstrip("/")
+        return {"url": f"{base}/{key}", "preset": "facebook"}
+
+    async def _web_resolve(self, key: str) -> Reading:
+        web = self._web_source()
+        reading = await web.read_page(key, self._web_options(key))
+        self.calls += 1
+        if all(isinstance(c, SourceError) for c in reading.counts.values()):
+            raise next(iter(reading.counts.values()))
+        return reading
+
+    async def _web_read(self, keys: list[str]) -> ReadResult:
+        results: ReadResult = {}
+        for key in keys:
+            try:
+                results[key] = await self._web_resolve(key)
+            except (NotFound, InvalidAnswer, AuthError) as exc:
+                results[key] = exc
+        self.cooldown_until = self._web_source().cooldown_until
+        return results
 
     # Recognising URLs ------------------------------------------------------------------
 
@@ -98,6 +184,12 @@ class FacebookSource(Source):
         text = text.strip()
         if not text:
             return None
+        for prefix in PREFIXES:
+            if text.lower().startswith(prefix):
+                key = text[len(prefix) :].strip().removeprefix("@")
+                if not NAME.match(key) or key.lower() in RESERVED:
+                    return None
+                return PageRef(self.platform, key, f"https://www.facebook.com/{key}")
         if "://" not in text and text.split("/")[0].lower() in HOSTS:
             text = "https://" + text
         parts = urlsplit(text)
@@ -107,8 +199,10 @@ class FacebookSource(Source):
         if segments and segments[0] == "profile.php":
             ids = parse_qs(parts.query).get("id", [])
             key = ids[0] if ids and ids[0].isdigit() else None
-        elif len(segments) >= 3 and segments[0] == "pages" and segments[-1].isdigit():
+        elif len(segments) >= 3 and segments[0] in ("pages", "people") and segments[-1].isdigit():
             key = segments[-1]
+        elif len(segments) >= 2 and segments[0] == "pg" and NAME.match(segments[1]):
+            key = segments[1]
         elif segments and segments[0].lower() not in RESERVED and NAME.match(segments[0]):
             key = segments[0]
         else:
@@ -123,18 +217,22 @@ class FacebookSource(Source):
         if not self.token:
             raise MissingCredentials(
                 "No Facebook token is configured.",
-                hint="Set FACEBOOK_TOKEN to an app or page access token.",
+                hint=_(
+                    "Set FACEBOOK_TOKEN to an app token with Page Public Metadata Access, "
+                    "or FACEBOOK_FALLBACK=web to read public pages instead."
+                ),
             )
 
     async def _get(self, path: str, params: dict) -> tuple[object, http.Answer]:
         self._check_token()
         params = {**params, "access_token": self.token}
+        self.calls += 1
         answer = await http.get(self.client, f"{self.base_url}/{self.version}/{path}", params)
         self._note_usage(answer.headers)
         if answer.status == 429:
             # Not the Graph API's own throttling (that is a JSON error, code 4/17/32/613) but a
             # proxy or edge in front of it: it still means wait, as long as it says.
-            retry_at = http.retry_after(answer.headers) or self._retry_at(answer.headers)
+            retry_at = limits.retry_after(answer.headers) or self._retry_at(answer.headers)
             raise RateLimited("HTTP 429 Too Many Requests", retry_at=retry_at, raw=answer.body)
         if answer.status >= 500 and not answer.body.lstrip().startswith(b"{"):
             raise Transient(f"HTTP {answer.status} from the Graph API", raw=answer.body)
@@ -148,18 +246,31 @@ class FacebookSource(Source):
         return data, answer
 
     async def resolve(self, ref: PageRef) -> Reading:
-        data, answer = await self._get(ref.key, {"fields": FIELDS})
+        if self._use_web():
+            return await self._web_resolve(ref.key)
+        try:
+            data, answer = await self._get(ref.key, {"fields": FIELDS})
+        except AuthError:
+            if self._use_web():  # the app turned out to lack Page Public Metadata Access
+                return await self._web_resolve(ref.key)
+            raise
         reading = self._reading(data, answer)
         if not reading.platform_id:
             raise InvalidAnswer("the Graph API answer has no page id", raw=answer.body)
         return reading
 
     async def read(self, keys: list[str], options: dict | None = None) -> ReadResult:
+        if self._use_web():
+            return await self._web_read(list(dict.fromkeys(keys)))
         results: ReadResult = {}
         pending = list(dict.fromkeys(keys))
         while pending:
             try:
                 data, answer = await self._get("", {"ids": ",".join(pending), "fields": FIELDS})
+            except AuthError:
+                if self._use_web():
+                    return await self._web_read(pending)
+                raise
             except NotFound as exc:
                 missing = self._missing_aliases(exc.message, pending)
                 if not missing:
@@ -211,14 +322,13 @@ class FacebookSource(Source):
         if code in THROTTLE_CODES:
             return RateLimited(text, retry_at=self._retry_at(answer.headers), raw=answer.body)
         if "Page Public Metadata Access" in message:
-            return AuthError(
-                text,
-                hint="The app needs the Page Public Metadata Access feature (App Review).",
-                raw=answer.body,
-            )
+            self.ppma_missing = True
+            return AuthError(text, hint=str(PPMA_HINT), raw=answer.body)
         if code == 190:
             return AuthError(
-                text, hint="The token has expired or was revoked: issue a new one.", raw=answer.body
+                text,
+                hint=_("The token has expired or was revoked: issue a new one."),
+                raw=answer.body,
             )
         if code in AUTH_CODES:
             return AuthError(text, raw=answer.body)
@@ -259,14 +369,10 @@ class FacebookSource(Source):
 
 
 def _count(value: object, field: str) -> Count | SourceError:
-    if value is None:
-        return InvalidAnswer(f"the answer has no {field}")
-    if isinstance(value, bool) or not isinstance(value, int):
-        return InvalidAnswer(f"{field} is not a whole number: {value!r}")
-    if value <= 0:
-        # The Graph API answers 0 for counts it will not show; a real page never has 0.
-        return InvalidAnswer(f"{field} is {value}: not a count we can trust")
-    return Count(value)
+    # The Graph API answers 0 for counts it will not show; a real page never has 0.
+    if isinstance(value, str):
+        return InvalidAnswer(f"{field} is not a whole number: {value!r}"[:200])
+    return checked_count(value, field)
 
 
 def _usage_percents(headers) -> list[float]:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 from django.conf import settings
+from django.utils import timezone
 
 from likewatch import __version__
-from likewatch.sources.errors import InvalidAnswer, Transient
+from likewatch.sources import credentials as stored_credentials
+from likewatch.sources import limits
+from likewatch.sources.base import Source
+from likewatch.sources.errors import InvalidAnswer, MissingCredentials, RateLimited, Transient
 
 USER_AGENT = f"likewatch/{__version__} (+https://github.com/likewatch)"
 SECRET_PARAMS = {"access_token", "key", "token", "api_key"}
@@ -28,9 +31,13 @@ def make_client(**kwargs) -> httpx.AsyncClient:
     return httpx.AsyncClient(**kwargs)
 
 
-def public_url(url: str, params: dict[str, Any] | None = None) -> str:
+Params = dict[str, Any] | list[tuple[str, Any]]
+
+
+def public_url(url: str, params: Params | None = None) -> str:
     """The address asked, with credentials removed, for the record of where a number came from."""
-    shown = {k: v for k, v in (params or {}).items() if k not in SECRET_PARAMS}
+    items = params.items() if isinstance(params, dict) else (params or [])
+    shown = [(k, v) for k, v in items if k not in SECRET_PARAMS]
     return f"{url}?{urlencode(shown)}" if shown else url
 
 
@@ -43,6 +50,7 @@ class Answer:
     body: bytes
     duration_ms: int
     url: str
+    final_url: str = ""  # where redirects led, when the client follows them
 
     def json(self) -> Any:
         """The body as JSON, or InvalidAnswer naming what came back instead."""
@@ -55,11 +63,22 @@ class Answer:
             ) from None
 
 
-async def get(client: httpx.AsyncClient, url: str, params: dict[str, Any]) -> Answer:
-    """GET `url`; network errors and timeouts become Transient."""
+async def get(
+    client: httpx.AsyncClient,
+    url: str,
+    params: Params,
+    *,
+    headers: dict[str, str] | None = None,
+    shown_url: str | None = None,
+) -> Answer:
+    """GET `url`; network errors and timeouts become Transient.
+
+    `shown_url` replaces `url` in the record when the address itself holds a secret
+    (Telegram puts the bot token in the path).
+    """
     started = time.monotonic()
     try:
-        response = await client.get(url, params=params)
+        response = await client.get(url, params=params, headers=headers)
         body = await response.aread()
     except httpx.TimeoutException:
         raise Transient(f"timed out after {time.monotonic() - started:.1f} s") from None
@@ -70,22 +89,59 @@ async def get(client: httpx.AsyncClient, url: str, params: dict[str, Any]) -> An
         headers=response.headers,
         body=body,
         duration_ms=int((time.monotonic() - started) * 1000),
-        url=public_url(url, params),
+        url=public_url(shown_url or url, params),
+        final_url=str(response.url),
     )
 
 
-def retry_after(headers: httpx.Headers, now: datetime | None = None) -> datetime | None:
-    """When a `Retry-After` header (seconds or an HTTP date) allows the next request."""
-    raw = (headers.get("retry-after") or "").strip()
-    if not raw:
+class HTTPSource(Source):
+    """A source that asks a platform over HTTP: configuration, one client, rate-limit pacing.
+
+    `cooldown_until` is the moment before which the poller sends nothing more to the platform;
+    every answer's rate-limit headers move it (see `limits`). `calls` counts the requests
+    sent, which the benchmark reports per page read.
+    """
+
+    def __init__(self, config: dict | None = None, client: httpx.AsyncClient | None = None):
+        if config is None:
+            config = settings.LIKEWATCH_SOURCES.get(self.platform, {})
+        self.config = stored_credentials.with_stored_token(self.platform, config)
+        self.base_url = str(config.get("base_url", "")).rstrip("/")
+        self.client = client or make_client()
+        self.cooldown_until: datetime | None = None
+        self.calls = 0
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    def require_credentials(self) -> None:
+        """Raise MissingCredentials, saying what to set, when a credential is not configured."""
+        problem = self.credential_problem(self.config)
+        if problem:
+            raise MissingCredentials(problem)
+
+    async def fetch(self, url: str, params: Params, **kwargs) -> Answer:
+        """GET once, counting the call and noting the rate-limit headers of the answer."""
+        self.calls += 1
+        answer = await get(self.client, url, params, **kwargs)
+        self.note_limits(answer)
+        return answer
+
+    def note_limits(self, answer: Answer) -> None:
+        """Slow down before the window is spent (see `limits.cooldown`)."""
+        win = limits.window(answer.headers, timezone.now())
+        if win is not None:
+            self.cooldown_until = limits.cooldown(win, timezone.now())
+
+    def refusal(self, answer: Answer, message: str, default: timedelta = timedelta(minutes=1)):
+        """The RateLimited error for a refused request, retrying when the platform says."""
+        retry_at = limits.refusal_time(answer.headers, timezone.now(), default)
+        self.cooldown_until = retry_at
+        return RateLimited(message, retry_at=retry_at, raw=answer.body)
+
+    @staticmethod
+    def server_trouble(answer: Answer) -> Transient | None:
+        """Transient for a server error answer, None otherwise."""
+        if answer.status >= 500:
+            return Transient(f"HTTP {answer.status} from the platform", raw=answer.body)
         return None
-    now = now or datetime.now(UTC)
-    if raw.isdigit():
-        return now + timedelta(seconds=min(int(raw), 86400))
-    try:
-        moment = parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(now, min(moment, now + timedelta(days=1)))

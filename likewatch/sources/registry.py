@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from likewatch.sources.base import PageRef, Source
 from likewatch.sources.errors import UnsupportedURL
@@ -11,10 +12,21 @@ from likewatch.sources.errors import UnsupportedURL
 # that recognises a text wins, so specific platforms come before generic fallbacks.
 SOURCES: dict[str, str] = {
     "facebook": "likewatch.sources.facebook.FacebookSource",
+    "instagram": "likewatch.sources.instagram.InstagramSource",
+    "youtube": "likewatch.sources.youtube.YouTubeSource",
+    "x": "likewatch.sources.x.XSource",
+    "telegram": "likewatch.sources.telegram.TelegramSource",
+    "bluesky": "likewatch.sources.bluesky.BlueskySource",
+    # Mastodon accepts https://ANY-HOST/@user: after every platform with fixed hosts.
+    "mastodon": "likewatch.sources.mastodon.MastodonSource",
+    # Generic fallbacks, recognised only by their explicit prefixes (json:, web:, web+js:).
+    "json": "likewatch.sources.jsonapi.JSONSource",
+    "web": "likewatch.sources.webpage.WebPageSource",
 }
 
 
 def platforms() -> list[str]:
+    """Every platform likewatch has a source for, in the order `parse` tries them."""
     return list(SOURCES)
 
 
@@ -37,8 +49,13 @@ def parse(text: str) -> PageRef:
         if ref is not None:
             return ref
     raise UnsupportedURL(
-        f"{text.strip()!r} is not a page address likewatch recognises "
-        f"(supported: {', '.join(SOURCES)})."
+        _(
+            "%(text)s is not a page address likewatch recognises: paste the page's address, "
+            "or a handle with its platform prefix (yt:@name, x:@name, ig:name, tg:@channel, "
+            "bsky:name.bsky.social, @user@instance, fb:name), or json:URL EXPRESSION / "
+            "web:URL SELECTOR."
+        )
+        % {"text": repr(text.strip()[:200])}
     )
 
 

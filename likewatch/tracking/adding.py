@@ -37,7 +37,8 @@ class AddResult:
 
 def add_pages(lines: list[str], interval: int | None = None) -> list[AddResult]:
     """Resolve each line with its platform and start tracking what resolved."""
-    lines = [line.strip() for line in lines if line.strip()]
+    # Blank lines and "# " comments are for the person who wrote the list.
+    lines = [line.strip() for line in lines if line.strip() and not line.startswith("# ")]
     refs: list[PageRef | AddResult] = []
     for line in lines:
         try:

@@ -60,8 +60,13 @@ def record_count(
     *,
     provenance: str = Provenance.API,
     source_url: str = "",
+    raw: bytes | None = None,
 ) -> Observation:
-    """Record that `page` was measured at `count` at time `at`. Returns the span it went into."""
+    """Record that `page` was measured at `count` at time `at`. Returns the span it went into.
+
+    `raw` is the platform's answer body: kept (see likewatch.evidence.raw) when it starts a
+    new span, so every span links the answer of its first fetch.
+    """
     with transaction.atomic():
         locked = _locked(page)
         head = _head(locked)
@@ -94,6 +99,8 @@ def record_count(
                 prev_hash=prev_hash,
             )
             created = True
+            if raw:
+                _keep_raw(locked, obs.seq, "observation", raw, at)
         locked.health = Health.OK
         locked.last_success_at = at
         locked.failures_in_row = 0
@@ -108,9 +115,17 @@ def record_count(
 
 
 def record_failure(
-    page: Page, error: SourceError, at: datetime, *, duration_ms: int = 0
+    page: Page,
+    error: SourceError,
+    at: datetime,
+    *,
+    duration_ms: int = 0,
+    raw: bytes | None = None,
 ) -> FetchFailure:
-    """Record a fetch of `page` that failed with `error`: a gap in its history."""
+    """Record a fetch of `page` that failed with `error`: a gap in its history.
+
+    `raw` (default: the error's own `raw`) is the answer body that explained the failure.
+    """
     with transaction.atomic():
         locked = _locked(page)
         prev_hash = _seal(_head(locked))
@@ -127,6 +142,9 @@ def record_failure(
         )
         failure.hash = chain.failure_hash(failure)
         failure.save()
+        raw = raw if raw is not None else getattr(error, "raw", None)
+        if raw:
+            _keep_raw(locked, failure.seq, "failure", raw, at)
         locked.health = Health.FAILING
         locked.last_error_at = at
         locked.last_error = failure.message
@@ -139,6 +157,13 @@ def record_failure(
             lambda: signals.failure_recorded.send(sender=Page, page=locked, failure=failure)
         )
     return failure
+
+
+def _keep_raw(page: Page, seq: int, kind: str, body: bytes, at: datetime) -> None:
+    # In the same transaction: a record and the answer it came from are stored together.
+    from likewatch.evidence import raw
+
+    raw.keep(page, seq, kind, body, at)
 
 
 def _copy_state(source: Page, target: Page) -> None:
@@ -164,6 +189,11 @@ class Entry:
     provenance: str = Provenance.API
     source_url: str = ""
     duration_ms: int = 0
+    raw: bytes | None = None  # the answer body; for a failure, default the error's own
+
+    @property
+    def body(self) -> bytes | None:
+        return self.raw if self.raw is not None else getattr(self.result, "raw", None)
 
 
 PAGE_STATE = ["last_seq", "health", "last_success_at", "failures_in_row"]
@@ -211,6 +241,7 @@ def record_batch(entries: list[Entry]) -> list[Observation | FetchFailure | None
         Observation.objects.bulk_create(new_spans, batch_size=500)
         FetchFailure.objects.bulk_create(new_failures, batch_size=500)
         bulk.update_rows(list(locked.values()), PAGE_STATE)
+        _keep_raw_many(results)
         for entry, record, created in results:
             if record is None:
                 continue
@@ -228,8 +259,30 @@ def _record_one(entry: Entry) -> Observation | FetchFailure:
             entry.at,
             provenance=entry.provenance,
             source_url=entry.source_url,
+            raw=entry.raw,
         )
-    return record_failure(entry.page, entry.result, entry.at, duration_ms=entry.duration_ms)
+    return record_failure(
+        entry.page, entry.result, entry.at, duration_ms=entry.duration_ms, raw=entry.body
+    )
+
+
+def _keep_raw_many(results) -> None:
+    # Only a new record links its answer: an extended span already has its first fetch's.
+    records = [
+        (
+            record.page,
+            record.seq,
+            "observation" if isinstance(record, Observation) else "failure",
+            entry.body,
+            entry.at,
+        )
+        for entry, record, created in results
+        if record is not None and created and entry.body
+    ]
+    if records:
+        from likewatch.evidence import raw
+
+        raw.keep_many(records)
 
 
 def _batch_seal(head, sealed: list[Observation]) -> str:

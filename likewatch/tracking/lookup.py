@@ -22,6 +22,9 @@ def find_pages(text: str) -> list[Page]:
         return list(Page.objects.filter(Q(handle__iexact=text) | Q(name__iexact=text)))
     return list(
         Page.objects.filter(platform=ref.platform).filter(
-            Q(platform_id=ref.key) | Q(handle__iexact=ref.key)
+            # Keys of handles carry an "@" (x:@name is key "@name") that stored handles lack.
+            Q(platform_id=ref.key)
+            | Q(handle__iexact=ref.key)
+            | Q(handle__iexact=ref.key.removeprefix("@"))
         )
     )

@@ -1,8 +1,238 @@
-from django.shortcuts import render
+"""The public site: the index of campaigns, live boards, page histories and the methodology."""
 
-from likewatch.tracking.models import Campaign
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET
+
+from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
+from likewatch.web import board as boards
+from likewatch.web import charts, live, markers
+
+RECORDS_PER_PAGE = 100
+# Board snapshots shared by every live listener of this process.
+feed = live.CampaignFeed(boards.snapshot_json)
 
 
-def index(request):
-    campaigns = Campaign.objects.filter(public=True)
-    return render(request, "web/index.html", {"campaigns": campaigns})
+def public_campaigns(request: HttpRequest):
+    """Campaigns this visitor may see: the public ones, and every one for staff."""
+    campaigns = Campaign.objects.all()
+    if not request.user.is_staff:
+        campaigns = campaigns.filter(public=True)
+    return campaigns
+
+
+@gzip_page
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """Every public campaign, newest first, with its headline number."""
+    campaigns = Campaign.objects.filter(public=True).annotate(page_count=Count("entries"))
+    rows = [{"campaign": c, "total": boards.snapshot(c)["total"]} for c in campaigns[:50]]
+    return render(request, "web/index.html", {"rows": rows})
+
+
+@gzip_page
+@require_GET
+def board(request: HttpRequest, slug: str) -> HttpResponse:
+    """A campaign's live board."""
+    campaign = get_object_or_404(public_campaigns(request), slug=slug)
+    data = boards.snapshot(campaign)
+    page_ids = [p["id"] for p in data["pages"]]
+    context = {
+        "campaign": campaign,
+        "board": data,
+        "start_display": boards.full_moment(campaign.starts_at),
+        "charts": boards.chart_data(campaign, page_ids),
+        "markers": markers.for_pages(page_ids, since=campaign.starts_at),
+        "config": {
+            "live": reverse("web:board_live", args=[slug]) + f"?v={data['version']}",
+            "lang": get_language(),
+            "separators": _separators(),
+            "labels": {
+                "time": _("Time"),
+                "change": _("Change since the start"),
+                "count": _("Count"),
+                "gap": _("No measurement"),
+                "live": _("Live"),
+                "offline": _("Reconnecting…"),
+            },
+        },
+    }
+    return render(request, "web/board.html", context)
+
+
+async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    """Server-sent events: the board's data each time one of its pages has new history.
+
+    `?v=` (or Last-Event-ID on a reconnection) is the version the browser shows; when the
+    board has moved on since, the current state is sent at once.
+    """
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET"})
+    user = await request.auser()
+    campaigns = Campaign.objects.all() if user.is_staff else Campaign.objects.filter(public=True)
+    campaign = await campaigns.filter(slug=slug).afirst()
+    if campaign is None:
+        raise Http404(_("No public campaign has this address."))
+    page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
+    known = request.headers.get("Last-Event-ID") or request.GET.get("v", "")
+    response = StreamingHttpResponse(
+        _events(campaign, page_ids, known), content_type="text/event-stream; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-cache, no-transform"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+async def _events(campaign: Campaign, page_ids: list[int], known: str):
+    broker = live.get_broker()
+    keepalive = settings.LIKEWATCH_LIVE_KEEPALIVE
+    states = await sync_to_async(live.page_states)(page_ids)
+    with broker.subscribe(page_ids) as subscription:
+        # From here on the broker compares with what we read, so nothing falls in between.
+        broker.seed(states)
+        yield "retry: 5000\n\n"
+        current = live.version(page_ids, states)
+        if current != known:
+            yield await _board_event(campaign, current)
+            known = current
+        while True:
+            changed = await subscription.wait(keepalive)
+            version = broker.version(page_ids)
+            if version == known or "?" in version:
+                if not changed:
+                    yield ": keep-alive\n\n"
+                continue
+            yield await _board_event(campaign, version)
+            known = version
+
+
+async def _board_event(campaign: Campaign, version: str) -> str:
+    # Rates and stale warnings move with the clock: a state seen a minute ago is recomputed.
+    minute = int(asyncio.get_running_loop().time() // 60)
+    data = await feed.snapshot(campaign, f"{version}@{minute}")
+    return f"id: {version}\nevent: board\ndata: {data}\n\n"
+
+
+def _separators() -> dict:
+    """The active language's number separators, so charts write numbers as the page does."""
+    return {
+        "group": formats.get_format("THOUSAND_SEPARATOR"),
+        "decimal": formats.get_format("DECIMAL_SEPARATOR"),
+    }
+
+
+def _visible_page(request: HttpRequest, pk: int) -> Page:
+    pages = Page.objects.all()
+    if not request.user.is_staff:
+        pages = pages.filter(campaigns__public=True).distinct()
+    return get_object_or_404(pages, pk=pk)
+
+
+def _parse_moment(text: str | None) -> datetime | None:
+    """A date or date-time from the address; None for anything else (even 31 February)."""
+    if not text:
+        return None
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            day = parse_date(text)
+            if day is None:
+                return None
+            moment = datetime(day.year, day.month, day.day)
+    except ValueError:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+@gzip_page
+@require_GET
+def page_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything measured for one page: chart, spans, gaps and where each number came from."""
+    page = _visible_page(request, pk)
+    since = _parse_moment(request.GET.get("from"))
+    until = _parse_moment(request.GET.get("to"))
+    errors = []
+    if request.GET.get("from") and since is None:
+        errors.append(_("The start of the range is not a date; showing the whole history."))
+    if request.GET.get("to") and until is None:
+        errors.append(_("The end of the range is not a date; showing the whole history."))
+    if since and until and since > until:
+        errors.append(_("The range ends before it starts; showing the whole history."))
+        since = until = None
+    observations = Observation.objects.filter(page=page).order_by("-seq")
+    failures = FetchFailure.objects.filter(page=page).order_by("-seq")
+    if since:
+        observations = observations.filter(last_seen__gte=since)
+        failures = failures.filter(at__gte=since)
+    if until:
+        observations = observations.filter(first_seen__lte=until)
+        failures = failures.filter(at__lte=until)
+    records = Paginator(observations, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    failure_list = Paginator(failures, RECORDS_PER_PAGE).get_page(request.GET.get("gaps"))
+    points = charts.page_points(page, since, until, max_points=charts.HISTORY_POINTS)
+    campaigns = page.campaigns.all()
+    if not request.user.is_staff:
+        campaigns = campaigns.filter(public=True)
+    context = {
+        "page": page,
+        "records": records,
+        "failures": failure_list,
+        "failure_count": failures.count(),
+        "chart": charts.columns(points),
+        "since": since,
+        "until": until,
+        "errors": errors,
+        "campaigns": campaigns,
+        "markers": markers.for_pages([page.pk], since, until),
+        "ranges": _quick_ranges(request),
+        "config": {
+            "lang": get_language(),
+            "separators": _separators(),
+            "label": page.label,
+            "gap": _("No measurement"),
+            "time": _("Time"),
+        },
+    }
+    return render(request, "web/page.html", context)
+
+
+def _quick_ranges(request: HttpRequest) -> list[dict]:
+    """Links to the last hour, day, week and the whole history."""
+    now = timezone.now().replace(microsecond=0)
+    choices = [
+        (_("Last hour"), timedelta(hours=1)),
+        (_("Last day"), timedelta(days=1)),
+        (_("Last week"), timedelta(days=7)),
+        (_("Whole history"), None),
+    ]
+    current = request.GET.get("from", "")
+    ranges = []
+    for label, span in choices:
+        query = urlencode({"from": (now - span).isoformat()}) if span else ""
+        ranges.append({"label": label, "query": query, "current": not span and not current})
+    return ranges
+
+
+@gzip_page
+@require_GET
+def methodology(request: HttpRequest) -> HttpResponse:
+    """How counts are measured, and what they can and cannot tell."""
+    return render(request, "web/methodology.html")

@@ -1,5 +1,141 @@
-// The campaign board: draws each page's history with uPlot and follows live updates.
-import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
+// The campaign board: draws each page's history and follows live updates (server-sent
+// events). Every number is already formatted by the server; this only swaps text.
+import { colour, extend, makeChart, uPlot } from "./charts.js";
 
-window.likewatch = { uPlot };
+const read = (id) => JSON.parse(document.getElementById(id).textContent);
+const get = (obj, path) => path.split(".").reduce((o, k) => (o == null ? o : o[k]), obj);
+
+const config = read("board-config");
+let board = read("board-data");
+const tables = read("chart-data");
+const markers = read("marker-data");
+const plots = {};
+let compare = null;
+let mode = "change";
+
+function drawPages() {
+  for (const el of document.querySelectorAll("[data-chart]")) {
+    const id = el.dataset.chart;
+    const page = board.pages.find((p) => String(p.id) === id);
+    if (!tables[id] || !page) continue;
+    plots[id] = makeChart(el, {
+      data: tables[id],
+      lang: config.lang,
+      timeLabel: config.labels.time,
+      separators: config.separators,
+      markers: markers.filter((m) => String(m.page_id) === id),
+      series: [{ label: page.name, gapLabel: config.labels.gap }],
+    });
+  }
+}
+
+function compareData() {
+  const ids = board.pages.map((p) => String(p.id)).filter((id) => tables[id]);
+  const joined = uPlot.join(
+    ids.map((id) => tables[id]),
+    ids.map(() => [1]),
+  );
+  if (mode === "change") {
+    ids.forEach((id, i) => {
+      const base = board.pages.find((p) => String(p.id) === id).baseline;
+      joined[i + 1] = joined[i + 1].map((v) => (v == null || base == null ? v : v - base));
+    });
+  }
+  return { ids, joined };
+}
+
+function drawCompare() {
+  const el = document.querySelector("[data-compare]");
+  if (!el) return;
+  const { ids, joined } = compareData();
+  if (compare) compare.destroy();
+  compare = makeChart(el, {
+    data: joined,
+    lang: config.lang,
+    timeLabel: config.labels.time,
+    separators: config.separators,
+    height: 240,
+    series: ids.map((id, i) => ({
+      label: board.pages.find((p) => String(p.id) === id).name,
+      colour: colour(i),
+      gapLabel: config.labels.gap,
+    })),
+  });
+}
+
+function setText(el, text) {
+  if (text != null && el.textContent !== String(text)) el.textContent = text;
+}
+
+function staleCheck() {
+  const now = Date.now();
+  for (const page of board.pages) {
+    const card = document.querySelector(`[data-page="${page.id}"]`);
+    if (!card) continue;
+    const stale = !page.stale_after || Date.parse(page.stale_after) < now;
+    card.classList.toggle("is-stale", stale);
+    card.querySelector("[data-stale-warning]").hidden = !stale;
+  }
+}
+
+function apply(next) {
+  board = next;
+  for (const el of document.querySelectorAll("[data-total]")) {
+    setText(el, get(board.total, el.dataset.total));
+  }
+  const bar = document.querySelector("[data-progress] span");
+  if (bar && board.total.target_percent != null) {
+    bar.style.width = `${Math.max(0, Math.min(100, board.total.target_percent))}%`;
+  }
+  for (const page of board.pages) {
+    const card = document.querySelector(`[data-page="${page.id}"]`);
+    if (!card) continue;
+    for (const el of card.querySelectorAll("[data-field]")) {
+      setText(el, get(page, el.dataset.field));
+    }
+    card.querySelector("time").setAttribute("datetime", page.measured_at || "");
+    const table = tables[page.id];
+    if (!table) continue;
+    let moved = false;
+    if (page.last_error_at && (!page.measured_at || Date.parse(page.last_error_at) > Date.parse(page.measured_at))) {
+      moved = extend(table, Date.parse(page.last_error_at) / 1000, null);
+    } else if (page.measured_at && page.current != null) {
+      moved = extend(table, Date.parse(page.measured_at) / 1000, page.current);
+    }
+    if (moved && plots[page.id]) plots[page.id].setData(table);
+  }
+  staleCheck();
+  if (compare) compare.setData(compareData().joined);
+}
+
+function listen() {
+  if (!("EventSource" in window)) return;
+  const status = document.querySelector("[data-live-status]");
+  const source = new EventSource(config.live);
+  source.addEventListener("board", (event) => apply(JSON.parse(event.data)));
+  source.addEventListener("open", () => {
+    status.hidden = false;
+    status.textContent = config.labels.live;
+    status.classList.remove("is-off");
+  });
+  source.addEventListener("error", () => {
+    status.textContent = config.labels.offline;
+    status.classList.add("is-off");
+  });
+}
+
+for (const button of document.querySelectorAll("[data-mode]")) {
+  button.addEventListener("click", () => {
+    mode = button.dataset.mode;
+    for (const b of document.querySelectorAll("[data-mode]")) {
+      b.setAttribute("aria-pressed", String(b === button));
+    }
+    drawCompare();
+  });
+}
+
+drawPages();
+drawCompare();
+staleCheck();
+setInterval(staleCheck, 30000);
+listen();

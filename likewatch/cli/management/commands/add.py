@@ -1,14 +1,48 @@
+import argparse
 import sys
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext_lazy as _
 
 from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import describe_pages
 from likewatch.tracking.adding import add_pages
 
+FORMS = _("""\
+What you can paste, one page a line (any mix; lines starting with "# " are skipped):
+
+  Facebook   https://www.facebook.com/NAME, m.facebook.com/NAME, fb.com/NAME,
+             facebook.com/profile.php?id=N, facebook.com/pages/NAME/N, fb:NAME
+  Instagram  https://www.instagram.com/NAME/, ig:NAME           (professional accounts)
+  YouTube    https://www.youtube.com/@HANDLE, /channel/UC..., /c/NAME, /user/NAME,
+             yt:@HANDLE, yt:UC...
+  X          https://x.com/NAME, twitter.com/NAME, x:@NAME
+  Telegram   https://t.me/NAME, t.me/s/NAME, tg:@NAME, tg:-100123 (a chat id)
+  Mastodon   @USER@INSTANCE, https://INSTANCE/@USER, mastodon:USER@INSTANCE
+  Bluesky    https://bsky.app/profile/HANDLE, NAME.bsky.social, bsky:HANDLE, did:plc:...
+  JSON       json:[METRIC] URL EXPRESSION   (JMESPath, or a dotted JSONPath like $.data.count)
+  Web page   web:[METRIC] URL SELECTOR, web:[METRIC] URL /PATTERN/,
+             web+js:... for pages that draw their numbers with scripts
+
+A bare handle such as @name could be anyone's on any platform, so it needs its platform's
+prefix (yt:, x:, ig:, tg:, bsky:, fb:, mastodon:); only shapes that belong to one platform are
+recognised without one (@user@instance, NAME.bsky.social, did:plc:...). METRIC is one of
+followers, likes, subscribers, members (default followers).
+
+Each line is resolved once to the platform's stable id (a renamed page keeps its history)
+and answered with the page and its current count, or with why it could not be added; the
+good lines are added even when others fail.
+""")
+
 
 class Command(LikewatchCommand):
     help = "Track pages given their public URLs or handles (one a line with --file)."
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        parser.epilog = str(FORMS)
+        return parser
 
     def add_arguments(self, parser):
         parser.add_argument("urls", nargs="*", metavar="URL", help="page address or handle")

@@ -60,14 +60,18 @@ class Command(LikewatchCommand):
 
 
 def credential_warnings() -> list[str]:
-    """One line per platform that has tracked pages but no credentials configured."""
+    """One line per platform with tracked pages whose source lacks credentials.
+
+    Each source declares what it needs (`Source.credentials`) and says what to set, so a
+    platform without a token is reported here instead of failing silently at every fetch.
+    """
     lines = []
     used = set(Page.objects.values_list("platform", flat=True).distinct())
     for platform in registry.platforms():
+        if platform not in used:
+            continue
         config = settings.LIKEWATCH_SOURCES.get(platform, {})
-        if platform in used and "token" in config and not config["token"]:
-            variable = f"{platform.upper()}_TOKEN"
-            lines.append(
-                f"warning: {platform} has no credentials: set {variable}; its pages cannot be read."
-            )
+        problem = registry.source_class(platform).credential_problem(config)
+        if problem:
+            lines.append(f"warning: {problem}")
     return lines

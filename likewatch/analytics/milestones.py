@@ -1,0 +1,75 @@
+"""When a campaign first reached each round number of people moved, and its target.
+
+Milestones follow the 1-2-5 series from 1,000 (1,000, 2,000, 5,000, 10,000, ...), the round
+numbers a campaigner announces. "Moved" counts people who went the way the campaign wants
+(left a page, for a leave campaign), summed over its pages, against each page's baseline.
+A milestone is reached the first time the total gets there; falling back below it later does
+not un-reach it, and the history is replayed in one streamed pass over the observations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from likewatch.analytics.change import baseline
+from likewatch.tracking.models import Campaign, Direction, Observation
+
+FIRST = 1000
+STEPS = (1, 2, 5)
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """`moved` people had moved by `at` (`target` True: the campaign's target)."""
+
+    moved: int
+    at: datetime
+    target: bool = False
+
+
+def series() -> Iterator[int]:
+    """1,000, 2,000, 5,000, 10,000, 20,000, ..."""
+    scale = FIRST
+    while True:
+        for step in STEPS:
+            yield step * scale
+        scale *= 10
+
+
+def reached(campaign: Campaign, until: datetime | None = None) -> list[Milestone]:
+    """Milestones (and the target) the campaign reached since its start, oldest first."""
+    entries = list(campaign.entries.select_related("page"))
+    start = campaign.starts_at
+    signs, bases, current = {}, {}, {}
+    for entry in entries:
+        base = baseline(entry.page, start)
+        if base is not None:
+            signs[entry.page_id] = -1 if entry.direction == Direction.LEAVE else 1
+            bases[entry.page_id] = base.value
+            current[entry.page_id] = base.value
+    if not bases:
+        return []
+    rows = Observation.objects.filter(
+        page_id__in=list(bases), first_seen__gt=start, value__isnull=False
+    )
+    if until is not None:
+        rows = rows.filter(first_seen__lte=until)
+    rows = rows.order_by("first_seen", "seq").values_list("page_id", "first_seen", "value")
+
+    found: list[Milestone] = []
+    goals = series()
+    goal = next(goals)
+    target = campaign.target or None
+    moved = 0
+    for page_id, at, value in rows.iterator(chunk_size=5000):
+        moved += signs[page_id] * (value - current[page_id])
+        current[page_id] = value
+        while moved >= goal:
+            found.append(Milestone(goal, at))
+            goal = next(goals)
+        if target is not None and moved >= target:
+            found.append(Milestone(target, at, target=True))
+            target = None
+    return found

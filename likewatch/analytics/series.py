@@ -1,0 +1,176 @@
+"""A page's points over a time range at a resolution: what every chart, card and API reads.
+
+This is the single entry point for drawing a page's history. Today it reads the spans of
+`Observation` directly and downsamples them on the fly (see `downsample`); when hourly and
+daily rollups exist, this function is where coarse requests switch to them, and no caller
+changes.
+
+A span of identical values becomes two points, where it was first and last seen, clipped to
+the range. Hidden counts become gap points (value None); failed fetches become gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import FloatField, Func
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from likewatch.analytics.downsample import MAX_BUCKETS, Point, bucket_width, min_max
+from likewatch.tracking.models import FetchFailure, Observation, Page
+
+# Longest range a request may ask for; far beyond any real history, it only keeps arithmetic
+# on datetimes safe.
+MAX_RANGE = timedelta(days=366 * 50)
+
+
+class InvalidRange(ValueError):
+    """The requested range or resolution cannot be answered (the message says why)."""
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    at: datetime
+    value: int | None
+
+
+@dataclass
+class Series:
+    """Points of one page between `start` and `end`, `resolution` seconds per bucket."""
+
+    page_id: int
+    start: datetime
+    end: datetime
+    resolution: int
+    points: list[SeriesPoint] = field(default_factory=list)
+    gaps: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+
+def default_start(page: Page) -> datetime:
+    """Where a page's history begins: its first measurement, else when it was added."""
+    first = (
+        Observation.objects.filter(page=page)
+        .order_by("first_seen")
+        .values_list("first_seen", flat=True)
+        .first()
+    )
+    return first or page.created_at
+
+
+def default_end(page: Page) -> datetime:
+    """Where a page's history ends: its newest record (now when it has none). Answers for
+    "until now" then only change when the history does, so their ETags hold."""
+    moments = [m for m in (page.last_success_at, page.last_error_at) if m is not None]
+    return max(moments) if moments else timezone.now()
+
+
+def page_series(
+    page: Page,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    resolution: int | None = None,
+) -> Series:
+    """The page's points between `start` and `end` (default: all of its history).
+
+    `resolution` is the wanted bucket width in seconds; it is coarsened when needed so that
+    the answer never holds more than 2 * MAX_BUCKETS points. Raises InvalidRange for an
+    inverted or absurd range or resolution.
+    """
+    end = end or default_end(page)
+    start = start or min(default_start(page), end)
+    _check(start, end, resolution)
+    width = bucket_width(start.timestamp(), end.timestamp(), resolution)
+    points = [
+        SeriesPoint(_moment(p.t), None if p.value is None else int(p.value))
+        for p in min_max(_span_points(page, start, end), width)
+    ]
+    return Series(
+        page_id=page.pk,
+        start=start,
+        end=end,
+        resolution=width,
+        points=points,
+        gaps=_gaps(page, start, end, width),
+    )
+
+
+def _check(start: datetime, end: datetime, resolution: int | None) -> None:
+    if end < start:
+        raise InvalidRange(_("The range ends before it starts."))
+    if end - start > MAX_RANGE:
+        raise InvalidRange(_("The range is longer than 50 years."))
+    if resolution is not None and not 1 <= resolution <= MAX_RANGE.total_seconds():
+        raise InvalidRange(_("The resolution must be between 1 second and 50 years."))
+
+
+class Epoch(Func):
+    """Seconds since the Unix epoch, computed by the database: turning hundreds of thousands
+    of timestamps into Python datetimes would cost more than everything else together."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Django stores UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]": whole seconds from strftime,
+        # plus the fraction as written (julianday's float would blur the microseconds).
+        template = (
+            "(CAST(strftime('%%%%s', %(expressions)s) AS REAL)"
+            " + CAST(substr(%(expressions)s, 20) AS REAL))"
+        )
+        return self.as_sql(compiler, connection, template=template)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)")
+
+
+def _span_points(page: Page, start: datetime, end: datetime) -> Iterator[Point]:
+    spans = (
+        Observation.objects.filter(page=page, last_seen__gte=start, first_seen__lte=end)
+        .order_by("first_seen", "seq")
+        .values_list(Epoch("first_seen"), Epoch("last_seen"), "value")
+    )
+    low, high = start.timestamp(), end.timestamp()
+    for first_seen, last_seen, value in spans.iterator(chunk_size=5000):
+        # Rounded to the microsecond: the database's float arithmetic is not exact.
+        begin = round(max(float(first_seen), low), 6)
+        finish = round(min(float(last_seen), high), 6)
+        yield Point(begin, value)
+        if finish > begin:
+            yield Point(finish, value)
+
+
+def _gaps(
+    page: Page, start: datetime, end: datetime, width: int
+) -> list[tuple[datetime, datetime]]:
+    """Failed fetches in the range, merged when closer than one bucket (a chart cannot tell
+    them apart), so a page failing for a year answers with few gaps, not thousands."""
+    gaps: list[tuple[datetime, datetime]] = []
+    merge = timedelta(seconds=max(width, page.interval * 1.5))
+    failures = (
+        FetchFailure.objects.filter(page=page, at__gte=start, at__lte=end)
+        .order_by("at", "seq")
+        .values_list("at", flat=True)
+    )
+    for at in failures.iterator(chunk_size=5000):
+        if gaps and at - gaps[-1][1] <= merge:
+            gaps[-1] = (gaps[-1][0], at)
+        else:
+            gaps.append((at, at))
+    return gaps
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+__all__ = [
+    "MAX_BUCKETS",
+    "InvalidRange",
+    "Series",
+    "SeriesPoint",
+    "default_end",
+    "default_start",
+    "page_series",
+]

@@ -1,0 +1,152 @@
+"""API: pages, their current values, histories and events."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Path, Query, Router
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from likewatch.analytics.series import Series, page_series
+from likewatch.api import schemas
+from likewatch.api.conditional import history_etag, not_modified
+from likewatch.api.events import as_dicts, events_for
+from likewatch.api.public import MAX_ID, get_page, public_pages
+from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
+from likewatch.tracking.models import Observation, Page
+
+router = Router(tags=["pages"])
+ERRORS = {400: schemas.Error, 404: schemas.Error}
+LIVE = "public, max-age=30, stale-while-revalidate=30"
+
+
+def page_summary(page: Page, now=None) -> dict:
+    return {
+        "id": page.pk,
+        "platform": page.platform,
+        "platform_id": page.platform_id,
+        "metric": page.metric,
+        "handle": page.handle,
+        "name": page.name,
+        "url": page.url,
+        "interval": page.interval,
+        "health": page.health,
+        "last_success_at": page.last_success_at,
+        "stale": page.is_stale(now),
+        "last_seq": page.last_seq,
+    }
+
+
+def page_links(page: Page) -> dict[str, str]:
+    return {
+        "self": reverse("api:page", args=[page.pk]),
+        "current": reverse("api:page_current", args=[page.pk]),
+        "history": reverse("api:page_history", args=[page.pk]),
+        "events": reverse("api:page_events", args=[page.pk]),
+        "card": reverse("sharing:page_card", args=[page.pk]),
+        "embed": reverse("sharing:page_embed", args=[page.pk]),
+        "csv": reverse("sharing:page_export", args=[page.pk, "csv"]),
+        "json": reverse("sharing:page_export", args=[page.pk, "json"]),
+    }
+
+
+def history_dict(series: Series) -> dict:
+    return {
+        "page_id": series.page_id,
+        "start": series.start,
+        "end": series.end,
+        "resolution": series.resolution,
+        "points": [(p.at, p.value) for p in series.points],
+        "gaps": [{"start": a, "end": b} for a, b in series.gaps],
+    }
+
+
+PageId = Path(..., ge=1, le=MAX_ID, description="The page's number.")
+
+
+@router.get("", response=list[schemas.PageSummary], url_name="pages")
+@paginate(LimitOffsetPagination)
+def list_pages(request: HttpRequest, platform: str | None = None):
+    """Every page of a public campaign; filter by `platform`."""
+    pages = public_pages().order_by("pk")
+    if platform:
+        pages = pages.filter(platform=platform)
+    now = timezone.now()
+    return [page_summary(p, now) for p in pages]
+
+
+@router.get("/{page_id}", response={200: schemas.PageDetail, **ERRORS}, url_name="page")
+def page_detail(request: HttpRequest, response: HttpResponse, page_id: int = PageId):
+    """One page: what it is, its health, the public campaigns that watch it."""
+    page = get_page(page_id)
+    response["Cache-Control"] = LIVE
+    slugs = page.campaigns.filter(public=True).order_by("slug").values_list("slug", flat=True)
+    return {
+        **page_summary(page),
+        "created_at": page.created_at,
+        "campaigns": list(slugs),
+        "links": page_links(page),
+    }
+
+
+@router.get(
+    "/{page_id}/current", response={200: schemas.Current, **ERRORS}, url_name="page_current"
+)
+def page_current(request: HttpRequest, response: HttpResponse, page_id: int = PageId):
+    """The newest measurement of the page (its value may be None: a hidden count)."""
+    page = get_page(page_id)
+    response["Cache-Control"] = LIVE
+    obs = Observation.objects.filter(page=page).order_by("-seq").first()
+    return {
+        "page_id": page.pk,
+        "value": obs and obs.value,
+        "precision": obs.precision if obs else 1,
+        "first_seen": obs and obs.first_seen,
+        "measured_at": obs and obs.last_seen,
+        "fetches": obs.fetches if obs else 0,
+        "provenance": obs and obs.provenance,
+        "source_url": obs.source_url if obs else "",
+        "seq": obs and obs.seq,
+        "stale": page.is_stale(),
+        "health": page.health,
+    }
+
+
+@router.get(
+    "/{page_id}/history", response={200: schemas.History, **ERRORS}, url_name="page_history"
+)
+def page_history(
+    request: HttpRequest,
+    response: HttpResponse,
+    query: Query[HistoryQuery],
+    page_id: int = PageId,
+):
+    """The page's values over a range, downsampled on the server to at most 1,000 points
+    that keep every peak and trough (the lowest and highest value of each bucket)."""
+    page = get_page(page_id)
+    start, end = bounds(query)
+    cache_control = cache_for_range(request, end, timezone.now())
+    etag = history_etag(request, [page])
+    if unchanged := not_modified(request, etag, cache_control):
+        return unchanged
+    series = page_series(page, start, end, query.resolution)
+    response["Cache-Control"] = cache_control
+    response["ETag"] = etag
+    return history_dict(series)
+
+
+@router.get(
+    "/{page_id}/events", response={200: list[schemas.Event], **ERRORS}, url_name="page_events"
+)
+def page_events(
+    request: HttpRequest,
+    response: HttpResponse,
+    query: Query[RangeQuery],
+    page_id: int = PageId,
+):
+    """Events flagged on the page's history (inorganic gains, purges, waves, data problems)."""
+    page = get_page(page_id)
+    start, end = bounds(query)
+    response["Cache-Control"] = LIVE
+    return as_dicts(events_for([page], start, end))

@@ -1,0 +1,122 @@
+"""The shapes the API answers with (they are also its OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import Field
+
+
+class Error(Schema):
+    detail: str = Field(description="What was wrong, in one sentence.")
+    code: str = Field(description="A stable machine-readable name for the error.")
+    errors: list[dict] = Field(default_factory=list, description="Per-parameter details.")
+
+
+class PageSummary(Schema):
+    id: int
+    platform: str
+    platform_id: str
+    metric: str
+    handle: str
+    name: str
+    url: str
+    interval: int = Field(description="Seconds between two fetches.")
+    health: str
+    last_success_at: datetime | None
+    stale: bool = Field(description="True when the last success is older than three intervals.")
+    last_seq: int = Field(description="Number of the newest record of the page's history.")
+
+
+class PageDetail(PageSummary):
+    created_at: datetime
+    campaigns: list[str] = Field(description="Slugs of the public campaigns watching the page.")
+    links: dict[str, str]
+
+
+class Current(Schema):
+    page_id: int
+    value: int | None = Field(description="None when the platform hides the count.")
+    precision: int = Field(description="The true count lies in [value, value + precision).")
+    first_seen: datetime | None
+    measured_at: datetime | None = Field(description="When this value was last confirmed.")
+    fetches: int
+    provenance: str | None
+    source_url: str
+    seq: int | None
+    stale: bool
+    health: str
+
+
+class CampaignEntry(Schema):
+    page: PageSummary
+    direction: str = Field(description="leave or join: the way the campaign wants people to go.")
+    current: int | None
+    precision: int
+    measured_at: datetime | None
+    baseline: int | None
+    baseline_at: datetime | None
+    change: int | None
+    change_percent: float | None
+    moved: int | None
+    rate_hour: float | None
+    rate_day: float | None
+    stale: bool
+
+
+class CampaignSummary(Schema):
+    slug: str
+    title: str
+    description: str
+    language: str
+    starts_at: datetime
+    ends_at: datetime | None
+    target: int | None
+
+
+class CampaignDetail(CampaignSummary):
+    total_change: int
+    total_moved: int
+    total_rate_hour: float
+    target_percent: float | None
+    pages: list[CampaignEntry]
+    links: dict[str, str]
+
+
+class Gap(Schema):
+    start: datetime
+    end: datetime
+
+
+class History(Schema):
+    page_id: int
+    start: datetime
+    end: datetime
+    resolution: int = Field(description="Seconds per bucket actually used (may be coarser).")
+    points: list[tuple[datetime, int | None]] = Field(
+        description="[time, value] pairs, oldest first; a null value is a gap."
+    )
+    gaps: list[Gap] = Field(description="Failed fetches, merged when closer than one bucket.")
+
+
+class CampaignHistory(Schema):
+    slug: str
+    start: datetime
+    end: datetime
+    pages: list[History]
+
+
+class Event(Schema):
+    id: str
+    page_id: int
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    size: int | None
+    expected: float | None
+    observed: float | None
+    confidence: float | None
+    explanation: str
+    status: str
+    note: str

@@ -1,0 +1,88 @@
+"""A page's history as chart points: what uPlot draws on the board and the page history.
+
+A span (one value, first and last seen) becomes two points, so a long stable span draws as a
+flat line; a failed fetch becomes a gap (None), never a value. Hidden counts are gaps too.
+Long histories are thinned to at most `max_points` by keeping, in each time bucket, the lowest
+and the highest value: a chart then still shows every peak and trough of the campaign.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from likewatch.tracking.models import FetchFailure, Observation, Page
+
+Point = tuple[int, int | None]
+
+# A board chart is a few hundred pixels wide: more points than this only cost bytes.
+BOARD_POINTS = 240
+HISTORY_POINTS = 1000
+
+
+def page_points(
+    page: Page,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    max_points: int = BOARD_POINTS,
+) -> list[Point]:
+    """(unix seconds, value or None) in time order, at most about `max_points` of them."""
+    spans = Observation.objects.filter(page=page)
+    failures = FetchFailure.objects.filter(page=page)
+    if since is not None:
+        spans = spans.filter(last_seen__gte=since)
+        failures = failures.filter(at__gte=since)
+    if until is not None:
+        spans = spans.filter(first_seen__lte=until)
+        failures = failures.filter(at__lte=until)
+    records: list[tuple[int, datetime, datetime, int | None]] = [
+        (seq, max(first, since) if since else first, last, value)
+        for seq, first, last, value in spans.values_list("seq", "first_seen", "last_seen", "value")
+    ]
+    records += [(seq, at, at, None) for seq, at in failures.values_list("seq", "at")]
+    records.sort()
+    points: list[Point] = []
+    for _seq, first, last, value in records:
+        points.append((int(first.timestamp()), value))
+        if last > first and value is not None:
+            points.append((int(last.timestamp()), value))
+    return thin(points, max_points)
+
+
+def thin(points: list[Point], max_points: int) -> list[Point]:
+    """Keep at most about `max_points`: per time bucket its extremes, and one gap if it had any."""
+    if len(points) <= max_points or max_points < 4:
+        return points
+    buckets = max_points // 2
+    start, end = points[0][0], points[-1][0]
+    width = max(1, (end - start) / buckets)
+    kept: list[Point] = []
+    bucket: list[Point] = []
+    current = 0
+    for point in points:
+        index = min(buckets - 1, int((point[0] - start) / width))
+        if index != current and bucket:
+            kept += _extremes(bucket)
+            bucket = []
+        current = index
+        bucket.append(point)
+    kept += _extremes(bucket)
+    # The newest point is what the board's headline shows: never thin it away.
+    if kept[-1] != points[-1]:
+        kept.append(points[-1])
+    return kept
+
+
+def _extremes(bucket: list[Point]) -> list[Point]:
+    known = [p for p in bucket if p[1] is not None]
+    gap = [next(p for p in bucket if p[1] is None)] if len(known) < len(bucket) else []
+    if not known:
+        return gap
+    low = min(known, key=lambda p: p[1])
+    high = max(known, key=lambda p: p[1])
+    chosen = {low, high, *gap}
+    return sorted(chosen, key=lambda p: (p[0], p[1] is not None))
+
+
+def columns(points: list[Point]) -> list[list]:
+    """uPlot's column layout: [[x...], [y...]]."""
+    return [[p[0] for p in points], [p[1] for p in points]]

@@ -1,0 +1,150 @@
+"""Atom feed per campaign: /feeds/c/<slug>.atom, its milestones and flagged events.
+
+A reader or a newsroom subscribes once and hears when the campaign reaches 10,000 people,
+its target, or when something in its pages' histories looks inorganic. Titles go out as
+Atom text; summaries are HTML-escaped first, because Atom readers render them as HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils import translation
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from likewatch.analytics import milestones
+from likewatch.api.events import events_for
+from likewatch.api.public import campaign_pages, get_campaign
+from likewatch.tracking.models import Campaign, Direction
+from likewatch.web.cards import language
+from likewatch.web.headline import day, grouped
+from likewatch.web.links import absolute, board_path
+from likewatch.web.text import one_line
+
+MAX_ITEMS = 100
+
+
+@dataclass(frozen=True)
+class Item:
+    guid: str
+    title: str
+    summary: str
+    at: datetime
+    link: str
+
+
+def milestone_title(campaign: Campaign, milestone: milestones.Milestone) -> str:
+    directions = {d for _, d in campaign_pages(campaign)}
+    n, count = milestone.moved, {"count": grouped(milestone.moved)}
+    if milestone.target:
+        return (
+            ngettext("Target reached: %(count)s person", "Target reached: %(count)s people", n)
+            % count
+        )
+    if directions == {Direction.LEAVE}:
+        return ngettext("%(count)s person has left", "%(count)s people have left", n) % count
+    if directions == {Direction.JOIN}:
+        return ngettext("%(count)s person has joined", "%(count)s people have joined", n) % count
+    return ngettext("%(count)s person has moved", "%(count)s people have moved", n) % count
+
+
+def items(campaign: Campaign) -> list[Item]:
+    """The campaign's feed entries, newest first."""
+    link = absolute(board_path(campaign))
+    title = one_line(campaign.title)
+    entries = []
+    for m in milestones.reached(campaign):
+        summary = _("%(title)s: %(count)s people moved the way the campaign asks since %(date)s.")
+        entries.append(
+            Item(
+                guid=f"{link}#{'target' if m.target else 'milestone'}-{m.moved}",
+                title=milestone_title(campaign, m),
+                summary=summary
+                % {"title": title, "count": grouped(m.moved), "date": day(campaign.starts_at)},
+                at=m.at,
+                link=link,
+            )
+        )
+    pages = {page.pk: page for page, _ in campaign_pages(campaign)}
+    for event in events_for(list(pages.values()), campaign.starts_at, None):
+        page = pages.get(event.page_id)
+        name = one_line(page.label) if page else f"#{event.page_id}"
+        entries.append(
+            Item(
+                guid=f"{link}#event-{event.id}",
+                title=_("%(kind)s on %(page)s") % {"kind": event.kind, "page": name},
+                summary=one_line(event.explanation) or name,
+                at=event.starts_at,
+                link=absolute(board_path(page)) if page else link,
+            )
+        )
+    # Newest first; of two things that happened at once, the one found later first (the
+    # target after the milestone it completes).
+    order = sorted(enumerate(entries), key=lambda pair: (pair[1].at, pair[0]), reverse=True)
+    return [item for _, item in order][:MAX_ITEMS]
+
+
+class CampaignFeed(Feed):
+    feed_type = Atom1Feed
+
+    def __call__(self, request, slug: str):
+        # One Feed instance serves every request: the language is set per call, not stored.
+        campaign = get_campaign(slug)
+        with translation.override(language(request, campaign.language)):
+            response = super().__call__(request, slug=slug)
+        response["Cache-Control"] = "public, max-age=300"
+        return response
+
+    def get_object(self, request, slug: str) -> Campaign:
+        return get_campaign(slug)
+
+    def title(self, obj: Campaign) -> str:
+        return _("%(title)s: milestones and events") % {"title": one_line(obj.title)}
+
+    def subtitle(self, obj: Campaign) -> str:
+        return one_line(obj.description)
+
+    def link(self, obj: Campaign) -> str:
+        return board_path(obj)
+
+    def feed_url(self, obj: Campaign) -> str:
+        return reverse("sharing:campaign_feed", kwargs={"slug": obj.slug})
+
+    def feed_guid(self, obj: Campaign) -> str:
+        return absolute(self.feed_url(obj))
+
+    def updateddate(self, obj: Campaign) -> datetime:
+        latest = self.items(obj)
+        return latest[0].at if latest else obj.created_at
+
+    def items(self, obj: Campaign) -> list[Item]:
+        # Replaying the history is the costly part: once per request, kept on the object.
+        if not hasattr(obj, "_feed_items"):
+            obj._feed_items = items(obj)
+        return obj._feed_items
+
+    def item_title(self, item: Item) -> str:
+        return item.title
+
+    def item_description(self, item: Item) -> str:
+        return escape(item.summary)
+
+    def item_link(self, item: Item) -> str:
+        return item.link
+
+    def item_guid(self, item: Item) -> str:
+        return item.guid
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: Item) -> datetime:
+        return item.at
+
+    def item_updateddate(self, item: Item) -> datetime:
+        return item.at

@@ -1,0 +1,18 @@
+// A page's history: the full chart, zoomable by dragging across it (double-click resets).
+import { makeChart } from "./charts.js";
+
+const read = (id) => JSON.parse(document.getElementById(id).textContent);
+const config = read("history-config");
+const el = document.querySelector("[data-chart]");
+if (el) {
+  makeChart(el, {
+    data: read("chart-data"),
+    lang: config.lang,
+    timeLabel: config.time,
+    separators: config.separators,
+    height: 320,
+    zoom: true,
+    markers: read("marker-data"),
+    series: [{ label: config.label, gapLabel: config.gap }],
+  });
+}

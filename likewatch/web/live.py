@@ -1,0 +1,215 @@
+"""Live updates: which pages have new history, told to every open board without polling per
+client.
+
+The seam is `Broker`: a board subscribes to its pages and waits; the broker wakes it with the
+ids of the pages whose history moved. The default, `DatabaseWatchBroker`, needs nothing but the
+database: one task per process reads the watched pages' `last_seq` (and `last_success_at`, which
+moves when a repeated value extends a span) once per tick (one query,
+shared by every listener in the process) and compares it with what it saw before. A broker
+driven by PostgreSQL LISTEN/NOTIFY or Redis pub/sub plugs in behind the same interface
+(setting LIKEWATCH_LIVE_BROKER) and calls `Broker.notify` when a message arrives.
+
+`CampaignFeed` sits on top: when many visitors watch one campaign, the board is computed once
+per change and language, and every listener gets the same bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.utils import translation
+from django.utils.module_loading import import_string
+
+from likewatch.tracking.models import Page
+
+log = logging.getLogger(__name__)
+
+
+class Subscription:
+    """One listener's interest in some pages; `wait` returns the ones that changed."""
+
+    def __init__(self, broker: Broker, page_ids: Iterable[int]):
+        self.broker = broker
+        self.page_ids = frozenset(page_ids)
+        self._changed: set[int] = set()
+        self._event = asyncio.Event()
+
+    def notify(self, changed: set[int]) -> None:
+        mine = changed & self.page_ids
+        if mine:
+            self._changed |= mine
+            self._event.set()
+
+    async def wait(self, timeout: float) -> set[int]:
+        """The pages that changed since the last call; empty after `timeout` seconds of quiet."""
+        if not self._changed:
+            try:
+                await asyncio.wait_for(self._event.wait(), timeout)
+            except TimeoutError:
+                return set()
+        changed, self._changed = self._changed, set()
+        self._event.clear()
+        return changed
+
+    def close(self) -> None:
+        self.broker.unsubscribe(self)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Broker(ABC):
+    """Tells subscribers which of their pages have new history."""
+
+    def __init__(self) -> None:
+        self.subscriptions: set[Subscription] = set()
+        self.versions: dict[int, str] = {}
+
+    def subscribe(self, page_ids: Iterable[int]) -> Subscription:
+        subscription = Subscription(self, page_ids)
+        self.subscriptions.add(subscription)
+        self.started(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self.subscriptions.discard(subscription)
+
+    def notify(self, changes: dict[int, str]) -> None:
+        """Record pages' new state and wake their subscribers (call it on the event loop).
+
+        A state is an opaque string that changes whenever the page's board entry may change:
+        see `page_state`.
+        """
+        self.versions.update(changes)
+        changed = set(changes)
+        for subscription in list(self.subscriptions):
+            subscription.notify(changed)
+
+    def seed(self, states: dict[int, str]) -> None:
+        """Take a listener's own reading as the reference for pages the broker has not seen."""
+        for pk, state in states.items():
+            self.versions.setdefault(pk, state)
+
+    def version(self, page_ids: Iterable[int]) -> str:
+        """The state of these pages as far as the broker knows: an event id and cache key."""
+        return version(page_ids, self.versions)
+
+    def watched(self) -> set[int]:
+        return set().union(*(s.page_ids for s in self.subscriptions))
+
+    @abstractmethod
+    def started(self, subscription: Subscription) -> None:
+        """A subscription was added: make sure changes to its pages will be noticed."""
+
+
+class DatabaseWatchBroker(Broker):
+    """Watches the pages' `last_seq` in the database: one query per tick for the whole process.
+
+    Works on any database, including SQLite with the poller in another process. The watching
+    task runs only while someone listens, and stops by itself when the last listener leaves.
+    """
+
+    def __init__(self, tick: float | None = None) -> None:
+        super().__init__()
+        self.tick = tick if tick is not None else settings.LIKEWATCH_LIVE_TICK
+        self.queries = 0
+        self._task: asyncio.Task | None = None
+
+    def started(self, subscription: Subscription) -> None:
+        if self._task is None or self._task.done():
+            # What was seen before a quiet spell is out of date: start from what is there now.
+            self.versions.clear()
+            self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while self.subscriptions:
+            await asyncio.sleep(self.tick)
+            try:
+                await self.check()
+            except Exception:
+                # A locked or restarting database must not end live updates for everyone.
+                log.exception("live updates: reading the pages' state failed; retrying")
+
+    async def check(self) -> set[int]:
+        """Read the watched pages' state once; notify and return the pages that moved."""
+        watched = self.watched()
+        if not watched:
+            return set()
+        current = await sync_to_async(page_states)(watched)
+        self.queries += 1
+        # A page seen for the first time only sets the reference: its listeners compared
+        # their own state when they connected.
+        fresh = {pk: seq for pk, seq in current.items() if pk not in self.versions}
+        self.versions.update(fresh)
+        changes = {pk: seq for pk, seq in current.items() if self.versions[pk] != seq}
+        if changes:
+            self.notify(changes)
+        return set(changes)
+
+
+def page_state(last_seq: int, last_success_at) -> str:
+    """A page's live state: a new record moves `last_seq`; a repeated value (which only
+    extends the open span) moves `last_success_at`, and the board's "last measured" with it."""
+    stamp = int(last_success_at.timestamp()) if last_success_at else 0
+    return f"{last_seq}-{stamp}"
+
+
+def version(page_ids: Iterable[int], states: dict[int, str]) -> str:
+    """Several pages' states as one string (the board's version)."""
+    return ".".join(states.get(pk, "?") for pk in page_ids)
+
+
+def page_states(page_ids: Iterable[int]) -> dict[int, str]:
+    """Each page's live state: one query."""
+    rows = Page.objects.filter(pk__in=page_ids).values_list("pk", "last_seq", "last_success_at")
+    return {pk: page_state(seq, at) for pk, seq, at in rows}
+
+
+_broker: Broker | None = None
+_broker_loop: asyncio.AbstractEventLoop | None = None
+
+
+def get_broker() -> Broker:
+    """The process's broker (class from LIKEWATCH_LIVE_BROKER), one per event loop."""
+    global _broker, _broker_loop
+    loop = asyncio.get_running_loop()
+    if _broker is None or _broker_loop is not loop:
+        _broker = import_string(settings.LIKEWATCH_LIVE_BROKER)()
+        _broker_loop = loop
+    return _broker
+
+
+class CampaignFeed:
+    """Board snapshots computed once per (campaign, version, language), shared by listeners."""
+
+    def __init__(self, render: Callable[[object], str], size: int = 64) -> None:
+        self.render = render
+        self.size = size
+        self._cache: OrderedDict[tuple, asyncio.Future] = OrderedDict()
+
+    async def snapshot(self, campaign, key: str) -> str:
+        """The board as JSON text for the active language; `key` identifies the history state."""
+        cache_key = (campaign.pk, key, translation.get_language())
+        loop = asyncio.get_running_loop()
+        future = self._cache.get(cache_key)
+        if future is None or future.get_loop() is not loop:
+            future = loop.create_future()
+            self._cache[cache_key] = future
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+            try:
+                future.set_result(await sync_to_async(self.render)(campaign))
+            except Exception as exc:
+                self._cache.pop(cache_key, None)
+                future.set_exception(exc)
+                raise
+        return await asyncio.shield(future)

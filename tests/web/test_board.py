@@ -1,0 +1,85 @@
+"""What a board shows, computed from the recorded history and formatted per language."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import translation
+
+from likewatch.web import board
+
+
+def test_the_board_counts_change_since_the_start(campaign, now):
+    data = board.snapshot(campaign, now)
+    telecom, mobile = data["pages"]
+    assert telecom["baseline"] == 100_000
+    assert telecom["current"] == 97_000
+    assert telecom["change"] == -3_000
+    assert telecom["change_percent"] == pytest.approx(-3.0)
+    assert telecom["moved"] == 3_000
+    assert mobile["change"] == 500
+    assert mobile["moved"] == -500
+    assert data["total"]["moved"] == 2_500
+    assert data["total"]["target_percent"] == pytest.approx(25.0)
+
+
+def test_the_board_projects_milestones_at_the_last_hours_rate(campaign, now):
+    data = board.snapshot(campaign, now)
+    telecom = data["pages"][0]
+    # Over the last hour the count went from 98,000 to 97,000: 1,000 people left.
+    assert telecom["rate_hour"] == pytest.approx(-1_000, rel=0.01)
+    assert telecom["milestone"]["goal"] == 5_000
+    assert telecom["milestone"]["eta"] is not None
+    mobile = data["pages"][1]
+    assert mobile["milestone"]["eta"] is None  # gaining likes never reaches a leave milestone
+    assert mobile["milestone"]["display"] == "–"
+    assert data["total"]["target_projection"]["goal"] == 10_000
+
+
+def test_a_page_not_measured_for_three_intervals_is_stale(campaign, now):
+    later = now + timedelta(hours=1)
+    data = board.snapshot(campaign, later)
+    assert data["pages"][0]["stale"] is True
+    assert data["pages"][0]["stale_after"] < later.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("language", "current", "change", "percent"),
+    [
+        ("en", "97,000", "\u22123,000", "\u22123.00\u00a0%"),
+        ("fr", "97\u00a0000", "\u22123\u00a0000", "\u22123,00\u00a0%"),
+        ("ar", "97.000", "\u22123.000", "\u22123,00\u00a0%"),
+    ],
+)
+def test_numbers_are_formatted_for_the_language(campaign, now, language, current, change, percent):
+    with translation.override(language):
+        display = board.snapshot(campaign, now)["pages"][0]["display"]
+    assert display["current"] == current
+    assert display["change"] == change
+    assert display["change_percent"] == percent
+
+
+def test_small_moves_of_big_pages_still_show_in_percent():
+    assert board.percent(-0.00094) == "\u22120.001\u00a0%"
+    assert board.percent(0.0) == "0.000\u00a0%"
+    assert board.percent(None) == "–"
+
+
+def test_durations_read_in_words():
+    with translation.override("en"):
+        assert board.duration(timedelta(days=2, hours=3, minutes=5)) == "2 days 3 hours"
+        assert board.duration(timedelta(minutes=1)) == "1 minute"
+        assert board.duration(timedelta(seconds=20)) == "less than a minute"
+        assert board.duration(timedelta(0)) == "0 minutes"
+        assert board.duration(None) == "–"
+    with translation.override("fr"):
+        assert board.duration(timedelta(hours=5, minutes=10)) == "5 heures 10 minutes"
+
+
+def test_the_version_moves_when_a_page_is_measured_again(campaign, pages, now):
+    from likewatch.sources.base import Count
+    from likewatch.tracking.history import record_count
+
+    before = board.snapshot(campaign, now)["version"]
+    record_count(pages[1], Count(50_500), now)  # same value: only the span grows
+    pages[1].refresh_from_db()
+    assert board.snapshot(campaign, now)["version"] != before

@@ -1,0 +1,126 @@
+"""The board in a real browser (Debian's chromium through Playwright), served by uvicorn as in
+production. Screenshots go to test-artifacts/."""
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+from django.conf import settings
+
+from likewatch.sources.base import Count
+from likewatch.tracking.history import record_count
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+BUILD = Path(settings.PACKAGE_DIR) / "web/static/web/build/board.js"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no chromium at /usr/bin/chromium (make browser installs it)")
+    if not BUILD.exists():
+        pytest.skip("the front-end is not built (make frontend builds it)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own database work
+    # is still plain synchronous code, so tell Django not to refuse it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def site(transactional_db, settings):
+    """likewatch's ASGI application under uvicorn on a free port, in a thread."""
+    settings.LIKEWATCH_LIVE_TICK = 0.1
+    from likewatch.asgi import application
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application, lifespan="off", log_level="warning", timeout_graceful_shutdown=1
+        )
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(timeout=5)
+    sock.close()
+
+
+def open_board(browser, site, language="en"):
+    page = browser.new_page(
+        viewport={"width": 390, "height": 844},
+        locale=language,
+        extra_http_headers={"Accept-Language": language},
+    )
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{site}/c/operators/")
+    page.wait_for_selector("[data-chart] canvas")
+    return page, errors
+
+
+def test_the_board_renders_with_data(browser, site, campaign):
+    page, errors = open_board(browser, site)
+    assert page.locator("h1").inner_text() == "Unlike the operators"
+    assert page.locator("article.card").count() == 2
+    assert page.locator("[data-page] [data-field='display.current']").all_inner_texts() == [
+        "97,000",
+        "50,500",
+    ]
+    assert page.locator("[data-compare] canvas").count() == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "board-en.png", full_page=True)
+    assert errors == []
+    page.close()
+
+
+def test_a_new_value_arrives_live(browser, site, campaign, pages, now):
+    page, errors = open_board(browser, site)
+    page.wait_for_selector("[data-live-status]:not([hidden])")
+    record_count(pages[0], Count(91_234), now)
+    current = page.locator(f"[data-page='{pages[0].pk}'] [data-field='display.current']")
+    current.filter(has_text="91,234").wait_for(timeout=10_000)
+    change = page.locator(f"[data-page='{pages[0].pk}'] [data-field='display.change']")
+    assert change.inner_text() == "\u22128,766"
+    assert page.locator("[data-total='display.moved']").inner_text() == "8,266"
+    page.screenshot(path=ARTIFACTS / "board-live.png", full_page=True)
+    assert errors == []
+    page.close()
+
+
+def test_the_arabic_board_is_right_to_left(browser, site, campaign):
+    page, errors = open_board(browser, site, "ar")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "rtl"
+    heading = page.locator(".card h2").first.bounding_box()
+    # Right to left: a card's title starts at its right edge.
+    card = page.locator(".card").first.bounding_box()
+    assert heading["x"] + heading["width"] > card["x"] + card["width"] - 30
+    page.screenshot(path=ARTIFACTS / "board-ar.png", full_page=True)
+    assert errors == []
+    page.close()

@@ -1,0 +1,20 @@
+"""one_line: names and titles without controls or bidi overrides."""
+
+from likewatch.web.text import one_line
+
+
+def test_bidi_overrides_and_isolates_are_removed():
+    assert one_line("abc\u202egnp.exe") == "abcgnp.exe"
+    assert one_line("\u2066x\u2069 \u200fy") == "x y"
+
+
+def test_controls_become_spaces_and_whitespace_collapses():
+    assert one_line("a\x00b\n\tc   d\x7f") == "a b c d"
+
+
+def test_joiners_that_scripts_need_are_kept():
+    assert one_line("می\u200cخواهم") == "می\u200cخواهم"
+
+
+def test_nothing_gives_an_empty_string():
+    assert one_line(None) == "" and one_line("") == ""
