@@ -4,7 +4,7 @@ Opt-in (LIKEWATCH_FAULT_PG_RESTART=1): it restarts the machine's PostgreSQL clus
 pg_ctlcluster, which would break the tests of anyone else using that server at the same
 moment, so neither `make test` nor CI runs it unasked. Run it on a machine of your own:
 
-    LIKEWATCH_FAULT_PG_RESTART=1 DATABASE_URL=postgres://… pytest tests/faults/test_postgres_restart.py
+    LIKEWATCH_FAULT_PG_RESTART=1 DATABASE_URL=postgres://… pytest tests/faults/test_postgres_…
 
 Two real pollers and one real web server run against the test database while the server
 restarts. Afterwards: all three processes are still running; the web server answers again;
