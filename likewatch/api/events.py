@@ -41,6 +41,8 @@ class EventRecord:
     note: str = ""
     # The kind's name in the reader's language ("inorganic gain"); the code when empty.
     label: str = ""
+    # Where the event is explained on this site, when the provider has such a page.
+    url: str = ""
 
 
 def provider():

@@ -79,9 +79,11 @@ def flagged(page_ids: list[int], since: datetime | None, until: datetime | None)
             start=event.starts_at,
             end=event.ends_at,
             label=event.explanation or event.kind,
+            url=event.url,
         )
         for event in events.events_for(pages, since, until)
-        if event.status != "dismissed"
+        # Gaps are drawn from the failed fetches themselves (see `gaps`).
+        if event.status != "dismissed" and event.kind != "gap"
     ]
 
 
