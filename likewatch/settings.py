@@ -295,3 +295,5 @@ LIKEWATCH_SIGNING_KEY = Path(
 # LISTEN/NOTIFY on a PostgreSQL database; see likewatch.fanout.
 REDIS_URL = env.str("REDIS_URL", default="")
 LIKEWATCH_LIVE_CHANNEL = env.str("LIKEWATCH_LIVE_CHANNEL", default="likewatch_pages")
+# With likewatch.fanout.broker.PubSubBroker: how often watched pages are re-read anyway.
+LIKEWATCH_LIVE_RESYNC = env.float("LIKEWATCH_LIVE_RESYNC", default=60.0)

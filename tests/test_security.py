@@ -44,6 +44,17 @@ PUBLIC = {
     "sharing:page_embed",
     "sharing:page_embed_code",
     "sharing:page_export",
+    # Flagged events and the evidence (likewatch.events, likewatch.evidence): public on
+    # purpose, read only; events of pages on no public campaign stay hidden from strangers.
+    "events:list",
+    "events:detail",
+    "evidence:index",
+    "evidence:public_key",
+    "evidence:well_known_key",
+    "evidence:digests",
+    "evidence:digest_json",
+    "evidence:digest_signature",
+    "evidence:raw",
     # The read-only API (likewatch.api).
     "api:api-root",
     "api:openapi-json",
@@ -57,16 +68,6 @@ PUBLIC = {
     "api:page_current",
     "api:page_events",
     "api:page_history",
-    # Events and evidence (likewatch.events, likewatch.evidence): published for anyone to check.
-    "events:list",
-    "events:detail",
-    "evidence:index",
-    "evidence:public_key",
-    "evidence:well_known_key",
-    "evidence:digests",
-    "evidence:digest_json",
-    "evidence:digest_signature",
-    "evidence:raw",
     # Signing in and recovering an account.
     "login",
     "password_reset",
