@@ -46,13 +46,21 @@ INSTALLED_APPS = [
     # django-ninja as an app so its API docs use its bundled static files, never a CDN.
     "ninja",
     "likewatch.tracking",
+    "likewatch.events",
+    "likewatch.evidence",
+    "likewatch.rollups",
+    "likewatch.fanout",
     "likewatch.web",
     "likewatch.api",
     "likewatch.cli",
+    "likewatch.organisers",
+    "likewatch.alerts",
+    "likewatch.security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "likewatch.security.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -62,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "likewatch.security.ratelimit.PublicApiRateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "likewatch.urls"
@@ -135,7 +144,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "likewatch.security.redaction.RedactSecrets"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "django.db.backends": {"level": "WARNING"}},
 }
@@ -206,3 +218,83 @@ LIKEWATCH_LIVE_BROKER = env.str(
 LIKEWATCH_LIVE_TICK = env.float("LIKEWATCH_LIVE_TICK", default=1.0)
 # Seconds between keep-alive comments on an idle live connection (proxies drop silent ones).
 LIKEWATCH_LIVE_KEEPALIVE = env.float("LIKEWATCH_LIVE_KEEPALIVE", default=15.0)
+
+# Organisers: accounts, e-mail, stored secrets ---------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "manage:dashboard"
+LOGOUT_REDIRECT_URL = "login"
+# E-mail (password resets, invitations): printed on the console unless EMAIL_URL is set,
+# e.g. smtp+tls://user:password@smtp.example.org:587
+if "EMAIL_URL" in env:
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="likewatch <likewatch@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Error reports blank any frame variable holding a secret posted by the user.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "likewatch.security.reporting.SecretScrubbingFilter"
+# Keys that encrypt stored tokens and alert URLs (Fernet keys, newest first). When empty,
+# they are derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
+LIKEWATCH_ENCRYPTION_KEYS = env.list("LIKEWATCH_ENCRYPTION_KEYS", default=[])
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Warn this many days before a platform token expires.
+LIKEWATCH_TOKEN_WARNING_DAYS = env.int("LIKEWATCH_TOKEN_WARNING_DAYS", default=7)
+
+# Caches and rate limits --------------------------------------------------------------------
+# Redis makes the limits hold across every web process; local memory counts per process.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}
+        if "REDIS_URL" in env
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
+    # Share cards keep their own file cache (defined above): rate limits must not drop it.
+    "cards": CACHES["cards"],
+}
+LIKEWATCH_RATE_LIMIT_CACHE = "default"
+LIKEWATCH_RATE_LIMITS = {
+    "login": env.str("LIKEWATCH_LOGIN_RATE", default="10/15m"),
+    "password_reset": env.str("LIKEWATCH_PASSWORD_RESET_RATE", default="5/h"),
+    "api": env.str("LIKEWATCH_API_RATE", default="120/m"),
+}
+LIKEWATCH_RATE_LIMITED_PATHS = ["/api/"]
+# Only behind a reverse proxy that sets X-Forwarded-For itself.
+LIKEWATCH_TRUST_X_FORWARDED_FOR = env.bool("LIKEWATCH_TRUST_X_FORWARDED_FOR", default=False)
+
+# Content-Security-Policy: no inline script or style anywhere; pages use static files only.
+LIKEWATCH_CSP = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "style-src": ["'self'"],
+    "script-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Who may frame the views marked xframe_options_exempt (the embeddable board).
+LIKEWATCH_CSP_EMBED_FRAME_ANCESTORS = env.list("LIKEWATCH_EMBED_FRAME_ANCESTORS", default=["*"])
+
+# Alerts ------------------------------------------------------------------------------------
+# A burst of alerts within this many seconds goes out as one message.
+LIKEWATCH_ALERT_DIGEST_SECONDS = env.int("LIKEWATCH_ALERT_DIGEST_SECONDS", default=120)
+
+# Events and evidence (likewatch.events, likewatch.evidence).
+# Detect events as the poller records (False: only `likewatch events` does).
+LIKEWATCH_EVENTS_LIVE = env.bool("LIKEWATCH_EVENTS_LIVE", default=True)
+# What the API and the feeds publish as events (likewatch.api.events).
+LIKEWATCH_EVENT_PROVIDER = env.str(
+    "LIKEWATCH_EVENT_PROVIDER", default="likewatch.events.publish.event_records"
+)
+# How long the raw body of each platform answer is kept (compressed), in days.
+LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=90)
+# The Ed25519 key that signs the daily digests; `likewatch init` makes it (mode 0600).
+LIKEWATCH_SIGNING_KEY = Path(
+    env.str("LIKEWATCH_SIGNING_KEY", default=str(VAR_DIR / "signing-key.pem"))
+)
+
+# Live fan-out between processes: Redis pub/sub when REDIS_URL is set, else PostgreSQL
+# LISTEN/NOTIFY on a PostgreSQL database; see likewatch.fanout.
+REDIS_URL = env.str("REDIS_URL", default="")
+LIKEWATCH_LIVE_CHANNEL = env.str("LIKEWATCH_LIVE_CHANNEL", default="likewatch_pages")

@@ -13,16 +13,17 @@ The functions stream: they read their input once and hold only one bucket at a t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from math import ceil
+from typing import NamedTuple
 
 # At most two points per bucket: a chart receives at most 2 * MAX_BUCKETS points.
 MAX_BUCKETS = 500
 
 
-@dataclass(frozen=True)
-class Point:
-    """One point of a series: seconds since the epoch and a value (None: a gap)."""
+class Point(NamedTuple):
+    """One point of a series: seconds since the epoch and a value (None: a gap).
+
+    A named tuple, not a dataclass: a year of minutes makes a million of them."""
 
     t: float
     value: float | None
@@ -32,7 +33,9 @@ def bucket_width(start: float, end: float, requested: float | None = None) -> in
     """The bucket width in seconds: the requested one, coarsened so there are at most
     MAX_BUCKETS buckets between `start` and `end` (whole seconds, at least one)."""
     span = max(0.0, end - start)
-    needed = ceil(span / MAX_BUCKETS) if span else 1
+    # Buckets are aligned on the epoch, not on `start`: a range cut into n widths can touch
+    # n + 1 buckets, hence MAX_BUCKETS - 1.
+    needed = ceil(span / (MAX_BUCKETS - 1)) if span else 1
     return max(1, int(ceil(requested or 1)), needed)
 
 

@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from likewatch.analytics.change import campaign_change
 from likewatch.analytics.series import page_series
 from likewatch.api import schemas
+from likewatch.api.conditional import history_etag, not_modified
 from likewatch.api.events import as_dicts, events_for
 from likewatch.api.pages import LIVE, history_dict, page_summary
 from likewatch.api.public import campaign_pages, get_campaign, public_campaigns
@@ -102,18 +103,21 @@ def campaign_history(
     like a page's history, for drawing the pages on one chart."""
     campaign = get_campaign(slug)
     start, end = bounds(query)
-    now = timezone.now()
     start = start or campaign.starts_at
-    end = end or now
-    pages = [
-        page_series(page, start, end, query.resolution) for page, _ in campaign_pages(campaign)
-    ]
-    response["Cache-Control"] = cache_for_range(request, query.end and end, now)
+    pages = [page for page, _ in campaign_pages(campaign)]
+    cache_control = cache_for_range(request, end, timezone.now())
+    etag = history_etag(request, pages, campaign.starts_at)
+    if unchanged := not_modified(request, etag, cache_control):
+        return unchanged
+    series = [page_series(page, start, end, query.resolution) for page in pages]
+    response["Cache-Control"] = cache_control
+    response["ETag"] = etag
     return {
         "slug": campaign.slug,
         "start": start,
-        "end": end,
-        "pages": [history_dict(s) for s in pages],
+        # Without an end, each page's history runs to its newest record.
+        "end": end or max((s.end for s in series), default=start),
+        "pages": [history_dict(s) for s in series],
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Swagger
 from ninja.errors import HttpError, ValidationError
 
@@ -29,6 +30,8 @@ def build_api() -> NinjaAPI:
         # validatorUrl None: Swagger UI would otherwise send the document to a third-party
         # validator. The UI's files come from django-ninja's own static files.
         docs=Swagger(settings={"validatorUrl": None, "tryItOutEnabled": True}),
+        # The documentation is read-only like the rest: POST and friends get 405.
+        docs_decorator=require_safe,
     )
     api.add_exception_handler(Http404, _not_found)
     api.add_exception_handler(InvalidRange, _invalid_range)
@@ -39,6 +42,10 @@ def build_api() -> NinjaAPI:
 
     api.add_router("/campaigns", campaigns.router)
     api.add_router("/pages", pages.router)
+    # The organisers' write API (bearer tokens from /manage/tokens/), likewatch.organisers.api.
+    from likewatch.organisers.api import router as manage_router
+
+    api.add_router("/manage", manage_router)
     return api
 
 

@@ -10,6 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from likewatch.analytics.series import Series, page_series
 from likewatch.api import schemas
+from likewatch.api.conditional import history_etag, not_modified
 from likewatch.api.events import as_dicts, events_for
 from likewatch.api.public import MAX_ID, get_page, public_pages
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
@@ -125,8 +126,13 @@ def page_history(
     that keep every peak and trough (the lowest and highest value of each bucket)."""
     page = get_page(page_id)
     start, end = bounds(query)
+    cache_control = cache_for_range(request, end, timezone.now())
+    etag = history_etag(request, [page])
+    if unchanged := not_modified(request, etag, cache_control):
+        return unchanged
     series = page_series(page, start, end, query.resolution)
-    response["Cache-Control"] = cache_for_range(request, end, timezone.now())
+    response["Cache-Control"] = cache_control
+    response["ETag"] = etag
     return history_dict(series)
 
 

@@ -56,7 +56,8 @@ class LikewatchCommand(BaseCommand):
     def check_database(self) -> None:
         connection = connections[DEFAULT_DB_ALIAS]
         db = settings.DATABASES[DEFAULT_DB_ALIAS]
-        if db["ENGINE"].endswith("sqlite3") and not Path(db["NAME"]).exists():
+        in_memory = str(db["NAME"]) == ":memory:" or "mode=memory" in str(db["NAME"])
+        if db["ENGINE"].endswith("sqlite3") and not in_memory and not Path(db["NAME"]).exists():
             raise CommandError(
                 f"There is no database at {db['NAME']} yet: run `likewatch init` first."
             )

@@ -90,7 +90,8 @@ class BlueskySource(http.HTTPSource):
             raise InvalidAnswer("the Bluesky answer has no profiles list", raw=answer.body)
         found = {}
         for profile in profiles:
-            if isinstance(profile, dict):
+            # A profile without a valid DID cannot be any of the pages asked for.
+            if isinstance(profile, dict) and DID.match(str(profile.get("did", ""))):
                 found[str(profile.get("did"))] = profile
                 found[str(profile.get("handle", "")).lower()] = profile
         results: ReadResult = {}

@@ -28,7 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from likewatch.sources import http
+from likewatch.sources import credentials as stored_credentials
+from likewatch.sources import http, limits
 from likewatch.sources.base import (
     Count,
     Credential,
@@ -110,7 +111,9 @@ class FacebookSource(Source):
     )
 
     def __init__(self, config: dict | None = None, client=None) -> None:
-        config = config or settings.LIKEWATCH_SOURCES["facebook"]
+        config = stored_credentials.with_stored_token(
+            self.platform, config or settings.LIKEWATCH_SOURCES["facebook"]
+        )
         self.config = config
         self.base_url = config["base_url"].rstrip("/")
         self.version = config["api_version"]
@@ -226,6 +229,11 @@ class FacebookSource(Source):
         self.calls += 1
         answer = await http.get(self.client, f"{self.base_url}/{self.version}/{path}", params)
         self._note_usage(answer.headers)
+        if answer.status == 429:
+            # Not the Graph API's own throttling (that is a JSON error, code 4/17/32/613) but a
+            # proxy or edge in front of it: it still means wait, as long as it says.
+            retry_at = limits.retry_after(answer.headers) or self._retry_at(answer.headers)
+            raise RateLimited("HTTP 429 Too Many Requests", retry_at=retry_at, raw=answer.body)
         if answer.status >= 500 and not answer.body.lstrip().startswith(b"{"):
             raise Transient(f"HTTP {answer.status} from the Graph API", raw=answer.body)
         data = answer.json()

@@ -162,12 +162,12 @@ class InstagramSource(http.HTTPSource):
             return AuthError(
                 text, hint=_("INSTAGRAM_TOKEN has expired: issue a new one."), raw=answer.body
             )
-        if code == 110 and subcode == 2207013 or code == 100 and subcode == 2207013:
+        if subcode == 2207013 and code in (100, 110):
             return NotFound(
                 f"{text} (not an Instagram professional account, or no such username)",
                 raw=answer.body,
             )
-        if code in (10, 200, 102, 104) or code == 100 and "permission" in text.lower():
+        if code in (10, 200, 102, 104) or (code == 100 and "permission" in text.lower()):
             return AuthError(
                 text,
                 hint=_(

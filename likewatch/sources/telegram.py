@@ -92,10 +92,14 @@ class TelegramSource(http.HTTPSource):
             async with limit:
                 try:
                     return await self._count(key)
-                except (NotFound, InvalidAnswer) as exc:
+                except SourceError as exc:
                     return exc
 
         outcomes = await asyncio.gather(*(one(key) for key in keys))
+        # A bad token fails every chat alike: report it once, for the whole batch.
+        for outcome in outcomes:
+            if isinstance(outcome, AuthError):
+                raise outcome
         return dict(zip(keys, outcomes, strict=True))
 
     async def _count(self, chat_id: str) -> Reading:

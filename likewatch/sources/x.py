@@ -140,7 +140,8 @@ class XSource(http.HTTPSource):
             elif key.lower() in problems:
                 error = problems[key.lower()]
                 detail = error.get("detail") or error.get("title") or "not found"
-                results[key] = NotFound(f"X account {key!r}: {detail}")
+                label = key if key.isdigit() else "@" + key
+                results[key] = NotFound(f"X account {label}: {detail}")
             else:
                 results[key] = InvalidAnswer(f"the X answer left out {key!r}")
         return results

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -38,7 +38,8 @@ from likewatch.sources.errors import (
 PACIFIC = ZoneInfo("America/Los_Angeles")
 HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com"}
 CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
-HANDLE = re.compile(r"^[A-Za-z0-9._-]{3,30}$")
+# Handles may be written in many scripts (Arabic included), with dots, dashes, underscores.
+HANDLE = re.compile(r"^[\w.\-·]{3,30}$")
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 PREFIXES = ("yt:", "youtube:")
 PACING_SHARE = 0.8  # share of the daily quota after which calls are spread over the day
@@ -96,7 +97,7 @@ class YouTubeSource(http.HTTPSource):
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in HOSTS:
             return None
-        segments = [s for s in parts.path.split("/") if s]
+        segments = [unquote(s) for s in parts.path.split("/") if s]
         if not segments:
             return None
         first = segments[0]
@@ -111,15 +112,15 @@ class YouTubeSource(http.HTTPSource):
     def _ref_from_bare(self, text: str) -> PageRef | None:
         if CHANNEL_ID.match(text):
             return self._ref(text)
-        handle = text.removeprefix("@")
+        # Handles are case-insensitive: one spelling per channel.
+        handle = text.removeprefix("@").lower()
         if text.startswith("@") and HANDLE.match(handle):
-            # Handles are case-insensitive: one spelling per channel.
-            return self._ref("@" + handle.lower())
+            return self._ref("@" + handle)
         return None
 
     def _ref(self, key: str) -> PageRef:
         if key.startswith("@"):
-            url = f"https://www.youtube.com/{key}"
+            url = f"https://www.youtube.com/@{quote(key[1:])}"
         elif key.startswith(("user:", "c:")):
             kind, name = key.split(":", 1)
             url = f"https://www.youtube.com/{kind}/{name}"
@@ -215,7 +216,7 @@ class YouTubeSource(http.HTTPSource):
             count = Count(None)
         else:
             raw = stats.get("subscriberCount")
-            value = int(raw) if isinstance(raw, str) and raw.isdigit() else raw
+            value = int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else raw
             step = rounding_step(value) if isinstance(value, int) and value > 0 else 1
             count = checked_count(value, "subscriberCount", precision=step)
         channel_id = str(item.get("id", ""))

@@ -1,6 +1,7 @@
 """Addresses of the sharing surfaces: cards, embeds, feeds and exports."""
 
 from django.urls import path, register_converter
+from django.views.decorators.http import require_safe
 
 from likewatch.web import cards, embeds, exports
 from likewatch.web.feeds import CampaignFeed
@@ -28,7 +29,7 @@ urlpatterns = [
     path("embed/p/<page_id:page_id>/", embeds.page_embed, name="page_embed"),
     path("embed/c/<slug:slug>/code/", embeds.campaign_embed_code, name="campaign_embed_code"),
     path("embed/p/<page_id:page_id>/code/", embeds.page_embed_code, name="page_embed_code"),
-    path("feeds/c/<slug:slug>.atom", CampaignFeed(), name="campaign_feed"),
+    path("feeds/c/<slug:slug>.atom", require_safe(CampaignFeed()), name="campaign_feed"),
     path("export/c/<slug:slug>.<str:fmt>", exports.campaign_export, name="campaign_export"),
     path("export/p/<page_id:page_id>.<str:fmt>", exports.page_export, name="page_export"),
 ]

@@ -2,15 +2,14 @@
 
 import pytest
 
-from tests.sharing_data import HOSTILE, INWI, MEDITEL, TELECOM, campaign, page, record_hourly
+from tests.sharing_data import HOSTILE, INWI, MEDITEL, TELECOM, page, record_hourly
+from tests.sharing_data import campaign as make_campaign
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_list_holds_public_campaigns_only(campaign, api_get):
-    from tests.sharing_data import campaign as make
-
-    make("secret", "Private plans", public=False)
+    make_campaign("secret", "Private plans", public=False)
     response = api_get("/api/campaigns")
     assert response.status_code == 200
     assert [c["slug"] for c in response.data["items"]] == ["morocco-2016"]
@@ -59,9 +58,7 @@ def test_events_answer_an_empty_list_while_no_provider_is_configured(campaign, a
     ],
 )
 def test_unknown_or_private_campaigns_are_a_json_404(campaign, api_get, path):
-    from tests.sharing_data import campaign as make
-
-    make("secret", "Private plans", public=False)
+    make_campaign("secret", "Private plans", public=False)
     response = api_get(path)
     assert response.status_code == 404
     assert response.data["code"] == "not_found"
@@ -89,7 +86,7 @@ def test_bad_history_parameters_are_a_clear_400(campaign, api_get, query, code):
 def test_hostile_titles_and_names_come_back_as_inert_json_strings(db, client):
     p = page("9", HOSTILE)
     record_hourly(p, [10, 9])
-    campaign("hostile", HOSTILE, pages=[(p, "leave")])
+    make_campaign("hostile", HOSTILE, pages=[(p, "leave")])
     response = client.get("/api/campaigns/hostile")
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["title"] == HOSTILE

@@ -68,3 +68,24 @@ def test_writes_are_refused(campaign, client):
 
 def test_pages_outside_the_api_get_no_cors_header(client, db):
     assert "Access-Control-Allow-Origin" not in client.get("/")
+
+
+def test_an_unchanged_history_revalidates_without_reading_its_spans(
+    campaign, client, django_assert_max_num_queries
+):
+    path = f"/api/pages/{TELECOM}/history?resolution=60"
+    etag = client.get(path)["ETag"]
+    with django_assert_max_num_queries(1):  # the page itself, nothing of its history
+        again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+    assert client.get(path + "&start=2016-03-12").get("ETag") != etag
+
+
+def test_campaign_history_without_an_end_runs_to_the_newest_record(campaign, client):
+    first = client.get("/api/campaigns/morocco-2016/history")
+    assert first.json()["end"] == "2016-03-13T12:00:00Z"
+    again = client.get(
+        "/api/campaigns/morocco-2016/history", headers={"If-None-Match": first["ETag"]}
+    )
+    assert again.status_code == 304

@@ -6,6 +6,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.sharing_data import MEDITEL, START, TELECOM, page, record_hourly
+from tests.sharing_data import campaign as make_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -48,11 +49,9 @@ def test_history_over_a_range_at_a_resolution(campaign, api_get):
 
 
 def test_history_is_coarsened_to_at_most_a_thousand_points(db, api_get):
-    from tests.sharing_data import campaign
-
     p = page("7", "Busy page")
     record_hourly(p, [5000 + (h % 5) * (-1) ** h for h in range(120)])
-    campaign(pages=[(p, "leave")])
+    make_campaign(pages=[(p, "leave")])
     end = quote((START + timedelta(days=3650)).isoformat())
     data = api_get(f"/api/pages/{p.pk}/history?end={end}&resolution=60").data
     assert data["resolution"] >= 3650 * 86400 // 500
@@ -92,9 +91,7 @@ def test_bad_requests_get_a_clear_json_4xx(campaign, api_get, path, status, code
 
 
 def test_a_page_tracked_only_for_a_private_campaign_stays_hidden(db, api_get):
-    from tests.sharing_data import campaign
-
     p = page("5", "Hidden")
-    campaign("private", "Private", public=False, pages=[(p, "leave")])
+    make_campaign("private", "Private", public=False, pages=[(p, "leave")])
     assert api_get(f"/api/pages/{p.pk}").status_code == 404
     assert api_get(f"/api/pages/{p.pk}/history").status_code == 404

@@ -55,9 +55,19 @@ def test_a_claimed_page_is_not_claimed_again_within_its_interval(facebook_settin
 
     assert [p.pk for p in claim_due("a")] == [page.pk]
     assert claim_due("b") == []
-    assert claim_due("b", now=timezone.now() + timedelta(seconds=61)) == []  # still leased
+    assert claim_due("b", now=timezone.now() + timedelta(seconds=59)) == []
     page.refresh_from_db()
     assert page.lease_owner == "a"
+
+
+def test_a_lease_never_outlasts_the_interval(facebook_settings, settings):
+    settings.LIKEWATCH_LEASE_SECONDS = 120
+    page = due(platform_id="MarocTelecom", metric="likes", interval=60)
+    claim_due("dead")  # and never released
+
+    # The next interval's claim takes the page over: one fetch lost, no more.
+    later = timezone.now() + timedelta(seconds=61)
+    assert [p.pk for p in claim_due("alive", now=later)] == [page.pk]
 
 
 def test_a_dead_pollers_pages_are_taken_over_after_the_lease(facebook_settings, settings):

@@ -64,6 +64,12 @@ def test_zero_and_negative_counts_are_never_recorded(replay):
     assert all(isinstance(c, InvalidAnswer) for c in results[MAROC].counts.values())
 
 
+def test_an_html_page_instead_of_the_graph_api_answer_is_an_invalid_answer(replay):
+    replay.route("/v24.0/", "facebook/html_error")
+    with pytest.raises(InvalidAnswer):
+        drive(source(replay), lambda s: s.read([MAROC]))
+
+
 def test_without_page_public_metadata_access_the_public_page_is_read_instead(replay):
     replay.route("/v24.0/", "facebook/no_ppma")
     replay.route(f"/{MAROC}", "web/facebook_page")

@@ -6,7 +6,7 @@ import pytest
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count
-from likewatch.sources.errors import AuthError, InvalidAnswer, RateLimited
+from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, RateLimited
 from likewatch.sources.jsonapi import JSONSource
 from tests.replay import drive
 
@@ -40,6 +40,12 @@ def test_an_expression_that_finds_nothing_or_zero_is_an_invalid_answer(replay):
     assert isinstance(results[missing.key].counts["followers"], InvalidAnswer)
     results = drive(JSONSource({}), lambda s: s.read([zero.key], zero.options))
     assert isinstance(results[zero.key].counts["followers"], InvalidAnswer)
+
+
+def test_a_missing_endpoint_is_not_found(replay):
+    ref = ref_for(replay, path="/petitions/404.json")
+    results = drive(JSONSource({}), lambda s: s.read([ref.key], ref.options))
+    assert isinstance(results[ref.key], NotFound)
 
 
 def test_429_waits_as_long_as_retry_after_says(replay):

@@ -74,6 +74,17 @@ def test_a_custom_url_is_tried_as_a_handle_then_as_a_legacy_username(replay):
     assert len(replay.asked("/channels")) == 2
 
 
+def test_a_handle_in_arabic_script_is_recognised_and_asked_for_as_written(replay):
+    replay.route("/channels", "youtube/channel_handle", when={"forHandle": "@قناة_الأخبار"})
+    ref = registry.parse(
+        "https://www.youtube.com/@%D9%82%D9%86%D8%A7%D8%A9_%D8%A7%D9%84%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1"
+    )
+    assert ref.key == "@قناة_الأخبار"
+    assert registry.parse(ref.url) == ref
+    reading = drive(source(replay), lambda s: s.resolve(ref))
+    assert reading.platform_id == GOOGLE_DEV
+
+
 def test_an_unknown_handle_is_not_found(replay):
     replay.route("/channels", "youtube/channels_empty")
     ref = registry.parse("yt:@nosuchchannel")

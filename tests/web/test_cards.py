@@ -1,14 +1,17 @@
 """Share cards: 1200x630 PNGs, drawn once per state of the data, right to left in Arabic."""
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.cache import caches
 from PIL import Image, ImageFont, features
 
+from likewatch.sources.base import Count
+from likewatch.tracking.history import record_count
 from likewatch.web import card_fonts
-from tests.sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
+from tests.sharing_data import HOSTILE, START, TELECOM, campaign, morocco, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 PAPER = (250, 250, 247)
@@ -69,12 +72,6 @@ def test_a_card_is_drawn_once_then_served_from_the_cache(client):
     assert second["ETag"] == first["ETag"]
     assert len(caches["cards"]._list_cache_files()) == 1
     # A new value (a new seq) makes a new card.
-    from datetime import timedelta
-
-    from likewatch.sources.base import Count
-    from likewatch.tracking.history import record_count
-    from tests.sharing_data import START
-
     record_count(c.pages.get(name="inwi"), Count(1), START + timedelta(days=1, hours=1))
     third = client.get("/card/c/morocco-2016.png")
     assert third["ETag"] != first["ETag"]

@@ -30,6 +30,7 @@ class Command(LikewatchCommand):
     def handle(self, *args, **options):
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         self.ensure_secret_key()
+        self.ensure_signing_key()
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"Database ready: {self.describe_database()}")
         self.ensure_organiser(options)
@@ -40,6 +41,15 @@ class Command(LikewatchCommand):
         settings.SECRET_KEY_FILE.write_text(secrets.token_urlsafe(50) + "\n")
         settings.SECRET_KEY_FILE.chmod(0o600)
         self.stdout.write(f"Secret key written to {settings.SECRET_KEY_FILE}")
+
+    def ensure_signing_key(self) -> None:
+        # The Ed25519 key that signs the daily digests of the evidence chain.
+        from likewatch.evidence import keys
+
+        path, created = keys.ensure_key()
+        if created:
+            key_id = keys.key_id(keys.public_key())
+            self.stdout.write(f"Signing key {key_id} written to {path}")
 
     @staticmethod
     def describe_database() -> str:

@@ -1,0 +1,137 @@
+"""Sending alerts through Apprise, in digests, exactly once across processes.
+
+Any number of processes may call `send_due` (several pollers, a `likewatch alerts` loop):
+each claims a campaign's unsent alerts with one UPDATE that only matches unclaimed rows (or
+rows whose claim expired), so two senders never send the same alert. A campaign's alerts wait
+until the oldest is `digest_seconds` old, then go out together as one message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import apprise
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from likewatch.alerts import messages
+from likewatch.alerts.models import Alert, AlertSettings
+from likewatch.organisers.encryption import UnreadableSecret
+
+log = logging.getLogger(__name__)
+
+# How long a sender may take before its claim lapses and another sender may retry.
+CLAIM_SECONDS = 300
+MAX_BACKOFF_SECONDS = 3600
+
+
+@dataclass
+class Delivery:
+    campaign: str
+    alerts: int
+    ok: bool
+    error: str = ""
+
+
+def sender_name() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(sent_at__isnull=True) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+
+
+def send_due(now: datetime | None = None, force: bool = False) -> list[Delivery]:
+    """Send every campaign's digest whose window has closed (all pending ones when `force`)."""
+    now = now or timezone.now()
+    deliveries = []
+    pending = (
+        Alert.objects.filter(_claimable(now)).values("campaign").annotate(oldest=Min("created_at"))
+    )
+    for row in pending:
+        config = AlertSettings.objects.filter(campaign_id=row["campaign"]).first()
+        if config is None or not config.enabled:
+            continue
+        if not force and row["oldest"] > now - timedelta(seconds=config.digest_seconds):
+            continue
+        delivery = _send_campaign(config, now)
+        if delivery:
+            deliveries.append(delivery)
+    return deliveries
+
+
+def _claim(config: AlertSettings, now: datetime) -> list[Alert]:
+    owner = sender_name()
+    with transaction.atomic():
+        Alert.objects.filter(_claimable(now), campaign_id=config.campaign_id).update(
+            claimed_by=owner, claimed_until=now + timedelta(seconds=CLAIM_SECONDS)
+        )
+    return list(
+        Alert.objects.filter(campaign_id=config.campaign_id, claimed_by=owner, sent_at__isnull=True)
+    )
+
+
+def _send_campaign(config: AlertSettings, now: datetime) -> Delivery | None:
+    alerts = _claim(config, now)
+    if not alerts:
+        return None  # another sender took them
+    campaign = config.campaign
+    try:
+        ok, error = notify(config.urls, *messages.digest(campaign, alerts), campaign=campaign)
+    except UnreadableSecret as exc:
+        ok, error = False, str(exc)
+    ids = [a.pk for a in alerts]
+    if ok:
+        Alert.objects.filter(pk__in=ids).update(sent_at=timezone.now(), last_error="")
+    else:
+        attempts = max(a.attempts for a in alerts) + 1
+        wait = min(MAX_BACKOFF_SECONDS, 60 * 2**attempts)
+        Alert.objects.filter(pk__in=ids).update(
+            claimed_by="",
+            claimed_until=now + timedelta(seconds=wait),
+            attempts=attempts,
+            last_error=error,
+        )
+        log.warning("Alerts for campaign %s not delivered: %s", campaign.slug, error)
+    return Delivery(campaign.slug, len(alerts), ok, error)
+
+
+def notify(urls: list[str], title: str, body: str, campaign=None) -> tuple[bool, str]:
+    """Send one message to every URL, with the campaign's share card attached where possible.
+
+    Returns (ok, error). The error names how many channels failed, never their URLs (which
+    hold bot tokens and passwords).
+    """
+    if not urls:
+        return False, "no alert address is configured"
+    channels = apprise.Apprise()
+    refused = sum(1 for url in urls if not channels.add(url))
+    if refused:
+        return False, f"{refused} alert address(es) are not valid Apprise URLs"
+    attach = _card(campaign) if campaign is not None else None
+    ok = channels.notify(
+        body=body, title=title, body_format=apprise.NotifyFormat.TEXT, attach=attach
+    )
+    if not ok and attach is not None:
+        # A channel may refuse the attachment (size, type): the words matter more.
+        ok = channels.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT)
+    if not ok:
+        return False, f"Apprise could not deliver to at least one of {len(urls)} channel(s)"
+    return True, ""
+
+
+def _card(campaign) -> apprise.AppriseAttachment | None:
+    """The share card as an attachment, or None when the site does not serve it (yet)."""
+    attachment = apprise.AppriseAttachment()
+    if not attachment.add(messages.card_url(campaign)):
+        return None
+    if not attachment[0].exists():
+        log.info("No share card at %s: sending alerts without it.", messages.card_url(campaign))
+        return None
+    return attachment

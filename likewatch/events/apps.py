@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EventsConfig(AppConfig):
+    name = "likewatch.events"
+    verbose_name = _("Events")
+
+    def ready(self) -> None:
+        from likewatch.events import live, publish
+        from likewatch.web import markers
+
+        live.connect()
+        markers.register(publish.markers)

@@ -1,0 +1,130 @@
+"""An event found in a page's history, and what the organisers made of it.
+
+An event is identified by (page, kind, start): detection is a pure function of the history,
+so re-running it finds the same keys and updates those rows (an ongoing event extends its
+`end`) instead of adding new ones. Reviewed events (confirmed or dismissed) are never
+changed or withdrawn by detection again: what an organiser said stays, and the public sees it.
+
+Interface for other apps:
+
+- `Event.objects.for_pages(ids, since, until)`: events overlapping a time range;
+- `event.sentence()`: the explanation in the active language (see `sentences`);
+- `event.review(status, note, user)`: confirm or dismiss, with a note and who did it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from likewatch.events import detect
+from likewatch.tracking.models import Page
+
+
+class Kind(models.TextChoices):
+    GAIN = detect.GAIN, _("inorganic gain")
+    PURGE = detect.PURGE, _("purge")
+    TAKEOFF = detect.TAKEOFF, _("pace taking off")
+    FADING = detect.FADING, _("pace fading")
+    GAP = detect.GAP, _("gap in the data")
+    STALE = detect.STALE, _("count stopped changing")
+    METRIC_SWITCH = detect.METRIC_SWITCH, _("metric switch")
+
+
+# Kinds that question a number (shown prominently); the others describe the campaign's pace
+# or the data's quality.
+SUSPICIOUS = (Kind.GAIN, Kind.PURGE)
+DATA_PROBLEMS = (Kind.GAP, Kind.STALE, Kind.METRIC_SWITCH)
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("not reviewed")
+    CONFIRMED = "confirmed", _("confirmed")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+class EventQuerySet(models.QuerySet):
+    def for_pages(
+        self, page_ids: list[int], since: datetime | None = None, until: datetime | None = None
+    ) -> EventQuerySet:
+        """Events of these pages that overlap [since, until]."""
+        qs = self.filter(page_id__in=page_ids)
+        if since is not None:
+            qs = qs.filter(end__gte=since)
+        if until is not None:
+            qs = qs.filter(start__lte=until)
+        return qs
+
+    def suspicious(self) -> EventQuerySet:
+        return self.filter(kind__in=SUSPICIOUS)
+
+
+class Event(models.Model):
+    """One event: what happened to a page between `start` and `end`. See detect.Finding."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    size = models.FloatField(help_text=_("People (paces: people per hour; gaps: fetches)."))
+    expected = models.FloatField()
+    seen = models.FloatField()
+    confidence = models.FloatField(help_text=_("0 to 1."))
+    ongoing = models.BooleanField(default=False)
+    # The history records the event spans, so a reader can check them in the evidence.
+    seq_from = models.PositiveBigIntegerField(default=0)
+    seq_to = models.PositiveBigIntegerField(default=0)
+    details = models.JSONField(default=dict, blank=True)
+    detected_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    note = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewed_events",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "kind", "start"], name="unique_event_key")
+        ]
+        indexes = [models.Index(fields=["page", "start"]), models.Index(fields=["-start"])]
+        ordering = ["-start", "page"]
+
+    def __str__(self) -> str:
+        return f"{self.page_id} {self.kind} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.status != Status.OPEN
+
+    @property
+    def is_suspicious(self) -> bool:
+        return self.kind in SUSPICIOUS
+
+    def sentence(self) -> str:
+        """What happened, in one sentence in the active language."""
+        from likewatch.events.sentences import explain
+
+        return explain(self)
+
+    def review(self, status: str, note: str = "", user=None) -> None:
+        """Confirm or dismiss (or reopen) this event, saying why and who."""
+        if status not in Status.values:
+            raise ValueError(f"unknown status {status!r}")
+        self.status = status
+        self.note = note.strip()
+        self.reviewed_by = user if status != Status.OPEN else None
+        self.reviewed_at = timezone.now() if status != Status.OPEN else None
+        self.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])

@@ -1,0 +1,38 @@
+"""Public event pages: what looked inorganic, on which page, and what the organisers said."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from likewatch.events.models import Event, Kind
+
+
+def visible(request):
+    """Events the public may see: those of pages on a public campaign (staff see all)."""
+    events = Event.objects.select_related("page", "reviewed_by")
+    if request.user.is_staff:
+        return events
+    return events.filter(page__campaigns__public=True).distinct()
+
+
+def event_list(request):
+    events = visible(request)
+    kind = request.GET.get("kind", "")
+    if kind in Kind.values:
+        events = events.filter(kind=kind)
+    page_id = request.GET.get("page", "")
+    if page_id.isdigit():
+        events = events.filter(page_id=int(page_id))
+    paginator = Paginator(events, 50)
+    listing = paginator.get_page(request.GET.get("p"))
+    return render(
+        request,
+        "events/list.html",
+        {"events": listing, "kinds": Kind.choices, "kind": kind, "page_id": page_id},
+    )
+
+
+def event_detail(request, pk: int):
+    event = get_object_or_404(visible(request), pk=pk)
+    return render(request, "events/detail.html", {"event": event})

@@ -1,0 +1,333 @@
+"""Checking the evidence: a bundle offline, or the live database, record by record.
+
+For each page the records are walked in order and each is checked twice:
+
+1. its own hash: SHA-256 of (previous hash, newline, canonical form) must equal the hash it
+   carries, else its content was **changed**;
+2. its link: its previous hash must be the hash of the record before it. When it is not,
+   the walk says why, naming the record:
+   - the previous hash is that of an earlier record: the records in between were
+     **inserted**;
+   - its seq jumps ahead: the records in between were **removed**;
+   - otherwise the record before it was **changed** and its hash recomputed to hide it.
+
+Then each signed digest is checked: its Ed25519 signature with the public key, and that
+every page's sealed hash it lists is the hash of the record with that seq (a record removed
+from the end, or a history rewritten with every hash recomputed, shows here), and that the
+open span it saw is still there with the same value (it may only have grown: later
+last_seen, more fetches).
+
+The result is a `Report` of `Problem`s, each naming page, seq and what: changed, removed,
+inserted, digest, signature or format.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from likewatch.evidence import keys
+from likewatch.evidence.bundle import Bundle, load
+from likewatch.evidence.records import Entry, page_entries
+from likewatch.tracking import chain
+
+CHANGED, REMOVED, INSERTED = "changed", "removed", "inserted"
+DIGEST, SIGNATURE, FORMAT = "digest", "signature", "format"
+# What an open span may have gained since a digest saw it.
+GROWING = ("last_seen", "fetches")
+
+
+@dataclass(frozen=True)
+class Problem:
+    page: int | None
+    seq: int | None
+    what: str
+    detail: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.page is not None:
+            where.append(f"page {self.page}")
+        if self.seq is not None:
+            where.append(f"seq {self.seq}")
+        return f"{', '.join(where) or 'bundle'}: {self.what} - {self.detail}"
+
+
+@dataclass
+class Report:
+    pages: int = 0
+    records: int = 0
+    digests: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    key_id: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# Chains ---------------------------------------------------------------------------------
+
+
+def check_chain(page: int, entries: list[Entry]) -> list[Problem]:
+    """Every break in one page's chain, naming the record (see the module docstring)."""
+    found: dict[int, Problem] = {}  # by entry position: one verdict per record
+    accepted: list[tuple[int, Entry]] = []
+    for position, entry in enumerate(entries):
+        if entry.is_open and position != len(entries) - 1:
+            found[position] = Problem(
+                page, entry.seq, CHANGED, "an open record (no hash) that is not the last one"
+            )
+        elif not entry.is_open and entry.computed_hash() != entry.hash:
+            found[position] = Problem(
+                page, entry.seq, CHANGED, "its content does not match its hash"
+            )
+        expected = accepted[-1][1].hash if accepted else chain.GENESIS
+        if entry.prev_hash == expected:
+            want = accepted[-1][1].seq + 1 if accepted else 1
+            if entry.seq != want and position not in found:
+                found[position] = Problem(
+                    page, entry.seq, CHANGED, f"numbered {entry.seq} where {want} belongs"
+                )
+            accepted.append((position, entry))
+            continue
+        earlier = next(
+            (i for i in range(len(accepted) - 1, -1, -1) if accepted[i][1].hash == entry.prev_hash),
+            None,
+        )
+        if earlier is not None or (entry.prev_hash == chain.GENESIS and accepted):
+            keep = earlier + 1 if earlier is not None else 0
+            for bad_position, bad in accepted[keep:]:
+                found[bad_position] = Problem(
+                    page,
+                    bad.seq,
+                    INSERTED,
+                    "the chain goes round it: the next record links to the one before it",
+                )
+            accepted = accepted[:keep]
+            accepted.append((position, entry))
+            continue
+        last_seq = accepted[-1][1].seq if accepted else 0
+        if entry.seq > last_seq + 1:
+            missing = list(range(last_seq + 1, entry.seq))
+            for seq in missing:
+                found[-seq] = Problem(
+                    page, seq, REMOVED, f"missing: record {entry.seq} links to a record not here"
+                )
+        elif accepted:
+            before_position, before = accepted[-1]
+            if before_position not in found:
+                found[before_position] = Problem(
+                    page,
+                    before.seq,
+                    CHANGED,
+                    "the next record does not link to it: it was changed and its hash redone",
+                )
+        else:
+            found[position] = Problem(
+                page, entry.seq, CHANGED, "the first record does not start the chain"
+            )
+        accepted.append((position, entry))
+    return sorted(found.values(), key=lambda p: (p.seq or 0, p.what))
+
+
+# Digests --------------------------------------------------------------------------------
+
+
+def check_digest(
+    name: str,
+    data: bytes,
+    signature: str | None,
+    public_key,
+    chains: dict[int, list[Entry]],
+) -> list[Problem]:
+    """A digest's signature, and that the chains still contain what it saw."""
+    problems: list[Problem] = []
+    if signature is None:
+        problems.append(Problem(None, None, SIGNATURE, f"digest {name} has no signature file"))
+    elif public_key is None or not keys.is_valid(public_key, data, signature.strip()):
+        problems.append(
+            Problem(None, None, SIGNATURE, f"digest {name}: the signature does not match")
+        )
+        return problems  # an unsigned statement proves nothing: do not compare it
+    try:
+        content = json.loads(data)
+        pages = content["pages"]
+    except (ValueError, KeyError, TypeError):
+        return problems + [Problem(None, None, FORMAT, f"digest {name} is not a digest")]
+    for item in pages:
+        page = item.get("page")
+        entries = chains.get(page)
+        if entries is None:
+            problems.append(
+                Problem(page, None, REMOVED, f"the page is in digest {name} but not here")
+            )
+            continue
+        by_seq = {e.seq: e for e in entries}
+        seq, sealed = item.get("sealed_seq", 0), item.get("sealed_hash", "")
+        if seq:
+            entry = by_seq.get(seq)
+            if entry is None:
+                problems.append(Problem(page, seq, REMOVED, f"signed in digest {name}"))
+            elif entry.hash != sealed:
+                problems.append(
+                    Problem(page, seq, CHANGED, f"its hash differs from the signed digest {name}")
+                )
+        head = item.get("head")
+        if head:
+            problems += _check_head(page, name, head, by_seq)
+    return problems
+
+
+def _check_head(page: int, name: str, head: dict, by_seq: dict[int, Entry]) -> list[Problem]:
+    record = head.get("record") or {}
+    seq = record.get("seq")
+    entry = by_seq.get(seq)
+    if entry is None:
+        return [Problem(page, seq, REMOVED, f"the open span signed in digest {name}")]
+    fixed = {k: v for k, v in record.items() if k not in GROWING}
+    now = {k: v for k, v in entry.form.items() if k not in GROWING}
+    grew = all(
+        (entry.form.get(k) or 0) >= (record.get(k) or 0)
+        if k == "fetches"
+        else (entry.form.get(k) or "") >= (record.get(k) or "")
+        for k in GROWING
+    )
+    if fixed != now or entry.prev_hash != head.get("prev_hash") or not grew:
+        return [Problem(page, seq, CHANGED, f"differs from the open span signed in digest {name}")]
+    return []
+
+
+# Bundles --------------------------------------------------------------------------------
+
+
+def _entries(page: int, data: bytes) -> tuple[list[Entry], list[Problem]]:
+    entries, problems = [], []
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            form = item["record"]
+            entries.append(
+                Entry(
+                    page=page,
+                    seq=int(form["seq"]),
+                    form=form,
+                    prev_hash=str(item["prev_hash"]),
+                    hash=str(item["hash"]),
+                    raw_sha256=str(item.get("raw_sha256", "")),
+                    line=number,
+                )
+            )
+        except (ValueError, KeyError, TypeError):
+            problems.append(Problem(page, None, FORMAT, f"line {number} is not a record"))
+    return entries, problems
+
+
+def verify_bundle(path: Path, public_key_pem: bytes | None = None) -> Report:
+    """Check a bundle offline. `public_key_pem`: the site's key, fetched separately."""
+    bundle = load(path)
+    report = Report()
+    key = _bundle_key(bundle, public_key_pem, report)
+    chains: dict[int, list[Entry]] = {}
+    for name in bundle.names("records/"):
+        stem = name.rsplit("/", 1)[-1].removesuffix(".jsonl").removeprefix("page-")
+        if not stem.isdigit():
+            report.problems.append(Problem(None, None, FORMAT, f"unexpected file {name}"))
+            continue
+        page = int(stem)
+        entries, problems = _entries(page, bundle.files[name])
+        report.problems += problems
+        chains[page] = entries
+        report.pages += 1
+        report.records += len(entries)
+        report.problems += check_chain(page, entries)
+        report.problems += _check_raw(bundle, page, entries)
+    report.problems += _listed_pages(bundle, chains)
+    for name in bundle.names("digests/"):
+        if not name.endswith(".json"):
+            continue
+        signature = bundle.files.get(name.removesuffix(".json") + ".sig")
+        report.digests += 1
+        report.problems += check_digest(
+            name.rsplit("/", 1)[-1],
+            bundle.files[name],
+            signature.decode("ascii", "replace") if signature is not None else None,
+            key,
+            chains,
+        )
+    return report
+
+
+def _bundle_key(bundle: Bundle, given: bytes | None, report: Report):
+    pem = bundle.files.get("public-key.pem")
+    try:
+        key = keys.load_public_pem(given) if given else None
+        inside = keys.load_public_pem(pem) if pem else None
+    except ValueError as exc:
+        report.problems.append(Problem(None, None, FORMAT, f"public key unreadable: {exc}"))
+        return None
+    if key is not None and inside is not None and keys.key_id(key) != keys.key_id(inside):
+        report.problems.append(
+            Problem(None, None, SIGNATURE, "the bundle's public key is not the one given")
+        )
+    key = key or inside
+    if key is not None:
+        report.key_id = keys.key_id(key)
+    return key
+
+
+def _listed_pages(bundle: Bundle, chains: dict[int, list[Entry]]) -> list[Problem]:
+    try:
+        listed = {int(p["page"]) for p in json.loads(bundle.files.get("pages.json", b"[]"))}
+    except (ValueError, KeyError, TypeError):
+        return [Problem(None, None, FORMAT, "pages.json is not a list of pages")]
+    return [
+        Problem(page, None, REMOVED, "listed in pages.json but its records are missing")
+        for page in sorted(listed - set(chains))
+    ]
+
+
+def _check_raw(bundle: Bundle, page: int, entries: list[Entry]) -> list[Problem]:
+    from likewatch.evidence.raw import digest
+
+    problems = []
+    for entry in entries:
+        data = bundle.files.get(f"raw/{entry.raw_sha256}") if entry.raw_sha256 else None
+        if data is not None and digest(data) != entry.raw_sha256:
+            problems.append(
+                Problem(page, entry.seq, CHANGED, "its raw answer does not match its SHA-256")
+            )
+    return problems
+
+
+# The live database ----------------------------------------------------------------------
+
+
+def verify_database() -> Report:
+    """Check every page's chain in the database and every stored digest."""
+    from likewatch.evidence.models import Digest
+    from likewatch.tracking.models import Page
+
+    report = Report()
+    chains: dict[int, list[Entry]] = defaultdict(list)
+    for page in Page.objects.order_by("pk"):
+        entries = page_entries(page)
+        chains[page.pk] = entries
+        report.pages += 1
+        report.records += len(entries)
+        report.problems += check_chain(page.pk, entries)
+    try:
+        key = keys.public_key()
+        report.key_id = keys.key_id(key)
+    except keys.KeyMissing:
+        key = None
+    for digest in Digest.objects.order_by("day"):
+        report.digests += 1
+        report.problems += check_digest(
+            digest.filename, digest.body.encode("utf-8"), digest.signature, key, dict(chains)
+        )
+    return report

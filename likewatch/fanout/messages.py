@@ -1,0 +1,43 @@
+"""The message format: one line `page_id:state` per page, several pages per message.
+
+`state` is the page's live state as `likewatch.web.live.page_state` computes it
+(`last_seq-last_success_at`), so a listener can tell a page moved without a query.
+PostgreSQL caps a NOTIFY payload at 8,000 bytes; `pack` splits larger batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+MAX_PAYLOAD = 7900
+
+
+def page_state(last_seq: int, last_success_at) -> str:
+    """A page's live state: moves on a new record and on a repeated value alike."""
+    stamp = int(last_success_at.timestamp()) if last_success_at else 0
+    return f"{last_seq}-{stamp}"
+
+
+def pack(changes: dict[int, str]) -> Iterable[str]:
+    """Payloads of at most MAX_PAYLOAD bytes carrying every change."""
+    lines: list[str] = []
+    size = 0
+    for page_id, state in changes.items():
+        line = f"{page_id}:{state}"
+        if lines and size + len(line) + 1 > MAX_PAYLOAD:
+            yield "\n".join(lines)
+            lines, size = [], 0
+        lines.append(line)
+        size += len(line) + 1
+    if lines:
+        yield "\n".join(lines)
+
+
+def unpack(payload: str) -> dict[int, str]:
+    """The changes in a payload; malformed lines (another sender on the channel) are skipped."""
+    changes: dict[int, str] = {}
+    for line in payload.splitlines():
+        page_id, _, state = line.partition(":")
+        if page_id.isdigit() and state:
+            changes[int(page_id)] = state
+    return changes

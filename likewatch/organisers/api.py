@@ -1,0 +1,185 @@
+"""The write API: create a campaign, add pages, annotate. Bearer tokens from /manage/tokens/.
+
+A token acts with its owner's roles: creating a campaign makes the owner its owner; adding
+pages and annotating need the editor role. Every change lands in the audit log (via "api").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.text import slugify
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from likewatch.organisers import audit
+from likewatch.organisers.models import (
+    Annotation,
+    ApiToken,
+    CampaignSettings,
+    Membership,
+    Role,
+    digest,
+)
+from likewatch.organisers.roles import has_role
+from likewatch.organisers.views.pages import attach
+from likewatch.tracking.adding import add_pages
+from likewatch.tracking.models import Campaign
+
+
+class TokenAuth(HttpBearer):
+    """Accept an active token of an active user; remember when it was last used."""
+
+    def authenticate(self, request, token: str):
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(token_hash=digest(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row
+
+
+router = Router(auth=TokenAuth(), tags=["manage"])
+
+
+class CampaignIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    slug: str = Field("", max_length=80)
+    description: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    target: int | None = Field(None, ge=1)
+    milestone_every: int | None = Field(None, ge=1)
+    language: str = "en"
+
+
+class CampaignOut(Schema):
+    slug: str
+    title: str
+    starts_at: datetime
+    public: bool
+
+
+class PagesIn(Schema):
+    lines: list[str] = Field(min_length=1, max_length=200)
+    direction: str = Field("leave", pattern="^(leave|join)$")
+
+
+class LineOut(Schema):
+    line: str
+    ok: bool
+    error: str
+    pages: list[dict]
+
+
+class AnnotationIn(Schema):
+    at: datetime
+    text: str = Field(min_length=1, max_length=500)
+
+
+class AnnotationOut(Schema):
+    id: int
+    at: datetime
+    text: str
+
+
+def _campaign(request, slug: str, role: str = Role.EDITOR) -> Campaign:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    if not has_role(request.user, campaign, role):
+        raise HttpError(403, "This token may not change this campaign.")
+    return campaign
+
+
+@router.post("/campaigns", response={201: CampaignOut})
+def create_campaign(request, data: CampaignIn):
+    """Create a private campaign owned by the token's owner."""
+    from django.conf import settings
+
+    if data.language not in dict(settings.LANGUAGES):
+        raise HttpError(422, f"language must be one of {', '.join(dict(settings.LANGUAGES))}")
+    slug = slugify(data.slug or data.title)[:80]
+    if not slug:
+        raise HttpError(422, "The title or slug must contain letters or digits.")
+    starts_at = data.starts_at or timezone.now()
+    if data.ends_at and data.ends_at <= starts_at:
+        raise HttpError(422, "ends_at must come after starts_at.")
+    try:
+        with transaction.atomic():
+            campaign = Campaign.objects.create(
+                slug=slug,
+                title=data.title,
+                description=data.description,
+                starts_at=starts_at,
+                ends_at=data.ends_at,
+                target=data.target,
+                language=data.language,
+                public=False,
+            )
+            CampaignSettings.objects.create(campaign=campaign, milestone_every=data.milestone_every)
+            Membership.objects.create(campaign=campaign, user=request.user, role=Role.OWNER)
+    except IntegrityError:
+        raise HttpError(409, f"A campaign with the address {slug!r} already exists.") from None
+    audit.record(
+        request.user,
+        "campaign.create",
+        f"Created the campaign “{campaign.title}”.",
+        campaign=campaign,
+        via="api",
+    )
+    return Status(201, campaign)
+
+
+@router.post("/campaigns/{slug}/pages", response=list[LineOut])
+def add_campaign_pages(request, slug: str, data: PagesIn):
+    """Resolve each line and add what resolved; every line says what became of it."""
+    campaign = _campaign(request, slug)
+    results = add_pages(data.lines)
+    added = attach(campaign, results, data.direction)
+    good = [r.line for r in results if r.ok]
+    if good:
+        audit.record(
+            request.user,
+            "pages.add",
+            f"Added {added} page(s).",
+            campaign=campaign,
+            changes={"lines": good},
+            via="api",
+        )
+    return [
+        {
+            "line": r.line,
+            "ok": r.ok,
+            "error": r.error,
+            "pages": [
+                {"id": p.pk, "platform": p.platform, "metric": p.metric, "name": p.name}
+                for p in r.pages
+            ],
+        }
+        for r in results
+    ]
+
+
+@router.post("/campaigns/{slug}/annotations", response={201: AnnotationOut})
+def annotate(request, slug: str, data: AnnotationIn):
+    """Note what happened at a moment of the campaign."""
+    campaign = _campaign(request, slug)
+    note = Annotation.objects.create(
+        campaign=campaign, at=data.at, text=data.text, author=request.user
+    )
+    audit.record(
+        request.user,
+        "annotation.add",
+        f"Annotated {note.at:%Y-%m-%d %H:%M}: {note.text}",
+        campaign=campaign,
+        changes={"annotation": note.pk},
+        via="api",
+    )
+    return Status(201, note)

@@ -1,0 +1,1 @@
+"""The organisers' interface under /manage/ and the account pages under /accounts/."""

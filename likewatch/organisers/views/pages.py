@@ -1,0 +1,135 @@
+"""Adding pages in bulk, pausing and removing them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from likewatch.organisers import audit
+from likewatch.organisers.forms import BulkAddForm
+from likewatch.organisers.models import Role
+from likewatch.organisers.roles import campaign_view, has_role
+from likewatch.tracking.adding import AddResult, add_pages
+from likewatch.tracking.models import CampaignPage
+
+
+def attach(campaign, results: list[AddResult], direction: str) -> int:
+    """Put every page that resolved into the campaign; returns how many were new to it."""
+    position = campaign.entries.aggregate(top=Max("position"))["top"] or 0
+    added = 0
+    with transaction.atomic():
+        for result in results:
+            for page in result.pages:
+                position += 1
+                _entry, created = CampaignPage.objects.get_or_create(
+                    campaign=campaign,
+                    page=page,
+                    defaults={"direction": direction, "position": position},
+                )
+                added += created
+    return added
+
+
+@campaign_view(Role.EDITOR)
+def add(request, campaign):
+    form = BulkAddForm(request.POST or None)
+    results: list[AddResult] = []
+    if request.method == "POST" and form.is_valid():
+        results = add_pages(form.cleaned_data["lines"])
+        added = attach(campaign, results, form.cleaned_data["direction"])
+        good = [r for r in results if r.ok]
+        bad = [r for r in results if not r.ok]
+        if good:
+            audit.record(
+                request.user,
+                "pages.add",
+                _("Added %(count)d page(s).") % {"count": added},
+                campaign=campaign,
+                changes={"lines": [r.line for r in good]},
+            )
+        # The lines that failed stay in the box, to be corrected and sent again.
+        form = BulkAddForm(
+            initial={
+                "lines": "\n".join(r.line for r in bad),
+                "direction": form.cleaned_data["direction"],
+            }
+        )
+        if good and not bad:
+            messages.success(request, _("Every line was added."))
+    return render(
+        request,
+        "organisers/pages_add.html",
+        {"campaign": campaign, "form": form, "results": results},
+    )
+
+
+def _entry(campaign, entry_id: int) -> CampaignPage:
+    return get_object_or_404(
+        CampaignPage.objects.select_related("page"), pk=entry_id, campaign=campaign
+    )
+
+
+@require_POST
+@campaign_view(Role.EDITOR)
+def pause(request, campaign, entry_id: int):
+    entry = _entry(campaign, entry_id)
+    page = entry.page
+    # Pausing stops fetching for every campaign that shares the page: the editor must be
+    # allowed to change all of them.
+    others = [c for c in page.campaigns.exclude(pk=campaign.pk) if not has_role(request.user, c)]
+    if others:
+        raise PermissionDenied(_("Another campaign you do not edit also watches this page."))
+    paused = request.POST.get("paused") == "1"
+    if page.paused != paused:
+        page.paused = paused
+        page.save(update_fields=["paused"])
+        audit.record(
+            request.user,
+            "page.pause" if paused else "page.resume",
+            (_("Paused %(page)s.") if paused else _("Resumed %(page)s.")) % {"page": page.label},
+            campaign=campaign,
+            changes={"page": page.pk, "paused": [not paused, paused]},
+        )
+    return redirect("manage:campaign", slug=campaign.slug)
+
+
+@require_POST
+@campaign_view(Role.EDITOR)
+def remove(request, campaign, entry_id: int):
+    entry = _entry(campaign, entry_id)
+    label = entry.page.label
+    # Only the link goes: the page's history is evidence and stays.
+    entry.delete()
+    audit.record(
+        request.user,
+        "page.remove",
+        _("Removed %(page)s from the campaign.") % {"page": label},
+        campaign=campaign,
+        changes={"page": entry.page_id},
+    )
+    messages.success(request, _("%(page)s removed; its history is kept.") % {"page": label})
+    return redirect("manage:campaign", slug=campaign.slug)
+
+
+@require_POST
+@campaign_view(Role.EDITOR)
+def direction(request, campaign, entry_id: int):
+    entry = _entry(campaign, entry_id)
+    new = request.POST.get("direction")
+    if new in ("leave", "join") and new != entry.direction:
+        old, entry.direction = entry.direction, new
+        entry.save(update_fields=["direction"])
+        audit.record(
+            request.user,
+            "page.direction",
+            _("%(page)s now counts people who %(direction)s.")
+            % {"page": entry.page.label, "direction": entry.get_direction_display()},
+            campaign=campaign,
+            changes={"page": entry.page_id, "direction": [old, new]},
+        )
+    return redirect("manage:campaign", slug=campaign.slug)

@@ -1,0 +1,1 @@
+"""Site-wide protections: Content-Security-Policy, rate limits and secret redaction in logs."""

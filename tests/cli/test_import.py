@@ -1,0 +1,50 @@
+"""`likewatch import FILE`: a clear message naming the line, and nothing half-imported."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from likewatch.tracking.models import Observation, Page
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page():
+    return Page.objects.create(
+        platform="facebook", platform_id="200", handle="inwi.ma", metric="likes"
+    )
+
+
+def test_a_good_file_is_imported(page, tmp_path, capsys):
+    path = tmp_path / "counts.csv"
+    path.write_text("page,at,count\ninwi.ma,2016-04-20,1200000\ninwi.ma,2016-04-21,1190000\n")
+    call_command("import", str(path))
+    assert "Imported 2 count(s) for 1 page(s)" in capsys.readouterr().out
+    assert list(Observation.objects.values_list("value", "provenance")) == [
+        (1200000, "imported"),
+        (1190000, "imported"),
+    ]
+
+
+def test_check_reports_without_importing(page, tmp_path, capsys):
+    path = tmp_path / "counts.csv"
+    path.write_text("page,at,count\ninwi.ma,2016-04-20,1200000\n")
+    call_command("import", str(path), "--check")
+    assert "is fine: 1 count(s) for 1 page(s)" in capsys.readouterr().out
+    assert not Observation.objects.exists()
+
+
+def test_a_bad_line_late_in_the_file_stops_everything(page, tmp_path):
+    path = tmp_path / "counts.csv"
+    good = "".join(f"inwi.ma,2016-04-{day:02d},{1000 + day}\n" for day in range(1, 29))
+    path.write_text("page,at,count\n" + good + "inwi.ma,2016-04-29,lots\n")
+    with pytest.raises(CommandError) as caught:
+        call_command("import", str(path))
+    assert "Nothing was imported" in str(caught.value)
+    assert "line 30: count 'lots' is not a whole number." in str(caught.value)
+    assert not Observation.objects.exists()
+
+
+def test_a_missing_file_is_one_sentence(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read .*: No such file or directory."):
+        call_command("import", str(tmp_path / "nope.csv"))

@@ -1,0 +1,64 @@
+"""Detection runs live, as the poller records, and never costs a measurement."""
+
+from datetime import timedelta
+
+import pytest
+
+from likewatch.events.models import Event
+from likewatch.sources.base import Count
+from likewatch.sources.errors import Transient
+from likewatch.tracking.history import record_count, record_failure
+
+from .conftest import T0, campaign
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_purge_is_flagged_as_soon_as_it_is_recorded(
+    page, measure, django_capture_on_commit_callbacks
+):
+    changes = campaign(100)
+    end = measure(page, changes)
+    assert not Event.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_count(page, Count(page.observations.last().value - 2500), end)
+
+    purge = Event.objects.get()
+    assert purge.kind == "purge" and purge.ongoing
+
+
+def test_failures_in_a_row_open_a_gap(page, measure, django_capture_on_commit_callbacks):
+    end = measure(page, campaign(60))
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(4):
+            record_failure(page, Transient("timeout"), end + timedelta(minutes=5 * i))
+
+    gap = Event.objects.get(kind="gap")
+    assert gap.ongoing and gap.start == end - timedelta(minutes=5)
+
+
+def test_a_failing_scan_is_logged_and_the_count_is_kept(
+    page, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from likewatch.events import scan
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("detector bug")
+
+    monkeypatch.setattr(scan, "scan_page", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_count(page, Count(1000), T0)
+
+    assert page.observations.count() == 1
+    assert "live event scan of page" in caplog.text
+
+
+def test_live_detection_can_be_left_to_the_command(
+    page, measure, settings, django_capture_on_commit_callbacks
+):
+    settings.LIKEWATCH_EVENTS_LIVE = False
+    end = measure(page, campaign(100))
+    with django_capture_on_commit_callbacks(execute=True):
+        record_count(page, Count(page.observations.last().value - 2500), end)
+    assert not Event.objects.exists()

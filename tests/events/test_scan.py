@@ -1,0 +1,123 @@
+"""Scanning stores what the detector finds, and re-scanning never duplicates it."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from likewatch.events.models import Event, Status
+from likewatch.events.scan import scan_all, scan_page
+from likewatch.sources.errors import Transient
+from likewatch.tracking.history import record_failure
+from likewatch.tracking.models import Campaign, CampaignPage, Direction
+
+from .conftest import T0, campaign
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_purge_in_the_history_becomes_an_event(page, measure):
+    changes = campaign(120)
+    changes[100] -= 2000
+    end = measure(page, changes)
+
+    result = scan_page(page, now=end)
+
+    assert result.created == 1
+    event = Event.objects.get()
+    assert (event.page, event.kind, event.status) == (page, "purge", Status.OPEN)
+    assert event.start == T0 + timedelta(minutes=5 * 100)
+    assert event.end == T0 + timedelta(minutes=5 * 101)
+    assert event.seen < -2000 and event.size < -1900
+    assert event.seq_to == event.seq_from + 1
+
+
+def test_rescanning_updates_instead_of_duplicating(page, measure):
+    changes = campaign(120)
+    changes[100] -= 2000
+    end = measure(page, changes)
+
+    scan_page(page, now=end)
+    again = scan_page(page, now=end)
+    full = scan_page(page, rescan=True)
+
+    assert (again.created, again.updated, again.withdrawn) == (0, 0, 0)
+    assert full.created == 0
+    assert Event.objects.count() == 1
+
+
+def test_an_ongoing_gap_extends_as_failures_go_on(page, measure):
+    end = measure(page, campaign(60) + [None] * 4)
+    scan_page(page, now=end)
+    gap = Event.objects.get(kind="gap")
+    assert gap.ongoing
+
+    for i in range(3):
+        record_failure(page, Transient("timeout"), end + timedelta(minutes=5 * i))
+    scan_page(page, now=end + timedelta(minutes=15))
+
+    gap.refresh_from_db()
+    assert Event.objects.filter(kind="gap").count() == 1
+    assert gap.size == 7 and gap.ongoing
+
+
+def test_a_reviewed_event_is_left_as_the_organisers_left_it(page, measure):
+    changes = campaign(120)
+    changes[100] -= 2000
+    end = measure(page, changes)
+    scan_page(page, now=end)
+    event = Event.objects.get()
+    user = get_user_model().objects.create_user("organiser")
+    event.review(Status.DISMISSED, "The platform removed spam accounts that day.", user)
+    Event.objects.filter(pk=event.pk).update(size=1)  # whatever detection would say now
+
+    scan_page(page, rescan=True)
+
+    event.refresh_from_db()
+    assert (event.status, event.size, event.reviewed_by) == (Status.DISMISSED, 1, user)
+    assert event.reviewed_at is not None
+
+
+def test_an_open_event_the_detector_no_longer_finds_is_withdrawn(page, measure):
+    end = measure(page, campaign(120))
+    Event.objects.create(
+        page=page,
+        kind="gain",
+        start=T0 + timedelta(hours=8),
+        end=T0 + timedelta(hours=8, minutes=5),
+        size=100,
+        expected=0,
+        seen=100,
+        confidence=0.6,
+    )
+    result = scan_page(page, rescan=True, now=end)
+    assert result.withdrawn == 1
+    assert not Event.objects.exists()
+
+
+def test_a_gain_on_a_page_a_campaign_drives_down_says_so(page, measure):
+    start_campaign = Campaign.objects.create(slug="c", title="C", starts_at=T0)
+    CampaignPage.objects.create(campaign=start_campaign, page=page, direction=Direction.LEAVE)
+    changes = campaign(120, pace=0)
+    changes[100] += 400
+    measure(page, changes)
+
+    scan_page(page, rescan=True)
+
+    gain = Event.objects.get(kind="gain")
+    assert gain.details["campaign_down"] is True
+
+
+def test_scan_all_goes_on_past_a_page_that_fails(page, measure, monkeypatch):
+    from likewatch.events import scan
+
+    measure(page, campaign(20))
+    real = scan.scan_page
+
+    def broken(p, **kw):
+        if p.pk == page.pk:
+            raise RuntimeError("boom")
+        return real(p, **kw)
+
+    monkeypatch.setattr(scan, "scan_page", broken)
+    assert scan_all() == []

@@ -1,0 +1,84 @@
+"""Each event explains itself in the reader's language, built from its stored numbers."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import translation
+
+from likewatch.events.models import Event, Kind, Status
+
+from .conftest import T0
+
+pytestmark = pytest.mark.django_db
+
+
+def make(page, kind, **fields):
+    values = dict(
+        start=T0,
+        end=T0 + timedelta(minutes=15),
+        size=4800.0,
+        expected=-200.0,
+        seen=4600.0,
+        confidence=0.9,
+    )
+    values.update(fields)
+    return Event.objects.create(page=page, kind=kind, **values)
+
+
+def test_every_kind_has_a_sentence_in_every_language(page):
+    events = [make(page, kind, start=T0 + timedelta(hours=i)) for i, kind in enumerate(Kind)]
+    events[-1].details = {"metric": "followers"}
+    for language in ("en", "fr", "ar"):
+        with translation.override(language):
+            sentences = [e.sentence() for e in events]
+        assert all("Maroc Telecom" in s for s in sentences), (language, sentences)
+        assert len(set(sentences)) == len(sentences)
+
+
+def test_a_gain_reads_in_english_french_and_arabic(page):
+    gain = make(page, Kind.GAIN, details={"campaign_down": True})
+
+    with translation.override("en"):
+        english = gain.sentence()
+    with translation.override("fr"):
+        french = gain.sentence()
+    with translation.override("ar"):
+        arabic = gain.sentence()
+
+    assert english.startswith(
+        "Maroc Telecom gained 4,800 more than its recent pace explains in 15 minutes"
+    )
+    assert "(expected a change of −200, measured +4,600)" in english
+    assert english.endswith("It happened while a campaign was driving the page down.")
+    assert french.startswith("Maroc Telecom a gagné 4")
+    assert "C'est arrivé pendant qu'une campagne faisait baisser la page." in french
+    assert arabic.startswith("كسبت Maroc Telecom")
+    assert "حدث ذلك بينما كانت حملة تدفع الصفحة إلى التراجع." in arabic
+
+
+def test_a_gap_counts_its_missed_fetches(page):
+    one = make(page, Kind.GAP, size=1.0, expected=1.0, seen=0.0)
+    many = make(page, Kind.GAP, start=T0 + timedelta(hours=1), size=12.0)
+
+    assert "(1 fetch missed)" in one.sentence()
+    assert "(12 fetches missed)" in many.sentence()
+
+
+def test_the_organisers_verdict_follows_the_sentence(page):
+    purge = make(page, Kind.PURGE, size=-3000.0, seen=-3200.0)
+    purge.review(Status.DISMISSED, "A platform-wide clean-up, not this campaign.")
+
+    with translation.override("fr"):
+        french = purge.sentence()
+    assert french.endswith(
+        "Écarté par les organisateurs : A platform-wide clean-up, not this campaign."
+    )
+
+    purge.review(Status.OPEN)
+    assert "organisers" not in purge.sentence()
+    assert purge.reviewed_at is None and purge.note == ""
+
+
+def test_an_unknown_status_is_refused(page):
+    with pytest.raises(ValueError, match="unknown status"):
+        make(page, Kind.GAIN).review("maybe")

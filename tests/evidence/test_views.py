@@ -1,0 +1,67 @@
+"""The public evidence: how to verify, the public key, the signed digests, raw answers."""
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from likewatch.evidence import digests, keys, raw
+from likewatch.evidence.models import RawLink
+
+from .conftest import minutes
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_public_key_is_published_in_two_places(client, signing_key):
+    pem = keys.public_pem()
+    for url in ("/evidence/public-key", "/.well-known/likewatch-key.pem"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.content == pem
+        assert response["X-Key-Id"] == keys.key_id(keys.public_key())
+
+
+def test_without_a_key_the_site_says_so(client, settings, tmp_path):
+    settings.LIKEWATCH_SIGNING_KEY = tmp_path / "none.pem"
+    assert client.get("/evidence/public-key").status_code == 404
+    assert "no signing key yet" in client.get("/evidence/").content.decode()
+
+
+def test_a_published_digest_verifies_with_the_published_key(client, history, signing_key):
+    digest, _ = digests.make(now=minutes(45))
+    body = client.get("/evidence/digests/2016-02-26.json").content
+    signature = client.get("/evidence/digests/2016-02-26.sig").content.decode().strip()
+    public = load_pem_public_key(client.get("/evidence/public-key").content)
+
+    public.verify(base64.b64decode(signature), body)  # raises if it does not verify
+    assert body == digest.body.encode()
+
+
+def test_the_digest_list_and_the_evidence_page(client, history, signing_key):
+    digests.make(now=minutes(45))
+    listing = client.get("/evidence/digests/").content.decode()
+    index = client.get("/evidence/").content.decode()
+
+    assert 'href="/evidence/digests/2016-02-26.json"' in listing
+    assert "How to verify a number" in index and "likewatch verify bundle.zip" in index
+    assert keys.key_id(keys.public_key()) in index
+
+
+def test_unknown_days_are_not_found(client, signing_key):
+    assert client.get("/evidence/digests/2016-02-30.json").status_code == 404
+    assert client.get("/evidence/digests/2016-02-27.sig").status_code == 404
+
+
+def test_a_kept_raw_answer_is_served_until_pruned(client, history):
+    sha = RawLink.objects.first().sha256
+    response = client.get(f"/evidence/raw/{sha}")
+    assert response.status_code == 200 and raw.digest(response.content) == sha
+
+    raw.prune(days=0)
+    assert client.get(f"/evidence/raw/{sha}").status_code == 404
+
+
+def test_the_methodology_explains_events_and_verification(client):
+    body = client.get("/methodology/").content.decode()
+    assert "Flagged events" in body and "median absolute deviation" in body
+    assert "likewatch verify bundle.zip --key site-key.pem" in body

@@ -1,0 +1,26 @@
+"""The fan-out message format: compact lines, split to fit PostgreSQL's NOTIFY limit."""
+
+from datetime import UTC, datetime
+
+from likewatch.fanout import messages
+
+
+def test_a_state_moves_with_a_new_record_and_with_a_repeated_value():
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert messages.page_state(7, at) == "7-1767225600"
+    assert messages.page_state(7, None) == "7-0"
+
+
+def test_large_batches_are_split_below_the_notify_limit_and_read_back_whole():
+    changes = {page_id: f"{page_id * 3}-1767225600" for page_id in range(1, 2001)}
+    payloads = list(messages.pack(changes))
+    assert len(payloads) > 1
+    assert all(len(p.encode()) <= messages.MAX_PAYLOAD for p in payloads)
+    merged = {}
+    for payload in payloads:
+        merged.update(messages.unpack(payload))
+    assert merged == changes
+
+
+def test_lines_from_other_senders_on_the_channel_are_ignored():
+    assert messages.unpack("12:3-4\nhello\n:5\nx:1\n13:") == {12: "3-4"}
