@@ -19,6 +19,7 @@ from datetime import timedelta
 import django
 
 INTERVAL = 60
+wall0 = 0.0
 
 
 def main(pages: int, seconds: float, simulator: str) -> None:
@@ -30,9 +31,9 @@ def main(pages: int, seconds: float, simulator: str) -> None:
     from django.utils import timezone
 
     from likewatch.poller.loop import Poller
+    from likewatch.tracking import bulk
     from likewatch.tracking.models import Observation, Page
 
-    now = timezone.now()
     Page.objects.bulk_create(
         [
             Page(
@@ -42,15 +43,21 @@ def main(pages: int, seconds: float, simulator: str) -> None:
                 name=f"Bench page {i}",
                 metric="followers",
                 interval=INTERVAL,
-                next_fetch_at=now + timedelta(seconds=INTERVAL * i / pages),
             )
             for i in range(pages)
         ],
         batch_size=2000,
     )
+    # Spread the first fetches over the minute that starts now, once the pages exist.
+    rows = list(Page.objects.order_by("pk"))
+    now = timezone.now()
+    for i, page in enumerate(rows):
+        page.next_fetch_at = now + timedelta(seconds=INTERVAL * i / pages)
+    bulk.update_rows(rows, ["next_fetch_at"])
 
     class MeasuredPoller(Poller):
         lags: list[float] = []
+        rounds: list[tuple[float, int, float]] = []
 
         def _record_round(self, outcomes) -> None:
             super()._record_round(outcomes)
@@ -61,10 +68,12 @@ def main(pages: int, seconds: float, simulator: str) -> None:
                 for o in outcomes
                 if o.result is not None
             )
+            self.rounds.append((time.monotonic() - wall0, len(outcomes), self.lags[-1]))
 
     poller = MeasuredPoller(owner="bench")
     stop = threading.Event()
     threading.Timer(seconds, stop.set).start()
+    global wall0
     cpu0, wall0 = time.process_time(), time.monotonic()
     poller.run_forever(stop)
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
@@ -72,6 +81,7 @@ def main(pages: int, seconds: float, simulator: str) -> None:
         json.dumps(
             {
                 "lags": poller.lags,
+                "rounds": poller.rounds,
                 "cpu": cpu,
                 "wall": wall,
                 "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

@@ -108,18 +108,6 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Rendered share cards, shared by every server process and kept across restarts, so a
-    # link that goes viral is drawn once per new value, not once per request.
-    "cards": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "cache" / "cards"),
-        "TIMEOUT": 7 * 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    },
-}
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -248,8 +236,14 @@ CACHES = {
         if "REDIS_URL" in env
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
-    # Share cards keep their own file cache (defined above): rate limits must not drop it.
-    "cards": CACHES["cards"],
+    # Rendered share cards, shared by every server process and kept across restarts, so a
+    # link that goes viral is drawn once per new value, not once per request.
+    "cards": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "cards"),
+        "TIMEOUT": 7 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 LIKEWATCH_RATE_LIMIT_CACHE = "default"
 LIKEWATCH_RATE_LIMITS = {
@@ -298,3 +292,5 @@ LIKEWATCH_SIGNING_KEY = Path(
 # LISTEN/NOTIFY on a PostgreSQL database; see likewatch.fanout.
 REDIS_URL = env.str("REDIS_URL", default="")
 LIKEWATCH_LIVE_CHANNEL = env.str("LIKEWATCH_LIVE_CHANNEL", default="likewatch_pages")
+# With likewatch.fanout.broker.PubSubBroker: how often watched pages are re-read anyway.
+LIKEWATCH_LIVE_RESYNC = env.float("LIKEWATCH_LIVE_RESYNC", default=60.0)

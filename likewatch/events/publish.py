@@ -51,6 +51,7 @@ def record(event: Event) -> EventRecord:
         explanation=event.sentence(),
         status=PUBLIC_STATUS[event.status],
         note=event.note,
+        label=str(event.get_kind_display()),
     )
 
 

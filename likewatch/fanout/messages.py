@@ -1,7 +1,7 @@
 """The message format: one line `page_id:state` per page, several pages per message.
 
-`state` is the page's live state as `likewatch.web.live.page_state` computes it
-(`last_seq-last_success_at`), so a listener can tell a page moved without a query.
+`state` is the page's live state as `likewatch.web.live.page_state` computes it, so a
+listener can tell a page moved without a query.
 PostgreSQL caps a NOTIFY payload at 8,000 bytes; `pack` splits larger batches.
 """
 
@@ -10,12 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 MAX_PAYLOAD = 7900
-
-
-def page_state(last_seq: int, last_success_at) -> str:
-    """A page's live state: moves on a new record and on a repeated value alike."""
-    stamp = int(last_success_at.timestamp()) if last_success_at else 0
-    return f"{last_seq}-{stamp}"
 
 
 def pack(changes: dict[int, str]) -> Iterable[str]:

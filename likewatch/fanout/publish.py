@@ -17,6 +17,7 @@ from django.dispatch import receiver
 
 from likewatch.fanout import messages
 from likewatch.tracking.signals import failure_recorded, observation_recorded
+from likewatch.web.live import page_state
 
 log = logging.getLogger("likewatch.fanout")
 _local = threading.local()
@@ -88,9 +89,9 @@ def _redis():
 
 @receiver(observation_recorded, dispatch_uid="likewatch.fanout.observation")
 def observation_committed(sender, page, **kwargs) -> None:
-    publish(page.pk, messages.page_state(page.last_seq, page.last_success_at))
+    publish(page.pk, page_state(page.last_seq, page.last_success_at))
 
 
 @receiver(failure_recorded, dispatch_uid="likewatch.fanout.failure")
 def failure_committed(sender, page, **kwargs) -> None:
-    publish(page.pk, messages.page_state(page.last_seq, page.last_success_at))
+    publish(page.pk, page_state(page.last_seq, page.last_success_at))

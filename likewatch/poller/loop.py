@@ -209,6 +209,7 @@ class Poller:
                 if outcome.result is None:  # not fetched: the platform asked us to wait
                     source = self.sources.get(outcome.page.platform)
                     claims.release(outcome.page, getattr(source, "cooldown_until", None))
+            history.record_batch([m for m in map(_missed, fetched) if m is not None])
             history.record_batch(entries)
             done = []
             for outcome in fetched:
@@ -219,6 +220,26 @@ class Poller:
                 else:
                     claims.release(page, _retry_time(page, result, outcome.at))
             claims.release_all(done)
+
+
+def _missed(outcome: Outcome) -> history.Entry | None:
+    """A gap record for a page fetched more than a whole interval after it was due.
+
+    While every poller is stopped, or the database is down, nothing is fetched and nothing can
+    be recorded; without this record the span before would simply stretch over the silence,
+    as if the page had been watched all along. One interval of delay is ordinary (a poller
+    died mid-batch); more is an outage, and the history shows it as one.
+    """
+    page = outcome.page
+    late = (outcome.at - page.next_fetch_at).total_seconds()
+    if late <= page.interval or page.last_seq == 0:  # on time, or nothing to stretch
+        return None
+    error = Transient(
+        f"not fetched for {late:,.0f} s after it was due: likewatch was not polling "
+        "(stopped, or its database unavailable)"
+    )
+    # Just before the fetch that ends the silence, so the records stay in time order.
+    return history.Entry(page, error, outcome.at - timedelta(microseconds=1))
 
 
 def database_trouble(exc: DatabaseError) -> str:

@@ -2,8 +2,8 @@
 
 A chart of a year of minute samples would read half a million rows; it reads 365 daily or
 8,760 hourly buckets instead. Each bucket keeps the first, last, lowest and highest value
-measured in it, and when the first and last were measured, which is what a line chart with a
-min/max band needs. Buckets are derived data: `likewatch rollups --rebuild` recomputes them
+measured in it, and when each was first seen, which is what a line chart with a min/max
+envelope needs. Buckets are derived data: `likewatch rollups --rebuild` recomputes them
 from the history at any time, and nothing else depends on them being present.
 """
 
@@ -31,7 +31,11 @@ class Rollup(models.Model):
     last = models.BigIntegerField()
     last_at = models.DateTimeField()
     low = models.BigIntegerField()
+    # When the lowest and highest values were first seen in the bucket: a chart places its
+    # envelope points there (see likewatch.analytics.series).
+    low_at = models.DateTimeField(null=True)
     high = models.BigIntegerField()
+    high_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [

@@ -43,15 +43,20 @@ class Bucket:
     last: int
     last_at: datetime
     low: int
+    low_at: datetime
     high: int
+    high_at: datetime
 
     def add(self, value: int, at: datetime) -> None:
         if at < self.first_at:
             self.first, self.first_at = value, at
         if at >= self.last_at:
             self.last, self.last_at = value, at
-        self.low = min(self.low, value)
-        self.high = max(self.high, value)
+        # The extremes keep the earliest moment they were seen.
+        if value < self.low or (value == self.low and at < self.low_at):
+            self.low, self.low_at = value, at
+        if value > self.high or (value == self.high and at < self.high_at):
+            self.high, self.high_at = value, at
 
 
 def bucket_start(grain: str, at: datetime) -> datetime:
@@ -72,7 +77,9 @@ def merge(samples: Iterable[tuple[int, int | None, datetime]]) -> list[Bucket]:
             key = (page_id, grain, bucket_start(grain, at))
             bucket = buckets.get(key)
             if bucket is None:
-                buckets[key] = Bucket(page_id, grain, key[2], value, at, value, at, value, value)
+                buckets[key] = Bucket(
+                    page_id, grain, key[2], value, at, value, at, value, at, value, at
+                )
             else:
                 bucket.add(value, at)
     return list(buckets.values())
@@ -93,14 +100,25 @@ def _upsert(buckets: list[Bucket]) -> None:
     table = q(Rollup._meta.db_table)
     least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
     at = connection.ops.adapt_datetimefield_value
-    columns = ["page_id", "grain", "start", "first", "first_at", "last", "last_at", "low", "high"]
+    columns = ["page_id", "grain", "start", "first", "first_at", "last", "last_at"]
+    columns += ["low", "low_at", "high", "high_at"]
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     params: list = []
     for b in buckets:
         params += [b.page_id, b.grain, at(b.start), b.first, at(b.first_at)]
-        params += [b.last, at(b.last_at), b.low, b.high]
-    earlier = f"excluded.{q('first_at')} < {table}.{q('first_at')}"
-    later = f"excluded.{q('last_at')} >= {table}.{q('last_at')}"
+        params += [b.last, at(b.last_at), b.low, at(b.low_at), b.high, at(b.high_at)]
+    new, old = "excluded.", f"{table}."
+    earlier = f"{new}{q('first_at')} < {old}{q('first_at')}"
+    later = f"{new}{q('last_at')} >= {old}{q('last_at')}"
+    # Every SET expression reads the row as it was before the update.
+    lower = (
+        f"{new}{q('low')} < {old}{q('low')} OR ({new}{q('low')} = {old}{q('low')} "
+        f"AND ({old}{q('low_at')} IS NULL OR {new}{q('low_at')} < {old}{q('low_at')}))"
+    )
+    higher = (
+        f"{new}{q('high')} > {old}{q('high')} OR ({new}{q('high')} = {old}{q('high')} "
+        f"AND ({old}{q('high_at')} IS NULL OR {new}{q('high_at')} < {old}{q('high_at')}))"
+    )
 
     def pick(condition: str, column: str) -> str:
         return (
@@ -114,6 +132,7 @@ def _upsert(buckets: list[Bucket]) -> None:
         f"ON CONFLICT ({q('page_id')}, {q('grain')}, {q('start')}) DO UPDATE SET "
         f"{pick(earlier, 'first')}, {pick(earlier, 'first_at')}, "
         f"{pick(later, 'last')}, {pick(later, 'last_at')}, "
+        f"{pick(lower, 'low_at')}, {pick(higher, 'high_at')}, "
         f"{q('low')} = {least}({table}.{q('low')}, excluded.{q('low')}), "
         f"{q('high')} = {greatest}({table}.{q('high')}, excluded.{q('high')})"
     )

@@ -1,14 +1,6 @@
 """The fan-out message format: compact lines, split to fit PostgreSQL's NOTIFY limit."""
 
-from datetime import UTC, datetime
-
 from likewatch.fanout import messages
-
-
-def test_a_state_moves_with_a_new_record_and_with_a_repeated_value():
-    at = datetime(2026, 1, 1, tzinfo=UTC)
-    assert messages.page_state(7, at) == "7-1767225600"
-    assert messages.page_state(7, None) == "7-0"
 
 
 def test_large_batches_are_split_below_the_notify_limit_and_read_back_whole():

@@ -1,0 +1,72 @@
+"""Long ranges are drawn from rollups: the same points as from the spans, far fewer rows read."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from likewatch.analytics.series import page_series
+from likewatch.rollups import update
+from likewatch.rollups.models import Rollup
+from likewatch.sources.base import Count
+from likewatch.tracking import history
+from likewatch.tracking.models import Page
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page():
+    page = Page.objects.create(platform="facebook", platform_id="1", metric="likes")
+    rng = random.Random(5)
+    value = 50_000
+    entries = []
+    for step in range(30 * 12):  # thirty days, a fetch every two hours
+        value += rng.randint(-30, 20) - (4000 if step == 150 else 0)
+        at = T0 + timedelta(hours=2 * step)
+        entries.append(history.Entry(page, Count(value), at))
+    for entry in entries:
+        history.record_batch([entry])
+    update.rebuild([page])
+    return page
+
+
+def observation_reads(queries) -> list[str]:
+    return [q["sql"] for q in queries if '"tracking_observation"' in q["sql"]]
+
+
+def test_a_month_is_drawn_from_rollups_with_the_same_points_as_from_the_spans(page):
+    end = T0 + timedelta(days=30)
+    with CaptureQueriesContext(connection) as queries:
+        rolled = page_series(page, T0, end)
+    # The spans are only asked where the history begins (one row), never read whole.
+    assert all("LIMIT 1" in sql for sql in observation_reads(queries))
+    assert rolled.resolution % 3600 == 0
+
+    Rollup.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        spans = page_series(page, T0, end, rolled.resolution)
+    assert any("LIMIT 1" not in sql for sql in observation_reads(queries))
+
+    assert rolled.points == spans.points
+    values = [p.value for p in rolled.points]
+    assert min(values) < 50_000 - 4000  # the purge survives the downsampling
+
+
+def test_a_history_older_than_its_rollups_is_drawn_from_the_spans(page):
+    # As after an upgrade, before `likewatch rollups` ran: only the last week has buckets.
+    Rollup.objects.filter(start__lt=T0 + timedelta(days=23)).delete()
+    end = T0 + timedelta(days=30)
+    partial = page_series(page, T0, end)
+    Rollup.objects.all().delete()
+    assert partial.points == page_series(page, T0, end, partial.resolution).points
+    assert partial.points[0].at < T0 + timedelta(days=1)
+
+
+def test_short_ranges_still_read_the_spans(page):
+    with CaptureQueriesContext(connection) as queries:
+        page_series(page, T0, T0 + timedelta(days=2))
+    assert not any('"rollups_rollup"' in q["sql"] for q in queries)
