@@ -68,16 +68,6 @@ PUBLIC = {
     "api:page_current",
     "api:page_events",
     "api:page_history",
-    # Events and evidence (likewatch.events, likewatch.evidence): published for anyone to check.
-    "events:list",
-    "events:detail",
-    "evidence:index",
-    "evidence:public_key",
-    "evidence:well_known_key",
-    "evidence:digests",
-    "evidence:digest_json",
-    "evidence:digest_signature",
-    "evidence:raw",
     # Signing in and recovering an account.
     "login",
     "password_reset",
