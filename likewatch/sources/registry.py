@@ -45,11 +45,7 @@ def make_source(platform: str) -> Source:
 def parse(text: str) -> PageRef:
     """The page a URL or handle names. Raises UnsupportedURL with a sentence a user can act on."""
     for platform in SOURCES:
-        try:
-            ref = source_class(platform).parse(_parser(platform), text)
-        except ValueError:
-            # urllib refuses some URL-shaped text ("https://[", a bad port): not this platform's.
-            continue
+        ref = source_class(platform).parse(_parser(platform), text)
         if ref is not None:
             return ref
     raise UnsupportedURL(

@@ -60,7 +60,6 @@ STORM = [
     (
         Scripted(200, body(fan_count=10**15, followers_count=10**15), JSON),
         "invalid",
-        # The source refuses it before the poller's own check (likewatch.sources.base).
         "more than anyone could have",
         3600,
     ),
