@@ -37,3 +37,14 @@ def facebook_settings(settings, simulator):
         "facebook": {"base_url": simulator.base_url, "api_version": "v24.0", "token": "test-token"},
     }
     return settings.LIKEWATCH_SOURCES["facebook"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start every test in English: a request through the test client (LocaleMiddleware)
+    leaves its language active in the test's thread, which would leak into the next test."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

@@ -49,8 +49,13 @@ class AlertSettings(models.Model):
 
     def masked_urls(self) -> list[str]:
         """Each URL reduced to its scheme and last four characters."""
+        try:
+            urls = self.urls
+        except encryption.UnreadableSecret:
+            # The key changed without a fallback: say so instead of failing the page.
+            return [_("(unreadable with the current keys: enter the addresses again)")]
         shown = []
-        for url in self.urls:
+        for url in urls:
             scheme = url.split("://", 1)[0] if "://" in url else "?"
             shown.append(f"{scheme}://{encryption.masked(url)}")
         return shown

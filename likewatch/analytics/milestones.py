@@ -1,8 +1,9 @@
 """When a campaign first reached each round number of people moved, and its target.
 
 Milestones follow the 1-2-5 series from 1,000 (1,000, 2,000, 5,000, 10,000, ...), the round
-numbers a campaigner announces. "Moved" counts people who went the way the campaign wants
-(left a page, for a leave campaign), summed over its pages, against each page's baseline.
+numbers a campaigner announces, unless the organisers chose a step of their own. "Moved"
+counts people who went the way the campaign wants (left a page, for a leave campaign),
+summed over its pages, against each page's baseline.
 A milestone is reached the first time the total gets there; falling back below it later does
 not un-reach it, and the history is replayed in one streamed pass over the observations.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+
+from django.core.exceptions import ObjectDoesNotExist
 
 from likewatch.analytics.change import baseline
 from likewatch.tracking.models import Campaign, Direction, Observation
@@ -38,6 +41,24 @@ def series() -> Iterator[int]:
         scale *= 10
 
 
+def every(step: int) -> Iterator[int]:
+    """step, 2 x step, 3 x step, ..."""
+    goal = step
+    while True:
+        yield goal
+        goal += step
+
+
+def goals(campaign: Campaign) -> Iterator[int]:
+    """The campaign's milestones: every `milestone_every` people when its organisers chose a
+    step (likewatch.organisers' CampaignSettings), else the 1-2-5 series."""
+    try:
+        step = campaign.organiser_settings.milestone_every
+    except (AttributeError, ObjectDoesNotExist):
+        step = None
+    return every(step) if step else series()
+
+
 def reached(campaign: Campaign, until: datetime | None = None) -> list[Milestone]:
     """Milestones (and the target) the campaign reached since its start, oldest first."""
     entries = list(campaign.entries.select_related("page"))
@@ -59,8 +80,8 @@ def reached(campaign: Campaign, until: datetime | None = None) -> list[Milestone
     rows = rows.order_by("first_seen", "seq").values_list("page_id", "first_seen", "value")
 
     found: list[Milestone] = []
-    goals = series()
-    goal = next(goals)
+    upcoming = goals(campaign)
+    goal = next(upcoming)
     target = campaign.target or None
     moved = 0
     for page_id, at, value in rows.iterator(chunk_size=5000):
@@ -68,7 +89,7 @@ def reached(campaign: Campaign, until: datetime | None = None) -> list[Milestone
         current[page_id] = value
         while moved >= goal:
             found.append(Milestone(goal, at))
-            goal = next(goals)
+            goal = next(upcoming)
         if target is not None and moved >= target:
             found.append(Milestone(target, at, target=True))
             target = None

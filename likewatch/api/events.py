@@ -1,8 +1,8 @@
 """Flagged events on pages' histories, as the API and the Atom feeds publish them.
 
 The events themselves (inorganic gains, purges, unlike waves, data problems) are detected by
-the credibility work (issue 7), which owns their model. This module is the one seam between
-the two: the public surfaces ask `events_for(pages, start, end)` and publish `EventRecord`s;
+the credibility work (likewatch.events), which owns their model. This module is the one seam
+between the two: the public surfaces ask `events_for(pages, start, end)` and publish `EventRecord`s;
 the provider is the callable named by the setting `LIKEWATCH_EVENT_PROVIDER` (a dotted path),
 taking `(pages, start, end)` and returning an iterable of `EventRecord` or of mappings with its
 fields. Until a provider is configured there are no events, and the surfaces say so by
@@ -39,6 +39,10 @@ class EventRecord:
     # "flagged" (not reviewed yet), "confirmed" or "dismissed" by an organiser.
     status: str = "flagged"
     note: str = ""
+    # The kind's name in the reader's language ("inorganic gain"); the code when empty.
+    label: str = ""
+    # Where the event is explained on this site, when the provider has such a page.
+    url: str = ""
 
 
 def provider():

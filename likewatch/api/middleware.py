@@ -44,6 +44,10 @@ class ReadOnlyAPIMiddleware:
             return _with(HttpResponse(status=204), PREFLIGHT)
         response = self.get_response(request)
         _with(response, CORS)
+        if "authorization" in request.headers:
+            # An authenticated answer (the organisers' API) is for its caller alone.
+            response["Cache-Control"] = "private, no-store"
+            return response
         if request.method not in ("GET", "HEAD") or response.status_code != 200:
             response.headers.setdefault("Cache-Control", "no-store")
             return response

@@ -117,6 +117,7 @@ class Event(Schema):
     expected: float | None
     observed: float | None
     confidence: float | None
-    explanation: str
-    status: str
-    note: str
+    explanation: str = Field(description="What happened, in one sentence.")
+    status: str = Field(description="flagged (not reviewed), confirmed or dismissed.")
+    note: str = Field(description="The organisers' note when they reviewed it.")
+    label: str = Field(description="The kind's name in the reader's language.")

@@ -7,8 +7,6 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self) -> None:
-        from likewatch.events import live, publish
-        from likewatch.web import markers
+        from likewatch.events import live
 
         live.connect()
-        markers.register(publish.markers)

@@ -3,9 +3,8 @@
 - `event_records(pages, start, end)` is the provider named by LIKEWATCH_EVENT_PROVIDER: the
   API and the feeds publish what it returns. The explanation is built in the active language,
   so a feed served in Arabic explains in Arabic.
-- `markers(page_ids, since, until)` is registered with likewatch.web.markers (see
-  EventsConfig.ready): every event except gaps, which the board draws from the failed
-  fetches themselves.
+- The charts' markers (likewatch.web.markers) read the same records; they leave out gap
+  events, which the charts draw from the failed fetches themselves.
 - `for_campaign(campaign)` lists a campaign's events for its board.
 """
 
@@ -19,7 +18,6 @@ from django.urls import reverse
 from likewatch.api.events import EventRecord
 from likewatch.events.models import Event, Kind, Status
 from likewatch.tracking.models import Campaign, Page
-from likewatch.web.markers import Marker
 
 # What a reviewed event is called on the public surfaces; an open one is "flagged".
 PUBLIC_STATUS = {
@@ -51,23 +49,9 @@ def record(event: Event) -> EventRecord:
         explanation=event.sentence(),
         status=PUBLIC_STATUS[event.status],
         note=event.note,
+        label=str(event.get_kind_display()),
+        url=reverse("events:detail", args=[event.pk]),
     )
-
-
-def markers(page_ids: list[int], since: datetime | None, until: datetime | None) -> list[Marker]:
-    """Chart markers for the events of these pages (gaps are drawn by the board already)."""
-    events = Event.objects.for_pages(page_ids, since, until).exclude(kind=Kind.GAP)
-    return [
-        Marker(
-            page_id=event.page_id,
-            kind=event.kind,
-            start=event.start,
-            end=event.end,
-            label=event.sentence(),
-            url=reverse("events:detail", args=[event.pk]),
-        )
-        for event in events.select_related("page").order_by("start")
-    ]
 
 
 def for_campaign(campaign: Campaign, limit: int = 20) -> list[Event]:

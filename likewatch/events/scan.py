@@ -1,7 +1,7 @@
 """Run the detector over a page's stored history and store what it finds, idempotently.
 
 `scan_page(page)` reads the recent history (enough for the detector's rolling window to
-warm up, `LOOKBACK`), runs `detect.Detector`, and reconciles the findings with the stored
+warm up, `lookback()`), runs `detect.Detector`, and reconciles the findings with the stored
 events by their key (page, kind, start):
 
 - a finding with a new key becomes an Event; one with a known key updates it (an ongoing
@@ -35,8 +35,14 @@ from likewatch.tracking.models import (
 
 log = logging.getLogger("likewatch.events")
 
-# How much history a live scan reads: twice the rolling window, and an hour for the event.
-LOOKBACK = timedelta(hours=2 * detect.WINDOW_HOURS + 1)
+
+def lookback(detector: detect.Detector) -> timedelta:
+    """How much history a live scan reads: three rolling windows, and an hour for the event.
+
+    Counted in the page's own intervals, so a page fetched every minute reads three hours
+    and one fetched every quarter of an hour reads eighteen: the same number of steps.
+    """
+    return timedelta(seconds=3 * detector.window_size * detector.interval, hours=1)
 
 
 @dataclass
@@ -114,19 +120,19 @@ def scan_page(page: Page, *, rescan: bool = False, now: datetime | None = None) 
     # The window ends at the page's newest record, not the clock: a replay or an import
     # of old history is judged the same way as live fetches.
     latest = max((t for t in (page.last_success_at, page.last_error_at) if t), default=now)
-    since = None if rescan else latest - LOOKBACK
+    detector = detect.Detector(page.interval, campaign_down=campaign_down(page, latest))
+    since = None if rescan else latest - lookback(detector)
     records = history(page, since)
     result = ScanResult(page)
     if not records:
         return result
-    detector = detect.Detector(
-        page.interval, siblings=siblings(page, since), campaign_down=campaign_down(page, latest)
-    )
+    detector.siblings = siblings(page, since)
     findings = detector.run(records)
     # Findings near the start of what was read came from a cold window: they may only
     # update an event already stored, never create or withdraw one.
     first = min(r.first_seen if isinstance(r, detect.Span) else r.at for r in records)
-    settled = _moment(first) + timedelta(hours=detect.WINDOW_HOURS) if since else None
+    settled = _moment(first) + timedelta(seconds=detector.window_size * detector.interval)
+    settled = settled if since else None
     with transaction.atomic():
         stored = {
             (e.kind, int(e.start.timestamp())): e

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from likewatch.events.models import Event, Kind
 
@@ -16,6 +17,7 @@ def visible(request):
     return events.filter(page__campaigns__public=True).distinct()
 
 
+@require_safe
 def event_list(request):
     events = visible(request)
     kind = request.GET.get("kind", "")
@@ -33,6 +35,7 @@ def event_list(request):
     )
 
 
+@require_safe
 def event_detail(request, pk: int):
     event = get_object_or_404(visible(request), pk=pk)
     return render(request, "events/detail.html", {"event": event})

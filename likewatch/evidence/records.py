@@ -59,11 +59,13 @@ def page_entries(page: Page, raw_links: dict[int, str] | None = None) -> list[En
     """Every record of `page` from the database, in chain order."""
     raw_links = raw_links or {}
     entries = []
-    for row in Observation.objects.filter(page=page).values(*OBSERVATION_FIELDS):
-        form = chain.observation_form(page.pk, row["seq"], row)
-        entries.append(_entry(page.pk, row, form, raw_links))
+    # Failures first: a poller appending meanwhile seals the open span and adds its record
+    # in one transaction, so reading in this order never sees an open span that is not last.
     for row in FetchFailure.objects.filter(page=page).values(*FAILURE_FIELDS):
         form = chain.failure_form(page.pk, row["seq"], row)
+        entries.append(_entry(page.pk, row, form, raw_links))
+    for row in Observation.objects.filter(page=page).values(*OBSERVATION_FIELDS):
+        form = chain.observation_form(page.pk, row["seq"], row)
         entries.append(_entry(page.pk, row, form, raw_links))
     return sorted(entries, key=lambda e: e.seq)
 

@@ -7,6 +7,7 @@ from datetime import date
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from likewatch.evidence import keys, raw
 from likewatch.evidence.models import Digest
@@ -20,12 +21,14 @@ def _key_info() -> dict:
     return {"key_id": keys.key_id(key), "public_pem": keys.public_pem(key).decode("ascii")}
 
 
+@require_safe
 def index(request):
     """How a reader verifies a number, the site's key, and the latest digests."""
     context = {**_key_info(), "digests": Digest.objects.all()[:14]}
     return render(request, "evidence/index.html", context)
 
 
+@require_safe
 @cache_control(max_age=3600, public=True)
 def public_key(request):
     info = _key_info()
@@ -36,6 +39,7 @@ def public_key(request):
     return response
 
 
+@require_safe
 def digests(request):
     return render(
         request, "evidence/digests.html", {**_key_info(), "digests": Digest.objects.all()}
@@ -50,6 +54,7 @@ def _digest(day: str) -> Digest:
     return get_object_or_404(Digest, day=parsed)
 
 
+@require_safe
 @cache_control(max_age=86400, public=True)
 def digest_json(request, day: str):
     """The exact bytes that were signed."""
@@ -59,11 +64,13 @@ def digest_json(request, day: str):
     return response
 
 
+@require_safe
 @cache_control(max_age=86400, public=True)
 def digest_signature(request, day: str):
     return HttpResponse(_digest(day).signature + "\n", content_type="text/plain; charset=us-ascii")
 
 
+@require_safe
 @cache_control(max_age=86400, public=True)
 def raw_answer(request, sha256: str):
     """A platform answer as received, while it is kept (LIKEWATCH_RAW_RETENTION_DAYS)."""

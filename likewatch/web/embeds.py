@@ -7,6 +7,7 @@ may be framed by any site; everything else keeps X-Frame-Options DENY.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,8 +26,11 @@ from likewatch.web.links import absolute, board_path
 from likewatch.web.text import one_line
 
 SPARK_WIDTH, SPARK_HEIGHT = 280, 48
-# No script, no frame, no plugin; only the widget's own inline styles.
-POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'"
+# No script, no frame, no plugin, no form; only the widget's own stylesheet.
+POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'"
+)
 CACHE_CONTROL = "public, max-age=60"
 FRAME_WIDTH, FRAME_HEIGHT = 360, 200
 
@@ -91,7 +95,8 @@ def _widget(request, obj, summary, values, lang) -> HttpResponse:
         "trend": "down" if (summary.change or 0) < 0 else "up" if summary.change else "flat",
     }
     response = render(request, "sharing/embed.html", context)
-    response["Content-Security-Policy"] = POLICY
+    ancestors = " ".join(getattr(settings, "LIKEWATCH_CSP_EMBED_FRAME_ANCESTORS", ["*"]))
+    response["Content-Security-Policy"] = f"{POLICY}; frame-ancestors {ancestors}"
     response["Cache-Control"] = CACHE_CONTROL
     response["Content-Language"] = lang
     return response

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from likewatch.analytics import milestones
-from likewatch.api.events import events_for
+from likewatch.api.events import EventRecord, events_for
 from likewatch.api.public import campaign_pages, get_campaign
 from likewatch.tracking.models import Campaign, Direction
 from likewatch.web.cards import language
@@ -54,6 +54,19 @@ def milestone_title(campaign: Campaign, milestone: milestones.Milestone) -> str:
     return ngettext("%(count)s person has moved", "%(count)s people have moved", n) % count
 
 
+def event_summary(event: EventRecord) -> str:
+    """The event's explanation and what the organisers made of it."""
+    review = {
+        "flagged": _("Flagged automatically; not reviewed yet."),
+        "confirmed": _("Confirmed by the organisers."),
+        "dismissed": _("Dismissed by the organisers."),
+    }.get(event.status, "")
+    parts = [one_line(event.explanation), review]
+    if event.note:
+        parts.append(_("Note: %(note)s") % {"note": one_line(event.note)})
+    return " ".join(part for part in parts if part)
+
+
 def items(campaign: Campaign) -> list[Item]:
     """The campaign's feed entries, newest first."""
     link = absolute(board_path(campaign))
@@ -75,11 +88,12 @@ def items(campaign: Campaign) -> list[Item]:
     for event in events_for(list(pages.values()), campaign.starts_at, None):
         page = pages.get(event.page_id)
         name = one_line(page.label) if page else f"#{event.page_id}"
+        kind = one_line(event.label) or event.kind
         entries.append(
             Item(
                 guid=f"{link}#event-{event.id}",
-                title=_("%(kind)s on %(page)s") % {"kind": event.kind, "page": name},
-                summary=one_line(event.explanation) or name,
+                title=_("%(kind)s on %(page)s") % {"kind": kind, "page": name},
+                summary=event_summary(event),
                 at=event.starts_at,
                 link=absolute(board_path(page)) if page else link,
             )

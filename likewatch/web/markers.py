@@ -1,22 +1,18 @@
-"""Marks drawn over the charts: gaps (failed fetches) and, from other apps, flagged events.
+"""Marks drawn over the charts: gaps (failed fetches) and flagged events.
 
-A provider is a function (page_ids, since, until) -> list[Marker]. Gaps are built in; an app
-that flags events (bursts of bought likes, say) registers its own provider in its
-AppConfig.ready():
-
-    from likewatch.web import markers
-    markers.register(my_events)
-
-and its markers then show on every board and page history without touching this app.
+Gaps come from the pages' FetchFailure records. Flagged events (bought likes, purges, waves)
+come through the one events seam the whole public site shares, `likewatch.api.events`: the
+provider named by LIKEWATCH_EVENT_PROVIDER (issue 7's detector) feeds the API, the feeds and
+these charts alike. Events an organiser dismissed are not drawn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from likewatch.tracking.models import FetchFailure
+from likewatch.api import events
+from likewatch.tracking.models import FetchFailure, Page
 
 
 @dataclass(frozen=True)
@@ -35,22 +31,6 @@ class Marker:
         data["start"] = int(self.start.timestamp())
         data["end"] = int(self.end.timestamp())
         return data
-
-
-Provider = Callable[[list[int], datetime | None, datetime | None], Iterable[Marker]]
-_providers: list[Provider] = []
-
-
-def register(provider: Provider) -> Provider:
-    """Add a source of markers (usable as a decorator); registering twice is harmless."""
-    if provider not in _providers:
-        _providers.append(provider)
-    return provider
-
-
-def unregister(provider: Provider) -> None:
-    if provider in _providers:
-        _providers.remove(provider)
 
 
 # Failures closer together than this (with no value in between) are drawn as one gap.
@@ -89,11 +69,27 @@ def _gap(run: list[FetchFailure]) -> Marker:
     )
 
 
+def flagged(page_ids: list[int], since: datetime | None, until: datetime | None) -> list[Marker]:
+    """Events from the configured provider, as markers."""
+    pages = list(Page.objects.filter(pk__in=page_ids))
+    return [
+        Marker(
+            page_id=event.page_id,
+            kind=event.kind,
+            start=event.starts_at,
+            end=event.ends_at,
+            label=event.explanation or event.kind,
+            url=event.url,
+        )
+        for event in events.events_for(pages, since, until)
+        # Gaps are drawn from the failed fetches themselves (see `gaps`).
+        if event.status != "dismissed" and event.kind != "gap"
+    ]
+
+
 def for_pages(
     page_ids: list[int], since: datetime | None = None, until: datetime | None = None
 ) -> list[dict]:
-    """Every marker of these pages in the range, from gaps and each registered provider."""
-    found = list(gaps(page_ids, since, until))
-    for provider in _providers:
-        found += provider(page_ids, since, until)
+    """Every marker of these pages in the range: gaps, then flagged events, by time."""
+    found = gaps(page_ids, since, until) + flagged(page_ids, since, until)
     return [m.as_json() for m in sorted(found, key=lambda m: (m.start, m.page_id))]

@@ -59,3 +59,15 @@ def test_the_test_button_reaches_the_channel(as_owner, campaign, receiver):
     assert "Test alert sent." in answer.content.decode()
     [post] = receiver.posts
     assert "/c/unlike/" in post["json"]["message"]
+
+
+def test_addresses_no_key_can_read_are_reported_not_crashed_on(as_owner, campaign, settings):
+    _save(as_owner, SECRET_URL)
+    from cryptography.fernet import Fernet
+
+    # A dedicated key replaces the one derived from SECRET_KEY, without keeping it.
+    settings.LIKEWATCH_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    page = as_owner.get("/manage/c/unlike/alerts/")
+    assert page.status_code == 200 and "enter the addresses again" in page.content.decode()
+    answer = as_owner.post("/manage/c/unlike/alerts/test/", follow=True)
+    assert "cannot be decrypted" in answer.content.decode()

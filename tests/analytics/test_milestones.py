@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from likewatch.analytics.milestones import Milestone, reached, series
+from likewatch.organisers.models import CampaignSettings
 from tests.sharing_data import START, campaign, page, record_hourly
 
 pytestmark = pytest.mark.django_db
@@ -32,3 +33,11 @@ def test_milestones_and_the_target_are_reached_once_summing_pages_and_directions
 
 def test_a_campaign_without_history_has_no_milestones():
     assert reached(campaign(pages=[(page("1", "A"), "leave")])) == []
+
+
+def test_the_organisers_step_replaces_the_1_2_5_series():
+    left = page("1", "Operator")
+    record_hourly(left, [10_000, 9_600, 9_100, 8_700])
+    c = campaign(target=None, pages=[(left, "leave")])
+    CampaignSettings.objects.create(campaign=c, milestone_every=400)
+    assert [m.moved for m in reached(c)] == [400, 800, 1200]

@@ -20,6 +20,10 @@ def test_the_openapi_document_lists_every_endpoint(client):
         "/api/pages/{page_id}/current",
         "/api/pages/{page_id}/history",
         "/api/pages/{page_id}/events",
+        # The organisers' write API, behind an API token (likewatch.organisers.api).
+        "/api/manage/campaigns",
+        "/api/manage/campaigns/{slug}/pages",
+        "/api/manage/campaigns/{slug}/annotations",
     }
     history = document["paths"]["/api/pages/{page_id}/history"]["get"]
     assert {p["name"] for p in history["parameters"]} == {"page_id", "start", "end", "resolution"}

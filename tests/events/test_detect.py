@@ -183,3 +183,23 @@ def test_the_window_follows_the_sampling_interval():
     assert Detector(60).window_size == detect.WINDOW_MAX
     assert Detector(900).window_size == detect.WINDOW_MIN
     assert Detector(300).window_size == 36
+
+
+def test_the_morocco_scenario_flags_its_scripted_incidents_and_nothing_else():
+    from likewatch.simulator.scenario import load
+
+    scenario = load("morocco-2016")
+    found = {}
+    for page in scenario.pages.values():
+        counts = [page.count("likes", k * INTERVAL / 3600) for k in range(36 * 12)]
+        changes = [b - a for a, b in zip(counts, counts[1:], strict=False)]
+        findings = Detector(INTERVAL).run(series(changes, start=counts[0]))
+        found[page.name] = [(f.kind, round(f.start / 3600), round(f.size, -2)) for f in findings]
+
+    # Bought likes (6,000 over half an hour at hour 16) and a purge (4,000 at hour 30); the
+    # campaign waves themselves (tens of thousands leaving over hours) raise nothing.
+    assert found == {
+        "Maroc Telecom": [("gain", 16, 5800)],
+        "Meditel": [],
+        "inwi": [("purge", 30, -3900)],
+    }

@@ -46,6 +46,7 @@ def test_a_dismissed_event_stays_visible_with_the_note(client, public_event):
     body = client.get(f"/events/{public_event.pk}/").content.decode()
     assert "Dismissed by the organisers: Spam accounts removed by the platform." in body
     assert "organiser" in body and "88 %" in body
+    assert f'href="/p/{public_event.page_id}/"' in body  # the records it covers
 
 
 def test_events_of_pages_on_no_public_campaign_are_hidden(client, public_event):

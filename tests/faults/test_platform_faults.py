@@ -60,7 +60,7 @@ STORM = [
     (
         Scripted(200, body(fan_count=10**15, followers_count=10**15), JSON),
         "invalid",
-        "not a count any page has",
+        "more than anyone could have",
         3600,
     ),
 ]

@@ -126,3 +126,18 @@ def test_nobody_revokes_someone_else_s_token(as_editor, client):
     assert as_editor.post(f"/manage/tokens/{row.pk}/revoke/").status_code == 404
     row.refresh_from_db()
     assert row.revoked_at is None
+
+
+def test_a_refused_token_is_not_logged(client, db, caplog):
+    import logging
+
+    attempt = "lw_" + "s" * 43
+    with caplog.at_level(logging.DEBUG):
+        answer = client.post(
+            "/api/manage/campaigns",
+            {"title": "x"},
+            content_type="application/json",
+            **_bearer(attempt),
+        )
+    assert answer.status_code == 401
+    assert attempt not in caplog.text and attempt not in answer.content.decode()

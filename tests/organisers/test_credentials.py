@@ -128,3 +128,14 @@ def test_pages_added_from_the_interface_use_the_stored_token(graph):
     credential.save()
     [result] = add_pages(["https://www.facebook.com/MarocTelecom"])
     assert result.ok, result.error
+    # What the history keeps as the answering address carries no token.
+    from likewatch.tracking.models import Observation
+
+    kept = list(Observation.objects.values_list("source_url", flat=True))
+    assert kept and all(TOKEN not in url for url in kept)
+
+
+def test_only_platforms_that_read_a_token_are_offered(as_staff):
+    choices = dict(as_staff.get("/manage/credentials/").context["form"].fields["platform"].choices)
+    assert "facebook" in choices and "youtube" in choices
+    assert not {"web", "json", "mastodon", "bluesky"} & set(choices)

@@ -116,3 +116,31 @@ def test_password_reset_sends_a_link_that_works(client):
 def test_password_reset_for_an_unknown_address_reveals_nothing(client):
     answer = client.post("/accounts/reset/", {"email": "nobody@example.org"})
     assert answer.status_code == 302 and not mail.outbox
+
+
+def test_changing_one_s_password(as_editor, editor):
+    answer = as_editor.post(
+        "/accounts/password/",
+        {
+            "old_password": "pw-eddie-2026",
+            "new_password1": "brand-new-pass-2026",
+            "new_password2": "brand-new-pass-2026",
+        },
+    )
+    assert answer.status_code == 302 and answer["Location"] == "/accounts/password/done/"
+    editor.refresh_from_db()
+    assert editor.check_password("brand-new-pass-2026")
+
+
+def test_a_wrong_old_password_changes_nothing(as_editor, editor):
+    answer = as_editor.post(
+        "/accounts/password/",
+        {
+            "old_password": "nope",
+            "new_password1": "x-pass-2026-y",
+            "new_password2": "x-pass-2026-y",
+        },
+    )
+    assert answer.status_code == 200 and "old_password" in answer.context["form"].errors
+    editor.refresh_from_db()
+    assert editor.check_password("pw-eddie-2026")

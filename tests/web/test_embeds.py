@@ -26,8 +26,10 @@ def test_widgets_may_be_framed_anywhere_but_run_nothing(client):
     for path in ("/embed/c/morocco-2016/", f"/embed/p/{TELECOM}/"):
         response = client.get(path)
         assert "X-Frame-Options" not in response
-        assert "default-src 'none'" in response["Content-Security-Policy"]
-        assert "script-src" not in response["Content-Security-Policy"]
+        policy = response["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "style-src 'self'" in policy
+        assert "script-src" not in policy and "unsafe-inline" not in policy
+        assert policy.endswith("frame-ancestors *")
     assert client.get("/embed/c/morocco-2016/code/")["X-Frame-Options"] == "DENY"
 
 

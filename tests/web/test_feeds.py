@@ -45,7 +45,9 @@ def test_flagged_events_appear_when_a_provider_is_configured(client, settings):
     assert "inorganic_gain on Maroc Telecom" in titles
     event = items[titles.index("inorganic_gain on Maroc Telecom")]
     # Atom readers render summaries as HTML: the explanation is escaped to stay text.
-    assert event.find(f"{ATOM}summary").text == "&lt;b&gt;Bought likes?&lt;/b&gt;"
+    assert event.find(f"{ATOM}summary").text == (
+        "&lt;b&gt;Bought likes?&lt;/b&gt; Confirmed by the organisers. Note: Checked by hand."
+    )
 
 
 def test_hostile_titles_stay_text_and_controls_cannot_break_the_xml(client):

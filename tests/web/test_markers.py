@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from likewatch.api.events import EventRecord
 from likewatch.sources.errors import RateLimited, Transient
 from likewatch.tracking.history import record_failure
 from likewatch.web import markers
@@ -26,14 +27,26 @@ def test_consecutive_failures_are_one_gap(pages, now):
     assert found[0]["label"] == "rate limited"
 
 
-def test_other_apps_add_their_own_markers(pages, now):
-    def bursts(page_ids, since, until):
-        return [markers.Marker(page_ids[0], "burst", now, now, "bought likes?")]
+def flagged_burst(pages, start, end):
+    """A stand-in for issue 7's detector: one event per page, one of them dismissed."""
+    at = pages[0].created_at
+    return [
+        EventRecord(
+            id="1",
+            page_id=pages[0].pk,
+            kind="burst",
+            starts_at=at,
+            ends_at=at,
+            explanation="6,000 likes in 30 minutes",
+        ),
+        EventRecord(
+            id="2", page_id=pages[0].pk, kind="purge", starts_at=at, ends_at=at, status="dismissed"
+        ),
+    ]
 
-    markers.register(bursts)
-    try:
-        kinds = {m["kind"] for m in markers.for_pages([pages[1].pk])}
-    finally:
-        markers.unregister(bursts)
-    assert kinds == {"burst"}
-    assert markers.for_pages([pages[1].pk]) == []
+
+def test_flagged_events_come_from_the_sites_event_provider(pages, settings):
+    assert [m["kind"] for m in markers.for_pages([pages[1].pk])] == []
+    settings.LIKEWATCH_EVENT_PROVIDER = f"{__name__}.flagged_burst"
+    found = markers.for_pages([pages[1].pk])
+    assert [(m["kind"], m["label"]) for m in found] == [("burst", "6,000 likes in 30 minutes")]

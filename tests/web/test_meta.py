@@ -7,6 +7,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
+from likewatch.tracking.models import Campaign
 from tests.sharing_data import HOSTILE, TELECOM, campaign, morocco, page, record_hourly
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,13 @@ def test_a_campaign_unfurls_with_its_card_and_headline():
     assert tags["twitter:card"] == "summary_large_image"
     assert tags["og:description"].startswith("-107,200 since 12 March 2016. Measured")
     assert tags["og:url"] == "http://testserver/c/x/"
+    html = Template('{% include "sharing/meta.html" with object=c %}').render(
+        Context({"c": Campaign.objects.get(), "request": RequestFactory().get("/")})
+    )
+    assert (
+        '<link rel="alternate" type="application/atom+xml" title="Unlike the operators" '
+        'href="/feeds/c/morocco-2016.atom?lang=en">' in html
+    )
 
 
 def test_a_page_unfurls_with_its_own_card_in_the_current_language():

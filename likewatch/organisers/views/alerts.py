@@ -13,6 +13,7 @@ from likewatch.alerts import delivery
 from likewatch.alerts.messages import board_url
 from likewatch.alerts.models import AlertSettings
 from likewatch.organisers import audit
+from likewatch.organisers.encryption import UnreadableSecret
 from likewatch.organisers.forms import AlertSettingsForm
 from likewatch.organisers.models import Role
 from likewatch.organisers.roles import campaign_view
@@ -73,7 +74,10 @@ def send_test(request, campaign):
         body = _("Alerts for this campaign reach you here.\nLive board: %(url)s") % {
             "url": board_url(campaign)
         }
-    ok, error = delivery.notify(config.urls, title, body, campaign=campaign)
+    try:
+        ok, error = delivery.notify(config.urls, title, body, campaign=campaign)
+    except UnreadableSecret as exc:
+        ok, error = False, str(exc)
     if ok:
         messages.success(request, _("Test alert sent."))
     else:

@@ -20,11 +20,20 @@ from likewatch.sources.errors import SourceError
 from likewatch.tracking.models import Page
 
 
+def token_platforms() -> list[str]:
+    """Platforms whose source reads a single access token (the "token" setting)."""
+    return [
+        platform
+        for platform in registry.platforms()
+        if any(c.setting == "token" for c in registry.source_class(platform).credentials)
+    ]
+
+
 @sensitive_post_parameters("token")
 @sensitive_variables("token")
 @staff_view
 def credentials(request):
-    form = CredentialForm(request.POST or None, platforms=registry.platforms())
+    form = CredentialForm(request.POST or None, platforms=token_platforms())
     if request.method == "POST" and form.is_valid():
         platform = form.cleaned_data["platform"]
         token = form.cleaned_data["token"]

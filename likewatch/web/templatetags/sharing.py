@@ -26,9 +26,11 @@ def share_meta(context, obj: Campaign | Page) -> dict:
     """What a shared link of `obj` unfurls with: title, description, card image, address."""
     lang = translation.get_language() or "en"
     now = timezone.now()
+    feed = ""
     if isinstance(obj, Campaign):
         summary = headline.for_campaign(campaign_change(obj, now))
         image = reverse("sharing:campaign_card", kwargs={"slug": obj.slug})
+        feed = reverse("sharing:campaign_feed", kwargs={"slug": obj.slug}) + f"?lang={lang}"
     else:
         campaign, direction = page_campaign(obj)
         summary = headline.for_page(obj, campaign, direction, now)
@@ -45,6 +47,7 @@ def share_meta(context, obj: Campaign | Page) -> dict:
         "height": card_image.HEIGHT,
         "url": url,
         "locale": lang,
+        "feed": feed,
     }
 
 

@@ -7,7 +7,7 @@ from likewatch.cli.base import LikewatchCommand
 
 
 class Command(LikewatchCommand):
-    help = "Run the web server and the poller together (the usual way to run likewatch)."
+    help = "Run the web server, the poller and the alerts together (the usual way to run it)."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -15,7 +15,7 @@ class Command(LikewatchCommand):
 
     def handle(self, *args, **options):
         web = ["serve", "--host", options["host"], "--port", str(options["port"])]
-        raise SystemExit(run_together([["poll"], web]))
+        raise SystemExit(run_together([["poll"], ["alerts"], web]))
 
 
 def run_together(commands: list[list[str]], env: dict | None = None) -> int:
