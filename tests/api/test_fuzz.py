@@ -7,7 +7,9 @@ holding a real campaign. Any answer is acceptable except a 5xx.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -23,6 +25,13 @@ def data(db, settings):
     settings.ALLOWED_HOSTS = ["*"]
     # Every request comes from one address: lift the per-address limit for the fuzzer.
     settings.LIKEWATCH_RATE_LIMITS = {**settings.LIKEWATCH_RATE_LIMITS, "api": "1000000/m"}
+    # As Django's own test client does: a request must not close the test's connection
+    # (inside the test's transaction, PostgreSQL's would be closed as "obsolete").
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
