@@ -260,9 +260,6 @@ LIKEWATCH_CSP = {
     "default-src": ["'self'"],
     "img-src": ["'self'", "data:"],
     "style-src": ["'self'"],
-    # Style attributes only (no <style> elements): the board sets its progress bar's width
-    # from data. Attributes cannot run script, and every value in them is escaped.
-    "style-src-attr": ["'unsafe-inline'"],
     "script-src": ["'self'"],
     "connect-src": ["'self'"],
     "object-src": ["'none'"],

@@ -56,7 +56,7 @@ STALE = "stale"
 METRIC_SWITCH = "metric_switch"
 KINDS = (GAIN, PURGE, TAKEOFF, FADING, GAP, STALE, METRIC_SWITCH)
 
-# Tuned on bench/events.py (see its docstring for the figures).
+# Tuned on the labelled series of bench/events.py: `python -m bench events`.
 START_Z = 3.0  # a step this many robust deviations off starts a run
 KEEP_Z = 2.0  # ...and the run goes on while steps stay this far off, the same way
 EVENT_Z = 6.0  # a run's total excess, in deviations of its length, that makes an event
@@ -235,8 +235,8 @@ class Detector:
         self.window_size = max(WINDOW_MIN, min(WINDOW_MAX, size))
         self.warmup = max(WARMUP, self.window_size // 2)
         self.wave_after = max(WAVE_MINUTES * 60, 3 * self.interval)
-        # Quiet steps that end a run: about ten minutes' worth.
-        self.patience = max(1, round(PATIENCE_MINUTES * 60 / self.interval))
+        # Quiet intervals that end a run: about ten minutes' worth, and at least two.
+        self.patience = max(2, round(PATIENCE_MINUTES * 60 / self.interval))
 
     # Public -------------------------------------------------------------------------
 
@@ -443,6 +443,7 @@ class Detector:
 
     def _wave(self, run: _Run) -> None:
         """A run that outlasted a burst: the pace changed. An event if it changed a lot, fast."""
+        self._drift(run, run.start)
         core = run.core  # the median shrugs off a burst inside the run
         per_hour = 3600 / self.interval
         before = run.steps[0].mu * per_hour  # the trend extrapolated, not the bare median
@@ -450,6 +451,8 @@ class Detector:
         early = median(s.rate for s in core[: max(2, len(core) // 4)]) * per_hour
         noise = core[0].sigma * per_hour
         if _far(before, after, noise) and _far(before, early, noise):
+            # A wave's first steps may have looked like a burst just before the run began.
+            self._drift(run, run.start - self.wave_after)
             # What looked like a burst at its start was the pace changing: withdraw it.
             burst = self.burst
             for finding in list(self.findings):
@@ -485,6 +488,31 @@ class Detector:
                 if not s.in_burst:
                     self._learn(s.rate)
         self.pace = None
+
+    def _drift(self, run: _Run, since: float) -> None:
+        """Withdraw bursts since `since`, the run's way, that stand out no more than it.
+
+        As a wave builds, a few steps deviate enough to look like a burst; once the run has
+        lasted, they turn out to be the wave's own steps. A real burst on top of a moving
+        pace (bought likes while a campaign fades) stays: its steps are APART times larger.
+        """
+        calm = [abs(s.z) for s in run.core if not s.in_burst]
+        if not calm:
+            return
+        typical = median(calm)
+        for finding in list(self.findings):
+            same_way = (finding.kind == GAIN) == (run.sign > 0)
+            if finding.kind not in (GAIN, PURGE) or finding.start < since or not same_way:
+                continue
+            per_step = finding.details["z"] / math.sqrt(finding.details["steps"])
+            if per_step >= APART * typical:
+                continue
+            self.findings.remove(finding)
+            for s in run.steps:
+                if finding.seq_from < s.after.seq <= finding.seq_to:
+                    s.in_burst = False
+            if self.burst is not None and self.burst.finding is finding:
+                self.burst = None
 
     def _end_pace(self) -> None:
         run, self.pace = self.pace, None

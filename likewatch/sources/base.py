@@ -17,6 +17,7 @@ import abc
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
+from urllib.parse import SplitResult, urlsplit
 
 from django.utils.translation import gettext as _
 
@@ -102,6 +103,20 @@ class Credential:
     setting: str  # key in settings.LIKEWATCH_SOURCES[platform]
     variable: str  # environment variable an organiser sets
     what: str  # what to put there, in a few words
+
+
+def split_address(text: str) -> SplitResult | None:
+    """`text` split as a URL, or None when it cannot be one (e.g. "https://[" or a bad port).
+
+    Parsers call this instead of urlsplit, which raises on such text: a pasted line must never
+    crash recognition, only fail to be recognised.
+    """
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (validates the port, raising ValueError when it is not a number)
+    except ValueError:
+        return None
+    return parts
 
 
 class Source(abc.ABC):

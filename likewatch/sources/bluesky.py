@@ -10,13 +10,12 @@ so counts lag the network by a little.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from likewatch.sources import http
-from likewatch.sources.base import PageRef, Reading, ReadResult, checked_count
+from likewatch.sources.base import PageRef, Reading, ReadResult, checked_count, split_address
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, SourceError
 
 HOSTS = {"bsky.app", "www.bsky.app", "staging.bsky.app"}
@@ -53,7 +52,9 @@ class BlueskySource(http.HTTPSource):
             return self._ref(text.removeprefix("@"))
         if "://" not in text and text.split("/")[0].lower() in HOSTS:
             text = "https://" + text
-        parts = urlsplit(text)
+        parts = split_address(text)
+        if parts is None:
+            return None
         if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in HOSTS:
             return None
         segments = [s for s in parts.path.split("/") if s]

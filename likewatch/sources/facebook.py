@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.utils import timezone
@@ -38,6 +38,7 @@ from likewatch.sources.base import (
     ReadResult,
     Source,
     checked_count,
+    split_address,
 )
 from likewatch.sources.errors import (
     AuthError,
@@ -192,7 +193,9 @@ class FacebookSource(Source):
                 return PageRef(self.platform, key, f"https://www.facebook.com/{key}")
         if "://" not in text and text.split("/")[0].lower() in HOSTS:
             text = "https://" + text
-        parts = urlsplit(text)
+        parts = split_address(text)
+        if parts is None:
+            return None
         if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in HOSTS:
             return None
         segments = [s for s in parts.path.split("/") if s]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from likewatch.sources import bluesky, facebook, http, instagram, limits, telegram, x, youtube
-from likewatch.sources.base import PageRef, Reading, ReadResult, checked_count
+from likewatch.sources.base import PageRef, Reading, ReadResult, checked_count, split_address
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, RateLimited, SourceError
 
 USERNAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$")
@@ -62,7 +62,9 @@ class MastodonSource(http.HTTPSource):
                 return self._from_acct(text[len(prefix) :].strip())
         if text.startswith("@") and text.count("@") == 2 and "/" not in text:
             return self._from_acct(text)
-        parts = urlsplit(text)
+        parts = split_address(text)
+        if parts is None:
+            return None
         host = (parts.hostname or "").lower()
         if parts.scheme not in ("http", "https") or not host or host in NOT_MASTODON:
             return None

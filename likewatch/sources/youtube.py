@@ -18,14 +18,22 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from likewatch.sources import http
-from likewatch.sources.base import Count, Credential, PageRef, Reading, ReadResult, checked_count
+from likewatch.sources.base import (
+    Count,
+    Credential,
+    PageRef,
+    Reading,
+    ReadResult,
+    checked_count,
+    split_address,
+)
 from likewatch.sources.errors import (
     AuthError,
     InvalidAnswer,
@@ -94,7 +102,9 @@ class YouTubeSource(http.HTTPSource):
                 return self._ref_from_bare(text[len(prefix) :].strip())
         if "://" not in text and text.split("/")[0].lower() in HOSTS:
             text = "https://" + text
-        parts = urlsplit(text)
+        parts = split_address(text)
+        if parts is None:
+            return None
         if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in HOSTS:
             return None
         segments = [unquote(s) for s in parts.path.split("/") if s]

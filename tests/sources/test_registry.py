@@ -235,3 +235,10 @@ def test_every_source_declares_its_batch_size_metrics_and_credentials(platform):
     assert cls.batch_size >= 1 and cls.metrics
     for credential in cls.credentials:
         assert credential.variable.isupper()
+
+
+@pytest.mark.parametrize("text", ["https://[", "http://[::1", "https://x.com:port/user"])
+def test_text_that_cannot_be_a_url_is_unsupported_not_a_crash(text):
+    # Found by hypothesis: urlsplit raises ValueError on these.
+    with pytest.raises(UnsupportedURL, match="is not a page address"):
+        registry.parse(text)

@@ -83,9 +83,10 @@ function apply(next) {
   for (const el of document.querySelectorAll("[data-total]")) {
     setText(el, get(board.total, el.dataset.total));
   }
-  const bar = document.querySelector("[data-progress] span");
+  const bar = document.querySelector("[data-progress]");
   if (bar && board.total.target_percent != null) {
-    bar.style.width = `${Math.max(0, Math.min(100, board.total.target_percent))}%`;
+    bar.value = Math.max(0, Math.min(100, board.total.target_percent));
+    bar.textContent = board.total.display.target_percent;
   }
   for (const page of board.pages) {
     const card = document.querySelector(`[data-page="${page.id}"]`);
