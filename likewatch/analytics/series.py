@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
 from django.db.models import FloatField, Func
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -199,11 +200,23 @@ def _rollup_points(page: Page, start: datetime, end: datetime, grain: str) -> It
             "high",
         )
     )
+    # At most 8,760 rows a year of hours: one plain fetch, without the ORM's per-row work,
+    # is most of what makes a year as quick to draw as a day.
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
     low, high = start.timestamp(), end.timestamp()
-    for low_at, low_value, high_at, high_value in rows.iterator(chunk_size=5000):
+    for low_at, low_value, high_at, high_value in fetched:
         # Each bucket gives its two extremes where they were first seen, clipped to the range.
-        for at, value in sorted(((float(low_at), low_value), (float(high_at), high_value))):
-            yield Point(round(min(max(at, low), high), 6), value)
+        low_at = round(min(max(float(low_at), low), high), 6)
+        high_at = round(min(max(float(high_at), low), high), 6)
+        if (high_at, high_value) < (low_at, low_value):
+            yield Point(high_at, high_value)
+            yield Point(low_at, low_value)
+        else:
+            yield Point(low_at, low_value)
+            yield Point(high_at, high_value)
 
 
 def _gaps(

@@ -1,0 +1,52 @@
+"""Set up (or move) the board benchmark's campaign. Usage: python -m bench._board_setup
+setup|move (DATABASE_URL set). `setup` creates a public campaign of three pages with a day of
+history and prints JSON {slug, pages}; `move` records a new count for the first page (as a
+poller would, one committed round) and prints JSON {at}: the moment it committed."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import timedelta
+
+import django
+
+
+def main(action: str) -> None:
+    django.setup()
+    from django.db import transaction
+    from django.utils import timezone
+
+    from likewatch.fanout import publish
+    from likewatch.rollups import receivers
+    from likewatch.sources.base import Count
+    from likewatch.tracking import history
+    from likewatch.tracking.models import Campaign, CampaignPage, Page
+
+    if action == "setup":
+        now = timezone.now()
+        campaign = Campaign.objects.create(
+            slug="bench", title="Bench campaign", starts_at=now - timedelta(days=1), target=50_000
+        )
+        pages = []
+        for i, name in enumerate(["Maroc Telecom", "Meditel", "inwi"]):
+            page = Page.objects.create(
+                platform="facebook", platform_id=f"bench{i}", metric="likes", name=name
+            )
+            CampaignPage.objects.create(campaign=campaign, page=page, position=i)
+            for minute in range(0, 24 * 60, 5):
+                at = now - timedelta(days=1) + timedelta(minutes=minute)
+                history.record_batch([history.Entry(page, Count(3_000_000 - minute * 7), at)])
+            pages.append(page.pk)
+        print(json.dumps({"slug": campaign.slug, "pages": pages}))
+        return
+    page = Page.objects.order_by("pk").first()
+    value = page.observations.order_by("-seq").first().value - 1000
+    with publish.batched(), receivers.batched(), transaction.atomic():
+        history.record_batch([history.Entry(page, Count(value), timezone.now())])
+    print(json.dumps({"at": time.time(), "value": value}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

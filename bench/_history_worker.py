@@ -1,0 +1,100 @@
+"""The history benchmark's measured process: a year of minute samples, drawn at 1,000 points.
+
+Usage: python -m bench._history_worker DAYS (DATABASE_URL set). Stores one page whose count
+changed every minute for DAYS days (a chained span per minute, hashes computed) and its
+rollups, then asks the history API for the whole range, as a chart does, again and again,
+timing the server (Django's test client: no network). Then the same with the rollups removed,
+which is what drawing costs from the spans. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import django
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+REPEAT = 15
+
+
+def fill(page, minutes: int) -> None:
+    from likewatch.tracking import chain
+    from likewatch.tracking.models import Observation, Page
+
+    rng = random.Random(2016)
+    value, prev, batch = 3_150_000, chain.GENESIS, []
+    for minute in range(minutes):
+        value += rng.randint(-60, 40) - (50_000 if minute == minutes // 2 else 0)
+        at = START + timedelta(minutes=minute)
+        obs = Observation(
+            page=page, seq=minute + 1, value=value, first_seen=at, last_seen=at, prev_hash=prev
+        )
+        if minute < minutes - 1:
+            obs.hash = prev = chain.observation_hash(obs)
+        batch.append(obs)
+        if len(batch) == 10_000:
+            Observation.objects.bulk_create(batch)
+            batch = []
+    Observation.objects.bulk_create(batch)
+    Page.objects.filter(pk=page.pk).update(
+        last_seq=minutes, last_success_at=START + timedelta(minutes=minutes - 1), health="ok"
+    )
+
+
+def timed(client, url: str) -> tuple[list[float], dict]:
+    times, body = [], {}
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content[:300]
+        body = response.json()
+    return times, body
+
+
+def main(days: int) -> None:
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from likewatch.rollups import update
+    from likewatch.rollups.models import Rollup
+    from likewatch.tracking.models import Campaign, CampaignPage, Page
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    minutes = days * 24 * 60
+    page = Page.objects.create(platform="facebook", platform_id="bench", metric="followers")
+    # The API shows the pages of public campaigns.
+    campaign = Campaign.objects.create(slug="bench", title="Bench", starts_at=START)
+    CampaignPage.objects.create(campaign=campaign, page=page)
+    fill(page, minutes)
+    started = time.perf_counter()
+    update.rebuild([page])
+    rebuild = time.perf_counter() - started
+    end = START + timedelta(minutes=minutes)
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    url = f"/api/pages/{page.pk}/history?start={START:{stamp}}&end={end:{stamp}}"
+    client = Client()
+    rolled, body = timed(client, url)
+    points = len(body.get("points", []))
+    Rollup.objects.filter(page=page).delete()
+    spans, _ = timed(client, url)
+    print(
+        json.dumps(
+            {
+                "spans": minutes,
+                "points": points,
+                "rollups": rolled,
+                "raw": spans,
+                "rebuild": rebuild,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

@@ -1,0 +1,165 @@
+"""Board: the campaign board and its JSON under 100 concurrent clients (wrk), and 5,000 live
+listeners held by one web process, each told of a new value.
+
+One web process (`likewatch serve`, one uvicorn worker) serves a campaign of three pages with
+a day of history, on SQLite with the database-watching broker (LIKEWATCH_BENCH_BOARD_DB=
+postgresql: PostgreSQL with the pub/sub broker). wrk (`apt-get install wrk`) runs 2 threads and 100
+connections for LIKEWATCH_BENCH_WRK_SECONDS (default 10) against the board page and against
+its JSON (/api/campaigns/SLUG, with the API's per-address rate limit lifted: all the load
+comes from one address). Then 5,000 connections open the board's event stream; a new count
+is committed, as by a poller, and the figure is how long until each listener received it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+from bench._processes import (
+    ROOT,
+    base_env,
+    database,
+    percentile,
+    postgres_available,
+    worker,
+)
+
+LISTENERS = int(os.environ.get("LIKEWATCH_BENCH_LISTENERS", 5000))
+WRK_SECONDS = int(os.environ.get("LIKEWATCH_BENCH_WRK_SECONDS", 10))
+PORT = int(os.environ.get("LIKEWATCH_BENCH_PORT", 8601))
+
+
+def run() -> list[tuple]:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    # SQLite on purpose: a hundred concurrent requests open a hundred PostgreSQL connections,
+    # and this machine's server is shared. LIKEWATCH_BENCH_BOARD_DB=postgresql to choose it.
+    kind = os.environ.get("LIKEWATCH_BENCH_BOARD_DB", "sqlite")
+    if kind == "postgresql" and not postgres_available():
+        kind = "sqlite"
+    rows: list[tuple] = []
+    with database(kind, "board") as url:
+        setup = worker("_board_setup", url, "setup")
+        env = base_env(
+            DATABASE_URL=url,
+            LIKEWATCH_API_RATE="100000000/m",
+            LIKEWATCH_LIVE_KEEPALIVE="15",
+            LIKEWATCH_LIVE_BROKER="likewatch.fanout.broker.PubSubBroker",
+        )
+        server = subprocess.Popen(
+            [sys.executable, "-m", "likewatch", "serve", "--port", str(PORT), "--workers", "1"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{PORT}"
+            _wait_for(base + "/")
+            slug = setup["slug"]
+            label = f"board ({kind}, 1 web process)"
+            if shutil.which("wrk"):
+                for name, path in (("page", f"/c/{slug}/"), ("JSON", f"/api/campaigns/{slug}")):
+                    rps, p99 = _wrk(base + path)
+                    rows.append((f"{label}: {name}, 100 clients", rps, "req/s", "> 2000"))
+                    rows.append((f"{label}: {name}, p99 latency", p99, "ms", "< 50"))
+            else:
+                rows.append((f"{label}: wrk not installed (apt-get install wrk)", "-", "", ""))
+            delays, held = asyncio.run(_listeners(slug, url))
+            within = sum(d <= 1.0 for d in delays)
+            rows += [
+                (f"{label}: live listeners held", held, "", f">= {LISTENERS:,}"),
+                (f"{label}: listeners told within 1 s", within, "", f"{LISTENERS:,}"),
+                (f"{label}: delivery p50", percentile(delays, 50) * 1000, "ms", ""),
+                (f"{label}: delivery max", max(delays, default=0) * 1000, "ms", "< 1000"),
+            ]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return rows
+
+
+def _wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def _wrk(url: str) -> tuple[float, float]:
+    done = subprocess.run(
+        ["wrk", "-t2", "-c100", f"-d{WRK_SECONDS}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = done.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    match = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} error answers from {url}:\n{out}")
+    return rps, float(match.group(1)) * scale
+
+
+async def _listeners(slug: str, url: str) -> tuple[list[float], int]:
+    """Open LISTENERS event streams, wait for each one's first event, move a count, time it."""
+    ready = 0
+    got: list[float] = []
+    all_ready = asyncio.Event()
+    writers = []
+
+    async def listen() -> None:
+        nonlocal ready
+        reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+        writers.append(writer)
+        writer.write(
+            f"GET /c/{slug}/live/?v=outdated HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Accept: text/event-stream\r\n\r\n".encode()
+        )
+        await writer.drain()
+        events = 0
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            if line.startswith(b"event:"):
+                events += 1
+                if events == 1:
+                    ready += 1
+                    if ready == LISTENERS:
+                        all_ready.set()
+                else:
+                    got.append(time.time())
+                    return
+
+    tasks = []
+    for _ in range(LISTENERS):
+        tasks.append(asyncio.create_task(listen()))
+        if len(tasks) % 200 == 0:
+            await asyncio.sleep(0.05)  # do not flood the accept queue
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(all_ready.wait(), 180)
+    held = ready
+    moved = await asyncio.to_thread(worker, "_board_setup", url, "move")
+    deadline = time.monotonic() + 10
+    while len(got) < held and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    for task in tasks:
+        task.cancel()
+    for writer in writers:
+        writer.close()
+    return [max(0.0, t - moved["at"]) for t in got], held

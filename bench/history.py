@@ -1,0 +1,42 @@
+"""History: a year of minute samples for one page, drawn at 1,000 points; server time.
+
+A page whose count changed every minute for a year: 525,600 chained spans, with their hourly
+and daily rollups. The chart asks the history API for the whole year (at most 1,000 points);
+the figure is the server's time for that answer (median of 15; no network), on PostgreSQL and
+on SQLite, from the rollups, and for comparison from the spans alone.
+LIKEWATCH_BENCH_HISTORY_DAYS shortens the year for a quick run.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+
+from bench._processes import database, postgres_available, worker
+
+DAYS = int(os.environ.get("LIKEWATCH_BENCH_HISTORY_DAYS", 365))
+
+
+def run() -> list[tuple]:
+    rows = []
+    for kind in ["sqlite"] + (["postgresql"] if postgres_available() else []):
+        with database(kind, "history") as url:
+            result = worker("_history_worker", url, str(DAYS), timeout=3600)
+        label = f"history: {result['spans']:,} minute spans, {kind}"
+        rows += [
+            (f"{label}: points answered", result["points"], "points", "<= 1000"),
+            (
+                f"{label}: server time (rollups)",
+                statistics.median(result["rollups"]) * 1000,
+                "ms",
+                "< 50",
+            ),
+            (
+                f"{label}: server time (spans only)",
+                statistics.median(result["raw"]) * 1000,
+                "ms",
+                "",
+            ),
+            (f"{label}: rebuilding its rollups", result["rebuild"], "s", ""),
+        ]
+    return rows
