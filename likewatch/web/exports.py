@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from likewatch.api.public import campaign_pages, get_campaign, get_page
+from likewatch.evidence.records import FAILURE_FIELDS, OBSERVATION_FIELDS
 from likewatch.tracking.chain import iso
 from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
 
@@ -99,24 +100,13 @@ def records(page: Page) -> Iterator[dict[str, Any]]:
     spans = (
         Observation.objects.filter(page=page)
         .order_by("seq")
-        .values(
-            "seq",
-            "value",
-            "precision",
-            "first_seen",
-            "last_seen",
-            "fetches",
-            "provenance",
-            "source_url",
-            "prev_hash",
-            "hash",
-        )
+        .values(*OBSERVATION_FIELDS)
         .iterator(chunk_size=CHUNK)
     )
     failures = (
         FetchFailure.objects.filter(page=page)
         .order_by("seq")
-        .values("seq", "at", "kind", "message", "duration_ms", "retry_at", "prev_hash", "hash")
+        .values(*FAILURE_FIELDS)
         .iterator(chunk_size=CHUNK)
     )
     tagged_spans = ({"record": "observation", **row} for row in spans)

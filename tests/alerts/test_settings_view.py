@@ -7,7 +7,7 @@ from django.db import connection
 from likewatch.alerts.models import AlertSettings
 from likewatch.organisers.models import AuditEntry, Membership, Role
 
-SECRET_URL = "tgram://123456789:AAHsecretBotToken0123456789abcdef/987654"
+SECRET_URL = "tgram://123456789:TESTsecretBotToken0123456789abcdef/987654"
 
 
 @pytest.fixture
@@ -29,10 +29,10 @@ def test_saved_urls_are_encrypted_and_shown_masked(as_owner, campaign):
     assert config.urls == [SECRET_URL] and config.digest_seconds == 120
     with connection.cursor() as cursor:
         cursor.execute("SELECT urls_ciphertext FROM alerts_alertsettings")
-        assert "AAHsecret" not in cursor.fetchone()[0]
+        assert "TESTsecret" not in cursor.fetchone()[0]
     body = as_owner.get("/manage/c/unlike/alerts/").content.decode()
-    assert "AAHsecret" not in body and "tgram://••••7654" in body
-    assert "AAHsecret" not in str(AuditEntry.objects.get(action="alerts.edit").changes)
+    assert "TESTsecret" not in body and "tgram://••••7654" in body
+    assert "TESTsecret" not in str(AuditEntry.objects.get(action="alerts.edit").changes)
 
 
 def test_an_empty_box_keeps_the_saved_urls_and_clear_removes_them(as_owner, campaign):
