@@ -14,6 +14,7 @@ otherwise returns, for each key, either a `Reading` or the `SourceError` for tha
 from __future__ import annotations
 
 import abc
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
@@ -115,6 +116,18 @@ def split_address(text: str) -> SplitResult | None:
         parts = urlsplit(text)
         parts.port  # noqa: B018 (validates the port, raising ValueError when it is not a number)
     except ValueError:
+        return None
+    return parts
+
+
+def address_on(text: str, hosts: Container[str]) -> SplitResult | None:
+    """`text` as an http(s) URL on one of `hosts` (lower case; the scheme may be left out)."""
+    if "://" not in text and text.split("/")[0].lower() in hosts:
+        text = "https://" + text
+    parts = split_address(text)
+    if parts is None or parts.scheme not in ("http", "https"):
+        return None
+    if (parts.hostname or "").lower() not in hosts:
         return None
     return parts
 

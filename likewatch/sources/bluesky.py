@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from likewatch.sources import http
-from likewatch.sources.base import PageRef, Reading, ReadResult, checked_count, split_address
+from likewatch.sources.base import PageRef, Reading, ReadResult, address_on, checked_count
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, SourceError
 
 HOSTS = {"bsky.app", "www.bsky.app", "staging.bsky.app"}
@@ -50,12 +50,8 @@ class BlueskySource(http.HTTPSource):
         # A bare handle on Bluesky's own domain is unambiguous; others need "bsky:".
         if lowered.removeprefix("@").endswith(".bsky.social") and "/" not in text:
             return self._ref(text.removeprefix("@"))
-        if "://" not in text and text.split("/")[0].lower() in HOSTS:
-            text = "https://" + text
-        parts = split_address(text)
+        parts = address_on(text, HOSTS)
         if parts is None:
-            return None
-        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in HOSTS:
             return None
         segments = [s for s in parts.path.split("/") if s]
         if len(segments) >= 2 and segments[0] == "profile":

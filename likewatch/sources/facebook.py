@@ -37,8 +37,8 @@ from likewatch.sources.base import (
     Reading,
     ReadResult,
     Source,
+    address_on,
     checked_count,
-    split_address,
 )
 from likewatch.sources.errors import (
     AuthError,
@@ -191,12 +191,8 @@ class FacebookSource(Source):
                 if not NAME.match(key) or key.lower() in RESERVED:
                     return None
                 return PageRef(self.platform, key, f"https://www.facebook.com/{key}")
-        if "://" not in text and text.split("/")[0].lower() in HOSTS:
-            text = "https://" + text
-        parts = split_address(text)
+        parts = address_on(text, HOSTS)
         if parts is None:
-            return None
-        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in HOSTS:
             return None
         segments = [s for s in parts.path.split("/") if s]
         if segments and segments[0] == "profile.php":

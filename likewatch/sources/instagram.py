@@ -25,8 +25,8 @@ from likewatch.sources.base import (
     PageRef,
     Reading,
     ReadResult,
+    address_on,
     checked_count,
-    split_address,
 )
 from likewatch.sources.errors import (
     AuthError,
@@ -67,12 +67,8 @@ class InstagramSource(http.HTTPSource):
         for prefix in PREFIXES:
             if lowered.startswith(prefix):
                 return self._ref(text[len(prefix) :].strip().removeprefix("@"))
-        if "://" not in text and text.split("/")[0].lower() in HOSTS:
-            text = "https://" + text
-        parts = split_address(text)
+        parts = address_on(text, HOSTS)
         if parts is None:
-            return None
-        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in HOSTS:
             return None
         segments = [s for s in parts.path.split("/") if s]
         if segments:

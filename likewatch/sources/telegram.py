@@ -22,8 +22,8 @@ from likewatch.sources.base import (
     PageRef,
     Reading,
     ReadResult,
+    address_on,
     checked_count,
-    split_address,
 )
 from likewatch.sources.errors import (
     AuthError,
@@ -58,12 +58,8 @@ class TelegramSource(http.HTTPSource):
                 if CHAT_ID.match(bare):
                     return PageRef(self.platform, bare, "")
                 return self._ref(bare.removeprefix("@"))
-        if "://" not in text and text.split("/")[0].lower() in HOSTS:
-            text = "https://" + text
-        parts = split_address(text)
+        parts = address_on(text, HOSTS)
         if parts is None:
-            return None
-        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in HOSTS:
             return None
         segments = [s for s in parts.path.split("/") if s]
         if segments and segments[0] == "s":  # the public preview: t.me/s/NAME

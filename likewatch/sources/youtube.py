@@ -31,8 +31,8 @@ from likewatch.sources.base import (
     PageRef,
     Reading,
     ReadResult,
+    address_on,
     checked_count,
-    split_address,
 )
 from likewatch.sources.errors import (
     AuthError,
@@ -100,12 +100,8 @@ class YouTubeSource(http.HTTPSource):
         for prefix in PREFIXES:
             if lowered.startswith(prefix):
                 return self._ref_from_bare(text[len(prefix) :].strip())
-        if "://" not in text and text.split("/")[0].lower() in HOSTS:
-            text = "https://" + text
-        parts = split_address(text)
+        parts = address_on(text, HOSTS)
         if parts is None:
-            return None
-        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in HOSTS:
             return None
         segments = [unquote(s) for s in parts.path.split("/") if s]
         if not segments:
