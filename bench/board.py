@@ -2,8 +2,9 @@
 listeners held by one web process, each told of a new value.
 
 One web process (`likewatch serve`, one uvicorn worker) serves a campaign of three pages with
-a day of history, on SQLite with the database-watching broker (LIKEWATCH_BENCH_BOARD_DB=
-postgresql: PostgreSQL with the pub/sub broker). wrk (`apt-get install wrk`) runs 2 threads and 100
+a day of history, on SQLite (where live updates come from watching the database) and then on
+PostgreSQL (LISTEN/NOTIFY) when a server answers; LIKEWATCH_BENCH_BOARD_DB=sqlite|postgresql
+runs one. wrk (`apt-get install wrk`) runs 2 threads and 100
 connections for LIKEWATCH_BENCH_WRK_SECONDS (default 10) against the board page and against
 its JSON (/api/campaigns/SLUG, with the API's per-address rate limit lifted: all the load
 comes from one address). Then 5,000 connections open the board's event stream; a new count
@@ -40,11 +41,15 @@ PORT = int(os.environ.get("LIKEWATCH_BENCH_PORT", 8601))
 def run() -> list[tuple]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
-    # SQLite on purpose: a hundred concurrent requests open a hundred PostgreSQL connections,
-    # and this machine's server is shared. LIKEWATCH_BENCH_BOARD_DB=postgresql to choose it.
-    kind = os.environ.get("LIKEWATCH_BENCH_BOARD_DB", "sqlite")
-    if kind == "postgresql" and not postgres_available():
-        kind = "sqlite"
+    kinds = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+    only = os.environ.get("LIKEWATCH_BENCH_BOARD_DB")
+    rows: list[tuple] = []
+    for kind in [only] if only in kinds else kinds:
+        rows += _run(kind)
+    return rows
+
+
+def _run(kind: str) -> list[tuple]:
     rows: list[tuple] = []
     with database(kind, "board") as url:
         setup = worker("_board_setup", url, "setup")
@@ -64,7 +69,8 @@ def run() -> list[tuple]:
             base = f"http://127.0.0.1:{PORT}"
             _wait_for(base + "/")
             slug = setup["slug"]
-            label = f"board ({kind}, 1 web process)"
+            broker = "LISTEN/NOTIFY" if kind == "postgresql" else "database watch"
+            label = f"board ({kind}, {broker}, 1 web process)"
             if shutil.which("wrk"):
                 for name, path in (("page", f"/c/{slug}/"), ("JSON", f"/api/campaigns/{slug}")):
                     rps, p99 = _wrk(base + path)

@@ -203,9 +203,17 @@ LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
 LIKEWATCH_LIVE_BROKER = env.str(
     "LIKEWATCH_LIVE_BROKER", default="likewatch.web.live.DatabaseWatchBroker"
 )
-LIKEWATCH_LIVE_TICK = env.float("LIKEWATCH_LIVE_TICK", default=1.0)
+LIKEWATCH_LIVE_TICK = env.float("LIKEWATCH_LIVE_TICK", default=0.5)
 # Seconds between keep-alive comments on an idle live connection (proxies drop silent ones).
 LIKEWATCH_LIVE_KEEPALIVE = env.float("LIKEWATCH_LIVE_KEEPALIVE", default=15.0)
+
+# The micro-cache in front of Django (likewatch.web.microcache): public answers are served
+# from memory for at most this many seconds (0 turns it off), then served stale for at most
+# LIKEWATCH_MICROCACHE_STALE_SECONDS while one request refreshes them; it holds at most
+# LIKEWATCH_MICROCACHE_BYTES per web process.
+LIKEWATCH_MICROCACHE_SECONDS = env.float("LIKEWATCH_MICROCACHE_SECONDS", default=2.0)
+LIKEWATCH_MICROCACHE_STALE_SECONDS = env.float("LIKEWATCH_MICROCACHE_STALE_SECONDS", default=10.0)
+LIKEWATCH_MICROCACHE_BYTES = env.int("LIKEWATCH_MICROCACHE_BYTES", default=64 * 2**20)
 
 # Organisers: accounts, e-mail, stored secrets ---------------------------------------------
 LOGIN_URL = "login"

@@ -38,23 +38,28 @@ class Subscription:
         self.broker = broker
         self.page_ids = frozenset(page_ids)
         self._changed: set[int] = set()
-        self._event = asyncio.Event()
+        self._waiter: asyncio.Future | None = None
 
     def notify(self, changed: set[int]) -> None:
         mine = changed & self.page_ids
         if mine:
             self._changed |= mine
-            self._event.set()
+            _settle(self._waiter)
 
     async def wait(self, timeout: float) -> set[int]:
         """The pages that changed since the last call; empty after `timeout` seconds of quiet."""
         if not self._changed:
+            # A bare future and a timer rather than asyncio.wait_for: one change wakes every
+            # listener of the process, and wait_for costs several task switches per wake-up.
+            loop = asyncio.get_running_loop()
+            self._waiter = loop.create_future()
+            timer = loop.call_later(timeout, _settle, self._waiter)
             try:
-                await asyncio.wait_for(self._event.wait(), timeout)
-            except TimeoutError:
-                return set()
+                await self._waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
         changed, self._changed = self._changed, set()
-        self._event.clear()
         return changed
 
     def close(self) -> None:
@@ -65,6 +70,11 @@ class Subscription:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _settle(waiter: asyncio.Future | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
 
 
 class Broker(ABC):
@@ -189,15 +199,16 @@ def get_broker() -> Broker:
 
 
 class CampaignFeed:
-    """Board snapshots computed once per (campaign, version, language), shared by listeners."""
+    """Board events computed once per (campaign, version, language), shared by listeners."""
 
     def __init__(self, render: Callable[[object], str], size: int = 64) -> None:
         self.render = render
         self.size = size
         self._cache: OrderedDict[tuple, asyncio.Future] = OrderedDict()
 
-    async def snapshot(self, campaign, key: str) -> str:
-        """The board as JSON text for the active language; `key` identifies the history state."""
+    async def event(self, campaign, version: str, key: str) -> bytes:
+        """The `board` message for the active language, encoded; `key` identifies the history
+        state (and `version` is sent as the message's id)."""
         cache_key = (campaign.pk, key, translation.get_language())
         loop = asyncio.get_running_loop()
         future = self._cache.get(cache_key)
@@ -207,7 +218,8 @@ class CampaignFeed:
             while len(self._cache) > self.size:
                 self._cache.popitem(last=False)
             try:
-                future.set_result(await sync_to_async(self.render)(campaign))
+                data = await sync_to_async(self.render)(campaign)
+                future.set_result(f"id: {version}\nevent: board\ndata: {data}\n\n".encode())
             except Exception as exc:
                 self._cache.pop(cache_key, None)
                 future.set_exception(exc)

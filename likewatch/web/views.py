@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,11 +20,28 @@ from django.views.decorators.http import require_GET
 
 from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
 from likewatch.web import board as boards
-from likewatch.web import charts, live, markers
+from likewatch.web import charts, markers, stream
 
 RECORDS_PER_PAGE = 100
-# Board snapshots shared by every live listener of this process.
-feed = live.CampaignFeed(boards.snapshot_json)
+# How long browsers, proxies and the micro-cache may share a public page: short, because
+# boards are live (the micro-cache keeps it at most LIKEWATCH_MICROCACHE_SECONDS).
+SHARED_SECONDS = 5
+SHARED_STALE_SECONDS = 30
+
+
+def shared(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Let caches share what an anonymous visitor got: it is what every visitor gets.
+
+    A signed-in organiser may see campaigns that are not public yet; their pages stay private.
+    """
+    if not request.user.is_authenticated:
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=SHARED_SECONDS,
+            stale_while_revalidate=SHARED_STALE_SECONDS,
+        )
+    return response
 
 
 def public_campaigns(request: HttpRequest):
@@ -43,7 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """Every public campaign, newest first, with its headline number."""
     campaigns = Campaign.objects.filter(public=True).annotate(page_count=Count("entries"))
     rows = [{"campaign": c, "total": boards.snapshot(c)["total"]} for c in campaigns[:50]]
-    return render(request, "web/index.html", {"rows": rows})
+    return shared(request, render(request, "web/index.html", {"rows": rows}))
 
 
 @gzip_page
@@ -73,7 +88,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
             },
         },
     }
-    return render(request, "web/board.html", context)
+    return shared(request, render(request, "web/board.html", context))
 
 
 async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
@@ -92,41 +107,11 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
     known = request.headers.get("Last-Event-ID") or request.GET.get("v", "")
     response = StreamingHttpResponse(
-        _events(campaign, page_ids, known), content_type="text/event-stream; charset=utf-8"
+        stream.events(campaign, page_ids, known), content_type="text/event-stream; charset=utf-8"
     )
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response
-
-
-async def _events(campaign: Campaign, page_ids: list[int], known: str):
-    broker = live.get_broker()
-    keepalive = settings.LIKEWATCH_LIVE_KEEPALIVE
-    states = await sync_to_async(live.page_states)(page_ids)
-    with broker.subscribe(page_ids) as subscription:
-        # From here on the broker compares with what we read, so nothing falls in between.
-        broker.seed(states)
-        yield "retry: 5000\n\n"
-        current = live.version(page_ids, states)
-        if current != known:
-            yield await _board_event(campaign, current)
-            known = current
-        while True:
-            changed = await subscription.wait(keepalive)
-            version = broker.version(page_ids)
-            if version == known or "?" in version:
-                if not changed:
-                    yield ": keep-alive\n\n"
-                continue
-            yield await _board_event(campaign, version)
-            known = version
-
-
-async def _board_event(campaign: Campaign, version: str) -> str:
-    # Rates and stale warnings move with the clock: a state seen a minute ago is recomputed.
-    minute = int(asyncio.get_running_loop().time() // 60)
-    data = await feed.snapshot(campaign, f"{version}@{minute}")
-    return f"id: {version}\nevent: board\ndata: {data}\n\n"
 
 
 def _separators() -> dict:
@@ -211,7 +196,7 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
             "time": _("Time"),
         },
     }
-    return render(request, "web/page.html", context)
+    return shared(request, render(request, "web/page.html", context))
 
 
 def _quick_ranges(request: HttpRequest) -> list[dict]:
@@ -235,4 +220,4 @@ def _quick_ranges(request: HttpRequest) -> list[dict]:
 @require_GET
 def methodology(request: HttpRequest) -> HttpResponse:
     """How counts are measured, and what they can and cannot tell."""
-    return render(request, "web/methodology.html")
+    return shared(request, render(request, "web/methodology.html"))

@@ -52,3 +52,10 @@ def campaign(db, now):
 @pytest.fixture
 def pages(campaign):
     return [entry.page for entry in campaign.entries.order_by("position")]
+
+
+@pytest.fixture
+def quick(settings):
+    """Live updates checked every 20 ms, keep-alives every 200 ms."""
+    settings.LIKEWATCH_LIVE_TICK = 0.02
+    settings.LIKEWATCH_LIVE_KEEPALIVE = 0.2

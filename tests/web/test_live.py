@@ -3,19 +3,12 @@
 import asyncio
 import json
 
-import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.test import AsyncClient
 
 from likewatch.sources.base import Count
 from likewatch.tracking.history import record_count
 from likewatch.web import live
-
-
-@pytest.fixture
-def quick(settings):
-    settings.LIKEWATCH_LIVE_TICK = 0.02
-    settings.LIKEWATCH_LIVE_KEEPALIVE = 0.2
 
 
 def test_reading_the_state_of_any_number_of_pages_is_one_query(pages, django_assert_num_queries):

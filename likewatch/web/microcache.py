@@ -1,0 +1,347 @@
+"""A small shared HTTP cache in front of Django, in each web process: public answers served
+from memory for a second or two.
+
+A campaign link can bring thousands of readers to one board at once. Every one of them would
+make Django recompute the same board, although the counts move at most once a poll. This
+cache sits between the ASGI server and Django and keeps the answers Django itself marks as
+shareable (`Cache-Control: public, max-age=N`, no Set-Cookie), so that a crowd costs one
+computation per LIKEWATCH_MICROCACHE_SECONDS instead of one per reader. It follows the rules
+of an HTTP shared cache (RFC 9111) with three deliberate limits:
+
+- it keeps an answer at most LIKEWATCH_MICROCACHE_SECONDS, however long Django allows: the
+  board must stay live, and the open board's event stream corrects a page as soon as it
+  loads (it connects with the version the page shows);
+- it serves only visitors without a session or credentials. A request carrying any cookie but
+  the language and CSRF cookies, or an Authorization header, goes straight to Django: an
+  organiser always sees their own campaign as it is now;
+- once an answer is older than that, the next reader still gets it (for at most
+  `stale-while-revalidate` seconds, capped at LIKEWATCH_MICROCACHE_STALE_SECONDS) while one
+  request refreshes it behind the scenes, and readers who arrive while nothing is stored wait
+  for that one computation instead of starting their own.
+
+Answers are keyed by everything a public answer may depend on: the host and scheme, the path
+and query, the language asked for (Accept-Language and the language cookie) and whether gzip
+is accepted. Answers that vary on any other header are not kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.http.cookie import parse_cookie
+
+log = logging.getLogger(__name__)
+
+Scope = dict
+Message = dict
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# The request headers a kept answer may vary on; the key covers each of them.
+KEYED_VARY = {b"accept-language", b"accept-encoding", b"cookie"}
+
+
+@dataclass
+class Entry:
+    """One stored answer: what was sent, and until when it may be sent again."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    stored_at: float
+    fresh_until: float
+    stale_until: float
+    etag: bytes | None = None
+    size: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.size = len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
+
+
+class MicroCache:
+    """ASGI middleware: `MicroCache(django_asgi_app)`. See the module docstring."""
+
+    def __init__(
+        self,
+        app: App,
+        seconds: float | None = None,
+        stale_seconds: float | None = None,
+        max_bytes: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.seconds = _setting("LIKEWATCH_MICROCACHE_SECONDS", 2.0, seconds)
+        self.stale_seconds = _setting("LIKEWATCH_MICROCACHE_STALE_SECONDS", 10.0, stale_seconds)
+        self.max_bytes = int(_setting("LIKEWATCH_MICROCACHE_BYTES", 64 * 2**20, max_bytes))
+        self.max_entry = max(1, self.max_bytes // 16)
+        self.clock = clock
+        self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.bytes = 0
+        self.flights: dict[tuple, asyncio.Future] = {}
+        self.refreshing: set[tuple] = set()
+        self.hits = self.misses = self.stale_hits = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = self.key(scope)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        entry = self.entries.get(key)
+        now = self.clock()
+        if entry is not None and now < entry.stale_until:
+            if now >= entry.fresh_until:
+                self.stale_hits += 1
+                self.refresh(key, scope)
+            else:
+                self.hits += 1
+            self.entries.move_to_end(key)
+            await self.replay(entry, scope, send)
+            return
+        flight = self.flights.get(key)
+        if flight is None:
+            self.misses += 1
+            await self.fetch(key, scope, receive, send)
+            return
+        entry = await asyncio.shield(flight)
+        if entry is None:
+            # What came back may not be shared (a private or streamed answer): ask for our own.
+            await self.app(scope, receive, send)
+            return
+        self.hits += 1
+        await self.replay(entry, scope, send)
+
+    def key(self, scope: Scope) -> tuple | None:
+        """What identifies a shareable answer to this request; None for a private request."""
+        if scope["type"] != "http" or scope["method"] != "GET" or self.seconds <= 0:
+            return None
+        if not anonymous(scope):
+            return None
+        headers = dict(scope["headers"])  # repeated headers: the last one wins, as in Django
+        language = b""
+        if b"cookie" in headers:
+            cookies = parse_cookie(headers[b"cookie"].decode("latin-1"))
+            language = cookies.get(settings.LANGUAGE_COOKIE_NAME, "").encode()
+        return (
+            scope.get("scheme", "http"),
+            headers.get(b"host", b""),
+            headers.get(b"x-forwarded-proto", b""),
+            scope.get("root_path", ""),
+            scope["path"],
+            scope.get("query_string", b""),
+            headers.get(b"accept-language", b""),
+            language,
+            b"gzip" in headers.get(b"accept-encoding", b""),
+        )
+
+    async def fetch(self, key: tuple, scope: Scope, receive: Receive, send: Send | None) -> None:
+        """Ask Django, pass the answer on as it comes (if `send`), and keep it if shareable."""
+        flight = asyncio.get_running_loop().create_future()
+        self.flights[key] = flight
+
+        def land(entry: Entry | None) -> None:
+            # Waiters are released as soon as the headers say the answer cannot be shared:
+            # an event stream never ends.
+            if self.flights.get(key) is flight:
+                del self.flights[key]
+            if not flight.done():
+                flight.set_result(entry)
+
+        recorder = Recorder(self, send, on_private=lambda: land(None))
+        entry = None
+        try:
+            await self.app(scope, receive, recorder.send)
+            entry = recorder.entry()
+            if entry is not None:
+                self.store(key, entry)
+        finally:
+            land(entry)
+
+    def refresh(self, key: tuple, scope: Scope) -> None:
+        """Start one background request that replaces a stale answer."""
+        if key in self.refreshing or key in self.flights:
+            return
+        self.refreshing.add(key)
+        task = asyncio.get_running_loop().create_task(self._refresh(key, dict(scope)))
+        task.add_done_callback(lambda _: self.refreshing.discard(key))
+
+    async def _refresh(self, key: tuple, scope: Scope) -> None:
+        sent = False
+
+        async def receive() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.Event().wait()  # no disconnect: Django cancels this when done
+            raise AssertionError("unreachable")
+
+        try:
+            await self.fetch(key, scope, receive, None)
+        except Exception:
+            # The stale copy keeps being served until it expires; the next miss retries.
+            log.exception("microcache: refreshing %s failed", scope["path"])
+
+    def store(self, key: tuple, entry: Entry) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.bytes -= old.size
+        self.entries[key] = entry
+        self.bytes += entry.size
+        while self.bytes > self.max_bytes and self.entries:
+            _, evicted = self.entries.popitem(last=False)
+            self.bytes -= evicted.size
+
+    def clear(self) -> None:
+        """Forget every stored answer (tests, and anyone who must see a change at once)."""
+        self.entries.clear()
+        self.bytes = 0
+
+    async def replay(self, entry: Entry, scope: Scope, send: Send) -> None:
+        age = str(int(self.clock() - entry.stored_at)).encode()
+        if entry.etag is not None and _matches(scope, entry.etag):
+            headers = [(k, v) for k, v in entry.headers if k in _NOT_MODIFIED_HEADERS]
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers = [*entry.headers, (b"age", age)]
+        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+        await send({"type": "http.response.body", "body": entry.body})
+
+    def lifetimes(self, headers: list[tuple[bytes, bytes]]) -> tuple[float, float] | None:
+        """(fresh, stale) seconds this cache may keep an answer with these headers, or None."""
+        control: dict[str, str] = {}
+        vary: set[bytes] = set()
+        for name, value in headers:
+            if name == b"set-cookie":
+                return None
+            if name == b"cache-control":
+                control.update(_directives(value))
+            elif name == b"vary":
+                vary |= {v.strip().lower() for v in value.split(b",")}
+        if "public" not in control or {"private", "no-store", "no-cache"} & set(control):
+            return None
+        if vary - KEYED_VARY:
+            return None
+        max_age = _seconds(control.get("s-maxage", control.get("max-age")))
+        if not max_age:
+            return None
+        fresh = min(max_age, self.seconds)
+        stale = min(_seconds(control.get("stale-while-revalidate")) or 0, self.stale_seconds)
+        return fresh, stale
+
+
+class Recorder:
+    """Passes one answer on to the client and keeps a copy while it may still be stored."""
+
+    def __init__(
+        self, cache: MicroCache, send: Send | None, on_private: Callable[[], None]
+    ) -> None:
+        self.cache = cache
+        self.client = send
+        self.on_private = on_private
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.keeping = False
+        self.complete = False
+        self.lifetimes: tuple[float, float] | None = None
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            # Django sends header names as written ("Cache-Control"); ASGI servers accept both.
+            self.headers = [(k.lower(), v) for k, v in message.get("headers", [])]
+            self.lifetimes = self.cache.lifetimes(self.headers) if self.status == 200 else None
+            self.keeping = self.lifetimes is not None
+            if not self.keeping:
+                self.on_private()
+        elif message["type"] == "http.response.body" and self.keeping:
+            body = message.get("body", b"")
+            self.size += len(body)
+            if self.size > self.cache.max_entry:
+                self.keeping = False
+                self.chunks = []
+                self.on_private()
+            else:
+                self.chunks.append(body)
+                self.complete = not message.get("more_body", False)
+        if self.client is not None:
+            await self.client(message)
+
+    def entry(self) -> Entry | None:
+        if not (self.keeping and self.complete and self.lifetimes):
+            return None
+        fresh, stale = self.lifetimes
+        now = self.cache.clock()
+        etag = next((v for k, v in self.headers if k == b"etag"), None)
+        return Entry(
+            status=self.status,
+            headers=self.headers,
+            body=b"".join(self.chunks),
+            stored_at=now,
+            fresh_until=now + fresh,
+            stale_until=now + fresh + stale,
+            etag=etag,
+        )
+
+
+_NOT_MODIFIED_HEADERS = {
+    b"cache-control",
+    b"content-location",
+    b"date",
+    b"etag",
+    b"expires",
+    b"vary",
+    b"access-control-allow-origin",
+    b"access-control-expose-headers",
+}
+
+
+def _setting(name: str, default: float, given: float | None) -> float:
+    if given is not None:
+        return given
+    return getattr(settings, name, default)
+
+
+def anonymous(scope: Scope) -> bool:
+    """Whether a request carries no session and no credentials: no Authorization header, no
+    cookie but the language and CSRF cookies. What such a visitor sees, every visitor sees."""
+    allowed = {settings.LANGUAGE_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return False
+        if name == b"cookie" and set(parse_cookie(value.decode("latin-1"))) - allowed:
+            return False
+    return True
+
+
+def _directives(value: bytes) -> dict[str, str]:
+    result = {}
+    for part in value.decode("latin-1").split(","):
+        name, _, argument = part.strip().partition("=")
+        if name:
+            result[name.lower()] = argument.strip('"')
+    return result
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        return max(0.0, float(value)) if value is not None else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _matches(scope: Scope, etag: bytes) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            tags = {t.strip().removeprefix(b"W/") for t in value.split(b",")}
+            return etag.removeprefix(b"W/") in tags or b"*" in tags
+    return False

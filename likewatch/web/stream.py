@@ -1,0 +1,114 @@
+"""A board's event stream: the board's data each time one of its pages has new history.
+
+Two doors lead here. `views.board_live` is the Django view, for everyone. `StreamRoute` opens
+the same stream straight from the ASGI server for anonymous visitors, without Django's
+middleware: a campaign link can keep thousands of boards open at once in one web process,
+and an open stream needs none of what the middleware does (sessions, CSRF, page headers),
+only the campaign's public pages and the visitor's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.utils import translation
+
+from likewatch.tracking.models import Campaign
+from likewatch.web import board as boards
+from likewatch.web import live
+from likewatch.web.microcache import anonymous
+
+HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache, no-transform"),
+    (b"x-accel-buffering", b"no"),  # nginx: pass each event on at once
+    (b"x-content-type-options", b"nosniff"),
+]
+# Board snapshots shared by every live listener of this process.
+feed = live.CampaignFeed(boards.snapshot_json)
+
+
+async def events(campaign: Campaign, page_ids: list[int], known: str) -> AsyncIterator[bytes]:
+    """The stream's messages. `known` is the version the browser shows (`?v=` or
+    Last-Event-ID); when the board has moved on since, the current state is sent at once."""
+    broker = live.get_broker()
+    keepalive = settings.LIKEWATCH_LIVE_KEEPALIVE
+    states = await sync_to_async(live.page_states)(page_ids)
+    with broker.subscribe(page_ids) as subscription:
+        # From here on the broker compares with what we read, so nothing falls in between.
+        broker.seed(states)
+        yield b"retry: 5000\n\n"
+        current = live.version(page_ids, states)
+        if current != known:
+            yield await board_event(campaign, current)
+            known = current
+        while True:
+            changed = await subscription.wait(keepalive)
+            version = broker.version(page_ids)
+            if version == known or "?" in version:
+                if not changed:
+                    yield b": keep-alive\n\n"
+                continue
+            yield await board_event(campaign, version)
+            known = version
+
+
+async def board_event(campaign: Campaign, version: str) -> bytes:
+    """One `board` message, encoded once for every listener of this version and language."""
+    # Rates and stale warnings move with the clock: a state seen a minute ago is recomputed.
+    minute = int(asyncio.get_running_loop().time() // 60)
+    return await feed.event(campaign, version, f"{version}@{minute}")
+
+
+class StreamRoute:
+    """ASGI middleware: serves anonymous visitors' board streams, passes the rest to `app`."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], path: str = r"/c/([-\w]+)/live/"):
+        self.app = app
+        self.pattern = re.compile(path)
+
+    async def __call__(self, scope, receive, send) -> None:
+        match = self.pattern.fullmatch(scope.get("path", "")) if scope["type"] == "http" else None
+        if match is None or scope["method"] != "GET" or not anonymous(scope):
+            await self.app(scope, receive, send)
+            return
+        campaign = await Campaign.objects.filter(public=True, slug=match.group(1)).afirst()
+        if campaign is None:
+            await self.app(scope, receive, send)  # Django's page says what is wrong
+            return
+        request = ASGIRequest(scope, None)
+        known = request.headers.get("Last-Event-ID") or request.GET.get("v", "")
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
+            headers = [*HEADERS, (b"content-language", language.encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await _until_gone(_relay(events(campaign, page_ids, known), send), receive)
+
+
+async def _relay(messages: AsyncIterator[bytes], send) -> None:
+    async for message in messages:
+        await send({"type": "http.response.body", "body": message, "more_body": True})
+
+
+async def _until_gone(streaming: Awaitable[None], receive) -> None:
+    """Run the stream until the visitor leaves (or the stream fails), then stop it."""
+
+    async def left() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    tasks = {asyncio.ensure_future(streaming), asyncio.ensure_future(left())}
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # a failed stream is logged by the server, like any error
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,313 @@
+"""The micro-cache: a crowd of anonymous readers costs one computation per short window, and
+nothing private, personal or streamed is ever shared."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from likewatch.web.microcache import MicroCache
+from tests.web.asgi import Stream, get
+
+PUBLIC = {"cache-control": "public, max-age=30, stale-while-revalidate=30"}
+
+
+class Origin:
+    """An application standing for Django: counts its calls, answers what it is told to."""
+
+    def __init__(self, headers: dict[str, str] | None = None, delay: float = 0.0):
+        self.headers = dict(PUBLIC if headers is None else headers)
+        self.delay = delay
+        self.calls = 0
+
+    async def __call__(self, scope, receive, send):
+        self.calls += 1
+        number = self.calls
+        await receive()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        headers = [(k.encode(), v.encode()) for k, v in self.headers.items()]
+        language = dict(scope["headers"]).get(b"accept-language", b"")
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": f"answer {number} {language}".encode()})
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def cache(origin, clock=None, **options) -> MicroCache:
+    options.setdefault("seconds", 2)
+    options.setdefault("stale_seconds", 10)
+    return MicroCache(origin, clock=clock or Clock(), **options)
+
+
+def test_readers_within_the_window_share_one_answer():
+    origin = Origin()
+    app = cache(origin)
+
+    @async_to_sync
+    async def scenario():
+        return [await get(app, "/c/operators/") for _ in range(5)]
+
+    answers = scenario()
+    assert origin.calls == 1
+    assert {a.body for a in answers} == {b"answer 1 b''"}
+    assert "age" not in answers[0].headers  # the first reader got it from the origin
+    assert answers[1].headers["age"] == "0"
+
+
+def test_readers_arriving_together_wait_for_one_computation():
+    origin = Origin(delay=0.05)
+    app = cache(origin)
+
+    @async_to_sync
+    async def scenario():
+        return await asyncio.gather(*(get(app, "/c/operators/") for _ in range(20)))
+
+    answers = scenario()
+    assert origin.calls == 1
+    assert all(a.status == 200 and a.body == b"answer 1 b''" for a in answers)
+
+
+def test_an_answer_is_kept_at_most_the_configured_seconds_however_long_django_allows():
+    clock = Clock()
+    origin = Origin()
+    app = cache(origin, clock, stale_seconds=0)
+
+    @async_to_sync
+    async def scenario():
+        first = await get(app, "/c/operators/")
+        clock.now += 1.9
+        still = await get(app, "/c/operators/")
+        clock.now += 0.2
+        later = await get(app, "/c/operators/")
+        return first, still, later
+
+    first, still, later = scenario()
+    assert still.body == first.body
+    assert later.body == b"answer 2 b''"
+    assert origin.calls == 2
+
+
+def test_a_stale_answer_is_served_once_while_one_request_refreshes_it():
+    clock = Clock()
+    origin = Origin()
+    app = cache(origin, clock)
+
+    @async_to_sync
+    async def scenario():
+        await get(app, "/c/operators/")
+        clock.now += 5  # past the 2 s window, within the 10 s of grace
+        stale = await asyncio.gather(*(get(app, "/c/operators/") for _ in range(3)))
+        await asyncio.sleep(0.01)  # let the refresh finish
+        fresh = await get(app, "/c/operators/")
+        return stale, fresh
+
+    stale, fresh = scenario()
+    assert {a.body for a in stale} == {b"answer 1 b''"}
+    assert stale[0].headers["age"] == "5"
+    assert fresh.body == b"answer 2 b''"
+    assert origin.calls == 2
+
+
+def test_an_answer_past_its_grace_is_fetched_again_before_anyone_sees_it():
+    clock = Clock()
+    origin = Origin()
+    app = cache(origin, clock)
+
+    @async_to_sync
+    async def scenario():
+        await get(app, "/c/operators/")
+        clock.now += 13
+        return await get(app, "/c/operators/")
+
+    assert scenario().body == b"answer 2 b''"
+
+
+def test_each_language_gets_its_own_copy():
+    origin = Origin(headers={**PUBLIC, "vary": "Accept-Language, Cookie"})
+    app = cache(origin)
+
+    @async_to_sync
+    async def scenario():
+        arabic = await get(app, "/c/operators/", {"accept-language": "ar"})
+        french = await get(app, "/c/operators/", {"accept-language": "fr"})
+        arabic_again = await get(app, "/c/operators/", {"accept-language": "ar"})
+        chosen = await get(app, "/c/operators/", {"cookie": "django_language=ar"})
+        return arabic, french, arabic_again, chosen
+
+    arabic, french, arabic_again, chosen = scenario()
+    assert arabic.body == arabic_again.body == b"answer 1 b'ar'"
+    assert french.body == b"answer 2 b'fr'"
+    assert chosen.body == b"answer 3 b''"  # a language cookie is its own key
+    assert origin.calls == 3
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"cookie": "sessionid=abc"},
+        {"cookie": "django_language=fr; sessionid=abc"},
+        {"authorization": "Bearer lw_secret"},
+    ],
+)
+def test_visitors_with_a_session_or_credentials_always_reach_django(headers):
+    origin = Origin()
+    app = cache(origin)
+
+    @async_to_sync
+    async def scenario():
+        await get(app, "/c/operators/")
+        return [await get(app, "/c/operators/", headers) for _ in range(2)]
+
+    answers = scenario()
+    assert [a.body for a in answers] == [b"answer 2 b''", b"answer 3 b''"]
+
+
+def test_a_csrf_cookie_alone_does_not_make_a_visitor_private():
+    origin = Origin()
+    app = cache(origin)
+
+    @async_to_sync
+    async def scenario():
+        await get(app, "/c/operators/")
+        return await get(app, "/c/operators/", {"cookie": "csrftoken=abc"})
+
+    assert scenario().body == b"answer 1 b''"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"cache-control": "private, max-age=30"},
+        {"cache-control": "public, no-store"},
+        {"cache-control": "public, max-age=0"},
+        {**PUBLIC, "set-cookie": "csrftoken=abc; Path=/"},
+        {**PUBLIC, "vary": "Authorization"},
+    ],
+    ids=["no cache-control", "private", "no-store", "max-age 0", "set-cookie", "other vary"],
+)
+def test_answers_that_may_not_be_shared_are_never_kept(headers):
+    origin = Origin(headers=headers)
+    app = cache(origin)
+
+    @async_to_sync
+    async def scenario():
+        return [await get(app, "/api/campaigns") for _ in range(3)]
+
+    answers = scenario()
+    assert origin.calls == 3
+    assert [a.body for a in answers] == [b"answer 1 b''", b"answer 2 b''", b"answer 3 b''"]
+
+
+def test_a_never_ending_answer_does_not_hold_up_the_readers_behind_it():
+    async def event_stream(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"retry: 5000\n\n", "more_body": True})
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    app = cache(event_stream)
+
+    @async_to_sync
+    async def scenario():
+        first = Stream(app, "/c/operators/live/")
+        second = Stream(app, "/c/operators/live/")
+        started = [await first.start(), await second.start()]
+        bodies = [await first.next_body(), await second.next_body()]
+        await first.leave()
+        await second.leave()
+        return started, bodies
+
+    started, bodies = scenario()
+    assert [status for status, _ in started] == [200, 200]
+    assert bodies == [b"retry: 5000\n\n"] * 2
+
+
+def test_a_reader_who_has_the_answer_gets_not_modified():
+    origin = Origin(headers={**PUBLIC, "etag": '"v1"'})
+    app = cache(origin)
+
+    @async_to_sync
+    async def scenario():
+        await get(app, "/api/campaigns/operators")
+        same = await get(app, "/api/campaigns/operators", {"if-none-match": '"v1"'})
+        other = await get(app, "/api/campaigns/operators", {"if-none-match": '"v0"'})
+        return same, other
+
+    same, other = scenario()
+    assert (same.status, same.body, same.headers["etag"]) == (304, b"", '"v1"')
+    assert (other.status, other.body) == (200, b"answer 1 b''")
+
+
+def test_the_oldest_answers_make_room_for_new_ones():
+    origin = Origin()
+    app = cache(origin, max_bytes=16 * 100)
+
+    @async_to_sync
+    async def scenario():
+        for n in range(40):
+            await get(app, f"/p/{n}/")
+
+    scenario()
+    assert app.bytes <= 16 * 100
+    assert len(app.entries) < 40
+    assert any(key[4] == "/p/39/" for key in app.entries)
+    assert not any(key[4] == "/p/0/" for key in app.entries)
+
+
+def test_a_failing_origin_shares_its_failure_with_no_one():
+    calls = 0
+
+    async def flaky(scope, receive, send):
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database restarting")
+        await Origin()(scope, receive, send)
+
+    app = cache(flaky)
+
+    @async_to_sync
+    async def scenario():
+        with pytest.raises(RuntimeError):
+            await get(app, "/c/operators/")
+        return await get(app, "/c/operators/")
+
+    assert scenario().status == 200
+    assert calls == 2
+
+
+def test_the_public_board_is_shared_and_an_organisers_is_not(campaign, django_user_model):
+    from django.test import Client
+
+    from likewatch.asgi import django_application
+
+    app = cache(django_application)
+    staff = django_user_model.objects.create_user("organiser", password="pw", is_staff=True)
+    browser = Client()
+    browser.force_login(staff)
+    session = f"sessionid={browser.cookies['sessionid'].value}"
+
+    @async_to_sync
+    async def scenario():
+        first = await get(app, "/c/operators/")
+        second = await get(app, "/c/operators/")
+        organiser = await get(app, "/c/operators/", {"cookie": session})
+        return first, second, organiser
+
+    first, second, organiser = scenario()
+    assert first.status == second.status == organiser.status == 200
+    assert "set-cookie" not in first.headers  # nothing personal in a shared page
+    assert "public" in first.headers["cache-control"]
+    assert second.body == first.body and second.headers["age"] == "0"
+    assert "age" not in organiser.headers
+    assert "public" not in organiser.headers.get("cache-control", "")

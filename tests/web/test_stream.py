@@ -1,0 +1,90 @@
+"""The board's event stream served straight from ASGI to anonymous visitors: the same
+messages as the Django view, in the visitor's language, and gone when the visitor leaves."""
+
+from __future__ import annotations
+
+import json
+
+from asgiref.sync import async_to_sync, sync_to_async
+
+from likewatch.asgi import django_application
+from likewatch.sources.base import Count
+from likewatch.tracking.history import record_count
+from likewatch.web import live
+from likewatch.web.stream import StreamRoute
+from tests.web.asgi import Stream, get
+
+
+async def next_board(stream: Stream) -> dict:
+    while True:
+        body = (await stream.next_body()).decode()
+        if body.startswith("id:"):
+            return json.loads(body.split("data: ", 1)[1])
+
+
+def test_an_anonymous_visitor_gets_the_current_board_then_each_change(campaign, pages, now, quick):
+    app = StreamRoute(django_application)
+
+    @async_to_sync
+    async def scenario():
+        stream = Stream(app, "/c/operators/live/?v=outdated")
+        status, headers = await stream.start()
+        retry = await stream.next_body()
+        first = await next_board(stream)
+        await sync_to_async(record_count)(pages[0], Count(96_000), now)
+        second = await next_board(stream)
+        await stream.leave()
+        return status, headers, retry, first, second
+
+    status, headers, retry, first, second = scenario()
+    assert status == 200
+    assert headers["content-type"].startswith("text/event-stream")
+    assert headers["cache-control"].startswith("no-cache")
+    assert retry == b"retry: 5000\n\n"
+    assert first["pages"][0]["current"] == 97_000
+    assert second["pages"][0]["current"] == 96_000
+
+
+def test_the_stream_speaks_the_visitors_language(campaign, quick):
+    app = StreamRoute(django_application)
+
+    @async_to_sync
+    async def scenario():
+        stream = Stream(app, "/c/operators/live/?v=outdated", {"accept-language": "fr"})
+        _, headers = await stream.start()
+        await stream.next_body()
+        board = await next_board(stream)
+        await stream.leave()
+        return headers, board
+
+    headers, board = scenario()
+    assert headers["content-language"] == "fr"
+    assert board["total"]["display"]["target_percent"] == "25,0\u00a0%"  # French decimals
+
+
+def test_leaving_ends_the_subscription(campaign, quick):
+    app = StreamRoute(django_application)
+
+    @async_to_sync
+    async def scenario():
+        stream = Stream(app, "/c/operators/live/")
+        await stream.start()
+        await next_board(stream)
+        broker = live.get_broker()
+        held = len(broker.subscriptions)
+        await stream.leave()
+        return held, len(broker.subscriptions)
+
+    assert scenario() == (1, 0)
+
+
+def test_a_campaign_that_is_not_public_is_not_found(campaign, quick):
+    campaign.public = False
+    campaign.save()
+    app = StreamRoute(django_application)
+
+    @async_to_sync
+    async def scenario():
+        return await get(app, "/c/operators/live/")
+
+    assert scenario().status == 404
