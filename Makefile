@@ -5,7 +5,7 @@ LIKEWATCH := $(VENV)/bin/likewatch
 PG_URL ?= postgres://postgres@127.0.0.1:5432/likewatch
 ONLY ?=
 
-.PHONY: install python frontend system locale browser demo test test-sqlite test-postgres bench lint format
+.PHONY: install python frontend system locale browser loadgen demo test test-sqlite test-postgres bench lint format
 
 install: system python locale frontend
 
@@ -37,6 +37,10 @@ locale: python system
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# The board benchmark loads the web process with wrk, a real HTTP load generator.
+loadgen:
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+
 demo: install
 	$(LIKEWATCH) demo
 
@@ -54,7 +58,7 @@ test-postgres:
 		echo "PostgreSQL tests SKIPPED: no server answers at $(PG_URL)"; \
 	fi
 
-bench: install
+bench: install loadgen
 	$(PY) -m bench $(ONLY)
 
 lint:
