@@ -20,8 +20,9 @@ of an HTTP shared cache (RFC 9111) with three deliberate limits:
   for that one computation instead of starting their own.
 
 Answers are keyed by everything a public answer may depend on: the host and scheme, the path
-and query, the language asked for (Accept-Language and the language cookie) and whether gzip
-is accepted. Answers that vary on any other header are not kept.
+and query, the language asked for (Accept-Language and the language cookie) and the encodings
+accepted. Answers that vary on any other header are not kept. Like nginx's cache, it ignores a
+request's own Cache-Control: otherwise anyone could make every request a computation.
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ class MicroCache:
             scope.get("query_string", b""),
             headers.get(b"accept-language", b""),
             language,
-            b"gzip" in headers.get(b"accept-encoding", b""),
+            # Whole, not just "gzip or not": static files also come in brotli.
+            headers.get(b"accept-encoding", b""),
         )
 
     async def fetch(self, key: tuple, scope: Scope, receive: Receive, send: Send | None) -> None:

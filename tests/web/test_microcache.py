@@ -150,6 +150,19 @@ def test_each_language_gets_its_own_copy():
     assert origin.calls == 3
 
 
+def test_each_encoding_gets_its_own_copy():
+    origin = Origin(headers={**PUBLIC, "vary": "Accept-Encoding"})
+    app = cache(origin)
+
+    @async_to_sync
+    async def scenario():
+        for encodings in ["gzip, deflate, br", "gzip", "gzip, deflate, br", ""]:
+            await get(app, "/static/web/build/board.js", {"accept-encoding": encodings})
+
+    scenario()
+    assert origin.calls == 3
+
+
 @pytest.mark.parametrize(
     "headers",
     [
