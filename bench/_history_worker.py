@@ -2,9 +2,9 @@
 
 Usage: python -m bench._history_worker DAYS (DATABASE_URL set). Stores one page whose count
 changed every minute for DAYS days (a chained span per minute, hashes computed) and its
-rollups, then asks the history API for the whole range, as a chart does, again and again,
-timing the server (Django's test client: no network). Then the same with the rollups removed,
-which is what drawing costs from the spans. Prints JSON.
+rollups, then asks the history API for the whole range, as a chart does, again and again, and
+for its last month, timing the server (Django's test client: no network). Then the whole range
+with the rollups removed, which is what drawing costs from the spans. Prints JSON.
 """
 
 from __future__ import annotations
@@ -81,6 +81,11 @@ def main(days: int) -> None:
     client = Client()
     rolled, body = timed(client, url)
     points = len(body.get("points", []))
+    # Its last month, as a chart zoomed in on it asks: a range starting late in the history.
+    month = (
+        f"/api/pages/{page.pk}/history?start={end - timedelta(days=30):{stamp}}&end={end:{stamp}}"
+    )
+    recent, _ = timed(client, month)
     Rollup.objects.filter(page=page).delete()
     spans, _ = timed(client, url)
     print(
@@ -89,6 +94,7 @@ def main(days: int) -> None:
                 "spans": minutes,
                 "points": points,
                 "rollups": rolled,
+                "recent": recent,
                 "raw": spans,
                 "rebuild": rebuild,
             }

@@ -17,13 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection
-from django.db.models import FloatField, Func
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from likewatch.analytics.downsample import MAX_BUCKETS, Point, bucket_width, min_max
+from likewatch.analytics.envelope import envelope
+from likewatch.analytics.epoch import Epoch
 from likewatch.rollups.models import Grain, Rollup
 from likewatch.rollups.update import bucket_start
 from likewatch.tracking.models import FetchFailure, Observation, Page
@@ -93,13 +92,10 @@ def page_series(
     grain = _rollup_grain(page, start, width)
     if grain is not None:
         width = _whole(width, GRAIN_SECONDS[grain])
-        source = _rollup_points(page, start, end, grain)
+        source = _rollup_points(page, start, end, grain, width)
     else:
-        source = _span_points(page, start, end)
-    points = [
-        SeriesPoint(_moment(p.t), None if p.value is None else int(p.value))
-        for p in min_max(source, width)
-    ]
+        source = min_max(_span_points(page, start, end), width)
+    points = [SeriesPoint(_moment(p.t), None if p.value is None else int(p.value)) for p in source]
     return Series(
         page_id=page.pk,
         start=start,
@@ -117,25 +113,6 @@ def _check(start: datetime, end: datetime, resolution: int | None) -> None:
         raise InvalidRange(_("The range is longer than 50 years."))
     if resolution is not None and not 1 <= resolution <= MAX_RANGE.total_seconds():
         raise InvalidRange(_("The resolution must be between 1 second and 50 years."))
-
-
-class Epoch(Func):
-    """Seconds since the Unix epoch, computed by the database: turning hundreds of thousands
-    of timestamps into Python datetimes would cost more than everything else together."""
-
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # Django stores UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]": whole seconds from strftime,
-        # plus the fraction as written (julianday's float would blur the microseconds).
-        template = (
-            "(CAST(strftime('%%%%s', %(expressions)s) AS REAL)"
-            " + CAST(substr(%(expressions)s, 20) AS REAL))"
-        )
-        return self.as_sql(compiler, connection, template=template)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)")
 
 
 def _span_points(page: Page, start: datetime, end: datetime) -> Iterator[Point]:
@@ -164,20 +141,25 @@ def _rollup_grain(page: Page, start: datetime, width: int) -> str | None:
     if width < GRAIN_SECONDS[Grain.HOUR]:
         return None
     grain = Grain.DAY if width >= GRAIN_SECONDS[Grain.DAY] else Grain.HOUR
-    first_bucket = (
-        Rollup.objects.filter(page=page, grain=grain).order_by("start").values_list("start")[:1]
-    )
-    first_span = (
-        Observation.objects.filter(page=page, value__isnull=False, last_seen__gte=start)
-        .order_by("first_seen")
-        .values_list("first_seen")[:1]
-    )
-    bucket, span = first_bucket.first(), first_span.first()
-    if span is None:
+    values = Observation.objects.filter(page=page, value__isnull=False)
+    newest = values.order_by("-first_seen").values_list("last_seen", flat=True).first()
+    if newest is None or newest < start:
         return None  # nothing to draw, or hidden counts only: the spans say so
-    if bucket is None or bucket[0] > bucket_start(grain, max(span[0], start)):
+    rollups = Rollup.objects.filter(page=page, grain=grain).order_by("start")
+    bucket = rollups.values_list("start", flat=True).first()
+    if bucket is None:
         return None
-    return grain
+    if bucket <= bucket_start(grain, start):
+        return grain  # the usual case, answered from both ends of the index
+    # The rollups begin inside the range: they serve it if no value was seen before them.
+    # (Usually the range starts before the history: the first span is the first one read.)
+    span = (
+        values.filter(last_seen__gte=start)
+        .order_by("first_seen")
+        .values_list("first_seen", flat=True)
+        .first()
+    )
+    return grain if bucket <= bucket_start(grain, max(span, start)) else None
 
 
 def _whole(width: int, unit: int) -> int:
@@ -186,37 +168,25 @@ def _whole(width: int, unit: int) -> int:
     return -(-width // unit) * unit
 
 
-def _rollup_points(page: Page, start: datetime, end: datetime, grain: str) -> Iterator[Point]:
-    rows = (
-        Rollup.objects.filter(
-            page=page, grain=grain, start__gte=bucket_start(grain, start), start__lte=end
-        )
-        .order_by("start")
-        # Buckets written before the moments were kept fall back to the bucket's first fetch.
-        .values_list(
-            Epoch(Coalesce("low_at", "first_at")),
-            "low",
-            Epoch(Coalesce("high_at", "first_at")),
-            "high",
-        )
-    )
-    # At most 8,760 rows a year of hours: one plain fetch, without the ORM's per-row work,
-    # is most of what makes a year as quick to draw as a day.
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
+def _rollup_points(
+    page: Page, start: datetime, end: datetime, grain: str, width: int
+) -> list[Point]:
+    """What `min_max` keeps of the rollups' extremes, from one row per bucket (`envelope`)."""
     low, high = start.timestamp(), end.timestamp()
-    for low_at, low_value, high_at, high_value in fetched:
+    points = []
+    for low_value, low_at, high_value, high_at in envelope(
+        page.pk, grain, bucket_start(grain, start), end, width
+    ):
         # Each bucket gives its two extremes where they were first seen, clipped to the range.
-        low_at = round(min(max(float(low_at), low), high), 6)
-        high_at = round(min(max(float(high_at), low), high), 6)
-        if (high_at, high_value) < (low_at, low_value):
-            yield Point(high_at, high_value)
-            yield Point(low_at, low_value)
+        low_at = round(min(max(low_at, low), high), 6)
+        high_at = round(min(max(high_at, low), high), 6)
+        if low_value == high_value:
+            points.append(Point(low_at, low_value))
+        elif high_at < low_at:
+            points += [Point(high_at, high_value), Point(low_at, low_value)]
         else:
-            yield Point(low_at, low_value)
-            yield Point(high_at, high_value)
+            points += [Point(low_at, low_value), Point(high_at, high_value)]
+    return points
 
 
 def _gaps(

@@ -70,3 +70,14 @@ def test_short_ranges_still_read_the_spans(page):
     with CaptureQueriesContext(connection) as queries:
         page_series(page, T0, T0 + timedelta(days=2))
     assert not any('"rollups_rollup"' in q["sql"] for q in queries)
+
+
+def test_a_range_starting_late_in_the_history_is_drawn_from_rollups(page):
+    start, end = T0 + timedelta(days=8, hours=5), T0 + timedelta(days=30)
+    with CaptureQueriesContext(connection) as queries:
+        rolled = page_series(page, start, end)
+    assert any('"rollups_rollup"' in q["sql"] for q in queries)
+    assert all("LIMIT 1" in sql for sql in observation_reads(queries))
+
+    Rollup.objects.all().delete()
+    assert rolled.points == page_series(page, start, end, rolled.resolution).points
