@@ -10,7 +10,9 @@ only the campaign's public pages and the visitor's language.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from asgiref.sync import sync_to_async
@@ -29,6 +31,7 @@ HEADERS = [
     (b"x-accel-buffering", b"no"),  # nginx: pass each event on at once
     (b"x-content-type-options", b"nosniff"),
 ]
+log = logging.getLogger(__name__)
 # Board snapshots shared by every live listener of this process.
 feed = live.CampaignFeed(boards.snapshot_json)
 
@@ -36,26 +39,97 @@ feed = live.CampaignFeed(boards.snapshot_json)
 async def events(campaign: Campaign, page_ids: list[int], known: str) -> AsyncIterator[bytes]:
     """The stream's messages. `known` is the version the browser shows (`?v=` or
     Last-Event-ID); when the board has moved on since, the current state is sent at once."""
-    broker = live.get_broker()
-    keepalive = settings.LIKEWATCH_LIVE_KEEPALIVE
-    states = await sync_to_async(live.page_states)(page_ids)
-    with broker.subscribe(page_ids) as subscription:
-        # From here on the broker compares with what we read, so nothing falls in between.
-        broker.seed(states)
+    language = translation.get_language()
+    channel = Channel.join(campaign, page_ids, language)
+    try:
+        # Taken before reading the state, so that no news after the reading can be missed.
+        upcoming = channel.upcoming
+        states = await sync_to_async(live.page_states)(page_ids)
+        channel.broker.seed(states)
         yield b"retry: 5000\n\n"
         current = live.version(page_ids, states)
         if current != known:
             yield await board_event(campaign, current)
             known = current
         while True:
-            changed = await subscription.wait(keepalive)
-            version = broker.version(page_ids)
-            if version == known or "?" in version:
-                if not changed:
-                    yield b": keep-alive\n\n"
+            news, upcoming = await asyncio.shield(upcoming)
+            if news is None:
+                yield b": keep-alive\n\n"
+            elif news != known:
+                yield await board_event(campaign, news)
+                known = news
+    finally:
+        channel.leave(language)
+
+
+class Channel:
+    """Everyone in this process who watches one campaign: one broker subscription, and one
+    rendering per change and language, done before any listener is woken.
+
+    News travels as a chain of futures: each one's result is (version, or None for a
+    keep-alive, and the next future), so a listener that was busy when news came cannot miss
+    any. Waking five thousand listeners costs one future's callbacks, not five thousand
+    subscriptions.
+    """
+
+    _open: dict[tuple, Channel] = {}
+
+    def __init__(self, campaign: Campaign, page_ids: list[int]) -> None:
+        self.campaign = campaign
+        self.page_ids = page_ids
+        self.broker = live.get_broker()
+        self.loop = asyncio.get_running_loop()
+        self.languages: Counter[str] = Counter()
+        self.version: str | None = None
+        self.upcoming: asyncio.Future = self.loop.create_future()
+        self.subscription = self.broker.subscribe(page_ids)
+        self.task = self.loop.create_task(self._run())
+
+    @classmethod
+    def join(cls, campaign: Campaign, page_ids: list[int], language: str) -> Channel:
+        """The channel of this campaign and pages, opened if need be, with one more listener."""
+        key = (campaign.pk, tuple(page_ids))
+        channel = cls._open.get(key)
+        if channel is None or channel.loop is not asyncio.get_running_loop():
+            channel = cls._open[key] = cls(campaign, page_ids)
+        channel.languages[language] += 1
+        return channel
+
+    def leave(self, language: str) -> None:
+        """One listener fewer; the last one out closes the channel."""
+        self.languages[language] -= 1
+        if self.languages[language] <= 0:
+            del self.languages[language]
+        if not self.languages:
+            self.task.cancel()
+            self.subscription.close()
+            key = (self.campaign.pk, tuple(self.page_ids))
+            if self._open.get(key) is self:
+                del self._open[key]
+
+    async def _run(self) -> None:
+        keepalive = settings.LIKEWATCH_LIVE_KEEPALIVE
+        while True:
+            changed = await self.subscription.wait(keepalive)
+            if not changed:
+                self._announce(None)
                 continue
-            yield await board_event(campaign, version)
-            known = version
+            version = self.broker.version(self.page_ids)
+            if "?" in version or version == self.version:
+                continue
+            for language in list(self.languages):
+                with translation.override(language):
+                    try:
+                        await board_event(self.campaign, version)
+                    except Exception:
+                        # Each listener will try again for itself, and fail visibly if need be.
+                        log.exception("live updates: computing the board failed")
+            self.version = version
+            self._announce(version)
+
+    def _announce(self, news: str | None) -> None:
+        current, self.upcoming = self.upcoming, self.loop.create_future()
+        current.set_result((news, self.upcoming))
 
 
 async def board_event(campaign: Campaign, version: str) -> bytes:

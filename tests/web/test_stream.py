@@ -88,3 +88,27 @@ def test_a_campaign_that_is_not_public_is_not_found(campaign, quick):
         return await get(app, "/c/operators/live/")
 
     assert scenario().status == 404
+
+
+def test_listeners_of_one_campaign_share_one_subscription_and_all_hear_each_change(
+    campaign, pages, now, quick
+):
+    app = StreamRoute(django_application)
+
+    @async_to_sync
+    async def scenario():
+        streams = [Stream(app, "/c/operators/live/?v=outdated") for _ in range(3)]
+        for stream in streams:
+            await stream.start()
+            await next_board(stream)
+        subscriptions = len(live.get_broker().subscriptions)
+        await sync_to_async(record_count)(pages[0], Count(95_000), now)
+        heard = [(await next_board(stream))["pages"][0]["current"] for stream in streams]
+        for stream in streams:
+            await stream.leave()
+        return subscriptions, heard, len(live.get_broker().subscriptions)
+
+    subscriptions, heard, left = scenario()
+    assert subscriptions == 1
+    assert heard == [95_000] * 3
+    assert left == 0
