@@ -24,21 +24,23 @@ import psycopg
 import pytest
 
 DATABASE = "likewatch"
+# A client-only install (libpq, psql) has pg_config but not these.
+SERVER_PROGRAMS = ("initdb", "pg_ctl", "postgres")
 
 
 def server_binaries() -> Path | None:
-    """The folder holding initdb, pg_ctl and postgres, or None when none is installed."""
+    """The folder holding the server programs, or None when no PostgreSQL server is installed."""
     candidates = []
     if shutil.which("pg_config"):
         found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
         candidates.append(found.stdout.strip())
     # Debian keeps one folder per major version; try the newest first.
-    versions = glob.glob("/usr/lib/postgresql/*/bin")
+    versions = [p for p in glob.glob("/usr/lib/postgresql/*/bin") if Path(p).parent.name.isdigit()]
     candidates += sorted(versions, key=lambda p: int(Path(p).parent.name), reverse=True)
     if shutil.which("initdb"):
         candidates.append(str(Path(shutil.which("initdb")).parent))
     for folder in candidates:
-        if folder and all((Path(folder) / name).is_file() for name in ("initdb", "pg_ctl")):
+        if folder and all((Path(folder) / name).is_file() for name in SERVER_PROGRAMS):
             return Path(folder)
     return None
 
