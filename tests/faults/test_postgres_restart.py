@@ -1,59 +1,49 @@
 """PostgreSQL restarted under running pollers and a running web server: both recover alone.
 
-Opt-in (LIKEWATCH_FAULT_PG_RESTART=1): it restarts the machine's PostgreSQL cluster with
-pg_ctlcluster, which would break the tests of anyone else using that server at the same
-moment, so neither `make test` nor CI runs it unasked. Run it on a machine of your own:
-
-    LIKEWATCH_FAULT_PG_RESTART=1 DATABASE_URL=postgres://… pytest tests/faults/test_postgres_…
-
-Two real pollers and one real web server run against the test database while the server
-restarts. Afterwards: all three processes are still running; the web server answers again;
-every page is being fetched again; the outage is a gap in each page's history (no span claims
-to have watched through it) and every chain recomputes.
+The server restarted is a private one (`tests/faults/private_postgres.py`), started for this
+test alone, so the test runs in every suite without disturbing the shared server. Two real
+pollers and one real web server run against it while it restarts (`pg_ctl restart -m fast`).
+Afterwards: all three processes are still running; the web server answers again; every page is
+being fetched again; the outage is a gap in each page's history (no span claims to have watched
+through it) and every chain recomputes. The history is read by a child process, as JSON: the
+test's own database is not involved.
 """
 
-import os
-import shutil
-import socket
+import json
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import datetime
 
-import pytest
-from django.db import connection
 from django.utils import timezone
 
 from likewatch.simulator.scenario import Scenario, SimPage
 from likewatch.simulator.server import GraphSimulator
-from likewatch.tracking.models import FetchFailure, Observation, Page
-from tests.faults.evidence import history_rows, verify_chain
-from tests.processes import child_env, likewatch
+from tests.faults.evidence import verify_chain
+from tests.faults.private_postgres import PrivatePostgres, free_port
+from tests.processes import ROOT, child_env, likewatch
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PAGES = 30
 
 
-def _restart_command() -> list[str]:
-    versions = sorted(os.listdir("/etc/postgresql"))
-    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "restart"]
+def _run(module: str, *args: str, env: dict[str, str]) -> str:
+    """Run `python -m MODULE ARGS` against the private server; its standard output."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
-@pytest.fixture
-def allowed():
-    if os.environ.get("LIKEWATCH_FAULT_PG_RESTART") != "1":
-        pytest.skip("restarts the shared PostgreSQL server: set LIKEWATCH_FAULT_PG_RESTART=1")
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
-    if not shutil.which("pg_ctlcluster") or not os.path.isdir("/etc/postgresql"):
-        pytest.skip("needs a Debian PostgreSQL cluster (pg_ctlcluster)")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
 class Probe:
@@ -78,25 +68,21 @@ class Probe:
             self.stop.wait(0.2)
 
 
-def test_pollers_and_web_ride_out_a_postgres_restart(allowed):
+def test_pollers_and_web_ride_out_a_postgres_restart(private_postgres: PrivatePostgres):
     pages = {
         f"r{i}": SimPage(f"r{i}", f"r{i}", f"Page {i}", {"followers": 5000 + i})
         for i in range(PAGES)
     }
-    now = timezone.now()
-    for i, key in enumerate(pages):
-        Page.objects.create(
-            platform="facebook",
-            platform_id=key,
-            metric="followers",
-            interval=1,
-            next_fetch_at=now + timedelta(seconds=i / PAGES),
-        )
-    port = _free_port()
+    port = free_port()
     with GraphSimulator(Scenario("restart", "", 1.0, pages, [])) as sim:
         env = child_env(
-            FACEBOOK_BASE_URL=sim.base_url, FACEBOOK_TOKEN="t", LIKEWATCH_MIN_INTERVAL="1"
+            DATABASE_URL=private_postgres.url,
+            FACEBOOK_BASE_URL=sim.base_url,
+            FACEBOOK_TOKEN="t",
+            LIKEWATCH_MIN_INTERVAL="1",
         )
+        assert likewatch("migrate", "--verbosity", "0", env=env).wait(timeout=60) == 0
+        _run("tests.faults.due_pages", "r", str(PAGES), env=env)
         processes = [likewatch("poll", "--name", f"p{n}", env=env) for n in (1, 2)]
         processes.append(
             likewatch(
@@ -115,7 +101,7 @@ def test_pollers_and_web_ride_out_a_postgres_restart(allowed):
             time.sleep(1)
             down = time.monotonic()
             outage_start = timezone.now()
-            subprocess.run(_restart_command(), check=True, timeout=120)
+            private_postgres.restart()
             outage_end = timezone.now()
             up = time.monotonic()
             time.sleep(10)
@@ -126,22 +112,27 @@ def test_pollers_and_web_ride_out_a_postgres_restart(allowed):
                 process.terminate()
             for process in processes:
                 process.wait(timeout=30)
-    connection.close()  # the test's own connection died with the server
+        histories = json.loads(_run("tests.faults.evidence", env=env))
 
     assert alive == [True, True, True], "a process did not survive the restart"
     after = [outcome for moment, outcome in probe.log if moment > up + 2]
     assert after and all(outcome == 200 for outcome in after[-5:]), probe.log[-10:]
     assert any(outcome == 200 for moment, outcome in probe.log if moment < down)
 
-    for page in Page.objects.all():
+    assert sorted(histories) == sorted(pages)
+    for key, rows in histories.items():
+        spans = [r for r in rows if r["type"] == "observation"]
         # Fetched again after the restart.
-        assert Observation.objects.filter(page=page, last_seen__gt=outage_end).exists(), page
+        assert any(_when(r["last_seen"]) > outage_end for r in spans), key
         # No span claims to have watched through the outage: it is a gap, recorded as one.
-        assert not Observation.objects.filter(
-            page=page, first_seen__lt=outage_start, last_seen__gt=outage_end
-        ).exists(), page
-        assert FetchFailure.objects.filter(
-            page=page, message__contains="likewatch was not polling", at__gte=outage_start
-        ).exists(), page
-    for rows in history_rows("r").values():
+        assert not any(
+            _when(r["first_seen"]) < outage_start and _when(r["last_seen"]) > outage_end
+            for r in spans
+        ), key
+        assert any(
+            r["type"] == "failure"
+            and "likewatch was not polling" in r["message"]
+            and _when(r["at"]) >= outage_start
+            for r in rows
+        ), key
         verify_chain(rows)
