@@ -59,3 +59,21 @@ def quick(settings):
     """Live updates checked every 20 ms, keep-alives every 200 ms."""
     settings.LIKEWATCH_LIVE_TICK = 0.02
     settings.LIKEWATCH_LIVE_KEEPALIVE = 0.2
+
+
+@pytest.fixture
+def django_asgi():
+    """Django's ASGI application, keeping the test's database connection between requests
+    (as Django's own test client does): a real request closes it when it ends."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from likewatch.asgi import django_application
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield django_application
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

@@ -299,12 +299,12 @@ def test_a_failing_origin_shares_its_failure_with_no_one():
     assert calls == 2
 
 
-def test_the_public_board_is_shared_and_an_organisers_is_not(campaign, django_user_model):
+def test_the_public_board_is_shared_and_an_organisers_is_not(
+    django_asgi, campaign, django_user_model
+):
     from django.test import Client
 
-    from likewatch.asgi import django_application
-
-    app = cache(django_application)
+    app = cache(django_asgi)
     staff = django_user_model.objects.create_user("organiser", password="pw", is_staff=True)
     browser = Client()
     browser.force_login(staff)

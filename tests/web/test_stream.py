@@ -7,7 +7,6 @@ import json
 
 from asgiref.sync import async_to_sync, sync_to_async
 
-from likewatch.asgi import django_application
 from likewatch.sources.base import Count
 from likewatch.tracking.history import record_count
 from likewatch.web import live
@@ -22,8 +21,10 @@ async def next_board(stream: Stream) -> dict:
             return json.loads(body.split("data: ", 1)[1])
 
 
-def test_an_anonymous_visitor_gets_the_current_board_then_each_change(campaign, pages, now, quick):
-    app = StreamRoute(django_application)
+def test_an_anonymous_visitor_gets_the_current_board_then_each_change(
+    django_asgi, campaign, pages, now, quick
+):
+    app = StreamRoute(django_asgi)
 
     @async_to_sync
     async def scenario():
@@ -45,8 +46,8 @@ def test_an_anonymous_visitor_gets_the_current_board_then_each_change(campaign, 
     assert second["pages"][0]["current"] == 96_000
 
 
-def test_the_stream_speaks_the_visitors_language(campaign, quick):
-    app = StreamRoute(django_application)
+def test_the_stream_speaks_the_visitors_language(django_asgi, campaign, quick):
+    app = StreamRoute(django_asgi)
 
     @async_to_sync
     async def scenario():
@@ -62,8 +63,8 @@ def test_the_stream_speaks_the_visitors_language(campaign, quick):
     assert board["total"]["display"]["target_percent"] == "25,0\u00a0%"  # French decimals
 
 
-def test_leaving_ends_the_subscription(campaign, quick):
-    app = StreamRoute(django_application)
+def test_leaving_ends_the_subscription(django_asgi, campaign, quick):
+    app = StreamRoute(django_asgi)
 
     @async_to_sync
     async def scenario():
@@ -78,10 +79,10 @@ def test_leaving_ends_the_subscription(campaign, quick):
     assert scenario() == (1, 0)
 
 
-def test_a_campaign_that_is_not_public_is_not_found(campaign, quick):
+def test_a_campaign_that_is_not_public_is_not_found(django_asgi, campaign, quick):
     campaign.public = False
     campaign.save()
-    app = StreamRoute(django_application)
+    app = StreamRoute(django_asgi)
 
     @async_to_sync
     async def scenario():
@@ -91,9 +92,9 @@ def test_a_campaign_that_is_not_public_is_not_found(campaign, quick):
 
 
 def test_listeners_of_one_campaign_share_one_subscription_and_all_hear_each_change(
-    campaign, pages, now, quick
+    django_asgi, campaign, pages, now, quick
 ):
-    app = StreamRoute(django_application)
+    app = StreamRoute(django_asgi)
 
     @async_to_sync
     async def scenario():
