@@ -103,6 +103,8 @@ class Poller:
     def _daily(self, now: datetime | None) -> None:
         try:
             self.daily(now)
+        except DatabaseError as exc:  # an outage: one line, as for a round
+            log.error("daily evidence step postponed: %s", database_trouble(exc))
         except Exception:  # the digest can wait a round; the measurements cannot
             log.exception("daily evidence step failed")
 
