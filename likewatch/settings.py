@@ -197,6 +197,8 @@ LIKEWATCH_MIN_INTERVAL = env.int("LIKEWATCH_MIN_INTERVAL", default=60)
 LIKEWATCH_HTTP_TIMEOUT = env.float("LIKEWATCH_HTTP_TIMEOUT", default=20.0)
 # How far a page's fetch may run before another poller may take it over.
 LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
+# How long a due page may wait for others to fill its request (likewatch.poller.claims).
+LIKEWATCH_BATCH_WAIT_SECONDS = env.float("LIKEWATCH_BATCH_WAIT_SECONDS", default=1.0)
 
 # Live boards: how open boards learn about new history (likewatch.web.live). The default
 # watches the database, one cheap query per tick for the whole process.

@@ -1,18 +1,26 @@
 """Raise alerts as history is written (milestones, failing pages), from whichever process
-wrote it. Sending happens later, in digests (`likewatch alerts` or `delivery.send_due`)."""
+wrote it. Sending happens later, in digests (`likewatch alerts` or `delivery.send_due`).
+
+Inside `batched()` (the poller wraps each round in it) the milestone checks of the block's new
+observations are made once at its end, with one query for the campaigns of all their pages
+instead of one per page."""
 
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.dispatch import receiver
 
 from likewatch.alerts import checks
+from likewatch.tracking.models import Campaign
 from likewatch.tracking.signals import failure_recorded, observation_recorded
 
 log = logging.getLogger(__name__)
+_local = threading.local()
 
 # A campaign's totals are recomputed at most this often on account of new observations.
 MILESTONE_CHECK_SECONDS = 30
@@ -22,7 +30,35 @@ MILESTONE_CHECK_SECONDS = 30
 def on_observation(sender, page, observation, created, **kwargs):
     if not created:
         return  # an unchanged value cannot cross a milestone
-    for campaign in page.campaigns.all():
+    pending = getattr(_local, "pages", None)
+    if pending is not None:
+        pending.add(page.pk)
+    else:
+        _check_milestones(page.campaigns.all())
+
+
+@contextmanager
+def batched():
+    """Collect the pages with new observations inside the block; check them at its end."""
+    if getattr(_local, "pages", None) is not None:
+        yield
+        return
+    _local.pages = set()
+    try:
+        yield
+    finally:
+        pages, _local.pages = _local.pages, None
+        if pages:
+            try:
+                campaigns = list(Campaign.objects.filter(entries__page_id__in=pages).distinct())
+            except DatabaseError:
+                log.exception("Milestone check failed for %d page(s)", len(pages))
+                campaigns = []
+            _check_milestones(campaigns)
+
+
+def _check_milestones(campaigns) -> None:
+    for campaign in campaigns:
         if not cache.add(
             f"likewatch:alerts:milestone-check:{campaign.pk}", 1, MILESTONE_CHECK_SECONDS
         ):

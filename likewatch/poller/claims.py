@@ -26,11 +26,7 @@ def claim_due(owner: str, limit: int = 500, now: datetime | None = None) -> list
     """Claim up to `limit` due pages for `owner`; returns them with their due time kept."""
     now = now or timezone.now()
     with transaction.atomic():
-        due = (
-            Page.objects.filter(paused=False, next_fetch_at__lte=now)
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-            .order_by("next_fetch_at")
-        )
+        due = _claimable(now).filter(next_fetch_at__lte=now).order_by("next_fetch_at")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         pages = list(due[:limit])
@@ -48,6 +44,13 @@ def claim_due(owner: str, limit: int = 500, now: datetime | None = None) -> list
     return pages
 
 
+def _claimable(now: datetime):
+    # Pages no poller holds a lease on; those due by `now` are what a claim takes.
+    return Page.objects.filter(paused=False).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+
+
 def release(page: Page, next_fetch_at: datetime | None = None) -> None:
     """Give up the lease on `page`; optionally move its next fetch (back-off, retry-after)."""
     fields = {"lease_owner": "", "lease_until": None}
@@ -62,7 +65,23 @@ def release_all(page_ids: list[int]) -> None:
         Page.objects.filter(pk__in=page_ids).update(lease_owner="", lease_until=None)
 
 
-def next_due(now: datetime | None = None) -> datetime | None:
-    """When the soonest unpaused page is due, or None with nothing to poll."""
-    page = Page.objects.filter(paused=False).order_by("next_fetch_at").first()
-    return page.next_fetch_at if page else None
+def round_start(full: int, wait: float, now: datetime | None = None) -> datetime | None:
+    """When the next round is worth starting; None with nothing to poll.
+
+    A round that starts as soon as one page is due sends a request for that page alone, and
+    at ten thousand pages a minute such requests use the platform's whole rate budget. So a
+    round starts once `full` pages are due (a full request), or once the soonest due page has
+    waited `wait` seconds, whichever comes first: a page is never late by more than `wait`
+    on this account, and a busy platform gets full requests.
+    """
+    soonest = list(
+        _claimable(now or timezone.now())
+        .order_by("next_fetch_at")
+        .values_list("next_fetch_at", flat=True)[:full]
+    )
+    if not soonest:
+        return None
+    start = soonest[0] + timedelta(seconds=wait)
+    if len(soonest) == full:
+        start = min(start, soonest[-1])
+    return start

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import socket
 import threading
 import time
@@ -17,9 +18,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
+from likewatch.alerts import receivers as alerts
+from likewatch.events import live as events
 from likewatch.evidence import digests
 from likewatch.fanout import publish as fanout
 from likewatch.poller import claims
@@ -33,6 +37,8 @@ from likewatch.tracking.models import Page
 log = logging.getLogger("likewatch.poller")
 MAX_BACKOFF = 3600
 RETRY_SECONDS = 5
+MAX_IDLE = 5.0  # look at the schedule at least this often: pages may be added meanwhile
+JITTER = 0.1  # of the batch wait
 # More than ten times the world's population: no page has that many, so a platform answering
 # it is broken (or an overflow), and recording it would invent a collapse or a surge.
 MAX_PLAUSIBLE = 10**11
@@ -57,6 +63,9 @@ class Poller:
         self.limit = limit
         self.loop = asyncio.new_event_loop()
         self.sources: dict[str, Source] = {}
+        # A round is worth starting once this many pages are due: the largest request any
+        # platform takes (see claims.round_start).
+        self.full_request = max(registry.source_class(p).batch_size for p in registry.platforms())
         # Once a day: sign the evidence digest and prune expired raw answers.
         self.daily = digests.Daily()
 
@@ -76,13 +85,14 @@ class Poller:
         return len(pages)
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
-        """Poll until `stop` is set, sleeping until the next page is due."""
+        """Poll until `stop` is set, sleeping until the next round is worth starting."""
         stop = stop or threading.Event()
         log.info("poller %s started", self.owner)
         self._catch_up()
         while not stop.is_set():
             try:
-                fetched = self.run_once()
+                wait = self._wait_seconds()
+                fetched = self.run_once() if wait <= 0 else None
             except DatabaseError as exc:
                 # An outage or a full disk must not end the poller: what was recorded stays
                 # recorded, what could not be is a gap, and the poller resumes on its own.
@@ -96,9 +106,10 @@ class Poller:
                 continue
             if fetched:
                 log.info("fetched %d page(s)", fetched)
-                continue
-            stop.wait(self._idle_seconds())
-        self.close()
+            elif fetched is None:
+                stop.wait(wait)
+            # else another poller claimed them first: on to the next round at once, as the
+            # quickest one does, or the one that won once would win every round after.
 
     def _daily(self, now: datetime | None) -> None:
         try:
@@ -125,12 +136,18 @@ class Poller:
         self.sources.clear()
         self.loop.close()
 
-    @staticmethod
-    def _idle_seconds() -> float:
-        due = claims.next_due()
-        if due is None:
-            return 5.0
-        return min(5.0, max(0.2, (due - timezone.now()).total_seconds()))
+    def _wait_seconds(self) -> float:
+        """Seconds until the next round should start; 0 or less when it should start now."""
+        wait = settings.LIKEWATCH_BATCH_WAIT_SECONDS
+        start = claims.round_start(self.full_request, wait)
+        if start is None:
+            return MAX_IDLE
+        seconds = (start - timezone.now()).total_seconds()
+        if seconds <= 0:
+            return seconds
+        # Pollers sharing the pages would all wake at the same moment and the quickest would
+        # take every round; a little jitter lets each of them win rounds in turn.
+        return min(MAX_IDLE, seconds + random.uniform(0, JITTER * wait))
 
     # Fetching -----------------------------------------------------------------------
 
@@ -206,7 +223,15 @@ class Poller:
             )
             for o in fetched
         ]
-        with fanout.batched(), rollups.batched(), transaction.atomic():
+        # The receivers of the history signals work on the whole round at once when it has
+        # committed: rollups and live messages first, then alerts and event detection.
+        with (
+            events.batched(),
+            alerts.batched(),
+            fanout.batched(),
+            rollups.batched(),
+            transaction.atomic(),
+        ):
             for outcome in outcomes:
                 if outcome.result is None:  # not fetched: the platform asked us to wait
                     source = self.sources.get(outcome.page.platform)

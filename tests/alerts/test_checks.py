@@ -139,3 +139,17 @@ def test_flagged_events_raise_an_alert_with_the_detector_s_sentence(campaign, pa
     gain.review("dismissed", "known")
     checks.check_campaign(campaign)
     assert Alert.objects.filter(kind=Kind.EVENT).count() == 1
+
+
+def test_a_round_checks_its_campaigns_once_at_its_end(
+    campaign, page, alerting, django_capture_on_commit_callbacks
+):
+    from likewatch.alerts import receivers
+
+    with receivers.batched():
+        with django_capture_on_commit_callbacks(execute=True):
+            drop(page, 99_000, timezone.now() - timedelta(minutes=1))
+            drop(page, 98_000)
+        assert not Alert.objects.exists()
+
+    assert list(Alert.objects.values_list("key", flat=True)) == ["milestone:2000"]

@@ -8,6 +8,7 @@ from likewatch.events.models import Event
 from likewatch.sources.base import Count
 from likewatch.sources.errors import Transient
 from likewatch.tracking.history import record_count, record_failure
+from likewatch.tracking.models import Page
 
 from .conftest import T0, campaign
 
@@ -62,3 +63,34 @@ def test_live_detection_can_be_left_to_the_command(
     with django_capture_on_commit_callbacks(execute=True):
         record_count(page, Count(page.observations.last().value - 2500), end)
     assert not Event.objects.exists()
+
+
+def test_a_round_s_pages_are_scanned_together_at_its_end(
+    page, measure, monkeypatch, django_capture_on_commit_callbacks
+):
+    from likewatch.events import live, scan
+
+    other = Page.objects.create(
+        platform="facebook", platform_id="200", metric="likes", name="Other", interval=300
+    )
+    end = measure(page, campaign(100))
+    measure(other, campaign(100, seed=2))
+    scanned = []
+    real = scan.scan_pages
+
+    def counting(pages, **kwargs):
+        scanned.append(sorted(p.pk for p in pages))
+        return real(pages, **kwargs)
+
+    monkeypatch.setattr(scan, "scan_pages", counting)
+    with live.batched():
+        with django_capture_on_commit_callbacks(execute=True):
+            for p in (page, other):
+                record_count(p, Count(p.observations.last().value - 2500), end)
+        assert not Event.objects.exists()
+
+    assert scanned == [sorted([page.pk, other.pk])]
+    assert set(Event.objects.values_list("page_id", "kind")) == {
+        (page.pk, "purge"),
+        (other.pk, "purge"),
+    }

@@ -6,10 +6,10 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from likewatch.events.models import Event, Status
-from likewatch.events.scan import scan_all, scan_page
+from likewatch.events.scan import scan_all, scan_page, scan_pages
 from likewatch.sources.errors import Transient
 from likewatch.tracking.history import record_failure
-from likewatch.tracking.models import Campaign, CampaignPage, Direction
+from likewatch.tracking.models import Campaign, CampaignPage, Direction, Page
 
 from .conftest import T0, campaign
 
@@ -121,3 +121,83 @@ def test_scan_all_goes_on_past_a_page_that_fails(page, measure, monkeypatch):
 
     monkeypatch.setattr(scan, "scan_page", broken)
     assert scan_all() == []
+
+
+def _pages_with_events(measure):
+    """Three pages: a purge, a gain where a campaign drives the page down, a quiet sibling."""
+    purged = Page.objects.create(
+        platform="facebook", platform_id="200", metric="likes", name="Purged", interval=300
+    )
+    changes = campaign(120)
+    changes[100] -= 2000
+    measure(purged, changes)
+
+    gained = Page.objects.create(
+        platform="facebook", platform_id="300", metric="likes", name="Gained", interval=300
+    )
+    down = Campaign.objects.create(slug="down", title="Down", starts_at=T0)
+    CampaignPage.objects.create(campaign=down, page=gained, direction=Direction.LEAVE)
+    changes = campaign(120, pace=0)
+    changes[100] += 400
+    measure(gained, changes)
+
+    sibling = Page.objects.create(
+        platform="facebook", platform_id="300", metric="followers", name="Gained", interval=300
+    )
+    measure(sibling, campaign(120, pace=0, seed=2), value=3_100_000)
+    return [purged, gained, sibling]
+
+
+def _events():
+    fields = ("page_id", "kind", "start", "end", "size", "confidence", "details")
+    return sorted(Event.objects.values_list(*fields), key=lambda e: (e[0], e[1], e[2]))
+
+
+def test_scanning_pages_together_stores_what_scanning_each_stores(measure):
+    pages = [Page.objects.get(pk=p.pk) for p in _pages_with_events(measure)]
+
+    results = scan_pages(pages)
+    together = _events()
+    Event.objects.all().delete()
+    for page in pages:
+        scan_page(page)
+
+    assert [r.created for r in results] == [1, 1, 0]
+    assert {(e[0], e[1]) for e in together} == {(pages[0].pk, "purge"), (pages[1].pk, "gain")}
+    assert together[1][-1]["campaign_down"] is True
+    assert together == _events()
+
+
+def test_scanning_more_pages_together_takes_no_more_queries(measure):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pages = [Page.objects.get(pk=p.pk) for p in _pages_with_events(measure)]
+    scan_pages(pages)  # the events are stored: scanning again writes nothing
+
+    with CaptureQueriesContext(connection) as one:
+        scan_pages(pages[1:2])  # one page, with its sibling to read
+    with CaptureQueriesContext(connection) as three:
+        scan_pages(pages)
+
+    assert len(three) == len(one)
+
+
+def test_a_page_whose_detection_fails_leaves_the_others_scanned(measure, monkeypatch, caplog):
+    from likewatch.events import detect
+
+    pages = [Page.objects.get(pk=p.pk) for p in _pages_with_events(measure)]
+    Page.objects.filter(pk=pages[0].pk).update(interval=301)
+    pages[0].interval = 301
+    real = detect.Detector.run
+
+    def broken(self, records):
+        if self.interval == 301:
+            raise RuntimeError("detector bug")
+        return real(self, records)
+
+    monkeypatch.setattr(detect.Detector, "run", broken)
+    scan_pages(pages)
+
+    assert [e[:2] for e in _events()] == [(pages[1].pk, "gain")]
+    assert f"event scan of page {pages[0].pk} failed" in caplog.text

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from likewatch.poller.claims import claim_due
+from likewatch.poller.claims import claim_due, round_start
 from likewatch.poller.loop import Poller
 from likewatch.simulator.scenario import SimPage
 from likewatch.tracking.models import Observation, Page
@@ -90,3 +90,20 @@ def test_a_renamed_page_keeps_its_history_and_takes_the_new_name(
     page.refresh_from_db()
     assert page.name == "Maroc Telecom (new)"
     assert page.observations.count() == 1
+
+
+def test_a_round_waits_for_a_full_request_or_the_batch_wait(facebook_settings):
+    now = timezone.now()
+    assert round_start(full=3, wait=1.0, now=now) is None  # nothing to poll
+
+    first = due(platform_id="a", metric="likes", next_fetch_at=now - timedelta(seconds=0.2))
+    # One page due: its round waits for others to share the request, one second at most.
+    assert round_start(full=3, wait=1.0, now=now) == first.next_fetch_at + timedelta(seconds=1)
+
+    due(platform_id="b", metric="likes", next_fetch_at=now + timedelta(seconds=0.1))
+    third = due(platform_id="c", metric="likes", next_fetch_at=now + timedelta(seconds=0.3))
+    # ...or until the request is full, if that comes sooner.
+    assert round_start(full=3, wait=1.0, now=now) == third.next_fetch_at
+
+    claim_due("other", now=now)  # the first page is in flight elsewhere: it no longer counts
+    assert round_start(full=3, wait=1.0, now=now) == now + timedelta(seconds=1.1)

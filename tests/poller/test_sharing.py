@@ -75,7 +75,12 @@ def test_three_pollers_share_the_pages_and_survive_a_sigkill(simulator):
             interval=int(INTERVAL),
             next_fetch_at=now + timedelta(seconds=INTERVAL * i / PAGES),
         )
-    env = child_env(FACEBOOK_BASE_URL=simulator.base_url, LIKEWATCH_MIN_INTERVAL="1")
+    env = child_env(
+        FACEBOOK_BASE_URL=simulator.base_url,
+        LIKEWATCH_MIN_INTERVAL="1",
+        # Time runs fifteen times faster than at a 60 s interval: so does the batch wait.
+        LIKEWATCH_BATCH_WAIT_SECONDS="0.07",
+    )
     pollers = {
         name: likewatch("poll", "--name", name, env={**env, "FACEBOOK_TOKEN": f"token-{name}"})
         for name in ("poller-1", "poller-2", "poller-3")
