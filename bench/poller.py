@@ -6,7 +6,9 @@ no PostgreSQL answers). Figures: schedule lag (from when a page was due to when 
 committed) p50 and p99, the poller's CPU as a share of one core, and its peak memory.
 
 LIKEWATCH_BENCH_SECONDS sets the duration (default 600, the target's ten minutes);
-LIKEWATCH_BENCH_PAGES the number of pages (default 10,000).
+LIKEWATCH_BENCH_PAGES the number of pages (default 10,000); LIKEWATCH_BENCH_HISTORY_HOURS
+(default 0) the hours of history the pages already have, as after hours of running (see
+bench/_poller_worker.py).
 """
 
 from __future__ import annotations
@@ -64,7 +66,9 @@ def run() -> list[tuple]:
             simulator.terminate()
             simulator.wait(timeout=10)
     lags = result["lags"]
-    label = f"poller: {PAGES:,} pages/60 s, {result['wall']:.0f} s, {kind}"
+    history = os.environ.get("LIKEWATCH_BENCH_HISTORY_HOURS")
+    after = f", after {float(history):g} h" if history and float(history) else ""
+    label = f"poller: {PAGES:,} pages/60 s, {result['wall']:.0f} s{after}, {kind}"
     return [
         (f"{label}: fetches", len(lags), "", f"~{PAGES * result['wall'] / 60:,.0f}"),
         (f"{label}: schedule lag p50", percentile(lags, 50), "s", ""),
