@@ -11,6 +11,7 @@ import os
 import pkgutil
 import sys
 import time
+import traceback
 from pathlib import Path
 
 Row = tuple[str, object, str, str]
@@ -45,14 +46,21 @@ def _cell(value: object) -> str:
 def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "likewatch.settings")
     rows: list[Row] = []
+    failed = []
     for name in modules(argv):
         started = time.monotonic()
         module = importlib.import_module(f"bench.{name}")
         print(f"running bench/{name}.py …", file=sys.stderr, flush=True)
-        rows.extend(module.run())
+        try:
+            rows.extend(module.run())
+        except Exception as exc:
+            # One broken benchmark must not throw away the others' figures.
+            traceback.print_exc()
+            failed.append(name)
+            rows.append((f"{name}: FAILED ({type(exc).__name__}; see above)", "-", "", ""))
         print(f"  done in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     print(render(rows))
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
