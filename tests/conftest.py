@@ -6,6 +6,8 @@ import tempfile
 # Settings read the environment once, at import: point every file the app writes at a
 # throwaway folder before Django loads them.
 os.environ.setdefault("LIKEWATCH_VAR", tempfile.mkdtemp(prefix="likewatch-test-"))
+# WhiteNoise warns at every start-up when the collected-static folder is missing.
+os.makedirs(os.path.join(os.environ["LIKEWATCH_VAR"], "static"), exist_ok=True)
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "k" * 40)
 os.environ.setdefault("LIKEWATCH_ENV_FILE", "/nonexistent/.env")
 
