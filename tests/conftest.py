@@ -6,15 +6,17 @@ import tempfile
 # Settings read the environment once, at import: point every file the app writes at a
 # throwaway folder before Django loads them.
 os.environ.setdefault("LIKEWATCH_VAR", tempfile.mkdtemp(prefix="likewatch-test-"))
-# WhiteNoise warns at every start-up when the collected-static folder is missing.
-os.makedirs(os.path.join(os.environ["LIKEWATCH_VAR"], "static"), exist_ok=True)
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "k" * 40)
 os.environ.setdefault("LIKEWATCH_ENV_FILE", "/nonexistent/.env")
 
 import pytest  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from likewatch.simulator.scenario import load  # noqa: E402
 from likewatch.simulator.server import GraphSimulator, SimClock  # noqa: E402
+
+# WhiteNoise warns at every start-up when the collected-static folder is missing.
+settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture
