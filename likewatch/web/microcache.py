@@ -87,7 +87,6 @@ class MicroCache:
         self.bytes = 0
         self.flights: dict[tuple, asyncio.Future] = {}
         self.refreshing: set[tuple] = set()
-        self.hits = self.misses = self.stale_hits = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self.key(scope)
@@ -98,16 +97,12 @@ class MicroCache:
         now = self.clock()
         if entry is not None and now < entry.stale_until:
             if now >= entry.fresh_until:
-                self.stale_hits += 1
                 self.refresh(key, scope)
-            else:
-                self.hits += 1
             self.entries.move_to_end(key)
             await self.replay(entry, scope, send)
             return
         flight = self.flights.get(key)
         if flight is None:
-            self.misses += 1
             await self.fetch(key, scope, receive, send)
             return
         entry = await asyncio.shield(flight)
@@ -115,20 +110,17 @@ class MicroCache:
             # What came back may not be shared (a private or streamed answer): ask for our own.
             await self.app(scope, receive, send)
             return
-        self.hits += 1
         await self.replay(entry, scope, send)
 
     def key(self, scope: Scope) -> tuple | None:
         """What identifies a shareable answer to this request; None for a private request."""
         if scope["type"] != "http" or scope["method"] != "GET" or self.seconds <= 0:
             return None
-        if not anonymous(scope):
+        cookies = _public_cookies(scope)
+        if cookies is None:
             return None
         headers = dict(scope["headers"])  # repeated headers: the last one wins, as in Django
-        language = b""
-        if b"cookie" in headers:
-            cookies = parse_cookie(headers[b"cookie"].decode("latin-1"))
-            language = cookies.get(settings.LANGUAGE_COOKIE_NAME, "").encode()
+        language = cookies.get(settings.LANGUAGE_COOKIE_NAME, "").encode()
         return (
             scope.get("scheme", "http"),
             headers.get(b"host", b""),
@@ -316,13 +308,19 @@ def _setting(name: str, default: float, given: float | None) -> float:
 def anonymous(scope: Scope) -> bool:
     """Whether a request carries no session and no credentials: no Authorization header, no
     cookie but the language and CSRF cookies. What such a visitor sees, every visitor sees."""
+    return _public_cookies(scope) is not None
+
+
+def _public_cookies(scope: Scope) -> dict[str, str] | None:
+    # An anonymous visitor's cookies, read once for both the test and the key; None otherwise.
     allowed = {settings.LANGUAGE_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
+    cookies: dict[str, str] = {}
     for name, value in scope["headers"]:
         if name == b"authorization":
-            return False
-        if name == b"cookie" and set(parse_cookie(value.decode("latin-1"))) - allowed:
-            return False
-    return True
+            return None
+        if name == b"cookie":
+            cookies.update(parse_cookie(value.decode("latin-1")))
+    return None if set(cookies) - allowed else cookies
 
 
 def _directives(value: bytes) -> dict[str, str]:

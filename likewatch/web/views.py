@@ -106,12 +106,9 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
         raise Http404(_("No public campaign has this address."))
     page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
     known = request.headers.get("Last-Event-ID") or request.GET.get("v", "")
-    response = StreamingHttpResponse(
-        stream.events(campaign, page_ids, known), content_type="text/event-stream; charset=utf-8"
-    )
-    response["Cache-Control"] = "no-cache, no-transform"
-    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
-    return response
+    # The same headers as the stream served straight from ASGI (likewatch.web.stream).
+    headers = {name.decode(): value.decode() for name, value in stream.HEADERS}
+    return StreamingHttpResponse(stream.events(campaign, page_ids, known), headers=headers)
 
 
 def _separators() -> dict:
