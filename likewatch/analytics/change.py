@@ -11,30 +11,25 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from likewatch.tracking.models import Campaign, Direction, Observation, Page
+from likewatch.tracking import records
+from likewatch.tracking.models import Campaign, Direction, Page
+from likewatch.tracking.records import Span
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-def _known(page: Page):
-    return Observation.objects.filter(page=page, value__isnull=False)
-
-
-def latest(page: Page, at: datetime | None = None) -> Observation | None:
+def latest(page: Page, at: datetime | None = None) -> Span | None:
     """The newest known value measured at or before `at` (default: now)."""
-    qs = _known(page)
-    if at is not None:
-        qs = qs.filter(first_seen__lte=at)
-    return qs.order_by("-seq").first()
+    return records.known_before(page, at)
 
 
-def baseline(page: Page, start: datetime) -> Observation | None:
+def baseline(page: Page, start: datetime) -> Span | None:
     """The value a campaign counts from: the last one seen at its start, else the first after."""
     before = latest(page, start)
     if before is not None:
         return before
-    return _known(page).filter(first_seen__gt=start).order_by("seq").first()
+    return records.known_after(page, start)
 
 
 def rate_per_hour(page: Page, window: timedelta, now: datetime | None = None) -> float | None:
@@ -50,7 +45,7 @@ def rate_per_hour(page: Page, window: timedelta, now: datetime | None = None) ->
     then = latest(page, start)
     since = start
     if then is None:
-        then = _known(page).filter(first_seen__gt=start).order_by("seq").first()
+        then = records.known_after(page, start)
         since = then.first_seen
     hours = (now - since) / HOUR
     if hours <= 0:

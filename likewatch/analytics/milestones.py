@@ -17,7 +17,8 @@ from datetime import datetime
 from django.core.exceptions import ObjectDoesNotExist
 
 from likewatch.analytics.change import baseline
-from likewatch.tracking.models import Campaign, Direction, Observation
+from likewatch.tracking import records
+from likewatch.tracking.models import Campaign, Direction
 
 FIRST = 1000
 STEPS = (1, 2, 5)
@@ -72,19 +73,18 @@ def reached(campaign: Campaign, until: datetime | None = None) -> list[Milestone
             current[entry.page_id] = base.value
     if not bases:
         return []
-    rows = Observation.objects.filter(
-        page_id__in=list(bases), first_seen__gt=start, value__isnull=False
+    rows = (
+        (span.page_id, span.first_seen, span.value)
+        for span in records.merged_spans(list(bases), start=start, end=until)
+        if span.value is not None and span.first_seen > start
     )
-    if until is not None:
-        rows = rows.filter(first_seen__lte=until)
-    rows = rows.order_by("first_seen", "seq").values_list("page_id", "first_seen", "value")
 
     found: list[Milestone] = []
     upcoming = goals(campaign)
     goal = next(upcoming)
     target = campaign.target or None
     moved = 0
-    for page_id, at, value in rows.iterator(chunk_size=5000):
+    for page_id, at, value in rows:
         moved += signs[page_id] * (value - current[page_id])
         current[page_id] = value
         while moved >= goal:

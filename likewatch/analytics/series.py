@@ -1,11 +1,12 @@
 """A page's points over a time range at a resolution: what every chart, card and API reads.
 
-This is the single entry point for drawing a page's history. Fine requests read the spans of
-`Observation` and downsample them on the fly (see `downsample`). Coarse requests (buckets of
-an hour or more: any range longer than about three weeks at MAX_BUCKETS buckets) read the
-hourly or daily rollups instead (`likewatch.rollups`), which keep each bucket's lowest and
-highest value and when they were first seen: the same envelope, from 8,760 rows for a year
-instead of 525,600 spans of minute samples.
+This is the single entry point for drawing a page's history. Requests read the page's spans
+(`likewatch.tracking.records`: compressed segments, decoded column-wise, and the tail's rows)
+and downsample them on the fly (see `downsample`). Coarse requests (buckets of half a day or
+more: any range longer than about eight months at MAX_BUCKETS buckets) read the daily rollups
+instead (`likewatch.rollups`), which keep each day's lowest and highest value and when they
+were first seen: the same envelope, from 365 rows for a year instead of 525,600 spans of
+minute samples. Such buckets are widened to whole days.
 
 A span of identical values becomes two points, where it was first and last seen, clipped to
 the range. Hidden counts become gap points (value None); failed fetches become gaps.
@@ -22,10 +23,10 @@ from django.utils.translation import gettext as _
 
 from likewatch.analytics.downsample import MAX_BUCKETS, Point, bucket_width, min_max
 from likewatch.analytics.envelope import envelope
-from likewatch.analytics.epoch import Epoch
 from likewatch.rollups.models import Grain, Rollup
 from likewatch.rollups.update import bucket_start
-from likewatch.tracking.models import FetchFailure, Observation, Page
+from likewatch.tracking import records
+from likewatch.tracking.models import Page
 
 # Longest range a request may ask for; far beyond any real history, it only keeps arithmetic
 # on datetimes safe.
@@ -57,13 +58,8 @@ class Series:
 
 def default_start(page: Page) -> datetime:
     """Where a page's history begins: its first measurement, else when it was added."""
-    first = (
-        Observation.objects.filter(page=page)
-        .order_by("first_seen")
-        .values_list("first_seen", flat=True)
-        .first()
-    )
-    return first or page.created_at
+    first = next(records.spans(page), None)
+    return first.first_seen if first is not None else page.created_at
 
 
 def default_end(page: Page) -> datetime:
@@ -116,16 +112,11 @@ def _check(start: datetime, end: datetime, resolution: int | None) -> None:
 
 
 def _span_points(page: Page, start: datetime, end: datetime) -> Iterator[Point]:
-    spans = (
-        Observation.objects.filter(page=page, last_seen__gte=start, first_seen__lte=end)
-        .order_by("first_seen", "seq")
-        .values_list(Epoch("first_seen"), Epoch("last_seen"), "value")
-    )
     low, high = start.timestamp(), end.timestamp()
-    for first_seen, last_seen, value in spans.iterator(chunk_size=5000):
-        # Rounded to the microsecond: the database's float arithmetic is not exact.
-        begin = round(max(float(first_seen), low), 6)
-        finish = round(min(float(last_seen), high), 6)
+    for first_seen, last_seen, value in records.span_points(page, start, end):
+        # Rounded to the microsecond, as the times are stored.
+        begin = round(max(first_seen, low), 6)
+        finish = round(min(last_seen, high), 6)
         yield Point(begin, value)
         if finish > begin:
             yield Point(finish, value)
@@ -134,16 +125,15 @@ def _span_points(page: Page, start: datetime, end: datetime) -> Iterator[Point]:
 def _rollup_grain(page: Page, start: datetime, width: int) -> str | None:
     """The rollup grain to draw from, or None to read the spans.
 
-    Rollups serve buckets of an hour or more, and only when they cover the page's history from
-    the range's start (a history recorded before rollups existed, and not rebuilt since, is
-    read from the spans).
+    Daily rollups serve buckets of half a day or more, and only when they cover the page's
+    history from the range's start (a history recorded before rollups existed, and not rebuilt
+    since, is read from the spans).
     """
-    if width < GRAIN_SECONDS[Grain.HOUR]:
+    if width < GRAIN_SECONDS[Grain.DAY] // 2:
         return None
-    grain = Grain.DAY if width >= GRAIN_SECONDS[Grain.DAY] else Grain.HOUR
-    values = Observation.objects.filter(page=page, value__isnull=False)
-    newest = values.order_by("-first_seen").values_list("last_seen", flat=True).first()
-    if newest is None or newest < start:
+    grain = Grain.DAY
+    newest = records.known_before(page)
+    if newest is None or newest.last_seen < start:
         return None  # nothing to draw, or hidden counts only: the spans say so
     rollups = Rollup.objects.filter(page=page, grain=grain).order_by("start")
     bucket = rollups.values_list("start", flat=True).first()
@@ -153,13 +143,9 @@ def _rollup_grain(page: Page, start: datetime, width: int) -> str | None:
         return grain  # the usual case, answered from both ends of the index
     # The rollups begin inside the range: they serve it if no value was seen before them.
     # (Usually the range starts before the history: the first span is the first one read.)
-    span = (
-        values.filter(last_seen__gte=start)
-        .order_by("first_seen")
-        .values_list("first_seen", flat=True)
-        .first()
-    )
-    return grain if bucket <= bucket_start(grain, max(span, start)) else None
+    span = next((s for s in records.spans(page, start=start) if s.value is not None), None)
+    first = span.first_seen if span is not None else start
+    return grain if bucket <= bucket_start(grain, max(first, start)) else None
 
 
 def _whole(width: int, unit: int) -> int:
@@ -196,12 +182,8 @@ def _gaps(
     them apart), so a page failing for a year answers with few gaps, not thousands."""
     gaps: list[tuple[datetime, datetime]] = []
     merge = timedelta(seconds=max(width, page.interval * 1.5))
-    failures = (
-        FetchFailure.objects.filter(page=page, at__gte=start, at__lte=end)
-        .order_by("at", "seq")
-        .values_list("at", flat=True)
-    )
-    for at in failures.iterator(chunk_size=5000):
+    failures = (f.at for f in records.failures(page, start=start, end=end))
+    for at in failures:
         if gaps and at - gaps[-1][1] <= merge:
             gaps[-1] = (gaps[-1][0], at)
         else:

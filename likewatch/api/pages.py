@@ -14,7 +14,8 @@ from likewatch.api.conditional import history_etag, not_modified
 from likewatch.api.events import as_dicts, events_for
 from likewatch.api.public import MAX_ID, get_page, public_pages
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
-from likewatch.tracking.models import Observation, Page
+from likewatch.tracking import records
+from likewatch.tracking.models import Page
 
 router = Router(tags=["pages"])
 ERRORS = {400: schemas.Error, 404: schemas.Error}
@@ -97,7 +98,7 @@ def page_current(request: HttpRequest, response: HttpResponse, page_id: int = Pa
     """The newest measurement of the page (its value may be None: a hidden count)."""
     page = get_page(page_id)
     response["Cache-Control"] = LIVE
-    obs = Observation.objects.filter(page=page).order_by("-seq").first()
+    obs = records.latest_span(page)
     return {
         "page_id": page.pk,
         "value": obs and obs.value,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from likewatch.tracking import records
 from likewatch.tracking.models import Page
 
 
@@ -30,7 +31,7 @@ def describe_pages(pages: list[Page]) -> str:
     first = pages[0]
     counts = []
     for page in pages:
-        latest = page.observations.order_by("-seq").first()
+        latest = records.latest_span(page)
         value = "hidden" if latest and latest.value is None else number(latest and latest.value)
         counts.append(f"{page.metric} {value} [#{page.pk}]")
     return f"{first.label} ({first.platform} {first.platform_id}): {', '.join(counts)}"

@@ -25,13 +25,8 @@ from django.utils import timezone
 
 from likewatch.events import detect
 from likewatch.events.models import Event, Status
-from likewatch.tracking.models import (
-    CampaignPage,
-    Direction,
-    FetchFailure,
-    Observation,
-    Page,
-)
+from likewatch.tracking import records as history_records
+from likewatch.tracking.models import CampaignPage, Direction, Page
 
 log = logging.getLogger("likewatch.events")
 
@@ -71,30 +66,25 @@ def _histories(pages: list[Page], since: dict[int, datetime | None]) -> dict[int
     # One query per kind of record for all the pages, from the earliest `since`; each page
     # then keeps its own part.
     ids = [p.pk for p in pages]
-    spans = Observation.objects.filter(page_id__in=ids)
-    misses = FetchFailure.objects.filter(page_id__in=ids)
-    earliest = _earliest(since)
-    if earliest is not None:
-        spans = spans.filter(last_seen__gte=earliest)
-        misses = misses.filter(at__gte=earliest)
+    found = history_records.many(ids, start=_earliest(since))
     records: dict[int, list] = {pk: [] for pk in ids}
-    for page_id, seq, value, precision, first, last, fetches in spans.values_list(
-        "page_id", "seq", "value", "precision", "first_seen", "last_seen", "fetches"
-    ):
-        if _after(last, since[page_id]):
-            records[page_id].append(
-                detect.Span(
-                    seq=seq,
-                    value=value,
-                    precision=precision,
-                    first_seen=_epoch(first),
-                    last_seen=_epoch(last),
-                    fetches=fetches,
+    for page_id, rows in found.items():
+        for r in rows:
+            if not _after(r.end, since[page_id]):
+                continue
+            if isinstance(r, history_records.Span):
+                records[page_id].append(
+                    detect.Span(
+                        seq=r.seq,
+                        value=r.value,
+                        precision=r.precision,
+                        first_seen=_epoch(r.first_seen),
+                        last_seen=_epoch(r.last_seen),
+                        fetches=r.fetches,
+                    )
                 )
-            )
-    for page_id, seq, at in misses.values_list("page_id", "seq", "at"):
-        if _after(at, since[page_id]):
-            records[page_id].append(detect.Miss(seq=seq, at=_epoch(at)))
+            else:
+                records[page_id].append(detect.Miss(seq=r.seq, at=_epoch(r.at)))
     return records
 
 
@@ -128,14 +118,11 @@ def _siblings(pages: list[Page], since: dict[int, datetime | None]) -> dict[int,
     }
     points: dict[int, list[tuple[datetime, datetime, int]]] = {pk: [] for pk in wanted}
     if wanted:
-        spans = Observation.objects.filter(page_id__in=wanted, value__isnull=False)
-        earliest = _earliest(since)
-        if earliest is not None:
-            spans = spans.filter(last_seen__gte=earliest)
-        for page_id, first, last, value in spans.order_by("page_id", "seq").values_list(
-            "page_id", "first_seen", "last_seen", "value"
-        ):
-            points[page_id].append((first, last, value))
+        found = history_records.many(sorted(wanted), start=_earliest(since))
+        for page_id, rows in found.items():
+            for r in rows:
+                if isinstance(r, history_records.Span) and r.value is not None:
+                    points[page_id].append((r.first_seen, r.last_seen, r.value))
     found = {}
     for p in pages:
         series = {

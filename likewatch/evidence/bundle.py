@@ -27,7 +27,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 
 from likewatch.evidence import keys, raw
-from likewatch.evidence.models import Digest, RawLink
+from likewatch.evidence.models import Digest
 from likewatch.evidence.records import describe, page_entries
 from likewatch.tracking.models import Page
 
@@ -98,25 +98,25 @@ def export(path: Path, pages: Iterable[Page] | None = None, with_raw: bool = Fal
     try:
         writer.add("public-key.pem", public)
         writer.add("pages.json", _json([describe(p) for p in pages], indent=2))
-        wanted_raw: set[str] = set()
+        wanted_raw: dict[str, bytes] = {}
         for page in pages:
-            links = dict(RawLink.objects.filter(page=page).values_list("seq", "sha256"))
+            kept = raw.answers_of(page)
+            links = {seq: raw.digest(body) for seq, body in kept.items()}
             entries = page_entries(page, links)
             lines = b"".join(_json(e.as_json()) + b"\n" for e in entries)
             writer.add(f"records/page-{page.pk}.jsonl", lines)
             summary.pages += 1
             summary.records += len(entries)
-            wanted_raw.update(links.values())
+            if with_raw:
+                wanted_raw.update((links[seq], body) for seq, body in kept.items())
         for digest in Digest.objects.order_by("day"):
             writer.add(f"digests/{digest.filename}", digest.body.encode("utf-8"))
             writer.add(f"digests/{digest.day.isoformat()}.sig", digest.signature.encode() + b"\n")
             summary.digests += 1
         if with_raw:
             for sha in sorted(wanted_raw):
-                data = raw.body(sha)
-                if data is not None:
-                    writer.add(f"raw/{sha}", data)
-                    summary.raw += 1
+                writer.add(f"raw/{sha}", wanted_raw[sha])
+                summary.raw += 1
         readme = render_to_string(
             "evidence/bundle_readme.txt",
             {"summary": summary, "key_id": keys.key_id(keys.load_public_pem(public))},

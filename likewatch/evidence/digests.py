@@ -33,17 +33,18 @@ VERSION = 1
 
 def head(page: Page) -> dict:
     """The page's entry in a digest."""
-    sealed_obs = (
-        Observation.objects.filter(page=page)
-        .exclude(hash="")
-        .order_by("-seq")
-        .values_list("seq", "hash")
-        .first()
+    # The page's newest record is always a row of the tail; the hash sealed before it is the
+    # one it links to (the records before it may be packed into segments, without hashes).
+    head_row = (
+        Observation.objects.filter(page=page, seq=page.last_seq).first()
+        or FetchFailure.objects.filter(page=page, seq=page.last_seq).first()
     )
-    sealed_fail = (
-        FetchFailure.objects.filter(page=page).order_by("-seq").values_list("seq", "hash").first()
-    )
-    sealed = max((s for s in (sealed_obs, sealed_fail) if s), default=(0, ""))
+    if head_row is None:
+        sealed = (0, "")
+    elif head_row.hash:
+        sealed = (head_row.seq, head_row.hash)
+    else:
+        sealed = (head_row.seq - 1, head_row.prev_hash)
     entry = {
         "page": page.pk,
         "platform": page.platform,
@@ -53,7 +54,7 @@ def head(page: Page) -> dict:
         "sealed_hash": sealed[1],
         "head": None,
     }
-    open_span = Observation.objects.filter(page=page, hash="").order_by("-seq").first()
+    open_span = head_row if head_row is not None and not head_row.hash else None
     if open_span is not None:
         entry["head"] = {
             "prev_hash": open_span.prev_hash,

@@ -1,4 +1,5 @@
-"""Raw platform answers, their links to history records, and the signed daily digests."""
+"""Raw platform answers (recent ones as received, older ones packed per platform) and the
+signed daily digests."""
 
 from __future__ import annotations
 
@@ -9,45 +10,49 @@ from django.utils.translation import gettext_lazy as _
 from likewatch.tracking.models import Page
 
 
-class RawAnswer(models.Model):
-    """One platform answer body, zlib-compressed, stored once however many pages it served."""
-
-    sha256 = models.CharField(max_length=64, unique=True, help_text=_("Of the raw body."))
-    body = models.BinaryField()
-    size = models.PositiveIntegerField(help_text=_("Bytes before compression."))
-    first_received = models.DateTimeField(default=timezone.now)
-    # Retention counts from the last time the same body came back.
-    last_received = models.DateTimeField(default=timezone.now, db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.sha256[:12]} ({self.size} bytes)"
-
-
 class RecordKind(models.TextChoices):
     OBSERVATION = "observation", _("observation")
     FAILURE = "failure", _("failed fetch")
 
 
-class RawLink(models.Model):
-    """Which answer produced a history record (a span's first fetch, or a failure).
+class RecentAnswer(models.Model):
+    """The platform answer that produced one history record (a span's first fetch, or a
+    failure), kept as received until it is packed into its platform's `RawBlock`."""
 
-    The link keeps the body's SHA-256 and survives the body: once the body is pruned the
-    record still says which answer it came from, and a kept copy can be checked against it.
-    It is not part of the chained hash, so pruning never touches verification.
-    """
-
-    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="raw_links")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="recent_answers")
+    # The page's platform, so the packer finds a platform's oldest answers from one index.
+    platform = models.CharField(max_length=32)
     seq = models.PositiveBigIntegerField()
     kind = models.CharField(max_length=16, choices=RecordKind.choices)
-    sha256 = models.CharField(max_length=64, db_index=True)
     at = models.DateTimeField()
+    body = models.BinaryField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["page", "seq"], name="unique_raw_link")]
-        ordering = ["page", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "seq"], name="unique_recent_answer")
+        ]
+        indexes = [models.Index(fields=["platform", "at"]), models.Index(fields=["at"])]
 
     def __str__(self) -> str:
-        return f"{self.page_id}#{self.seq} <- {self.sha256[:12]}"
+        return f"{self.page_id}#{self.seq} ({len(self.body)} bytes)"
+
+
+class RawBlock(models.Model):
+    """The answers of one platform over a stretch of time, packed and compressed together
+    (`likewatch.evidence.raw`): consecutive answers differ in a few digits, so together they
+    compress to a few bytes each, and an answer shared by fifty pages is kept once."""
+
+    platform = models.CharField(max_length=32)
+    start = models.DateTimeField(help_text=_("The first answer's time."))
+    end = models.DateTimeField(help_text=_("The last answer's time."), db_index=True)
+    answers = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        indexes = [models.Index(fields=["platform", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.start:%Y-%m-%d %H:%M}: {self.answers} answers"
 
 
 class Digest(models.Model):

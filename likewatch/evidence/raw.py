@@ -1,82 +1,234 @@
-"""Keeping the raw body of each platform answer, compressed and deduplicated.
+"""Keeping the raw body of each platform answer: recent ones as received, older ones packed.
 
-One batch answer from the Graph API serves up to 50 pages: it is stored once, under its
-SHA-256, and each history record it produced links to it (`RawLink`). Only a record's first
-fetch links an answer: an open span absorbing identical fetches adds nothing, so a stable
-page costs no storage. Bodies are kept LIKEWATCH_RAW_RETENTION_DAYS after they were last
-received; `prune()` deletes older ones and leaves the links (and their hashes) in place.
+Each new history record (a span's first fetch, or a failure) keeps the answer it came from,
+as a `RecentAnswer` row written in the same transaction as the record. An open span absorbing
+identical fetches adds nothing, so a stable page costs no storage.
+
+`pack()` (the poller runs it after its rounds) moves a platform's recent answers into one
+`RawBlock` once they span BLOCK_SECONDS or number BLOCK_ANSWERS: the answers are stored side by
+side and compressed together with zstd. Consecutive answers of a page differ in a few digits
+and a batch answer serves up to fifty pages, so a block keeps each answer in a few bytes, and
+an answer shared by several pages once. Packing is one transaction: a crash leaves the rows.
+
+An answer is found by its record (page and seq) and the record's time; its SHA-256, which
+bundles cite, is computed from its bytes. Answers are kept LIKEWATCH_RAW_RETENTION_DAYS after
+they were received; `prune()` deletes older ones.
 """
 
 from __future__ import annotations
 
 import hashlib
-import zlib
-from datetime import datetime, timedelta
+import json
+import struct
+import threading
+from datetime import UTC, datetime, timedelta
 
+import zstandard
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from likewatch.evidence.models import RawAnswer, RawLink
+from likewatch.evidence.models import RawBlock, RecentAnswer, RecordKind
+
+VERSION = 1
+BLOCK_ANSWERS = 5000
+BLOCK_SECONDS = 3600
+LEVEL = 12
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+KINDS = [RecordKind.OBSERVATION.value, RecordKind.FAILURE.value]
+_local = threading.local()
+
+
+class CorruptBlock(ValueError):
+    """A block's bytes cannot be decoded."""
 
 
 def digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def store(body: bytes, at: datetime) -> str:
-    """Keep `body` (once) and return its SHA-256."""
-    sha = digest(body)
-    if RawAnswer.objects.filter(sha256=sha).update(last_received=at):
-        return sha
-    try:
-        with transaction.atomic():
-            RawAnswer.objects.create(
-                sha256=sha,
-                body=zlib.compress(body, 6),
-                size=len(body),
-                first_received=at,
-                last_received=at,
-            )
-    except IntegrityError:  # another poller stored the same answer a moment ago
-        RawAnswer.objects.filter(sha256=sha).update(last_received=at)
-    return sha
-
-
 def keep(page, seq: int, kind: str, body: bytes, at: datetime) -> str:
-    """Keep the answer that produced record `seq` of `page`, and link them."""
-    sha = store(body, at)
-    RawLink.objects.update_or_create(
-        page=page, seq=seq, defaults={"kind": kind, "sha256": sha, "at": at}
+    """Keep the answer that produced record `seq` of `page`; returns its SHA-256."""
+    RecentAnswer.objects.update_or_create(
+        page=page,
+        seq=seq,
+        defaults={"platform": page.platform, "kind": kind, "body": body, "at": at},
     )
-    return sha
+    return digest(body)
 
 
 def keep_many(records: list[tuple[object, int, str, bytes, datetime]]) -> None:
-    """Keep answers for many new records at once: (page, seq, kind, body, at) each.
-
-    A batch answer shared by fifty pages is compressed and stored once.
-    """
-    stored: dict[int, str] = {}
-    links = []
-    for page, seq, kind, body_bytes, at in records:
-        if id(body_bytes) not in stored:
-            stored[id(body_bytes)] = store(body_bytes, at)
-        links.append(RawLink(page=page, seq=seq, kind=kind, sha256=stored[id(body_bytes)], at=at))
-    RawLink.objects.bulk_create(links, batch_size=500)
+    """Keep answers for many new records at once: (page, seq, kind, body, at) each."""
+    RecentAnswer.objects.bulk_create(
+        [
+            RecentAnswer(page=page, platform=page.platform, seq=seq, kind=kind, body=body, at=at)
+            for page, seq, kind, body, at in records
+        ],
+        batch_size=500,
+    )
 
 
-def body(sha256: str) -> bytes | None:
-    """The raw answer with this SHA-256, or None when it was pruned or never kept."""
-    row = RawAnswer.objects.filter(sha256=sha256).only("body").first()
-    if row is None:
-        return None
-    return zlib.decompress(bytes(row.body))
+# Packing ---------------------------------------------------------------------------------
+
+
+def pack(*, force: bool = False) -> int:
+    """Pack each platform's recent answers into a block once there are enough of them (all of
+    them with `force`); returns how many answers were packed."""
+    packed = 0
+    platforms = RecentAnswer.objects.values_list("platform", flat=True).distinct().order_by()
+    for platform in list(platforms):
+        while True:
+            moved = _pack_platform(platform, force)
+            packed += moved
+            if moved < BLOCK_ANSWERS:
+                break
+    return packed
+
+
+def _pack_platform(platform: str, force: bool) -> int:
+    if not force:
+        # Decided from the (platform, at) index alone: bodies are read only to pack them.
+        recent = RecentAnswer.objects.filter(platform=platform).order_by("at")
+        first = recent.values_list("at", flat=True).first()
+        last = recent.reverse().values_list("at", flat=True).first()
+        if first is None:
+            return 0
+        full = recent[BLOCK_ANSWERS - 1 : BLOCK_ANSWERS].exists()
+        if not full and (last - first).total_seconds() < BLOCK_SECONDS:
+            return 0
+    with transaction.atomic():
+        rows = RecentAnswer.objects.filter(platform=platform).order_by("at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            # Two packers never pack one answer twice: each takes the rows it locked.
+            rows = rows.select_for_update(skip_locked=True, of=("self",))
+        rows = list(rows.values_list("id", "page_id", "seq", "kind", "at", "body")[:BLOCK_ANSWERS])
+        if not rows:
+            return 0
+        RawBlock.objects.create(
+            platform=platform,
+            start=rows[0][4],
+            end=rows[-1][4],
+            answers=len(rows),
+            data=encode([row[1:] for row in rows]),
+        )
+        RecentAnswer.objects.filter(id__in=[row[0] for row in rows]).delete()
+    return len(rows)
+
+
+def encode(answers: list[tuple[int, int, str, datetime, bytes]]) -> bytes:
+    """A block of (page_id, seq, kind, at, body) answers, identical bodies stored once."""
+    bodies: dict[bytes, int] = {}
+    pages, seqs, kinds, times, which = [], [], [], [], []
+    previous = 0
+    for page_id, seq, kind, at, body in answers:
+        pages.append(page_id)
+        seqs.append(seq)
+        kinds.append(KINDS.index(kind) if kind in KINDS else kind)
+        us = _micros(at)
+        times.append(us - previous)
+        previous = us
+        which.append(bodies.setdefault(bytes(body), len(bodies)))
+    header = json.dumps(
+        {
+            "v": VERSION,
+            "page": pages,
+            "seq": seqs,
+            "kind": kinds,
+            "at": times,
+            "body": which,
+            "length": [len(b) for b in bodies],
+        },
+        separators=(",", ":"),
+    ).encode()
+    plain = struct.pack("<I", len(header)) + header + b"".join(bodies)
+    return _compressor().compress(plain)
+
+
+def decode(data: bytes) -> list[tuple[int, int, str, datetime, bytes]]:
+    """The (page_id, seq, kind, at, body) answers of a block."""
+    try:
+        frame = _decompressor().decompressobj()
+        plain = frame.decompress(bytes(data))
+        if not frame.eof or frame.unused_data:
+            raise CorruptBlock("a raw block is truncated or has trailing bytes")
+        (length,) = struct.unpack_from("<I", plain)
+        h = json.loads(plain[4 : 4 + length])
+        if h.get("v") != VERSION:
+            raise CorruptBlock(f"unknown raw block version {h.get('v')!r}")
+        bodies, offset = [], 4 + length
+        for size in h["length"]:
+            bodies.append(plain[offset : offset + size])
+            offset += size
+        if offset != len(plain):
+            raise CorruptBlock("a raw block's bodies do not add up")
+        out, us = [], 0
+        for page_id, seq, kind, delta, index in zip(
+            h["page"], h["seq"], h["kind"], h["at"], h["body"], strict=True
+        ):
+            us += delta
+            kind = KINDS[kind] if isinstance(kind, int) else kind
+            out.append((page_id, seq, kind, EPOCH + timedelta(microseconds=us), bodies[index]))
+        return out
+    except CorruptBlock:
+        raise
+    except (zstandard.ZstdError, struct.error, ValueError, KeyError, TypeError, IndexError) as e:
+        raise CorruptBlock(f"a raw block cannot be decoded: {e}") from e
+
+
+# Reading ---------------------------------------------------------------------------------
+
+
+def answer(page, seq: int, at: datetime) -> bytes | None:
+    """The answer that produced record `seq` of `page` at `at` (its first fetch or its failure),
+    or None when it was pruned or never kept."""
+    row = RecentAnswer.objects.filter(page=page, seq=seq).values_list("body", flat=True).first()
+    if row is not None:
+        return bytes(row)
+    blocks = RawBlock.objects.filter(platform=page.platform, start__lte=at, end__gte=at)
+    for data in blocks.values_list("data", flat=True):
+        for page_id, answer_seq, _kind, _at, body in decode(data):
+            if page_id == page.pk and answer_seq == seq:
+                return body
+    return None
+
+
+def answers_of(page) -> dict[int, bytes]:
+    """Every kept answer of `page`, by the seq of the record it produced."""
+    found: dict[int, bytes] = {}
+    for data in RawBlock.objects.filter(platform=page.platform).values_list("data", flat=True):
+        for page_id, seq, _kind, _at, body in decode(data):
+            if page_id == page.pk:
+                found[seq] = body
+    for seq, body in RecentAnswer.objects.filter(page=page).values_list("seq", "body"):
+        found[seq] = bytes(body)
+    return found
 
 
 def prune(now: datetime | None = None, days: int | None = None) -> int:
-    """Delete bodies not received for `days` (default: the setting); returns how many."""
+    """Delete answers received more than `days` ago (default: the setting); how many."""
     now = now or timezone.now()
     days = settings.LIKEWATCH_RAW_RETENTION_DAYS if days is None else days
-    deleted, _ = RawAnswer.objects.filter(last_received__lt=now - timedelta(days=days)).delete()
-    return deleted
+    cutoff = now - timedelta(days=days)
+    with transaction.atomic():
+        blocks = RawBlock.objects.filter(end__lt=cutoff)
+        deleted = sum(blocks.values_list("answers", flat=True))
+        blocks.delete()
+        recent, _ = RecentAnswer.objects.filter(at__lt=cutoff).delete()
+    return deleted + recent
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment - EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _compressor() -> zstandard.ZstdCompressor:
+    if not hasattr(_local, "compressor"):
+        _local.compressor = zstandard.ZstdCompressor(level=LEVEL, write_checksum=True)
+    return _local.compressor
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    if not hasattr(_local, "decompressor"):
+        _local.decompressor = zstandard.ZstdDecompressor()
+    return _local.decompressor

@@ -8,11 +8,13 @@ beside it, outside the chain.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from likewatch.tracking import chain
+from likewatch.tracking import chain, records
 from likewatch.tracking.models import FetchFailure, Observation, Page
+from likewatch.tracking.records import Record
 
 OBSERVATION_FIELDS = (
     "seq",
@@ -55,30 +57,49 @@ class Entry:
         return data
 
 
+def chained(page: Page) -> Iterator[tuple[Record, str, str]]:
+    """Every record of `page` in seq order with its previous hash and its hash.
+
+    Sealed records packed into segments do not keep their hashes (they are recomputed from the
+    records, from the first one on); the rows of the tail keep the ones the write path stored,
+    so a segment record altered afterwards breaks the link to the tail's first stored hash.
+    """
+    stored = _stored_hashes(page)
+    prev = chain.GENESIS
+    for record in records.records(page):
+        if record.seq in stored:
+            prev_hash, digest = stored[record.seq]
+        else:
+            prev_hash = prev
+            digest = chain.link_hash(prev, record.form())
+        yield record, prev_hash, digest
+        prev = digest
+
+
+def _stored_hashes(page: Page) -> dict[int, tuple[str, str]]:
+    hashes = {}
+    for model in (Observation, FetchFailure):
+        for seq, prev_hash, digest in model.objects.filter(page=page).values_list(
+            "seq", "prev_hash", "hash"
+        ):
+            hashes[seq] = (prev_hash, digest)
+    return hashes
+
+
 def page_entries(page: Page, raw_links: dict[int, str] | None = None) -> list[Entry]:
     """Every record of `page` from the database, in chain order."""
     raw_links = raw_links or {}
-    entries = []
-    # Failures first: a poller appending meanwhile seals the open span and adds its record
-    # in one transaction, so reading in this order never sees an open span that is not last.
-    for row in FetchFailure.objects.filter(page=page).values(*FAILURE_FIELDS):
-        form = chain.failure_form(page.pk, row["seq"], row)
-        entries.append(_entry(page.pk, row, form, raw_links))
-    for row in Observation.objects.filter(page=page).values(*OBSERVATION_FIELDS):
-        form = chain.observation_form(page.pk, row["seq"], row)
-        entries.append(_entry(page.pk, row, form, raw_links))
-    return sorted(entries, key=lambda e: e.seq)
-
-
-def _entry(page_id: int, row: dict, form: dict, raw_links: dict[int, str]) -> Entry:
-    return Entry(
-        page=page_id,
-        seq=row["seq"],
-        form=form,
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
-        raw_sha256=raw_links.get(row["seq"], ""),
-    )
+    return [
+        Entry(
+            page=page.pk,
+            seq=record.seq,
+            form=record.form(),
+            prev_hash=prev_hash,
+            hash=digest,
+            raw_sha256=raw_links.get(record.seq, ""),
+        )
+        for record, prev_hash, digest in chained(page)
+    ]
 
 
 def describe(page: Page) -> dict[str, Any]:

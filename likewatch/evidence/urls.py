@@ -10,5 +10,5 @@ urlpatterns = [
     path("evidence/digests/", views.digests, name="digests"),
     path("evidence/digests/<str:day>.json", views.digest_json, name="digest_json"),
     path("evidence/digests/<str:day>.sig", views.digest_signature, name="digest_signature"),
-    path("evidence/raw/<str:sha256>", views.raw_answer, name="raw"),
+    path("evidence/raw/<int:page_id>/<int:seq>", views.raw_answer, name="raw"),
 ]

@@ -9,8 +9,10 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from likewatch.api.public import get_page
 from likewatch.evidence import keys, raw
 from likewatch.evidence.models import Digest
+from likewatch.tracking import records
 
 
 def _key_info() -> dict:
@@ -72,12 +74,16 @@ def digest_signature(request, day: str):
 
 @require_safe
 @cache_control(max_age=86400, public=True)
-def raw_answer(request, sha256: str):
-    """A platform answer as received, while it is kept (LIKEWATCH_RAW_RETENTION_DAYS)."""
-    body = raw.body(sha256.lower())
+def raw_answer(request, page_id: int, seq: int):
+    """The platform answer that produced record `seq` of a page, as received, while it is kept
+    (LIKEWATCH_RAW_RETENTION_DAYS)."""
+    page = get_page(page_id)  # only the pages of public campaigns
+    record = next(iter(records.records(page, seq_from=seq, seq_to=seq)), None)
+    body = raw.answer(page, seq, record.at) if record is not None else None
     if body is None:
         raise Http404("This answer is not kept (any more).")
+    sha256 = raw.digest(body)
     response = HttpResponse(body, content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="{sha256.lower()}"'
-    response["X-Content-SHA256"] = sha256.lower()
+    response["Content-Disposition"] = f'attachment; filename="{sha256}"'
+    response["X-Content-SHA256"] = sha256
     return response

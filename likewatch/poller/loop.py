@@ -24,14 +24,14 @@ from django.utils import timezone
 
 from likewatch.alerts import receivers as alerts
 from likewatch.events import live as events
-from likewatch.evidence import digests
+from likewatch.evidence import digests, raw
 from likewatch.fanout import publish as fanout
 from likewatch.poller import claims
 from likewatch.rollups import receivers as rollups
 from likewatch.sources import registry
 from likewatch.sources.base import Count, Reading, Source
 from likewatch.sources.errors import InvalidAnswer, RateLimited, SourceError, Transient
-from likewatch.tracking import history
+from likewatch.tracking import history, segments
 from likewatch.tracking.models import Page
 
 log = logging.getLogger("likewatch.poller")
@@ -247,6 +247,23 @@ class Poller:
                 else:
                     claims.release(page, _retry_time(page, result, outcome.at))
             claims.release_all(done)
+        _compact([o.page.pk for o in fetched])
+
+
+def _compact(page_ids: list[int]) -> None:
+    """Move the round's pages' sealed history into segments, where their tail is long enough,
+    and pack the recent raw answers of platforms that have enough of them.
+
+    Their own transactions, after the round's: a failure costs a few rows' bytes until the next
+    round, never a measurement.
+    """
+    try:
+        segments.compact(page_ids)
+        raw.pack()
+    except DatabaseError as exc:
+        log.warning("could not compact history (%s)", database_trouble(exc))
+    except Exception:
+        log.exception("could not compact history")
 
 
 def _missed(outcome: Outcome) -> history.Entry | None:

@@ -1,10 +1,14 @@
-"""Pre-computed summaries of each page's history, per hour and per day.
+"""Pre-computed summaries of each page's history, per day.
 
-A chart of a year of minute samples would read half a million rows; it reads 365 daily or
-8,760 hourly buckets instead. Each bucket keeps the first, last, lowest and highest value
-measured in it, and when each was first seen, which is what a line chart with a min/max
-envelope needs. Buckets are derived data: `likewatch rollups --rebuild` recomputes them
-from the history at any time, and nothing else depends on them being present.
+A chart of a year of minute samples would read half a million records; it reads 365 daily
+buckets instead (shorter buckets are computed from the history's compressed segments: an
+hourly row per page would cost more bytes than the history it summarises). `HOUR` remains a
+choice only so that rows of older versions can be read and removed.
+
+Each bucket keeps the first, last, lowest and highest value measured in it, and when each was
+first seen, which is what a line chart with a min/max envelope needs. Buckets are derived data:
+`likewatch rollups --rebuild` recomputes them from the history at any time, and nothing else
+depends on them being present.
 """
 
 from __future__ import annotations

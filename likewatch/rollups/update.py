@@ -1,7 +1,7 @@
 """Keeping rollups up to date: one upsert per bucket, idempotent, in any order.
 
 Every fetch that measured a value is a *sample* (page, value, moment). Adding a sample to its
-hour and its day bucket is an upsert whose result does not depend on the order samples arrive
+day bucket is an upsert whose result does not depend on the order samples arrive
 in nor on how often one arrives: `first` is the value with the earliest moment, `last` the one
 with the latest, `low`/`high` the extremes. That is what lets three ways of feeding buckets
 agree:
@@ -26,9 +26,14 @@ from django.db import connection, transaction
 from django.db.models import Max, OuterRef, Subquery
 
 from likewatch.rollups.models import Grain, Rollup
-from likewatch.tracking.models import Observation, Page
+from likewatch.tracking import records
+from likewatch.tracking.models import Page
 
 CHUNK = 2000
+# Only days are kept: a chart of buckets shorter than half a day decodes the history's
+# segments instead, and an hourly bucket per page (a row every hour) would cost more than the
+# history itself (see `likewatch.tracking.segments`).
+GRAINS = (Grain.DAY,)
 
 
 @dataclass
@@ -68,12 +73,12 @@ def bucket_start(grain: str, at: datetime) -> datetime:
 
 
 def merge(samples: Iterable[tuple[int, int | None, datetime]]) -> list[Bucket]:
-    """Fold (page_id, value, at) samples into hour and day buckets; hidden values are skipped."""
+    """Fold (page_id, value, at) samples into day buckets; hidden values are skipped."""
     buckets: dict[tuple[int, str, datetime], Bucket] = {}
     for page_id, value, at in samples:
         if value is None:
             continue
-        for grain in (Grain.HOUR, Grain.DAY):
+        for grain in GRAINS:
             key = (page_id, grain, bucket_start(grain, at))
             bucket = buckets.get(key)
             if bucket is None:
@@ -154,22 +159,20 @@ def rebuild(pages: Iterable[Page] | None = None) -> int:
     written = 0
     with transaction.atomic():
         rollups = Rollup.objects.all()
-        spans = Observation.objects.filter(value__isnull=False)
         if page_ids is not None:
             rollups = rollups.filter(page_id__in=page_ids)
-            spans = spans.filter(page_id__in=page_ids)
         rollups.delete()
-        rows = spans.order_by("page_id", "seq").values_list(
-            "page_id", "value", "first_seen", "last_seen"
-        )
         batch: list = []
-        for span in rows.iterator(chunk_size=CHUNK):
-            batch.append(span)
-            # merge() folds a batch into distinct buckets; a bucket split across two batches
-            # is simply upserted twice, which the upsert makes harmless.
-            if len(batch) >= CHUNK * 4:
-                written += add_samples(_span_samples(batch))
-                batch = []
+        for page_id in page_ids_with_spans(page_ids):
+            for span in records.spans(page_id):
+                if span.value is None:
+                    continue
+                batch.append((page_id, span.value, span.first_seen, span.last_seen))
+                # merge() folds a batch into distinct buckets; a bucket split across two
+                # batches is simply upserted twice, which the upsert makes harmless.
+                if len(batch) >= CHUNK * 4:
+                    written += add_samples(_span_samples(batch))
+                    batch = []
         written += add_samples(_span_samples(batch))
     return written
 
@@ -181,10 +184,12 @@ def catch_up() -> int:
     out of the buckets; the poller calls this when it starts. Returns the pages caught up.
     """
     newest_bucket = (
-        Rollup.objects.filter(page=OuterRef("pk"), grain=Grain.HOUR)
+        Rollup.objects.filter(page=OuterRef("pk"), grain=Grain.DAY)
         .order_by("-last_at")
         .values("last_at")[:1]
     )
+    # A page's newest record is always a row of the tail, so the tail's newest fetch is the
+    # page's.
     behind = (
         Page.objects.annotate(seen=Max("observations__last_seen"), rolled=Subquery(newest_bucket))
         .filter(seen__isnull=False)
@@ -194,9 +199,18 @@ def catch_up() -> int:
     for page_id, seen, rolled in behind:
         if rolled is not None and seen <= rolled:
             continue
-        spans = Observation.objects.filter(page_id=page_id, value__isnull=False)
-        if rolled is not None:
-            spans = spans.filter(last_seen__gte=rolled)
-        add_samples(_span_samples(spans.values_list("page_id", "value", "first_seen", "last_seen")))
+        spans = records.spans(page_id, start=rolled)
+        add_samples(
+            _span_samples(
+                (page_id, s.value, s.first_seen, s.last_seen) for s in spans if s.value is not None
+            )
+        )
         caught += 1
     return caught
+
+
+def page_ids_with_spans(page_ids: list[int] | None) -> list[int]:
+    pages = Page.objects.filter(last_seq__gt=0)
+    if page_ids is not None:
+        pages = pages.filter(pk__in=page_ids)
+    return list(pages.order_by("pk").values_list("pk", flat=True))

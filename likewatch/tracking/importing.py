@@ -281,6 +281,7 @@ def _order_problems(rows: list[Row]) -> list[str]:
 
 
 def _newest_records(page_ids: set[int]) -> dict[int, datetime]:
+    # The tail's rows are enough: a page's newest record is never compacted into a segment.
     newest: dict[int, datetime] = {}
     for page_id, seen in Observation.objects.filter(page_id__in=page_ids).values_list(
         "page_id", "last_seen"

@@ -98,6 +98,9 @@ class Page(models.Model):
 
     # Head of the evidence chain: the number and hash of the last record appended.
     last_seq = models.PositiveBigIntegerField(default=0)
+    # Records up to this seq are packed into segments (likewatch.tracking.segments); the later
+    # ones are rows of the tail.
+    segmented_seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -187,6 +190,38 @@ class FetchFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page_id}#{self.seq} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Segment(models.Model):
+    """Consecutive sealed records of one page, packed and compressed (`segments_codec`).
+
+    Besides the packed records, a segment keeps what a chart of a long range needs without
+    decoding it: its time range and its lowest and highest value with when each was first
+    seen.
+    """
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="segments")
+    first_seq = models.PositiveBigIntegerField()
+    last_seq = models.PositiveBigIntegerField()
+    start = models.DateTimeField(help_text=_("The earliest moment of its records."))
+    end = models.DateTimeField(help_text=_("The latest moment of its records."))
+    low = models.BigIntegerField(null=True)
+    low_at = models.DateTimeField(null=True)
+    high = models.BigIntegerField(null=True)
+    high_at = models.DateTimeField(null=True)
+    spans = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "first_seq"], name="unique_segment_seq")
+        ]
+        indexes = [models.Index(fields=["page", "end"])]
+        ordering = ["page", "first_seq"]
+
+    def __str__(self) -> str:
+        return f"{self.page_id}#{self.first_seq}-{self.last_seq}"
 
 
 class Direction(models.TextChoices):

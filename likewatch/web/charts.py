@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from likewatch.tracking.models import FetchFailure, Observation, Page
+from likewatch.tracking import records as history_records
+from likewatch.tracking.models import Page
+from likewatch.tracking.records import Span
 
 Point = tuple[int, int | None]
 
@@ -26,20 +28,13 @@ def page_points(
     max_points: int = BOARD_POINTS,
 ) -> list[Point]:
     """(unix seconds, value or None) in time order, at most about `max_points` of them."""
-    spans = Observation.objects.filter(page=page)
-    failures = FetchFailure.objects.filter(page=page)
-    if since is not None:
-        spans = spans.filter(last_seen__gte=since)
-        failures = failures.filter(at__gte=since)
-    if until is not None:
-        spans = spans.filter(first_seen__lte=until)
-        failures = failures.filter(at__lte=until)
-    records: list[tuple[int, datetime, datetime, int | None]] = [
-        (seq, max(first, since) if since else first, last, value)
-        for seq, first, last, value in spans.values_list("seq", "first_seen", "last_seen", "value")
-    ]
-    records += [(seq, at, at, None) for seq, at in failures.values_list("seq", "at")]
-    records.sort()
+    records: list[tuple[int, datetime, datetime, int | None]] = []
+    for r in history_records.records(page, start=since, end=until):
+        if isinstance(r, Span):
+            first = max(r.first_seen, since) if since else r.first_seen
+            records.append((r.seq, first, r.last_seen, r.value))
+        else:
+            records.append((r.seq, r.at, r.at, None))
     points: list[Point] = []
     for _seq, first, last, value in records:
         points.append((int(first.timestamp()), value))

@@ -19,11 +19,9 @@ carriage return) get a leading apostrophe; numbers stay numbers.
 from __future__ import annotations
 
 import csv
-import heapq
 import io
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import datetime
 from itertools import islice
 from typing import Any
 
@@ -35,9 +33,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from likewatch.api.public import campaign_pages, get_campaign, get_page
-from likewatch.evidence.records import FAILURE_FIELDS, OBSERVATION_FIELDS
+from likewatch.evidence.records import FAILURE_FIELDS, OBSERVATION_FIELDS, chained
 from likewatch.tracking.chain import iso
-from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
+from likewatch.tracking.models import Campaign, Page
+from likewatch.tracking.records import Span
 
 CHUNK = 2000
 BATCH = 500
@@ -96,23 +95,17 @@ def page_info(page: Page) -> dict[str, Any]:
 
 
 def records(page: Page) -> Iterator[dict[str, Any]]:
-    """Every record of the page's chain in seq order, read in chunks."""
-    spans = (
-        Observation.objects.filter(page=page)
-        .order_by("seq")
-        .values(*OBSERVATION_FIELDS)
-        .iterator(chunk_size=CHUNK)
-    )
-    failures = (
-        FetchFailure.objects.filter(page=page)
-        .order_by("seq")
-        .values(*FAILURE_FIELDS)
-        .iterator(chunk_size=CHUNK)
-    )
-    tagged_spans = ({"record": "observation", **row} for row in spans)
-    tagged_failures = ({"record": "failure", **row} for row in failures)
-    for row in heapq.merge(tagged_spans, tagged_failures, key=lambda r: r["seq"]):
-        yield {k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()}
+    """Every record of the page's chain in seq order, streamed (segments are decoded one by
+    one)."""
+    for record, prev_hash, digest in chained(page):
+        if isinstance(record, Span):
+            row = {"record": "observation", **record.form()}
+            names = OBSERVATION_FIELDS
+        else:
+            row = {"record": "failure", **record.form()}
+            names = FAILURE_FIELDS
+        row.update(prev_hash=prev_hash, hash=digest)
+        yield {"record": row["record"], **{name: row[name] for name in names}}
 
 
 def csv_lines(pages: Iterable[Page]) -> Iterator[str]:

@@ -12,7 +12,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from likewatch.api import events
-from likewatch.tracking.models import FetchFailure, Page
+from likewatch.tracking import records as history_records
+from likewatch.tracking.models import Page
+from likewatch.tracking.records import Failure
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,14 @@ GAP_JOIN = timedelta(hours=1)
 
 def gaps(page_ids: list[int], since: datetime | None, until: datetime | None) -> list[Marker]:
     """Runs of failed fetches, one marker per run, labelled with the first failure's kind."""
-    failures = FetchFailure.objects.filter(page_id__in=page_ids)
-    if since:
-        failures = failures.filter(at__gte=since)
-    if until:
-        failures = failures.filter(at__lte=until)
+    failures = [
+        failure
+        for page_id in sorted(page_ids)
+        for failure in history_records.failures(page_id, start=since, end=until)
+    ]
     found: list[Marker] = []
     runs: dict[int, list] = {}
-    for failure in failures.order_by("page_id", "seq"):
+    for failure in failures:
         run = runs.get(failure.page_id)
         if run and failure.seq == run[-1].seq + 1 and failure.at - run[-1].at <= GAP_JOIN:
             run.append(failure)
@@ -58,7 +60,7 @@ def gaps(page_ids: list[int], since: datetime | None, until: datetime | None) ->
     return sorted(found, key=lambda m: (m.start, m.page_id))
 
 
-def _gap(run: list[FetchFailure]) -> Marker:
+def _gap(run: list[Failure]) -> Marker:
     first = run[0]
     return Marker(
         page_id=first.page_id,

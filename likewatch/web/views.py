@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
-from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
+from likewatch.tracking import records as history_records
+from likewatch.tracking.models import Campaign, Page
+from likewatch.tracking.records import Failure, Span
 from likewatch.web import board as boards
 from likewatch.web import charts, markers, stream
 
@@ -159,14 +161,8 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
     if since and until and since > until:
         errors.append(_("The range ends before it starts; showing the whole history."))
         since = until = None
-    observations = Observation.objects.filter(page=page).order_by("-seq")
-    failures = FetchFailure.objects.filter(page=page).order_by("-seq")
-    if since:
-        observations = observations.filter(last_seen__gte=since)
-        failures = failures.filter(at__gte=since)
-    if until:
-        observations = observations.filter(first_seen__lte=until)
-        failures = failures.filter(at__lte=until)
+    observations = history_records.Listing(page, Span, since, until)
+    failures = history_records.Listing(page, Failure, since, until)
     records = Paginator(observations, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     failure_list = Paginator(failures, RECORDS_PER_PAGE).get_page(request.GET.get("gaps"))
     points = charts.page_points(page, since, until, max_points=charts.HISTORY_POINTS)

@@ -1,4 +1,4 @@
-"""Long ranges are drawn from rollups: the same points as from the spans, far fewer rows read."""
+"""Coarse ranges are drawn from daily rollups: the same points as from the segments, undecoded."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -11,7 +11,7 @@ from likewatch.analytics.series import page_series
 from likewatch.rollups import update
 from likewatch.rollups.models import Rollup
 from likewatch.sources.base import Count
-from likewatch.tracking import history
+from likewatch.tracking import history, segments
 from likewatch.tracking.models import Page
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -30,26 +30,31 @@ def page():
         entries.append(history.Entry(page, Count(value), at))
     for entry in entries:
         history.record_batch([entry])
+    segments.compact(keep=0)
     update.rebuild([page])
     return page
 
 
-def observation_reads(queries) -> list[str]:
-    return [q["sql"] for q in queries if '"tracking_observation"' in q["sql"]]
+def segment_reads(queries) -> list[str]:
+    """Reads of segments' records (not of those holding failures only: the gaps, none here)."""
+    return [
+        q["sql"]
+        for q in queries
+        if '"tracking_segment"."data"' in q["sql"] and '"failures" > 0' not in q["sql"]
+    ]
 
 
-def test_a_month_is_drawn_from_rollups_with_the_same_points_as_from_the_spans(page):
+def test_a_month_by_days_is_drawn_from_rollups_with_the_same_points_as_from_the_spans(page):
     end = T0 + timedelta(days=30)
     with CaptureQueriesContext(connection) as queries:
-        rolled = page_series(page, T0, end)
-    # The spans are only asked where the history begins (one row), never read whole.
-    assert all("LIMIT 1" in sql for sql in observation_reads(queries))
-    assert rolled.resolution % 3600 == 0
+        rolled = page_series(page, T0, end, 86400)
+    assert not segment_reads(queries)
+    assert rolled.resolution % 86400 == 0
 
     Rollup.objects.all().delete()
     with CaptureQueriesContext(connection) as queries:
         spans = page_series(page, T0, end, rolled.resolution)
-    assert any("LIMIT 1" not in sql for sql in observation_reads(queries))
+    assert segment_reads(queries)
 
     assert rolled.points == spans.points
     values = [p.value for p in rolled.points]
@@ -60,24 +65,25 @@ def test_a_history_older_than_its_rollups_is_drawn_from_the_spans(page):
     # As after an upgrade, before `likewatch rollups` ran: only the last week has buckets.
     Rollup.objects.filter(start__lt=T0 + timedelta(days=23)).delete()
     end = T0 + timedelta(days=30)
-    partial = page_series(page, T0, end)
+    partial = page_series(page, T0, end, 86400)
     Rollup.objects.all().delete()
     assert partial.points == page_series(page, T0, end, partial.resolution).points
     assert partial.points[0].at < T0 + timedelta(days=1)
 
 
-def test_short_ranges_still_read_the_spans(page):
+def test_ranges_finer_than_half_a_day_read_the_segments(page):
     with CaptureQueriesContext(connection) as queries:
-        page_series(page, T0, T0 + timedelta(days=2))
+        page_series(page, T0, T0 + timedelta(days=30))
     assert not any('"rollups_rollup"' in q["sql"] for q in queries)
+    assert segment_reads(queries)
 
 
 def test_a_range_starting_late_in_the_history_is_drawn_from_rollups(page):
-    start, end = T0 + timedelta(days=8, hours=5), T0 + timedelta(days=30)
+    start, end = T0 + timedelta(days=8), T0 + timedelta(days=30)
     with CaptureQueriesContext(connection) as queries:
-        rolled = page_series(page, start, end)
+        rolled = page_series(page, start, end, 86400)
     assert any('"rollups_rollup"' in q["sql"] for q in queries)
-    assert all("LIMIT 1" in sql for sql in observation_reads(queries))
+    assert not segment_reads(queries)
 
     Rollup.objects.all().delete()
     assert rolled.points == page_series(page, start, end, rolled.resolution).points

@@ -1,12 +1,11 @@
-"""Raw answers: kept compressed, once per body, linked to the record they produced."""
+"""Raw answers: kept with the record they produced, then packed per platform and compressed."""
 
-import zlib
 from datetime import timedelta
 
 import pytest
 
 from likewatch.evidence import raw
-from likewatch.evidence.models import RawAnswer, RawLink
+from likewatch.evidence.models import RawBlock, RecentAnswer
 from likewatch.evidence.verify import verify_database
 from likewatch.sources.base import Count
 from likewatch.tracking.history import record_count
@@ -19,56 +18,74 @@ pytestmark = pytest.mark.django_db
 BATCH = b'{"1": {"id": "1", "fan_count": 1000}, "2": {"id": "2", "fan_count": 500}}'
 
 
-def test_one_batch_answer_is_stored_once_for_every_page_it_served(history):
+def answers(page) -> dict[int, bytes]:
+    return raw.answers_of(page)
+
+
+def test_each_new_record_keeps_its_answer_as_received(history):
+    telecom, _ = history
+    kept = answers(telecom)
+    # 1000 twice (one span, seq 1), then 990, 985 twice, 970, a failure: seqs 1-5.
+    assert kept[1] == b'{"fan_count": 1000}'
+    assert kept[3] == b'{"fan_count": 985}'
+    assert kept[5] == b'{"error": {"code": 803}}'
+    assert RecentAnswer.objects.get(page=telecom, seq=5).kind == "failure"
+    assert 6 not in kept  # recorded without an answer body
+    assert raw.answer(telecom, 3, minutes(15)) == b'{"fan_count": 985}'
+
+
+def test_packing_keeps_every_answer_and_a_batch_answer_once(history):
     pages = [
         Page.objects.create(platform="facebook", platform_id=str(i), metric="likes")
         for i in range(10, 15)
     ]
     for page in pages:
         record_count(page, Count(100), minutes(0), raw=BATCH)
-
-    answer = RawAnswer.objects.get(sha256=raw.digest(BATCH))
-    assert answer.size == len(BATCH)
-    assert zlib.decompress(bytes(answer.body)) == BATCH
-    assert RawLink.objects.filter(sha256=answer.sha256).count() == 5
-    assert raw.body(answer.sha256) == BATCH
-
-
-def test_a_span_links_the_answer_of_its_first_fetch_only(history):
     telecom, _ = history
-    links = {link.seq: link for link in RawLink.objects.filter(page=telecom)}
+    before = {page.pk: answers(page) for page in [telecom, *pages]}
 
-    # 1000 twice (one span, seq 1), then 990, 985 twice, 970, a failure: seqs 1-5.
-    assert raw.body(links[1].sha256) == b'{"fan_count": 1000}'
-    assert raw.body(links[3].sha256) == b'{"fan_count": 985}'
-    assert links[5].kind == "failure"
-    assert raw.body(links[5].sha256) == b'{"error": {"code": 803}}'
-    assert 6 not in links  # recorded without an answer body
+    # Not yet: the answers span less than a block's time and are fewer than a block holds.
+    assert raw.pack() == 0
+    assert raw.pack(force=True) == 5 + 5
+    assert not RecentAnswer.objects.exists()
+    block = RawBlock.objects.get()
+    assert (block.platform, block.answers) == ("facebook", 10)
+    assert sum(1 for _ in raw.decode(block.data)) == 10
+    # The fifty-page answer is stored once: the block is smaller than five copies of it.
+    assert len(raw.encode([(1, 1, "observation", minutes(0), BATCH)] * 5)) < 2 * len(BATCH)
+    assert {page.pk: answers(page) for page in [telecom, *pages]} == before
+    assert raw.answer(telecom, 3, minutes(15)) == b'{"fan_count": 985}'
+    assert raw.answer(telecom, 3, minutes(15) + timedelta(days=2)) is None  # not at that time
 
 
-def test_pruning_deletes_old_bodies_and_keeps_links_and_the_chain(history, settings):
+def test_a_platform_packs_by_itself_once_its_answers_span_an_hour(history):
+    telecom, _ = history
+    record_count(telecom, Count(1), minutes(0) + timedelta(seconds=raw.BLOCK_SECONDS), raw=b"1")
+    assert raw.pack() == 6
+    assert answers(telecom)[8] == b"1"
+
+
+def test_a_damaged_block_is_refused_with_a_clear_error():
+    data = raw.encode([(1, 1, "observation", minutes(0), b"x")])
+    with pytest.raises(raw.CorruptBlock):
+        raw.decode(data[:-3])
+    with pytest.raises(raw.CorruptBlock):
+        raw.decode(data + b"\x00")
+
+
+def test_pruning_deletes_old_answers_and_keeps_the_chain(history, settings):
     settings.LIKEWATCH_RAW_RETENTION_DAYS = 30
-    kept_links = RawLink.objects.count()
-    bodies = RawAnswer.objects.count()
+    telecom, _ = history
+    record_count(telecom, Count(1), minutes(0) + timedelta(days=20), raw=b"late")
+    raw.pack(force=True)
+    record_count(telecom, Count(2), minutes(0) + timedelta(days=25), raw=b"later")
 
     assert raw.prune(minutes(0) + timedelta(days=29)) == 0
-    assert raw.prune(minutes(0) + timedelta(days=31)) == bodies == 5
-    assert RawAnswer.objects.count() == 0
-    assert RawLink.objects.count() == kept_links
-    assert raw.body(RawLink.objects.first().sha256) is None
+    # The block holding the early answers also holds the one of day 20: it goes with it.
+    assert raw.prune(minutes(0) + timedelta(days=51)) == 6
+    assert answers(telecom) == {9: b"later"}
+    assert raw.prune(minutes(0) + timedelta(days=56)) == 1
     assert verify_database().ok
-
-
-def test_a_body_received_again_is_kept_longer(history, settings):
-    settings.LIKEWATCH_RAW_RETENTION_DAYS = 30
-    later = minutes(0) + timedelta(days=20)
-    raw.store(b'{"fan_count": 1000}', later)
-
-    raw.prune(minutes(0) + timedelta(days=31))
-
-    assert list(RawAnswer.objects.values_list("sha256", flat=True)) == [
-        raw.digest(b'{"fan_count": 1000}')
-    ]
 
 
 def test_the_poller_keeps_the_answer_each_page_was_read_from(facebook_settings, simulator):
@@ -89,8 +106,8 @@ def test_the_poller_keeps_the_answer_each_page_was_read_from(facebook_settings, 
     finally:
         poller.close()
 
-    links = list(RawLink.objects.all())
-    assert len(links) == 2 and links[0].sha256 == links[1].sha256  # one answer, both metrics
-    answer = raw.body(links[0].sha256)
+    kept = [answers(page)[1] for page in Page.objects.order_by("pk")]
+    assert len(kept) == 2 and kept[0] == kept[1]  # one answer, both metrics
+    answer = kept[0]
     assert b'"fan_count"' in answer and b"MarocTelecom" in answer
     assert b"test-token" not in answer

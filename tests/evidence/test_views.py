@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from likewatch.evidence import digests, keys, raw
-from likewatch.evidence.models import RawLink
+from likewatch.tracking.models import Campaign, CampaignPage
 
 from .conftest import minutes
 
@@ -53,12 +53,22 @@ def test_unknown_days_are_not_found(client, signing_key):
 
 
 def test_a_kept_raw_answer_is_served_until_pruned(client, history):
-    sha = RawLink.objects.first().sha256
-    response = client.get(f"/evidence/raw/{sha}")
-    assert response.status_code == 200 and raw.digest(response.content) == sha
+    telecom, _ = history
+    campaign = Campaign.objects.create(slug="c", title="C", starts_at=minutes(0))
+    CampaignPage.objects.create(campaign=campaign, page=telecom)
+    response = client.get(f"/evidence/raw/{telecom.pk}/3")
+    assert response.status_code == 200 and response.content == b'{"fan_count": 985}'
+    assert response["X-Content-SHA256"] == raw.digest(response.content)
+    raw.pack(force=True)
+    assert client.get(f"/evidence/raw/{telecom.pk}/3").content == b'{"fan_count": 985}'
 
     raw.prune(days=0)
-    assert client.get(f"/evidence/raw/{sha}").status_code == 404
+    assert client.get(f"/evidence/raw/{telecom.pk}/3").status_code == 404
+
+
+def test_the_raw_answers_of_unpublished_pages_are_not_served(client, history):
+    telecom, _ = history
+    assert client.get(f"/evidence/raw/{telecom.pk}/3").status_code == 404
 
 
 def test_the_methodology_explains_events_and_verification(client):

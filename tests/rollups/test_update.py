@@ -1,4 +1,4 @@
-"""Rollups: hourly and daily first/last/min/max, fed by every history write, rebuildable."""
+"""Rollups: daily first/last/min/max, fed by every history write, rebuildable."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +24,7 @@ def record(page, value, minutes):
     return history.record_count(page, Count(value), T0 + timedelta(minutes=minutes))
 
 
-def buckets(page, grain=Grain.HOUR):
+def buckets(page, grain=Grain.DAY):
     return list(
         Rollup.objects.filter(page=page, grain=grain)
         .order_by("start")
@@ -32,25 +32,29 @@ def buckets(page, grain=Grain.HOUR):
     )
 
 
-def test_every_recorded_count_lands_in_its_hour_and_day(page):
+DAY = T0.replace(hour=0)
+MINUTES_TO_MIDNIGHT = 14 * 60
+
+
+def test_every_recorded_count_lands_in_its_day_and_no_hour(page):
     for minutes, value in [(0, 100), (20, 90), (40, 120), (59, 110), (61, 105), (70, 105)]:
         record(page, value, minutes)
+    record(page, 104, MINUTES_TO_MIDNIGHT + 5)
     assert buckets(page) == [
-        (T0, 100, 110, 90, 120),
-        (T0 + timedelta(hours=1), 105, 105, 105, 105),
+        (DAY, 100, 105, 90, 120),
+        (DAY + timedelta(days=1), 104, 104, 104, 104),
     ]
-    day = T0.replace(hour=0)
-    assert buckets(page, Grain.DAY) == [(day, 100, 105, 90, 120)]
+    assert not Rollup.objects.filter(grain=Grain.HOUR).exists()
 
 
 def test_an_extended_span_moves_the_bucket_it_reaches(page):
     record(page, 100, 0)
     record(page, 100, 30)  # extends the open span
-    record(page, 100, 90)  # extends it into the next hour
-    hours = Rollup.objects.filter(page=page, grain=Grain.HOUR).order_by("start")
-    assert [(b.start, b.last_at) for b in hours] == [
-        (T0, T0 + timedelta(minutes=30)),
-        (T0 + timedelta(hours=1), T0 + timedelta(minutes=90)),
+    record(page, 100, MINUTES_TO_MIDNIGHT + 30)  # extends it into the next day
+    days = Rollup.objects.filter(page=page, grain=Grain.DAY).order_by("start")
+    assert [(b.start, b.last_at) for b in days] == [
+        (DAY, T0 + timedelta(minutes=30)),
+        (DAY + timedelta(days=1), T0 + timedelta(minutes=MINUTES_TO_MIDNIGHT + 30)),
     ]
 
 
@@ -68,28 +72,27 @@ def test_samples_arriving_twice_or_out_of_order_change_nothing(page):
     once = buckets(page)
     update.add_samples(reversed(samples))
     update.add_samples(samples[:1])
-    assert buckets(page) == once == [(T0, 5, 5, 5, 5)]
+    assert buckets(page) == once == [(DAY, 5, 5, 5, 5)]
     update.add_samples([(page.pk, 7, T0 + timedelta(minutes=5))])
-    assert buckets(page) == [(T0, 7, 5, 5, 7)]
+    assert buckets(page) == [(DAY, 7, 5, 5, 7)]
 
 
 def test_rebuild_recomputes_the_same_values_from_history(page):
     for minutes, value in [(0, 100), (20, 90), (40, 90), (130, 150), (1500, 80)]:
         record(page, value, minutes)
-    live_hours, live_days = buckets(page), buckets(page, Grain.DAY)
+    live_days = buckets(page)
     Rollup.objects.all().delete()
     call_command("rollups")
-    assert buckets(page) == live_hours
-    assert buckets(page, Grain.DAY) == live_days
+    assert buckets(page) == live_days
 
 
 def test_catch_up_adds_what_a_killed_process_left_out(page):
     record(page, 100, 0)
-    record(page, 120, 65)
+    record(page, 120, MINUTES_TO_MIDNIGHT + 65)
     # As if the process died between its commit and its signal: the newest bucket is missing.
-    Rollup.objects.filter(start=T0 + timedelta(hours=1)).delete()
+    Rollup.objects.filter(start=DAY + timedelta(days=1)).delete()
     assert update.catch_up() == 1
-    assert buckets(page)[-1] == (T0 + timedelta(hours=1), 120, 120, 120, 120)
+    assert buckets(page)[-1] == (DAY + timedelta(days=1), 120, 120, 120, 120)
     assert update.catch_up() == 0
 
 
@@ -99,4 +102,4 @@ def test_rebuild_of_named_pages_leaves_the_others_alone(page):
     history.record_count(other, Count(2), T0)
     Rollup.objects.filter(page=other).update(last=99)
     update.rebuild([page])
-    assert Rollup.objects.filter(page=other, last=99).count() == 2
+    assert Rollup.objects.filter(page=other, last=99).count() == 1

@@ -2,8 +2,9 @@ from django.core.management.base import CommandError
 
 from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import moment, number, table
+from likewatch.tracking import records as history_records
 from likewatch.tracking.lookup import find_pages
-from likewatch.tracking.models import FetchFailure, Observation
+from likewatch.tracking.records import Span
 
 
 class Command(LikewatchCommand):
@@ -28,12 +29,10 @@ class Command(LikewatchCommand):
 
     @staticmethod
     def render(page, last: int) -> str:
-        records = list(Observation.objects.filter(page=page).order_by("-seq")[:last])
-        records += list(FetchFailure.objects.filter(page=page).order_by("-seq")[:last])
-        records = sorted(records, key=lambda r: r.seq)[-last:]
+        records = history_records.newest(page, last)
         rows = []
         for r in records:
-            if isinstance(r, Observation):
+            if isinstance(r, Span):
                 value = "hidden" if r.value is None else number(r.value)
                 if r.precision > 1:
                     value += f" (±{number(r.precision)})"

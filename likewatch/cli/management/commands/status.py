@@ -4,6 +4,7 @@ from django.utils import timezone
 from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import moment, number, table
 from likewatch.sources import registry
+from likewatch.tracking import records
 from likewatch.tracking.models import Page
 
 
@@ -16,7 +17,7 @@ class Command(LikewatchCommand):
         now = timezone.now()
         rows = []
         for page in Page.objects.all():
-            latest = page.observations.order_by("-seq").first()
+            latest = records.latest_span(page)
             value = (
                 "-"
                 if latest is None

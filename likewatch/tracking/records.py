@@ -1,0 +1,427 @@
+"""A page's history records as every reader sees them, wherever they are stored.
+
+History lives in two places (see `likewatch.tracking.segments`): sealed records packed into
+compressed segments, and a small tail of ordinary rows (`Observation`, `FetchFailure`) that
+the write path appends to. Readers never query either directly: they ask this module for a
+page's records in a seq or time range, newest first or oldest first, and get `Span` and
+`Failure` values with the same fields as the rows, in seq order.
+
+The canonical form of a record (`form()`) is the one `likewatch.tracking.chain` builds from a
+row, so a record read back from a segment is, byte for byte, the record that was written.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from likewatch.tracking import chain
+
+
+@dataclass(slots=True)
+class Span:
+    """A span of identical values of one page (an `Observation`)."""
+
+    page_id: int
+    seq: int
+    value: int | None
+    precision: int
+    first_seen: datetime
+    last_seen: datetime
+    fetches: int
+    provenance: str
+    source_url: str
+    # Only the page's newest record can be open (still extended by identical fetches).
+    is_open: bool = False
+
+    @property
+    def at(self) -> datetime:
+        return self.first_seen
+
+    @property
+    def end(self) -> datetime:
+        return self.last_seen
+
+    def get_provenance_display(self) -> str:
+        from likewatch.tracking.models import Provenance
+
+        return _label(Provenance, self.provenance)
+
+    def form(self) -> dict[str, Any]:
+        return chain.observation_form(self.page_id, self.seq, self._fields())
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "precision": self.precision,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "fetches": self.fetches,
+            "provenance": self.provenance,
+            "source_url": self.source_url,
+        }
+
+
+@dataclass(slots=True)
+class Failure:
+    """A fetch that produced no value (a `FetchFailure`): a gap."""
+
+    page_id: int
+    seq: int
+    at: datetime
+    kind: str
+    message: str
+    duration_ms: int
+    retry_at: datetime | None
+
+    is_open = False
+
+    @property
+    def end(self) -> datetime:
+        return self.at
+
+    def get_kind_display(self) -> str:
+        from likewatch.tracking.models import FailureKind
+
+        return _label(FailureKind, self.kind)
+
+    def form(self) -> dict[str, Any]:
+        return chain.failure_form(
+            self.page_id,
+            self.seq,
+            {
+                "at": self.at,
+                "kind": self.kind,
+                "message": self.message,
+                "duration_ms": self.duration_ms,
+                "retry_at": self.retry_at,
+            },
+        )
+
+
+Record = Span | Failure
+
+
+def _label(choices, value: str) -> str:
+    # As a model's get_FOO_display: the translated label, or the stored value if unknown.
+    return str(dict(choices.choices).get(value, value))
+
+
+def span_from_row(row, last_seq: int | None = None) -> Span:
+    """A `Span` from an `Observation` row (or anything with its fields)."""
+    return Span(
+        page_id=row.page_id,
+        seq=row.seq,
+        value=row.value,
+        precision=row.precision,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        fetches=row.fetches,
+        provenance=row.provenance,
+        source_url=row.source_url,
+        is_open=(row.seq == last_seq) if last_seq is not None else False,
+    )
+
+
+def failure_from_row(row) -> Failure:
+    return Failure(
+        page_id=row.page_id,
+        seq=row.seq,
+        at=row.at,
+        kind=row.kind,
+        message=row.message,
+        duration_ms=row.duration_ms,
+        retry_at=row.retry_at,
+    )
+
+
+def _page_id(page) -> int:
+    return page if isinstance(page, int) else page.pk
+
+
+def _last_seq(page_id: int) -> int:
+    from likewatch.tracking.models import Page
+
+    return Page.objects.filter(pk=page_id).values_list("last_seq", flat=True).first() or 0
+
+
+def records(
+    page,
+    *,
+    seq_from: int | None = None,
+    seq_to: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    only_failures: bool = False,
+) -> Iterator[Record]:
+    """The records of `page` (a Page or its id), oldest first.
+
+    `seq_from`/`seq_to` bound the seq numbers (inclusive); `start`/`end` keep the records whose
+    time overlaps that window: a span from its first to its last fetch, a failure at its
+    moment. Sealed segments are decoded only where they overlap what is asked.
+    """
+    from likewatch.tracking import segments
+
+    page_id = _page_id(page)
+    # The tail is read first: a compaction committing meanwhile moves records from the tail
+    # into a segment, so reading the segments second can only find them twice, never miss
+    # them (the seq check below drops the second copy).
+    tail = tail_records(page_id, seq_from=seq_from, seq_to=seq_to, start=start, end=end)
+    first_tail = tail[0].seq if tail else None
+    for record in segments.read(
+        page_id,
+        seq_from=seq_from,
+        seq_to=seq_to,
+        start=start,
+        end=end,
+        only_failures=only_failures,
+    ):
+        if first_tail is not None and record.seq >= first_tail:
+            break
+        yield record
+    yield from tail
+
+
+def tail_records(
+    page_id: int,
+    *,
+    seq_from: int | None = None,
+    seq_to: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[Record]:
+    """The records of the page's tail (rows not yet compacted) within the bounds, by seq."""
+    from likewatch.tracking.models import FetchFailure, Observation
+
+    last_seq = _last_seq(page_id)
+    obs = Observation.objects.filter(page_id=page_id)
+    fails = FetchFailure.objects.filter(page_id=page_id)
+    if seq_from is not None:
+        obs, fails = obs.filter(seq__gte=seq_from), fails.filter(seq__gte=seq_from)
+    if seq_to is not None:
+        obs, fails = obs.filter(seq__lte=seq_to), fails.filter(seq__lte=seq_to)
+    if start is not None:
+        obs, fails = obs.filter(last_seen__gte=start), fails.filter(at__gte=start)
+    if end is not None:
+        obs, fails = obs.filter(first_seen__lte=end), fails.filter(at__lte=end)
+    tail: list[Record] = [span_from_row(r, last_seq) for r in obs]
+    tail += [failure_from_row(r) for r in fails]
+    tail.sort(key=lambda r: r.seq)
+    return tail
+
+
+def newest(page, count: int = 1) -> list[Record]:
+    """The `count` newest records of `page`, oldest first."""
+    page_id = _page_id(page)
+    last_seq = _last_seq(page_id)
+    if last_seq == 0 or count <= 0:
+        return []
+    return list(records(page_id, seq_from=max(1, last_seq - count + 1)))
+
+
+def spans(page, **bounds) -> Iterator[Span]:
+    """The spans (observations) of `page`, oldest first; same bounds as `records`."""
+    return (r for r in records(page, **bounds) if isinstance(r, Span))
+
+
+def failures(page, **bounds) -> Iterator[Failure]:
+    """The failed fetches of `page`, oldest first; same bounds as `records`. Only segments
+    holding failures are decoded."""
+    return (r for r in records(page, only_failures=True, **bounds) if isinstance(r, Failure))
+
+
+def span_points(page, start: datetime, end: datetime) -> Iterator[tuple[float, float, int | None]]:
+    """(first fetch, last fetch, value) of the spans overlapping [start, end], times in seconds
+    since the epoch, oldest first: a chart's input, decoded column-wise (no record objects)."""
+    from likewatch.tracking import segments_codec
+    from likewatch.tracking.models import Observation, Segment
+
+    page_id = _page_id(page)
+    tail = list(
+        Observation.objects.filter(page_id=page_id, last_seen__gte=start, first_seen__lte=end)
+        .order_by("seq")
+        .values_list("seq", "first_seen", "last_seen", "value")
+    )
+    segs = Segment.objects.filter(page_id=page_id, spans__gt=0, end__gte=start, start__lte=end)
+    if tail:
+        segs = segs.filter(last_seq__lt=tail[0][0])  # see `records` on compaction meanwhile
+    low, high = start.timestamp(), end.timestamp()
+    for data in segs.order_by("first_seq").values_list("data", flat=True).iterator(chunk_size=64):
+        for first, last, value in segments_codec.span_points(data):
+            if last >= low and first <= high:
+                yield first, last, value
+    for _seq, first, last, value in tail:
+        yield first.timestamp(), last.timestamp(), value
+
+
+def known_before(page, at: datetime | None = None) -> Span | None:
+    """The newest span of `page` with a known value first seen at or before `at` (default:
+    any), or None."""
+    return _newest_span(page, at, known=True)
+
+
+def latest_span(page) -> Span | None:
+    """The newest span of `page`, its value known or hidden (None), or None."""
+    return _newest_span(page, None, known=False)
+
+
+def _newest_span(page, at: datetime | None, *, known: bool) -> Span | None:
+    # The tail first, then segments from the newest back, only as far as needed (usually one).
+    from likewatch.tracking import segments_codec
+    from likewatch.tracking.models import Observation, Segment
+
+    page_id = _page_id(page)
+    rows = Observation.objects.filter(page_id=page_id)
+    segs = Segment.objects.filter(page_id=page_id, spans__gt=0)
+    if known:
+        rows = rows.filter(value__isnull=False)
+        segs = segs.filter(low__isnull=False)
+    if at is not None:
+        rows = rows.filter(first_seen__lte=at)
+        segs = segs.filter(start__lte=at)
+    row = rows.order_by("-seq").first()
+    if row is not None:
+        return span_from_row(row, _last_seq(page_id))
+    for data in segs.order_by("-first_seq").values_list("data", flat=True).iterator(chunk_size=4):
+        for record in reversed(segments_codec.decode(data)):
+            if (
+                isinstance(record, Span)
+                and (record.value is not None or not known)
+                and (at is None or record.first_seen <= at)
+            ):
+                return record
+    return None
+
+
+def known_after(page, at: datetime) -> Span | None:
+    """The oldest span of `page` with a known value first seen after `at`, or None."""
+    for span in spans(page, start=at):
+        if span.value is not None and span.first_seen > at:
+            return span
+    return None
+
+
+def merged_spans(page_ids: Iterable[int], **bounds) -> Iterator[Span]:
+    """The spans of several pages in one stream, ordered by first fetch (then page, seq)."""
+    streams = [spans(page_id, **bounds) for page_id in page_ids]
+    return heapq.merge(*streams, key=lambda s: (s.first_seen, s.page_id, s.seq))
+
+
+class Listing:
+    """A page's spans or failures in a time window, newest first, as a lazy sequence.
+
+    Django's Paginator asks for its length and one slice: both are answered from the segments'
+    counts, decoding only the segments that the slice (or a window's edge) falls in, so the
+    hundredth page of a year of history costs a few segments, not the year.
+    """
+
+    def __init__(
+        self, page, kind: type, start: datetime | None = None, end: datetime | None = None
+    ) -> None:
+        from likewatch.tracking.models import Segment
+
+        self.page_id = _page_id(page)
+        self.kind = kind
+        self.start, self.end = start, end
+        tail = tail_records(self.page_id, start=start, end=end)
+        first_tail = tail[0].seq if tail else None
+        self.tail = [r for r in reversed(tail) if isinstance(r, kind)]
+        column = "spans" if kind is Span else "failures"
+        rows = Segment.objects.filter(page_id=self.page_id)
+        if start is not None:
+            rows = rows.filter(end__gte=start)
+        if end is not None:
+            rows = rows.filter(start__lte=end)
+        if first_tail is not None:
+            rows = rows.filter(last_seq__lt=first_tail)
+        # (first_seq, how many wanted records, whether that count is exact), newest first.
+        self.segments: list[list] = []
+        for first_seq, seg_start, seg_end, count in rows.order_by("-first_seq").values_list(
+            "first_seq", "start", "end", column
+        ):
+            inside = (start is None or seg_start >= start) and (end is None or seg_end <= end)
+            self.segments.append([first_seq, count, inside])
+        self._decoded: dict[int, list[Record]] = {}
+
+    def _records_of(self, first_seq: int) -> list[Record]:
+        if first_seq not in self._decoded:
+            from likewatch.tracking import segments
+
+            newer = [entry[0] for entry in self.segments if entry[0] > first_seq]
+            found = [
+                r
+                for r in segments.read(
+                    self.page_id,
+                    seq_from=first_seq,
+                    seq_to=min(newer) - 1 if newer else None,
+                    start=self.start,
+                    end=self.end,
+                )
+                if isinstance(r, self.kind)
+            ]
+            self._decoded[first_seq] = list(reversed(found))
+        return self._decoded[first_seq]
+
+    def _exact(self) -> None:
+        for entry in self.segments:
+            if not entry[2]:
+                entry[1], entry[2] = len(self._records_of(entry[0])), True
+
+    def __len__(self) -> int:
+        self._exact()
+        return len(self.tail) + sum(entry[1] for entry in self.segments)
+
+    def count(self) -> int:
+        return len(self)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        first, stop, _ = index.indices(len(self))
+        out = self.tail[first:stop]
+        offset = len(self.tail)
+        for first_seq, count, _exact in self.segments:
+            if len(out) >= stop - first or offset >= stop:
+                break
+            if offset + count > first:
+                items = self._records_of(first_seq)
+                out += items[max(0, first - offset) : stop - offset]
+            offset += count
+        return out
+
+
+def many(page_ids: Iterable[int], *, start: datetime | None = None) -> dict[int, list[Record]]:
+    """The records of several pages overlapping [start, now), each page's by seq, in a fixed
+    number of queries (the poller's round reads all its pages' recent history at once)."""
+    from likewatch.tracking import segments_codec
+    from likewatch.tracking.models import FetchFailure, Observation, Page, Segment
+
+    ids = list(page_ids)
+    found: dict[int, list[Record]] = {pk: [] for pk in ids}
+    last = dict(Page.objects.filter(pk__in=ids).values_list("pk", "last_seq"))
+    obs = Observation.objects.filter(page_id__in=ids)
+    fails = FetchFailure.objects.filter(page_id__in=ids)
+    segs = Segment.objects.filter(page_id__in=ids)
+    if start is not None:
+        obs, fails = obs.filter(last_seen__gte=start), fails.filter(at__gte=start)
+        segs = segs.filter(end__gte=start)
+    tail: dict[int, list[Record]] = {pk: [] for pk in ids}
+    for row in obs:
+        tail[row.page_id].append(span_from_row(row, last.get(row.page_id)))
+    for row in fails:
+        tail[row.page_id].append(failure_from_row(row))
+    for page_id, data in segs.order_by("page_id", "first_seq").values_list("page_id", "data"):
+        for record in segments_codec.decode(data):
+            if start is None or record.end >= start:
+                found[page_id].append(record)
+    for page_id, rows in tail.items():
+        rows.sort(key=lambda r: r.seq)
+        # A compaction committed between the two reads: keep one copy of each record.
+        first_tail = rows[0].seq if rows else None
+        if first_tail is not None:
+            found[page_id] = [r for r in found[page_id] if r.seq < first_tail]
+        found[page_id] += rows
+    return found
