@@ -1,10 +1,11 @@
 """The history benchmark's measured process: a year of minute samples, drawn at 1,000 points.
 
 Usage: python -m bench._history_worker DAYS (DATABASE_URL set). Stores one page whose count
-changed every minute for DAYS days (a chained span per minute, hashes computed) and its
-rollups, then asks the history API for the whole range, as a chart does, again and again, and
-for its last month, timing the server (Django's test client: no network). Then the whole range
-with the rollups removed, which is what drawing costs from the spans. Prints JSON.
+changed every minute for DAYS days (a chained span per minute, hashes computed), compacts it
+into segments as the poller does, and builds its rollups; then asks the history API, as a
+chart does, again and again, for the whole range, for its last day and for its last month,
+timing the server (Django's test client: no network). Then the whole range with the rollups
+removed, which is what drawing costs from the segments alone. Prints JSON.
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ def fill(page, minutes: int) -> None:
     )
 
 
-def timed(client, url: str) -> tuple[list[float], dict]:
+def timed(client, url: str, repeat: int = REPEAT) -> tuple[list[float], dict]:
     times, body = [], {}
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         started = time.perf_counter()
         response = client.get(url)
         times.append(time.perf_counter() - started)
@@ -63,6 +64,7 @@ def main(days: int) -> None:
 
     from likewatch.rollups import update
     from likewatch.rollups.models import Rollup
+    from likewatch.tracking import segments
     from likewatch.tracking.models import Campaign, CampaignPage, Page
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -72,6 +74,9 @@ def main(days: int) -> None:
     campaign = Campaign.objects.create(slug="bench", title="Bench", starts_at=START)
     CampaignPage.objects.create(campaign=campaign, page=page)
     fill(page, minutes)
+    started = time.perf_counter()
+    segments.compact(keep=0)
+    compaction = time.perf_counter() - started
     started = time.perf_counter()
     update.rebuild([page])
     rebuild = time.perf_counter() - started
@@ -86,8 +91,10 @@ def main(days: int) -> None:
         f"/api/pages/{page.pk}/history?start={end - timedelta(days=30):{stamp}}&end={end:{stamp}}"
     )
     recent, _ = timed(client, month)
+    day = f"/api/pages/{page.pk}/history?start={end - timedelta(days=1):{stamp}}&end={end:{stamp}}"
+    last_day, day_body = timed(client, day)
     Rollup.objects.filter(page=page).delete()
-    spans, _ = timed(client, url)
+    spans, _ = timed(client, url, repeat=3)
     print(
         json.dumps(
             {
@@ -96,7 +103,10 @@ def main(days: int) -> None:
                 "rollups": rolled,
                 "recent": recent,
                 "raw": spans,
+                "day": last_day,
+                "day_points": len(day_body.get("points", [])),
                 "rebuild": rebuild,
+                "compaction": compaction,
             }
         )
     )

@@ -4,9 +4,14 @@ Usage: python -m bench._storage_worker MODE PAGES ROUNDS (DATABASE_URL set; MODE
 `changing` or `stable`). Each round records one fetch of every page with
 tracking.history.record_batch, as the poller does, with a realistic source URL and the
 platform's answer body kept as evidence; rollups and live messages are updated as in a poller
-round. Prints JSON: fetches, and the database's bytes on disk before and after (compacted
-first: VACUUM FULL on PostgreSQL, VACUUM on SQLite, so dead rows do not count) of the tables
-history, evidence and rollups write, indexes included.
+round, and the history is compacted and the raw answers packed as the poller does after each
+round. Prints JSON: fetches, and for each part (history, evidence, rollups, raw) its bytes on
+disk before, half-way and after (compacted first: VACUUM FULL on PostgreSQL, VACUUM on SQLite,
+so dead rows do not count), indexes included. The second half's growth is what each further
+sample costs once a page's open tail and its recent answers have reached their steady size.
+
+Commits are not flushed to disk (synchronous_commit off, PRAGMA synchronous OFF): it changes
+nothing on disk but the time this takes on a busy machine.
 """
 
 from __future__ import annotations
@@ -19,43 +24,53 @@ import django
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
+# Which tables make up each part. Raw answers are apart from the rest of the evidence.
+RAW = ("evidence_recentanswer", "evidence_rawblock")
+PARTS = {
+    "history": lambda t: t.startswith("tracking_") and t != "tracking_page",
+    "evidence": lambda t: t.startswith("evidence_") and t not in RAW,
+    "rollups": lambda t: t.startswith("rollups_"),
+    "raw": lambda t: t in RAW,
+}
 
-TABLES = ("tracking_", "rollups_", "evidence_")
 
-
-def size() -> int:
-    """Bytes on disk of the tables that history, evidence and rollups write (with indexes)."""
+def sizes() -> dict[str, int]:
+    """Bytes on disk of each part's tables (with their indexes)."""
     from django.db import connection
 
-    tables = [t for t in connection.introspection.table_names() if t.startswith(TABLES)]
+    tables = connection.introspection.table_names()
+    found = {}
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute("VACUUM")
+        for part, wanted in PARTS.items():
             total = 0
-            for table in tables:
-                cursor.execute(f'VACUUM FULL "{table}"')
-                cursor.execute("SELECT pg_total_relation_size(%s)", [table])
-                total += cursor.fetchone()[0]
-            return total
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        cursor.execute("VACUUM")
-        # dbstat names indexes separately: count those of our tables too.
-        marks = ", ".join(["%s"] * len(tables))
-        cursor.execute(
-            "SELECT SUM(pgsize) FROM dbstat WHERE name IN (SELECT name FROM sqlite_schema "
-            f"WHERE tbl_name IN ({marks}))",
-            tables,
-        )
-        return cursor.fetchone()[0] or 0
+            for table in filter(wanted, tables):
+                if connection.vendor == "postgresql":
+                    cursor.execute(f'VACUUM FULL "{table}"')
+                    cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+                else:
+                    # dbstat names indexes separately: count those of the table too.
+                    cursor.execute(
+                        "SELECT SUM(pgsize) FROM dbstat WHERE name IN "
+                        "(SELECT name FROM sqlite_schema WHERE tbl_name = %s)",
+                        [table],
+                    )
+                total += cursor.fetchone()[0] or 0
+            found[part] = total
+    return found
 
 
 def main(mode: str, pages: int, rounds: int) -> None:
     django.setup()
     from django.db import transaction
 
+    from likewatch.evidence import raw
     from likewatch.fanout import publish
     from likewatch.rollups import receivers
     from likewatch.sources.base import Count
-    from likewatch.tracking import history
+    from likewatch.tracking import history, segments
     from likewatch.tracking.models import Page
 
     rows = Page.objects.bulk_create(
@@ -64,8 +79,19 @@ def main(mode: str, pages: int, rounds: int) -> None:
             for i in range(pages)
         ]
     )
-    before = size()
+    ids = [p.pk for p in rows]
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET synchronous_commit TO OFF")
+        else:
+            cursor.execute("PRAGMA synchronous = OFF")
+    before = sizes()
+    middle = None
     for r in range(rounds):
+        if r == rounds // 2:
+            middle = sizes()
         at = T0 + timedelta(minutes=r)
         entries = []
         for page in rows:
@@ -85,8 +111,21 @@ def main(mode: str, pages: int, rounds: int) -> None:
             )
         with publish.batched(), receivers.batched(), transaction.atomic():
             history.record_batch(entries)
-    after = size()
-    print(json.dumps({"fetches": pages * rounds, "before": before, "after": after}))
+        # What the poller does after its round (poller.loop._compact).
+        segments.compact(ids)
+        raw.pack()
+    after = sizes()
+    print(
+        json.dumps(
+            {
+                "fetches": pages * rounds,
+                "second_half": pages * (rounds - rounds // 2),
+                "before": before,
+                "middle": middle,
+                "after": after,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -28,9 +28,7 @@ class RecentAnswer(models.Model):
     body = models.BinaryField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["page", "seq"], name="unique_recent_answer")
-        ]
+        constraints = [models.UniqueConstraint(fields=["page", "seq"], name="unique_recent_answer")]
         indexes = [models.Index(fields=["platform", "at"]), models.Index(fields=["at"])]
 
     def __str__(self) -> str:

@@ -83,9 +83,7 @@ def test_a_regular_history_packs_into_about_a_byte_per_record():
     assert len(codec.encode(records)) < 512
 
 
-@pytest.mark.parametrize(
-    "value", [-(1 << 63), (1 << 63) - 1, 0, None, -1, 1 << 31, -(1 << 31) - 1]
-)
+@pytest.mark.parametrize("value", [-(1 << 63), (1 << 63) - 1, 0, None, -1, 1 << 31, -(1 << 31) - 1])
 def test_extreme_values_next_to_each_other(value):
     spans = _minute_spans(3)
     spans[1] = Span(**{**_fields(spans[1]), "value": value})
