@@ -148,6 +148,7 @@ class _Plan:
         self.new_failures: list[FetchFailure] = []
         self.extended: dict[int, Observation] = {}  # existing rows only, by id
         self.sealed: dict[int, Observation] = {}
+        self.sealed_all: list[Observation] = []  # every span this batch seals, new ones too
         self.fresh: set[int] = set()  # id() of the records this batch inserts
 
     def apply(self, page: Page, head, entry: Entry) -> tuple[Observation | FetchFailure, Written]:
@@ -160,6 +161,7 @@ class _Plan:
         bulk.update_rows(list(self.sealed.values()), ["hash"])
         Observation.objects.bulk_create(self.new_spans, batch_size=500)
         FetchFailure.objects.bulk_create(self.new_failures, batch_size=500)
+        _log(opened=self.new_spans, sealed=self.sealed_all, failures=self.new_failures)
         bulk.update_rows(pages, PAGE_STATE)
 
     def _seal(self, head) -> tuple[str, int]:
@@ -168,6 +170,7 @@ class _Plan:
             return chain.GENESIS, 0
         if isinstance(head, Observation) and head.is_open:
             head.hash = chain.observation_hash(head)
+            self.sealed_all.append(head)
             if id(head) not in self.fresh:
                 self.sealed[id(head)] = head
             return head.hash, head.seq
@@ -257,6 +260,14 @@ class _Plan:
             sealed=sealed,
         )
         return failure, written
+
+
+def _log(opened=(), sealed=(), failures=()) -> None:
+    # In the same transaction: a record and its leaves in the transparency log are
+    # written together (see likewatch.evidence.log).
+    from likewatch.evidence import log
+
+    log.append_history(opened=opened, sealed=sealed, failures=failures)
 
 
 def _keep_raw_many(results) -> None:
