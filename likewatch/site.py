@@ -71,8 +71,9 @@ class OriginMiddleware:
 
 
 def check_site_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """In production (DEBUG off) an unset SITE_URL leaves alerts guessing the address."""
-    if settings.DEBUG or (getattr(settings, "SITE_URL", "") or "").strip():
+    """In production an unset SITE_URL leaves alerts guessing the address."""
+    production = getattr(settings, "LIKEWATCH_PRODUCTION", False)
+    if not production or (getattr(settings, "SITE_URL", "") or "").strip():
         return []
     return [
         checks.Warning(

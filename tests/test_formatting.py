@@ -100,7 +100,14 @@ def test_durations_read_in_words_with_plurals():
 
 @pytest.mark.parametrize(
     ("count", "expected"),
-    [(0, "0 شخص"), (1, "شخص واحد"), (2, "شخصان"), (5, "5 أشخاص"), (11, "11 شخصًا"), (100, "100 شخص")],
+    [
+        (0, "0 شخص"),
+        (1, "شخص واحد"),
+        (2, "شخصان"),
+        (5, "5 أشخاص"),
+        (11, "11 شخصًا"),
+        (100, "100 شخص"),
+    ],
 )
 def test_arabic_people_use_all_six_plural_forms(count, expected):
     with translation.override("ar"):
