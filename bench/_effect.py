@@ -43,4 +43,8 @@ def coverage(seed: int, count: int = 60) -> tuple[float, int, float]:
         n += 1
         covered += result.low <= truth <= result.high
         widths.append((result.high - result.low) / max(1.0, abs(truth)))
-    return (round(covered / n, 3) if n else 0.0), n, (round(float(median(widths)), 3) if widths else 0.0)
+    return (
+        (round(covered / n, 3) if n else 0.0),
+        n,
+        (round(float(median(widths)), 3) if widths else 0.0),
+    )

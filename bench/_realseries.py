@@ -13,7 +13,7 @@ only the tuning part was looked at while setting the detector's constants.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 

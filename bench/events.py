@@ -121,7 +121,9 @@ def inject(series, seed: int, index: int):
 def live_equals_rescan(series, rounds: int = 200) -> bool:
     """Feed the history round by round (the open head growing, the state through JSON)
     and compare with one pass."""
-    once = {(f.key, f.end, f.size, f.ongoing) for f in Detector(series.interval).run(series.records)}
+    once = {
+        (f.key, f.end, f.size, f.ongoing) for f in Detector(series.interval).run(series.records)
+    }
     times = series.times
     edges = np.linspace(times[0], times[-1], rounds)
     state, live, withdrawn = None, {}, set()
@@ -214,8 +216,7 @@ def run() -> list[tuple[str, object, str, str]]:
     )
     rows.append(
         (
-            f"purges in the hour after a campaign takes off: found "
-            f"({takeoff['fp']} false flags)",
+            f"purges in the hour after a campaign takes off: found ({takeoff['fp']} false flags)",
             f"{takeoff['tp']} of {takeoff['tp'] + takeoff['fn']}",
             "",
             "all",
@@ -230,9 +231,18 @@ def run() -> list[tuple[str, object, str, str]]:
             "all",
         )
     )
-    rows.append(("  their reported size off the true size by (median)", spread["size_error"], "", ""))
+    rows.append(
+        ("  their reported size off the true size by (median)", spread["size_error"], "", "")
+    )
     same = [live_equals_rescan(synth.burst_series(SEED + 1, i, 0)) for i in (300, 3600)]
-    rows.append(("live (state stored between rounds) == rescan", f"{sum(same)} of {len(same)}", "series", "all"))
+    rows.append(
+        (
+            "live (state stored between rounds) == rescan",
+            f"{sum(same)} of {len(same)}",
+            "series",
+            "all",
+        )
+    )
     from bench._effect import coverage
 
     covered, n, width = coverage(SEED)

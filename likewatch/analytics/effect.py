@@ -60,9 +60,7 @@ def _hourly(times: np.ndarray, values: np.ndarray, start: float, end: float, ste
     return grid[ok], values[index[ok]].astype(float)
 
 
-def estimate(
-    times, values, start: float, now: float, *, purges: float = 0.0
-) -> Effect | NoEffect:
+def estimate(times, values, start: float, now: float, *, purges: float = 0.0) -> Effect | NoEffect:
     """The effect at `now` of a campaign that began at `start` on a page with this history.
 
     `purges` (people, negative for removals) is what flagged platform removals took since

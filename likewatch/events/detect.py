@@ -71,11 +71,14 @@ FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
 FREEZE_MINUTES = 30  # the fast baseline stops learning during an episode for at most this
 CUSUM_K = {"fast": 2.0, "slow": 0.5}  # allowance per fetch, in spreads (CUSUM reference)
-MIN_THRESHOLD = {"fast": 6.0, "slow": 10.0}  # never flag below this CUSUM peak
+MIN_THRESHOLD = {"fast": 6.0, "slow": 10.0}
+RELEASE = 0.5  # an episode ends when its CUSUM falls below this share of its peak  # never flag below this CUSUM peak
 TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
 MIN_EPISODES = 60  # episodes per tail before the fit is trusted
 MIN_DAYS = 3.0  # ...and days of history (and at least 2 x TAIL sampling intervals)
-SHORT_FACTOR = 2.0  # with a short history: flag only this many times the largest peak seen
+SHORT_FACTOR = 1.5  # with a short history: flag only this many times the largest peak seen
+WARMUP_STEPS = 24
+BIN_VISITS = 5  # visits before an hour of the week's own spread is trusted  # steps learnt before any judgement (the spreads need them)
 WINSOR = 4.0  # residuals beyond this many spreads teach the baselines only this much
 GAP_INTERVALS = 3  # this many intervals without a value make a gap
 STALE_PROBABILITY = 1e-6  # an unchanged run less likely than this is stale
@@ -273,6 +276,7 @@ class Detector:
         self.slow_alpha = 1 - 0.5 ** (1 / max(7.0, per_day))  # level half-life: a day
         self.profile_memory = max(4.0, per_day / (1 if self.weekly else 24) * 4)
         self.freeze = max(3, round(FREEZE_MINUTES * 60 / self.interval))
+        self.day_steps = max(7.0, per_day)
         # Every finding made or changed since this detector was built, by key; keys that a
         # merge replaced (scan withdraws them).
         self.findings: dict[tuple[str, int], Finding] = {}
@@ -294,6 +298,7 @@ class Detector:
             "spread", {"fast": [None] * self.bins, "slow": [None] * self.bins}
         )
         self.zeros: list[float | None] = s.get("zeros", [None] * self.bins)
+        self.global_spread: dict[str, float] = s.get("global_spread", {})
         self.level: float = s.get("level", 0.0)
         self.ring: list[float] = s.get("ring", [])
         self.frozen: int = s.get("frozen", 0)
@@ -330,6 +335,7 @@ class Detector:
             "spread": {k: [r(v) for v in vs] for k, vs in self.spread.items()},
             "zeros": [r(v) for v in self.zeros],
             "level": round(self.level, 4),
+            "global_spread": {k: round(v, 4) for k, v in self.global_spread.items()},
             "ring": [round(v, 4) for v in self.ring],
             "frozen": self.frozen,
             "steps": self.steps,
@@ -455,7 +461,11 @@ class Detector:
         return 0.0 if value is None else value
 
     def _spread(self, which: str, b: int, precision: int) -> float:
-        value = self._borrow(self.spread[which], b)
+        # An hour of the week seen only a few times says little yet: the page's overall
+        # spread stands in for it (a new page's first day, a page's first Sunday).
+        value = self.spread[which][b] if self.visits[b] > BIN_VISITS else None
+        if value is None:
+            value = self.global_spread.get(which)
         if value is None:
             return max(1.0, precision / 2)
         return max(value, 0.5, precision / 2)
@@ -487,12 +497,17 @@ class Detector:
         p = self._profile(b)
         fast_s = self._spread("fast", b, precision)
         slow_s = self._spread("slow", b, precision)
-        known = self.visits[b] > 3
+        # Once the page's spread is known, a wild rate teaches only up to WINSOR spreads: a
+        # burst must not become the profile of its hour (nor of a new hour's first visit).
+        known = self.steps > WARMUP_STEPS // 2
         clip = WINSOR * slow_s * math.sqrt(m)
         d = rate - p
         if known:
             d = max(-clip / m, min(clip / m, d - self.level)) + self.level
-        self.profile[b] = p + alpha * (d - self.level) if self.profile[b] is not None else rate
+        if any(v is not None for v in self.profile):
+            self.profile[b] = p + alpha * (d - self.level)
+        else:
+            self.profile[b] = rate
         self.level += self.slow_alpha * (d - self.level)
         if self.frozen <= 0:
             self.ring.append(rate - p)
@@ -510,6 +525,13 @@ class Detector:
                 old = self.spread[which][b]
                 new = 1.25 * size  # mean absolute deviation -> standard deviation
                 self.spread[which][b] = new if old is None else old + alpha * (new - old)
+                overall = self.global_spread.get(which)
+                if overall is not None and self.steps > 6:
+                    new = min(new, 1.25 * WINSOR * overall)
+                weight = 1 / min(self.steps, self.day_steps)
+                self.global_spread[which] = (
+                    new if overall is None else overall + weight * (new - overall)
+                )
         if rate != 0 or m > 1:
             z = self.zeros[b]
             self.zeros[b] = 0.0 if z is None else z + alpha * (0.0 - z)
@@ -527,7 +549,7 @@ class Detector:
             if abs(delta) <= rounding:
                 res = 0.0
             residuals.append(res)
-        warm = self.steps >= 6
+        warm = self.steps >= WARMUP_STEPS
         if warm and self._switch(a, b, delta, m, residuals[0], precision, bin_):
             return
         if warm:
@@ -544,8 +566,10 @@ class Detector:
                 key = f"{which}{'+' if sign > 0 else '-'}"
                 s = self.cusum.get(key, 0.0)
                 s = max(0.0, s + sign * z - CUSUM_K[which])
-                self.cusum[key] = s
                 episode = self.episodes.get(key)
+                if episode is not None and s < episode.peak * RELEASE:
+                    s = 0.0  # the excess is over: the episode ends where it peaked
+                self.cusum[key] = s
                 if s <= 0:
                     if episode is not None:
                         self._close(key, episode)
@@ -598,10 +622,9 @@ class Detector:
         return level, {"short_history": False, "history_days": round(days, 2), **tail.fit}
 
     def _suppressed(self, which: str, sign: int) -> bool:
-        # A sustained move the campaign's way is the campaign, not an anomaly.
-        if which != "slow":
-            return False
-        return (sign < 0 and self.campaign_down) or (sign > 0 and self.campaign_up)
+        # A running campaign explains sustained moves either way (its pace rises and fades):
+        # only bursts on top of its pace (the fast baseline) are judged then.
+        return which == "slow" and (self.campaign_down or self.campaign_up)
 
     def _maybe_flag(self, which: str, key: str, episode: _Episode) -> None:
         if self._suppressed(which, episode.sign):
@@ -649,8 +672,7 @@ class Detector:
         merged = [
             f
             for key, f in self.open.items()
-            if key == mine
-            or (f.kind == kind and f.start <= finding.end and finding.start <= f.end)
+            if key == mine or (f.kind == kind and f.start <= finding.end and finding.start <= f.end)
         ]
         for other in merged:
             if abs(other.size) > abs(finding.size) and other.key != mine:

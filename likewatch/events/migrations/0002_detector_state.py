@@ -6,25 +6,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0001_initial'),
-        ('tracking', '0001_initial'),
+        ("events", "0001_initial"),
+        ("tracking", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DetectorState',
+            name="DetectorState",
             fields=[
-                ('page', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='detector_state', serialize=False, to='tracking.page')),
-                ('interval', models.PositiveIntegerField()),
-                ('state', models.JSONField(default=dict)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "page",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="detector_state",
+                        serialize=False,
+                        to="tracking.page",
+                    ),
+                ),
+                ("interval", models.PositiveIntegerField()),
+                ("state", models.JSONField(default=dict)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.AlterField(
-            model_name='event',
-            name='kind',
-            field=models.CharField(choices=[('gain', 'unusual gain'), ('purge', 'unusual drop'), ('takeoff', 'pace taking off'), ('fading', 'pace fading'), ('gap', 'gap in the data'), ('stale', 'count stopped changing'), ('metric_switch', 'metric switch')], max_length=16),
+            model_name="event",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("gain", "unusual gain"),
+                    ("purge", "unusual drop"),
+                    ("takeoff", "pace taking off"),
+                    ("fading", "pace fading"),
+                    ("gap", "gap in the data"),
+                    ("stale", "count stopped changing"),
+                    ("metric_switch", "metric switch"),
+                ],
+                max_length=16,
+            ),
         ),
     ]
