@@ -203,9 +203,9 @@ class _Tail:
 
     def dump(self) -> dict:
         return {
-            "peaks": [round(p, 3) for p in self.peaks],
+            "peaks": list(self.peaks),
             "count": self.count,
-            "level": None if self.level is None else round(self.level, 3),
+            "level": self.level,
             "fit": self.fit,
             "fitted_at": self.fitted_at,
         }
@@ -244,7 +244,7 @@ class _Episode:
     finding: list | None = None  # the key (kind, start) of the event it feeds
 
     def dump(self) -> dict:
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in vars(self).items()}
+        return dict(vars(self))
 
 
 class Detector:
@@ -319,8 +319,9 @@ class Detector:
     def state(self) -> dict:
         """Everything the detector learnt, as JSON-able data, to resume from later."""
 
+        # Full precision: a rounded state would make live rounds drift from a rescan.
         def r(v):
-            return None if v is None else round(v, 4)
+            return v
 
         return {
             "version": STATE_VERSION,
@@ -334,12 +335,12 @@ class Detector:
             "visits": self.visits,
             "spread": {k: [r(v) for v in vs] for k, vs in self.spread.items()},
             "zeros": [r(v) for v in self.zeros],
-            "level": round(self.level, 4),
-            "global_spread": {k: round(v, 4) for k, v in self.global_spread.items()},
-            "ring": [round(v, 4) for v in self.ring],
+            "level": self.level,
+            "global_spread": dict(self.global_spread),
+            "ring": list(self.ring),
             "frozen": self.frozen,
             "steps": self.steps,
-            "cusum": {k: round(v, 4) for k, v in self.cusum.items()},
+            "cusum": dict(self.cusum),
             "episodes": {k: e.dump() for k, e in self.episodes.items()},
             "tails": {k: t.dump() for k, t in self.tails.items()},
             "daily": self.daily,
@@ -363,7 +364,7 @@ class Detector:
                 continue
             if isinstance(record, Miss):
                 if record.seq > self.seq:
-                    self.misses.append([record.seq, record.at])
+                    self.misses.append([int(record.seq), float(record.at)])
                     self.seq = record.seq
                     self.now = max(self.now, record.at)
                 continue
@@ -827,12 +828,12 @@ class Detector:
 
 def _span_dict(record: Span) -> dict:
     return {
-        "seq": record.seq,
-        "value": record.value,
-        "precision": record.precision,
-        "first_seen": record.first_seen,
-        "last_seen": record.last_seen,
-        "fetches": record.fetches,
+        "seq": int(record.seq),
+        "value": int(record.value),
+        "precision": int(record.precision),
+        "first_seen": float(record.first_seen),
+        "last_seen": float(record.last_seen),
+        "fetches": int(record.fetches),
     }
 
 
