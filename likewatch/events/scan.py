@@ -189,6 +189,8 @@ def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: boo
             for p in read
         }
         sibling_series = _siblings(read, first_time) if read else {}
+        new: list[DetectorState] = []
+        changed: list[DetectorState] = []
         for page in read:
             detector = detect.Detector(
                 page.interval,
@@ -207,11 +209,12 @@ def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: boo
                 log.exception("event scan of page %s failed", page.pk)
                 continue
             _store(results[page.pk], found, detector.withdrawn, rescan, now)
-            state = detector.state()
-            DetectorState.objects.update_or_create(
-                page=page,
-                defaults={"state": state, "interval": page.interval, "updated_at": now},
-            )
+            row = states.get(page.pk) or DetectorState(page=page)
+            row.state, row.interval, row.updated_at = detector.state(), page.interval, now
+            (changed if row.pk and page.pk in states else new).append(row)
+        # Two statements for the round's states, however many pages.
+        DetectorState.objects.bulk_create(new)
+        DetectorState.objects.bulk_update(changed, ["state", "interval", "updated_at"])
     return [results[p.pk] for p in pages]
 
 

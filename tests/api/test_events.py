@@ -42,7 +42,7 @@ def test_detected_events_are_published_with_their_review(campaign, api_get, clie
     assert event["starts_at"] == "2016-03-12T17:00:00Z"
 
     feed = client.get("/feeds/c/morocco-2016.atom").content.decode()
-    assert "<title>purge on Maroc Telecom</title>" in feed
+    assert "<title>unusual drop on Maroc Telecom</title>" in feed
     assert "Confirmed by the organisers." in feed
     assert "&amp;lt;b&amp;gt;inactive&amp;lt;/b&amp;gt;" in feed
 
