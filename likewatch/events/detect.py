@@ -72,13 +72,14 @@ TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
 FREEZE_MINUTES = 30  # the fast baseline stops learning during an episode for at most this
 CUSUM_K = {"fast": 2.0, "slow": 0.5}  # allowance per fetch, in spreads (CUSUM reference)
 MIN_THRESHOLD = {"fast": 6.0, "slow": 10.0}
-RELEASE = 0.5  # an episode ends when its CUSUM falls below this share of its peak  # never flag below this CUSUM peak
+# never flag below this CUSUM peak
+RELEASE = 0.5  # an episode ends when its CUSUM falls below this share of its peak
 TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
 MIN_EPISODES = 60  # episodes per tail before the fit is trusted
 MIN_DAYS = 3.0  # ...and days of history (and at least 2 x TAIL sampling intervals)
 SHORT_FACTOR = 1.5  # with a short history: flag only this many times the largest peak seen
 WARMUP_STEPS = 24
-BIN_VISITS = 5  # visits before an hour of the week's own spread is trusted  # steps learnt before any judgement (the spreads need them)
+BIN_VISITS = 5  # visits before an hour of the week's own spread is trusted
 WINSOR = 4.0  # residuals beyond this many spreads teach the baselines only this much
 GAP_INTERVALS = 3  # this many intervals without a value make a gap
 STALE_PROBABILITY = 1e-6  # an unchanged run less likely than this is stale

@@ -7,19 +7,19 @@ LocaleMiddleware), so one event reads in Arabic, French or English.
 
 from __future__ import annotations
 
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from likewatch import formatting
 from likewatch.events.models import Event, Kind, Status
 
 
 def _count(value: float) -> str:
-    return formats.number_format(round(abs(value)), use_l10n=True, force_grouping=True)
+    return formatting.number(round(abs(value)))
 
 
 def _moment(value) -> str:
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT", use_l10n=True)
+    return formatting.full_moment(value)
 
 
 def _minutes(event: Event) -> int:
@@ -58,21 +58,17 @@ def _values(event: Event) -> dict:
         "start": _moment(event.start),
         "end": _moment(event.end),
         "minutes": _minutes(event),
+        "duration": formatting.minutes(_minutes(event)),
     }
-
-
-def _clock(value) -> str:
-    return formats.time_format(timezone.localtime(value), "TIME_FORMAT", use_l10n=True)
 
 
 def _window(event: Event) -> str:
     """'between 02:10 and 02:15 on 12 March 2016' (or two full moments across days)."""
-    start, end = timezone.localtime(event.start), timezone.localtime(event.end)
-    if start.date() == end.date():
+    if formatting.utc(event.start).date() == formatting.utc(event.end).date():
         return _("between %(start)s and %(end)s on %(day)s") % {
-            "start": _clock(event.start),
-            "end": _clock(event.end),
-            "day": formats.date_format(start, "DATE_FORMAT", use_l10n=True),
+            "start": formatting.clock(event.start),
+            "end": formatting.clock(event.end),
+            "day": formatting.date(event.start),
         }
     return _("between %(start)s and %(end)s") % {
         "start": _moment(event.start),
@@ -207,8 +203,7 @@ def _switch(event: Event) -> str:
 
 
 def _signed(value: float) -> str:
-    sign = "+" if value > 0 else "−" if value < 0 else ""
-    return sign + _count(value)
+    return formatting.signed(round(value))
 
 
 _KINDS = {

@@ -99,9 +99,7 @@ def test_a_board_without_events_says_nothing_about_them(client, page, board):
     assert "Flagged events" not in client.get("/c/morocco/").content.decode()
 
 
-@pytest.mark.xfail(
-    reason="issue 14: the new event sentences are not translated into French and Arabic yet"
-)
+@pytest.mark.xfail(reason="issue 14: the new event sentences are not translated yet")
 def test_the_feed_explains_events_in_the_campaigns_language(client, page, board):
     board.language = "fr"
     board.save()

@@ -35,9 +35,7 @@ def test_every_kind_has_a_sentence_in_every_language(page):
         assert len(set(sentences)) == len(sentences)
 
 
-@pytest.mark.xfail(
-    reason="issue 14: the new event sentences are not translated into French and Arabic yet"
-)
+@pytest.mark.xfail(reason="issue 14: the new event sentences are not translated yet")
 def test_a_gain_reads_in_english_french_and_arabic(page):
     gain = make(page, Kind.GAIN, details={"campaign_down": True})
 
