@@ -50,3 +50,28 @@ def test_flagged_events_come_from_the_sites_event_provider(pages, settings):
     settings.LIKEWATCH_EVENT_PROVIDER = f"{__name__}.flagged_burst"
     found = markers.for_pages([pages[1].pk])
     assert [(m["kind"], m["label"]) for m in found] == [("burst", "6,000 likes in 30 minutes")]
+
+
+def test_a_public_campaigns_notes_are_drawn_on_its_charts(pages, campaign, now):
+    from likewatch.organisers.models import Annotation
+
+    Annotation.objects.create(campaign=campaign, at=now - timedelta(hours=1), text="New prices")
+    campaign.public = True
+    campaign.save()
+    found = markers.for_pages([p.pk for p in pages], campaign_ids=[campaign.pk])
+    notes = [m for m in found if m["kind"] == "annotation"]
+    assert [(m["page_id"], m["label"]) for m in notes] == [(None, "New prices")]
+    assert notes[0]["start"] == int((now - timedelta(hours=1)).timestamp())
+
+
+def test_a_private_campaigns_notes_are_not_drawn(pages, campaign, now, admin_user):
+    from likewatch.organisers.models import Annotation
+
+    Annotation.objects.create(campaign=campaign, at=now, text="Not yet public")
+    campaign.public = False
+    campaign.save()
+    found = markers.for_pages([p.pk for p in pages], campaign_ids=[campaign.pk])
+    assert [m for m in found if m["kind"] == "annotation"] == []
+    # The installation's staff, who see private boards, see their notes too.
+    staff = markers.for_pages([p.pk for p in pages], campaign_ids=[campaign.pk], viewer=admin_user)
+    assert [m["label"] for m in staff if m["kind"] == "annotation"] == ["Not yet public"]
