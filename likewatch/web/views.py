@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from likewatch import formatting
+from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
 from likewatch.web import board as boards
 from likewatch.web import charts, markers, stream
@@ -48,17 +50,14 @@ def shared(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 def public_campaigns(request: HttpRequest):
     """Campaigns this visitor may see: the public ones, and every one for staff."""
-    campaigns = Campaign.objects.all()
-    if not request.user.is_staff:
-        campaigns = campaigns.filter(public=True)
-    return campaigns
+    return visibility.campaigns(request.user)
 
 
 @gzip_page
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Every public campaign, newest first, with its headline number."""
-    campaigns = Campaign.objects.filter(public=True).annotate(page_count=Count("entries"))
+    campaigns = visibility.public_campaigns().annotate(page_count=Count("entries"))
     rows = [{"campaign": c, "total": boards.snapshot(c)["total"]} for c in campaigns[:50]]
     return shared(request, render(request, "web/index.html", {"rows": rows}))
 
@@ -103,8 +102,7 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
     user = await request.auser()
-    campaigns = Campaign.objects.all() if user.is_staff else Campaign.objects.filter(public=True)
-    campaign = await campaigns.filter(slug=slug).afirst()
+    campaign = await visibility.campaigns(user).filter(slug=slug).afirst()
     if campaign is None:
         raise Http404(_("No public campaign has this address."))
     page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
@@ -120,7 +118,7 @@ def start_time(campaign: Campaign) -> str:
     return format_html(
         '<time datetime="{}">{}</time>',
         campaign.starts_at.isoformat(),
-        boards.full_moment(campaign.starts_at),
+        formatting.full_moment(campaign.starts_at),
     )
 
 
@@ -137,10 +135,7 @@ def chart_labels() -> dict[str, str]:
 
 
 def _visible_page(request: HttpRequest, pk: int) -> Page:
-    pages = Page.objects.all()
-    if not request.user.is_staff:
-        pages = pages.filter(campaigns__public=True).distinct()
-    return get_object_or_404(pages, pk=pk)
+    return get_object_or_404(visibility.pages(request.user), pk=pk)
 
 
 def _parse_moment(text: str | None) -> datetime | None:
@@ -187,9 +182,7 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
     records = Paginator(observations, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     failure_list = Paginator(failures, RECORDS_PER_PAGE).get_page(request.GET.get("gaps"))
     points = charts.page_points(page, since, until, max_points=charts.HISTORY_POINTS)
-    campaigns = page.campaigns.all()
-    if not request.user.is_staff:
-        campaigns = campaigns.filter(public=True)
+    campaigns = visibility.campaigns_of_page(page, request.user)
     context = {
         "page": page,
         "records": records,
