@@ -1,11 +1,10 @@
 """Marks drawn over the charts: gaps (failed fetches), flagged events and the organisers' notes.
 
-Gaps come from the pages' FetchFailure records. Flagged events (bought likes, purges, waves)
-come through the one events seam the whole public site shares, `likewatch.api.events`: the
-provider named by LIKEWATCH_EVENT_PROVIDER (issue 7's detector) feeds the API, the feeds and
-these charts alike. Events an organiser dismissed are not drawn. Notes (annotations) belong
-to a campaign, not a page: they are drawn on every chart of the campaign, and only those the
-one visibility rule (likewatch.tracking.visibility) lets the viewer see.
+Gaps come from the pages' FetchFailure records. Flagged events (unusual gains and drops)
+come through `likewatch.api.events.events_for`, which feeds the API, the feeds and these
+charts alike. Events an organiser dismissed are not drawn. Notes (annotations) belong to a
+campaign, not a page: they are drawn on every chart of the campaign, and only those the one
+visibility rule (likewatch.tracking.visibility) lets the viewer see.
 """
 
 from __future__ import annotations
