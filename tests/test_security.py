@@ -34,6 +34,8 @@ PUBLIC = {
     "web:board_live",
     "web:page",
     "web:methodology",
+    "web:press",
+    "web:feed_page",
     "web:set_language",
     "sharing:campaign_card",
     "sharing:campaign_embed",
