@@ -64,13 +64,9 @@ def sizes() -> dict[str, int]:
 
 def main(mode: str, pages: int, rounds: int) -> None:
     django.setup()
-    from django.db import transaction
 
-    from likewatch.evidence import raw
-    from likewatch.fanout import publish
-    from likewatch.rollups import receivers
     from likewatch.sources.base import Count
-    from likewatch.tracking import history, segments
+    from likewatch.tracking import history
     from likewatch.tracking.models import Page
 
     rows = Page.objects.bulk_create(
@@ -79,7 +75,6 @@ def main(mode: str, pages: int, rounds: int) -> None:
             for i in range(pages)
         ]
     )
-    ids = [p.pk for p in rows]
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -109,11 +104,9 @@ def main(mode: str, pages: int, rounds: int) -> None:
                     raw=body,
                 )
             )
-        with publish.batched(), receivers.batched(), transaction.atomic():
-            history.record_batch(entries)
-        # What the poller does after its round (poller.loop._compact).
-        segments.compact(ids)
-        raw.pack()
+        # The write path hands the round to its consumers (rollups, the log, the compaction
+        # into segments, the packing of raw answers) once it commits, as in a poller.
+        history.record_batch(entries)
     after = sizes()
     print(
         json.dumps(

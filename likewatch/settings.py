@@ -33,7 +33,8 @@ SECRET_KEY = _secret_key()
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Empty: links take the address each request came to (likewatch.site); set it in production.
+SITE_URL = env.str("SITE_URL", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "likewatch.site.OriginMiddleware",
     "likewatch.api.middleware.ReadOnlyAPIMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -195,6 +197,17 @@ LIKEWATCH_DEFAULT_INTERVAL = env.int("LIKEWATCH_DEFAULT_INTERVAL", default=300)
 # The demo lowers this to replay a day in minutes; a real deployment never goes below 60.
 LIKEWATCH_MIN_INTERVAL = env.int("LIKEWATCH_MIN_INTERVAL", default=60)
 LIKEWATCH_HTTP_TIMEOUT = env.float("LIKEWATCH_HTTP_TIMEOUT", default=20.0)
+# The outbound guard (likewatch.security.outbound, docs/security.md): one fetch, redirects and
+# reading included, ends by this deadline; an answer may not inflate past this many bytes.
+LIKEWATCH_HTTP_DEADLINE = env.float("LIKEWATCH_HTTP_DEADLINE", default=30.0)
+LIKEWATCH_HTTP_MAX_BYTES = env.int("LIKEWATCH_HTTP_MAX_BYTES", default=10 * 2**20)
+# A source's whole read of one batch (several requests, or a browser rendering a page).
+LIKEWATCH_READ_DEADLINE = env.float("LIKEWATCH_READ_DEADLINE", default=60.0)
+# Networks ("10.2.0.0/16", "::1") and host names ("intranet.example.org", ".example.org" for a
+# whole domain) likewatch may fetch although they are not public internet addresses, and ones
+# it must never fetch. Empty by default: only public addresses. Denials win.
+LIKEWATCH_OUTBOUND_ALLOW = env.list("LIKEWATCH_OUTBOUND_ALLOW", default=[])
+LIKEWATCH_OUTBOUND_DENY = env.list("LIKEWATCH_OUTBOUND_DENY", default=[])
 # How far a page's fetch may run before another poller may take it over.
 LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
 # How long a due page may wait for others to fill its request (likewatch.poller.claims).
@@ -287,9 +300,10 @@ LIKEWATCH_ALERT_DIGEST_SECONDS = env.int("LIKEWATCH_ALERT_DIGEST_SECONDS", defau
 # Events and evidence (likewatch.events, likewatch.evidence).
 # Detect events as the poller records (False: only `likewatch events` does).
 LIKEWATCH_EVENTS_LIVE = env.bool("LIKEWATCH_EVENTS_LIVE", default=True)
-# What the API and the feeds publish as events (likewatch.api.events).
-LIKEWATCH_EVENT_PROVIDER = env.str(
-    "LIKEWATCH_EVENT_PROVIDER", default="likewatch.events.publish.event_records"
+# Unusual gain/drop flags allowed per page per 30 days of ordinary traffic: each page's
+# thresholds are set from its own history for this rate (likewatch.events.detect).
+LIKEWATCH_EVENTS_FALSE_ALARMS_PER_30_DAYS = env.float(
+    "LIKEWATCH_EVENTS_FALSE_ALARMS_PER_30_DAYS", default=1.0
 )
 # How long the raw body of each platform answer is kept (compressed), in days.
 LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=90)
@@ -297,6 +311,28 @@ LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=9
 LIKEWATCH_SIGNING_KEY = Path(
     env.str("LIKEWATCH_SIGNING_KEY", default=str(VAR_DIR / "signing-key.pem"))
 )
+# The transparency log (likewatch.evidence.log, checkpoints, witness).
+# The log's name in its checkpoints; default: SITE_URL's host and path + "/log". Fixed by
+# the first checkpoint signed.
+LIKEWATCH_LOG_ORIGIN = env.str("LIKEWATCH_LOG_ORIGIN", default="")
+# Who signs checkpoints: "poller" (each poller after its round, when it can read the key)
+# or "separate" (only `likewatch checkpoint sign --follow`, on a host holding the key).
+LIKEWATCH_CHECKPOINT_SIGNER = env.str("LIKEWATCH_CHECKPOINT_SIGNER", default="poller")
+# Witnesses asked to cosign each checkpoint: "<vkey> <add-checkpoint URL prefix>", comma
+# separated, e.g. "w.example/w1+1234abcd+BA...= https://w.example/witness".
+LIKEWATCH_WITNESSES = env.list("LIKEWATCH_WITNESSES", default=[])
+# This instance as a witness: its cosigner key (made by `likewatch witness init`), and the
+# vkeys of the logs it agrees to witness (comma separated).
+LIKEWATCH_WITNESS_KEY = Path(
+    env.str("LIKEWATCH_WITNESS_KEY", default=str(VAR_DIR / "witness-key.pem"))
+)
+LIKEWATCH_WITNESS_NAME = env.str("LIKEWATCH_WITNESS_NAME", default="")
+LIKEWATCH_WITNESSED_LOGS = env.list("LIKEWATCH_WITNESSED_LOGS", default=[])
+# An RFC 3161 timestamp authority asked to timestamp each checkpoint (empty: none).
+LIKEWATCH_TSA_URL = env.str("LIKEWATCH_TSA_URL", default="")
+# Checkpoints older than this many hours are thinned to the last of each UTC day (and
+# every cosigned one); readers and witnesses keep their own copies.
+LIKEWATCH_CHECKPOINT_KEEP_HOURS = env.int("LIKEWATCH_CHECKPOINT_KEEP_HOURS", default=48)
 
 # Live fan-out between processes: Redis pub/sub when REDIS_URL is set, else PostgreSQL
 # LISTEN/NOTIFY on a PostgreSQL database; see likewatch.fanout.

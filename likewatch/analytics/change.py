@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from likewatch.analytics import rates
 from likewatch.tracking import records
-from likewatch.tracking.models import Campaign, Direction, Page
+from likewatch.tracking.models import Campaign, Page
 from likewatch.tracking.records import Span
 
 HOUR = timedelta(hours=1)
@@ -33,7 +34,8 @@ def baseline(page: Page, start: datetime) -> Span | None:
 
 
 def rate_per_hour(page: Page, window: timedelta, now: datetime | None = None) -> float | None:
-    """Average change per hour over the last `window`, or None with nothing measured.
+    """Average change per hour over the last `window`, or None with nothing measured. It keeps
+    the count's sign: negative when the page falls (see likewatch.analytics.rates).
 
     When the history is younger than the window, the rate is taken over what there is.
     """
@@ -47,10 +49,7 @@ def rate_per_hour(page: Page, window: timedelta, now: datetime | None = None) ->
     if then is None:
         then = records.known_after(page, start)
         since = then.first_seen
-    hours = (now - since) / HOUR
-    if hours <= 0:
-        return None
-    return (current.value - then.value) / hours
+    return rates.per_hour(then.value, since, current.value, now)
 
 
 @dataclass
@@ -67,6 +66,9 @@ class PageChange:
     rate_hour: float | None = None
     rate_day: float | None = None
     stale: bool = True
+    # People a flagged platform removal took since the start (negative), shown apart and
+    # never counted as people who moved.
+    removed: int = 0
 
     @property
     def change(self) -> int | None:
@@ -83,9 +85,15 @@ class PageChange:
     @property
     def moved(self) -> int | None:
         """People who moved the way the campaign wants (left, for a leave campaign)."""
-        if self.change is None:
-            return None
-        return -self.change if self.direction == Direction.LEAVE else self.change
+        # What a flagged platform removal took is not people moving: it is left out.
+        people = None if self.change is None else self.change - self.removed
+        moved = rates.toward(people, self.direction)
+        return None if moved is None else int(moved)
+
+    @property
+    def moved_rate_hour(self) -> float | None:
+        """People per hour moving the way the campaign wants, over the last hour."""
+        return rates.toward(self.rate_hour, self.direction)
 
 
 @dataclass
@@ -103,7 +111,13 @@ class CampaignChange:
 
     @property
     def total_rate_hour(self) -> float:
-        return sum(p.rate_hour for p in self.pages if p.rate_hour is not None)
+        """The net change per hour of all pages: negative when they fall, like total_change."""
+        return rates.total(p.rate_hour for p in self.pages) or 0.0
+
+    @property
+    def total_moved_rate_hour(self) -> float:
+        """People per hour moving the way the campaign wants (what projections use)."""
+        return rates.total(p.moved_rate_hour for p in self.pages) or 0.0
 
     @property
     def target_percent(self) -> float | None:
@@ -125,9 +139,22 @@ def page_change(page: Page, start: datetime, direction: str, now: datetime | Non
     if base is not None:
         result.baseline = base.value
         result.baseline_at = max(base.first_seen, min(start, base.last_seen))
+    result.removed = removed(page, start, now)
     result.rate_hour = rate_per_hour(page, HOUR, now)
     result.rate_day = rate_per_hour(page, DAY, now)
     return result
+
+
+def removed(page: Page, start: datetime, now: datetime) -> int:
+    """What flagged unusual drops (not dismissed by an organiser) took since `start`."""
+    from likewatch.events.models import Event, Kind, Status
+
+    sizes = (
+        Event.objects.filter(page=page, kind=Kind.PURGE, end__gt=start, start__lte=now)
+        .exclude(status=Status.DISMISSED)
+        .values_list("size", flat=True)
+    )
+    return round(sum(sizes))
 
 
 def campaign_change(campaign: Campaign, now: datetime | None = None) -> CampaignChange:

@@ -4,11 +4,12 @@ Each new history record (a span's first fetch, or a failure) keeps the answer it
 as a `RecentAnswer` row written in the same transaction as the record. An open span absorbing
 identical fetches adds nothing, so a stable page costs no storage.
 
-`pack()` (the poller runs it after its rounds) moves a platform's recent answers into one
-`RawBlock` once they span BLOCK_SECONDS or number BLOCK_ANSWERS: the answers are stored side by
-side and compressed together with zstd. Consecutive answers of a page differ in a few digits
-and a batch answer serves up to fifty pages, so a block keeps each answer in a few bytes, and
-an answer shared by several pages once. Packing is one transaction: a crash leaves the rows.
+`pack()` (a consumer of the write path: it runs after every round) moves a platform's recent
+answers into one `RawBlock` once they span BLOCK_SECONDS or number BLOCK_ANSWERS: the answers
+are stored side by side and compressed together with zstd. Consecutive answers of a page differ
+in a few digits and a batch answer serves up to fifty pages, so a block keeps each answer in a
+few bytes, and an answer shared by several pages once. Packing is one transaction: a crash
+leaves the rows.
 
 An answer is found by its record (page and seq) and the record's time; its SHA-256, which
 bundles cite, is computed from its bytes. Answers are kept LIKEWATCH_RAW_RETENTION_DAYS after
@@ -31,6 +32,8 @@ from django.utils import timezone
 from likewatch.evidence.models import RawBlock, RecentAnswer, RecordKind
 
 VERSION = 1
+# Its name as a consumer of the history (likewatch.tracking.consumers).
+NAME = "raw"
 BLOCK_ANSWERS = 5000
 BLOCK_SECONDS = 3600
 LEVEL = 12
@@ -69,6 +72,11 @@ def keep_many(records: list[tuple[object, int, str, bytes, datetime]]) -> None:
 
 
 # Packing ---------------------------------------------------------------------------------
+
+
+def consume(batch) -> None:
+    """The consumer of the history: pack what a platform has gathered, after each round."""
+    pack()
 
 
 def pack(*, force: bool = False) -> int:

@@ -45,6 +45,10 @@ class Span:
     def end(self) -> datetime:
         return self.last_seen
 
+    def fields(self) -> dict[str, Any]:
+        """The row's fields by name (page_id and seq included), as `Observation.__dict__`."""
+        return {"page_id": self.page_id, "seq": self.seq, **self._fields()}
+
     def get_provenance_display(self) -> str:
         from likewatch.tracking.models import Provenance
 
@@ -82,6 +86,18 @@ class Failure:
     @property
     def end(self) -> datetime:
         return self.at
+
+    def fields(self) -> dict[str, Any]:
+        """The row's fields by name (page_id and seq included), as `FetchFailure.__dict__`."""
+        return {
+            "page_id": self.page_id,
+            "seq": self.seq,
+            "at": self.at,
+            "kind": self.kind,
+            "message": self.message,
+            "duration_ms": self.duration_ms,
+            "retry_at": self.retry_at,
+        }
 
     def get_kind_display(self) -> str:
         from likewatch.tracking.models import FailureKind
@@ -393,18 +409,42 @@ class Listing:
         return out
 
 
-def many(page_ids: Iterable[int], *, start: datetime | None = None) -> dict[int, list[Record]]:
-    """The records of several pages overlapping [start, now), each page's by seq, in a fixed
-    number of queries (the poller's round reads all its pages' recent history at once)."""
+def many(
+    page_ids: Iterable[int],
+    *,
+    start: datetime | None = None,
+    since_seq: dict[int, int] | None = None,
+    until_seq: dict[int, int] | None = None,
+) -> dict[int, list[Record]]:
+    """The records of several pages, each page's by seq, in a fixed number of queries (the
+    poller's round reads all its pages' recent history at once): those overlapping
+    [start, now), and for the pages in `since_seq` (`until_seq`) those from (up to) that seq."""
+    from django.db.models import Q
+
     from likewatch.tracking import segments_codec
     from likewatch.tracking.models import FetchFailure, Observation, Page, Segment
 
     ids = list(page_ids)
     found: dict[int, list[Record]] = {pk: [] for pk in ids}
+    if not ids:
+        return found
+    since_seq = since_seq or {}
+    until_seq = until_seq or {}
     last = dict(Page.objects.filter(pk__in=ids).values_list("pk", "last_seq"))
-    obs = Observation.objects.filter(page_id__in=ids)
-    fails = FetchFailure.objects.filter(page_id__in=ids)
-    segs = Segment.objects.filter(page_id__in=ids)
+    rows_wanted, segs_wanted = Q(), Q()
+    for pk in ids:
+        rows, segs = Q(page_id=pk), Q(page_id=pk)
+        if since_seq.get(pk):
+            rows &= Q(seq__gte=since_seq[pk])
+            segs &= Q(last_seq__gte=since_seq[pk])
+        if until_seq.get(pk) is not None:
+            rows &= Q(seq__lte=until_seq[pk])
+            segs &= Q(first_seq__lte=until_seq[pk])
+        rows_wanted |= rows
+        segs_wanted |= segs
+    obs = Observation.objects.filter(rows_wanted)
+    fails = FetchFailure.objects.filter(rows_wanted)
+    segs = Segment.objects.filter(segs_wanted)
     if start is not None:
         obs, fails = obs.filter(last_seen__gte=start), fails.filter(at__gte=start)
         segs = segs.filter(end__gte=start)
@@ -414,8 +454,14 @@ def many(page_ids: Iterable[int], *, start: datetime | None = None) -> dict[int,
     for row in fails:
         tail[row.page_id].append(failure_from_row(row))
     for page_id, data in segs.order_by("page_id", "first_seq").values_list("page_id", "data"):
+        first_seq = since_seq.get(page_id, 0)
+        last_seq = until_seq.get(page_id)
         for record in segments_codec.decode(data):
-            if start is None or record.end >= start:
+            if (
+                (start is None or record.end >= start)
+                and record.seq >= first_seq
+                and (last_seq is None or record.seq <= last_seq)
+            ):
                 found[page_id].append(record)
     for page_id, rows in tail.items():
         rows.sort(key=lambda r: r.seq)

@@ -10,8 +10,9 @@ few hundred.
 Compaction is one transaction per page, under the page's row lock (the one the write path
 takes): a crash leaves either the rows or the segment, never both nor neither. It moves only
 records up to the page's newest minus one, and records how far it went in
-`Page.segmented_seq`, so running it twice, or in two processes, moves nothing twice. Reading
-(`likewatch.tracking.records`) joins segments and tail by seq.
+`Page.segmented_seq`, so running it twice, or in two processes, moves nothing twice. It runs
+as a consumer of the write path (`consume`, after every committed round) and from
+`likewatch compact`. Reading (`likewatch.tracking.records`) joins segments and tail by seq.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ SEGMENT_RECORDS = 512
 TAIL_RECORDS = 16
 # Rows read at once while compacting a long tail (a migrated history).
 READ_CHUNK = 8192
+# Its name as a consumer of the history (likewatch.tracking.consumers).
+NAME = "segments"
 
 OBSERVATION_COLUMNS = ("page_id", "seq", "value", "precision", "first_seen", "last_seen")
 OBSERVATION_COLUMNS += ("fetches", "provenance", "source_url")
@@ -112,6 +115,14 @@ def compact(page_ids: Iterable[int] | None = None, *, keep: int = TAIL_RECORDS, 
     for page_id in due(page_ids, keep=keep, apps=apps):
         moved += compact_page(page_id, apps=apps)
     return moved
+
+
+def consume(batch) -> None:
+    """The consumer of the history: compact the round's pages whose tail grew long enough.
+
+    Runs in the consumer's transaction (with its cursor); each page is a savepoint of its own.
+    """
+    compact(batch.page_ids())
 
 
 def compact_page(page_id: int, *, apps=None) -> int:

@@ -10,21 +10,25 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from likewatch import formatting
 from likewatch.tracking import records as history_records
+from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign, Page
 from likewatch.tracking.records import Failure, Span
 from likewatch.web import board as boards
 from likewatch.web import charts, markers, stream
 
-RECORDS_PER_PAGE = 100
+# Fifty records: a phone shows each in a few lines, and a page should stay a page.
+RECORDS_PER_PAGE = 50
 # How long browsers, proxies and the micro-cache may share a public page: short, because
 # boards are live (the micro-cache keeps it at most LIKEWATCH_MICROCACHE_SECONDS).
 SHARED_SECONDS = 5
@@ -48,17 +52,14 @@ def shared(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 def public_campaigns(request: HttpRequest):
     """Campaigns this visitor may see: the public ones, and every one for staff."""
-    campaigns = Campaign.objects.all()
-    if not request.user.is_staff:
-        campaigns = campaigns.filter(public=True)
-    return campaigns
+    return visibility.campaigns(request.user)
 
 
 @gzip_page
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Every public campaign, newest first, with its headline number."""
-    campaigns = Campaign.objects.filter(public=True).annotate(page_count=Count("entries"))
+    campaigns = visibility.public_campaigns().annotate(page_count=Count("entries"))
     rows = [{"campaign": c, "total": boards.snapshot(c)["total"]} for c in campaigns[:50]]
     return shared(request, render(request, "web/index.html", {"rows": rows}))
 
@@ -73,15 +74,16 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "campaign": campaign,
         "board": data,
-        "start_display": boards.full_moment(campaign.starts_at),
+        "start_display": start_time(campaign),
         "charts": boards.chart_data(campaign, page_ids),
-        "markers": markers.for_pages(page_ids, since=campaign.starts_at),
+        "markers": markers.for_pages(
+            page_ids, since=campaign.starts_at, campaign_ids=[campaign.pk], viewer=request.user
+        ),
         "config": {
             "live": reverse("web:board_live", args=[slug]) + f"?v={data['version']}",
             "lang": get_language(),
-            "separators": _separators(),
             "labels": {
-                "time": _("Time"),
+                **chart_labels(),
                 "change": _("Change since the start"),
                 "count": _("Count"),
                 "gap": _("No measurement"),
@@ -102,8 +104,7 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
     user = await request.auser()
-    campaigns = Campaign.objects.all() if user.is_staff else Campaign.objects.filter(public=True)
-    campaign = await campaigns.filter(slug=slug).afirst()
+    campaign = await visibility.campaigns(user).filter(slug=slug).afirst()
     if campaign is None:
         raise Http404(_("No public campaign has this address."))
     page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
@@ -113,19 +114,30 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     return StreamingHttpResponse(stream.events(campaign, page_ids, known), headers=headers)
 
 
-def _separators() -> dict:
-    """The active language's number separators, so charts write numbers as the page does."""
+def start_time(campaign: Campaign) -> str:
+    """The campaign's start as the server writes it, in a <time> the browser rewrites in the
+    reader's zone."""
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        campaign.starts_at.isoformat(),
+        formatting.full_moment(campaign.starts_at),
+    )
+
+
+def chart_labels() -> dict[str, str]:
+    """The words a chart says about itself, in the active language."""
     return {
-        "group": formats.get_format("THOUSAND_SEPARATOR"),
-        "decimal": formats.get_format("DECIMAL_SEPARATOR"),
+        "time": _("Time"),
+        "chart": _("chart"),
+        "table": _("The chart's numbers, as a table"),
+        "note": _("Note"),
+        "notes": _("Notes on the chart"),
+        "keys": _("Arrow keys move along the line; Home and End go to its ends."),
     }
 
 
 def _visible_page(request: HttpRequest, pk: int) -> Page:
-    pages = Page.objects.all()
-    if not request.user.is_staff:
-        pages = pages.filter(campaigns__public=True).distinct()
-    return get_object_or_404(pages, pk=pk)
+    return get_object_or_404(visibility.pages(request.user), pk=pk)
 
 
 def _parse_moment(text: str | None) -> datetime | None:
@@ -166,9 +178,7 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
     records = Paginator(observations, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     failure_list = Paginator(failures, RECORDS_PER_PAGE).get_page(request.GET.get("gaps"))
     points = charts.page_points(page, since, until, max_points=charts.HISTORY_POINTS)
-    campaigns = page.campaigns.all()
-    if not request.user.is_staff:
-        campaigns = campaigns.filter(public=True)
+    campaigns = visibility.campaigns_of_page(page, request.user)
     context = {
         "page": page,
         "records": records,
@@ -179,14 +189,15 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
         "until": until,
         "errors": errors,
         "campaigns": campaigns,
-        "markers": markers.for_pages([page.pk], since, until),
+        "markers": markers.for_pages(
+            [page.pk], since, until, [c.pk for c in campaigns], viewer=request.user
+        ),
         "ranges": _quick_ranges(request),
         "config": {
             "lang": get_language(),
-            "separators": _separators(),
             "label": page.label,
             "gap": _("No measurement"),
-            "time": _("Time"),
+            "labels": chart_labels(),
         },
     }
     return shared(request, render(request, "web/page.html", context))

@@ -14,8 +14,8 @@ from likewatch.tracking import history, records, segments
 from likewatch.tracking.models import FetchFailure, Observation, Page, Segment
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
-BEFORE = [("tracking", "0002_segments")]
-AFTER = [("tracking", "0003_compact_history")]
+BEFORE = [("tracking", "0003_segments")]
+AFTER = [("tracking", "0004_compact_history")]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

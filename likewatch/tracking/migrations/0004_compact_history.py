@@ -24,6 +24,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("tracking", "0002_segments")]
+    # After the transparency log recorded the old chain (its backfill reads the rows).
+    dependencies = [("tracking", "0003_segments"), ("evidence", "0002_transparency_log")]
 
     operations = [migrations.RunPython(forwards, backwards)]
