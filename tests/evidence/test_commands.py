@@ -121,6 +121,6 @@ def test_prune_deletes_what_is_older_than_the_retention(history):
     call_command("prune", "--days", "100000", stdout=out)
     assert "Deleted 0 raw answer(s)" in out.getvalue()
     call_command("prune", stdout=out)  # the history is from 2016
-    assert "Deleted 5 raw answer(s); their links and hashes stay" in out.getvalue()
+    assert "Deleted 5 raw answer(s); the history records they produced stay" in out.getvalue()
     with pytest.raises(CommandError, match="cannot be negative"):
         call_command("prune", "--days", "-1")

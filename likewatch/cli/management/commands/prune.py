@@ -22,5 +22,5 @@ class Command(LikewatchCommand):
             raise CommandError("--days cannot be negative.")
         deleted = raw.prune(days=days)
         self.stdout.write(
-            f"Deleted {deleted} raw answer(s); their links and hashes stay in the history."
+            f"Deleted {deleted} raw answer(s); the history records they produced stay."
         )
