@@ -34,6 +34,9 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# True under likewatch.settings_production: the system checks then hold the deployment to what
+# a public site needs (likewatch.configuration.checks).
+LIKEWATCH_PRODUCTION = False
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,6 +59,7 @@ INSTALLED_APPS = [
     "likewatch.organisers",
     "likewatch.alerts",
     "likewatch.security",
+    "likewatch.configuration",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +220,17 @@ LIKEWATCH_LIVE_KEEPALIVE = env.float("LIKEWATCH_LIVE_KEEPALIVE", default=15.0)
 LIKEWATCH_MICROCACHE_SECONDS = env.float("LIKEWATCH_MICROCACHE_SECONDS", default=2.0)
 LIKEWATCH_MICROCACHE_STALE_SECONDS = env.float("LIKEWATCH_MICROCACHE_STALE_SECONDS", default=10.0)
 LIKEWATCH_MICROCACHE_BYTES = env.int("LIKEWATCH_MICROCACHE_BYTES", default=64 * 2**20)
+
+# Share cards (likewatch.web.card_fonts): folders searched for Noto Sans, Noto Sans Arabic and
+# DejaVu Sans, in order; Debian's fonts-noto-core and fonts-dejavu-core put them here.
+LIKEWATCH_CARD_FONT_DIRS = env.list(
+    "LIKEWATCH_CARD_FONT_DIRS",
+    default=[
+        "/usr/share/fonts/truetype/noto",
+        "/usr/share/fonts/opentype/noto",
+        "/usr/share/fonts/truetype/dejavu",
+    ],
+)
 
 # Organisers: accounts, e-mail, stored secrets ---------------------------------------------
 LOGIN_URL = "login"

@@ -14,6 +14,7 @@ from likewatch.settings import *  # noqa: F403
 from likewatch.settings import env
 
 DEBUG = False
+LIKEWATCH_PRODUCTION = True
 if SECRET_KEY.startswith("likewatch-uninitialised-"):  # noqa: F405
     raise ImproperlyConfigured(
         "Production needs a real SECRET_KEY: run `likewatch init` or set the SECRET_KEY variable."
