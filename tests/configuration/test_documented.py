@@ -43,36 +43,39 @@ def _name(node: ast.AST | None) -> str | None:
     return None
 
 
+def _read_by(node: ast.AST) -> str | None:
+    """The variable `node` reads from the environment, if it is such a read."""
+    if isinstance(node, ast.Call) and node.args:
+        func = node.func
+        reader = (
+            _is_env(func)  # env("X")
+            or (
+                isinstance(func, ast.Attribute)
+                and (
+                    (_is_env(func.value) and func.attr in ENV_READERS)  # env.str("X")
+                    or (_is_environ(func.value) and func.attr in ("get", "setdefault", "pop"))
+                    or (func.attr == "getenv" and isinstance(func.value, ast.Name))
+                )
+            )
+        )
+        return _name(node.args[0]) if reader else None
+    if isinstance(node, ast.Subscript):
+        # os.environ["X"]; setting a child's variable (a Store) reads nothing.
+        loaded = isinstance(node.ctx, ast.Load) and _is_environ(node.value)
+        return _name(node.slice) if loaded else None
+    if (
+        isinstance(node, ast.Compare)
+        and len(node.ops) == 1
+        and isinstance(node.ops[0], ast.In | ast.NotIn)
+        and (_is_env(node.comparators[0]) or _is_environ(node.comparators[0]))
+    ):
+        return _name(node.left)  # "X" in env
+    return None
+
+
 def reads(tree: ast.AST) -> list[tuple[str, int]]:
     """(variable, line) for every environment read in a module."""
-    found = []
-    for node in ast.walk(tree):
-        name = None
-        if isinstance(node, ast.Call) and node.args:
-            func = node.func
-            if _is_env(func):  # env("X")
-                name = _name(node.args[0])
-            elif isinstance(func, ast.Attribute):
-                if _is_env(func.value) and func.attr in ENV_READERS:  # env.str("X")
-                    name = _name(node.args[0])
-                elif _is_environ(func.value) and func.attr in ("get", "setdefault", "pop"):
-                    name = _name(node.args[0])
-                elif func.attr == "getenv" and isinstance(func.value, ast.Name):  # os.getenv
-                    name = _name(node.args[0])
-        elif (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.ctx, ast.Load)  # setting a child's variable reads nothing
-            and _is_environ(node.value)
-        ):  # os.environ["X"]
-            name = _name(node.slice)
-        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
-            if isinstance(node.ops[0], ast.In | ast.NotIn):
-                target = node.comparators[0]
-                if _is_env(target) or _is_environ(target):  # "X" in env
-                    name = _name(node.left)
-        if name:
-            found.append((name, node.lineno))
-    return found
+    return [(name, node.lineno) for node in ast.walk(tree) if (name := _read_by(node))]
 
 
 def variables_read() -> dict[str, list[str]]:
