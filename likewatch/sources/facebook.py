@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from likewatch.sources import credentials as stored_credentials
 from likewatch.sources import graph_api, http, limits
 from likewatch.sources.base import (
     Count,
@@ -113,9 +112,7 @@ class FacebookSource(Source):
     )
 
     def __init__(self, config: dict | None = None, client=None) -> None:
-        config = stored_credentials.with_stored_token(
-            self.platform, config or settings.LIKEWATCH_SOURCES["facebook"]
-        )
+        config = config or settings.LIKEWATCH_SOURCES["facebook"]
         self.config = config
         self.base_url = config["base_url"].rstrip("/")
         self.version = config["api_version"]

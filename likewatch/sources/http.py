@@ -14,7 +14,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from likewatch import __version__
-from likewatch.sources import credentials as stored_credentials
 from likewatch.sources import limits
 from likewatch.sources.base import Source
 from likewatch.sources.errors import InvalidAnswer, MissingCredentials, RateLimited, Transient
@@ -105,7 +104,7 @@ class HTTPSource(Source):
     def __init__(self, config: dict | None = None, client: httpx.AsyncClient | None = None):
         if config is None:
             config = settings.LIKEWATCH_SOURCES.get(self.platform, {})
-        self.config = stored_credentials.with_stored_token(self.platform, config)
+        self.config = config
         self.base_url = str(config.get("base_url", "")).rstrip("/")
         self.client = client or make_client()
         self.cooldown_until: datetime | None = None

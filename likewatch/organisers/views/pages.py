@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from likewatch.organisers import audit
+from likewatch.organisers.credentials import source_configs
 from likewatch.organisers.forms import BulkAddForm
 from likewatch.organisers.models import Role
 from likewatch.organisers.roles import campaign_view, has_role
@@ -40,7 +41,7 @@ def add(request, campaign):
     form = BulkAddForm(request.POST or None)
     results: list[AddResult] = []
     if request.method == "POST" and form.is_valid():
-        results = add_pages(form.cleaned_data["lines"])
+        results = add_pages(form.cleaned_data["lines"], configs=source_configs())
         added = attach(campaign, results, form.cleaned_data["direction"])
         good = [r for r in results if r.ok]
         bad = [r for r in results if not r.ok]

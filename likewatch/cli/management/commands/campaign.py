@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import moment, number, table
+from likewatch.organisers.credentials import source_configs
 from likewatch.tracking.adding import add_pages
 from likewatch.tracking.lookup import find_pages
 from likewatch.tracking.models import Campaign, CampaignPage, Direction
@@ -81,7 +82,7 @@ class Command(LikewatchCommand):
         for text in options["pages"]:
             pages = find_pages(text)
             if not pages:
-                result = add_pages([text])[0]
+                result = add_pages([text], configs=source_configs())[0]
                 if not result.ok:
                     self.stderr.write(f"fail {text}: {result.error}")
                     failed += 1
