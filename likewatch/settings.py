@@ -33,9 +33,10 @@ SECRET_KEY = _secret_key()
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Empty: links take the address each request came to (likewatch.site); set it in production.
+SITE_URL = env.str("SITE_URL", default="")
 # True under likewatch.settings_production: the system checks then hold the deployment to what
-# a public site needs (likewatch.configuration.checks).
+# a public site needs (likewatch.site, likewatch.configuration.checks).
 LIKEWATCH_PRODUCTION = False
 
 INSTALLED_APPS = [
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "likewatch.site.OriginMiddleware",
     "likewatch.api.middleware.ReadOnlyAPIMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -312,6 +314,28 @@ LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=9
 LIKEWATCH_SIGNING_KEY = Path(
     env.str("LIKEWATCH_SIGNING_KEY", default=str(VAR_DIR / "signing-key.pem"))
 )
+# The transparency log (likewatch.evidence.log, checkpoints, witness).
+# The log's name in its checkpoints; default: SITE_URL's host and path + "/log". Fixed by
+# the first checkpoint signed.
+LIKEWATCH_LOG_ORIGIN = env.str("LIKEWATCH_LOG_ORIGIN", default="")
+# Who signs checkpoints: "poller" (each poller after its round, when it can read the key)
+# or "separate" (only `likewatch checkpoint sign --follow`, on a host holding the key).
+LIKEWATCH_CHECKPOINT_SIGNER = env.str("LIKEWATCH_CHECKPOINT_SIGNER", default="poller")
+# Witnesses asked to cosign each checkpoint: "<vkey> <add-checkpoint URL prefix>", comma
+# separated, e.g. "w.example/w1+1234abcd+BA...= https://w.example/witness".
+LIKEWATCH_WITNESSES = env.list("LIKEWATCH_WITNESSES", default=[])
+# This instance as a witness: its cosigner key (made by `likewatch witness init`), and the
+# vkeys of the logs it agrees to witness (comma separated).
+LIKEWATCH_WITNESS_KEY = Path(
+    env.str("LIKEWATCH_WITNESS_KEY", default=str(VAR_DIR / "witness-key.pem"))
+)
+LIKEWATCH_WITNESS_NAME = env.str("LIKEWATCH_WITNESS_NAME", default="")
+LIKEWATCH_WITNESSED_LOGS = env.list("LIKEWATCH_WITNESSED_LOGS", default=[])
+# An RFC 3161 timestamp authority asked to timestamp each checkpoint (empty: none).
+LIKEWATCH_TSA_URL = env.str("LIKEWATCH_TSA_URL", default="")
+# Checkpoints older than this many hours are thinned to the last of each UTC day (and
+# every cosigned one); readers and witnesses keep their own copies.
+LIKEWATCH_CHECKPOINT_KEEP_HOURS = env.int("LIKEWATCH_CHECKPOINT_KEEP_HOURS", default=48)
 
 # Live fan-out between processes: Redis pub/sub when REDIS_URL is set, else PostgreSQL
 # LISTEN/NOTIFY on a PostgreSQL database; see likewatch.fanout.

@@ -14,6 +14,7 @@ from likewatch.api.conditional import history_etag, not_modified
 from likewatch.api.events import as_dicts, events_for
 from likewatch.api.public import MAX_ID, get_page, public_pages
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
+from likewatch.tracking import visibility
 from likewatch.tracking.models import Observation, Page
 
 router = Router(tags=["pages"])
@@ -81,7 +82,7 @@ def page_detail(request: HttpRequest, response: HttpResponse, page_id: int = Pag
     """One page: what it is, its health, the public campaigns that watch it."""
     page = get_page(page_id)
     response["Cache-Control"] = LIVE
-    slugs = page.campaigns.filter(public=True).order_by("slug").values_list("slug", flat=True)
+    slugs = visibility.campaigns_of_page(page).order_by("slug").values_list("slug", flat=True)
     return {
         **page_summary(page),
         "created_at": page.created_at,

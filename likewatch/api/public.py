@@ -1,7 +1,7 @@
-"""What the public may see: public campaigns, and the pages that belong to one of them.
+"""Looking up what the public may see, with a clear "not found" for everything else.
 
-Every public surface (API, cards, embeds, feeds, exports) looks objects up through here, so a
-private campaign, or a page only tracked for a private one, never leaks through any of them.
+The rule itself lives in `likewatch.tracking.visibility`; the API, cards, embeds, feeds and
+exports look objects up through here so that each answers a hidden object with the same 404.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign, Page
 
 # Primary keys are 64-bit: a larger number in a URL cannot name anything, and PostgreSQL
@@ -18,13 +19,12 @@ MAX_ID = 2**63 - 1
 
 
 def public_campaigns() -> QuerySet[Campaign]:
-    return Campaign.objects.filter(public=True)
+    return visibility.public_campaigns()
 
 
 def public_pages() -> QuerySet[Page]:
     """Pages that belong to at least one public campaign."""
-    ids = Page.objects.filter(entries__campaign__public=True).values("pk")
-    return Page.objects.filter(pk__in=ids)
+    return visibility.public_pages()
 
 
 def get_campaign(slug: str) -> Campaign:
@@ -52,7 +52,7 @@ def campaign_pages(campaign: Campaign) -> list[tuple[Page, str]]:
 def page_campaign(page: Page) -> tuple[Campaign | None, str]:
     """The newest public campaign watching `page`, with its direction (for headlines)."""
     entry = (
-        page.entries.filter(campaign__public=True)
+        visibility.filter_by_campaign(page.entries.all())
         .select_related("campaign")
         .order_by("-campaign__starts_at", "campaign__slug")
         .first()

@@ -50,8 +50,14 @@ def live_broker(app_configs=None, **kwargs) -> list:
 
 @register(Tags.compatibility)
 def site_url(app_configs=None, **kwargs) -> list:
-    """SITE_URL is an absolute http(s) address, and a public one in production."""
-    url = settings.SITE_URL
+    """SITE_URL, when set, is an absolute http(s) address, and a public one in production.
+
+    Unset, links take each request's address; likewatch.site's check (likewatch.W100) asks
+    production sites to set it.
+    """
+    url = (settings.SITE_URL or "").strip()
+    if not url:
+        return []
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [

@@ -7,14 +7,13 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from likewatch.events.models import Event, Kind
+from likewatch.tracking import visibility
 
 
 def visible(request):
     """Events the public may see: those of pages on a public campaign (staff see all)."""
     events = Event.objects.select_related("page", "reviewed_by")
-    if request.user.is_staff:
-        return events
-    return events.filter(page__campaigns__public=True).distinct()
+    return visibility.filter_by_page(events, request.user)
 
 
 @require_safe

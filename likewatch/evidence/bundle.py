@@ -12,10 +12,20 @@ A bundle is a directory, a .zip or a .tar.gz holding:
     digests/<day>.json          each daily digest, the exact bytes that were signed
     digests/<day>.sig           its Ed25519 signature, base64
     raw/<sha256>                with --raw: the platform answers still kept, as received
+    log/checkpoint.txt          the newest signed checkpoint, with its cosignatures
+    log/vkey.txt                the log's verifier key (compare it with the site's)
+    log/leaves.jsonl            every leaf of these records: {"page", "index", "leaf",
+                                "inclusion"} (the leaf's exact bytes and its inclusion proof)
+    log/consistency.jsonl       consistency proofs from each checkpoint the site kept to
+                                log/checkpoint.txt: {"old", "proof"}, for readers who kept one
+
+pages.json gives each page's salt when its campaign is public (or the exporter chose to), so
+the page commitment in its leaves can be opened.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import tarfile
@@ -26,8 +36,8 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 
-from likewatch.evidence import keys, raw
-from likewatch.evidence.models import Digest, RawLink
+from likewatch.evidence import checkpoints, keys, log, raw
+from likewatch.evidence.models import Checkpoint, Digest, RawLink
 from likewatch.evidence.records import describe, page_entries
 from likewatch.tracking.models import Page
 
@@ -43,6 +53,7 @@ class Summary:
     records: int = 0
     digests: int = 0
     raw: int = 0
+    leaves: int = 0
 
 
 def _kind(path: Path) -> str:
@@ -88,8 +99,17 @@ class _Writer:
             self.tar.close()
 
 
-def export(path: Path, pages: Iterable[Page] | None = None, with_raw: bool = False) -> Summary:
-    """Write an evidence bundle of `pages` (default: all) to `path`."""
+def export(
+    path: Path,
+    pages: Iterable[Page] | None = None,
+    with_raw: bool = False,
+    reveal: bool = True,
+) -> Summary:
+    """Write an evidence bundle of `pages` (default: all) to `path`.
+
+    `reveal`: put each page's salt in pages.json (an organiser's bundle); False reveals
+    only the salts of public pages.
+    """
     path = Path(path)
     pages = list(pages if pages is not None else Page.objects.order_by("pk"))
     public = keys.public_pem()
@@ -97,7 +117,7 @@ def export(path: Path, pages: Iterable[Page] | None = None, with_raw: bool = Fal
     summary = Summary(path)
     try:
         writer.add("public-key.pem", public)
-        writer.add("pages.json", _json([describe(p) for p in pages], indent=2))
+        writer.add("pages.json", _json([_describe(p, reveal) for p in pages], indent=2))
         wanted_raw: set[str] = set()
         for page in pages:
             links = dict(RawLink.objects.filter(page=page).values_list("seq", "sha256"))
@@ -111,6 +131,7 @@ def export(path: Path, pages: Iterable[Page] | None = None, with_raw: bool = Fal
             writer.add(f"digests/{digest.filename}", digest.body.encode("utf-8"))
             writer.add(f"digests/{digest.day.isoformat()}.sig", digest.signature.encode() + b"\n")
             summary.digests += 1
+        summary.leaves = _add_log(writer, pages)
         if with_raw:
             for sha in sorted(wanted_raw):
                 data = raw.body(sha)
@@ -125,6 +146,43 @@ def export(path: Path, pages: Iterable[Page] | None = None, with_raw: bool = Fal
     finally:
         writer.close()
     return summary
+
+
+def _describe(page: Page, reveal: bool) -> dict:
+    from likewatch.tracking.visibility import page_is_public
+
+    data = describe(page)
+    salt = log.salt(page.pk) if reveal or page_is_public(page) else None
+    data["salt"] = salt.hex() if salt else None
+    return data
+
+
+def _add_log(writer: _Writer, pages: list[Page]) -> int:
+    """The log part: the newest checkpoint and, for each record, its leaves and proofs."""
+    newest = checkpoints.latest()
+    if newest is None:
+        return 0
+    tree = log.Tree(newest.size)
+    writer.add("log/checkpoint.txt", checkpoints.full_note(newest).encode())
+    verifier = checkpoints.verifier()
+    writer.add("log/vkey.txt", ((verifier.vkey if verifier else "") + "\n").encode())
+    found = log.leaf_index({p.pk for p in pages}, newest.size)
+    lines = []
+    for (page, _seq, _kind), index in sorted(found.items()):
+        item = {
+            "page": page,
+            "index": index,
+            "leaf": tree.record(index).decode("utf-8"),
+            "inclusion": [base64.b64encode(h).decode() for h in tree.inclusion(index)],
+        }
+        lines.append(_json(item) + b"\n")
+    writer.add("log/leaves.jsonl", b"".join(lines))
+    proofs = []
+    for size in Checkpoint.objects.filter(size__lt=newest.size).values_list("size", flat=True):
+        proof = [base64.b64encode(h).decode() for h in tree.consistency(size)]
+        proofs.append(_json({"old": size, "proof": proof}) + b"\n")
+    writer.add("log/consistency.jsonl", b"".join(proofs))
+    return len(lines)
 
 
 def _json(data, indent=None) -> bytes:

@@ -70,3 +70,144 @@ class Digest(models.Model):
     @property
     def filename(self) -> str:
         return f"{self.day.isoformat()}.json"
+
+
+# The transparency log (likewatch.evidence.log) ------------------------------------------
+
+
+class PageSalt(models.Model):
+    """A page's secret salt: leaves name a page by SHA-256(salt || identity), not by name.
+
+    The salt is shown only for pages of published campaigns (and put in the bundles an
+    organiser exports), so a checkpoint or a proof commits to an unpublished page's history
+    without telling anyone which page it is.
+    """
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="log_salt")
+    salt = models.BinaryField(max_length=16)
+    commitment = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        return f"salt of page {self.page_id}"
+
+
+class LogState(models.Model):
+    """The log's right edge: its size and the compact range (frontier) of its tree.
+
+    One row (pk 1), locked by every append, so leaves get their indexes in one order.
+    """
+
+    size = models.PositiveBigIntegerField(default=0)
+    # Fixed by the first checkpoint, so the log keeps one name even if SITE_URL changes.
+    origin = models.CharField(max_length=255, blank=True)
+    # The log key's verifier key (C2SP vkey): published by web processes without the key.
+    vkey = models.CharField(max_length=400, blank=True)
+    # The roots of the perfect subtrees making up [0, size), left to right, 32 bytes each.
+    frontier = models.BinaryField(default=b"")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"log of {self.size} leaves"
+
+
+class LogTile(models.Model):
+    """256 consecutive leaves: what they are (refs) and, once full, the hash of their subtree.
+
+    The leaves' own hashes are not stored: they are recomputed from the records the refs
+    name. `refs` is zlib-compressed varints (see likewatch.evidence.leaves.encode_refs).
+    """
+
+    index = models.PositiveBigIntegerField(unique=True)
+    count = models.PositiveSmallIntegerField(default=0)
+    hash = models.BinaryField(max_length=32, null=True, blank=True)
+    refs = models.BinaryField(default=b"")
+    # When its first and last leaves were appended: finds the leaves of a record by time.
+    first_at = models.DateTimeField(db_index=True)
+    last_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"tile {self.index} ({self.count} leaves)"
+
+
+class LogDocument(models.Model):
+    """The exact bytes of a rare leaf: an annotation, a review, the old chain's heads.
+
+    History records are recomputed from the history; these are kept as written, because
+    an annotation can be edited afterwards (its new text is a new leaf).
+    """
+
+    kind = models.CharField(max_length=24)
+    object_id = models.PositiveBigIntegerField(default=0)
+    body = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    leaf = models.PositiveBigIntegerField(unique=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} (leaf {self.leaf})"
+
+
+class Checkpoint(models.Model):
+    """A signed checkpoint of the log (C2SP tlog-checkpoint), as published."""
+
+    size = models.PositiveBigIntegerField(unique=True)
+    root = models.BinaryField(max_length=32)
+    # The signed note, with the log's signature and the cosignatures gathered since.
+    note = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # An RFC 3161 timestamp token over the note text, when a TSA is configured (DER).
+    timestamp_token = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"
+
+
+class Cosignature(models.Model):
+    """A witness's cosignature line on one of our checkpoints."""
+
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.CASCADE, related_name="cosignatures"
+    )
+    witness = models.CharField(max_length=255)
+    line = models.TextField()
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="one_cosignature")
+        ]
+        ordering = ["checkpoint", "witness"]
+
+    def __str__(self) -> str:
+        return f"{self.witness} on {self.checkpoint_id}"
+
+
+class WitnessedLog(models.Model):
+    """The witness side: the latest checkpoint we cosigned for another log (by origin)."""
+
+    origin = models.CharField(max_length=255, unique=True)
+    vkey = models.CharField(max_length=400)
+    size = models.PositiveBigIntegerField(default=0)
+    root = models.BinaryField(max_length=32, default=b"")
+    note = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"witnessing {self.origin} at {self.size}"
+
+
+class WitnessRefusal(models.Model):
+    """A checkpoint a witness refused: kept, since it may prove the log misbehaved."""
+
+    origin = models.CharField(max_length=255)
+    reason = models.CharField(max_length=400)
+    request = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason}"

@@ -35,6 +35,7 @@ from likewatch.tracking import chain
 
 CHANGED, REMOVED, INSERTED = "changed", "removed", "inserted"
 DIGEST, SIGNATURE, FORMAT = "digest", "signature", "format"
+REORDERED, REWRITTEN, FORK = "reordered", "rewritten", "fork"
 # What an open span may have gained since a digest saw it.
 GROWING = ("last_seen", "fetches")
 
@@ -62,6 +63,12 @@ class Report:
     digests: int = 0
     problems: list[Problem] = field(default_factory=list)
     key_id: str = ""
+    # The transparency log: leaves checked, the checkpoint size, records not covered yet.
+    leaves: int = 0
+    checkpoint_size: int = 0
+    uncovered: list[str] = field(default_factory=list)
+    cosigned_by: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -142,8 +149,13 @@ def check_digest(
     signature: str | None,
     public_key,
     chains: dict[int, list[Entry]],
+    only: set[int] | None = None,
 ) -> list[Problem]:
-    """A digest's signature, and that the chains still contain what it saw."""
+    """A digest's signature, and that the chains still contain what it saw.
+
+    `only`: the pages a partial bundle means to hold; the digest's other pages are not
+    looked for (a bundle of one page is not missing the others).
+    """
     problems: list[Problem] = []
     if signature is None:
         problems.append(Problem(None, None, SIGNATURE, f"digest {name} has no signature file"))
@@ -160,6 +172,8 @@ def check_digest(
     for item in pages:
         page = item.get("page")
         entries = chains.get(page)
+        if entries is None and only is not None and page not in only:
+            continue
         if entries is None:
             problems.append(
                 Problem(page, None, REMOVED, f"the page is in digest {name} but not here")
@@ -227,8 +241,18 @@ def _entries(page: int, data: bytes) -> tuple[list[Entry], list[Problem]]:
     return entries, problems
 
 
-def verify_bundle(path: Path, public_key_pem: bytes | None = None) -> Report:
-    """Check a bundle offline. `public_key_pem`: the site's key, fetched separately."""
+def verify_bundle(
+    path: Path,
+    public_key_pem: bytes | None = None,
+    log_key: str | None = None,
+    held: list[str] = (),
+    witness_keys: list[str] = (),
+) -> Report:
+    """Check a bundle offline. `public_key_pem`: the site's key, fetched separately.
+
+    `log_key` (the log's vkey), `held` (checkpoints the reader kept) and `witness_keys`
+    check the bundle's transparency-log part (likewatch.evidence.audit).
+    """
     bundle = load(path)
     report = Report()
     key = _bundle_key(bundle, public_key_pem, report)
@@ -247,6 +271,7 @@ def verify_bundle(path: Path, public_key_pem: bytes | None = None) -> Report:
         report.problems += check_chain(page, entries)
         report.problems += _check_raw(bundle, page, entries)
     report.problems += _listed_pages(bundle, chains)
+    listed = _listed(bundle)
     for name in bundle.names("digests/"):
         if not name.endswith(".json"):
             continue
@@ -258,8 +283,19 @@ def verify_bundle(path: Path, public_key_pem: bytes | None = None) -> Report:
             signature.decode("ascii", "replace") if signature is not None else None,
             key,
             chains,
+            only=listed,
         )
+    from likewatch.evidence import audit
+
+    audit.check_bundle_log(bundle, chains, report, log_key, held, witness_keys)
     return report
+
+
+def _listed(bundle: Bundle) -> set[int] | None:
+    try:
+        return {int(p["page"]) for p in json.loads(bundle.files.get("pages.json", b"[]"))}
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _bundle_key(bundle: Bundle, given: bytes | None, report: Report):
@@ -307,14 +343,27 @@ def _check_raw(bundle: Bundle, page: int, entries: list[Entry]) -> list[Problem]
 # The live database ----------------------------------------------------------------------
 
 
-def verify_database() -> Report:
-    """Check every page's chain in the database and every stored digest."""
+def verify_database(
+    pages: set[int] | None = None,
+    since=None,
+    until=None,
+    held: list[str] = (),
+    log_key: str | None = None,
+) -> Report:
+    """Check the database: every page's chain, every stored digest, and the transparency log.
+
+    `pages`, `since`, `until` narrow what is reported (the log is still checked whole: a
+    root covers every leaf); `held` are checkpoints a reader kept.
+    """
     from likewatch.evidence.models import Digest
     from likewatch.tracking.models import Page
 
     report = Report()
     chains: dict[int, list[Entry]] = defaultdict(list)
-    for page in Page.objects.order_by("pk"):
+    selected = Page.objects.order_by("pk")
+    if pages is not None:
+        selected = selected.filter(pk__in=pages)
+    for page in selected:
         entries = page_entries(page)
         chains[page.pk] = entries
         report.pages += 1
@@ -328,6 +377,14 @@ def verify_database() -> Report:
     for digest in Digest.objects.order_by("day"):
         report.digests += 1
         report.problems += check_digest(
-            digest.filename, digest.body.encode("utf-8"), digest.signature, key, dict(chains)
+            digest.filename,
+            digest.body.encode("utf-8"),
+            digest.signature,
+            key,
+            dict(chains),
+            only=pages,
         )
+    from likewatch.evidence import audit
+
+    audit.check_database(report, pages, since, until, held, log_key)
     return report

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import date
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
-from likewatch.evidence import keys, raw
-from likewatch.evidence.models import Digest
+from likewatch.evidence import checkpoints, keys, log, proofs, raw, witness
+from likewatch.evidence.models import Checkpoint, Digest
+from likewatch.tracking.models import Page
+from likewatch.tracking.visibility import page_is_public
 
 
 def _key_info() -> dict:
@@ -81,3 +86,141 @@ def raw_answer(request, sha256: str):
     response["Content-Disposition"] = f'attachment; filename="{sha256.lower()}"'
     response["X-Content-SHA256"] = sha256.lower()
     return response
+
+
+# The transparency log: checkpoints, proofs, the witness ----------------------------------
+
+
+def _text(body: str, status: int = 200, content_type: str = "text/plain; charset=utf-8"):
+    return HttpResponse(body, status=status, content_type=content_type)
+
+
+@require_safe
+def checkpoints_page(request):
+    """Every checkpoint kept, its cosignatures, and how to keep and check them."""
+    rows = Checkpoint.objects.prefetch_related("cosignatures")[:200]
+    verifier = checkpoints.verifier()
+    context = {
+        "checkpoints": rows,
+        "vkey": verifier.vkey if verifier else "",
+        "origin": checkpoints.origin(),
+        "uncovered": checkpoints.uncovered(),
+    }
+    return render(request, "evidence/checkpoints.html", context)
+
+
+@require_safe
+@cache_control(max_age=5, public=True)
+def checkpoint_latest(request):
+    """The newest checkpoint with its cosignatures, as a signed note (text/plain)."""
+    newest = checkpoints.latest()
+    if newest is None:
+        raise Http404("No checkpoint has been signed yet.")
+    return _text(checkpoints.full_note(newest))
+
+
+@require_safe
+@cache_control(max_age=3600, public=True)
+def checkpoint_at(request, size: int):
+    return _text(checkpoints.full_note(get_object_or_404(Checkpoint, size=size)))
+
+
+@require_safe
+@cache_control(max_age=3600, public=True)
+def log_key(request):
+    verifier = checkpoints.verifier()
+    if verifier is None:
+        raise Http404("No checkpoint has been signed yet.")
+    return _text(verifier.vkey + "\n")
+
+
+@require_safe
+@cache_control(max_age=3600, public=True)
+def consistency(request):
+    """A consistency proof between two sizes: ?old=N&new=M, one base64 hash a line."""
+    try:
+        old, new = int(request.GET["old"]), int(request.GET["new"])
+    except (KeyError, ValueError):
+        return _text("give ?old=<size>&new=<size>\n", 400)
+    size = log.state().size
+    if not 0 <= old <= new <= size:
+        return _text(f"sizes must satisfy 0 <= old <= new <= {size}\n", 400)
+    proof = log.Tree(new).consistency(old)
+    return _text("".join(base64.b64encode(p).decode() + "\n" for p in proof))
+
+
+@require_safe
+def checkpoints_json(request):
+    rows = Checkpoint.objects.prefetch_related("cosignatures")[:200]
+    verifier = checkpoints.verifier()
+    data = {
+        "origin": checkpoints.origin(),
+        "vkey": verifier.vkey if verifier else None,
+        "uncovered_leaves": checkpoints.uncovered(),
+        "checkpoints": [
+            {
+                "size": c.size,
+                "root": base64.b64encode(bytes(c.root)).decode(),
+                "created_at": c.created_at,
+                "note": checkpoints.full_note(c),
+                "cosignatures": [
+                    {"witness": s.witness, "signed_at": s.signed_at} for s in c.cosignatures.all()
+                ],
+            }
+            for c in rows
+        ],
+    }
+    response = JsonResponse(data)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _proof(request, page_id: int, seq: int | None):
+    page = get_object_or_404(Page, pk=page_id)
+    public = page_is_public(page)
+    if not public and not request.user.is_staff:
+        raise Http404("No such page.")
+    record = proofs.record_of(page, seq)
+    if record is None:
+        raise Http404("No such record.")
+    site = request.build_absolute_uri("/").rstrip("/")
+    try:
+        return page, record, proofs.build(page, record, reveal=public, site_url=site)
+    except proofs.NotCovered as exc:
+        return page, record, {"not_covered": str(exc)}
+
+
+@require_safe
+def proof_page(request, page_id: int, seq: int | None = None):
+    page, record, data = _proof(request, page_id, seq)
+    context = {"page": page, "record": record, "proof": data}
+    if "not_covered" not in data:
+        context["json"] = json.dumps(data, indent=1, ensure_ascii=False)
+        context["cosignatures"] = [
+            line for line in data["checkpoint"].splitlines() if line.startswith("\u2014")
+        ][1:]
+    return render(request, "evidence/proof.html", context, status=200)
+
+
+@require_safe
+def proof_json(request, page_id: int, seq: int | None = None):
+    _, _, data = _proof(request, page_id, seq)
+    response = JsonResponse(data, status=404 if "not_covered" in data else 200)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def witness_add_checkpoint(request):
+    """C2SP tlog-witness add-checkpoint (see likewatch.evidence.witness)."""
+    answer = witness.add_checkpoint(request.body)
+    return _text(answer.body, answer.status, answer.content_type)
+
+
+@require_safe
+def witness_checkpoint(request, origin_hash: str):
+    body = witness.latest_witnessed(origin_hash)
+    if body is None:
+        return _text("this witness has cosigned no checkpoint of that log\n", 404)
+    return _text(body)

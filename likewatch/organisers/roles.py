@@ -35,6 +35,26 @@ def has_role(user, campaign: Campaign, role: str = Role.EDITOR) -> bool:
     return held is not None and RANK[held] >= RANK[role]
 
 
+def may_change_page(user, page) -> bool:
+    """True when the user edits EVERY campaign that tracks `page` (staff always may).
+
+    Pages are shared between campaigns: pausing a page, or confirming or dismissing one of its
+    events (a verdict every campaign's board shows), acts on all of them, so the right to do it
+    must hold on all of them. Attaching someone else's page to one's own campaign grants nothing.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    tracking = set(Campaign.objects.filter(entries__page=page).values_list("pk", flat=True))
+    editable = set(
+        Membership.objects.filter(user=user, campaign_id__in=tracking).values_list(
+            "campaign_id", flat=True
+        )
+    )
+    return bool(tracking) and tracking == editable
+
+
 def campaigns_for(user):
     """The campaigns a user may manage."""
     if user.is_staff:

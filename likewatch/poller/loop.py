@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from likewatch.alerts import receivers as alerts
 from likewatch.events import live as events
-from likewatch.evidence import digests
+from likewatch.evidence import checkpoints, digests
 from likewatch.fanout import publish as fanout
 from likewatch.organisers.credentials import source_config
 from likewatch.poller import claims
@@ -66,6 +66,9 @@ class Poller:
         self.full_request = max(registry.source_class(p).batch_size for p in registry.platforms())
         # Once a day: sign the evidence digest and prune expired raw answers.
         self.daily = digests.Daily()
+        # After each round: a signed checkpoint of the transparency log (when this poller
+        # holds the key and LIKEWATCH_CHECKPOINT_SIGNER is not "separate").
+        self.checkpoint = checkpoints.AfterRound()
 
     def source(self, platform: str) -> Source:
         if platform not in self.sources:
@@ -82,6 +85,7 @@ class Poller:
             self.source(platform)  # built here: reading stored tokens needs no event loop
         outcomes = self.loop.run_until_complete(self._fetch(pages))
         self._record_round(outcomes)
+        self._checkpoint()
         return len(pages)
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
@@ -118,6 +122,14 @@ class Poller:
             log.error("daily evidence step postponed: %s", database_trouble(exc))
         except Exception:  # the digest can wait a round; the measurements cannot
             log.exception("daily evidence step failed")
+
+    def _checkpoint(self) -> None:
+        try:
+            self.checkpoint()
+        except DatabaseError as exc:
+            log.error("checkpoint postponed to the next round: %s", database_trouble(exc))
+        except Exception:  # the checkpoint can wait a round; the measurements cannot
+            log.exception("checkpoint failed")
 
     @staticmethod
     def _catch_up() -> None:

@@ -78,6 +78,7 @@ def record_count(
             and head.provenance == provenance
             and at >= head.last_seen
         )
+        sealed_head = head if isinstance(head, Observation) and head.is_open else None
         if extends:
             head.last_seen = at
             head.fetches += 1
@@ -101,6 +102,7 @@ def record_count(
             created = True
             if raw:
                 _keep_raw(locked, obs.seq, "observation", raw, at)
+            _log(opened=[obs], sealed=[sealed_head] if sealed_head else [])
         locked.health = Health.OK
         locked.last_success_at = at
         locked.failures_in_row = 0
@@ -128,7 +130,9 @@ def record_failure(
     """
     with transaction.atomic():
         locked = _locked(page)
-        prev_hash = _seal(_head(locked))
+        head = _head(locked)
+        sealed_head = head if isinstance(head, Observation) and head.is_open else None
+        prev_hash = _seal(head)
         locked.last_seq += 1
         failure = FetchFailure(
             page=locked,
@@ -142,6 +146,7 @@ def record_failure(
         )
         failure.hash = chain.failure_hash(failure)
         failure.save()
+        _log(failures=[failure], sealed=[sealed_head] if sealed_head else [])
         raw = raw if raw is not None else getattr(error, "raw", None)
         if raw:
             _keep_raw(locked, failure.seq, "failure", raw, at)
@@ -164,6 +169,14 @@ def _keep_raw(page: Page, seq: int, kind: str, body: bytes, at: datetime) -> Non
     from likewatch.evidence import raw
 
     raw.keep(page, seq, kind, body, at)
+
+
+def _log(opened=(), sealed=(), failures=()) -> None:
+    # In the same transaction: a record and its leaves in the transparency log are
+    # written together (see likewatch.evidence.log).
+    from likewatch.evidence import log
+
+    log.append_history(opened=opened, sealed=sealed, failures=failures)
 
 
 def _copy_state(source: Page, target: Page) -> None:
@@ -240,6 +253,7 @@ def record_batch(entries: list[Entry]) -> list[Observation | FetchFailure | None
         bulk.update_rows(sealed, ["hash"])
         Observation.objects.bulk_create(new_spans, batch_size=500)
         FetchFailure.objects.bulk_create(new_failures, batch_size=500)
+        _log(opened=new_spans, sealed=sealed, failures=new_failures)
         bulk.update_rows(list(locked.values()), PAGE_STATE)
         _keep_raw_many(results)
         for entry, record, created in results:

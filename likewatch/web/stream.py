@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
 
+from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign
 from likewatch.web import board as boards
 from likewatch.web import live
@@ -151,7 +152,7 @@ class StreamRoute:
         if match is None or scope["method"] != "GET" or not anonymous(scope):
             await self.app(scope, receive, send)
             return
-        campaign = await Campaign.objects.filter(public=True, slug=match.group(1)).afirst()
+        campaign = await visibility.public_campaigns().filter(slug=match.group(1)).afirst()
         if campaign is None:
             await self.app(scope, receive, send)  # Django's page says what is wrong
             return

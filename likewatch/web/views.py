@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
-from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
+from likewatch import formatting
+from likewatch.tracking import visibility
+from likewatch.tracking.models import FetchFailure, Observation, Page
 from likewatch.web import board as boards
 from likewatch.web import charts, markers, stream
 
@@ -46,17 +48,14 @@ def shared(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 def public_campaigns(request: HttpRequest):
     """Campaigns this visitor may see: the public ones, and every one for staff."""
-    campaigns = Campaign.objects.all()
-    if not request.user.is_staff:
-        campaigns = campaigns.filter(public=True)
-    return campaigns
+    return visibility.campaigns(request.user)
 
 
 @gzip_page
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Every public campaign, newest first, with its headline number."""
-    campaigns = Campaign.objects.filter(public=True).annotate(page_count=Count("entries"))
+    campaigns = visibility.public_campaigns().annotate(page_count=Count("entries"))
     rows = [{"campaign": c, "total": boards.snapshot(c)["total"]} for c in campaigns[:50]]
     return shared(request, render(request, "web/index.html", {"rows": rows}))
 
@@ -71,7 +70,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "campaign": campaign,
         "board": data,
-        "start_display": boards.full_moment(campaign.starts_at),
+        "start_display": formatting.full_moment(campaign.starts_at),
         "charts": boards.chart_data(campaign, page_ids),
         "markers": markers.for_pages(page_ids, since=campaign.starts_at),
         "config": {
@@ -100,8 +99,7 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
     user = await request.auser()
-    campaigns = Campaign.objects.all() if user.is_staff else Campaign.objects.filter(public=True)
-    campaign = await campaigns.filter(slug=slug).afirst()
+    campaign = await visibility.campaigns(user).filter(slug=slug).afirst()
     if campaign is None:
         raise Http404(_("No public campaign has this address."))
     page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
@@ -113,17 +111,11 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
 
 def _separators() -> dict:
     """The active language's number separators, so charts write numbers as the page does."""
-    return {
-        "group": formats.get_format("THOUSAND_SEPARATOR"),
-        "decimal": formats.get_format("DECIMAL_SEPARATOR"),
-    }
+    return formatting.separators()
 
 
 def _visible_page(request: HttpRequest, pk: int) -> Page:
-    pages = Page.objects.all()
-    if not request.user.is_staff:
-        pages = pages.filter(campaigns__public=True).distinct()
-    return get_object_or_404(pages, pk=pk)
+    return get_object_or_404(visibility.pages(request.user), pk=pk)
 
 
 def _parse_moment(text: str | None) -> datetime | None:
@@ -170,9 +162,7 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
     records = Paginator(observations, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     failure_list = Paginator(failures, RECORDS_PER_PAGE).get_page(request.GET.get("gaps"))
     points = charts.page_points(page, since, until, max_points=charts.HISTORY_POINTS)
-    campaigns = page.campaigns.all()
-    if not request.user.is_staff:
-        campaigns = campaigns.filter(public=True)
+    campaigns = visibility.campaigns_of_page(page, request.user)
     context = {
         "page": page,
         "records": records,

@@ -40,6 +40,8 @@ def test_a_live_broker_that_does_not_exist_is_an_error(settings):
 def test_site_url_must_be_an_absolute_address(settings):
     settings.SITE_URL = "likewatch.example.org"
     assert ids(checks.site_url()) == ["likewatch.E002"]
+    settings.SITE_URL = ""  # unset: links take each request's address
+    assert checks.site_url() == []
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def test_from_init_to_a_verified_bundle_and_a_tampered_one(likewatch, simulator,
 def test_verify_needs_a_bundle_or_the_database(likewatch):
     result = likewatch("verify")
     assert result.returncode == 1
-    assert "Give a bundle to check, or --database" in result.stderr
+    assert "Give a proof or a bundle to check, or --database" in result.stderr
 
 
 def test_verify_a_missing_bundle_is_one_sentence(likewatch):

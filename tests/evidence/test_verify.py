@@ -174,7 +174,10 @@ def test_the_database_is_checked_the_same_way(history, signing_key):
 
     Observation.objects.filter(page=telecom, seq=2).update(value=991)
 
-    assert problems(verify_database()) == [(telecom.pk, 2, "changed")]
+    found = problems(verify_database())
+    # Named by the old chain; the log, with no checkpoint yet to narrow it, says its root broke.
+    assert (telecom.pk, 2, "changed") in found
+    assert set(found) <= {(telecom.pk, 2, "changed"), (None, None, "changed")}
 
 
 def test_a_broken_line_is_a_format_problem_not_a_crash():

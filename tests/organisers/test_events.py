@@ -82,3 +82,48 @@ def test_events_of_other_campaigns_cannot_be_reviewed(as_editor, editor, event):
     assert answer.status_code == 404
     event.refresh_from_db()
     assert event.status == Status.OPEN
+
+
+def _campaign_b_with(page, public=True):
+    other = Campaign.objects.create(
+        slug="b-campaign", title="B", starts_at=page.created_at - timedelta(days=1), public=public
+    )
+    CampaignPage.objects.create(campaign=other, page=page)
+    return other
+
+
+def test_an_editor_cannot_forge_a_verdict_on_a_page_another_campaign_tracks(
+    as_editor, event, campaign
+):
+    """The attack: attach B's page to A, dismiss B's event, detach. Refused at the verdict."""
+    other = _campaign_b_with(event.page, public=False)
+    answer = as_editor.post(
+        f"/manage/c/unlike/events/{event.pk}/review/",
+        {"status": Status.DISMISSED, "note": "forged"},
+        follow=True,
+    )
+    event.refresh_from_db()
+    assert event.status == Status.OPEN and event.note == ""
+    assert not AuditEntry.objects.filter(action="event.review").exists()
+    body = answer.content.decode()
+    assert "You may not give a verdict" in body
+    # The refusal names no other campaign.
+    assert other.slug not in body and "another campaign" not in body.lower()
+
+
+def test_a_verdict_is_filed_under_every_campaign_it_shows_on(client, editor, event, campaign):
+    from likewatch.organisers.models import Membership, Role
+
+    other = _campaign_b_with(event.page)
+    Membership.objects.create(campaign=other, user=editor, role=Role.EDITOR)
+    client.force_login(editor)
+    client.post(
+        f"/manage/c/unlike/events/{event.pk}/review/",
+        {"status": Status.CONFIRMED, "note": "bought"},
+    )
+    event.refresh_from_db()
+    assert event.status == Status.CONFIRMED
+    filed = set(
+        AuditEntry.objects.filter(action="event.review").values_list("campaign_slug", flat=True)
+    )
+    assert filed == {campaign.slug, other.slug}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +16,8 @@ from django.views.decorators.http import require_POST
 from likewatch.events.models import Event, Status
 from likewatch.organisers import audit
 from likewatch.organisers.models import Role
-from likewatch.organisers.roles import campaign_view
+from likewatch.organisers.roles import campaign_view, may_change_page
+from likewatch.tracking.models import Campaign
 
 PER_PAGE = 50
 
@@ -69,22 +71,28 @@ def review(request, campaign, event_id: int):
     if not form.is_valid():
         messages.error(request, _("Choose a verdict."))
         return redirect("manage:events", slug=campaign.slug)
+    if not may_change_page(request.user, event.page):
+        # A verdict shows on every board that tracks the page, so it needs the right on all of
+        # them. Said without naming (or confirming) any other campaign.
+        messages.error(
+            request,
+            _("You may not give a verdict on this event. Ask the installation's operators."),
+        )
+        return redirect("manage:events", slug=campaign.slug)
     before = {"status": event.status, "note": event.note}
-    event.review(form.cleaned_data["status"], form.cleaned_data["note"], request.user)
-    audit.record(
-        request.user,
-        "event.review",
-        _("Marked the %(kind)s on %(page)s as %(status)s.")
-        % {
+    with transaction.atomic():
+        event.review(form.cleaned_data["status"], form.cleaned_data["note"], request.user)
+        summary = _("Marked the %(kind)s on %(page)s as %(status)s.") % {
             "kind": event.get_kind_display(),
             "page": event.page.label,
             "status": event.get_status_display(),
-        },
-        campaign=campaign,
-        changes={
+        }
+        changes = {
             "event": event.pk,
             **audit.diff(before, {"status": event.status, "note": event.note}),
-        },
-    )
+        }
+        # Filed under every campaign the verdict shows on, so each one's log tells it.
+        for tracking in Campaign.objects.filter(entries__page=event.page).distinct():
+            audit.record(request.user, "event.review", summary, campaign=tracking, changes=changes)
     messages.success(request, _("Verdict saved."))
     return redirect("manage:events", slug=campaign.slug)

@@ -14,7 +14,7 @@ from likewatch.organisers import audit
 from likewatch.organisers.credentials import source_configs
 from likewatch.organisers.forms import BulkAddForm
 from likewatch.organisers.models import Role
-from likewatch.organisers.roles import campaign_view, has_role
+from likewatch.organisers.roles import campaign_view, may_change_page
 from likewatch.tracking.adding import AddResult, add_pages
 from likewatch.tracking.models import CampaignPage
 
@@ -82,9 +82,9 @@ def pause(request, campaign, entry_id: int):
     page = entry.page
     # Pausing stops fetching for every campaign that shares the page: the editor must be
     # allowed to change all of them.
-    others = [c for c in page.campaigns.exclude(pk=campaign.pk) if not has_role(request.user, c)]
-    if others:
-        raise PermissionDenied(_("Another campaign you do not edit also watches this page."))
+    if not may_change_page(request.user, page):
+        # Said without naming (or confirming) any other campaign: that is their business.
+        raise PermissionDenied(_("You may not pause this page. Ask the installation's operators."))
     paused = request.POST.get("paused") == "1"
     if page.paused != paused:
         page.paused = paused

@@ -1,0 +1,429 @@
+"""Checking the transparency log: the database against its tiles and checkpoints, a bundle's
+leaves against its checkpoint, and both against checkpoints a reader kept.
+
+What each tampering looks like, and how it is named:
+
+- a record **changed** (or two swapped): its leaf, rebuilt from the history, no longer hashes
+  to the tile's stored hash and the checkpoints signed since; the checkpoints signed inside
+  that tile narrow it to the round that wrote it, usually the record itself;
+- a record **removed**: a leaf names a record that is not there;
+- a record **inserted**: a record with no leaf, older than checkpoints signed after it;
+- records **reordered**: a page's records out of time order (and their leaves changed);
+- everything **rewritten** and re-signed with the site's key: self-consistent, but not with a
+  checkpoint the reader kept (`--checkpoint FILE`) nor with a witness's cosignature;
+- a **fork** (two readers shown two histories): two checkpoints that are not consistent.
+
+Records written since the newest checkpoint are listed as not covered yet: they will be
+after the next round.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from likewatch.evidence import checkpoints, leaves, log, merkle, note
+from likewatch.evidence.leaves import DOCUMENT, FAILURE, OPEN
+from likewatch.evidence.models import Checkpoint
+from likewatch.evidence.verify import (
+    CHANGED,
+    FORK,
+    FORMAT,
+    INSERTED,
+    REMOVED,
+    REORDERED,
+    REWRITTEN,
+    SIGNATURE,
+    Problem,
+    Report,
+)
+from likewatch.tracking.models import FetchFailure, Observation
+
+MISSING = b"\x00" * 32
+# A record this much older than a checkpoint yet not in the log was slipped in afterwards.
+LATE = timedelta(minutes=5)
+
+
+def _verifier(vkey: str | None) -> note.Verifier | None:
+    if vkey:
+        return note.Verifier.parse(vkey)
+    return checkpoints.verifier()
+
+
+def _open_held(
+    texts: Iterable[str], verifier: note.Verifier | None, report: Report
+) -> list[note.Checkpoint]:
+    held = []
+    for text in texts:
+        try:
+            if verifier is None:
+                raise note.NoteError("no log key to check it with (give --log-key)")
+            checkpoint, _ = note.open_checkpoint(text, verifier)
+        except note.NoteError as exc:
+            report.problems.append(Problem(None, None, SIGNATURE, f"held checkpoint: {exc}"))
+            continue
+        held.append(checkpoint)
+    by_size: dict[int, note.Checkpoint] = {}
+    for checkpoint in held:
+        other = by_size.setdefault(checkpoint.size, checkpoint)
+        if other.root != checkpoint.root:
+            report.problems.append(
+                Problem(
+                    None,
+                    None,
+                    FORK,
+                    f"two checkpoints of {checkpoint.size} records, both signed by the log, "
+                    "with different root hashes: the log showed two different histories",
+                )
+            )
+    return held
+
+
+# The database -----------------------------------------------------------------------------
+
+
+def check_database(
+    report: Report,
+    pages: set[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    held: Iterable[str] = (),
+    log_key: str | None = None,
+) -> None:
+    """Check the log against the history (see the module docstring); adds to `report`."""
+    state = log.state()
+    size = state.size
+    verifier = _verifier(log_key)
+    stored = list(Checkpoint.objects.order_by("size"))
+    report.checkpoint_size = stored[-1].size if stored else 0
+
+    def wanted(page: int | None) -> bool:
+        return pages is None or page is None or page in pages
+
+    # 1. Every leaf rebuilt from the history; full tiles against their stored hash.
+    frontier: list[bytes] = []
+    logged: dict[tuple[int, int], set[int]] = {}
+    bad_tiles = []
+    roots_at: dict[int, bytes] = {}
+    sizes = {c.size for c in stored}
+    for number in range((size + log.TILE - 1) // log.TILE):
+        refs = log.tile_refs(number)
+        hashes = []
+        for offset, ref in enumerate(refs):
+            index = number * log.TILE + offset
+            try:
+                data = log.rebuild([ref], index)[0]
+                hashes.append(merkle.leaf_hash(data))
+            except log.RecordMissing:
+                hashes.append(MISSING)
+                if wanted(ref.page):
+                    report.problems.append(
+                        Problem(
+                            ref.page,
+                            ref.seq,
+                            REMOVED,
+                            f"the log holds it (leaf {index}, {leaves.KIND_NAMES[ref.kind]}) "
+                            "but the history does not",
+                        )
+                    )
+            if ref.kind != DOCUMENT:
+                logged.setdefault((ref.page, ref.seq), set()).add(ref.kind)
+            frontier, _ = merkle.append_leaf(frontier, index, hashes[-1])
+            if index + 1 in sizes:
+                roots_at[index + 1] = merkle.frontier_root(frontier)
+        report.leaves += len(refs)
+        if len(refs) == log.TILE:
+            stored_hash = log.Tree(size).stored_tile(number)
+            if stored_hash is None or merkle.root_from_leaves(hashes) != stored_hash:
+                bad_tiles.append((number, refs))
+    if merkle.frontier_root(frontier) != log.root()[1]:
+        report.problems.append(
+            Problem(None, None, CHANGED, "the leaves rebuilt from the history do not give the root")
+        )
+    for number, refs in bad_tiles:
+        report.problems += _name_changed(number, refs, stored, wanted)
+    # 2. The checkpoints: signed by the log's key, and their roots those of the history.
+    first_bad = None
+    for checkpoint in stored:
+        try:
+            if verifier is None:
+                raise note.NoteError("there is no log key to check it with")
+            opened, _ = note.open_checkpoint(checkpoint.note, verifier)
+            if opened.size != checkpoint.size or opened.root != bytes(checkpoint.root):
+                raise note.NoteError("its signed text is not its size and root")
+        except note.NoteError as exc:
+            report.problems.append(
+                Problem(None, None, SIGNATURE, f"checkpoint {checkpoint.size}: {exc}")
+            )
+            continue
+        if roots_at.get(checkpoint.size) != opened.root and first_bad is None:
+            first_bad = checkpoint.size
+    if first_bad is not None and not bad_tiles:
+        report.problems.append(
+            Problem(
+                None,
+                None,
+                CHANGED,
+                f"the history no longer hashes to checkpoint {first_bad}'s signed root",
+            )
+        )
+    # 3. Checkpoints the reader kept: the history must still hash to them.
+    for held_checkpoint in _open_held(held, verifier, report):
+        _check_held(held_checkpoint, size, report)
+    # 4. Records: each in the log, in time order; the newest ones maybe not covered yet.
+    _check_records(report, logged, pages, since, until, stored)
+
+
+def _name_changed(number, refs, stored, wanted) -> list[Problem]:
+    start = number * log.TILE
+    inside = [c for c in stored if start < c.size <= start + log.TILE]
+    low, high = start, start + log.TILE
+    previous = start
+    for checkpoint in inside:
+        if log.Tree(checkpoint.size).root() != bytes(checkpoint.root):
+            low, high = previous, checkpoint.size
+            break
+        previous = checkpoint.size
+    suspects = [r for r in refs[low - start : high - start] if r.kind != DOCUMENT]
+    seen = []
+    for ref in suspects:
+        if (ref.page, ref.seq) not in [(s.page, s.seq) for s in seen]:
+            seen.append(ref)
+    if len(seen) == 1:
+        ref = seen[0]
+        if not wanted(ref.page):
+            return []
+        return [
+            Problem(
+                ref.page,
+                ref.seq,
+                CHANGED,
+                f"it no longer matches its leaf in the log (leaves {low}-{high - 1}, signed)",
+            )
+        ]
+    names = ", ".join(f"{r.page}#{r.seq}" for r in seen[:12])
+    return [
+        Problem(
+            None,
+            None,
+            CHANGED,
+            f"one of the records {names}{'…' if len(seen) > 12 else ''} was changed: leaves "
+            f"{low}-{high - 1} no longer hash to what the log signed",
+        )
+    ]
+
+
+def _check_held(held: note.Checkpoint, size: int, report: Report) -> None:
+    if held.size > size:
+        report.problems.append(
+            Problem(
+                None,
+                None,
+                REMOVED,
+                f"you hold a checkpoint of {held.size} records; the log now has {size}: "
+                "records were removed",
+            )
+        )
+        return
+    rebuilt = log.Tree(held.size, trust_tiles=False).root() if held.size else merkle.EMPTY_ROOT
+    if rebuilt != held.root:
+        report.problems.append(
+            Problem(
+                None,
+                None,
+                REWRITTEN,
+                f"the first {held.size} records no longer hash to the checkpoint you hold: the "
+                "history was rewritten after it was signed (even if re-signed since)",
+            )
+        )
+
+
+def _check_records(report, logged, pages, since, until, stored) -> None:
+    newest_at = stored[-1].created_at if stored else None
+    spans = Observation.objects.all()
+    fails = FetchFailure.objects.all()
+    if pages is not None:
+        spans, fails = spans.filter(page_id__in=pages), fails.filter(page_id__in=pages)
+    rows = [
+        (p, s, t, True, last)
+        for p, s, t, last in spans.values_list("page_id", "seq", "first_seen", "last_seen")
+    ] + [(p, s, t, False, t) for p, s, t in fails.values_list("page_id", "seq", "at")]
+    rows.sort()
+    by_page: dict[int, list] = {}
+    for row in rows:
+        by_page.setdefault(row[0], []).append(row)
+    for page, records in by_page.items():
+        for before, after in zip(records, records[1:], strict=False):
+            if after[2] < before[4]:
+                report.problems.append(
+                    Problem(
+                        page,
+                        after[1],
+                        REORDERED,
+                        f"measured before record {before[1]} but numbered after it",
+                    )
+                )
+        for position, (_, seq, at, is_span, _) in enumerate(records):
+            if since and at < since or until and at > until:
+                continue
+            kinds = logged.get((page, seq), set())
+            need = {OPEN} if is_span else {FAILURE}
+            if need <= kinds:
+                continue
+            later_logged = any((page, r[1]) in logged for r in records[position + 1 :])
+            if later_logged or (newest_at and at < newest_at - LATE and kinds == set()):
+                report.problems.append(
+                    Problem(
+                        page,
+                        seq,
+                        INSERTED,
+                        "it is not in the log, though the log was signed after it was measured",
+                    )
+                )
+            else:
+                report.uncovered.append(f"page {page} seq {seq}")
+
+
+# A bundle ---------------------------------------------------------------------------------
+
+
+def check_bundle_log(bundle, chains, report: Report, log_key, held, witness_keys) -> None:
+    """The bundle's log part: each record's leaves proven in the bundle's checkpoint."""
+    text = bundle.files.get("log/checkpoint.txt")
+    if text is None:
+        report.notes.append("this bundle has no transparency-log part (made before the log)")
+        return
+    vkey = log_key or bundle.files.get("log/vkey.txt", b"").decode().strip()
+    if not log_key:
+        report.notes.append(
+            f"checked with the log key inside the bundle: compare it with the site's ({vkey})"
+        )
+    try:
+        verifier = note.Verifier.parse(vkey)
+        checkpoint, parsed = note.open_checkpoint(text, verifier)
+    except note.NoteError as exc:
+        report.problems.append(Problem(None, None, SIGNATURE, f"the bundle's checkpoint: {exc}"))
+        return
+    report.checkpoint_size = checkpoint.size
+    for key in witness_keys:
+        try:
+            witness = note.Verifier.parse(key)
+            if parsed.verified_by(witness):
+                report.cosigned_by.append(witness.name)
+            else:
+                report.problems.append(
+                    Problem(None, None, SIGNATURE, f"no cosignature of the witness {witness.name}")
+                )
+        except note.NoteError as exc:
+            report.problems.append(Problem(None, None, SIGNATURE, f"cosignature: {exc}"))
+    salts = _salts(bundle)
+    proven: dict[tuple[int, int], dict[str, dict]] = {}
+    for number, line in enumerate(bundle.files.get("log/leaves.jsonl", b"").splitlines(), 1):
+        try:
+            item = json.loads(line)
+            data = item["leaf"].encode("utf-8")
+            path = [base64.b64decode(h, validate=True) for h in item["inclusion"]]
+            merkle.verify_inclusion(
+                item["index"], checkpoint.size, merkle.leaf_hash(data), path, checkpoint.root
+            )
+            leaf = json.loads(data)
+        except (ValueError, KeyError, TypeError, merkle.ProofError) as exc:
+            report.problems.append(
+                Problem(None, None, CHANGED, f"log/leaves.jsonl line {number}: {exc}")
+            )
+            continue
+        report.leaves += 1
+        page = int(item["page"])
+        salt = salts.get(page)
+        if salt is not None and leaf.get("page") != salt:
+            report.problems.append(
+                Problem(page, leaf.get("seq"), CHANGED, "its leaf belongs to another page")
+            )
+        proven.setdefault((page, int(leaf["seq"])), {})[leaf["type"]] = leaf
+    for page, entries in chains.items():
+        for entry in entries:
+            got = proven.pop((page, entry.seq), {})
+            form = entry.form
+            want = ["span-open"] + (["span"] if entry.hash else [])
+            if form.get("type") == "failure":
+                want = ["failure"]
+            if not got:
+                report.uncovered.append(f"page {page} seq {entry.seq}")
+                continue
+            for kind in want:
+                leaf = got.get(kind)
+                if leaf is None:
+                    continue  # sealed after the checkpoint: covered by its open leaf
+                differs = [
+                    name
+                    for name, value in leaf.items()
+                    if name not in ("type", "page") and form.get(name, value) != value
+                ]
+                if differs:
+                    report.problems.append(
+                        Problem(
+                            page,
+                            entry.seq,
+                            CHANGED,
+                            f"{', '.join(differs)} differ from what the log signed",
+                        )
+                    )
+    for (page, seq), _ in sorted(proven.items()):
+        if page in chains:
+            report.problems.append(
+                Problem(page, seq, REMOVED, "the log holds it but the bundle's history does not")
+            )
+    _bundle_held(bundle, checkpoint, verifier, held, report)
+
+
+def _salts(bundle) -> dict[int, str]:
+    try:
+        pages = json.loads(bundle.files.get("pages.json", b"[]"))
+    except ValueError:
+        return {}
+    found = {}
+    for page in pages:
+        if page.get("salt"):
+            found[int(page["page"])] = leaves.commitment(
+                bytes.fromhex(page["salt"]), page["platform"], page["platform_id"], page["metric"]
+            )
+    return found
+
+
+def _bundle_held(bundle, checkpoint, verifier, held, report: Report) -> None:
+    proofs = {}
+    for line in bundle.files.get("log/consistency.jsonl", b"").splitlines():
+        try:
+            item = json.loads(line)
+            proofs[int(item["old"])] = [base64.b64decode(h) for h in item["proof"]]
+        except (ValueError, KeyError, TypeError):
+            report.problems.append(Problem(None, None, FORMAT, "log/consistency.jsonl"))
+    for mine in _open_held(held, verifier, report):
+        if mine.size > checkpoint.size:
+            report.notes.append(
+                f"you hold a newer checkpoint ({mine.size}) than the bundle's ({checkpoint.size})"
+            )
+            continue
+        proof = proofs.get(mine.size)
+        if proof is None and mine.size not in (0, checkpoint.size):
+            report.notes.append(
+                f"no consistency proof from {mine.size} in the bundle: get one from the site "
+                f"(/evidence/consistency?old={mine.size}&new={checkpoint.size})"
+            )
+            continue
+        try:
+            merkle.verify_consistency(
+                mine.size, checkpoint.size, mine.root, checkpoint.root, proof or []
+            )
+        except merkle.ProofError as exc:
+            report.problems.append(
+                Problem(
+                    None,
+                    None,
+                    FORK if mine.size == checkpoint.size else REWRITTEN,
+                    f"the bundle's checkpoint is not consistent with the one you hold "
+                    f"({mine.size} records): {exc}",
+                )
+            )

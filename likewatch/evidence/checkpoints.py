@@ -1,0 +1,157 @@
+"""Signed checkpoints of the transparency log (C2SP tlog-checkpoint), made after every round.
+
+A checkpoint is the signed note
+
+    <origin>
+    <size>
+    <base64 root hash>
+
+    — <origin> <base64(key id || Ed25519 signature)>
+
+made with the site's Ed25519 key (LIKEWATCH_SIGNING_KEY) whenever the log has grown: by
+each poller right after its round commits (LIKEWATCH_CHECKPOINT_SIGNER=poller, the default),
+or only by `likewatch checkpoint sign --follow` on a host that holds the key while the
+pollers do not (=separate). Either way a number is covered by a signed checkpoint seconds
+after it was written. A stable page adds no leaf, so it costs no checkpoint.
+
+Then each configured witness is asked to cosign it (likewatch.evidence.witness), and a
+timestamp authority to timestamp it (likewatch.evidence.timestamps), when configured.
+Checkpoints older than LIKEWATCH_CHECKPOINT_KEEP_HOURS are thinned to the last of each UTC
+day and every cosigned one: anyone who kept a copy can still get a consistency proof from
+it, since proofs are computed from the tiles, not from the stored checkpoints.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from likewatch.evidence import keys, log, merkle, note
+from likewatch.evidence.models import Checkpoint, LogState
+
+logger = logging.getLogger("likewatch.evidence")
+
+
+def default_origin() -> str:
+    parts = urlsplit(settings.SITE_URL)
+    return (parts.netloc + parts.path.rstrip("/") + "/log") or "likewatch/log"
+
+
+def origin() -> str:
+    stored = LogState.objects.filter(pk=1).values_list("origin", flat=True).first()
+    return stored or settings.LIKEWATCH_LOG_ORIGIN or default_origin()
+
+
+def signer() -> note.Signer:
+    """The log's signer; keys.KeyMissing when this process cannot read the key."""
+    return note.Signer(note.check_name(origin()), note.ED25519, keys.private_key())
+
+
+def verifier() -> note.Verifier | None:
+    """The log's public key as a vkey, as published (None before the first checkpoint)."""
+    vkey = LogState.objects.filter(pk=1).values_list("vkey", flat=True).first()
+    return note.Verifier.parse(vkey) if vkey else None
+
+
+def signs_here() -> bool:
+    return settings.LIKEWATCH_CHECKPOINT_SIGNER != "separate"
+
+
+def latest() -> Checkpoint | None:
+    return Checkpoint.objects.order_by("-size").first()
+
+
+def make(now: datetime | None = None, ask_witnesses: bool = True) -> tuple[Checkpoint | None, bool]:
+    """Sign a checkpoint of the log as it is now, unless one of this size exists.
+
+    Returns (checkpoint, created); (None, False) while the log is empty.
+    """
+    now = now or timezone.now()
+    log_signer = signer()  # raises KeyMissing before anything is read
+    current = log.state()
+    if current.size == 0:
+        return None, False
+    newest = latest()
+    if newest is not None and newest.size >= current.size:
+        return newest, False
+    root = merkle.frontier_root(log._split(current.frontier))
+    body = note.Checkpoint(log_signer.name, current.size, root).text
+    signed = note.Note(body, [note.sign(body, log_signer)])
+    try:
+        with transaction.atomic():
+            checkpoint = Checkpoint.objects.create(
+                size=current.size, root=root, note=str(signed), created_at=now
+            )
+    except IntegrityError:  # another signer signed this size first (the same root)
+        return Checkpoint.objects.get(size=current.size), False
+    LogState.objects.filter(pk=1, vkey="").update(
+        origin=log_signer.name, vkey=log_signer.verifier.vkey
+    )
+    if ask_witnesses:
+        from likewatch.evidence import timestamps, witness
+
+        witness.gather(checkpoint)
+        timestamps.stamp(checkpoint)
+    thin(now)
+    return checkpoint, True
+
+
+def thin(now: datetime) -> int:
+    """Delete old checkpoints but the last of each day and the cosigned ones."""
+    cutoff = now - timedelta(hours=settings.LIKEWATCH_CHECKPOINT_KEEP_HOURS)
+    old = Checkpoint.objects.filter(created_at__lt=cutoff)
+    if not old.exists():
+        return 0
+    keep = set(old.annotate(n=Count("cosignatures")).filter(n__gt=0).values_list("pk", flat=True))
+    by_day: dict = {}
+    for pk, size, created in old.values_list("pk", "size", "created_at"):
+        day = created.date()
+        if day not in by_day or size > by_day[day][1]:
+            by_day[day] = (pk, size)
+    keep |= {pk for pk, _ in by_day.values()}
+    deleted, _ = old.exclude(pk__in=keep).delete()
+    return deleted
+
+
+def full_note(checkpoint: Checkpoint) -> str:
+    """The checkpoint with the log's signature and every cosignature gathered."""
+    lines = [c.line for c in checkpoint.cosignatures.all()]
+    return checkpoint.note + "".join(lines)
+
+
+def newest_covering(size: int) -> Checkpoint | None:
+    """The newest checkpoint, if it covers a leaf of index < its size."""
+    newest = latest()
+    return newest if newest is not None and newest.size > size else None
+
+
+def uncovered() -> int:
+    """How many leaves no checkpoint covers yet."""
+    size = log.state().size
+    top = Checkpoint.objects.aggregate(top=Max("size"))["top"] or 0
+    return max(0, size - top)
+
+
+class AfterRound:
+    """What a poller does after each round: sign a checkpoint when it may and can."""
+
+    def __init__(self) -> None:
+        self.warned = False
+
+    def __call__(self, now: datetime | None = None) -> Checkpoint | None:
+        if not signs_here():
+            return None
+        try:
+            checkpoint, _ = make(now)
+        except keys.KeyMissing as exc:
+            if not self.warned:
+                logger.warning("no checkpoint signed: %s", exc)
+                self.warned = True
+            return None
+        return checkpoint
