@@ -91,17 +91,11 @@ def site_url(app_configs=None, **kwargs) -> list:
 
 @register(Tags.security)
 def signing_key(app_configs=None, **kwargs) -> list:
-    """The evidence signing key, when present, can be read and is an Ed25519 private key."""
+    """The evidence signing key, when present here, can be read and is an Ed25519 key."""
     path = Path(settings.LIKEWATCH_SIGNING_KEY)
     if not path.exists():
-        if getattr(settings, "LIKEWATCH_PRODUCTION", False):
-            return [
-                Warning(
-                    f"There is no signing key at {path}: digests and checkpoints go unsigned.",
-                    hint="Run `likewatch init`, or set LIKEWATCH_SIGNING_KEY to the key's path.",
-                    id="likewatch.W003",
-                )
-            ]
+        # Not made yet (`likewatch init` makes it), or kept on another host on purpose: with
+        # LIKEWATCH_CHECKPOINT_SIGNER=separate only the signing host holds it.
         return []
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

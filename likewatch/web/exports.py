@@ -34,8 +34,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from likewatch.api.public import campaign_pages, get_campaign, get_page
 from likewatch.evidence.records import FAILURE_FIELDS, OBSERVATION_FIELDS
+from likewatch.public import campaign_pages, get_campaign, get_page
 from likewatch.tracking.chain import iso
 from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
 

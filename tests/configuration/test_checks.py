@@ -90,12 +90,6 @@ def test_a_signing_key_that_is_not_an_ed25519_key_is_an_error(settings, tmp_path
     assert ids(checks.signing_key()) == ["likewatch.E005"]
 
 
-def test_production_without_a_signing_key_is_a_warning(settings, tmp_path):
-    settings.LIKEWATCH_SIGNING_KEY = tmp_path / "missing.pem"
-    settings.LIKEWATCH_PRODUCTION = True
-    assert ids(checks.signing_key()) == ["likewatch.W003"]
-
-
 def test_encryption_keys_must_be_fernet_keys(settings):
     settings.LIKEWATCH_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), "hunter2"]
     (error,) = checks.encryption_keys()
