@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import signal
 import sys
 import time
@@ -21,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 PAGES = 3
+READY = b"r\n"  # what a child writes on the pipe before its first fetch
+READY_SECONDS = 120
 
 
 def value(k: int) -> int:
@@ -58,6 +61,11 @@ def main(cycles: int, seed: int) -> None:
             os.close(read_end)
             _write_forever(write_end)
         os.close(write_end)
+        # The pause is counted from when the child starts writing, not from the fork: on a
+        # busy machine starting up alone can take longer than the whole pause.
+        ready, _, _ = select.select([read_end], [], [], READY_SECONDS)
+        assert ready, f"the writer did not start within {READY_SECONDS} s"
+        assert os.read(read_end, 2) == READY
         time.sleep(rng.uniform(0.05, 0.3))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
@@ -77,6 +85,7 @@ def _write_forever(pipe: int) -> None:
     pages = {p.platform_id: p for p in Page.objects.filter(platform_id__startswith="w")}
     # Every committed fetch added exactly one fetch or one failure: that count is the next k.
     k = sum(Observation.objects.values_list("fetches", flat=True)) + FetchFailure.objects.count()
+    os.write(pipe, READY)
     while True:
         page = pages[f"w{k % PAGES}"]
         if fails(k):
