@@ -176,8 +176,11 @@ function dataTable(el, u, series, lang, labels, notes, fmt) {
       list.setAttribute("aria-label", labels.notes || "");
       for (const note of notes) {
         const item = document.createElement("li");
-        item.textContent = `${moment(lang, new Date(note.start * 1000))}: ${note.label}`;
-        item.setAttribute("dir", "auto");
+        const when = document.createElement("bdi");
+        when.textContent = moment(lang, new Date(note.start * 1000));
+        const text = document.createElement("bdi");
+        text.textContent = note.label;
+        item.append(when, ": ", text);
         list.appendChild(item);
       }
       details.appendChild(list);
@@ -201,8 +204,19 @@ export function makeChart(
   readout.className = "readout";
   readout.setAttribute("aria-live", "polite");
   readout.id = `${el.id || `chart-${Math.random().toString(36).slice(2)}`}-readout`;
-  const say = (text) => {
-    if (readout.textContent !== text) readout.textContent = text;
+  // Each part in its own <bdi>, so a date, a number and an English name keep their order
+  // inside an Arabic page.
+  const say = (parts) => {
+    const text = parts.join(" · ");
+    if (readout.dataset.text === text) return;
+    readout.dataset.text = text;
+    readout.replaceChildren(
+      ...parts.flatMap((part, i) => {
+        const bdi = document.createElement("bdi");
+        bdi.textContent = part;
+        return i ? [" · ", bdi] : [bdi];
+      }),
+    );
   };
   const noteNear = (u, idx) => {
     if (idx == null) return null;
@@ -213,7 +227,7 @@ export function makeChart(
   const describe = (u, idx) => {
     const xs = u.data[0];
     if (idx == null || idx >= xs.length) {
-      if (!xs.length) return "";
+      if (!xs.length) return [];
       return describe(u, closestWithValue(u, xs.length - 1, -1));
     }
     const when = moment(lang, new Date(xs[idx] * 1000));
@@ -223,9 +237,10 @@ export function makeChart(
       return series.length > 1 ? `${s.label}: ${text}` : text;
     });
     const note = noteNear(u, idx);
-    return `${when} · ${values.join(" · ")}${note ? ` · ${labels.note || "Note"}: ${note.label}` : ""}`;
+    return [when, ...values, ...(note ? [`${labels.note || "Note"}: ${note.label}`] : [])];
   };
-  const showNote = (note) => say(`${moment(lang, new Date(note.start * 1000))} · ${labels.note || "Note"}: ${note.label}`);
+  const showNote = (note) =>
+    say([moment(lang, new Date(note.start * 1000)), `${labels.note || "Note"}: ${note.label}`]);
   const opts = {
     width: width(),
     height,
