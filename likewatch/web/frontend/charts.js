@@ -31,6 +31,16 @@ function textWidth(text) {
   return Math.max(...String(text).split("\n").map((line) => measurer.measureText(line).width));
 }
 
+// The value a stepped line shows at `idx`: a count holds until the next measurement, so a
+// point another page's line added (undefined here) reads the last value before it; a failed
+// fetch (null) reads as a gap.
+function heldValue(ys, idx) {
+  for (let i = idx; i >= 0; i--) {
+    if (ys[i] !== undefined) return ys[i];
+  }
+  return null;
+}
+
 // A value measured once between two gaps has no line to sit on: draw it as a dot.
 function isolated(u, si) {
   const ys = u.data[si];
@@ -164,7 +174,8 @@ function dataTable(el, u, series, lang, labels, notes, fmt) {
       columns.forEach((ys, si) => {
         const cell = row.insertCell();
         cell.className = "num";
-        cell.textContent = ys[i] == null ? series[si].gapLabel || "\u2013" : fmt(ys[i]);
+        const v = heldValue(ys, i);
+        cell.textContent = v == null ? series[si].gapLabel || "\u2013" : fmt(v);
       });
     }
     details.querySelector("table")?.remove();
@@ -232,7 +243,7 @@ export function makeChart(
     }
     const when = moment(lang, new Date(xs[idx] * 1000));
     const values = series.map((s, si) => {
-      const v = u.data[si + 1][idx];
+      const v = heldValue(u.data[si + 1], idx);
       const text = v == null ? s.gapLabel || "\u2013" : fmt(v);
       return series.length > 1 ? `${s.label}: ${text}` : text;
     });
@@ -277,7 +288,8 @@ export function makeChart(
         points: { show: false, size: 5, filter: isolated },
         value: (u, v, si, idx) => {
           if (idx == null) return "";
-          return v == null ? s.gapLabel || "\u2013" : fmt(v);
+          const held = heldValue(u.data[si], idx);
+          return held == null ? s.gapLabel || "\u2013" : fmt(held);
         },
       })),
     ],
