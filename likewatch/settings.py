@@ -289,9 +289,10 @@ LIKEWATCH_ALERT_DIGEST_SECONDS = env.int("LIKEWATCH_ALERT_DIGEST_SECONDS", defau
 # Events and evidence (likewatch.events, likewatch.evidence).
 # Detect events as the poller records (False: only `likewatch events` does).
 LIKEWATCH_EVENTS_LIVE = env.bool("LIKEWATCH_EVENTS_LIVE", default=True)
-# What the API and the feeds publish as events (likewatch.api.events).
-LIKEWATCH_EVENT_PROVIDER = env.str(
-    "LIKEWATCH_EVENT_PROVIDER", default="likewatch.events.publish.event_records"
+# Unusual gain/drop flags allowed per page per 30 days of ordinary traffic: each page's
+# thresholds are set from its own history for this rate (likewatch.events.detect).
+LIKEWATCH_EVENTS_FALSE_ALARMS_PER_30_DAYS = env.float(
+    "LIKEWATCH_EVENTS_FALSE_ALARMS_PER_30_DAYS", default=1.0
 )
 # How long the raw body of each platform answer is kept (compressed), in days.
 LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=90)

@@ -1,9 +1,8 @@
 """Marks drawn over the charts: gaps (failed fetches) and flagged events.
 
-Gaps come from the pages' FetchFailure records. Flagged events (bought likes, purges, waves)
-come through the one events seam the whole public site shares, `likewatch.api.events`: the
-provider named by LIKEWATCH_EVENT_PROVIDER (issue 7's detector) feeds the API, the feeds and
-these charts alike. Events an organiser dismissed are not drawn.
+Gaps come from the pages' FetchFailure records. Flagged events (unusual gains and drops)
+come through `likewatch.api.events.events_for`, which feeds the API, the feeds and these
+charts alike. Events an organiser dismissed are not drawn.
 """
 
 from __future__ import annotations
