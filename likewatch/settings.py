@@ -197,6 +197,17 @@ LIKEWATCH_DEFAULT_INTERVAL = env.int("LIKEWATCH_DEFAULT_INTERVAL", default=300)
 # The demo lowers this to replay a day in minutes; a real deployment never goes below 60.
 LIKEWATCH_MIN_INTERVAL = env.int("LIKEWATCH_MIN_INTERVAL", default=60)
 LIKEWATCH_HTTP_TIMEOUT = env.float("LIKEWATCH_HTTP_TIMEOUT", default=20.0)
+# The outbound guard (likewatch.security.outbound, docs/security.md): one fetch, redirects and
+# reading included, ends by this deadline; an answer may not inflate past this many bytes.
+LIKEWATCH_HTTP_DEADLINE = env.float("LIKEWATCH_HTTP_DEADLINE", default=30.0)
+LIKEWATCH_HTTP_MAX_BYTES = env.int("LIKEWATCH_HTTP_MAX_BYTES", default=10 * 2**20)
+# A source's whole read of one batch (several requests, or a browser rendering a page).
+LIKEWATCH_READ_DEADLINE = env.float("LIKEWATCH_READ_DEADLINE", default=60.0)
+# Networks ("10.2.0.0/16", "::1") and host names ("intranet.example.org", ".example.org" for a
+# whole domain) likewatch may fetch although they are not public internet addresses, and ones
+# it must never fetch. Empty by default: only public addresses. Denials win.
+LIKEWATCH_OUTBOUND_ALLOW = env.list("LIKEWATCH_OUTBOUND_ALLOW", default=[])
+LIKEWATCH_OUTBOUND_DENY = env.list("LIKEWATCH_OUTBOUND_DENY", default=[])
 # How far a page's fetch may run before another poller may take it over.
 LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
 # How long a due page may wait for others to fill its request (likewatch.poller.claims).

@@ -55,6 +55,13 @@ PUBLIC = {
     "evidence:digest_json",
     "evidence:digest_signature",
     "evidence:raw",
+    # The transparency log (checkpoints, consistency proofs, the witness endpoint): public by
+    # design, like any tlog; what they prove is hashes, never a private campaign's pages.
+    "evidence:checkpoints",
+    "evidence:checkpoints_feed",
+    "evidence:checkpoints_json",
+    "evidence:consistency",
+    "evidence:witness_add",
     # The read-only API (likewatch.api).
     "api:api-root",
     "api:openapi-json",
@@ -86,6 +93,7 @@ PUBLIC = {
 }
 PUBLIC_FORMS = {
     "web:set_language",
+    "evidence:witness_add",  # C2SP tlog-witness: checkpoints authenticate by their signatures
     "login",
     "logout",
     "password_reset",
