@@ -417,3 +417,46 @@ class Inflater:
         if self.decoder is not None:
             self._keep(self.decoder.flush())
         return bytes(self.out)
+
+
+# Libraries that open their own connections ---------------------------------------------------
+
+
+def guard_libraries() -> None:
+    """Put the check in front of the connections Apprise opens (urllib3 and smtplib).
+
+    Apprise sends through `requests` (urllib3) and `smtplib`, not through httpx. Each new
+    connection they open is first checked here and made to the checked address, so alert
+    channels cannot reach internal services either, whatever the URL or a redirect says. A
+    refusal is raised as an OSError, which both libraries report as a failed connection: the
+    same failure whether the internal port was open or closed. Idempotent.
+    """
+    import smtplib
+
+    from urllib3.util import connection as urllib3_connection
+
+    if not getattr(urllib3_connection.create_connection, "likewatch_guarded", False):
+        original = urllib3_connection.create_connection
+
+        def create_connection(address, *args, **kwargs):
+            host, port = address
+            return original((_checked_or_oserror(host, port), port), *args, **kwargs)
+
+        create_connection.likewatch_guarded = True
+        urllib3_connection.create_connection = create_connection
+
+    if not getattr(smtplib.SMTP._get_socket, "likewatch_guarded", False):
+        original_socket = smtplib.SMTP._get_socket
+
+        def _get_socket(self, host, port, timeout):
+            return original_socket(self, _checked_or_oserror(host, port), port, timeout)
+
+        _get_socket.likewatch_guarded = True
+        smtplib.SMTP._get_socket = _get_socket
+
+
+def _checked_or_oserror(host: str, port: int) -> str:
+    try:
+        return resolve_sync(str(host).strip("[]"), int(port))
+    except Refused as exc:
+        raise OSError(f"refused by likewatch's outbound guard: {exc}") from None

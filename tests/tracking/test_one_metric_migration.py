@@ -9,8 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("tracking", "0001_initial")]
-AFTER = [("tracking", "0003_one_metric_per_page_constraint")]
+BEFORE = [("tracking", "0002_consumers")]
+AFTER = [("tracking", "0004_one_metric_per_page_constraint")]
 
 
 def test_a_campaign_adding_likes_and_followers_keeps_followers(capsys):

@@ -46,7 +46,7 @@ def one_metric_per_account(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tracking", "0001_initial")]
+    dependencies = [("tracking", "0002_consumers")]
 
     operations = [
         migrations.AddField(

@@ -2,9 +2,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    # Apart from 0002's data changes: PostgreSQL refuses to alter a table with pending
+    # Apart from 0003's data changes: PostgreSQL refuses to alter a table with pending
     # trigger events in the same transaction.
-    dependencies = [("tracking", "0002_one_metric_per_page")]
+    dependencies = [("tracking", "0003_one_metric_per_page")]
 
     operations = [
         migrations.AddConstraint(
