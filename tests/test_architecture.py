@@ -67,9 +67,6 @@ PENDING = {
     ("likewatch.fanout.broker", "likewatch.web.live"): (
         "issue 16: fan-out stops importing the web (writepath helper)"
     ),
-    ("likewatch.fanout.publish", "likewatch.web.live"): (
-        "issue 16: fan-out stops importing the web (writepath helper)"
-    ),
     ("likewatch.web.markers", "likewatch.api.events"): (
         "issue 14: EventRecord and events_for move to likewatch.events with the provider seam"
     ),
