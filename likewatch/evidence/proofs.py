@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from likewatch.evidence import checkpoints, leaves, log, merkle, note
@@ -39,10 +40,15 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def record_of(page: Page, seq: int | None = None) -> Observation | FetchFailure | None:
-    """A record of the page: `seq`, or the newest observation (the number shown now)."""
+def record_of(
+    page: Page, seq: int | None = None, at: datetime | None = None
+) -> Observation | FetchFailure | None:
+    """A record of the page: `seq`; else the value it had at `at`; else the number shown now."""
     if seq is None:
-        return Observation.objects.filter(page=page).order_by("-seq").first()
+        spans = Observation.objects.filter(page=page)
+        if at is not None:
+            return spans.filter(first_seen__lte=at).order_by("-seq").first()
+        return spans.order_by("-seq").first()
     return (
         Observation.objects.filter(page=page, seq=seq).first()
         or FetchFailure.objects.filter(page=page, seq=seq).first()
