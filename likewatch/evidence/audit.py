@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from likewatch.evidence import checkpoints, leaves, log, merkle, note
 from likewatch.evidence.leaves import DOCUMENT, FAILURE, OPEN
-from likewatch.evidence.models import Checkpoint
+from likewatch.evidence.models import Checkpoint, LogDocument
 from likewatch.evidence.verify import (
     CHANGED,
     FORK,
@@ -201,12 +201,28 @@ def _name_changed(number, refs, stored, wanted) -> list[Problem]:
             low, high = previous, checkpoint.size
             break
         previous = checkpoint.size
-    suspects = [r for r in refs[low - start : high - start] if r.kind != DOCUMENT]
+    window = refs[low - start : high - start]
+    suspects = [r for r in window if r.kind != DOCUMENT]
+    docs = [low + i for i, r in enumerate(window) if r.kind == DOCUMENT]
+    problems = [
+        Problem(
+            None,
+            None,
+            CHANGED,
+            f"the logged {kind} {object_id} (leaf {leaf}), or a record written with it, no "
+            "longer matches what the log signed",
+        )
+        for kind, object_id, leaf in LogDocument.objects.filter(leaf__in=docs).values_list(
+            "kind", "object_id", "leaf"
+        )
+    ]
+    if not suspects:
+        return problems
     seen = []
     for ref in suspects:
         if (ref.page, ref.seq) not in [(s.page, s.seq) for s in seen]:
             seen.append(ref)
-    if len(seen) == 1:
+    if len(seen) == 1 and not problems:
         ref = seen[0]
         if not wanted(ref.page):
             return []
@@ -222,7 +238,7 @@ def _name_changed(number, refs, stored, wanted) -> list[Problem]:
     # cost 64 bytes a sample), so it can say which round, not which of its records. Each is
     # named; a proof or a bundle a reader kept names the one exactly.
     others = ", ".join(f"{r.page}#{r.seq}" for r in seen[:12])
-    return [
+    return problems + [
         Problem(
             ref.page,
             ref.seq,
