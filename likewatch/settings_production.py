@@ -14,6 +14,8 @@ from likewatch.settings import *  # noqa: F403
 from likewatch.settings import env
 
 DEBUG = False
+# Turns on the checks that only matter on a public site (likewatch.W100: SITE_URL unset).
+LIKEWATCH_PRODUCTION = True
 if SECRET_KEY.startswith("likewatch-uninitialised-"):  # noqa: F405
     raise ImproperlyConfigured(
         "Production needs a real SECRET_KEY: run `likewatch init` or set the SECRET_KEY variable."

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from likewatch.alerts.models import Alert, AlertSettings, Kind
+from likewatch.analytics import milestones
 from likewatch.analytics.change import campaign_change
-from likewatch.organisers.models import CampaignSettings, PlatformCredential
+from likewatch.organisers.models import PlatformCredential
 from likewatch.tracking.models import Campaign, Health
 
 # One failed fetch is noise (a network blip); this many in a row is a page in trouble.
@@ -62,20 +63,38 @@ def wants_alerts(campaign: Campaign) -> bool:
     )
 
 
+def announced_milestone(campaign: Campaign) -> int:
+    """The highest milestone already alerted for the campaign (0 before the first)."""
+    values = Alert.objects.filter(campaign=campaign, kind=Kind.MILESTONE).values_list(
+        "params", flat=True
+    )
+    return max((int(p.get("milestone", 0)) for p in values), default=0)
+
+
 def milestone_drafts(campaign: Campaign, now: datetime | None = None) -> list[Draft]:
-    """The highest milestone passed and the target, if reached."""
+    """The highest milestone passed since the last one announced, and the target if reached.
+
+    Milestones only go up (likewatch.analytics.milestones): when the total falls back and
+    rises again, nothing is announced until it passes a milestone never announced. A jump past
+    several milestones is one alert naming the highest, and a milestone at or above the target
+    not above the target is left to the target's alert, which says the same and more.
+    """
     moved = campaign_change(campaign, now).total_moved
+    steps = milestones.ladder(campaign)
     drafts = []
-    options = CampaignSettings.objects.filter(campaign=campaign).first()
-    step = options.milestone_every if options else None
-    if step and moved >= step:
-        milestone = moved // step * step
+    target_reached = bool(campaign.target) and moved >= campaign.target
+    before = announced_milestone(campaign)
+    passed = steps.crossed(before, moved)
+    if passed and not (target_reached and passed[-1] <= campaign.target):
+        milestone = passed[-1]
         drafts.append(
             Draft(
-                Kind.MILESTONE, f"milestone:{milestone}", {"milestone": milestone, "moved": moved}
+                Kind.MILESTONE,
+                f"milestone:{milestone}",
+                {"milestone": milestone, "moved": moved, "passed": len(passed)},
             )
         )
-    if campaign.target and moved >= campaign.target:
+    if target_reached:
         drafts.append(
             Draft(
                 Kind.TARGET,

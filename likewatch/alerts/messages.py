@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from likewatch import formatting, site
 from likewatch.alerts.models import Alert, Kind
 from likewatch.tracking.models import Campaign
 
@@ -18,7 +19,7 @@ def _absolute(name: str, slug: str, fallback: str) -> str:
         path = reverse(name, args=[slug])
     except NoReverseMatch:  # the public site is not installed: its documented address
         path = fallback
-    return settings.SITE_URL.rstrip("/") + path
+    return site.absolute(path)
 
 
 def board_url(campaign: Campaign) -> str:
@@ -32,12 +33,12 @@ def card_url(campaign: Campaign) -> str:
 
 
 def _number(value) -> str:
-    return formats.number_format(value, force_grouping=True)
+    return formatting.number(value)
 
 
 def _moment(iso: str) -> str:
     try:
-        return formats.date_format(datetime.fromisoformat(iso), "DATETIME_FORMAT") + " UTC"
+        return formatting.full_moment(datetime.fromisoformat(iso))
     except (TypeError, ValueError):
         return iso
 
@@ -46,9 +47,15 @@ def sentence(alert: Alert) -> str:
     """One sentence saying what happened (call inside the campaign's language)."""
     p = alert.params
     if alert.kind == Kind.MILESTONE:
-        return _("Milestone: %(milestone)s people have moved (now %(moved)s).") % {
+        return ngettext(
+            "Milestone: %(milestone)s people have moved (now %(moved)s).",
+            "Milestone: %(milestone)s people have moved (now %(moved)s; %(passed)s milestones "
+            "passed at once).",
+            int(p.get("passed", 1)),
+        ) % {
             "milestone": _number(p["milestone"]),
             "moved": _number(p["moved"]),
+            "passed": _number(int(p.get("passed", 1))),
         }
     if alert.kind == Kind.TARGET:
         return _("Target reached: %(moved)s people have moved, the target was %(target)s.") % {
@@ -71,10 +78,11 @@ def sentence(alert: Alert) -> str:
             "when": _moment(p["expires_at"]),
         }
     if alert.kind == Kind.EVENT:
-        return _("An event was flagged on %(page)s: %(event)s") % {
-            "page": p["page"],
-            "event": _event_sentence(p.get("event_id")),
-        }
+        # The detector's sentence names the page already: only fall back to naming it.
+        event = _event_sentence(p.get("event_id"))
+        if event:
+            return _("Event flagged: %(event)s") % {"event": event}
+        return _("An event was flagged on %(page)s.") % {"page": p["page"]}
     return alert.key
 
 

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from likewatch.tracking.models import Campaign, Direction, Observation, Page
+from likewatch.analytics import rates
+from likewatch.tracking.models import Campaign, Observation, Page
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -38,7 +39,8 @@ def baseline(page: Page, start: datetime) -> Observation | None:
 
 
 def rate_per_hour(page: Page, window: timedelta, now: datetime | None = None) -> float | None:
-    """Average change per hour over the last `window`, or None with nothing measured.
+    """Average change per hour over the last `window`, or None with nothing measured. It keeps
+    the count's sign: negative when the page falls (see likewatch.analytics.rates).
 
     When the history is younger than the window, the rate is taken over what there is.
     """
@@ -52,10 +54,7 @@ def rate_per_hour(page: Page, window: timedelta, now: datetime | None = None) ->
     if then is None:
         then = _known(page).filter(first_seen__gt=start).order_by("seq").first()
         since = then.first_seen
-    hours = (now - since) / HOUR
-    if hours <= 0:
-        return None
-    return (current.value - then.value) / hours
+    return rates.per_hour(then.value, since, current.value, now)
 
 
 @dataclass
@@ -88,9 +87,13 @@ class PageChange:
     @property
     def moved(self) -> int | None:
         """People who moved the way the campaign wants (left, for a leave campaign)."""
-        if self.change is None:
-            return None
-        return -self.change if self.direction == Direction.LEAVE else self.change
+        moved = rates.toward(self.change, self.direction)
+        return None if moved is None else int(moved)
+
+    @property
+    def moved_rate_hour(self) -> float | None:
+        """People per hour moving the way the campaign wants, over the last hour."""
+        return rates.toward(self.rate_hour, self.direction)
 
 
 @dataclass
@@ -108,7 +111,13 @@ class CampaignChange:
 
     @property
     def total_rate_hour(self) -> float:
-        return sum(p.rate_hour for p in self.pages if p.rate_hour is not None)
+        """The net change per hour of all pages: negative when they fall, like total_change."""
+        return rates.total(p.rate_hour for p in self.pages) or 0.0
+
+    @property
+    def total_moved_rate_hour(self) -> float:
+        """People per hour moving the way the campaign wants (what projections use)."""
+        return rates.total(p.moved_rate_hour for p in self.pages) or 0.0
 
     @property
     def target_percent(self) -> float | None:

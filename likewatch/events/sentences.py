@@ -7,19 +7,19 @@ LocaleMiddleware), so one event reads in Arabic, French or English.
 
 from __future__ import annotations
 
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from likewatch import formatting
 from likewatch.events.models import Event, Kind, Status
 
 
 def _count(value: float) -> str:
-    return formats.number_format(round(abs(value)), use_l10n=True, force_grouping=True)
+    return formatting.number(round(abs(value)))
 
 
 def _moment(value) -> str:
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT", use_l10n=True)
+    return formatting.full_moment(value)
 
 
 def _minutes(event: Event) -> int:
@@ -58,14 +58,15 @@ def _values(event: Event) -> dict:
         "start": _moment(event.start),
         "end": _moment(event.end),
         "minutes": _minutes(event),
+        "duration": formatting.minutes(_minutes(event)),
     }
 
 
 def _gain(event: Event) -> str:
     values = _values(event)
     text = _(
-        "%(page)s gained %(size)s more than its recent pace explains in %(minutes)d "
-        "minutes from %(start)s (expected a change of %(expected)s, measured %(seen)s)."
+        "%(page)s gained %(size)s more than its recent pace explains in %(duration)s "
+        "from %(start)s (expected a change of %(expected)s, measured %(seen)s)."
     ) % {**values, "expected": _signed(event.expected), "seen": _signed(event.seen)}
     if event.details.get("campaign_down"):
         text += " " + _("It happened while a campaign was driving the page down.")
@@ -75,7 +76,7 @@ def _gain(event: Event) -> str:
 def _purge(event: Event) -> str:
     values = _values(event)
     return _(
-        "%(page)s lost %(size)s more than its recent pace explains in %(minutes)d minutes "
+        "%(page)s lost %(size)s more than its recent pace explains in %(duration)s "
         "from %(start)s (expected a change of %(expected)s, measured %(seen)s): the platform "
         "may have removed accounts."
     ) % {**values, "expected": _signed(event.expected), "seen": _signed(event.seen)}
@@ -120,8 +121,7 @@ def _switch(event: Event) -> str:
 
 
 def _signed(value: float) -> str:
-    sign = "+" if value > 0 else "−" if value < 0 else ""
-    return sign + _count(value)
+    return formatting.signed(round(value))
 
 
 _KINDS = {

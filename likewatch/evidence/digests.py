@@ -17,10 +17,10 @@ import json
 import logging
 from datetime import date, datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from likewatch import site
 from likewatch.evidence import keys
 from likewatch.evidence.models import Digest
 from likewatch.tracking import chain
@@ -69,7 +69,7 @@ def build(day: date, now: datetime, key_id: str) -> dict:
         "version": VERSION,
         "day": day.isoformat(),
         "created_at": chain.iso(now),
-        "site": settings.SITE_URL,
+        "site": site.url(),
         "key_id": key_id,
         "pages": [head(page) for page in Page.objects.order_by("pk")],
     }

@@ -92,17 +92,12 @@ class CampaignSettings(models.Model):
         blank=True,
         help_text=_("Announce a milestone every time this many more people have moved."),
     )
+    # The organisers' own round numbers (e.g. [60000]), announced as well as the step's;
+    # likewatch.analytics.milestones reads both.
+    milestones = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"settings of {self.campaign.slug}"
-
-    def milestones_between(self, before: int, after: int) -> list[int]:
-        """The milestones (multiples of milestone_every) crossed going from before to after."""
-        step = self.milestone_every
-        if not step or after <= before:
-            return []
-        first = (max(before, 0) // step + 1) * step
-        return list(range(first, after + 1, step))
 
 
 class Annotation(models.Model):

@@ -10,103 +10,25 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from django.utils import formats, numberformat, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from likewatch.analytics import milestones
 from likewatch.analytics.change import CampaignChange, PageChange, campaign_change
-from likewatch.analytics.projection import Projection, moved_rate, next_milestone, project
+from likewatch.analytics.projection import Projection, project
+from likewatch.formatting import duration, moment, number, percent, signed
 from likewatch.tracking.models import Campaign, Page
 from likewatch.web import charts
 from likewatch.web.live import page_state, version
-
-MINUS = "\u2212"
-
-
-def _grouped(value: int | float, decimals: int) -> str:
-    # Django's Arabic formats define separators but no grouping; big counts need grouping
-    # in every language, so fall back to groups of three.
-    # Round first: Django's formatter truncates extra decimals (0.0009 would read 0.000).
-    return numberformat.format(
-        round(abs(value), decimals),
-        formats.get_format("DECIMAL_SEPARATOR"),
-        decimals,
-        formats.get_format("NUMBER_GROUPING") or 3,
-        formats.get_format("THOUSAND_SEPARATOR"),
-        force_grouping=True,
-    )
-
-
-def signed(value: int | float | None, decimals: int = 0) -> str:
-    """'+1,234' or '−1,234' in the active locale; '–' when unknown."""
-    if value is None:
-        return "–"
-    text = _grouped(value, decimals)
-    if round(value, decimals) == 0:
-        return text
-    return ("+" if value > 0 else MINUS) + text
-
-
-def number(value: int | float | None, decimals: int = 0) -> str:
-    """A count in the active locale ('1,234', '1 234', '1.234'); '–' when unknown."""
-    if value is None:
-        return "–"
-    text = _grouped(value, decimals)
-    return (MINUS + text) if value < 0 and round(value, decimals) != 0 else text
-
-
-def percent(value: float | None) -> str:
-    """A signed percentage precise enough to show small moves of big pages ('−0.018 %')."""
-    if value is None:
-        return "–"
-    size = abs(value)
-    decimals = 1 if size >= 10 else 2 if size >= 0.1 else 3
-    return signed(value, decimals) + "\u00a0%"
-
-
-def moment(value: datetime | None) -> str:
-    """A measurement time: the time alone today, the date and time otherwise."""
-    if value is None:
-        return _("never")
-    local = timezone.localtime(value)
-    today = timezone.localtime(timezone.now()).date()
-    time = formats.time_format(local, "TIME_FORMAT")
-    if local.date() == today:
-        return time
-    return f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {time}"
-
-
-def full_moment(value: datetime) -> str:
-    """A date and time in the active language ('26 novembre 2026 15:43')."""
-    local = timezone.localtime(value)
-    date = formats.date_format(local, "DATE_FORMAT")
-    return f"{date} {formats.time_format(local, 'TIME_FORMAT')}"
-
-
-def duration(value: timedelta | None) -> str:
-    """'3 days 4 hours', '5 hours 10 minutes', '12 minutes'; '–' when out of reach."""
-    if value is None:
-        return "–"
-    if timedelta(0) < value < timedelta(minutes=1):
-        return _("less than a minute")
-    minutes = int(value.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = []
-    if days:
-        parts.append(ngettext("%(n)s day", "%(n)s days", days) % {"n": number(days)})
-    if hours and len(parts) < 2:
-        parts.append(ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": number(hours)})
-    if (minutes or not parts) and len(parts) < 2:
-        parts.append(ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": number(minutes)})
-    return " ".join(parts)
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _projection(p: Projection) -> dict:
+def _projection(p: Projection | None) -> dict | None:
+    if p is None:  # the organisers' own milestones are all behind
+        return None
     return {
         "goal": p.goal,
         "goal_display": number(p.goal),
@@ -117,11 +39,18 @@ def _projection(p: Projection) -> dict:
     }
 
 
-def page_entry(change: PageChange, now: datetime) -> dict:
+def _next_milestone(
+    steps: milestones.Ladder, moved: int, rate: float | None, now: datetime
+) -> Projection | None:
+    goal = steps.next_above(moved)
+    return None if goal is None else project(goal, moved, rate, now)
+
+
+def page_entry(change: PageChange, now: datetime, steps: milestones.Ladder | None = None) -> dict:
     page = change.page
     moved = change.moved
-    rate = moved_rate(change.rate_hour, change.direction)
-    milestone = project(next_milestone(moved or 0), moved or 0, rate, now)
+    steps = steps or milestones.Ladder()
+    milestone = _next_milestone(steps, moved or 0, change.moved_rate_hour, now)
     stale_after = (
         page.last_success_at + timedelta(seconds=3 * page.interval)
         if page.last_success_at
@@ -162,20 +91,25 @@ def page_entry(change: PageChange, now: datetime) -> dict:
     }
 
 
-def totals_entry(result: CampaignChange, now: datetime) -> dict:
+def totals_entry(
+    result: CampaignChange, now: datetime, steps: milestones.Ladder | None = None
+) -> dict:
     campaign = result.campaign
-    rate = sum(
-        moved_rate(p.rate_hour, p.direction) or 0 for p in result.pages if p.rate_hour is not None
-    )
+    # The rate shown keeps the sign of the net change beside it (negative when pages fall);
+    # projections use the rate of people moving the campaign's way.
+    rate = result.total_rate_hour
+    moved_rate = result.total_moved_rate_hour
     moved = result.total_moved
+    steps = steps or milestones.ladder(campaign)
     entry = {
         "moved": moved,
         "change": result.total_change,
         "rate_hour": rate,
+        "moved_rate_hour": moved_rate,
         "target": campaign.target,
         "target_percent": result.target_percent,
-        "milestone": _projection(project(next_milestone(moved), moved, rate, now)),
-        "target_projection": _projection(project(campaign.target, moved, rate, now))
+        "milestone": _projection(_next_milestone(steps, moved, moved_rate, now)),
+        "target_projection": _projection(project(campaign.target, moved, moved_rate, now))
         if campaign.target
         else None,
         "display": {
@@ -206,11 +140,12 @@ def snapshot(campaign: Campaign, now: datetime | None = None) -> dict:
     """Everything the board shows, except the charts' history."""
     now = now or timezone.now()
     result = campaign_change(campaign, now)
+    steps = milestones.ladder(campaign)
     return {
         "version": board_version(result),
         "now": now.isoformat(),
-        "total": totals_entry(result, now),
-        "pages": [page_entry(p, now) for p in result.pages],
+        "total": totals_entry(result, now, steps),
+        "pages": [page_entry(p, now, steps) for p in result.pages],
     }
 
 

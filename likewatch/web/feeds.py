@@ -18,12 +18,12 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from likewatch import formatting
 from likewatch.analytics import milestones
 from likewatch.api.events import EventRecord, events_for
 from likewatch.api.public import campaign_pages, get_campaign
 from likewatch.tracking.models import Campaign, Direction
 from likewatch.web.cards import language
-from likewatch.web.headline import day, grouped
 from likewatch.web.links import absolute, board_path
 from likewatch.web.text import one_line
 
@@ -41,7 +41,7 @@ class Item:
 
 def milestone_title(campaign: Campaign, milestone: milestones.Milestone) -> str:
     directions = {d for _, d in campaign_pages(campaign)}
-    n, count = milestone.moved, {"count": grouped(milestone.moved)}
+    n, count = milestone.moved, {"count": formatting.number(milestone.moved)}
     if milestone.target:
         return (
             ngettext("Target reached: %(count)s person", "Target reached: %(count)s people", n)
@@ -79,7 +79,11 @@ def items(campaign: Campaign) -> list[Item]:
                 guid=f"{link}#{'target' if m.target else 'milestone'}-{m.moved}",
                 title=milestone_title(campaign, m),
                 summary=summary
-                % {"title": title, "count": grouped(m.moved), "date": day(campaign.starts_at)},
+                % {
+                    "title": title,
+                    "count": formatting.number(m.moved),
+                    "date": formatting.day(campaign.starts_at),
+                },
                 at=m.at,
                 link=link,
             )

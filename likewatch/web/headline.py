@@ -7,12 +7,13 @@ from the same numbers, so a quoted figure never differs between two places.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import get_language_bidi, ngettext
 from django.utils.translation import gettext as _
 
+from likewatch import formatting
 from likewatch.analytics.change import CampaignChange, page_change
 from likewatch.tracking.models import Campaign, Page
 from likewatch.web.text import one_line
@@ -23,10 +24,10 @@ class Headline:
     """What a share card, an embed or an unfurled link says about a campaign or a page."""
 
     title: str
-    number: str  # "-60,412"
+    number: str  # "−60,412"
     since: str  # "since 12 March"
     detail: str  # "3 pages · 0.8% of the target"
-    measured: str  # "Measured 26 November 2026, 15:40 UTC"
+    measured: str  # "Measured 26 Nov 2026, 15:40 UTC"
     change: int | None
     moved: int | None
     measured_at: datetime | None
@@ -39,32 +40,10 @@ class Headline:
         return " ".join(part for part in (self.number, self.since) if part)
 
 
-def grouped(value: int | float | None, signed: bool = False) -> str:
-    """A whole number in the active language's format, always with thousands grouped."""
-    if value is None:
-        return "–"
-    number = round(value)
-    text = formats.number_format(abs(number), decimal_pos=0, use_l10n=True, force_grouping=True)
-    if abs(number) >= 1000 and text.isdigit():
-        # Some locales (Arabic in Django) turn grouping off; readers still need it.
-        separator = formats.get_format("THOUSAND_SEPARATOR") or ","
-        text = f"{abs(number):,}".replace(",", separator)
-    sign = "-" if number < 0 else ("+" if signed and number > 0 else "")
-    return sign + text
-
-
-def day(moment: datetime) -> str:
-    """'12 March' (with the year when it is not this year's)."""
-    moment = moment.astimezone(UTC)
-    pattern = "j F" if moment.year == timezone.now().year else "j F Y"
-    return formats.date_format(moment, pattern)
-
-
 def measured(moment: datetime | None) -> str:
     if moment is None:
         return _("Not measured yet")
-    stamp = formats.date_format(moment.astimezone(UTC), "j F Y, H:i")
-    return _("Measured %(moment)s UTC") % {"moment": stamp}
+    return _("Measured %(moment)s") % {"moment": formatting.full_moment(moment)}
 
 
 def for_campaign(change: CampaignChange) -> Headline:
@@ -73,19 +52,21 @@ def for_campaign(change: CampaignChange) -> Headline:
     known = [p for p in change.pages if p.change is not None]
     times = [p.measured_at for p in change.pages if p.measured_at]
     count = len(change.pages)
-    details = [ngettext("%(count)s page", "%(count)s pages", count) % {"count": grouped(count)}]
+    details = [
+        ngettext("%(count)s page", "%(count)s pages", count) % {"count": formatting.number(count)}
+    ]
     if change.target_percent is not None:
         details.append(
             _("%(percent)s%% of the target of %(target)s")
             % {
-                "percent": formats.number_format(change.target_percent, 1, use_l10n=True),
-                "target": grouped(campaign.target),
+                "percent": formatting.number(change.target_percent, 1),
+                "target": formatting.number(campaign.target),
             }
         )
     return Headline(
         title=one_line(campaign.title),
-        number=grouped(change.total_change, signed=True) if known else "–",
-        since=_("since %(date)s") % {"date": day(campaign.starts_at)},
+        number=formatting.signed(change.total_change) if known else formatting.UNKNOWN,
+        since=_("since %(date)s") % {"date": formatting.day(campaign.starts_at)},
         detail=" · ".join(details),
         measured=measured(max(times) if times else None),
         change=change.total_change if known else None,
@@ -102,12 +83,16 @@ def for_page(page: Page, campaign: Campaign | None, direction: str, now=None) ->
     start = campaign.starts_at if campaign else page.created_at
     pc = page_change(page, start, direction, now)
     metric = page.get_metric_display()
-    current = _("%(count)s %(metric)s now") % {"count": grouped(pc.current), "metric": metric}
+    current = _("%(count)s %(metric)s now") % {
+        "count": formatting.number(pc.current),
+        "metric": metric,
+    }
     if campaign is not None and pc.change is not None:
-        number, since = grouped(pc.change, signed=True), _("since %(date)s") % {"date": day(start)}
+        number = formatting.signed(pc.change)
+        since = _("since %(date)s") % {"date": formatting.day(start)}
         detail = current
     else:
-        number, since, detail = grouped(pc.current), str(metric), page.platform
+        number, since, detail = formatting.number(pc.current), str(metric), page.platform
     return Headline(
         title=one_line(page.label),
         number=number,

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
+from likewatch import site
 from likewatch.tracking.models import Campaign, Page
 
 
 def absolute(path: str) -> str:
-    """`path` on the public site (SITE_URL), as cards, feeds and embeds need."""
-    return settings.SITE_URL.rstrip("/") + path
+    """`path` on the public site (likewatch.site), as cards, feeds and embeds need."""
+    return site.absolute(path)
 
 
 def site_name() -> str:
     """The public site's host, as a card's footer shows it."""
-    return urlsplit(settings.SITE_URL).netloc or "likewatch"
+    return site.name()
 
 
 def board_path(obj: Campaign | Page) -> str:

@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from likewatch import formatting
 from likewatch.tracking import visibility
 from likewatch.tracking.models import FetchFailure, Observation, Page
 from likewatch.web import board as boards
@@ -69,7 +70,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "campaign": campaign,
         "board": data,
-        "start_display": boards.full_moment(campaign.starts_at),
+        "start_display": formatting.full_moment(campaign.starts_at),
         "charts": boards.chart_data(campaign, page_ids),
         "markers": markers.for_pages(page_ids, since=campaign.starts_at),
         "config": {
@@ -110,10 +111,7 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
 
 def _separators() -> dict:
     """The active language's number separators, so charts write numbers as the page does."""
-    return {
-        "group": formats.get_format("THOUSAND_SEPARATOR"),
-        "decimal": formats.get_format("DECIMAL_SEPARATOR"),
-    }
+    return formatting.separators()
 
 
 def _visible_page(request: HttpRequest, pk: int) -> Page:

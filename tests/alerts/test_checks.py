@@ -18,7 +18,11 @@ def test_the_highest_milestone_crossed_is_raised_once(campaign, page, alerting):
     assert checks.check_campaign(campaign) == 1
     assert checks.check_campaign(campaign) == 0  # a second look (or a restart) adds nothing
     alert = Alert.objects.get()
-    assert alert.key == "milestone:2000" and alert.params == {"milestone": 2000, "moved": 2500}
+    assert alert.key == "milestone:2000" and alert.params == {
+        "milestone": 2000,
+        "moved": 2500,
+        "passed": 2,
+    }
 
 
 def test_falling_back_and_crossing_again_raises_nothing_new(campaign, page, alerting):

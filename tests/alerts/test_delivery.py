@@ -28,7 +28,7 @@ def test_a_burst_of_alerts_goes_out_as_one_message_with_the_card(
     message = post["json"]
     # In the campaign's language (French), with French number grouping.
     assert message["title"] == f"likewatch : 2 alertes pour {campaign.title}"
-    assert "Palier : 7\xa0000 personnes ont bougé" in message["message"]
+    assert "Palier : 7\u202f000 personnes ont bougé" in message["message"]
     assert "Objectif atteint" in message["message"]
     assert f"Tableau en direct : {receiver.base_url}/c/unlike/" in message["message"]
     [attachment] = message["attachments"]

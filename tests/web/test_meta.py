@@ -27,7 +27,7 @@ def test_a_campaign_unfurls_with_its_card_and_headline():
     assert tags["og:image"] == "http://127.0.0.1:8000/card/c/morocco-2016.png?lang=en"
     assert (tags["og:image:width"], tags["og:image:height"]) == ("1200", "630")
     assert tags["twitter:card"] == "summary_large_image"
-    assert tags["og:description"].startswith("-107,200 since 12 March 2016. Measured")
+    assert tags["og:description"].startswith("\u2212107,200 since March 12, 2016. Measured")
     assert tags["og:url"] == "http://testserver/c/x/"
     html = Template('{% include "sharing/meta.html" with object=c %}').render(
         Context({"c": Campaign.objects.get(), "request": RequestFactory().get("/")})
@@ -45,7 +45,7 @@ def test_a_page_unfurls_with_its_own_card_in_the_current_language():
     with translation.override("fr"):
         tags = render(Page.objects.get(pk=TELECOM))
     assert tags["og:image"] == f"http://127.0.0.1:8000/card/p/{TELECOM}.png?lang=fr"
-    assert tags["og:description"].startswith("-60 000 depuis le 12 mars 2016")
+    assert tags["og:description"].startswith("\u221260\u202f000 depuis le 12 mars 2016")
 
 
 def test_hostile_titles_are_escaped_in_attributes():

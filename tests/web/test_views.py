@@ -56,14 +56,14 @@ def test_the_board_is_right_to_left_in_arabic(client, campaign):
     response = client.get("/c/operators/", HTTP_ACCEPT_LANGUAGE="ar")
     html = response.content.decode()
     assert '<html lang="ar" dir="rtl">' in html
-    assert "97.000" in html
+    assert "97,000" in html
     assert "منذ البداية" in html
 
 
 def test_the_board_speaks_french_when_asked(client, campaign):
     html = client.get("/c/operators/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert '<html lang="fr" dir="ltr">' in html
-    assert "Depuis le début" in html and "97\u00a0000" in html
+    assert "Depuis le début" in html and "97\u202f000" in html
 
 
 def test_the_language_can_be_switched(client, campaign):

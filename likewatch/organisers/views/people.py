@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from likewatch import site
 from likewatch.organisers import audit
 from likewatch.organisers.forms import InvitationForm, SignUpForm
 from likewatch.organisers.models import Invitation, Membership, Role, digest
@@ -53,7 +53,7 @@ def invite(request, campaign, email: str, role: str) -> Invitation:
     invitation = Invitation.objects.create(
         campaign=campaign, email=email, role=role, token_hash=digest(token), invited_by=request.user
     )
-    link = settings.SITE_URL.rstrip("/") + reverse("manage:invitation", args=[token])
+    link = site.absolute(reverse("manage:invitation", args=[token]))
     with translation.override(campaign.language):
         send_mail(
             _("You are invited to organise “%(title)s” on likewatch") % {"title": campaign.title},

@@ -47,6 +47,7 @@ class Command(LikewatchCommand):
                 "FACEBOOK_TOKEN": "demo-token",
                 "LIKEWATCH_MIN_INTERVAL": "5",
                 "LIKEWATCH_DEFAULT_INTERVAL": str(options["interval"]),
+                "SITE_URL": os.environ.get("SITE_URL") or f"http://127.0.0.1:{options['port']}",
             }
             if not options["keep"] or not database.exists():
                 self.set_up(env, scenario)
@@ -72,6 +73,7 @@ class Command(LikewatchCommand):
                 scenario.note,
                 "--target",
                 "150000",
+                "--public",
             ],
             ["campaign", "add", SLUG, *PAGES, "--metric", "likes"],
         ]

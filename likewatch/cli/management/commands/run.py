@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 from likewatch.cli.base import LikewatchCommand
+from likewatch.site import served_at
 
 
 class Command(LikewatchCommand):
@@ -15,7 +16,11 @@ class Command(LikewatchCommand):
 
     def handle(self, *args, **options):
         web = ["serve", "--host", options["host"], "--port", str(options["port"])]
-        raise SystemExit(run_together([["poll"], ["alerts"], web]))
+        env = os.environ.copy()
+        if not env.get("SITE_URL"):
+            # Alerts are sent outside any request: give them the address this server is at.
+            env["SITE_URL"] = served_at(options["host"], options["port"])
+        raise SystemExit(run_together([["poll"], ["alerts"], web], env))
 
 
 def run_together(commands: list[list[str]], env: dict | None = None) -> int:
