@@ -235,19 +235,22 @@ def _name_changed(number, refs, stored, wanted) -> list[Problem]:
             )
         ]
     # Several records were written in that round: the log keeps no hash per leaf (that would
-    # cost 64 bytes a sample), so it can say which round, not which of its records. Each is
-    # named; a proof or a bundle a reader kept names the one exactly.
-    others = ", ".join(f"{r.page}#{r.seq}" for r in seen[:12])
+    # cost 64 bytes a sample), so it can say which round, not which of its records. It names
+    # them all in one problem; a proof or a bundle a reader kept names the one exactly.
+    seen = [r for r in seen if wanted(r.page)]
+    if not seen:
+        return problems
+    names = ", ".join(f"{r.page}#{r.seq}" for r in seen[:20])
+    more = f" and {len(seen) - 20} more" if len(seen) > 20 else ""
+    pages = {r.page for r in seen}
     return problems + [
         Problem(
-            ref.page,
-            ref.seq,
+            pages.pop() if len(pages) == 1 else None,
+            None,
             CHANGED,
-            f"it or another record written in the same round ({others}) no longer matches "
-            f"what the log signed (leaves {low}-{high - 1})",
+            f"one of the records {names}{more} (written together, leaves {low}-{high - 1}) "
+            "no longer matches what the log signed",
         )
-        for ref in seen
-        if wanted(ref.page)
     ]
 
 
