@@ -60,9 +60,8 @@ def build(page: Page, record, reveal: bool, site_url: str = "") -> dict[str, Any
     is_span = isinstance(record, Observation)
     around = record.first_seen if is_span else record.at
     found = log.find_leaves(page.pk, record.seq, around)
-    if is_span and record.hash and leaves.SPAN not in found:
-        sealed = log.sealed_time(page.pk, record.seq)
-        found.update(log.find_leaves(page.pk, record.seq, sealed))
+    if is_span and leaves.SPAN not in found:  # its final leaf, if it is sealed
+        found.update(log.find_leaves(page.pk, record.seq, record.last_seen))
     if not found:
         raise NotCovered(f"page {page.pk} seq {record.seq} is not in the log")
     checkpoint = checkpoints.latest()
