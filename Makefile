@@ -59,6 +59,7 @@ test-postgres:
 	fi
 
 bench: install loadgen
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) -m bench $(ONLY)
 
 lint:

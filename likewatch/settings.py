@@ -197,6 +197,17 @@ LIKEWATCH_DEFAULT_INTERVAL = env.int("LIKEWATCH_DEFAULT_INTERVAL", default=300)
 # The demo lowers this to replay a day in minutes; a real deployment never goes below 60.
 LIKEWATCH_MIN_INTERVAL = env.int("LIKEWATCH_MIN_INTERVAL", default=60)
 LIKEWATCH_HTTP_TIMEOUT = env.float("LIKEWATCH_HTTP_TIMEOUT", default=20.0)
+# The outbound guard (likewatch.security.outbound, docs/security.md): one fetch, redirects and
+# reading included, ends by this deadline; an answer may not inflate past this many bytes.
+LIKEWATCH_HTTP_DEADLINE = env.float("LIKEWATCH_HTTP_DEADLINE", default=30.0)
+LIKEWATCH_HTTP_MAX_BYTES = env.int("LIKEWATCH_HTTP_MAX_BYTES", default=10 * 2**20)
+# A source's whole read of one batch (several requests, or a browser rendering a page).
+LIKEWATCH_READ_DEADLINE = env.float("LIKEWATCH_READ_DEADLINE", default=60.0)
+# Networks ("10.2.0.0/16", "::1") and host names ("intranet.example.org", ".example.org" for a
+# whole domain) likewatch may fetch although they are not public internet addresses, and ones
+# it must never fetch. Empty by default: only public addresses. Denials win.
+LIKEWATCH_OUTBOUND_ALLOW = env.list("LIKEWATCH_OUTBOUND_ALLOW", default=[])
+LIKEWATCH_OUTBOUND_DENY = env.list("LIKEWATCH_OUTBOUND_DENY", default=[])
 # How far a page's fetch may run before another poller may take it over.
 LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
 # How long a due page may wait for others to fill its request (likewatch.poller.claims).
@@ -289,9 +300,10 @@ LIKEWATCH_ALERT_DIGEST_SECONDS = env.int("LIKEWATCH_ALERT_DIGEST_SECONDS", defau
 # Events and evidence (likewatch.events, likewatch.evidence).
 # Detect events as the poller records (False: only `likewatch events` does).
 LIKEWATCH_EVENTS_LIVE = env.bool("LIKEWATCH_EVENTS_LIVE", default=True)
-# What the API and the feeds publish as events (likewatch.api.events).
-LIKEWATCH_EVENT_PROVIDER = env.str(
-    "LIKEWATCH_EVENT_PROVIDER", default="likewatch.events.publish.event_records"
+# Unusual gain/drop flags allowed per page per 30 days of ordinary traffic: each page's
+# thresholds are set from its own history for this rate (likewatch.events.detect).
+LIKEWATCH_EVENTS_FALSE_ALARMS_PER_30_DAYS = env.float(
+    "LIKEWATCH_EVENTS_FALSE_ALARMS_PER_30_DAYS", default=1.0
 )
 # How long the raw body of each platform answer is kept (compressed), in days.
 LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=90)

@@ -10,7 +10,6 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from likewatch.api.events import EventRecord
 from likewatch.sources.base import Count
 from likewatch.sources.errors import Transient
 from likewatch.tracking.history import record_count, record_failure
@@ -76,36 +75,33 @@ def fail(page: Page, at: datetime, message: str = "timeout") -> None:
     record_failure(page, Transient(message), at)
 
 
-CALLS = []
+def flag_events(page_pk: int) -> None:
+    """Two stored events of one page: a confirmed unusual gain whose organisers' note holds
+    markup (to be escaped everywhere), and an open unusual drop an hour earlier."""
+    from likewatch.events.models import Event, Kind, Status
 
-
-def event_provider(pages, start, end):
-    """A provider as issue 7 will write one: events of `pages` within [start, end]."""
-    CALLS.append(([p.pk for p in pages], start, end))
-    return [
-        {
-            "id": 7,
-            "page_id": pages[0].pk,
-            "kind": "inorganic_gain",
-            "starts_at": START + timedelta(hours=3),
-            "ends_at": START + timedelta(hours=4),
-            "size": 5000,
-            "expected": -2500.0,
-            "observed": 2500.0,
-            "confidence": 0.97,
-            "explanation": "<b>Bought likes?</b>",
-            "status": "confirmed",
-            "note": "Checked by hand.",
-            "internal": "ignored",
-        },
-        EventRecord(
-            id="8",
-            page_id=pages[0].pk,
-            kind="purge",
-            starts_at=START + timedelta(hours=1),
-            ends_at=START + timedelta(hours=2),
-        ),
-    ]
+    Event.objects.create(
+        page_id=page_pk,
+        kind=Kind.GAIN,
+        start=START + timedelta(hours=3),
+        end=START + timedelta(hours=4),
+        size=5000,
+        expected=-2500,
+        seen=2500,
+        confidence=0.97,
+        status=Status.CONFIRMED,
+        note="<b>Checked</b> by hand.",
+    )
+    Event.objects.create(
+        page_id=page_pk,
+        kind=Kind.PURGE,
+        start=START + timedelta(hours=1),
+        end=START + timedelta(hours=2),
+        size=-4000,
+        expected=-2500,
+        seen=-6500,
+        confidence=0.9,
+    )
 
 
 def compile_catalogs() -> None:

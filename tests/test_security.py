@@ -34,6 +34,8 @@ PUBLIC = {
     "web:board_live",
     "web:page",
     "web:methodology",
+    "web:press",
+    "web:feed_page",
     "web:set_language",
     "sharing:campaign_card",
     "sharing:campaign_embed",
@@ -55,6 +57,13 @@ PUBLIC = {
     "evidence:digest_json",
     "evidence:digest_signature",
     "evidence:raw",
+    # The transparency log (checkpoints, consistency proofs, the witness endpoint): public by
+    # design, like any tlog; what they prove is hashes, never a private campaign's pages.
+    "evidence:checkpoints",
+    "evidence:checkpoints_feed",
+    "evidence:checkpoints_json",
+    "evidence:consistency",
+    "evidence:witness_add",
     # The read-only API (likewatch.api).
     "api:api-root",
     "api:openapi-json",
@@ -86,6 +95,7 @@ PUBLIC = {
 }
 PUBLIC_FORMS = {
     "web:set_language",
+    "evidence:witness_add",  # C2SP tlog-witness: checkpoints authenticate by their signatures
     "login",
     "logout",
     "password_reset",

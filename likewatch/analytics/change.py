@@ -71,6 +71,9 @@ class PageChange:
     rate_hour: float | None = None
     rate_day: float | None = None
     stale: bool = True
+    # People a flagged platform removal took since the start (negative), shown apart and
+    # never counted as people who moved.
+    removed: int = 0
 
     @property
     def change(self) -> int | None:
@@ -87,7 +90,9 @@ class PageChange:
     @property
     def moved(self) -> int | None:
         """People who moved the way the campaign wants (left, for a leave campaign)."""
-        moved = rates.toward(self.change, self.direction)
+        # What a flagged platform removal took is not people moving: it is left out.
+        people = None if self.change is None else self.change - self.removed
+        moved = rates.toward(people, self.direction)
         return None if moved is None else int(moved)
 
     @property
@@ -139,9 +144,22 @@ def page_change(page: Page, start: datetime, direction: str, now: datetime | Non
     if base is not None:
         result.baseline = base.value
         result.baseline_at = max(base.first_seen, min(start, base.last_seen))
+    result.removed = removed(page, start, now)
     result.rate_hour = rate_per_hour(page, HOUR, now)
     result.rate_day = rate_per_hour(page, DAY, now)
     return result
+
+
+def removed(page: Page, start: datetime, now: datetime) -> int:
+    """What flagged unusual drops (not dismissed by an organiser) took since `start`."""
+    from likewatch.events.models import Event, Kind, Status
+
+    sizes = (
+        Event.objects.filter(page=page, kind=Kind.PURGE, end__gt=start, start__lte=now)
+        .exclude(status=Status.DISMISSED)
+        .values_list("size", flat=True)
+    )
+    return round(sum(sizes))
 
 
 def campaign_change(campaign: Campaign, now: datetime | None = None) -> CampaignChange:

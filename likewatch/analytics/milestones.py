@@ -24,6 +24,7 @@ from datetime import datetime
 from django.core.exceptions import ObjectDoesNotExist
 
 from likewatch.analytics.change import baseline
+from likewatch.events.models import Event, Kind, Status
 from likewatch.tracking.models import Campaign, Direction, Observation
 
 FIRST = 1000
@@ -141,6 +142,16 @@ def reached(campaign: Campaign, until: datetime | None = None) -> list[Milestone
         rows = rows.filter(first_seen__lte=until)
     rows = rows.order_by("first_seen", "seq").values_list("page_id", "first_seen", "value")
 
+    # What a flagged platform removal (an unusual drop nobody dismissed) took is not people
+    # leaving: it is taken back out when the walk reaches the end of the drop.
+    removals = sorted(
+        (end, page_id, size)
+        for page_id, end, size in Event.objects.filter(
+            page_id__in=list(current), kind=Kind.PURGE, end__gt=start
+        )
+        .exclude(status=Status.DISMISSED)
+        .values_list("page_id", "end", "size")
+    )
     found: list[Milestone] = []
     steps = ladder(campaign)
     target = campaign.target or None
@@ -149,6 +160,9 @@ def reached(campaign: Campaign, until: datetime | None = None) -> list[Milestone
     for page_id, at, value in rows.iterator(chunk_size=5000):
         moved += signs[page_id] * (value - current[page_id])
         current[page_id] = value
+        while removals and removals[0][0] <= at:
+            _end, removed_from, size = removals.pop(0)
+            moved -= signs[removed_from] * round(size)
         if moved <= best:
             continue
         passed = steps.crossed(best, moved)

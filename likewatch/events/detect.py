@@ -1,80 +1,91 @@
-"""Finding what looks inorganic in one page's history, with robust statistics.
+"""Finding unusual gains and drops in one page's history, at a false-alarm rate that is set.
 
-This module is pure Python (no database), so the benchmark in bench/events.py runs the very
-code the poller runs. `likewatch.events.scan` feeds it a page's records and stores what it
-finds.
+This module has no database: `likewatch.events.scan` feeds it a page's records and stores what
+it finds, and bench/events.py runs the very same code on real and synthetic series.
 
-The input is the page's history as the tracking app keeps it: value *spans* (a value, when it
-was first and last seen, how many fetches confirmed it, its rounding step) and *misses*
-(failed fetches). From it the detector rebuilds the page's per-interval changes: a span of n
-fetches is n - 1 intervals without change, and the step to the next span is one change spread
-over however many sampling intervals separate the two fetches.
+**One code path, with a rolling state.** A `Detector` reads records (value spans and failed
+fetches, in `seq` order) one at a time and keeps everything it learnt in a small state
+(`Detector.state()`, plain JSON). The poller stores that state after each round and feeds the
+next round's records to a detector rebuilt from it; `likewatch events --rescan` starts from an
+empty state and feeds the whole history. Both run the same steps on the same records in the same
+order, so they find the same events with the same keys (kind, start).
 
-For every step it asks: how far is this change from the page's recent behaviour? "Recent
-behaviour" is the median and the MAD (median absolute deviation, scaled to a standard
-deviation) of the last few hours of per-interval changes, never a fixed threshold, so a
-page losing 900 people every five minutes at the height of a campaign and a quiet page
-gaining 3 a day are each judged against themselves.
+**What is ordinary, from the page's own history.** Each change between two fetches becomes a
+rate per sampling interval. Two baselines predict it:
 
-- A *run* starts at a step at least `START_Z` robust deviations away from the expected change
-  and continues while the steps keep deviating the same way (`KEEP_Z`). A run that stays short
-  (at most `burst_limit`) and whose total excess reaches `EVENT_Z` is a *gain* (a burst
-  upward: bought likes) or a *purge* (a drop the campaign's pace does not explain).
-- A run that lasts longer is not a burst but a change of pace: a *takeoff* (the page moves
-  faster than before, e.g. the campaign catching on) or a *fading* (it slows down). The
-  rolling window then restarts from the new pace.
-- A rounded count (precision p > 1, e.g. YouTube's three significant figures) hides up to p
-  of any change, so p is subtracted from every deviation: a step of at most one rounding step
-  is never an event.
-- *gap*: fetches failed (or none happened) for at least `GAP_INTERVALS` intervals.
-- *stale*: the count stopped changing for longer than the page's own rate of change makes
-  plausible (a platform serving a cached count); the step that ends it is judged as a catch-up
-  over the whole frozen time, not as a burst.
-- *metric_switch*: a step lands on the level of the same platform page's other metric
-  (likes became followers): the platform changed what it reports, nobody moved.
+- *fast*: the median of the last few deseasonalised rates, carried forward along their trend
+  (a resistant line), plus the time-of-day (or, sampled every few hours, day-of-week) profile.
+  It follows a campaign taking off within a few fetches, so a burst on top of a moving pace
+  stands out, whatever the pace;
+- *slow*: the profile plus a level with a memory of about a day. A drop spread over hours,
+  invisible fetch by fetch, stands out against it.
 
-Interface: `Detector(interval, siblings=...).run(records) -> list[Finding]`. The
-result is a pure function of the input, so re-running on the same history gives the same
-findings, keyed by (kind, start): that is what makes storing them idempotent.
+The residual (measured minus predicted change) is divided by the page's own robust spread at
+that time of day (the mean absolute residual, updated with winsorised values), never a Poisson
+guess: real pages are over-dispersed, and a big page is noisier in people, not quieter.
+A rounded count (precision p > 1) hides up to p of any change, so p is taken off every residual.
+
+**Episodes, one event each.** A one-sided CUSUM on the residuals (per baseline, per direction)
+opens an *episode* when it leaves zero and closes it when it returns; the episode's peak is its
+strength. The window of an event is from its first deviating fetch to the fetch where the CUSUM
+peaked, and its size is the measured change minus the prediction frozen at the episode's start.
+While an episode of the fast baseline runs, that baseline stops learning (for at most about half
+an hour), so a burst of several fetches is measured whole and never echoes as a drop.
+
+**A threshold for a set false-alarm rate.** Ordinary traffic makes many small episodes. The
+detector keeps the largest `TAIL` peaks per baseline and direction with the count of all
+episodes, fits a generalised Pareto distribution to the excesses over the smallest of those
+peaks (scipy.stats.genpareto; the peaks-over-threshold method of SPOT, Siffer et al. 2017) and
+sets the threshold whose exceedance probability per episode gives `target` flags per 30 days of
+the page's own episode rate, shared between the four tails. Until a page has `MIN_EPISODES`
+episodes per tail and `MIN_DAYS` of history, the threshold is a conservative multiple of the
+largest peak seen, and the event says the history is short.
+
+Other kinds: *gap* (fetches failed for `GAP_INTERVALS` intervals), *stale* (a count that stayed
+flat for longer than the page's own history of flat runs at those hours makes plausible: quiet
+nights are learnt, not flagged), *metric_switch* (a step lands on the level of the same platform
+page's other metric).
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections import deque
+from bisect import bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
 GAIN = "gain"
-PURGE = "purge"
-TAKEOFF = "takeoff"
+PURGE = "purge"  # an unusual drop; "purge" is only ever a hypothesis in the words shown
+TAKEOFF = "takeoff"  # kept for events stored by earlier versions; no longer produced
 FADING = "fading"
 GAP = "gap"
 STALE = "stale"
 METRIC_SWITCH = "metric_switch"
 KINDS = (GAIN, PURGE, TAKEOFF, FADING, GAP, STALE, METRIC_SWITCH)
 
-# Tuned on the labelled series of bench/events.py: `python -m bench events`.
-START_Z = 3.0  # a step this many robust deviations off starts a run
-KEEP_Z = 2.0  # ...and the run goes on while steps stay this far off, the same way
-EVENT_Z = 6.0  # a run's total excess, in deviations of its length, that makes an event
-WAVE_MINUTES = 60  # a run longer than this is a change of pace, not a burst
-PATIENCE_MINUTES = 10  # quiet time that ends a run
-BURST_RELATIVE = 3.0  # a burst moves at least this many times the pace, per interval
-WAVE_RATIO = 3.0  # ...and an event when the pace grew or shrank at least this many times
-WAVE_NOISE = 1.5  # ...and the faster pace is this many deviations per interval
-APART = 4.0  # steps this many times larger than their run's belong to another burst
-WINDOW_HOURS = 3.0  # the rolling window of recent behaviour
-TREND_DAMPING = 0.5  # how much of the window's trend to carry forward
-WINDOW_MIN, WINDOW_MAX = 24, 60  # ...in intervals
-WARMUP = 12  # no verdict before this many intervals of behaviour
+DEFAULT_TARGET = 1.0  # unusual gain/drop flags per page per 30 days of ordinary traffic
+STATE_VERSION = 1
+
+FAST_RING = 9  # fetches the fast baseline's median looks back on
+TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
+FREEZE_MINUTES = 30  # the fast baseline stops learning during an episode for at most this
+CUSUM_K = {"fast": 2.0, "slow": 0.5}  # allowance per fetch, in spreads (CUSUM reference)
+MIN_THRESHOLD = {"fast": 6.0, "slow": 10.0}
+# never flag below this CUSUM peak
+RELEASE = 0.5  # an episode ends when its CUSUM falls below this share of its peak
+TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
+MIN_EPISODES = 60  # episodes per tail before the fit is trusted
+MIN_DAYS = 3.0  # ...and days of history (and at least 2 x TAIL sampling intervals)
+SHORT_FACTOR = 1.5  # with a short history: flag only this many times the largest peak seen
+WARMUP_STEPS = 24
+BIN_VISITS = 5  # visits before an hour of the week's own spread is trusted
+WINSOR = 4.0  # residuals beyond this many spreads teach the baselines only this much
 GAP_INTERVALS = 3  # this many intervals without a value make a gap
 STALE_PROBABILITY = 1e-6  # an unchanged run less likely than this is stale
 STALE_MIN_INTERVALS = 6
-STALE_CATCH_UP = 3  # rounding steps a rounded count must jump when a stale cache lets go
 SWITCH_TOLERANCE = 0.002  # a level within 0.2 % of the other metric's counts as landing on it
+DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -99,17 +110,12 @@ class Miss:
 
 @dataclass
 class Finding:
-    """One event the detector found. Sizes are people, except where the kind says otherwise.
+    """One event. Sizes are people, except where the kind says otherwise.
 
     - gain/purge: `seen` is the change measured over the window, `expected` the change the
-      page's recent pace predicts, `size` = seen - expected (the unexplained people).
-    - takeoff/fading: `expected` and `seen` are paces in people per hour, before and after;
-      `size` is their difference.
-    - gap: `expected` fetches should have happened, `seen` produced a value (0); `size` is
-      the number of missing fetches.
-    - stale: `expected` changes were likely over the frozen time, `seen` 0 changes;
-      `size` is the number of fetches that read the same value.
-    - metric_switch: `expected` the predicted change, `seen` the change, `size` = seen.
+      page's own history predicted, `size` = seen - expected.
+    - gap: `size` missing fetches; stale: `size` fetches that read the same value,
+      `expected` the changes its history made likely; metric_switch: `size` = `seen` = the step.
     """
 
     kind: str
@@ -127,7 +133,7 @@ class Finding:
 
     @property
     def key(self) -> tuple[str, int]:
-        """What identifies this event across re-runs: its kind and the second it started."""
+        """What identifies this event across runs: its kind and the second it started."""
         return (self.kind, int(self.start))
 
 
@@ -142,7 +148,6 @@ class Siblings:
         }
 
     def level_at(self, at: float) -> Iterable[tuple[str, int]]:
-        """Each other metric's value at `at` (the last one seen by then)."""
         for name, (times, values) in self.series.items():
             i = bisect_right(times, at) - 1
             if i >= 0:
@@ -155,66 +160,92 @@ class Siblings:
         return None
 
 
+def threshold_from_tail(
+    peaks: Sequence[float], count: int, probability: float
+) -> tuple[float, dict] | None:
+    """The level a new episode's peak exceeds with `probability`, from the largest `peaks`
+    (ascending) of `count` episodes: a generalised Pareto fit to their excesses (SPOT).
+
+    None when the tail is too short to fit.
+    """
+    if len(peaks) < 10 or count <= len(peaks):
+        return None
+    u = peaks[0]
+    excesses = [p - u for p in peaks[1:]]
+    if max(excesses) <= 0:
+        return u, {"shape": 0.0, "scale": 0.0}
+    from scipy.stats import genpareto
+
+    shape, _loc, scale = genpareto.fit(excesses, floc=0)
+    # Shapes far outside what a handful of peaks supports make absurd quantiles either way.
+    shape = max(-0.5, min(0.8, shape))
+    ratio = probability * count / len(excesses)
+    if ratio >= 1:
+        # Rarer than the tail's own rate: the empirical quantile of the kept peaks.
+        k = min(len(peaks) - 1, int((1 - probability * count / len(peaks)) * len(peaks)))
+        return peaks[max(0, k)], {"shape": round(shape, 3), "scale": round(scale, 3)}
+    if abs(shape) < 1e-6:
+        level = u - scale * math.log(ratio)
+    else:
+        level = u + scale / shape * (ratio ** (-shape) - 1)
+    return level, {"shape": round(shape, 3), "scale": round(scale, 3)}
+
+
+class _Tail:
+    """The largest episode peaks of one baseline and direction, and the threshold from them."""
+
+    def __init__(self, data: dict | None = None) -> None:
+        data = data or {}
+        self.peaks: list[float] = list(data.get("peaks", []))
+        self.count: int = data.get("count", 0)
+        self.level: float | None = data.get("level")
+        self.fit: dict = data.get("fit", {})
+        self.fitted_at: int = data.get("fitted_at", 0)
+
+    def dump(self) -> dict:
+        return {
+            "peaks": list(self.peaks),
+            "count": self.count,
+            "level": self.level,
+            "fit": self.fit,
+            "fitted_at": self.fitted_at,
+        }
+
+    def add(self, peak: float) -> bool:
+        self.count += 1
+        if len(self.peaks) < TAIL:
+            insort(self.peaks, peak)
+            return True
+        if peak > self.peaks[0]:
+            self.peaks.pop(0)
+            insort(self.peaks, peak)
+            return True
+        return False
+
+
 @dataclass
-class _Step:
-    """One change between two spans, spread over `m` sampling intervals."""
+class _Episode:
+    """A run of the CUSUM away from zero, in one direction of one baseline."""
 
-    before: Span
-    after: Span
-    delta: int
-    m: int
-    expected: float
-    dev: float  # delta - expected, with the rounding step taken off its size
-    z: float
-    sigma: float
-    mu: float
-    in_burst: bool = False  # part of a reported gain or purge: not behaviour to learn from
-
-    @property
-    def rate(self) -> float:
-        return self.delta / self.m
-
-    @property
-    def sign(self) -> int:
-        return 1 if self.z > 0 else -1
-
-
-@dataclass
-class _Run:
-    """Consecutive steps off the expected change the same way (with quiet ones, for a pace)."""
-
-    steps: list[_Step]
     sign: int
-    pace_before: float  # median change per interval in the window when the run began
-    quiet_intervals: int = 0  # quiet time at the end, that may yet close the run
-    quiet: int = 0
-    finding: Finding | None = None
+    start: float
+    seq_from: int
+    base_rate: float  # the prediction frozen at the start (per interval, profile removed)
+    steps: int = 0
+    peak: float = 0.0
+    peak_end: float = 0.0
+    peak_seq: int = 0
+    peak_seen: float = 0.0
+    peak_expected: float = 0.0
+    seen: float = 0.0
+    expected: float = 0.0
+    max_step_z: float = 0.0
+    flagged: bool = False
+    first_over: float = 0.0
+    finding: list | None = None  # the key (kind, start) of the event it feeds
 
-    @property
-    def core(self) -> list[_Step]:
-        return self.steps[: len(self.steps) - self.quiet]
-
-    @property
-    def start(self) -> float:
-        return self.steps[0].before.last_seen
-
-    @property
-    def end(self) -> float:
-        return self.core[-1].after.first_seen
-
-    def excess(self) -> tuple[float, int]:
-        core = self.core
-        return sum(s.dev for s in core), sum(s.m for s in core)
-
-    def excess_z(self) -> float:
-        dev, m = self.excess()
-        return abs(dev) / (self.steps[0].sigma * math.sqrt(m))
-
-    def is_burst(self) -> bool:
-        """Significant, and large against the pace: a wave's lag is neither."""
-        dev, m = self.excess()
-        pace = abs(self.steps[0].mu)
-        return self.excess_z() >= EVENT_Z and abs(dev) / m >= BURST_RELATIVE * pace
+    def dump(self) -> dict:
+        return dict(vars(self))
 
 
 class Detector:
@@ -226,413 +257,592 @@ class Detector:
         *,
         siblings: Siblings | None = None,
         campaign_down: bool = False,
+        campaign_up: bool = False,
+        target: float = DEFAULT_TARGET,
+        state: dict | None = None,
     ) -> None:
         self.interval = float(max(1, interval))
         self.siblings = siblings or Siblings()
-        # A page a campaign drives down: a burst upward there is the classic bought-likes cover.
+        # A campaign moving the page explains a sustained move its way: only the fast
+        # baseline (bursts on top of the pace) judges that direction then.
         self.campaign_down = campaign_down
-        size = round(WINDOW_HOURS * 3600 / self.interval)
-        self.window_size = max(WINDOW_MIN, min(WINDOW_MAX, size))
-        self.warmup = max(WARMUP, self.window_size // 2)
-        self.wave_after = max(WAVE_MINUTES * 60, 3 * self.interval)
-        # Quiet intervals that end a run: about ten minutes' worth, and at least two.
-        self.patience = max(2, round(PATIENCE_MINUTES * 60 / self.interval))
+        self.campaign_up = campaign_up
+        self.target = target
+        # Sampled every few hours or less often, the cycle that matters is the week's.
+        self.weekly = self.interval >= 3 * 3600
+        # Hours of the week (a bank closed at weekends, a page quiet on Sunday mornings); an
+        # hour not seen yet borrows the same hour of the other days.
+        self.bins = 7 if self.weekly else 168
+        per_day = max(1.0, DAY / self.interval)
+        self.slow_alpha = 1 - 0.5 ** (1 / max(7.0, per_day))  # level half-life: a day
+        self.profile_memory = max(4.0, per_day / (1 if self.weekly else 24) * 4)
+        self.freeze = max(3, round(FREEZE_MINUTES * 60 / self.interval))
+        self.day_steps = max(7.0, per_day)
+        # Every finding made or changed since this detector was built, by key; keys that a
+        # merge replaced (scan withdraws them).
+        self.findings: dict[tuple[str, int], Finding] = {}
+        self.withdrawn: set[tuple[str, int]] = set()
+        self._load(state)
 
-    # Public -------------------------------------------------------------------------
+    # State ----------------------------------------------------------------------------
+
+    def _load(self, state: dict | None) -> None:
+        s = state if state and state.get("version") == STATE_VERSION else {}
+        self.seq: int = s.get("seq", 0)
+        self.prev: dict | None = s.get("prev")  # the last span: value, times, fetches, seq
+        self.misses: list[list[float]] = s.get("misses", [])  # [seq, at] since prev
+        self.first_time: float | None = s.get("first_time")
+        self.now: float = s.get("now", 0.0)
+        self.profile: list[float | None] = s.get("profile", [None] * self.bins)
+        self.visits: list[int] = s.get("visits", [0] * self.bins)
+        self.spread: dict[str, list[float | None]] = s.get(
+            "spread", {"fast": [None] * self.bins, "slow": [None] * self.bins}
+        )
+        self.zeros: list[float | None] = s.get("zeros", [None] * self.bins)
+        self.global_spread: dict[str, float] = s.get("global_spread", {})
+        self.level: float = s.get("level", 0.0)
+        self.ring: list[float] = s.get("ring", [])
+        self.frozen: int = s.get("frozen", 0)
+        self.steps: int = s.get("steps", 0)
+        self.cusum: dict[str, float] = s.get("cusum", {})
+        self.episodes: dict[str, _Episode] = {
+            k: _Episode(**v) for k, v in s.get("episodes", {}).items()
+        }
+        self.tails: dict[str, _Tail] = {k: _Tail(v) for k, v in s.get("tails", {}).items()}
+        # Largest single-fetch gain and drop (per interval) of each of the last 30 days.
+        self.daily: list[list[float]] = s.get("daily", [])
+        # The events that open episodes still feed, to grow them across rounds.
+        self.open: dict[tuple[str, int], Finding] = {}
+        for data in s.get("open", []):
+            finding = Finding(**data)
+            self.open[finding.key] = finding
+
+    def state(self) -> dict:
+        """Everything the detector learnt, as JSON-able data, to resume from later."""
+
+        # Full precision: a rounded state would make live rounds drift from a rescan.
+        def r(v):
+            return v
+
+        return {
+            "version": STATE_VERSION,
+            "interval": self.interval,
+            "seq": self.seq,
+            "prev": self.prev,
+            "misses": self.misses,
+            "first_time": self.first_time,
+            "now": self.now,
+            "profile": [r(v) for v in self.profile],
+            "visits": self.visits,
+            "spread": {k: [r(v) for v in vs] for k, vs in self.spread.items()},
+            "zeros": [r(v) for v in self.zeros],
+            "level": self.level,
+            "global_spread": dict(self.global_spread),
+            "ring": list(self.ring),
+            "frozen": self.frozen,
+            "steps": self.steps,
+            "cusum": dict(self.cusum),
+            "episodes": {k: e.dump() for k, e in self.episodes.items()},
+            "tails": {k: t.dump() for k, t in self.tails.items()},
+            "daily": self.daily,
+            "open": [vars(f) for f in self.open.values()],
+        }
+
+    # Public ---------------------------------------------------------------------------
 
     def run(self, records: Iterable[Span | Miss]) -> list[Finding]:
-        """Every finding in `records` (any order; sorted by seq here)."""
-        self.window: deque[float] = deque(maxlen=self.window_size)
-        self.findings: list[Finding] = []
-        self.burst: _Run | None = None
-        self.pace: _Run | None = None
-        prev: Span | None = None
-        misses: list[Miss] = []
+        """Every finding in `records` read from an empty state (a rescan)."""
+        self.feed(records)
+        self.finish()
+        return sorted(self.findings.values(), key=lambda f: (f.start, f.kind))
+
+    def feed(self, records: Iterable[Span | Miss]) -> list[Finding]:
+        """Read the records after the state's last one (the last one again, to see its final
+        form: an open span keeps growing). Returns the findings made or changed."""
+        self._touched: dict[tuple[str, int], Finding] = {}
         for record in sorted(records, key=lambda r: r.seq):
+            if record.seq < self.seq:
+                continue
             if isinstance(record, Miss):
-                misses.append(record)
+                if record.seq > self.seq:
+                    self.misses.append([int(record.seq), float(record.at)])
+                    self.seq = record.seq
+                    self.now = max(self.now, record.at)
                 continue
-            if prev is not None:
-                self._gap(prev.last_seen, record.first_seen, misses, prev.seq, record.seq)
-            if record.value is None:
-                # A hidden count breaks the series: start afresh after it.
-                prev, misses = None, []
-                self._end_burst()
-                self._end_pace()
+            if record.seq == self.seq and self.prev is not None:
+                self.prev = _span_dict(record)  # the open head, grown since
                 continue
-            if prev is not None:
-                self._step(prev, record)
-            prev, misses = record, []
-        self._end_burst(final=True)
+            self._span(record)
+        return list(self._touched.values())
+
+    def _emit(self, finding: Finding) -> None:
+        self.findings[finding.key] = finding
+        self._touched[finding.key] = finding
+
+    def finish(self) -> list[Finding]:
+        """What the newest records say while nothing follows them: a flat run that is already
+        stale, failures that already make a gap. Call after `feed`; not kept in the state."""
+        out = []
+        if self.prev is not None:
+            prev = self.prev
+            stale = self._stale(prev, ongoing=True)
+            if stale:
+                out.append(stale)
+            if self.misses:
+                gap = self._gap(prev["last_seen"], self.misses[-1][1], prev["seq"], True)
+                if gap:
+                    out.append(gap)
+        for finding in out:
+            self._emit(finding)
+        return out
+
+    # Records ----------------------------------------------------------------------------
+
+    def _span(self, record: Span) -> None:
+        prev = self.prev
+        self.seq = record.seq
+        self.now = max(self.now, record.last_seen)
+        if self.first_time is None:
+            self.first_time = record.first_seen
         if prev is not None:
-            self._stale(prev)
-            if misses:
-                self._gap(prev.last_seen, misses[-1].at, misses, prev.seq, misses[-1].seq, True)
-        return sorted(self.findings, key=lambda f: (f.start, f.kind))
+            gap = self._gap(prev["last_seen"], record.first_seen, prev["seq"], False)
+            if gap:
+                self._emit(gap)
+        self.misses = []
+        if record.value is None:
+            # A hidden count breaks the series: its steps start afresh after it.
+            self.prev = None
+            self._close_all(record.first_seen)
+            return
+        if prev is not None:
+            self._step(prev, record)
+        self.prev = _span_dict(record)
 
-    # Behaviour ----------------------------------------------------------------------
-
-    def _stats(self, precision: int, m: int = 1) -> tuple[float, float] | None:
-        """Expected change per interval `m` intervals ahead, and the robust spread around it.
-
-        A campaign's pace builds and fades over hours, so the expectation follows the
-        window's trend: the line through the medians of its older and newer halves (a
-        resistant line, unmoved by a few wild values), extrapolated to now.
-        """
-        if len(self.window) < self.warmup:
-            return None
-        values = list(self.window)
-        half = len(values) // 2
-        older, newer = median(values[:half]), median(values[half:])
-        # Centres of the halves, in steps counted back from the newest value (at 0).
-        c_old = len(values) - 1 - (half - 1) / 2
-        c_new = (len(values) - half - 1) / 2
-        slope = (newer - older) / (c_old - c_new)
-        residuals = [v - (newer + slope * (c_new - i)) for i, v in enumerate(reversed(values))]
-        centre = median(residuals)
-        spread = [abs(r - centre) for r in residuals]
-        # The MAD ignores wild values; on whole-number counts that mostly repeat it can be
-        # 0, so the mean absolute deviation (scaled the same way) backs it up.
-        mad = max(median(spread), 0.8453 * sum(spread) / len(spread))
-        mu = newer + centre + TREND_DAMPING * slope * (c_new + (m + 1) / 2)
-        # Never trust a spread below one person, below the rounding step, or below the
-        # spread of people arriving at random (Poisson: the square root of the pace).
-        sigma = max(1.4826 * mad, 1.0, precision / 2, math.sqrt(abs(mu)))
-        return mu, sigma
-
-    def _zero_probability(self) -> float:
-        zeros = sum(1 for v in self.window if v == 0)
-        return (zeros + 1) / (len(self.window) + 2)
-
-    def _learn(self, rate: float, times: int = 1) -> None:
-        for _ in range(min(times, self.window_size)):
-            self.window.append(rate)
-
-    # Steps --------------------------------------------------------------------------
-
-    def _step(self, a: Span, b: Span) -> None:
-        stale = b.value is not None and self._stale(a, b)
-        frozen = a.fetches - 1
-        if not stale:
-            self._learn(0.0, frozen)
-        m = max(1, round((b.first_seen - a.last_seen) / self.interval))
+    def _step(self, a: dict, b: Span) -> None:
+        stale = self._stale(a, ongoing=False)
         if stale:
-            # A cache let go: the step catches up on the whole frozen time.
-            m += frozen
-        delta = b.value - a.value
-        if not stale and b.first_seen - a.last_seen > self.wave_after:
-            # After a long gap the old pace says little: the gap event stands for the step,
-            # and the page's behaviour is learnt afresh.
-            self._end_burst()
-            self._end_pace()
-            self.window.clear()
-            return
-        stats = self._stats(max(a.precision, b.precision), m)
-        if stats is None:
-            self._learn(delta / m)  # the page's behaviour is not known yet
-            return
+            self._emit(stale)
+        flat = a["fetches"] - 1
+        # Judged first, learnt after: a page's flat runs (quiet nights) teach what is usual.
+        for k in range(flat):
+            self._learn_flat(a["first_seen"] + (k + 1) * self.interval)
+        m = max(1, round((b.first_seen - a["last_seen"]) / self.interval))
         if stale:
-            self.findings[-1].details["catch_up"] = delta
-        mu, sigma = stats
-        expected = mu * m
-        raw = delta - expected
-        rounding = max(a.precision, b.precision) if max(a.precision, b.precision) > 1 else 0
-        dev = math.copysign(max(0.0, abs(raw) - rounding), raw)
-        if abs(delta) <= rounding:
-            dev = 0.0  # within one rounding step: never an event
-        z = dev / (sigma * math.sqrt(m))
-        step = _Step(a, b, delta, m, expected, dev, z, sigma, mu)
-        if self._switch(step):
+            m += flat  # a cache let go: the step catches up on the whole frozen time
+        delta = b.value - a["value"]
+        precision = max(a["precision"], b.precision)
+        at = b.first_seen
+        if b.first_seen - a["last_seen"] > max(6 * self.interval, 2 * 3600):
+            # After a long gap the step says little about any moment: judge it not.
+            self._close_all(at)
             return
-        self._advance(step)
+        self._judge(a, b, delta, m, precision, at)
 
-    def _advance(self, step: _Step) -> None:
-        """Feed one step to the two trackers: bursts (strong steps) and pace (long runs)."""
-        strong = abs(step.z) >= START_Z
-        # Fetches that read the same value before this step: quiet time, not a change.
-        still = step.before.fetches - 1
-        burst = self.burst
-        if burst is not None and (
-            not strong or step.sign != burst.sign or still > 1 or _apart(step, burst.steps)
-        ):
-            self._end_burst()
-            burst = None
-        if strong:
-            if burst is None:
-                self.burst = burst = _Run([], step.sign, median(self.window))
-            burst.steps.append(step)
-            self._judge_burst(burst)
+    # Behaviour --------------------------------------------------------------------------
 
-        pace = self.pace
-        if pace is not None and (
-            (strong and step.sign != pace.sign)  # the page turned round: a new run
-            or pace.quiet_intervals + still >= self.patience
-        ):
-            self._end_pace()
-            pace = None
-        if pace is None:
-            if strong:
-                self.pace = _Run([step], step.sign, median(self.window))
-            else:
-                self._learn(step.rate)
-            return
-        pace.steps.append(step)
-        if step.z * pace.sign >= KEEP_Z:
-            pace.quiet = pace.quiet_intervals = 0
+    def _bin(self, at: float) -> int:
+        day = int((at // DAY + 3) % 7)  # 1970-01-01 was a Thursday: 0 = Monday
+        if self.weekly:
+            return day
+        return day * 24 + int((at % DAY) // 3600)
+
+    def _borrow(self, values: list, b: int):
+        """A bin's value, or the median of the same hour on other days, or of all bins."""
+        value = values[b]
+        if value is not None:
+            return value
+        if not self.weekly:
+            same = [values[h] for h in range(b % 24, 168, 24) if values[h] is not None]
+            if same:
+                return median(same)
+        known = [v for v in values if v is not None]
+        return median(known) if known else None
+
+    def _profile(self, b: int) -> float:
+        value = self._borrow(self.profile, b)
+        return 0.0 if value is None else value
+
+    def _spread(self, which: str, b: int, precision: int) -> float:
+        # An hour of the week seen only a few times says little yet: the page's overall
+        # spread stands in for it (a new page's first day, a page's first Sunday).
+        value = self.spread[which][b] if self.visits[b] > BIN_VISITS else None
+        if value is None:
+            value = self.global_spread.get(which)
+        if value is None:
+            return max(1.0, precision / 2)
+        return max(value, 0.5, precision / 2)
+
+    def _fast_rate(self) -> float:
+        """The median of the ring, carried forward along its resistant trend."""
+        ring = self.ring
+        if len(ring) < 3:
+            return median(ring) if ring else 0.0
+        half = len(ring) // 2
+        older, newer = median(ring[:half]), median(ring[half:])
+        c_old = (half - 1) / 2
+        c_new = half + (len(ring) - half - 1) / 2
+        slope = (newer - older) / (c_new - c_old)
+        return newer + TREND_DAMPING * slope * (len(ring) - c_new)
+
+    def _learn_flat(self, at: float) -> None:
+        b = self._bin(at)
+        z = self.zeros[b]
+        alpha = 1 / min(self.profile_memory, max(1, self.visits[b] + 1))
+        self.zeros[b] = 1.0 if z is None else z + alpha * (1.0 - z)
+        self._learn_rate(0.0, b, 1, precision=1, residuals=None)
+
+    def _learn_rate(self, rate: float, b: int, m: int, precision: int, residuals) -> None:
+        """Teach the profile, level, ring and spreads one rate (winsorised by the spreads)."""
+        self.steps += 1
+        alpha = 1 / min(self.profile_memory, self.visits[b] + 1)
+        self.visits[b] += 1
+        p = self._profile(b)
+        fast_s = self._spread("fast", b, precision)
+        slow_s = self._spread("slow", b, precision)
+        # Once the page's spread is known, a wild rate teaches only up to WINSOR spreads: a
+        # burst must not become the profile of its hour (nor of a new hour's first visit).
+        known = self.steps > WARMUP_STEPS // 2
+        clip = WINSOR * slow_s * math.sqrt(m)
+        d = rate - p
+        if known:
+            d = max(-clip / m, min(clip / m, d - self.level)) + self.level
+        if any(v is not None for v in self.profile):
+            self.profile[b] = p + alpha * (d - self.level)
         else:
-            pace.quiet += 1
-            # Quiet time counts in intervals: a span of unchanged fetches is quiet too.
-            pace.quiet_intervals += step.m + still
-            if pace.quiet_intervals >= self.patience:
-                self._end_pace()
-                return
-        if pace.end - pace.start > self.wave_after:
-            self._wave(pace)
-
-    def _judge_burst(self, run: _Run) -> None:
-        """Report a run of strong steps as a gain or purge as soon as it qualifies."""
-        if run.end - run.start > self.wave_after or not run.is_burst():
-            return
-        core = run.core
-        seen = float(sum(s.delta for s in core))
-        expected = float(sum(s.expected for s in core))
-        kind = GAIN if run.sign > 0 else PURGE
-        z = run.excess_z()
-        confidence = _confidence(z)
-        falling = self.campaign_down or core[0].mu < -core[0].sigma
-        if kind == GAIN and falling:
-            # Gaining while a campaign drives the page down is what buying likes looks like.
-            confidence += (1 - confidence) / 2
-        finding = run.finding
-        if finding is None:
-            finding = Finding(
-                kind=kind,
-                start=run.start,
-                end=run.end,
-                size=0,
-                expected=0,
-                seen=0,
-                confidence=0,
-                detected_at=run.end,
-                seq_from=core[0].before.seq,
-            )
-            run.finding = finding
-            self.findings.append(finding)
-        finding.end = run.end
-        finding.seen = seen
-        finding.expected = round(expected, 1)
-        finding.size = round(seen - expected, 1)
-        finding.confidence = round(confidence, 3)
-        finding.seq_to = core[-1].after.seq
-        finding.ongoing = True
-        finding.details = {"z": round(z, 1), "steps": len(core), "campaign_down": falling}
-        for s in core:
-            s.in_burst = True
-
-    def _end_burst(self, final: bool = False) -> None:
-        run, self.burst = self.burst, None
-        if run is None or run.finding is None:
-            return
-        if run.end - run.start > self.wave_after:
-            # Strong steps for over an hour are a new pace, not a burst.
-            self.findings.remove(run.finding)
-            for s in run.steps:
-                s.in_burst = False
-            return
-        run.finding.ongoing = final
-
-    def _wave(self, run: _Run) -> None:
-        """A run that outlasted a burst: the pace changed. An event if it changed a lot, fast."""
-        self._drift(run, run.start)
-        core = run.core  # the median shrugs off a burst inside the run
-        per_hour = 3600 / self.interval
-        before = run.steps[0].mu * per_hour  # the trend extrapolated, not the bare median
-        after = median(s.rate for s in core) * per_hour
-        early = median(s.rate for s in core[: max(2, len(core) // 4)]) * per_hour
-        noise = core[0].sigma * per_hour
-        if _far(before, after, noise) and _far(before, early, noise):
-            # A wave's first steps may have looked like a burst just before the run began.
-            self._drift(run, run.start - self.wave_after)
-            # What looked like a burst at its start was the pace changing: withdraw it.
-            burst = self.burst
-            for finding in list(self.findings):
-                same_way = (finding.kind == GAIN) == (after > before)
-                if finding.kind in (GAIN, PURGE) and finding.start >= run.start and same_way:
-                    self.findings.remove(finding)
-                    if burst is not None and burst.finding is finding:
-                        self.burst = None
-            for s in run.steps:
-                s.in_burst = False
-            self.findings.append(
-                Finding(
-                    kind=TAKEOFF if abs(after) > abs(before) else FADING,
-                    start=run.start,
-                    end=run.end,
-                    size=round(after - before, 1),
-                    expected=round(before, 1),
-                    seen=round(after, 1),
-                    confidence=round(_confidence(run.excess_z()), 3),
-                    detected_at=run.end,
-                    seq_from=run.steps[0].before.seq,
-                    seq_to=run.core[-1].after.seq,
-                    details={"steps": len(run.core)},
+            self.profile[b] = rate
+        self.level += self.slow_alpha * (d - self.level)
+        if self.frozen <= 0:
+            self.ring.append(rate - p)
+            del self.ring[:-FAST_RING]
+        else:
+            self.frozen -= 1
+        if residuals is not None:
+            for which, res, s in (
+                ("fast", residuals[0], fast_s),
+                ("slow", residuals[1], slow_s),
+            ):
+                size = abs(res) / math.sqrt(m)
+                if known:
+                    size = min(size, WINSOR * s)
+                old = self.spread[which][b]
+                new = 1.25 * size  # mean absolute deviation -> standard deviation
+                self.spread[which][b] = new if old is None else old + alpha * (new - old)
+                overall = self.global_spread.get(which)
+                if overall is not None and self.steps > 6:
+                    new = min(new, 1.25 * WINSOR * overall)
+                weight = 1 / min(self.steps, self.day_steps)
+                self.global_spread[which] = (
+                    new if overall is None else overall + weight * (new - overall)
                 )
-            )
-            # The new pace is the page's behaviour from now on: forget the old one.
-            rates = [s.rate for s in run.steps if not s.in_burst]
-            self.window.clear()
-            while len(self.window) < self.warmup:
-                self.window.extend(rates)
-        else:
-            for s in run.steps:
-                if not s.in_burst:
-                    self._learn(s.rate)
-        self.pace = None
+        if rate != 0 or m > 1:
+            z = self.zeros[b]
+            self.zeros[b] = 0.0 if z is None else z + alpha * (0.0 - z)
 
-    def _drift(self, run: _Run, since: float) -> None:
-        """Withdraw bursts since `since`, the run's way, that stand out no more than it.
-
-        As a wave builds, a few steps deviate enough to look like a burst; once the run has
-        lasted, they turn out to be the wave's own steps. A real burst on top of a moving
-        pace (bought likes while a campaign fades) stays: its steps are APART times larger.
-        """
-        calm = [abs(s.z) for s in run.core if not s.in_burst]
-        if not calm:
+    def _judge(self, a: dict, b: Span, delta: int, m: int, precision: int, at: float) -> None:
+        bin_ = self._bin(at)
+        p = self._profile(bin_)
+        fast_rate = self._fast_rate() + p
+        slow_rate = self.level + p
+        rounding = precision if precision > 1 else 0
+        residuals = []
+        for rate in (fast_rate, slow_rate):
+            raw = delta - m * rate
+            res = math.copysign(max(0.0, abs(raw) - rounding), raw)
+            if abs(delta) <= rounding:
+                res = 0.0
+            residuals.append(res)
+        warm = self.steps >= WARMUP_STEPS
+        if warm and self._switch(a, b, delta, m, residuals[0], precision, bin_):
             return
-        typical = median(calm)
-        for finding in list(self.findings):
-            same_way = (finding.kind == GAIN) == (run.sign > 0)
-            if finding.kind not in (GAIN, PURGE) or finding.start < since or not same_way:
-                continue
-            per_step = finding.details["z"] / math.sqrt(finding.details["steps"])
-            if per_step >= APART * typical:
-                continue
-            self.findings.remove(finding)
-            for s in run.steps:
-                if finding.seq_from < s.after.seq <= finding.seq_to:
-                    s.in_burst = False
-            if self.burst is not None and self.burst.finding is finding:
-                self.burst = None
+        if warm:
+            self._track(a, b, delta, m, precision, bin_, p, residuals)
+        self._learn_rate(delta / m, bin_, m, precision, residuals if warm else None)
+        self._daily(at, delta / m)
 
-    def _end_pace(self) -> None:
-        run, self.pace = self.pace, None
-        if run is None:
+    def _track(self, a, b, delta, m, precision, bin_, p, residuals) -> None:
+        """Advance the four CUSUMs by one step; open, grow, flag and close episodes."""
+        for which, res in (("fast", residuals[0]), ("slow", residuals[1])):
+            spread = self._spread(which, bin_, precision) * math.sqrt(m)
+            z = res / spread
+            for sign in (1, -1):
+                key = f"{which}{'+' if sign > 0 else '-'}"
+                s = self.cusum.get(key, 0.0)
+                s = max(0.0, s + sign * z - CUSUM_K[which])
+                episode = self.episodes.get(key)
+                if episode is not None and s < episode.peak * RELEASE:
+                    s = 0.0  # the excess is over: the episode ends where it peaked
+                self.cusum[key] = s
+                if s <= 0:
+                    if episode is not None:
+                        self._close(key, episode)
+                    continue
+                if episode is None:
+                    base = self._fast_rate() if which == "fast" else self.level
+                    episode = _Episode(sign, a["last_seen"], a["seq"], base)
+                    self.episodes[key] = episode
+                    if which == "fast":
+                        self.frozen = self.freeze
+                episode.steps += 1
+                episode.seen += delta
+                episode.expected += m * (episode.base_rate + p)
+                episode.max_step_z = max(episode.max_step_z, sign * z)
+                if which == "fast" and self.frozen > 0 and episode.steps > self.freeze:
+                    self.frozen = 0
+                if s > episode.peak:
+                    episode.peak = s
+                    episode.peak_end = b.first_seen
+                    episode.peak_seq = b.seq
+                    episode.peak_seen = episode.seen
+                    episode.peak_expected = episode.expected
+                    self._maybe_flag(which, key, episode)
+
+    def _threshold(self, which: str, key: str) -> tuple[float, dict]:
+        tail = self.tails.setdefault(key, _Tail())
+        days = max(1e-9, (self.now - (self.first_time or self.now)) / DAY)
+        enough = (
+            tail.count >= MIN_EPISODES
+            and days >= MIN_DAYS
+            and self.steps >= 2 * TAIL
+            and len(tail.peaks) >= 10
+        )
+        if not enough:
+            largest = tail.peaks[-1] if tail.peaks else 0.0
+            level = max(MIN_THRESHOLD[which] * 2, SHORT_FACTOR * largest)
+            return level, {"short_history": True, "history_days": round(days, 2)}
+        if tail.level is None or tail.count >= tail.fitted_at * 1.1 + 5:
+            per_30_days = tail.count / days * 30
+            # The target is shared between four tails (two baselines, two directions).
+            probability = self.target / 4 / max(per_30_days, 1e-9)
+            fitted = threshold_from_tail(tail.peaks, tail.count, probability)
+            if fitted is None:
+                tail.level = SHORT_FACTOR * tail.peaks[-1]
+                tail.fit = {}
+            else:
+                tail.level, tail.fit = fitted
+            tail.fitted_at = tail.count
+        level = max(MIN_THRESHOLD[which], tail.level)
+        return level, {"short_history": False, "history_days": round(days, 2), **tail.fit}
+
+    def _suppressed(self, which: str, sign: int) -> bool:
+        # A running campaign explains sustained moves either way (its pace rises and fades):
+        # only bursts on top of its pace (the fast baseline) are judged then.
+        return which == "slow" and (self.campaign_down or self.campaign_up)
+
+    def _maybe_flag(self, which: str, key: str, episode: _Episode) -> None:
+        if self._suppressed(which, episode.sign):
             return
-        # An ordinary stretch after all: learn from it, except a reported burst.
-        for s in run.steps:
-            if not s.in_burst:
-                self._learn(s.rate)
+        level, about = self._threshold(which, key)
+        if not episode.flagged and episode.peak < level:
+            return
+        size = episode.peak_seen - episode.peak_expected
+        if size * episode.sign <= 0:
+            return
+        if not episode.flagged:
+            episode.flagged = True
+            episode.first_over = episode.peak_end
+        details = {
+            "baseline": which,
+            "strength": round(episode.peak, 1),
+            "threshold": round(level, 1),
+            "steps": episode.steps,
+            "target_per_30_days": self.target,
+            "campaign_down": self.campaign_down,
+            **about,
+        }
+        largest = self._largest(episode.sign)
+        if largest is not None:
+            details["largest_step_days"] = largest[0]
+            details["largest_step"] = round(largest[1], 1)
+        kind = GAIN if episode.sign > 0 else PURGE
+        finding = Finding(
+            kind=kind,
+            start=episode.start,
+            end=episode.peak_end,
+            size=round(size, 1),
+            expected=round(episode.peak_expected, 1),
+            seen=float(episode.peak_seen),
+            confidence=_confidence(episode.peak, level),
+            detected_at=episode.first_over,
+            ongoing=True,
+            seq_from=episode.seq_from,
+            seq_to=episode.peak_seq,
+            details=details,
+        )
+        # One episode, one event: a fast and a slow episode over the same time feed one
+        # event, which spans both and keeps the larger size.
+        mine = tuple(episode.finding) if episode.finding else None
+        merged = [
+            f
+            for key, f in self.open.items()
+            if key == mine or (f.kind == kind and f.start <= finding.end and finding.start <= f.end)
+        ]
+        for other in merged:
+            if abs(other.size) > abs(finding.size) and other.key != mine:
+                finding.size, finding.seen = other.size, other.seen
+                finding.expected, finding.details = other.expected, other.details
+            finding.start = min(finding.start, other.start)
+            finding.end = max(finding.end, other.end)
+            finding.seq_from = min(finding.seq_from, other.seq_from)
+            finding.seq_to = max(finding.seq_to, other.seq_to)
+            finding.detected_at = min(finding.detected_at, other.detected_at)
+        old = {f.key for f in merged}
+        for key in old - {finding.key}:
+            self._forget(key)
+        for e in self.episodes.values():
+            if e.finding and tuple(e.finding) in old:
+                e.finding = list(finding.key)
+        episode.finding = list(finding.key)
+        self.open[finding.key] = finding
+        self._emit(finding)
 
-    def _switch(self, step: _Step) -> bool:
-        if abs(step.z) < START_Z:
+    def _forget(self, key: tuple[str, int]) -> None:
+        """A key replaced by a merged event: withdraw it wherever it was stored."""
+        self.open.pop(key, None)
+        self.findings.pop(key, None)
+        self._touched.pop(key, None)
+        self.withdrawn.add(key)
+
+    def _close(self, key: str, episode: _Episode) -> None:
+        del self.episodes[key]
+        mine = tuple(episode.finding) if episode.finding else None
+        if mine is not None and not any(
+            e.finding and tuple(e.finding) == mine for e in self.episodes.values()
+        ):
+            finding = self.open.pop(mine, None)
+            if finding is not None:
+                finding.ongoing = False
+                self._emit(finding)
+        # Flagged episodes stay in the tail too: leaving them out would censor it and lower
+        # the threshold after every flag, until flags came at the rate of ordinary bumps.
+        which = key[:-1]
+        self.tails.setdefault(key, _Tail()).add(episode.peak)
+        if which == "fast" and not any(k.startswith("fast") for k in self.episodes):
+            self.frozen = 0
+
+    def _close_all(self, at: float) -> None:
+        for key, episode in list(self.episodes.items()):
+            self._close(key, episode)
+        self.cusum = {}
+        self.ring = []
+        self.frozen = 0
+
+    def _daily(self, at: float, rate: float) -> None:
+        day = int(at // DAY)
+        if not self.daily or self.daily[-1][0] != day:
+            self.daily.append([day, max(rate, 0.0), min(rate, 0.0)])
+            del self.daily[:-30]
+            return
+        last = self.daily[-1]
+        last[1], last[2] = max(last[1], rate), min(last[2], rate)
+
+    def _largest(self, sign: int) -> tuple[int, float] | None:
+        """(days, the largest change per interval that way in them), before today."""
+        earlier = self.daily[:-1]
+        if not earlier:
+            return None
+        values = [d[1] if sign > 0 else d[2] for d in earlier]
+        return len(earlier), (max(values) if sign > 0 else min(values))
+
+    # Data problems ----------------------------------------------------------------------
+
+    def _switch(self, a, b: Span, delta, m, residual, precision, bin_) -> bool:
+        spread = self._spread("fast", bin_, precision) * math.sqrt(m)
+        if abs(residual) < 6 * spread:
             return False
-        now = self.siblings.matches(step.after.value, step.after.first_seen)
-        if now is None or self.siblings.matches(step.before.value, step.before.last_seen):
+        now = self.siblings.matches(b.value, b.first_seen)
+        if now is None or self.siblings.matches(a["value"], a["last_seen"]):
             return False
-        self._end_burst()
-        self.pace = None
-        self.findings.append(
+        self._emit(
             Finding(
                 kind=METRIC_SWITCH,
-                start=step.before.last_seen,
-                end=step.after.first_seen,
-                size=float(step.delta),
-                expected=round(step.expected, 1),
-                seen=float(step.delta),
+                start=a["last_seen"],
+                end=b.first_seen,
+                size=float(delta),
+                expected=round(delta - residual, 1),
+                seen=float(delta),
                 confidence=0.9,
-                detected_at=step.after.first_seen,
-                seq_from=step.before.seq,
-                seq_to=step.after.seq,
+                detected_at=b.first_seen,
+                seq_from=a["seq"],
+                seq_to=b.seq,
                 details={"metric": now},
             )
         )
-        # A new series starts on the new level; its behaviour is learnt afresh.
-        self.window.clear()
+        # A new series starts on the new level; its steps are judged afresh.
+        self._close_all(b.first_seen)
         return True
 
-    # Data problems ------------------------------------------------------------------
-
-    def _gap(self, since, until, misses, seq_from, seq_to, ongoing=False) -> None:
+    def _gap(self, since: float, until: float, seq_from: int, ongoing: bool) -> Finding | None:
         missing = round((until - since) / self.interval) - (0 if ongoing else 1)
         if missing < GAP_INTERVALS:
-            return
-        self.findings.append(
-            Finding(
-                kind=GAP,
-                start=since,
-                end=until,
-                size=float(missing),
-                expected=float(missing),
-                seen=0.0,
-                confidence=1.0,
-                # Live, the gap shows from its GAP_INTERVALS-th failed fetch on.
-                detected_at=misses[GAP_INTERVALS - 1].at if len(misses) >= GAP_INTERVALS else until,
-                ongoing=ongoing,
-                seq_from=seq_from,
-                seq_to=seq_to,
-                details={"failures": len(misses)},
-            )
+            return None
+        misses = self.misses
+        return Finding(
+            kind=GAP,
+            start=since,
+            end=until,
+            size=float(missing),
+            expected=float(missing),
+            seen=0.0,
+            confidence=1.0,
+            # Live, the gap shows from its GAP_INTERVALS-th failed fetch on.
+            detected_at=misses[GAP_INTERVALS - 1][1] if len(misses) >= GAP_INTERVALS else until,
+            ongoing=ongoing,
+            seq_from=seq_from,
+            seq_to=int(misses[-1][0]) if ongoing and misses else self.seq,
+            details={"failures": len(misses)},
         )
 
-    def _stale(self, span: Span, after: Span | None = None) -> bool:
-        """Did `span` stay unchanged for implausibly long? `after` is the span that ended it."""
-        frozen = span.fetches - 1
-        if frozen < STALE_MIN_INTERVALS or len(self.window) < self.warmup:
-            return False
-        if span.precision > 1:
-            # A rounded count sits still for hours when the page slows down; only a catch-up
-            # of several rounding steps, about what the pace predicts for the frozen time,
-            # shows that a cache was holding it (a larger jump is judged as a burst).
-            if after is None:
-                return False
-            jump = abs(after.value - span.value)
-            pace = abs(sum(self.window) / len(self.window)) * frozen
-            if jump < STALE_CATCH_UP * span.precision or jump > 3 * pace + span.precision:
-                return False
-        p0 = self._zero_probability()
-        likelihood = p0**frozen
+    def _stale(self, span: dict, *, ongoing: bool) -> Finding | None:
+        """Did `span` stay flat longer than the page's own flat runs at those hours allow?"""
+        frozen = span["fetches"] - 1
+        if frozen < STALE_MIN_INTERVALS or self.steps < 2 * STALE_MIN_INTERVALS:
+            return None
+        if span["first_seen"] - (self.first_time or span["first_seen"]) < DAY:
+            return None  # no night seen yet: too little history to call a flat run odd
+        likelihood, expected, detected = 1.0, 0.0, None
+        for k in range(frozen):
+            at = span["first_seen"] + (k + 1) * self.interval
+            b = self._bin(at)
+            p0 = self._borrow(self.zeros, b)
+            # Never seen flat at this hour, or always: the page's history at other hours.
+            p0 = _clamp(p0 if p0 is not None else 0.5, 0.02, 0.995)
+            likelihood *= p0
+            expected += 1 - p0
+            if detected is None and likelihood < STALE_PROBABILITY:
+                detected = at
         if likelihood >= STALE_PROBABILITY:
-            return False
-        self.findings.append(
-            Finding(
-                kind=STALE,
-                start=span.first_seen,
-                end=span.last_seen,
-                size=float(span.fetches),
-                expected=round((1 - p0) * frozen, 1),
-                seen=0.0,
-                confidence=round(1 - likelihood, 4),
-                detected_at=span.first_seen + (self._stale_after(p0)) * self.interval,
-                ongoing=after is None,
-                seq_from=span.seq,
-                seq_to=span.seq,
-            )
+            return None
+        return Finding(
+            kind=STALE,
+            start=span["first_seen"],
+            end=span["last_seen"],
+            size=float(span["fetches"]),
+            expected=round(expected, 1),
+            seen=0.0,
+            confidence=round(1 - likelihood, 4),
+            detected_at=detected or span["last_seen"],
+            ongoing=ongoing,
+            seq_from=span["seq"],
+            seq_to=span["seq"],
         )
-        return True
-
-    @staticmethod
-    def _stale_after(p0: float) -> int:
-        n = STALE_MIN_INTERVALS
-        while p0**n >= STALE_PROBABILITY:
-            n += 1
-        return n
 
 
-def _far(before: float, after: float, noise: float) -> bool:
-    """Paces that differ by WAVE_RATIO times, the faster one well clear of the noise."""
-    big, small = max(abs(after), abs(before)), min(abs(after), abs(before))
-    if after * before < 0:
-        small = 0.0  # the page turned round: from losing to gaining or back
-    return big >= max(WAVE_RATIO * small, WAVE_NOISE * noise)
+def _span_dict(record: Span) -> dict:
+    return {
+        "seq": int(record.seq),
+        "value": int(record.value),
+        "precision": int(record.precision),
+        "first_seen": float(record.first_seen),
+        "last_seen": float(record.last_seen),
+        "fetches": int(record.fetches),
+    }
 
 
-def _apart(step: _Step, steps: list[_Step]) -> bool:
-    """A step of another order of size than a run's: a burst on top of a drifting pace."""
-    largest = max(abs(s.z) for s in steps)
-    return abs(step.z) > APART * largest or abs(step.z) * APART < largest
+def _clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
 
 
-def _confidence(z: float) -> float:
-    """From robust deviations to 0-1: 0.5 at the event threshold, 0.8 at twice, 0.9 at 3x."""
-    ratio = z / EVENT_Z
-    return min(0.99, ratio * ratio / (1 + ratio * ratio))
+def _confidence(strength: float, threshold: float) -> float:
+    """0.5 at the threshold, rising towards 0.99 as the episode outgrows it."""
+    ratio = strength / max(threshold, 1e-9)
+    return round(min(0.99, ratio * ratio / (1 + ratio * ratio)), 3)

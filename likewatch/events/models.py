@@ -26,8 +26,9 @@ from likewatch.tracking.models import Page
 
 
 class Kind(models.TextChoices):
-    GAIN = detect.GAIN, _("inorganic gain")
-    PURGE = detect.PURGE, _("purge")
+    GAIN = detect.GAIN, _("unusual gain")
+    PURGE = detect.PURGE, _("unusual drop")
+    # Earlier versions also reported changes of pace; old rows keep their label.
     TAKEOFF = detect.TAKEOFF, _("pace taking off")
     FADING = detect.FADING, _("pace fading")
     GAP = detect.GAP, _("gap in the data")
@@ -58,9 +59,6 @@ class EventQuerySet(models.QuerySet):
         if until is not None:
             qs = qs.filter(start__lte=until)
         return qs
-
-    def suspicious(self) -> EventQuerySet:
-        return self.filter(kind__in=SUSPICIOUS)
 
 
 class Event(models.Model):
@@ -105,14 +103,6 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.page_id} {self.kind} {self.start:%Y-%m-%d %H:%M}"
 
-    @property
-    def is_reviewed(self) -> bool:
-        return self.status != Status.OPEN
-
-    @property
-    def is_suspicious(self) -> bool:
-        return self.kind in SUSPICIOUS
-
     def sentence(self) -> str:
         """What happened, in one sentence in the active language."""
         from likewatch.events.sentences import explain
@@ -128,3 +118,21 @@ class Event(models.Model):
         self.reviewed_by = user if status != Status.OPEN else None
         self.reviewed_at = timezone.now() if status != Status.OPEN else None
         self.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
+
+
+class DetectorState(models.Model):
+    """A page's rolling detector state (`detect.Detector.state()`), stored after every scan so
+    the poller feeds each round's new records to a detector resumed from it instead of
+    re-reading hours of history; a restart loses nothing. `likewatch events --rescan` drops
+    it and starts from the page's first record."""
+
+    page = models.OneToOneField(
+        Page, on_delete=models.CASCADE, primary_key=True, related_name="detector_state"
+    )
+    # The sampling interval the state was learnt at: a page whose interval changes relearns.
+    interval = models.PositiveIntegerField()
+    state = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"detector state of page {self.page_id}"

@@ -1,7 +1,7 @@
 """Events on the public surfaces: the API and Atom feeds (likewatch.api.events), chart markers.
 
-- `event_records(pages, start, end)` is the provider named by LIKEWATCH_EVENT_PROVIDER: the
-  API and the feeds publish what it returns. The explanation is built in the active language,
+- `event_records(pages, start, end)`: what the API and the feeds publish
+  (through likewatch.api.events.events_for). The explanation is built in the active language,
   so a feed served in Arabic explains in Arabic.
 - The charts' markers (likewatch.web.markers) read the same records; they leave out gap
   events, which the charts draw from the failed fetches themselves.

@@ -1,30 +1,34 @@
-"""Run the detector over a page's stored history and store what it finds, idempotently.
+"""Feed a page's new history to its detector, resumed from its stored state, and store events.
 
-`scan_page(page)` reads the recent history (enough for the detector's rolling window to
-warm up, `lookback()`), runs `detect.Detector`, and reconciles the findings with the stored
-events by their key (page, kind, start):
+Live and rescan are one code path (`_scan`):
 
-- a finding with a new key becomes an Event; one with a known key updates it (an ongoing
-  event extends, its size and confidence follow);
-- an open, unreviewed event that the detector no longer finds, inside the part of the history
-  it judged with a warmed-up window, is withdrawn (what looked like a burst turned out to be
-  the pace changing);
-- a reviewed event (confirmed or dismissed) is never touched.
+- live (`scan_pages`, called by the poller for a round's pages): the page's `DetectorState`
+  is loaded, only the records from the state's last `seq` on are read (the last one again: an
+  open span grows), fed to `detect.Detector`, and the new state is stored with the events, in
+  one transaction. A page with no state yet (new, or tracked before this version) reads its
+  whole history once.
+- rescan (`scan_page(page, rescan=True)`, `likewatch events --rescan`): the state is dropped
+  and the whole history fed from the start; open events it no longer finds are withdrawn.
 
-`scan_page(page, rescan=True)` reads the whole history instead.
+Events are keyed (page, kind, start): a finding with a known key updates its event (an ongoing
+event grows), a new key makes a new event, and a key the detector replaced by merging two
+episodes into one event is withdrawn. Reviewed events (confirmed or dismissed) are never
+touched.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from likewatch.events import detect
-from likewatch.events.models import Event, Status
+from likewatch.events.models import DetectorState, Event, Status
 from likewatch.tracking.models import (
     CampaignPage,
     Direction,
@@ -34,15 +38,6 @@ from likewatch.tracking.models import (
 )
 
 log = logging.getLogger("likewatch.events")
-
-
-def lookback(detector: detect.Detector) -> timedelta:
-    """How much history a live scan reads: three rolling windows, and an hour for the event.
-
-    Counted in the page's own intervals, so a page fetched every minute reads three hours
-    and one fetched every quarter of an hour reads eighteen: the same number of steps.
-    """
-    return timedelta(seconds=3 * detector.window_size * detector.interval, hours=1)
 
 
 @dataclass
@@ -62,58 +57,47 @@ def _moment(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def history(page: Page, since: datetime | None) -> list[detect.Span | detect.Miss]:
-    """The page's records from `since` on (all with None), in the detector's terms."""
-    return _histories([page], {page.pk: since})[page.pk]
+def target() -> float:
+    """Unusual gain/drop flags allowed per page per 30 days of ordinary traffic (a setting)."""
+    return float(getattr(settings, "LIKEWATCH_EVENTS_FALSE_ALARMS_PER_30_DAYS", 1.0))
 
 
-def _histories(pages: list[Page], since: dict[int, datetime | None]) -> dict[int, list]:
-    # One query per kind of record for all the pages, from the earliest `since`; each page
-    # then keeps its own part.
+def history(page: Page, since_seq: int = 0) -> list[detect.Span | detect.Miss]:
+    """The page's records from `since_seq` on, in the detector's terms."""
+    return _histories([page], {page.pk: since_seq})[page.pk]
+
+
+def _histories(pages: list[Page], since: dict[int, int]) -> dict[int, list]:
+    # One query per kind of record for all the pages, each from its own seq.
     ids = [p.pk for p in pages]
-    spans = Observation.objects.filter(page_id__in=ids)
-    misses = FetchFailure.objects.filter(page_id__in=ids)
-    earliest = _earliest(since)
-    if earliest is not None:
-        spans = spans.filter(last_seen__gte=earliest)
-        misses = misses.filter(at__gte=earliest)
     records: dict[int, list] = {pk: [] for pk in ids}
+    if not ids:
+        return records
+    wanted = Q()
+    for pk in ids:
+        wanted |= Q(page_id=pk, seq__gte=since[pk]) if since[pk] else Q(page_id=pk)
+    spans = Observation.objects.filter(wanted)
+    misses = FetchFailure.objects.filter(wanted)
     for page_id, seq, value, precision, first, last, fetches in spans.values_list(
         "page_id", "seq", "value", "precision", "first_seen", "last_seen", "fetches"
     ):
-        if _after(last, since[page_id]):
-            records[page_id].append(
-                detect.Span(
-                    seq=seq,
-                    value=value,
-                    precision=precision,
-                    first_seen=_epoch(first),
-                    last_seen=_epoch(last),
-                    fetches=fetches,
-                )
+        records[page_id].append(
+            detect.Span(
+                seq=seq,
+                value=value,
+                precision=precision,
+                first_seen=_epoch(first),
+                last_seen=_epoch(last),
+                fetches=fetches,
             )
+        )
     for page_id, seq, at in misses.values_list("page_id", "seq", "at"):
-        if _after(at, since[page_id]):
-            records[page_id].append(detect.Miss(seq=seq, at=_epoch(at)))
+        records[page_id].append(detect.Miss(seq=seq, at=_epoch(at)))
     return records
 
 
-def _earliest(since: dict[int, datetime | None]) -> datetime | None:
-    # None (the whole history) for any page means the whole history for the query.
-    moments = list(since.values())
-    return None if None in moments else min(moments, default=None)
-
-
-def _after(moment: datetime, since: datetime | None) -> bool:
-    return since is None or moment >= since
-
-
-def siblings(page: Page, since: datetime | None) -> detect.Siblings:
-    """The same platform page's other metrics (likes beside followers)."""
-    return _siblings([page], {page.pk: since})[page.pk]
-
-
-def _siblings(pages: list[Page], since: dict[int, datetime | None]) -> dict[int, detect.Siblings]:
+def _siblings(pages: list[Page], since: dict[int, float]) -> dict[int, detect.Siblings]:
+    """The same platform page's other metrics (likes beside followers), from `since` on."""
     others = Page.objects.filter(platform_id__in={p.platform_id for p in pages}).order_by("pk")
     by_key: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for pk, platform, platform_id, metric in others.values_list(
@@ -126,24 +110,20 @@ def _siblings(pages: list[Page], since: dict[int, datetime | None]) -> dict[int,
         for pk, _metric in by_key.get((p.platform, p.platform_id), [])
         if pk != p.pk
     }
-    points: dict[int, list[tuple[datetime, datetime, int]]] = {pk: [] for pk in wanted}
+    points: dict[int, list[tuple[float, float, int]]] = {pk: [] for pk in wanted}
     if wanted:
-        spans = Observation.objects.filter(page_id__in=wanted, value__isnull=False)
-        earliest = _earliest(since)
-        if earliest is not None:
-            spans = spans.filter(last_seen__gte=earliest)
+        earliest = min(since.values(), default=0.0)
+        spans = Observation.objects.filter(
+            page_id__in=wanted, value__isnull=False, last_seen__gte=_moment(earliest)
+        )
         for page_id, first, last, value in spans.order_by("page_id", "seq").values_list(
             "page_id", "first_seen", "last_seen", "value"
         ):
-            points[page_id].append((first, last, value))
+            points[page_id].append((_epoch(first), _epoch(last), value))
     found = {}
     for p in pages:
         series = {
-            metric: [
-                (_epoch(first), value)
-                for first, last, value in points[pk]
-                if _after(last, since[p.pk])
-            ]
+            metric: [(first, value) for first, last, value in points[pk] if last >= since[p.pk]]
             for pk, metric in by_key.get((p.platform, p.platform_id), [])
             if pk != p.pk
         }
@@ -151,14 +131,9 @@ def _siblings(pages: list[Page], since: dict[int, datetime | None]) -> dict[int,
     return found
 
 
-def campaign_down(page: Page, at: datetime) -> bool:
-    """Is a running campaign asking people to leave this page?"""
-    return page.pk in _campaigns_down({page.pk: at})
-
-
-def _campaigns_down(moments: dict[int, datetime]) -> set[int]:
-    # The pages a running campaign asks people to leave, each at its own moment.
-    rows = CampaignPage.objects.filter(page_id__in=list(moments), direction=Direction.LEAVE)
+def _campaigns(moments: dict[int, datetime], direction: str) -> set[int]:
+    """The pages a running campaign moves `direction`, each at its own moment."""
+    rows = CampaignPage.objects.filter(page_id__in=list(moments), direction=direction)
     return {
         page_id
         for page_id, starts, ends in rows.values_list(
@@ -168,88 +143,100 @@ def _campaigns_down(moments: dict[int, datetime]) -> set[int]:
     }
 
 
+def campaign_down(page: Page, at: datetime) -> bool:
+    """Is a running campaign asking people to leave this page?"""
+    return page.pk in _campaigns({page.pk: at}, Direction.LEAVE)
+
+
 def scan_page(page: Page, *, rescan: bool = False, now: datetime | None = None) -> ScanResult:
-    """Detect events in `page`'s history and store them (see the module docstring)."""
+    """Feed `page`'s new records (all of them with `rescan`) and store what it finds."""
     return _scan([page], rescan=rescan, now=now, isolate=False)[0]
 
 
 def scan_pages(pages: list[Page], *, now: datetime | None = None) -> list[ScanResult]:
-    """`scan_page` for many pages at once, reading them in a fixed number of queries.
-
-    The poller scans a round's changed pages together: five queries for the round instead of
-    five per page. A page whose detection fails is logged and skipped; the others are stored.
-    """
+    """`scan_page` for a round's pages, in a fixed number of queries. A page whose detection
+    fails is logged and skipped; the others are stored."""
     return _scan(pages, rescan=False, now=now, isolate=True)
 
 
 def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: bool):
     now = now or timezone.now()
-    # The window ends at the page's newest record, not the clock: a replay or an import
-    # of old history is judged the same way as live fetches.
+    results = {p.pk: ScanResult(p) for p in pages}
+    if not pages:
+        return []
     latest = {
         p.pk: max((t for t in (p.last_success_at, p.last_error_at) if t), default=now)
         for p in pages
     }
-    down = _campaigns_down(latest)
-    detectors = {p.pk: detect.Detector(p.interval, campaign_down=p.pk in down) for p in pages}
-    since = {
-        pk: None if rescan else latest[pk] - lookback(detector)
-        for pk, detector in detectors.items()
-    }
-    records = _histories(pages, since)
-    results = {p.pk: ScanResult(p) for p in pages}
-    read = [p for p in pages if records[p.pk]]
-    if not read:
-        return list(results.values())
-    sibling_series = _siblings(read, since)
-    found = {}
-    for page in read:
-        detector = detectors[page.pk]
-        detector.siblings = sibling_series[page.pk]
-        try:
-            found[page.pk] = detector.run(records[page.pk])
-        except Exception:
-            if not isolate:
-                raise
-            log.exception("event scan of page %s failed", page.pk)
+    down = _campaigns(latest, Direction.LEAVE)
+    up = _campaigns(latest, Direction.JOIN)
     with transaction.atomic():
-        stored = _stored_events([p for p in read if p.pk in found], since)
-        for page in read:
-            if page.pk not in found:
-                continue
-            # Findings near the start of what was read came from a cold window: they may
-            # only update an event already stored, never create or withdraw one.
-            first = min(
-                r.first_seen if isinstance(r, detect.Span) else r.at for r in records[page.pk]
+        states = {
+            s.page_id: s
+            for s in DetectorState.objects.select_for_update().filter(
+                page_id__in=[p.pk for p in pages]
             )
-            window = timedelta(seconds=detectors[page.pk].window_size * page.interval)
-            settled = _moment(first) + window if since[page.pk] else None
-            _reconcile(results[page.pk], found[page.pk], stored[page.pk], settled, now)
-    return list(results.values())
-
-
-def _stored_events(pages: list[Page], since: dict[int, datetime | None]) -> dict[int, dict]:
-    stored: dict[int, dict] = {p.pk: {} for p in pages}
-    events = Event.objects.select_for_update().filter(page_id__in=list(stored))
-    earliest = _earliest({pk: since[pk] for pk in stored})
-    if earliest is not None:
-        events = events.filter(end__gte=earliest)
-    for event in events:
-        if _after(event.end, since[event.page_id]):
-            stored[event.page_id][(event.kind, int(event.start.timestamp()))] = event
-    return stored
-
-
-def _reconcile(result: ScanResult, findings, stored: dict, settled, now: datetime) -> None:
-    page = result.page
-    seen_keys = set()
-    for finding in findings:
-        key = finding.key
-        seen_keys.add(key)
-        event = stored.get(key)
-        if event is None:
-            if settled is not None and _moment(finding.start) < settled:
+        }
+        saved = {
+            pk: (None if rescan or s.interval != _page(pages, pk).interval else s.state)
+            for pk, s in states.items()
+        }
+        since = {p.pk: (saved.get(p.pk) or {}).get("seq", 0) for p in pages}
+        records = _histories(pages, since)
+        read = [p for p in pages if records[p.pk]]
+        first_time = {
+            p.pk: min(r.first_seen if isinstance(r, detect.Span) else r.at for r in records[p.pk])
+            for p in read
+        }
+        sibling_series = _siblings(read, first_time) if read else {}
+        new: list[DetectorState] = []
+        changed: list[DetectorState] = []
+        for page in read:
+            detector = detect.Detector(
+                page.interval,
+                siblings=sibling_series[page.pk],
+                campaign_down=page.pk in down,
+                campaign_up=page.pk in up,
+                target=target(),
+                state=saved.get(page.pk),
+            )
+            try:
+                found = detector.feed(records[page.pk])
+                found += detector.finish()
+            except Exception:
+                if not isolate:
+                    raise
+                log.exception("event scan of page %s failed", page.pk)
                 continue
+            _store(results[page.pk], found, detector.withdrawn, rescan, now)
+            row = states.get(page.pk) or DetectorState(page=page)
+            row.state, row.interval, row.updated_at = detector.state(), page.interval, now
+            (changed if row.pk and page.pk in states else new).append(row)
+        # Two statements for the round's states, however many pages.
+        DetectorState.objects.bulk_create(new)
+        DetectorState.objects.bulk_update(changed, ["state", "interval", "updated_at"])
+    return [results[p.pk] for p in pages]
+
+
+def _page(pages: list[Page], pk: int) -> Page:
+    return next(p for p in pages if p.pk == pk)
+
+
+def _store(result: ScanResult, findings, withdrawn, rescan: bool, now: datetime) -> None:
+    page = result.page
+    keys = {f.key for f in findings}
+    wanted = keys | set(withdrawn)
+    stored = {}
+    if rescan:
+        events = Event.objects.filter(page=page)
+    else:
+        starts = [_moment(start) for _kind, start in wanted]
+        events = Event.objects.filter(page=page, start__in=starts) if starts else []
+    for event in events:
+        stored[(event.kind, int(event.start.timestamp()))] = event
+    for finding in findings:
+        event = stored.get(finding.key)
+        if event is None:
             Event.objects.create(page=page, **_fields(finding), detected_at=now)
             result.created += 1
             continue
@@ -266,12 +253,11 @@ def _reconcile(result: ScanResult, findings, stored: dict, settled, now: datetim
         event.save()
         result.updated += 1
     for key, event in stored.items():
-        if key in seen_keys or event.status != Status.OPEN:
+        if key in keys or event.status != Status.OPEN:
             continue
-        if settled is not None and event.start < settled:
-            continue
-        event.delete()
-        result.withdrawn += 1
+        if rescan or key in withdrawn:
+            event.delete()
+            result.withdrawn += 1
 
 
 def _fields(finding: detect.Finding) -> dict:

@@ -62,24 +62,106 @@ def _values(event: Event) -> dict:
     }
 
 
+def _window(event: Event) -> str:
+    """'between 02:10 and 02:15 on 12 March 2016' (or two full moments across days)."""
+    if formatting.utc(event.start).date() == formatting.utc(event.end).date():
+        return _("between %(start)s and %(end)s on %(day)s") % {
+            "start": formatting.clock(event.start),
+            "end": formatting.clock(event.end),
+            "day": formatting.date(event.start),
+        }
+    return _("between %(start)s and %(end)s") % {
+        "start": _moment(event.start),
+        "end": _moment(event.end),
+    }
+
+
+def _measured(event: Event, what: str) -> str:
+    """What was measured, and against what: never more than the numbers say."""
+    details = event.details or {}
+    parts = [
+        what % {"page": event.page.label, "size": _signed(event.seen), "window": _window(event)}
+    ]
+    largest = details.get("largest_step")
+    days = details.get("largest_step_days")
+    if (
+        details.get("steps") == 1
+        and largest is not None
+        and days
+        and abs(event.seen) > abs(largest)
+    ):
+        parts.append(
+            ngettext(
+                "larger than any change between two fetches in the last %(days)d day "
+                "(the largest was %(largest)s)",
+                "larger than any change between two fetches in the last %(days)d days "
+                "(the largest was %(largest)s)",
+                days,
+            )
+            % {"days": days, "largest": _signed(largest)}
+        )
+    text = ", ".join(parts) + ". "
+    text += _("The page's own history predicted %(expected)s over that time.") % {
+        "expected": _signed(event.expected)
+    }
+    if details.get("short_history"):
+        hours = max(1, round(float(details.get("history_days", 0)) * 24))
+        text += " " + ngettext(
+            "The page has been tracked for only %(hours)d hour: too little history to say "
+            "how rare this is.",
+            "The page has been tracked for only %(hours)d hours: too little history to say "
+            "how rare this is.",
+            hours,
+        ) % {"hours": hours}
+    elif details.get("threshold") is not None:
+        text += " " + _(
+            "By its own history, a change this far from its usual pattern happens less "
+            "than once in 30 days."
+        )
+    return text
+
+
+def _evidence(event: Event, gain: bool) -> list[str]:
+    details = event.details or {}
+    found = []
+    if gain and details.get("campaign_down"):
+        found.append(_("the page was losing people to a campaign at the time"))
+    if details.get("steps", 99) <= 3:
+        found.append(
+            _("the gain began and ended within a few fetches")
+            if gain
+            else _("the drop came within a few fetches")
+        )
+    if details.get("platform_pages"):
+        found.append(
+            _("%(count)d other tracked pages of the platform moved the same way at the same time")
+            % {"count": details["platform_pages"]}
+        )
+    elif details.get("platform_checked"):
+        found.append(_("no other tracked page of the platform moved at the time"))
+    return found
+
+
 def _gain(event: Event) -> str:
-    values = _values(event)
-    text = _(
-        "%(page)s gained %(size)s more than its recent pace explains in %(duration)s "
-        "from %(start)s (expected a change of %(expected)s, measured %(seen)s)."
-    ) % {**values, "expected": _signed(event.expected), "seen": _signed(event.seen)}
-    if event.details.get("campaign_down"):
-        text += " " + _("It happened while a campaign was driving the page down.")
+    text = _measured(event, _("%(page)s: a gain of %(size)s %(window)s"))
+    evidence = _evidence(event, gain=True)
+    # "Bought likes" is only ever a hypothesis, and only shown with the facts behind it.
+    if event.details.get("campaign_down") and len(evidence) >= 2:
+        text += " " + _("One possible explanation is bought likes: %(evidence)s.") % {
+            "evidence": "; ".join(evidence)
+        }
     return text
 
 
 def _purge(event: Event) -> str:
-    values = _values(event)
-    return _(
-        "%(page)s lost %(size)s more than its recent pace explains in %(duration)s "
-        "from %(start)s (expected a change of %(expected)s, measured %(seen)s): the platform "
-        "may have removed accounts."
-    ) % {**values, "expected": _signed(event.expected), "seen": _signed(event.seen)}
+    text = _measured(event, _("%(page)s: a drop of %(size)s %(window)s"))
+    evidence = _evidence(event, gain=False)
+    if evidence:
+        text += " " + _(
+            "One possible explanation is the platform removing accounts: %(evidence)s. "
+            "It is not counted as people leaving."
+        ) % {"evidence": "; ".join(evidence)}
+    return text
 
 
 def _takeoff(event: Event) -> str:

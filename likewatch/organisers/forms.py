@@ -160,11 +160,23 @@ class AlertSettingsForm(forms.Form):
         import apprise
 
         urls = [u.strip() for u in self.cleaned_data["urls"].splitlines() if u.strip()]
+        from likewatch.alerts.delivery import refused_lines
+
         bad = [u for u in urls if apprise.Apprise.instantiate(u) is None]
         if bad:
             raise forms.ValidationError(
                 _("Apprise does not recognise line %(lines)s.")
                 % {"lines": ", ".join(str(urls.index(u) + 1) for u in bad)}
+            )
+        refused = refused_lines(urls)
+        if refused:
+            raise forms.ValidationError(
+                _(
+                    "Line %(lines)s sends to an address that is not on the public internet; "
+                    "likewatch only sends alerts to public addresses unless the operator "
+                    "allows others."
+                )
+                % {"lines": ", ".join(map(str, refused))}
             )
         return urls
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from likewatch.alerts import receivers as alerts
@@ -39,6 +39,8 @@ MAX_BACKOFF = 3600
 RETRY_SECONDS = 5
 MAX_IDLE = 5.0  # look at the schedule at least this often: pages may be added meanwhile
 JITTER = 0.1  # of the batch wait
+# Pages of one-page-per-request sources (JSON endpoints, web pages) read side by side.
+SINGLE_PAGE_READS = 8
 # More than ten times the world's population: no page has that many, so a platform answering
 # it is broken (or an overflow), and recording it would invent a collapse or a surge.
 MAX_PLAUSIBLE = 10**11
@@ -184,16 +186,33 @@ class Poller:
         for page in pages:
             by_key[page.platform_id].append(page)
         keys = list(by_key)
+        if source.batch_size == 1:
+            # One address per page (JSON endpoints, web pages), each on its own site: read them
+            # side by side so that a slow site costs its own page, never the round.
+            gate = asyncio.Semaphore(SINGLE_PAGE_READS)
+
+            async def one(key: str) -> list[Outcome]:
+                async with gate:
+                    return await self._read_batch(source, [key], by_key)
+
+            groups = await asyncio.gather(*(one(key) for key in keys))
+            return [outcome for group in groups for outcome in group]
         outcomes: list[Outcome] = []
         for start in range(0, len(keys), source.batch_size):
             batch = keys[start : start + source.batch_size]
-            if not await _wait_for(source):
-                now = timezone.now()
-                outcomes.extend(Outcome(p, None, now, 0) for k in batch for p in by_key[k])
-                continue
-            results, at, duration = await self._read(source, batch, by_key[batch[0]][0].options)
-            for key in batch:
-                outcomes.extend(_outcomes(by_key[key], results.get(key), at, duration))
+            outcomes.extend(await self._read_batch(source, batch, by_key))
+        return outcomes
+
+    async def _read_batch(
+        self, source: Source, batch: list[str], by_key: dict[str, list[Page]]
+    ) -> list[Outcome]:
+        if not await _wait_for(source):
+            now = timezone.now()
+            return [Outcome(p, None, now, 0) for k in batch for p in by_key[k]]
+        results, at, duration = await self._read(source, batch, by_key[batch[0]][0].options)
+        outcomes: list[Outcome] = []
+        for key in batch:
+            outcomes.extend(_outcomes(by_key[key], results.get(key), at, duration))
         return outcomes
 
     @staticmethod
@@ -201,7 +220,14 @@ class Poller:
         started = time.monotonic()
         at = timezone.now()
         try:
-            results = await source.read(keys, options)
+            # The outbound guard bounds each request; this bounds a source's whole read (a
+            # browser rendering a page, several requests), so no page can hold the round.
+            async with asyncio.timeout(settings.LIKEWATCH_READ_DEADLINE):
+                results = await source.read(keys, options)
+        except TimeoutError:
+            results = dict.fromkeys(
+                keys, Transient(f"no answer within {settings.LIKEWATCH_READ_DEADLINE:g} s")
+            )
         except SourceError as exc:
             if isinstance(exc, RateLimited) and exc.retry_at:
                 source.cooldown_until = exc.retry_at
@@ -214,6 +240,44 @@ class Poller:
     # Recording ----------------------------------------------------------------------
 
     def _record_round(self, outcomes: list[Outcome]) -> None:
+        """Record the round; when the database refuses it, record each page on its own.
+
+        One page the database refuses (text it will not store, a value out of range) must not
+        cost the round's other pages: its outcome becomes a failure saying so, or, should even
+        that be refused, the page is released for its next interval. An outage (the database
+        unreachable) is not retried page by page: it fails the round, as before.
+        """
+        try:
+            self._record_together(outcomes)
+        except OperationalError:
+            raise
+        except DatabaseError:
+            log.exception("the round could not be recorded at once; recording page by page")
+            for outcome in outcomes:
+                self._record_alone(outcome)
+
+    def _record_alone(self, outcome: Outcome) -> None:
+        try:
+            self._record_together([outcome])
+            return
+        except OperationalError:
+            raise
+        except DatabaseError:
+            log.exception("page %s could not be recorded", outcome.page.pk)
+        refused = Outcome(
+            outcome.page,
+            InvalidAnswer("the answer could not be stored (the database refused it)"),
+            outcome.at,
+            outcome.duration_ms,
+        )
+        try:
+            self._record_together([refused])
+        except OperationalError:
+            raise
+        except DatabaseError:
+            log.exception("page %s: not even its failure could be recorded", outcome.page.pk)
+
+    def _record_together(self, outcomes: list[Outcome]) -> None:
         """Record a round's outcomes in one transaction, then its rollups and live message.
 
         One transaction and a fixed number of queries per round (tracking.history.record_batch)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
@@ -20,11 +21,12 @@ from django.views.decorators.http import require_GET
 
 from likewatch import formatting
 from likewatch.tracking import visibility
-from likewatch.tracking.models import FetchFailure, Observation, Page
+from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
 from likewatch.web import board as boards
 from likewatch.web import charts, markers, stream
 
-RECORDS_PER_PAGE = 100
+# Fifty records: a phone shows each in a few lines, and a page should stay a page.
+RECORDS_PER_PAGE = 50
 # How long browsers, proxies and the micro-cache may share a public page: short, because
 # boards are live (the micro-cache keeps it at most LIKEWATCH_MICROCACHE_SECONDS).
 SHARED_SECONDS = 5
@@ -70,15 +72,16 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "campaign": campaign,
         "board": data,
-        "start_display": formatting.full_moment(campaign.starts_at),
+        "start_display": start_time(campaign),
         "charts": boards.chart_data(campaign, page_ids),
-        "markers": markers.for_pages(page_ids, since=campaign.starts_at),
+        "markers": markers.for_pages(
+            page_ids, since=campaign.starts_at, campaign_ids=[campaign.pk], viewer=request.user
+        ),
         "config": {
             "live": reverse("web:board_live", args=[slug]) + f"?v={data['version']}",
             "lang": get_language(),
-            "separators": _separators(),
             "labels": {
-                "time": _("Time"),
+                **chart_labels(),
                 "change": _("Change since the start"),
                 "count": _("Count"),
                 "gap": _("No measurement"),
@@ -109,9 +112,26 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     return StreamingHttpResponse(stream.events(campaign, page_ids, known), headers=headers)
 
 
-def _separators() -> dict:
-    """The active language's number separators, so charts write numbers as the page does."""
-    return formatting.separators()
+def start_time(campaign: Campaign) -> str:
+    """The campaign's start as the server writes it, in a <time> the browser rewrites in the
+    reader's zone."""
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        campaign.starts_at.isoformat(),
+        formatting.full_moment(campaign.starts_at),
+    )
+
+
+def chart_labels() -> dict[str, str]:
+    """The words a chart says about itself, in the active language."""
+    return {
+        "time": _("Time"),
+        "chart": _("chart"),
+        "table": _("The chart's numbers, as a table"),
+        "note": _("Note"),
+        "notes": _("Notes on the chart"),
+        "keys": _("Arrow keys move along the line; Home and End go to its ends."),
+    }
 
 
 def _visible_page(request: HttpRequest, pk: int) -> Page:
@@ -173,14 +193,15 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
         "until": until,
         "errors": errors,
         "campaigns": campaigns,
-        "markers": markers.for_pages([page.pk], since, until),
+        "markers": markers.for_pages(
+            [page.pk], since, until, [c.pk for c in campaigns], viewer=request.user
+        ),
         "ranges": _quick_ranges(request),
         "config": {
             "lang": get_language(),
-            "separators": _separators(),
             "label": page.label,
             "gap": _("No measurement"),
-            "time": _("Time"),
+            "labels": chart_labels(),
         },
     }
     return shared(request, render(request, "web/page.html", context))

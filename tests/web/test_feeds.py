@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.sharing_data import CALLS, HOSTILE, campaign, morocco, page, record_hourly
+from tests.sharing_data import HOSTILE, TELECOM, campaign, flag_events, morocco, page, record_hourly
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -37,18 +37,17 @@ def test_the_feed_follows_the_campaign_language(client):
     assert items[0].find(f"{ATOM}title").text == "غادر 1,000 شخص"
 
 
-def test_flagged_events_appear_when_a_provider_is_configured(client, settings):
-    settings.LIKEWATCH_EVENT_PROVIDER = "tests.sharing_data.event_provider"
-    CALLS.clear()
+def test_flagged_events_appear_with_their_review(client):
     morocco()
+    flag_events(TELECOM)
     _, items = entries(client.get("/feeds/c/morocco-2016.atom"))
     titles = [e.find(f"{ATOM}title").text for e in items]
-    assert "inorganic_gain on Maroc Telecom" in titles
-    event = items[titles.index("inorganic_gain on Maroc Telecom")]
-    # Atom readers render summaries as HTML: the explanation is escaped to stay text.
-    assert event.find(f"{ATOM}summary").text == (
-        "&lt;b&gt;Bought likes?&lt;/b&gt; Confirmed by the organisers. Note: Checked by hand."
-    )
+    assert "unusual gain on Maroc Telecom" in titles
+    event = items[titles.index("unusual gain on Maroc Telecom")]
+    summary = event.find(f"{ATOM}summary").text
+    assert "Maroc Telecom: a gain of +2,500" in summary
+    # Atom readers render summaries as HTML: the organisers' note is escaped to stay text.
+    assert "Note: &lt;b&gt;Checked&lt;/b&gt; by hand." in summary
 
 
 def test_hostile_titles_stay_text_and_controls_cannot_break_the_xml(client):

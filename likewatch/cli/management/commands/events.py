@@ -8,14 +8,14 @@ from likewatch.tracking.lookup import find_pages
 
 
 class Command(LikewatchCommand):
-    help = "Find events (bursts, purges, pace changes, data problems) and list them."
+    help = "Find events (unusual gains and drops, data problems) and list them."
 
     def add_arguments(self, parser):
         parser.add_argument("--page", help="#id, URL or handle of one tracked page")
         parser.add_argument(
             "--rescan",
             action="store_true",
-            help="read each page's whole history, not just the last hours",
+            help="forget each page's detector state and read its whole history again",
         )
         parser.add_argument(
             "--last", type=int, default=20, help="how many events to list (default 20)"
