@@ -22,16 +22,12 @@ from django.conf import settings
 from django.db import DatabaseError, OperationalError, connections, transaction
 from django.utils import timezone
 
-from likewatch.alerts import receivers as alerts
-from likewatch.events import live as events
 from likewatch.evidence import checkpoints, digests
-from likewatch.fanout import publish as fanout
 from likewatch.poller import claims
-from likewatch.rollups import receivers as rollups
 from likewatch.sources import registry
 from likewatch.sources.base import Count, Reading, Source
 from likewatch.sources.errors import InvalidAnswer, RateLimited, SourceError, Transient
-from likewatch.tracking import history
+from likewatch.tracking import consumers, history
 from likewatch.tracking.models import Page
 
 log = logging.getLogger("likewatch.poller")
@@ -135,14 +131,16 @@ class Poller:
 
     @staticmethod
     def _catch_up() -> None:
-        # A poller killed between a commit and its signal left a chart bucket behind.
+        # A process killed between a round's commit and its consumers left them behind; each
+        # resumes from its cursor. Derived data: never a reason not to poll.
         try:
-            caught = rollups.catch_up()
-        except Exception:  # derived data: never a reason not to poll
-            log.exception("could not catch the rollups up")
+            caught = consumers.catch_up()
+        except Exception:
+            log.exception("could not catch the history's consumers up")
             return
-        if caught:
-            log.info("caught up the rollups of %d page(s)", caught)
+        for name, records in caught.items():
+            if records > 0:
+                log.info("consumer %s caught up %d record(s)", name, records)
 
     def close(self) -> None:
         for source in self.sources.values():
@@ -278,51 +276,52 @@ class Poller:
             log.exception("page %s: not even its failure could be recorded", outcome.page.pk)
 
     def _record_together(self, outcomes: list[Outcome]) -> None:
-        """Record a round's outcomes in one transaction, then its rollups and live message.
+        """Record a round's outcomes in one transaction and give back the claims.
 
-        One transaction and a fixed number of queries per round (tracking.history.record_batch)
-        instead of a handful per page: at ten thousand pages a minute the database's round
-        trips and commits, not the platform, set the pace. A database that fails altogether
-        costs the round, which the next interval's claims fetch again: a gap, never a
-        half-written record.
+        One transaction and a fixed number of statements per round
+        (tracking.history.record_batch) instead of a handful per page: at ten thousand pages a
+        minute the database's round trips and commits, not the platform, set the pace. A
+        database that fails altogether costs the round, which the next interval's claims fetch
+        again: a gap, never a half-written record. Once it commits, the write path hands the
+        round to the history's consumers (rollups, live boards, alerts, events).
         """
-        fetched = [o for o in outcomes if o.result is not None]
-        entries = [
-            history.Entry(
-                o.page,
-                o.result,
-                o.at,
-                provenance=o.reading.provenance if o.reading else "api",
-                source_url=o.reading.source_url if o.reading else "",
-                duration_ms=o.duration_ms,
-                raw=o.reading.raw if o.reading else None,
+        entries: list[history.Entry] = []
+        done: list[int] = []
+        later: list[tuple[Page, datetime | None]] = []
+        for o in outcomes:
+            if o.result is None:  # not fetched: the platform asked us to wait
+                source = self.sources.get(o.page.platform)
+                later.append((o.page, getattr(source, "cooldown_until", None)))
+                continue
+            missed = _missed(o)
+            if missed is not None:
+                entries.append(missed)
+            entries.append(
+                history.Entry(
+                    o.page,
+                    o.result,
+                    o.at,
+                    provenance=o.reading.provenance if o.reading else "api",
+                    source_url=o.reading.source_url if o.reading else "",
+                    duration_ms=o.duration_ms,
+                    raw=o.reading.raw if o.reading else None,
+                )
             )
-            for o in fetched
-        ]
-        # The receivers of the history signals work on the whole round at once when it has
-        # committed: rollups and live messages first, then alerts and event detection.
-        with (
-            events.batched(),
-            alerts.batched(),
-            fanout.batched(),
-            rollups.batched(),
-            transaction.atomic(),
-        ):
-            for outcome in outcomes:
-                if outcome.result is None:  # not fetched: the platform asked us to wait
-                    source = self.sources.get(outcome.page.platform)
-                    claims.release(outcome.page, getattr(source, "cooldown_until", None))
-            history.record_batch([m for m in map(_missed, fetched) if m is not None])
-            history.record_batch(entries)
-            done = []
-            for outcome in fetched:
-                page, result = outcome.page, outcome.result
-                if isinstance(result, Count):
-                    _follow_rename(page, outcome.reading)
-                    done.append(page.pk)
-                else:
-                    claims.release(page, _retry_time(page, result, outcome.at))
+        with transaction.atomic():
+            # The claims first: the write path numbers its round last, and holds that number's
+            # lock until the commit, which should come right after.
+            for page, until in later:
+                claims.release(page, until)
+            for o in outcomes:
+                if isinstance(o.result, Count):
+                    _follow_rename(o.page, o.reading)
+                    done.append(o.page.pk)
             claims.release_all(done)
+            history.record_batch(entries)
+            for o in outcomes:
+                if o.result is not None and not isinstance(o.result, Count):
+                    # The back-off reads failures_in_row as the write left it.
+                    claims.release(o.page, _retry_time(o.page, o.result, o.at))
 
 
 def _missed(outcome: Outcome) -> history.Entry | None:

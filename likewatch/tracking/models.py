@@ -235,3 +235,35 @@ class CampaignPage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign.slug}: {self.page} ({self.direction})"
+
+
+class Round(models.Model):
+    """One committed write of history, kept until every consumer has read it.
+
+    `position` numbers the rounds 1, 2, 3… in the order they committed (the write path takes
+    the number from the `Cursor` row named `Cursor.WRITTEN` as its last statement, so a later
+    number never commits before an earlier one). `records` is the round's written records in
+    the compact form of `likewatch.tracking.consumers.encode`. See that module.
+    """
+
+    position = models.BigIntegerField(primary_key=True)
+    records = models.TextField()
+
+    def __str__(self) -> str:
+        return f"round {self.position}"
+
+
+class Cursor(models.Model):
+    """How far one consumer of the history has read: the last round it processed.
+
+    The row named `WRITTEN` is not a consumer: it holds the newest round written.
+    """
+
+    WRITTEN = "*written"
+
+    name = models.CharField(max_length=64, primary_key=True)
+    position = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at round {self.position}"

@@ -283,3 +283,20 @@ def test_the_embed_updates_itself_without_scripts(chromium, asgi_site, board):
     assert "\u2212" in after or "-" in after
     page.screenshot(path=ARTEFACTS / "embed-updated-en.png")
     context.close()
+
+
+def test_relative_times_keep_up_with_the_clock(chromium, asgi_site, board):
+    context = chromium.new_context(locale="en", timezone_id="Europe/Paris")
+    page = context.new_page()
+    page.clock.install()
+    page.goto(f"{asgi_site}/c/operators/")
+    page.wait_for_selector("[data-chart] canvas")
+    ago = page.locator(".card .ago").first
+    before = ago.inner_text()
+    assert "minute" in before, before
+    page.clock.run_for("02:00:00")
+    page.wait_for_function(
+        "(before) => document.querySelector('.card .ago').textContent !== before", arg=before
+    )
+    assert "hour" in ago.inner_text()
+    context.close()

@@ -31,6 +31,16 @@ function textWidth(text) {
   return Math.max(...String(text).split("\n").map((line) => measurer.measureText(line).width));
 }
 
+// The value a stepped line shows at `idx`: a count holds until the next measurement, so a
+// point another page's line added (undefined here) reads the last value before it; a failed
+// fetch (null) reads as a gap.
+function heldValue(ys, idx) {
+  for (let i = idx; i >= 0; i--) {
+    if (ys[i] !== undefined) return ys[i];
+  }
+  return null;
+}
+
 // A value measured once between two gaps has no line to sit on: draw it as a dot.
 function isolated(u, si) {
   const ys = u.data[si];
@@ -164,7 +174,8 @@ function dataTable(el, u, series, lang, labels, notes, fmt) {
       columns.forEach((ys, si) => {
         const cell = row.insertCell();
         cell.className = "num";
-        cell.textContent = ys[i] == null ? series[si].gapLabel || "\u2013" : fmt(ys[i]);
+        const v = heldValue(ys, i);
+        cell.textContent = v == null ? series[si].gapLabel || "\u2013" : fmt(v);
       });
     }
     details.querySelector("table")?.remove();
@@ -176,8 +187,11 @@ function dataTable(el, u, series, lang, labels, notes, fmt) {
       list.setAttribute("aria-label", labels.notes || "");
       for (const note of notes) {
         const item = document.createElement("li");
-        item.textContent = `${moment(lang, new Date(note.start * 1000))}: ${note.label}`;
-        item.setAttribute("dir", "auto");
+        const when = document.createElement("bdi");
+        when.textContent = moment(lang, new Date(note.start * 1000));
+        const text = document.createElement("bdi");
+        text.textContent = note.label;
+        item.append(when, ": ", text);
         list.appendChild(item);
       }
       details.appendChild(list);
@@ -201,8 +215,19 @@ export function makeChart(
   readout.className = "readout";
   readout.setAttribute("aria-live", "polite");
   readout.id = `${el.id || `chart-${Math.random().toString(36).slice(2)}`}-readout`;
-  const say = (text) => {
-    if (readout.textContent !== text) readout.textContent = text;
+  // Each part in its own <bdi>, so a date, a number and an English name keep their order
+  // inside an Arabic page.
+  const say = (parts) => {
+    const text = parts.join(" · ");
+    if (readout.dataset.text === text) return;
+    readout.dataset.text = text;
+    readout.replaceChildren(
+      ...parts.flatMap((part, i) => {
+        const bdi = document.createElement("bdi");
+        bdi.textContent = part;
+        return i ? [" · ", bdi] : [bdi];
+      }),
+    );
   };
   const noteNear = (u, idx) => {
     if (idx == null) return null;
@@ -213,19 +238,20 @@ export function makeChart(
   const describe = (u, idx) => {
     const xs = u.data[0];
     if (idx == null || idx >= xs.length) {
-      if (!xs.length) return "";
+      if (!xs.length) return [];
       return describe(u, closestWithValue(u, xs.length - 1, -1));
     }
     const when = moment(lang, new Date(xs[idx] * 1000));
     const values = series.map((s, si) => {
-      const v = u.data[si + 1][idx];
+      const v = heldValue(u.data[si + 1], idx);
       const text = v == null ? s.gapLabel || "\u2013" : fmt(v);
       return series.length > 1 ? `${s.label}: ${text}` : text;
     });
     const note = noteNear(u, idx);
-    return `${when} · ${values.join(" · ")}${note ? ` · ${labels.note || "Note"}: ${note.label}` : ""}`;
+    return [when, ...values, ...(note ? [`${labels.note || "Note"}: ${note.label}`] : [])];
   };
-  const showNote = (note) => say(`${moment(lang, new Date(note.start * 1000))} · ${labels.note || "Note"}: ${note.label}`);
+  const showNote = (note) =>
+    say([moment(lang, new Date(note.start * 1000)), `${labels.note || "Note"}: ${note.label}`]);
   const opts = {
     width: width(),
     height,
@@ -262,7 +288,8 @@ export function makeChart(
         points: { show: false, size: 5, filter: isolated },
         value: (u, v, si, idx) => {
           if (idx == null) return "";
-          return v == null ? s.gapLabel || "\u2013" : fmt(v);
+          const held = heldValue(u.data[si], idx);
+          return held == null ? s.gapLabel || "\u2013" : fmt(held);
         },
       })),
     ],
