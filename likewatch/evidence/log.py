@@ -107,22 +107,31 @@ def append_history(
     sealed: Sequence[Observation] = (),
     failures: Sequence[FetchFailure] = (),
 ) -> range:
-    """Append the leaves of records just written (call inside their transaction).
+    """Append the leaves of records in hand: sealed spans, then new spans, then failures."""
+    refs = [Ref(SPAN, r.page_id, r.seq) for r in sealed]
+    refs += [Ref(OPEN, r.page_id, r.seq) for r in opened]
+    refs += [Ref(FAILURE, r.page_id, r.seq) for r in failures]
+    return append_refs(refs)
 
-    Sealed spans first (they are older), then new spans, then failures, each in the order
-    given: any order is sound, the tile refs say which is which.
+
+def append_refs(refs: Sequence[Ref]) -> range:
+    """Append the leaves of these history records, in order, read from the history.
+
+    A record gone meanwhile (its page deleted) is left out.
     """
-    page_ids = {r.page_id for group in (opened, sealed, failures) for r in group}
-    if not page_ids:
+    if not refs:
         return range(0)
-    names = commitments(page_ids)
+    names = commitments({r.page for r in refs})
+    spans = _rows(Observation, SPAN_FIELDS, [r for r in refs if r.kind in (OPEN, SPAN)])
+    fails = _rows(FetchFailure, FAILURE_FIELDS, [r for r in refs if r.kind == FAILURE])
     items: list[tuple[Ref, bytes]] = []
     times: list[datetime] = []
-    for kind, group in ((SPAN, sealed), (OPEN, opened), (FAILURE, failures)):
-        for record in group:
-            data = leaves.leaf_bytes(kind, names[record.page_id], record.__dict__)
-            items.append((Ref(kind, record.page_id, record.seq), data))
-            times.append(record_time(kind, record.__dict__))
+    for ref in refs:
+        row = (fails if ref.kind == FAILURE else spans).get((ref.page, ref.seq))
+        if row is None or ref.page not in names:
+            continue
+        items.append((ref, leaves.leaf_bytes(ref.kind, names[ref.page], row)))
+        times.append(record_time(ref.kind, row))
     return append(items, times=times)
 
 

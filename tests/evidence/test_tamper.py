@@ -18,7 +18,7 @@ from likewatch.sources.errors import Transient
 from likewatch.tracking import history
 from likewatch.tracking.models import Observation, Page
 
-from .conftest import minutes
+from .conftest import logged, minutes
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_an_edited_sealed_value_is_named_with_the_round_that_wrote_it(polled):
     report, found = log_problems()
     assert found == [(None, None, "changed")]
     # The round that wrote it: both pages' new spans and the spans they sealed.
-    assert "one of the records 1#1, 2#1, 1#2, 2#2 " in report.problems[0].detail.replace(
+    assert "one of the records 1#1, 1#2, 2#1, 2#2 " in report.problems[0].detail.replace(
         str(first.pk) + "#", "1#"
     ).replace(str(second.pk) + "#", "2#")
 
@@ -126,6 +126,7 @@ def test_reordered_records_are_named(polled):
 def test_a_new_record_not_yet_checkpointed_is_listed_not_blamed(polled):
     first, _ = polled
     history.record_count(first, Count(1), minutes(60))
+    logged()
     report, found = log_problems()
     assert found == []
     # The new span, and the span it sealed (its final state is not signed yet either).
