@@ -5,6 +5,7 @@ working directory (read with django-environ). The defaults run on one machine wi
 install: a SQLite database and a generated secret key, both under ./var.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "likewatch.organisers",
     "likewatch.alerts",
     "likewatch.security",
+    # Sign-in throttling (likewatch.security.throttling).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +76,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "likewatch.security.ratelimit.PublicApiRateLimitMiddleware",
+    # Last, as django-axes asks: it turns a locked-out attempt into likewatch's 429.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "likewatch.urls"
@@ -275,8 +285,18 @@ LIKEWATCH_RATE_LIMITS = {
     "api": env.str("LIKEWATCH_API_RATE", default="120/m"),
 }
 LIKEWATCH_RATE_LIMITED_PATHS = ["/api/"]
-# Only behind a reverse proxy that sets X-Forwarded-For itself.
-LIKEWATCH_TRUST_X_FORWARDED_FOR = env.bool("LIKEWATCH_TRUST_X_FORWARDED_FOR", default=False)
+# The reverse proxies (addresses or networks) whose X-Forwarded-For is believed, e.g.
+# "127.0.0.1" for nginx on the same machine. Empty: the connection's address is the client's.
+LIKEWATCH_TRUSTED_PROXIES = env.list("LIKEWATCH_TRUSTED_PROXIES", default=[])
+# Sign-in throttling (django-axes): after this many failures within the cool-off, per user
+# name and per client address, sign-ins are refused until the cool-off has passed.
+AXES_FAILURE_LIMIT = env.int("LIKEWATCH_LOGIN_FAILURES", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LIKEWATCH_LOGIN_COOLOFF", default=15))
+AXES_LOCKOUT_PARAMETERS = "likewatch.security.throttling.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "likewatch.security.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "likewatch.security.throttling.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # Content-Security-Policy: no inline script or style anywhere; pages use static files only.
 LIKEWATCH_CSP = {
