@@ -53,6 +53,23 @@ class Outcome:
     reading: Reading | None = None
 
 
+def round_summary(outcomes: list[Outcome]) -> str:
+    """What a round did, honestly: '6 page(s) claimed: 0 read, 6 failed (rate_limited 6)'."""
+    read = sum(isinstance(o.result, Count) for o in outcomes)
+    waited = sum(o.result is None for o in outcomes)
+    kinds: dict[str, int] = {}
+    for o in outcomes:
+        if isinstance(o.result, SourceError):
+            kinds[o.result.kind] = kinds.get(o.result.kind, 0) + 1
+    failed = sum(kinds.values())
+    text = f"{len(outcomes)} page(s) claimed: {read} read, {failed} failed"
+    if kinds:
+        text += " (" + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) + ")"
+    if waited:
+        text += f", {waited} put off (the platform asked to wait)"
+    return text
+
+
 class Poller:
     """Fetches due pages until stopped. Safe to run several at once, on several machines."""
 
@@ -69,6 +86,8 @@ class Poller:
         # After each round: a signed checkpoint of the transparency log (when this poller
         # holds the key and LIKEWATCH_CHECKPOINT_SIGNER is not "separate").
         self.checkpoint = checkpoints.AfterRound()
+        # What the last round did, in one line (see round_summary).
+        self.last_round = ""
 
     def source(self, platform: str) -> Source:
         if platform not in self.sources:
@@ -83,6 +102,9 @@ class Poller:
             return 0
         outcomes = self.loop.run_until_complete(self._fetch(pages))
         self._record_round(outcomes)
+        self.last_round = round_summary(outcomes)
+        failed = any(isinstance(o.result, SourceError) for o in outcomes)
+        log.log(logging.WARNING if failed else logging.INFO, "round: %s", self.last_round)
         self._checkpoint()
         return len(pages)
 
@@ -106,9 +128,8 @@ class Poller:
                 log.exception("poll round failed; retrying in %d s", RETRY_SECONDS)
                 stop.wait(RETRY_SECONDS)
                 continue
-            if fetched:
-                log.info("fetched %d page(s)", fetched)
-            elif fetched is None:
+            # run_once logged what the round read and what failed.
+            if fetched is None:
                 stop.wait(wait)
             # else another poller claimed them first: on to the next round at once, as the
             # quickest one does, or the one that won once would win every round after.

@@ -20,6 +20,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from likewatch import formatting
+from likewatch.security import throttling
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
 from likewatch.web import board as boards
@@ -109,9 +110,28 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
         raise Http404(_("No public campaign has this address."))
     page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
     known = request.headers.get("Last-Event-ID") or request.GET.get("v", "")
+    client = throttling.client_ip(request)
+    if not stream.SLOTS.take(client):
+        return HttpResponse(
+            stream.too_many_streams_text(),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": "30"},
+        )
     # The same headers as the stream served straight from ASGI (likewatch.web.stream).
     headers = {name.decode(): value.decode() for name, value in stream.HEADERS}
-    return StreamingHttpResponse(stream.events(campaign, page_ids, known), headers=headers)
+    return StreamingHttpResponse(
+        _released(stream.events(campaign, page_ids, known), client), headers=headers
+    )
+
+
+async def _released(messages, client: str):
+    """The stream's messages; its slot is given back however the stream ends."""
+    try:
+        async for message in messages:
+            yield message
+    finally:
+        stream.SLOTS.give_back(client)
 
 
 def start_time(campaign: Campaign) -> str:
