@@ -22,6 +22,9 @@ import os
 
 from bench._processes import database, postgres_available, worker
 
+# Bytes on disk for a fixed workload: the same (within a page) at every run.
+REPEATS = 1
+
 PAGES = int(os.environ.get("LIKEWATCH_BENCH_STORAGE_PAGES", 100))
 ROUNDS = int(os.environ.get("LIKEWATCH_BENCH_STORAGE_ROUNDS", 1440))
 

@@ -5,6 +5,7 @@ working directory (read with django-environ). The defaults run on one machine wi
 install: a SQLite database and a generated secret key, both under ./var.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,6 +36,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Empty: links take the address each request came to (likewatch.site); set it in production.
 SITE_URL = env.str("SITE_URL", default="")
+# True under likewatch.settings_production: the system checks then hold the deployment to what
+# a public site needs (likewatch.site, likewatch.configuration.checks).
+LIKEWATCH_PRODUCTION = False
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -57,6 +61,9 @@ INSTALLED_APPS = [
     "likewatch.organisers",
     "likewatch.alerts",
     "likewatch.security",
+    "likewatch.configuration",
+    # Sign-in throttling (likewatch.security.throttling).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +80,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "likewatch.security.ratelimit.PublicApiRateLimitMiddleware",
+    # Last, as django-axes asks: it turns a locked-out attempt into likewatch's 429.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "likewatch.urls"
@@ -221,6 +235,8 @@ LIKEWATCH_LIVE_BROKER = env.str(
 LIKEWATCH_LIVE_TICK = env.float("LIKEWATCH_LIVE_TICK", default=0.5)
 # Seconds between keep-alive comments on an idle live connection (proxies drop silent ones).
 LIKEWATCH_LIVE_KEEPALIVE = env.float("LIKEWATCH_LIVE_KEEPALIVE", default=15.0)
+# Live streams one client address may hold open at once in one web process.
+LIKEWATCH_LIVE_STREAMS_PER_CLIENT = env.int("LIKEWATCH_LIVE_STREAMS_PER_CLIENT", default=20)
 
 # The micro-cache in front of Django (likewatch.web.microcache): public answers are served
 # from memory for at most this many seconds (0 turns it off), then served stale for at most
@@ -229,6 +245,17 @@ LIKEWATCH_LIVE_KEEPALIVE = env.float("LIKEWATCH_LIVE_KEEPALIVE", default=15.0)
 LIKEWATCH_MICROCACHE_SECONDS = env.float("LIKEWATCH_MICROCACHE_SECONDS", default=2.0)
 LIKEWATCH_MICROCACHE_STALE_SECONDS = env.float("LIKEWATCH_MICROCACHE_STALE_SECONDS", default=10.0)
 LIKEWATCH_MICROCACHE_BYTES = env.int("LIKEWATCH_MICROCACHE_BYTES", default=64 * 2**20)
+
+# Share cards (likewatch.web.card_fonts): folders searched for Noto Sans, Noto Sans Arabic and
+# DejaVu Sans, in order; Debian's fonts-noto-core and fonts-dejavu-core put them here.
+LIKEWATCH_CARD_FONT_DIRS = env.list(
+    "LIKEWATCH_CARD_FONT_DIRS",
+    default=[
+        "/usr/share/fonts/truetype/noto",
+        "/usr/share/fonts/opentype/noto",
+        "/usr/share/fonts/truetype/dejavu",
+    ],
+)
 
 # Organisers: accounts, e-mail, stored secrets ---------------------------------------------
 LOGIN_URL = "login"
@@ -275,8 +302,18 @@ LIKEWATCH_RATE_LIMITS = {
     "api": env.str("LIKEWATCH_API_RATE", default="120/m"),
 }
 LIKEWATCH_RATE_LIMITED_PATHS = ["/api/"]
-# Only behind a reverse proxy that sets X-Forwarded-For itself.
-LIKEWATCH_TRUST_X_FORWARDED_FOR = env.bool("LIKEWATCH_TRUST_X_FORWARDED_FOR", default=False)
+# The reverse proxies (addresses or networks) whose X-Forwarded-For is believed, e.g.
+# "127.0.0.1" for nginx on the same machine. Empty: the connection's address is the client's.
+LIKEWATCH_TRUSTED_PROXIES = env.list("LIKEWATCH_TRUSTED_PROXIES", default=[])
+# Sign-in throttling (django-axes): after this many failures within the cool-off, per user
+# name and per client address, sign-ins are refused until the cool-off has passed.
+AXES_FAILURE_LIMIT = env.int("LIKEWATCH_LOGIN_FAILURES", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LIKEWATCH_LOGIN_COOLOFF", default=15))
+AXES_LOCKOUT_PARAMETERS = "likewatch.security.throttling.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "likewatch.security.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "likewatch.security.throttling.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # Content-Security-Policy: no inline script or style anywhere; pages use static files only.
 LIKEWATCH_CSP = {

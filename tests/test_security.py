@@ -305,8 +305,14 @@ def test_rates_are_parsed_and_windows_reset(settings, fresh_cache):
 def test_forwarded_addresses_count_only_behind_a_trusted_proxy(rf, settings):
     request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.1.1", REMOTE_ADDR="127.0.0.1")
     assert ratelimit.client_ip(request) == "127.0.0.1"
-    settings.LIKEWATCH_TRUST_X_FORWARDED_FOR = True
+    settings.LIKEWATCH_TRUSTED_PROXIES = ["127.0.0.1"]
     assert ratelimit.client_ip(request) == "10.1.1.1"
+    # Proxies in a chain are skipped from the right; a client's own entries are not believed.
+    settings.LIKEWATCH_TRUSTED_PROXIES = ["127.0.0.1", "10.0.0.0/8"]
+    assert ratelimit.client_ip(request) == "6.6.6.6"
+    # A connection from anywhere else is its own address, whatever the header says.
+    direct = rf.get("/", HTTP_X_FORWARDED_FOR="10.1.1.1", REMOTE_ADDR="203.0.113.9")
+    assert ratelimit.client_ip(direct) == "203.0.113.9"
 
 
 # Secrets ------------------------------------------------------------------------------------

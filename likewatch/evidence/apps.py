@@ -7,7 +7,10 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Evidence")
 
     def ready(self) -> None:
-        from likewatch.evidence import raw
+        from likewatch.evidence import consumer, raw
         from likewatch.tracking import consumers
 
+        # Derived from the history: after the rollups, before announcing the change.
+        consumers.register(consumer.NAME, consumer.consume, order=20)
+        # Packing the raw answers: after the log (order 20) and the segments (30).
         consumers.register(raw.NAME, raw.consume, order=35)

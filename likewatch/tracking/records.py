@@ -279,9 +279,10 @@ def known_before(page, at: datetime | None = None) -> Span | None:
     return _newest_span(page, at, known=True)
 
 
-def latest_span(page) -> Span | None:
-    """The newest span of `page`, its value known or hidden (None), or None."""
-    return _newest_span(page, None, known=False)
+def latest_span(page, at: datetime | None = None) -> Span | None:
+    """The newest span of `page` first seen at or before `at` (default: any), its value known
+    or hidden (None), or None."""
+    return _newest_span(page, at, known=False)
 
 
 def _newest_span(page, at: datetime | None, *, known: bool) -> Span | None:

@@ -210,6 +210,9 @@ def test_every_page_fits_the_screen(chromium, asgi_site, board, language, width)
         page.goto(f"{asgi_site}{path}")
         page.wait_for_load_state("load")
         no_overflow(page)
+        if name == "embed-code":
+            # The widget itself, in its frame (loaded lazily, once on screen).
+            page.frame_locator("iframe").locator(".n").wait_for(timeout=10_000)
         if name == "history":
             page.wait_for_selector("[data-chart] canvas")
             # Dates say their zone and are never 12/01/2026.

@@ -10,12 +10,12 @@ from django.db.migrations.executor import MigrationExecutor
 from likewatch.evidence.records import page_entries
 from likewatch.sources.base import Count
 from likewatch.sources.errors import Transient
-from likewatch.tracking import history, records, segments
+from likewatch.tracking import consumers, history, records, segments
 from likewatch.tracking.models import FetchFailure, Observation, Page, Segment
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
-BEFORE = [("tracking", "0003_segments")]
-AFTER = [("tracking", "0004_compact_history")]
+BEFORE = [("tracking", "0005_segments")]
+AFTER = [("tracking", "0006_compact_history")]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,19 +36,27 @@ def small_segments(monkeypatch):
 def old_database():
     """A database as the previous version left it: every record a row."""
     migrate(BEFORE)
-    pages = [
-        Page.objects.create(platform="facebook", platform_id=str(i), metric="followers")
-        for i in range(3)
-    ]
-    for m in range(200):
-        at = T0 + timedelta(minutes=m)
-        entries = []
-        for i, page in enumerate(pages[:2]):  # the third page was never fetched
-            if m % 50 == 25:
-                entries.append(history.Entry(page, Transient("timed out"), at, duration_ms=1500))
-            else:
-                entries.append(history.Entry(page, Count(2_000_000 + i * 1000 + m // (i + 1)), at))
-        history.record_batch(entries)
+    # The previous version had no compaction following the write path.
+    consumers.unregister(segments.NAME)
+    try:
+        pages = [
+            Page.objects.create(platform="facebook", platform_id=str(i), metric="followers")
+            for i in range(3)
+        ]
+        for m in range(200):
+            at = T0 + timedelta(minutes=m)
+            entries = []
+            for i, page in enumerate(pages[:2]):  # the third page was never fetched
+                if m % 50 == 25:
+                    entries.append(
+                        history.Entry(page, Transient("timed out"), at, duration_ms=1500)
+                    )
+                else:
+                    value = 2_000_000 + i * 1000 + m // (i + 1)
+                    entries.append(history.Entry(page, Count(value), at))
+            history.record_batch(entries)
+    finally:
+        consumers.register(segments.NAME, segments.consume, order=30)
     yield pages
     call_command("migrate", verbosity=0)
 

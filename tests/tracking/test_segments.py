@@ -160,3 +160,14 @@ def test_expanding_gives_back_the_rows_with_their_hashes(page):
         list(Observation.objects.order_by("seq").values_list("seq", "value", "prev_hash", "hash"))
         == rows
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_write_path_compacts_as_it_goes(page):
+    # The compaction follows every committed round (a consumer of the write path).
+    for m in range(3 * segments.TAIL_RECORDS):
+        history.record_batch([history.Entry(page, Count(m), T0 + timedelta(minutes=m))])
+    page.refresh_from_db()
+    assert Segment.objects.filter(page=page).exists()
+    assert page.last_seq - page.segmented_seq <= segments.TAIL_RECORDS + 1
+    assert [r.value for r in records.spans(page)] == list(range(3 * segments.TAIL_RECORDS))

@@ -213,7 +213,8 @@ export function makeChart(
   const width = () => Math.max(240, el.clientWidth);
   const readout = document.createElement("p");
   readout.className = "readout";
-  readout.setAttribute("aria-live", "polite");
+  // Read out while the chart has the keyboard focus, not at every mouse move.
+  readout.setAttribute("aria-live", "off");
   readout.id = `${el.id || `chart-${Math.random().toString(36).slice(2)}`}-readout`;
   // Each part in its own <bdi>, so a date, a number and an English name keep their order
   // inside an Arabic page.
@@ -272,7 +273,12 @@ export function makeChart(
           el.dataset.plotLeft = String(Math.round(u.bbox.left / uPlot.pxRatio));
         },
       ],
-      setData: [(u) => table && table.refresh()],
+      setData: [
+        (u) => {
+          if (table) table.refresh();
+          if (u.cursor.idx == null) say(describe(u, null));
+        },
+      ],
     },
     series: [
       {
@@ -349,14 +355,18 @@ export function makeChart(
     moveCursor(plot, moves[event.key]());
   };
   const onFocus = () => {
+    readout.setAttribute("aria-live", "polite");
     if (plot.cursor.idx == null) moveCursor(plot, closestWithValue(plot, plot.data[0].length - 1, -1));
   };
+  const onBlur = () => readout.setAttribute("aria-live", "off");
   el.addEventListener("keydown", onKey);
   el.addEventListener("focus", onFocus);
+  el.addEventListener("blur", onBlur);
   const destroy = plot.destroy.bind(plot);
   plot.destroy = () => {
     el.removeEventListener("keydown", onKey);
     el.removeEventListener("focus", onFocus);
+    el.removeEventListener("blur", onBlur);
     readout.remove();
     table.remove();
     if (observer) observer.disconnect();

@@ -1,3 +1,5 @@
+import json
+
 from django.core.management.base import CommandError
 
 from likewatch.cli.base import LikewatchCommand
@@ -13,7 +15,10 @@ class Command(LikewatchCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-        sub.add_parser("status", help="each consumer's cursor and how many rounds it is behind")
+        status = sub.add_parser(
+            "status", help="each consumer's cursor and how many rounds it is behind"
+        )
+        status.add_argument("--json", action="store_true", help="print JSON (for monitoring)")
         catch_up = sub.add_parser(
             "catch-up",
             help="process every round a consumer has not read yet (what a poller does when "
@@ -33,6 +38,19 @@ class Command(LikewatchCommand):
         getattr(self, "do_" + options["action"].replace("-", "_"))(options)
 
     def do_status(self, options):
+        if options["json"]:
+            rows = [
+                {
+                    "consumer": s.name,
+                    "position": s.position,
+                    "behind": s.behind,
+                    "registered": s.registered,
+                    "moved_at": s.updated_at.isoformat() if s.updated_at else None,
+                }
+                for s in consumers.status()
+            ]
+            self.stdout.write(json.dumps(rows, indent=2))
+            return
         rows = [
             [
                 s.name,

@@ -25,6 +25,6 @@ class Migration(migrations.Migration):
     atomic = False
 
     # After the transparency log recorded the old chain (its backfill reads the rows).
-    dependencies = [("tracking", "0003_segments"), ("evidence", "0002_transparency_log")]
+    dependencies = [("tracking", "0005_segments"), ("evidence", "0003_tile_times_log_cursor")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -43,8 +43,8 @@ def move_answers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("evidence", "0002_transparency_log"),
-        ("tracking", "0004_compact_history"),
+        ("evidence", "0003_tile_times_log_cursor"),
+        ("tracking", "0006_compact_history"),
     ]
 
     operations = [
