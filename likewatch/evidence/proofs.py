@@ -51,6 +51,7 @@ def record_of(page: Page, seq: int | None = None, at: datetime | None = None) ->
 
 def build(page: Page, record, reveal: bool, site_url: str = "") -> dict[str, Any]:
     """The proof of `record`; NotCovered when no checkpoint covers its leaves yet."""
+    record = history_records.as_record(record)
     is_span = isinstance(record, Span)
     around = record.first_seen if is_span else record.at
     found = log.find_leaves(page.pk, record.seq, around)

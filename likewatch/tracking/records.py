@@ -154,6 +154,17 @@ def failure_from_row(row) -> Failure:
     )
 
 
+def as_record(obj) -> Record:
+    """A `Span` or `Failure` from a record or from an `Observation` / `FetchFailure` row."""
+    if isinstance(obj, Span | Failure):
+        return obj
+    if hasattr(obj, "first_seen"):
+        span = span_from_row(obj)
+        span.is_open = bool(getattr(obj, "is_open", False))
+        return span
+    return failure_from_row(obj)
+
+
 def _page_id(page) -> int:
     return page if isinstance(page, int) else page.pk
 
