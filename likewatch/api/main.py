@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Swagger
@@ -41,6 +42,7 @@ def build_api() -> NinjaAPI:
     api.add_exception_handler(InvalidRange, _invalid_range)
     api.add_exception_handler(ValidationError, _invalid_parameters)
     api.add_exception_handler(HttpError, _http_error)
+    api.add_exception_handler(MultiPartParserError, _malformed_body)
     api.add_exception_handler(Exception, _server_error)
 
     from likewatch.api import campaigns, pages
@@ -80,6 +82,10 @@ def _invalid_parameters(request, exc: ValidationError):
     names = ", ".join(sorted({e["parameter"] for e in errors})) or "?"
     detail = _("Invalid parameter: %(names)s.") % {"names": names}
     return error(api, request, 400, "invalid_parameter", detail, errors)
+
+
+def _malformed_body(request, exc: Exception):
+    return error(api, request, 400, "malformed_body", _("The request body is malformed."))
 
 
 def _server_error(request, exc: Exception):
