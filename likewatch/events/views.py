@@ -6,8 +6,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from likewatch.api.public import MAX_ID
 from likewatch.events.models import Event, Kind
+from likewatch.public import MAX_ID
 from likewatch.tracking import visibility
 
 
