@@ -29,7 +29,13 @@ def stamp(checkpoint: Checkpoint, client: httpx.Client | None = None) -> bytes |
     import rfc3161_client
 
     text = note.parse(checkpoint.note).text.encode()
-    request = rfc3161_client.TimestampRequestBuilder().data(text).nonce(nonce=True).build()
+    request = (
+        rfc3161_client.TimestampRequestBuilder()
+        .data(text)
+        .hash_algorithm(rfc3161_client.HashAlgorithm.SHA256)
+        .nonce(nonce=True)
+        .build()
+    )
     own = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
     try:
         response = own.post(
