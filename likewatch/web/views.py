@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -70,14 +70,16 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(public_campaigns(request), slug=slug)
     data = boards.snapshot(campaign)
     page_ids = [p["id"] for p in data["pages"]]
+    drawn = markers.for_pages(
+        page_ids, since=campaign.starts_at, campaign_ids=[campaign.pk], viewer=request.user
+    )
     context = {
         "campaign": campaign,
         "board": data,
         "start_display": start_time(campaign),
         "charts": boards.chart_data(campaign, page_ids),
-        "markers": markers.for_pages(
-            page_ids, since=campaign.starts_at, campaign_ids=[campaign.pk], viewer=request.user
-        ),
+        "markers": drawn,
+        "notes": notes_of(drawn),
         "config": {
             "live": reverse("web:board_live", args=[slug]) + f"?v={data['version']}",
             "lang": get_language(),
@@ -140,6 +142,15 @@ def start_time(campaign: Campaign) -> str:
         campaign.starts_at.isoformat(),
         formatting.full_moment(campaign.starts_at),
     )
+
+
+def notes_of(drawn: list[dict]) -> list[dict]:
+    """The organisers' notes among a chart's markers, with their moment, for the page's text."""
+    return [
+        {"at": datetime.fromtimestamp(m["start"], tz=UTC), "text": m["label"]}
+        for m in drawn
+        if m["kind"] == "annotation"
+    ]
 
 
 def chart_labels() -> dict[str, str]:
