@@ -51,6 +51,7 @@ def test_a_checkpoint_is_sent_for_timestamping_and_a_bad_answer_costs_only_the_s
 ):
     url, seen = authority
     settings.LIKEWATCH_TSA_URL = url
+    settings.LIKEWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]  # the operator allows its own TSA
     page = Page.objects.create(platform="facebook", platform_id="1", metric="likes")
     history.record_count(page, Count(10), minutes(0))
     checkpoint, created = checkpoints.make()
@@ -60,3 +61,15 @@ def test_a_checkpoint_is_sent_for_timestamping_and_a_bad_answer_costs_only_the_s
     text = note.parse(checkpoint.note).text.encode()
     assert hashlib.sha256(text).digest() in body  # the imprint: SHA-256 of the checkpoint
     assert body.startswith(b"\x30")  # a DER SEQUENCE: the TimeStampReq
+
+
+def test_a_timestamp_authority_on_a_private_address_must_be_allowed(
+    authority, settings, signing_key
+):
+    url, seen = authority
+    settings.LIKEWATCH_TSA_URL = url
+    settings.LIKEWATCH_OUTBOUND_ALLOW = []
+    page = Page.objects.create(platform="facebook", platform_id="1", metric="likes")
+    history.record_count(page, Count(10), minutes(0))
+    checkpoint, created = checkpoints.make()
+    assert created and seen == []  # refused before any request, and the checkpoint is made
