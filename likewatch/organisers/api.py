@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from likewatch.organisers import audit
+from likewatch.organisers.credentials import source_configs
 from likewatch.organisers.models import (
     Annotation,
     ApiToken,
@@ -79,6 +80,8 @@ class CampaignOut(Schema):
 class PagesIn(Schema):
     lines: list[str] = Field(min_length=1, max_length=200)
     direction: str = Field("leave", pattern="^(leave|join)$")
+    # Which count to follow; default: the platform's main audience figure. One per page.
+    metric: str | None = Field(None, pattern="^(followers|likes|subscribers|members)$")
 
 
 class LineOut(Schema):
@@ -149,7 +152,7 @@ def create_campaign(request, data: CampaignIn):
 def add_campaign_pages(request, slug: str, data: PagesIn):
     """Resolve each line and add what resolved; every line says what became of it."""
     campaign = _campaign(request, slug)
-    results = add_pages(data.lines)
+    results = add_pages(data.lines, metric=data.metric, configs=source_configs())
     added = attach(campaign, results, data.direction)
     good = [r.line for r in results if r.ok]
     if good:

@@ -11,7 +11,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from likewatch.organisers.models import Annotation, Role
-from likewatch.tracking.models import Campaign
+from likewatch.tracking.models import Campaign, Metric
 
 MAX_LINES = 200
 
@@ -78,6 +78,18 @@ class BulkAddForm(forms.Form):
         label=_("These pages should"),
         choices=[("leave", _("lose people (leave)")), ("join", _("gain people (join)"))],
         initial="leave",
+    )
+    metric = forms.ChoiceField(
+        label=_("Count to follow"),
+        choices=[
+            ("", _("The platform's main audience figure (followers on Facebook)")),
+            *Metric.choices,
+        ],
+        required=False,
+        initial="",
+        help_text=_(
+            "One count per page: a person who unlikes and unfollows a page is counted once."
+        ),
     )
 
     def clean_lines(self) -> list[str]:

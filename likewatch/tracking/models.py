@@ -221,20 +221,54 @@ class Campaign(models.Model):
             raise ValidationError({"ends_at": _("The end must come after the start.")})
 
 
+def account_of(page: Page) -> str:
+    """The platform page or account a series belongs to: its likes and its followers share it."""
+    return f"{page.platform}:{page.platform_id}"
+
+
 class CampaignPage(models.Model):
+    """A series a campaign follows. One metric per platform page: a person who unlikes and
+    unfollows a page is one person, so a campaign never adds two series of one account
+    (`account`, kept from the page, is unique within a campaign)."""
+
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="entries")
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="entries")
+    account = models.CharField(max_length=300, editable=False)
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.LEAVE)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "page"], name="unique_campaign_page")
+            models.UniqueConstraint(fields=["campaign", "page"], name="unique_campaign_page"),
+            models.UniqueConstraint(
+                fields=["campaign", "account"], name="one_metric_per_account_in_campaign"
+            ),
         ]
         ordering = ["campaign", "position", "id"]
 
     def __str__(self) -> str:
         return f"{self.campaign.slug}: {self.page} ({self.direction})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.account = account_of(self.page)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.account = account_of(self.page)
+        other = (
+            CampaignPage.objects.filter(campaign_id=self.campaign_id, account=self.account)
+            .exclude(pk=self.pk)
+            .select_related("page")
+            .first()
+        )
+        if other is not None and other.page_id != self.page_id:
+            raise ValidationError(
+                _(
+                    "%(page)s is already in this campaign with its %(metric)s: a campaign counts "
+                    "one metric per page, so one person is never counted twice."
+                )
+                % {"page": other.page.label, "metric": other.page.get_metric_display()}
+            )
 
 
 class Round(models.Model):
