@@ -270,6 +270,7 @@ class CampaignPage(models.Model):
                 % {"page": other.page.label, "metric": other.page.get_metric_display()}
             )
 
+
 class Round(models.Model):
     """One committed write of history, kept until every consumer has read it.
 

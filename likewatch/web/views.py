@@ -73,6 +73,7 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         "campaign": campaign,
         "board": data,
         "start_display": start_time(campaign),
+        "notes": list(visibility.annotations_of(campaign, request.user)),
         "charts": boards.chart_data(campaign, page_ids),
         "markers": markers.for_pages(
             page_ids, since=campaign.starts_at, campaign_ids=[campaign.pk], viewer=request.user
