@@ -231,6 +231,8 @@ LIKEWATCH_LIVE_BROKER = env.str(
 LIKEWATCH_LIVE_TICK = env.float("LIKEWATCH_LIVE_TICK", default=0.5)
 # Seconds between keep-alive comments on an idle live connection (proxies drop silent ones).
 LIKEWATCH_LIVE_KEEPALIVE = env.float("LIKEWATCH_LIVE_KEEPALIVE", default=15.0)
+# Live streams one client address may hold open at once in one web process.
+LIKEWATCH_LIVE_STREAMS_PER_CLIENT = env.int("LIKEWATCH_LIVE_STREAMS_PER_CLIENT", default=20)
 
 # The micro-cache in front of Django (likewatch.web.microcache): public answers are served
 # from memory for at most this many seconds (0 turns it off), then served stale for at most

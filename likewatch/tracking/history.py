@@ -161,7 +161,6 @@ class _Plan:
         bulk.update_rows(list(self.sealed.values()), ["hash"])
         Observation.objects.bulk_create(self.new_spans, batch_size=500)
         FetchFailure.objects.bulk_create(self.new_failures, batch_size=500)
-        _log(opened=self.new_spans, sealed=self.sealed_all, failures=self.new_failures)
         bulk.update_rows(pages, PAGE_STATE)
 
     def _seal(self, head) -> tuple[str, int]:
@@ -260,14 +259,6 @@ class _Plan:
             sealed=sealed,
         )
         return failure, written
-
-
-def _log(opened=(), sealed=(), failures=()) -> None:
-    # In the same transaction: a record and its leaves in the transparency log are
-    # written together (see likewatch.evidence.log).
-    from likewatch.evidence import log
-
-    log.append_history(opened=opened, sealed=sealed, failures=failures)
 
 
 def _keep_raw_many(results) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -20,6 +20,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from likewatch import formatting
+from likewatch.security import throttling
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
 from likewatch.web import board as boards
@@ -69,15 +70,17 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(public_campaigns(request), slug=slug)
     data = boards.snapshot(campaign)
     page_ids = [p["id"] for p in data["pages"]]
+    drawn = markers.for_pages(
+        page_ids, since=campaign.starts_at, campaign_ids=[campaign.pk], viewer=request.user
+    )
     context = {
         "campaign": campaign,
         "board": data,
         "start_display": start_time(campaign),
         "notes": list(visibility.annotations_of(campaign, request.user)),
         "charts": boards.chart_data(campaign, page_ids),
-        "markers": markers.for_pages(
-            page_ids, since=campaign.starts_at, campaign_ids=[campaign.pk], viewer=request.user
-        ),
+        "markers": drawn,
+        "notes": notes_of(drawn),
         "config": {
             "live": reverse("web:board_live", args=[slug]) + f"?v={data['version']}",
             "lang": get_language(),
@@ -108,9 +111,28 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
         raise Http404(_("No public campaign has this address."))
     page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
     known = request.headers.get("Last-Event-ID") or request.GET.get("v", "")
+    client = throttling.client_ip(request)
+    if not stream.SLOTS.take(client):
+        return HttpResponse(
+            stream.too_many_streams_text(),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": "30"},
+        )
     # The same headers as the stream served straight from ASGI (likewatch.web.stream).
     headers = {name.decode(): value.decode() for name, value in stream.HEADERS}
-    return StreamingHttpResponse(stream.events(campaign, page_ids, known), headers=headers)
+    return StreamingHttpResponse(
+        _released(stream.events(campaign, page_ids, known), client), headers=headers
+    )
+
+
+async def _released(messages, client: str):
+    """The stream's messages; its slot is given back however the stream ends."""
+    try:
+        async for message in messages:
+            yield message
+    finally:
+        stream.SLOTS.give_back(client)
 
 
 def start_time(campaign: Campaign) -> str:
@@ -121,6 +143,15 @@ def start_time(campaign: Campaign) -> str:
         campaign.starts_at.isoformat(),
         formatting.full_moment(campaign.starts_at),
     )
+
+
+def notes_of(drawn: list[dict]) -> list[dict]:
+    """The organisers' notes among a chart's markers, with their moment, for the page's text."""
+    return [
+        {"at": datetime.fromtimestamp(m["start"], tz=UTC), "text": m["label"]}
+        for m in drawn
+        if m["kind"] == "annotation"
+    ]
 
 
 def chart_labels() -> dict[str, str]:
