@@ -77,7 +77,6 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         "campaign": campaign,
         "board": data,
         "start_display": start_time(campaign),
-        "notes": list(visibility.annotations_of(campaign, request.user)),
         "charts": boards.chart_data(campaign, page_ids),
         "markers": drawn,
         "notes": notes_of(drawn),
