@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from likewatch.organisers import audit
+from likewatch.organisers.credentials import source_configs
 from likewatch.organisers.models import (
     Annotation,
     ApiToken,
@@ -180,7 +181,7 @@ def publish_campaign(request, slug: str, data: PublishIn):
 def add_campaign_pages(request, slug: str, data: PagesIn):
     """Resolve each line and add what resolved; every line says what became of it."""
     campaign = _campaign(request, slug)
-    results = add_pages(data.lines, metric=data.metric)
+    results = add_pages(data.lines, metric=data.metric, configs=source_configs())
     added = attach(campaign, results, data.direction)
     good = [r.line for r in results if r.ok]
     if good:

@@ -51,13 +51,20 @@ def metric_problem(platform: str, metric: str | None) -> str:
 
 
 def add_pages(
-    lines: list[str], interval: int | None = None, metric: str | None = None
+    lines: list[str],
+    interval: int | None = None,
+    metric: str | None = None,
+    *,
+    configs: dict[str, dict] | None = None,
 ) -> list[AddResult]:
     """Resolve each line with its platform and start tracking what resolved.
 
     One series per platform page: `metric` when given, else the platform's main audience
     figure (the first of its source's `metrics` that the platform answered: followers on
-    Facebook, likes only for a page that shows no follower count)."""
+    Facebook, likes only for a page that shows no follower count). `configs` holds each
+    platform's source configuration (with the organisers' stored tokens:
+    likewatch.organisers.credentials.source_configs); missing ones come from the settings.
+    """
     # Blank lines and "# " comments are for the person who wrote the list.
     lines = [line.strip() for line in lines if line.strip() and not line.startswith("# ")]
     refs: list[PageRef | AddResult] = []
@@ -66,7 +73,7 @@ def add_pages(
             refs.append(registry.parse(line))
         except UnsupportedURL as exc:
             refs.append(AddResult(line, error=str(exc)))
-    readings = asyncio.run(_resolve_all([r for r in refs if isinstance(r, PageRef)]))
+    readings = asyncio.run(_resolve_all([r for r in refs if isinstance(r, PageRef)], configs or {}))
     results = []
     for line, ref in zip(lines, refs, strict=True):
         if isinstance(ref, AddResult):
@@ -82,7 +89,9 @@ def add_pages(
     return results
 
 
-async def _resolve_all(refs: list[PageRef]) -> dict[PageRef, Reading | SourceError]:
+async def _resolve_all(
+    refs: list[PageRef], configs: dict[str, dict]
+) -> dict[PageRef, Reading | SourceError]:
     sources = {}
     limit = asyncio.Semaphore(MAX_CONCURRENT)
 
@@ -90,7 +99,9 @@ async def _resolve_all(refs: list[PageRef]) -> dict[PageRef, Reading | SourceErr
         async with limit:
             try:
                 if ref.platform not in sources:
-                    sources[ref.platform] = registry.make_source(ref.platform)
+                    sources[ref.platform] = registry.make_source(
+                        ref.platform, configs.get(ref.platform)
+                    )
                 return await sources[ref.platform].resolve(ref)
             except SourceError as exc:
                 return exc
