@@ -130,6 +130,9 @@ class Poller:
                 continue
             # run_once logged what the round read and what failed.
             if fetched is None:
+                # Idle: sign what others wrote meanwhile (a page added, an annotation), so
+                # it too is covered within seconds, not at this poller's next round.
+                self._checkpoint()
                 stop.wait(wait)
             # else another poller claimed them first: on to the next round at once, as the
             # quickest one does, or the one that won once would win every round after.

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from likewatch import formatting
 from likewatch.analytics import milestones
-from likewatch.api.events import EventRecord, events_for
+from likewatch.events.records import EventRecord, events_for
 from likewatch.public import campaign_pages, get_campaign
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign, Direction

@@ -23,6 +23,7 @@ from likewatch import formatting
 from likewatch.security import throttling
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
+from likewatch.tracking.moments import in_utc
 from likewatch.web import board as boards
 from likewatch.web import charts, markers, stream
 
@@ -183,8 +184,12 @@ def _parse_moment(text: str | None) -> datetime | None:
     except ValueError:
         return None
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+        try:
+            moment = timezone.make_aware(moment)
+        except (OverflowError, ValueError):
+            return None
+    # 0001-01-01T00:00:00+05:00 is ISO 8601 but before anything UTC (or the database) holds.
+    return moment if in_utc(moment) is not None else None
 
 
 @gzip_page
