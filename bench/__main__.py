@@ -86,8 +86,7 @@ def main(argv: list[str]) -> int:
         return 0
     if args.list:
         for name in modules(args.names):
-            doc = (importlib.import_module(f"bench.{name}").__doc__ or "").strip()
-            print(f"{name}: {doc.splitlines()[0] if doc else ''}")
+            print(f"{name}: {conditions.summary(importlib.import_module(f'bench.{name}'))}")
         return 0
 
     machine = conditions.machine()

@@ -44,14 +44,19 @@ def machine() -> dict:
 def shape(module) -> dict:
     """The benchmark's shape: its first docstring line, the variables that change it, and
     any SHAPE the module declares."""
-    doc = (module.__doc__ or "").strip().splitlines()
     return {
-        "what": doc[0] if doc else module.__name__,
+        "what": summary(module),
         "settings": {
             k: v for k, v in sorted(os.environ.items()) if k.startswith("LIKEWATCH_BENCH")
         },
         **getattr(module, "SHAPE", {}),
     }
+
+
+def summary(module) -> str:
+    """The first paragraph of a benchmark's docstring, on one line."""
+    paragraph = (module.__doc__ or "").strip().split("\n\n", 1)[0]
+    return " ".join(paragraph.split()) or module.__name__
 
 
 def now() -> str:

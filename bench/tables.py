@@ -46,6 +46,28 @@ def value(row: dict) -> str:
     return text
 
 
+TARGET = re.compile(r"^\s*(<=|>=|<|>|≈)?\s*([\d,]+(?:\.\d+)?)\s*$")
+
+
+def met(row: dict) -> str:
+    """ "yes" or "no" when the median meets the target (`< 50`, `>= 0.9`, `≈ 20`, `10`); "" when
+    the target is not a number or the figure is not one."""
+    match = TARGET.match(str(row.get("target") or ""))
+    median = row.get("median")
+    if match is None or isinstance(median, str) or median is None:
+        return ""
+    bound = float(match.group(2).replace(",", ""))
+    ok = {
+        "<": median < bound,
+        "<=": median <= bound,
+        ">": median > bound,
+        ">=": median >= bound,
+        "≈": abs(median - bound) <= 0.1 * abs(bound),
+        None: median == bound,
+    }[match.group(1)]
+    return "yes" if ok else "**no**"
+
+
 def conditions_line(name: str, entry: dict) -> str:
     c = entry["conditions"]
     databases = f"SQLite {c.get('sqlite')}"
@@ -75,15 +97,15 @@ def conditions_table(data: dict[str, dict]) -> list[str]:
 def readme(data: dict[str, dict]) -> str:
     """The figures that have a target, and the conditions of each benchmark."""
     lines = [
-        "| figure | measured: median (min–max, samples) | target | bench |",
-        "|---|---|---|---|",
+        "| figure | measured: median (min–max, samples) | target | met | bench |",
+        "|---|---|---|---|---|",
     ]
     for name, entry in data.items():
-        for row in entry["rows"]:
-            if row["target"]:
-                lines.append(
-                    f"| {_cell(row['figure'])} | {value(row)} | {row['target']} | `{name}` |"
-                )
+        lines += [
+            f"| {_cell(row['figure'])} | {value(row)} | {row['target']} | {met(row)} | `{name}` |"
+            for row in entry["rows"]
+            if row["target"]
+        ]
     lines += ["", *conditions_table(data)]
     return "\n".join(lines) + "\n"
 
@@ -100,9 +122,12 @@ def production(data: dict[str, dict]) -> str:
                 "Run with " + ", ".join(f"`{k}={v}`" for k, v in settings.items()) + ".",
                 "",
             ]
-        lines += ["| figure | measured: median (min–max, samples) | target |", "|---|---|---|"]
         lines += [
-            f"| {_cell(row['figure'])} | {value(row)} | {row['target'] or ''} |"
+            "| figure | measured: median (min–max, samples) | target | met |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_cell(row['figure'])} | {value(row)} | {row['target'] or ''} | {met(row)} |"
             for row in entry["rows"]
         ]
         lines.append("")

@@ -41,7 +41,12 @@ def run() -> list[tuple]:
                 "ms",
                 "< 60,000",
             ),
-            (f"tlog: round write with its leaves, median ({where})", r["round_ms_p50"], "ms", ""),
+            (
+                f"tlog: round write, its consumers and leaves, median ({where})",
+                r["round_ms_p50"],
+                "ms",
+                "",
+            ),
             (f"tlog: witness checks and cosigns a checkpoint ({kind})", r["witness_ms"], "ms", ""),
             (f"tlog: proof of one number, size ({kind})", r["proof_bytes"], "B", ""),
             (

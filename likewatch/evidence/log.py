@@ -34,6 +34,7 @@ from likewatch.tracking.models import FetchFailure, Observation, Page
 
 TILE_HEIGHT = 8
 TILE = 1 << TILE_HEIGHT
+ROWS_PER_QUERY = 200
 SPAN_FIELDS = ("page_id", "seq", "value", "precision", "first_seen", "last_seen", "fetches")
 SPAN_FIELDS += ("provenance", "source_url")
 FAILURE_FIELDS = ("page_id", "seq", "at", "kind", "message", "duration_ms", "retry_at")

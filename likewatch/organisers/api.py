@@ -6,7 +6,8 @@ pages and annotating need the editor role. Every change lands in the audit log (
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated
 
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import field_validator
 
 from likewatch.organisers import audit
 from likewatch.organisers.credentials import source_configs
@@ -32,6 +34,7 @@ from likewatch.organisers.views.pages import attach
 from likewatch.security import throttling
 from likewatch.tracking.adding import add_pages
 from likewatch.tracking.models import Campaign
+from likewatch.tracking.moments import in_utc
 
 
 class TokenAuth(HttpBearer):
@@ -57,6 +60,7 @@ class TokenAuth(HttpBearer):
 
 
 router = Router(auth=TokenAuth(), tags=["manage"])
+MAX_BIG = 2**63 - 1
 
 
 class CampaignIn(Schema):
@@ -65,9 +69,30 @@ class CampaignIn(Schema):
     description: str = ""
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    target: int | None = Field(None, ge=1)
-    milestone_every: int | None = Field(None, ge=1)
+    # Stored as 64-bit integers: a larger number is refused here with a clear 400.
+    target: int | None = Field(None, ge=1, le=MAX_BIG)
+    milestone_every: int | None = Field(None, ge=1, le=MAX_BIG)
+    # Numbers of people of the organisers' own to announce too (e.g. [60000]).
+    milestones: list[Annotated[int, Field(ge=1, le=MAX_BIG)]] = Field(
+        default_factory=list, max_length=100
+    )
     language: str = "en"
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def storable(cls, moment: datetime | None) -> datetime | None:
+        return storable_moment(moment)
+
+
+def storable_moment(moment: datetime | None) -> datetime | None:
+    """A moment the store can hold (UTC if naive); a ValueError (a clear 400) otherwise."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if in_utc(moment) is None:
+        raise ValueError("the time is out of range")
+    return moment
 
 
 class CampaignOut(Schema):
@@ -94,6 +119,11 @@ class LineOut(Schema):
 class AnnotationIn(Schema):
     at: datetime
     text: str = Field(min_length=1, max_length=500)
+
+    @field_validator("at")
+    @classmethod
+    def storable(cls, moment: datetime) -> datetime:
+        return storable_moment(moment)
 
 
 class AnnotationOut(Schema):
@@ -134,7 +164,11 @@ def create_campaign(request, data: CampaignIn):
                 language=data.language,
                 public=False,
             )
-            CampaignSettings.objects.create(campaign=campaign, milestone_every=data.milestone_every)
+            CampaignSettings.objects.create(
+                campaign=campaign,
+                milestone_every=data.milestone_every,
+                milestones=sorted({m for m in data.milestones if m > 0}),
+            )
             Membership.objects.create(campaign=campaign, user=request.user, role=Role.OWNER)
     except IntegrityError:
         raise HttpError(409, f"A campaign with the address {slug!r} already exists.") from None
@@ -146,6 +180,29 @@ def create_campaign(request, data: CampaignIn):
         via="api",
     )
     return Status(201, campaign)
+
+
+class PublishIn(Schema):
+    public: bool
+
+
+@router.post("/campaigns/{slug}/publish", response=CampaignOut)
+def publish_campaign(request, slug: str, data: PublishIn):
+    """Publish (public: true) or unpublish (false) a campaign's board. Needs the owner role,
+    as on the web."""
+    campaign = _campaign(request, slug, Role.OWNER)
+    if campaign.public != data.public:
+        campaign.public = data.public
+        campaign.save(update_fields=["public"])
+        audit.record(
+            request.user,
+            "campaign.publish" if data.public else "campaign.unpublish",
+            "Published the board." if data.public else "Unpublished the board.",
+            campaign=campaign,
+            changes={"public": [not data.public, data.public]},
+            via="api",
+        )
+    return campaign
 
 
 @router.post("/campaigns/{slug}/pages", response=list[LineOut])

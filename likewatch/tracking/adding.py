@@ -7,19 +7,21 @@ saying why not. Good lines are added even when others fail.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count, PageRef, Reading
-from likewatch.sources.errors import SourceError, UnsupportedURL
+from likewatch.sources.errors import SourceError, Transient, UnsupportedURL
 from likewatch.tracking import history
 from likewatch.tracking.models import Page
 
 MAX_CONCURRENT = 8
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,11 +70,14 @@ def add_pages(
     # Blank lines and "# " comments are for the person who wrote the list.
     lines = [line.strip() for line in lines if line.strip() and not line.startswith("# ")]
     refs: list[PageRef | AddResult] = []
+    # Each line stands alone: a bad one is reported on its own line and the others are added.
     for line in lines:
         try:
             refs.append(registry.parse(line))
         except UnsupportedURL as exc:
             refs.append(AddResult(line, error=str(exc)))
+        except (ValueError, UnicodeError):  # e.g. "http://[::1" is no URL at all
+            refs.append(AddResult(line, error=_("This line is not a valid address.")))
     readings = asyncio.run(_resolve_all([r for r in refs if isinstance(r, PageRef)], configs or {}))
     results = []
     for line, ref in zip(lines, refs, strict=True):
@@ -85,7 +90,12 @@ def add_pages(
         elif problem := metric_problem(ref.platform, metric):
             results.append(AddResult(line, error=problem))
         else:
-            results.append(_store(line, ref, outcome, interval, metric))
+            try:
+                with transaction.atomic():
+                    results.append(_store(line, ref, outcome, interval, metric))
+            except DatabaseError:
+                log.exception("could not store the page of %r", line)
+                results.append(AddResult(line, error=_("This page could not be stored.")))
     return results
 
 
@@ -105,6 +115,9 @@ async def _resolve_all(
                 return await sources[ref.platform].resolve(ref)
             except SourceError as exc:
                 return exc
+            except Exception as exc:  # a bug in one source costs its line, not the batch
+                log.exception("resolving %s failed", ref.url or ref.key)
+                return Transient(f"internal error: {type(exc).__name__}")
 
     try:
         unique = list(dict.fromkeys(refs))

@@ -421,7 +421,36 @@ class Listing:
         return out
 
 
+# Pages per query: SQLite refuses an expression deeper than 1,000 terms.
+PAGES_PER_QUERY = 300
+
+
 def many(
+    page_ids: Iterable[int],
+    *,
+    start: datetime | None = None,
+    since_seq: dict[int, int] | None = None,
+    until_seq: dict[int, int] | None = None,
+) -> dict[int, list[Record]]:
+    """The records of several pages, each page's by seq, in a fixed number of queries per
+    PAGES_PER_QUERY pages (the poller's round reads all its pages' recent history at once):
+    those overlapping [start, now), and for the pages in `since_seq` (`until_seq`) those from
+    (up to) that seq."""
+    ids = list(dict.fromkeys(page_ids))
+    found: dict[int, list[Record]] = {}
+    for first in range(0, len(ids), PAGES_PER_QUERY):
+        found.update(
+            _many(
+                ids[first : first + PAGES_PER_QUERY],
+                start=start,
+                since_seq=since_seq,
+                until_seq=until_seq,
+            )
+        )
+    return found
+
+
+def _many(
     page_ids: Iterable[int],
     *,
     start: datetime | None = None,

@@ -28,13 +28,39 @@ def page_points(
     max_points: int = BOARD_POINTS,
 ) -> list[Point]:
     """(unix seconds, value or None) in time order, at most about `max_points` of them."""
-    records: list[tuple[int, datetime, datetime, int | None]] = []
-    for r in history_records.records(page, start=since, end=until):
-        if isinstance(r, Span):
-            first = max(r.first_seen, since) if since else r.first_seen
-            records.append((r.seq, first, r.last_seen, r.value))
-        else:
-            records.append((r.seq, r.at, r.at, None))
+    return pages_points([page.pk], since, until, max_points).get(page.pk, [])
+
+
+def pages_points(
+    page_ids: list[int],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    max_points: int = BOARD_POINTS,
+) -> dict[int, list[Point]]:
+    """`page_points` of many pages in a fixed number of queries (a board's charts), by id."""
+    records: dict[int, list[tuple[int, datetime, datetime, int | None]]] = {
+        pk: [] for pk in page_ids
+    }
+    for pk, rows in history_records.many(page_ids, start=since).items():
+        for r in rows:
+            if until is not None and r.at > until:
+                continue
+            if isinstance(r, Span):
+                records[pk].append(
+                    (
+                        r.seq,
+                        max(r.first_seen, since) if since else r.first_seen,
+                        r.last_seen,
+                        r.value,
+                    )
+                )
+            else:
+                records[pk].append((r.seq, r.at, r.at, None))
+    return {pk: _points(rows, max_points) for pk, rows in records.items()}
+
+
+def _points(records: list, max_points: int) -> list[Point]:
+    records.sort()
     points: list[Point] = []
     for _seq, first, last, value in records:
         points.append((int(first.timestamp()), value))

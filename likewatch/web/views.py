@@ -24,6 +24,7 @@ from likewatch.security import throttling
 from likewatch.tracking import records as history_records
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign, Page
+from likewatch.tracking.moments import in_utc
 from likewatch.tracking.records import Failure, Span
 from likewatch.web import board as boards
 from likewatch.web import charts, markers, stream
@@ -185,8 +186,12 @@ def _parse_moment(text: str | None) -> datetime | None:
     except ValueError:
         return None
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+        try:
+            moment = timezone.make_aware(moment)
+        except (OverflowError, ValueError):
+            return None
+    # 0001-01-01T00:00:00+05:00 is ISO 8601 but before anything UTC (or the database) holds.
+    return moment if in_utc(moment) is not None else None
 
 
 @gzip_page

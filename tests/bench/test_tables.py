@@ -79,3 +79,20 @@ def test_a_document_without_its_markers_says_what_is_missing(tmp_path, monkeypat
     monkeypatch.setitem(tables.DOCUMENTS, "readme", page)
     with pytest.raises(LookupError, match="bench:readme"):
         tables.current("readme")
+
+
+@pytest.mark.parametrize(
+    ("median", "target", "verdict"),
+    [
+        (81.0, "< 50", "**no**"),
+        (41.0, "< 50", "yes"),
+        (2776, "> 2000", "yes"),
+        (4376, ">= 5,000", "**no**"),
+        (20, "≈ 20", "yes"),
+        (10, "10", "yes"),
+        ("0.96 / 0.95", ">= 0.9", ""),
+        (3.0, "", ""),
+    ],
+)
+def test_the_tables_say_whether_each_target_is_met(median, target, verdict):
+    assert tables.met({"median": median, "target": target}) == verdict
