@@ -201,17 +201,9 @@ def campaign_change(campaign: Campaign, now: datetime | None = None) -> Campaign
 
 def _points(pages: list[Page], moments: dict[str, datetime]) -> dict[int, dict]:
     """For each page and moment: the known value at it (`at_NAME`) and the first after it
-    (`after_NAME`), as `latest` and `baseline` pick them. Read through tracking.records
-    (a few queries per page: the records may be in the tail or in compressed segments)."""
-    found: dict[int, dict] = {}
-    for page in pages:
-        points = {}
-        for name, moment in moments.items():
-            at = records.known_before(page, moment)
-            points[f"at_{name}"] = at
-            points[f"after_{name}"] = records.known_after(page, moment) if at is None else None
-        found[page.pk] = points
-    return found
+    (`after_NAME`), as `latest` and `baseline` pick them, in a fixed number of queries
+    (`tracking.records.known_around`)."""
+    return records.known_around([p.pk for p in pages], moments)
 
 
 def _removed_all(pages: list[Page], start: datetime, now: datetime) -> dict[int, int]:

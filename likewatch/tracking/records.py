@@ -512,3 +512,107 @@ def _many(
             found[page_id] = [r for r in found[page_id] if r.seq < first_tail]
         found[page_id] += rows
     return found
+
+
+def known_around(page_ids: Iterable[int], moments: dict[str, datetime]) -> dict[int, dict]:
+    """For each page and named moment: the span with a known value in force at it (`at_NAME`,
+    as `known_before`) and, when there is none, the first one after it (`after_NAME`, as
+    `known_after`). A fixed number of queries for any number of pages (a board's totals):
+    the tail's rows answer most; a segment is decoded only where they do not."""
+    from django.db.models import OuterRef, Subquery
+
+    from likewatch.tracking import segments_codec
+    from likewatch.tracking.models import Observation, Page, Segment
+
+    ids = list(dict.fromkeys(page_ids))
+    found: dict[int, dict] = {pk: {} for pk in ids}
+    if not ids or not moments:
+        return found
+    last = dict(Page.objects.filter(pk__in=ids).values_list("pk", "last_seq"))
+    known = Observation.objects.filter(page=OuterRef("pk"), value__isnull=False)
+    segs = Segment.objects.filter(page=OuterRef("pk"), low__isnull=False)
+    columns = {}
+    for name, moment in moments.items():
+        before = known.filter(first_seen__lte=moment).order_by("-seq").values("pk")[:1]
+        after = known.filter(first_seen__gt=moment).order_by("seq").values("pk")[:1]
+        seg_before = segs.filter(start__lte=moment).order_by("-first_seq").values("pk")[:1]
+        seg_after = segs.filter(end__gt=moment).order_by("first_seq").values("pk")[:1]
+        columns[f"at_{name}"] = Subquery(before)
+        columns[f"after_{name}"] = Subquery(after)
+        columns[f"seg_at_{name}"] = Subquery(seg_before)
+        columns[f"seg_after_{name}"] = Subquery(seg_after)
+    rows = list(Page.objects.filter(pk__in=ids).annotate(**columns).values("pk", *columns))
+    row_ids = {r[c] for r in rows for c in columns if not c.startswith("seg_") and r[c]}
+    seg_ids = {r[c] for r in rows for c in columns if c.startswith("seg_") and r[c]}
+    spans = {o.pk: o for o in Observation.objects.filter(pk__in=row_ids)}
+    decoded = {
+        pk: segments_codec.decode(data)
+        for pk, data in Segment.objects.filter(pk__in=seg_ids).values_list("pk", "data")
+    }
+    for row in rows:
+        page_id = row["pk"]
+        for name, moment in moments.items():
+            at = spans.get(row[f"at_{name}"])
+            if at is not None:
+                found[page_id][f"at_{name}"] = span_from_row(at, last.get(page_id))
+                found[page_id][f"after_{name}"] = None
+                continue
+            in_segment = [
+                r
+                for r in reversed(decoded.get(row[f"seg_at_{name}"], []))
+                if isinstance(r, Span) and r.value is not None and r.first_seen <= moment
+            ]
+            if in_segment:
+                found[page_id][f"at_{name}"] = in_segment[0]
+                found[page_id][f"after_{name}"] = None
+                continue
+            # Nothing known at the moment in the newest segment starting before it: the
+            # rare page whose values were all hidden there is read the long way.
+            if row[f"seg_at_{name}"] is not None:
+                found[page_id][f"at_{name}"] = known_before(page_id, moment)
+                if found[page_id][f"at_{name}"] is not None:
+                    found[page_id][f"after_{name}"] = None
+                    continue
+            found[page_id][f"at_{name}"] = None
+            later = [
+                r
+                for r in decoded.get(row[f"seg_after_{name}"], [])
+                if isinstance(r, Span) and r.value is not None and r.first_seen > moment
+            ]
+            if later:
+                found[page_id][f"after_{name}"] = later[0]
+            else:
+                after = spans.get(row[f"after_{name}"])
+                found[page_id][f"after_{name}"] = (
+                    span_from_row(after, last.get(page_id)) if after is not None else None
+                )
+    return found
+
+
+def failures_many(
+    page_ids: Iterable[int], start: datetime | None = None, end: datetime | None = None
+) -> list[Failure]:
+    """The failed fetches of several pages in [start, end], by page then seq, in a fixed
+    number of queries; only segments holding failures are decoded."""
+    from likewatch.tracking import segments_codec
+    from likewatch.tracking.models import FetchFailure, Segment
+
+    ids = list(dict.fromkeys(page_ids))
+    if not ids:
+        return []
+    rows = FetchFailure.objects.filter(page_id__in=ids)
+    segs = Segment.objects.filter(page_id__in=ids, failures__gt=0)
+    if start is not None:
+        rows, segs = rows.filter(at__gte=start), segs.filter(end__gte=start)
+    if end is not None:
+        rows, segs = rows.filter(at__lte=end), segs.filter(start__lte=end)
+    found = {(r.page_id, r.seq): failure_from_row(r) for r in rows}
+    for data in segs.values_list("data", flat=True):
+        for record in segments_codec.decode(data):
+            if (
+                isinstance(record, Failure)
+                and (start is None or record.at >= start)
+                and (end is None or record.at <= end)
+            ):
+                found.setdefault((record.page_id, record.seq), record)
+    return [found[key] for key in sorted(found)]

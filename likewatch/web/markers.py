@@ -45,11 +45,7 @@ GAP_JOIN = timedelta(hours=1)
 
 def gaps(page_ids: list[int], since: datetime | None, until: datetime | None) -> list[Marker]:
     """Runs of failed fetches, one marker per run, labelled with the first failure's kind."""
-    failures = [
-        failure
-        for page_id in sorted(page_ids)
-        for failure in history_records.failures(page_id, start=since, end=until)
-    ]
+    failures = history_records.failures_many(page_ids, since, until)
     found: list[Marker] = []
     runs: dict[int, list] = {}
     for failure in failures:

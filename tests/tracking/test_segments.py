@@ -126,6 +126,12 @@ def test_reads_across_the_segment_and_tail_boundary(page, cut):
     assert records.known_after(page, middle) == min(
         (r for r in known if r.first_seen > middle), key=lambda r: r.seq
     )
+    moments = {"before": T0 - timedelta(days=1), "middle": middle, "late": late}
+    around = records.known_around([page.pk], moments)[page.pk]
+    for name, moment in moments.items():
+        assert around[f"at_{name}"] == records.known_before(page, moment)
+        if around[f"at_{name}"] is None:
+            assert around[f"after_{name}"] == records.known_after(page, moment)
 
 
 def test_a_listing_pages_through_segments_and_tail_newest_first(page):
