@@ -44,6 +44,9 @@ from bench._processes import ROOT, base_env, database, percentile, postgres_avai
 
 PAGES = int(os.environ.get("LIKEWATCH_BENCH_POLL_PAGES", 200))
 SECONDS = float(os.environ.get("LIKEWATCH_BENCH_POLL_SECONDS", 300))
+# One run measures CPU over minutes of polling, for likewatch and each peer: repeating it
+# would triple a run that is already the longest of `make bench`.
+REPEATS = 1
 SCALE_PAGES = int(os.environ.get("LIKEWATCH_BENCH_SCALE_PAGES", 10_000))
 SCALE_SECONDS = float(os.environ.get("LIKEWATCH_BENCH_SCALE_SECONDS", 300))
 PEERS = ROOT / "var" / "peers"
