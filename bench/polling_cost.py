@@ -52,8 +52,6 @@ SCALE_SECONDS = float(os.environ.get("LIKEWATCH_BENCH_SCALE_SECONDS", 300))
 PEERS = ROOT / "var" / "peers"
 WARMUP = 20.0  # seconds of a peer's start left out of its figures
 TARGET = "<= 2.5"
-# One run samples hundreds of fetches (thousands at scale); the peers run alongside.
-REPEATS = 1
 
 
 class JSONServer:
