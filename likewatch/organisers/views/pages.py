@@ -55,6 +55,11 @@ def add(request, campaign):
             metric=form.cleaned_data["metric"] or None,
             configs=source_configs(),
         )
+        # "Already here" is said of this campaign only: that another campaign tracks a page
+        # (whether the page existed before) is that campaign's business.
+        here = set(campaign.entries.values_list("page_id", flat=True))
+        for result in results:
+            result.already_here = bool(result.pages) and all(p.pk in here for p in result.pages)
         added = attach(campaign, results, form.cleaned_data["direction"])
         good = [r for r in results if r.ok]
         bad = [r for r in results if not r.ok]
