@@ -30,7 +30,7 @@ def page_summary(page: Page, now=None) -> dict:
         "metric": page.metric,
         "handle": page.handle,
         "name": page.name,
-        "url": page.url,
+        "url": page.link,
         "interval": page.interval,
         "health": page.health,
         "last_success_at": page.last_success_at,

@@ -61,7 +61,7 @@ def page_entry(change: PageChange, now: datetime, steps: milestones.Ladder | Non
         "name": page.label,
         "platform": page.platform,
         "metric": page.get_metric_display(),
-        "url": page.url,
+        "url": page.link,
         "direction": change.direction,
         "current": change.current,
         "precision": change.precision,
