@@ -16,6 +16,7 @@ from likewatch.api.events import as_dicts, events_for
 from likewatch.api.pages import LIVE, history_dict, page_summary
 from likewatch.api.public import campaign_pages, get_campaign, public_campaigns
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
+from likewatch.events import effects
 from likewatch.tracking.models import Campaign
 
 router = Router(tags=["campaigns"])
@@ -61,6 +62,7 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
     campaign = get_campaign(slug)
     now = timezone.now()
     change = campaign_change(campaign, now)
+    by_page, total_effect = effects.for_campaign(campaign)
     response["Cache-Control"] = LIVE
     entries = [
         {
@@ -77,6 +79,8 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
             "rate_hour": pc.rate_hour,
             "rate_day": pc.rate_day,
             "stale": pc.stale,
+            "removed": pc.removed,
+            "effect": _effect(by_page.get(pc.page.pk)),
         }
         for pc in change.pages
     ]
@@ -86,8 +90,22 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
         "total_moved": change.total_moved,
         "total_rate_hour": change.total_rate_hour,
         "target_percent": change.target_percent,
+        "effect": _effect(total_effect),
         "pages": entries,
         "links": campaign_links(campaign),
+    }
+
+
+def _effect(shown: effects.Shown | None) -> dict | None:
+    """The campaign's effect the campaign's way (people beyond the usual trend), or None."""
+    if shown is None or shown.effect is None:
+        return None
+    return {
+        "effect": round(shown.effect),
+        "low": round(shown.low),
+        "high": round(shown.high),
+        "removed": round(shown.removed),
+        "computed_at": shown.computed_at,
     }
 
 

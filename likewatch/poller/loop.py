@@ -111,6 +111,8 @@ class Poller:
             if fetched:
                 log.info("fetched %d page(s)", fetched)
             elif fetched is None:
+                if wait > 2 and self._effects():
+                    continue  # that took a while: see what is due now
                 stop.wait(wait)
             # else another poller claimed them first: on to the next round at once, as the
             # quickest one does, or the one that won once would win every round after.
@@ -130,6 +132,17 @@ class Poller:
             log.error("checkpoint postponed to the next round: %s", database_trouble(exc))
         except Exception:  # the checkpoint can wait a round; the measurements cannot
             log.exception("checkpoint failed")
+
+    @staticmethod
+    def _effects() -> bool:
+        # Idle time refreshes one campaign effect estimate (about a second of model fitting).
+        try:
+            from likewatch.events import effects
+
+            return effects.refresh_one()
+        except Exception:  # derived figures: never a reason not to poll
+            log.exception("could not estimate a campaign effect")
+            return False
 
     @staticmethod
     def _catch_up() -> None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 
-from likewatch.events.models import Event, Status
+from likewatch.events.models import DetectorState, Event, Status
 from likewatch.events.scan import scan_all, scan_page, scan_pages
 from likewatch.sources.errors import Transient
 from likewatch.tracking.history import record_failure
@@ -203,3 +203,23 @@ def test_a_page_whose_detection_fails_leaves_the_others_scanned(measure, monkeyp
 
     assert [e[:2] for e in _events()] == [(pages[1].pk, "gain")]
     assert f"event scan of page {pages[0].pk} failed" in caplog.text
+
+
+def test_live_rounds_resume_from_the_stored_state_and_agree_with_a_rescan(page, measure):
+    changes = campaign(300)
+    changes[250] -= 3000
+    start = T0
+    # Live: the history arrives in rounds of 25 fetches, each scanned from the stored state.
+    for first in range(0, 300, 25):
+        start = measure(
+            page, changes[first : first + 25], start=start, value=3_000_000 + sum(changes[:first])
+        )
+        scan_page(Page.objects.get(pk=page.pk))
+    state = DetectorState.objects.get(page=page)
+    assert state.state["seq"] == page.observations.order_by("-seq").first().seq
+    live = sorted(Event.objects.values_list("kind", "start", "end", "size"))
+    purges = [size for kind, _s, _e, size in live if kind == "purge"]
+    assert len(purges) == 1 and -3300 < purges[0] < -2700
+
+    scan_page(page, rescan=True)
+    assert sorted(Event.objects.values_list("kind", "start", "end", "size")) == live
