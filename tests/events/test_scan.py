@@ -223,3 +223,33 @@ def test_live_rounds_resume_from_the_stored_state_and_agree_with_a_rescan(page, 
 
     scan_page(page, rescan=True)
     assert sorted(Event.objects.values_list("kind", "start", "end", "size")) == live
+
+
+def test_pages_of_one_platform_dropping_together_are_said_to_be_the_platform(measure):
+    pages = [
+        Page.objects.create(
+            platform="facebook",
+            platform_id=str(900 + n),
+            metric="likes",
+            name=f"P{n}",
+            interval=300,
+        )
+        for n in range(3)
+    ]
+    alone = Page.objects.create(
+        platform="instagram", platform_id="42", metric="followers", name="Alone", interval=300
+    )
+    for n, page in enumerate([*pages, alone]):
+        changes = campaign(200, seed=n + 10)
+        changes[150] -= 5000
+        measure(page, changes)
+    scan_pages([Page.objects.get(pk=p.pk) for p in [*pages, alone]])
+
+    together = Event.objects.filter(page__in=pages, kind="purge")
+    assert together.count() == 3
+    for event in together:
+        assert event.details["platform_pages"] == 2
+        assert "most likely the platform itself" in event.sentence()
+    lone = Event.objects.get(page=alone, kind="purge")
+    assert "platform_pages" not in lone.details
+    assert "most likely the platform" not in lone.sentence()
