@@ -69,7 +69,8 @@ STATE_VERSION = 1
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
-FREEZE_MINUTES = 30  # the fast baseline stops learning during an episode for at most this
+FREEZE_MINUTES = 30  # the fast baseline stops learning during a burst for at most this
+FREEZE_Z = 4.0  # ...one that starts with a step this many spreads off
 CUSUM_K = {"fast": 2.0, "slow": 0.5}  # allowance per fetch, in spreads (CUSUM reference)
 MIN_THRESHOLD = {"fast": 6.0, "slow": 10.0}
 # never flag below this CUSUM peak
@@ -80,6 +81,7 @@ MIN_DAYS = 3.0  # ...and days of history (and at least 2 x TAIL sampling interva
 SHORT_FACTOR = 1.5  # with a short history: flag only this many times the largest peak seen
 WARMUP_STEPS = 24
 BIN_VISITS = 5  # visits before an hour of the week's own spread is trusted
+MATURE_DAYS = 3  # days a bin was seen on before its seasonal profile is used
 WINSOR = 4.0  # residuals beyond this many spreads teach the baselines only this much
 GAP_INTERVALS = 3  # this many intervals without a value make a gap
 STALE_PROBABILITY = 1e-6  # an unchanged run less likely than this is stale
@@ -241,6 +243,7 @@ class _Episode:
     expected: float = 0.0
     max_step_z: float = 0.0
     flagged: bool = False
+    burst: bool = False  # began with one step far off: judged when it is over
     first_over: float = 0.0
     finding: list | None = None  # the key (kind, start) of the event it feeds
 
@@ -301,7 +304,11 @@ class Detector:
         self.zeros: list[float | None] = s.get("zeros", [None] * self.bins)
         self.global_spread: dict[str, float] = s.get("global_spread", {})
         self.level: float = s.get("level", 0.0)
-        self.ring: list[float] = s.get("ring", [])
+        self.ring: list[list[float]] = s.get("ring", [])  # [rate, bin] of the last fetches
+        # Distinct days each bin was seen on, and the last one: a bin's profile is used
+        # once it rests on MATURE_DAYS days, not on one afternoon.
+        self.bin_days: list[int] = s.get("bin_days", [0] * self.bins)
+        self.bin_last: list[int] = s.get("bin_last", [-1] * self.bins)
         self.frozen: int = s.get("frozen", 0)
         self.steps: int = s.get("steps", 0)
         self.cusum: dict[str, float] = s.get("cusum", {})
@@ -338,7 +345,9 @@ class Detector:
             "zeros": [r(v) for v in self.zeros],
             "level": self.level,
             "global_spread": dict(self.global_spread),
-            "ring": list(self.ring),
+            "ring": [list(r) for r in self.ring],
+            "bin_days": self.bin_days,
+            "bin_last": self.bin_last,
             "frozen": self.frozen,
             "steps": self.steps,
             "cusum": dict(self.cusum),
@@ -458,10 +467,6 @@ class Detector:
         known = [v for v in values if v is not None]
         return median(known) if known else None
 
-    def _profile(self, b: int) -> float:
-        value = self._borrow(self.profile, b)
-        return 0.0 if value is None else value
-
     def _spread(self, which: str, b: int, precision: int) -> float:
         # An hour of the week seen only a few times says little yet: the page's overall
         # spread stands in for it (a new page's first day, a page's first Sunday).
@@ -472,9 +477,15 @@ class Detector:
             return max(1.0, precision / 2)
         return max(value, 0.5, precision / 2)
 
+    def _season(self, b: int) -> float:
+        """The bin's usual deviation from the page's level, once several days show it."""
+        value = self.profile[b]
+        return value if value is not None and self.bin_days[b] >= MATURE_DAYS else 0.0
+
     def _fast_rate(self) -> float:
-        """The median of the ring, carried forward along its resistant trend."""
-        ring = self.ring
+        """The median of the ring (without the bins' seasons), carried forward along its
+        resistant trend."""
+        ring = [rate - self._season(b) for rate, b in self.ring]
         if len(ring) < 3:
             return median(ring) if ring else 0.0
         half = len(ring) // 2
@@ -489,14 +500,19 @@ class Detector:
         z = self.zeros[b]
         alpha = 1 / min(self.profile_memory, max(1, self.visits[b] + 1))
         self.zeros[b] = 1.0 if z is None else z + alpha * (1.0 - z)
-        self._learn_rate(0.0, b, 1, precision=1, residuals=None)
+        self._learn_rate(0.0, b, 1, precision=1, residuals=None, at=at)
 
-    def _learn_rate(self, rate: float, b: int, m: int, precision: int, residuals) -> None:
+    def _learn_rate(
+        self, rate: float, b: int, m: int, precision: int, residuals, at: float
+    ) -> None:
         """Teach the profile, level, ring and spreads one rate (winsorised by the spreads)."""
         self.steps += 1
         alpha = 1 / min(self.profile_memory, self.visits[b] + 1)
         self.visits[b] += 1
-        p = self._profile(b)
+        day = int(at // DAY)
+        if self.bin_last[b] != day:
+            self.bin_last[b], self.bin_days[b] = day, self.bin_days[b] + 1
+        p = self._season(b)
         fast_s = self._spread("fast", b, precision)
         slow_s = self._spread("slow", b, precision)
         # Once the page's spread is known, a wild rate teaches only up to WINSOR spreads: a
@@ -506,13 +522,14 @@ class Detector:
         d = rate - p
         if known:
             d = max(-clip / m, min(clip / m, d - self.level)) + self.level
-        if any(v is not None for v in self.profile):
-            self.profile[b] = p + alpha * (d - self.level)
-        else:
-            self.profile[b] = rate
-        self.level += self.slow_alpha * (d - self.level)
+        # While a burst may be under way (the fast baseline frozen), nothing learns from it:
+        # its size is measured against what the page did before it.
         if self.frozen <= 0:
-            self.ring.append(rate - p)
+            old = self.profile[b]
+            deviation = d + p - self.level  # this rate's departure from the level
+            self.profile[b] = deviation if old is None else old + alpha * (deviation - old)
+            self.level += self.slow_alpha * (d - self.level)
+            self.ring.append([rate, b])
             del self.ring[:-FAST_RING]
         else:
             self.frozen -= 1
@@ -540,7 +557,7 @@ class Detector:
 
     def _judge(self, a: dict, b: Span, delta: int, m: int, precision: int, at: float) -> None:
         bin_ = self._bin(at)
-        p = self._profile(bin_)
+        p = self._season(bin_)
         fast_rate = self._fast_rate() + p
         slow_rate = self.level + p
         rounding = precision if precision > 1 else 0
@@ -556,7 +573,7 @@ class Detector:
             return
         if warm:
             self._track(a, b, delta, m, precision, bin_, p, residuals)
-        self._learn_rate(delta / m, bin_, m, precision, residuals if warm else None)
+        self._learn_rate(delta / m, bin_, m, precision, residuals, at)
         self._daily(at, delta / m)
 
     def _track(self, a, b, delta, m, precision, bin_, p, residuals) -> None:
@@ -569,6 +586,14 @@ class Detector:
                 s = self.cusum.get(key, 0.0)
                 s = max(0.0, s + sign * z - CUSUM_K[which])
                 episode = self.episodes.get(key)
+                if episode is not None and episode.burst and sign * z < CUSUM_K[which]:
+                    # Back to what the page did before: a burst, over, and judged whole
+                    # now. One that outlasted the freeze was a change of pace instead.
+                    if episode.steps <= self.freeze:
+                        self._maybe_flag(which, key, episode)
+                    self.cusum[key] = 0.0
+                    self._close(key, episode)
+                    continue
                 if episode is not None and s < episode.peak * RELEASE:
                     s = 0.0  # the excess is over: the episode ends where it peaked
                 self.cusum[key] = s
@@ -580,21 +605,26 @@ class Detector:
                     base = self._fast_rate() if which == "fast" else self.level
                     episode = _Episode(sign, a["last_seen"], a["seq"], base)
                     self.episodes[key] = episode
-                    if which == "fast":
-                        self.frozen = self.freeze
+                if which == "fast" and sign * z >= FREEZE_Z and episode.steps == 0:
+                    # A step far off at once is a burst's start, not a pace building up
+                    # gradually (a campaign taking off): stop learning while it lasts.
+                    self.frozen = self.freeze
+                    episode.burst = True
                 episode.steps += 1
                 episode.seen += delta
                 episode.expected += m * (episode.base_rate + p)
                 episode.max_step_z = max(episode.max_step_z, sign * z)
-                if which == "fast" and self.frozen > 0 and episode.steps > self.freeze:
+                if which == "fast" and episode.steps > self.freeze:
                     self.frozen = 0
+                    episode.burst = False
                 if s > episode.peak:
                     episode.peak = s
                     episode.peak_end = b.first_seen
                     episode.peak_seq = b.seq
                     episode.peak_seen = episode.seen
                     episode.peak_expected = episode.expected
-                    self._maybe_flag(which, key, episode)
+                    if which == "slow":  # the fast baseline judges a burst once it is over
+                        self._maybe_flag(which, key, episode)
 
     def _threshold(self, which: str, key: str) -> tuple[float, dict]:
         tail = self.tails.setdefault(key, _Tail())

@@ -153,7 +153,6 @@ def _events():
     return sorted(Event.objects.values_list(*fields), key=lambda e: (e[0], e[1], e[2]))
 
 
-@pytest.mark.xfail(reason="issue 14: a scenario written for the old detector")
 def test_scanning_pages_together_stores_what_scanning_each_stores(measure):
     pages = [Page.objects.get(pk=p.pk) for p in _pages_with_events(measure)]
 
@@ -184,21 +183,20 @@ def test_scanning_more_pages_together_takes_no_more_queries(measure):
     assert len(three) == len(one)
 
 
-@pytest.mark.xfail(reason="issue 14: a scenario written for the old detector")
 def test_a_page_whose_detection_fails_leaves_the_others_scanned(measure, monkeypatch, caplog):
     from likewatch.events import detect
 
     pages = [Page.objects.get(pk=p.pk) for p in _pages_with_events(measure)]
     Page.objects.filter(pk=pages[0].pk).update(interval=301)
     pages[0].interval = 301
-    real = detect.Detector.run
+    real = detect.Detector.feed
 
     def broken(self, records):
         if self.interval == 301:
             raise RuntimeError("detector bug")
         return real(self, records)
 
-    monkeypatch.setattr(detect.Detector, "run", broken)
+    monkeypatch.setattr(detect.Detector, "feed", broken)
     scan_pages(pages)
 
     assert [e[:2] for e in _events()] == [(pages[1].pk, "gain")]
