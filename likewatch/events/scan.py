@@ -178,7 +178,11 @@ def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: boo
             )
         }
         saved = {
-            pk: (None if rescan or s.interval != _page(pages, pk).interval else s.state)
+            pk: (
+                {}
+                if rescan or s.interval != _page(pages, pk).interval
+                else detect.Detector.unpack(bytes(s.state))
+            )
             for pk, s in states.items()
         }
         since = {p.pk: (saved.get(p.pk) or {}).get("seq", 0) for p in pages}
@@ -212,7 +216,7 @@ def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: boo
             _store(results[page.pk], found, detector.withdrawn, rescan, now)
             flagged += [(page, f) for f in found if f.kind in (detect.GAIN, detect.PURGE)]
             row = states.get(page.pk) or DetectorState(page=page)
-            row.state, row.interval, row.updated_at = detector.state(), page.interval, now
+            row.state, row.interval, row.updated_at = detector.packed(), page.interval, now
             (changed if row.pk and page.pk in states else new).append(row)
         # Two statements for the round's states, however many pages.
         DetectorState.objects.bulk_create(new)
