@@ -50,10 +50,7 @@ def size() -> int:
 
 def main(mode: str, pages: int, rounds: int) -> None:
     django.setup()
-    from django.db import transaction
 
-    from likewatch.fanout import publish
-    from likewatch.rollups import receivers
     from likewatch.sources.base import Count
     from likewatch.tracking import history
     from likewatch.tracking.models import Page
@@ -83,8 +80,7 @@ def main(mode: str, pages: int, rounds: int) -> None:
                     raw=body,
                 )
             )
-        with publish.batched(), receivers.batched(), transaction.atomic():
-            history.record_batch(entries)
+        history.record_batch(entries)
     after = size()
     print(json.dumps({"fetches": pages * rounds, "before": before, "after": after}))
 

@@ -5,6 +5,7 @@ working directory (read with django-environ). The defaults run on one machine wi
 install: a SQLite database and a generated secret key, both under ./var.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "likewatch.organisers",
     "likewatch.alerts",
     "likewatch.security",
+    # Sign-in throttling (likewatch.security.throttling).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +76,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "likewatch.security.ratelimit.PublicApiRateLimitMiddleware",
+    # Last, as django-axes asks: it turns a locked-out attempt into likewatch's 429.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "likewatch.urls"
@@ -197,6 +207,17 @@ LIKEWATCH_DEFAULT_INTERVAL = env.int("LIKEWATCH_DEFAULT_INTERVAL", default=300)
 # The demo lowers this to replay a day in minutes; a real deployment never goes below 60.
 LIKEWATCH_MIN_INTERVAL = env.int("LIKEWATCH_MIN_INTERVAL", default=60)
 LIKEWATCH_HTTP_TIMEOUT = env.float("LIKEWATCH_HTTP_TIMEOUT", default=20.0)
+# The outbound guard (likewatch.security.outbound, docs/security.md): one fetch, redirects and
+# reading included, ends by this deadline; an answer may not inflate past this many bytes.
+LIKEWATCH_HTTP_DEADLINE = env.float("LIKEWATCH_HTTP_DEADLINE", default=30.0)
+LIKEWATCH_HTTP_MAX_BYTES = env.int("LIKEWATCH_HTTP_MAX_BYTES", default=10 * 2**20)
+# A source's whole read of one batch (several requests, or a browser rendering a page).
+LIKEWATCH_READ_DEADLINE = env.float("LIKEWATCH_READ_DEADLINE", default=60.0)
+# Networks ("10.2.0.0/16", "::1") and host names ("intranet.example.org", ".example.org" for a
+# whole domain) likewatch may fetch although they are not public internet addresses, and ones
+# it must never fetch. Empty by default: only public addresses. Denials win.
+LIKEWATCH_OUTBOUND_ALLOW = env.list("LIKEWATCH_OUTBOUND_ALLOW", default=[])
+LIKEWATCH_OUTBOUND_DENY = env.list("LIKEWATCH_OUTBOUND_DENY", default=[])
 # How far a page's fetch may run before another poller may take it over.
 LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
 # How long a due page may wait for others to fill its request (likewatch.poller.claims).
@@ -210,6 +231,8 @@ LIKEWATCH_LIVE_BROKER = env.str(
 LIKEWATCH_LIVE_TICK = env.float("LIKEWATCH_LIVE_TICK", default=0.5)
 # Seconds between keep-alive comments on an idle live connection (proxies drop silent ones).
 LIKEWATCH_LIVE_KEEPALIVE = env.float("LIKEWATCH_LIVE_KEEPALIVE", default=15.0)
+# Live streams one client address may hold open at once in one web process.
+LIKEWATCH_LIVE_STREAMS_PER_CLIENT = env.int("LIKEWATCH_LIVE_STREAMS_PER_CLIENT", default=20)
 
 # The micro-cache in front of Django (likewatch.web.microcache): public answers are served
 # from memory for at most this many seconds (0 turns it off), then served stale for at most
@@ -264,8 +287,18 @@ LIKEWATCH_RATE_LIMITS = {
     "api": env.str("LIKEWATCH_API_RATE", default="120/m"),
 }
 LIKEWATCH_RATE_LIMITED_PATHS = ["/api/"]
-# Only behind a reverse proxy that sets X-Forwarded-For itself.
-LIKEWATCH_TRUST_X_FORWARDED_FOR = env.bool("LIKEWATCH_TRUST_X_FORWARDED_FOR", default=False)
+# The reverse proxies (addresses or networks) whose X-Forwarded-For is believed, e.g.
+# "127.0.0.1" for nginx on the same machine. Empty: the connection's address is the client's.
+LIKEWATCH_TRUSTED_PROXIES = env.list("LIKEWATCH_TRUSTED_PROXIES", default=[])
+# Sign-in throttling (django-axes): after this many failures within the cool-off, per user
+# name and per client address, sign-ins are refused until the cool-off has passed.
+AXES_FAILURE_LIMIT = env.int("LIKEWATCH_LOGIN_FAILURES", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LIKEWATCH_LOGIN_COOLOFF", default=15))
+AXES_LOCKOUT_PARAMETERS = "likewatch.security.throttling.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "likewatch.security.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "likewatch.security.throttling.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # Content-Security-Policy: no inline script or style anywhere; pages use static files only.
 LIKEWATCH_CSP = {

@@ -8,12 +8,18 @@ import tempfile
 os.environ.setdefault("LIKEWATCH_VAR", tempfile.mkdtemp(prefix="likewatch-test-"))
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "k" * 40)
 os.environ.setdefault("LIKEWATCH_ENV_FILE", "/nonexistent/.env")
+# The replay servers and simulators of the tests listen on loopback, which the outbound guard
+# refuses by default: allow it explicitly, as an operator would (the attack tests remove it).
+os.environ.setdefault("LIKEWATCH_OUTBOUND_ALLOW", "127.0.0.0/8,::1")
 
 import pytest  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from likewatch.simulator.scenario import load  # noqa: E402
 from likewatch.simulator.server import GraphSimulator, SimClock  # noqa: E402
+
+# (pytest-django may have read the settings already: set the one in force too.)
+settings.LIKEWATCH_OUTBOUND_ALLOW = os.environ["LIKEWATCH_OUTBOUND_ALLOW"].split(",")
 
 # WhiteNoise warns at every start-up when the collected-static folder is missing.
 settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,8 @@ PUBLIC = {
     "web:board_live",
     "web:page",
     "web:methodology",
+    "web:press",
+    "web:feed_page",
     "web:set_language",
     "sharing:campaign_card",
     "sharing:campaign_embed",
@@ -55,6 +57,13 @@ PUBLIC = {
     "evidence:digest_json",
     "evidence:digest_signature",
     "evidence:raw",
+    # The transparency log (checkpoints, consistency proofs, the witness endpoint): public by
+    # design, like any tlog; what they prove is hashes, never a private campaign's pages.
+    "evidence:checkpoints",
+    "evidence:checkpoints_feed",
+    "evidence:checkpoints_json",
+    "evidence:consistency",
+    "evidence:witness_add",
     # The read-only API (likewatch.api).
     "api:api-root",
     "api:openapi-json",
@@ -86,6 +95,7 @@ PUBLIC = {
 }
 PUBLIC_FORMS = {
     "web:set_language",
+    "evidence:witness_add",  # C2SP tlog-witness: checkpoints authenticate by their signatures
     "login",
     "logout",
     "password_reset",
@@ -295,8 +305,14 @@ def test_rates_are_parsed_and_windows_reset(settings, fresh_cache):
 def test_forwarded_addresses_count_only_behind_a_trusted_proxy(rf, settings):
     request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.1.1", REMOTE_ADDR="127.0.0.1")
     assert ratelimit.client_ip(request) == "127.0.0.1"
-    settings.LIKEWATCH_TRUST_X_FORWARDED_FOR = True
+    settings.LIKEWATCH_TRUSTED_PROXIES = ["127.0.0.1"]
     assert ratelimit.client_ip(request) == "10.1.1.1"
+    # Proxies in a chain are skipped from the right; a client's own entries are not believed.
+    settings.LIKEWATCH_TRUSTED_PROXIES = ["127.0.0.1", "10.0.0.0/8"]
+    assert ratelimit.client_ip(request) == "6.6.6.6"
+    # A connection from anywhere else is its own address, whatever the header says.
+    direct = rf.get("/", HTTP_X_FORWARDED_FOR="10.1.1.1", REMOTE_ADDR="203.0.113.9")
+    assert ratelimit.client_ip(direct) == "203.0.113.9"
 
 
 # Secrets ------------------------------------------------------------------------------------

@@ -7,4 +7,7 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Alerts")
 
     def ready(self) -> None:
-        from likewatch.alerts import receivers  # noqa: F401  (connects the tracking signals)
+        from likewatch.alerts import consumer
+        from likewatch.tracking import consumers
+
+        consumers.register(consumer.NAME, consumer.consume, order=70)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from likewatch.alerts import messages
 from likewatch.alerts.models import Alert, AlertSettings
 from likewatch.organisers.encryption import UnreadableSecret
+from likewatch.security import outbound
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,8 @@ def notify(urls: list[str], title: str, body: str, campaign=None) -> tuple[bool,
     """
     if not urls:
         return False, "no alert address is configured"
+    # Apprise opens its own connections: each one is checked by the outbound guard first.
+    outbound.guard_libraries()
     channels = apprise.Apprise()
     refused = sum(1 for url in urls if not channels.add(url))
     if refused:
@@ -135,3 +138,41 @@ def _card(campaign) -> apprise.AppriseAttachment | None:
         log.info("No share card at %s: sending alerts without it.", messages.card_url(campaign))
         return None
     return attachment
+
+
+def refused_lines(urls: list[str]) -> list[int]:
+    """1-based numbers of the Apprise addresses that point at a host the guard refuses.
+
+    Checked when the addresses are saved, to say so at once; the guard checks each connection
+    again when sending (`outbound.guard_libraries`). Only hosts the address itself names are
+    judged here (a JSON webhook's, an SMTP server's); a name that does not resolve yet is left
+    for the send-time check.
+    """
+    refused = []
+    for number, url in enumerate(urls, 1):
+        plugin = apprise.Apprise.instantiate(url)
+        if plugin is None:
+            continue
+        host = getattr(plugin, "smtp_host", None) or _own_host(plugin)
+        if not host:
+            continue
+        port = getattr(plugin, "port", None) or (443 if getattr(plugin, "secure", False) else 80)
+        try:
+            outbound.resolve_sync(str(host).strip("[]"), int(port))
+        except outbound.Refused as exc:
+            if "does not resolve" not in str(exc):
+                refused.append(number)
+    return refused
+
+
+def _own_host(plugin) -> str:
+    """The host a self-hosted channel (JSON, XML, form webhooks, ntfy, Gotify...) sends to.
+
+    Hosted services (Telegram, Discord...) post to their own fixed API (`notify_url`); what
+    their URLs call a host is a token, not an address.
+    """
+    if hasattr(type(plugin), "notify_url"):
+        return ""
+    host = str(getattr(plugin, "host", "") or "")
+    looks_like_address = "." in host or ":" in host or host.isdigit() or host == "localhost"
+    return host if looks_like_address else ""

@@ -49,6 +49,8 @@ def page_links(page: Page) -> dict[str, str]:
         "embed": reverse("sharing:page_embed", args=[page.pk]),
         "csv": reverse("sharing:page_export", args=[page.pk, "csv"]),
         "json": reverse("sharing:page_export", args=[page.pk, "json"]),
+        # "Cite this number": the current value's proof (likewatch.evidence.proofs).
+        "proof": reverse("evidence:page_proof_json", args=[page.pk]),
     }
 
 

@@ -28,7 +28,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["likewatch", *argv])
+    try:
+        execute_from_command_line(["likewatch", *argv])
+    except BrokenPipeError:
+        # The reader went away (`likewatch export | head`): it has what it wanted. Point
+        # stdout at nothing so the interpreter's final flush cannot raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return 0
 
 

@@ -8,5 +8,6 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from likewatch.events import live
+        from likewatch.tracking import consumers
 
-        live.connect()
+        consumers.register(live.NAME, live.consume, order=80)

@@ -1,9 +1,10 @@
-"""Live detection: scan a page when its history changes (the tracking signals).
+"""Live detection: the events consumer of the history (likewatch.tracking.consumers).
 
-The signals fire after the write commits, in the process that wrote (the poller), so a
-scan never slows or breaks the write itself; a failing scan is logged and dropped, and the
-next one (or `likewatch events --rescan`) catches up. Set LIKEWATCH_EVENTS_LIVE=False to
-leave detection to the command alone.
+Each committed round reaches `consume` after the write, in the process that wrote (the
+poller), so a scan never slows or breaks the write itself. A scan runs in the consumer's
+transaction with its cursor: a failing scan rolls back and is retried from the journal, and a
+replayed round scans again, which the scan's idempotent storing of findings makes harmless.
+Set LIKEWATCH_EVENTS_LIVE=False to leave detection to `likewatch events --rescan` alone.
 
 What triggers a scan, kept cheap for a page fetched every minute:
 
@@ -12,81 +13,42 @@ What triggers a scan, kept cheap for a page fetched every minute:
   fetches: a stale count can only be noticed while nothing changes;
 - a failed fetch once failures run `detect.GAP_INTERVALS` in a row: an ongoing gap.
 
-Inside `batched()` (the poller wraps each round in it) the pages are collected and scanned
-together at the end of the block, in a fixed number of queries (`scan.scan_pages`): at ten
+A round's pages are scanned together, in a fixed number of queries (`scan.scan_pages`): at ten
 thousand pages a minute, five queries per changed page would cost the poller most of its time.
+Rolling detector state, when there is some, belongs in this consumer.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from contextlib import contextmanager
-
 from django.conf import settings
 
 from likewatch.events import detect
-from likewatch.tracking import signals
+from likewatch.tracking import consumers
 
-log = logging.getLogger("likewatch.events")
-_local = threading.local()
-
-
-def connect() -> None:
-    signals.observation_recorded.connect(on_observation, dispatch_uid="events-observation")
-    signals.failure_recorded.connect(on_failure, dispatch_uid="events-failure")
+NAME = "events"
 
 
 def _enabled() -> bool:
     return getattr(settings, "LIKEWATCH_EVENTS_LIVE", True)
 
 
-def on_observation(sender, page, observation, created, **kwargs) -> None:
+def wants_scan(record: consumers.Written) -> bool:
+    """Whether this written record is worth a scan of its page (see the module docstring)."""
+    if record.kind == consumers.FAILURE:
+        return record.failures_in_row >= detect.GAP_INTERVALS
+    unchanged = record.fetches - 1
+    return record.created or bool(unchanged and unchanged % detect.STALE_MIN_INTERVALS == 0)
+
+
+def consume(batch: consumers.Batch) -> None:
+    """Scan, together, the pages of the batch that are worth a scan."""
     if not _enabled():
         return
-    unchanged = observation.fetches - 1
-    if created or (unchanged and unchanged % detect.STALE_MIN_INTERVALS == 0):
-        _scan(page)
-
-
-def on_failure(sender, page, failure, **kwargs) -> None:
-    if _enabled() and page.failures_in_row >= detect.GAP_INTERVALS:
-        _scan(page)
-
-
-@contextmanager
-def batched():
-    """Collect the pages to scan inside the block; scan them together at its end."""
-    if getattr(_local, "pages", None) is not None:
-        yield
-        return
-    _local.pages = {}
-    try:
-        yield
-    finally:
-        pages, _local.pages = _local.pages, None
-        _scan_many(list(pages.values()))
-
-
-def _scan(page) -> None:
-    pending = getattr(_local, "pages", None)
-    if pending is not None:
-        pending[page.pk] = page  # twice in one block is one scan, of the newest history
-        return
-    from likewatch.events.scan import scan_page
-
-    try:
-        scan_page(page)
-    except Exception:  # detection must never cost a measurement
-        log.exception("live event scan of page %s failed", page.pk)
-
-
-def _scan_many(pages: list) -> None:
-    if not pages:
+    # Twice in one batch is one scan, of the newest history.
+    wanted = list(dict.fromkeys(r.page_id for r in batch.records if wants_scan(r)))
+    if not wanted:
         return
     from likewatch.events.scan import scan_pages
 
-    try:
-        scan_pages(pages)
-    except Exception:  # detection must never cost a measurement
-        log.exception("live event scan of %d page(s) failed", len(pages))
+    pages = batch.pages()
+    scan_pages([pages[pk] for pk in wanted if pk in pages])

@@ -44,11 +44,13 @@ def run(apps, schema_editor=None) -> int:
     frontier: list[bytes] = []
     size = 0
     refs: list[Ref] = []
+    times: list = []
     tile_hashes: dict[int, bytes] = {}
     documents = []
 
-    def add(ref: Ref, data: bytes) -> None:
+    def add(ref: Ref, data: bytes, at) -> None:
         nonlocal frontier, size
+        times.append(at)
         frontier, completed = merkle.append_leaf(frontier, size, merkle.leaf_hash(data))
         for level, index, node in completed:
             if level == 8:
@@ -65,26 +67,31 @@ def run(apps, schema_editor=None) -> int:
         last_sealed = (0, "")
         for seq, kind, row in sorted(records, key=lambda r: r[0]):
             if kind == SPAN:
-                add(Ref(OPEN, page.pk, seq), leaves.leaf_bytes(OPEN, name, row))
+                add(Ref(OPEN, page.pk, seq), leaves.leaf_bytes(OPEN, name, row), row["first_seen"])
                 if row["hash"]:
-                    add(Ref(SPAN, page.pk, seq), leaves.leaf_bytes(SPAN, name, row))
+                    add(
+                        Ref(SPAN, page.pk, seq),
+                        leaves.leaf_bytes(SPAN, name, row),
+                        row["last_seen"],
+                    )
             else:
-                add(Ref(FAILURE, page.pk, seq), leaves.leaf_bytes(FAILURE, name, row))
+                add(Ref(FAILURE, page.pk, seq), leaves.leaf_bytes(FAILURE, name, row), row["at"])
             if row["hash"]:
                 last_sealed = (seq, row["hash"])
         if records:
             body = legacy_chain_leaf(name, *last_sealed)
             documents.append((size, page.pk, body))
-            add(Ref(DOCUMENT), body)
+            add(Ref(DOCUMENT), body, now)
     for number in range(0, (size + TILE - 1) // TILE):
         chunk = refs[number * TILE : (number + 1) * TILE]
+        moments = times[number * TILE : (number + 1) * TILE]
         LogTile.objects.create(
             index=number,
             count=len(chunk),
             hash=tile_hashes.get(number),
             refs=leaves.encode_refs(chunk),
-            first_at=now,
-            last_at=now,
+            first_at=min(moments),
+            last_at=max(moments),
         )
     for leaf, page_id, body in documents:
         LogDocument.objects.create(

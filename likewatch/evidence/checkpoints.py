@@ -74,6 +74,10 @@ def make(now: datetime | None = None, ask_witnesses: bool = True) -> tuple[Check
     """
     now = now or timezone.now()
     log_signer = signer()  # raises KeyMissing before anything is read
+    from likewatch.evidence import consumer, documents
+
+    consumer.catch_up()  # records whose delivery failed or is still to come
+    documents.catch_up()  # annotations and reviews changed since the last checkpoint
     current = log.state()
     if current.size == 0:
         return None, False

@@ -107,21 +107,43 @@ def append_history(
     sealed: Sequence[Observation] = (),
     failures: Sequence[FetchFailure] = (),
 ) -> range:
-    """Append the leaves of records just written (call inside their transaction).
+    """Append the leaves of records in hand: sealed spans, then new spans, then failures."""
+    refs = [Ref(SPAN, r.page_id, r.seq) for r in sealed]
+    refs += [Ref(OPEN, r.page_id, r.seq) for r in opened]
+    refs += [Ref(FAILURE, r.page_id, r.seq) for r in failures]
+    return append_refs(refs)
 
-    Sealed spans first (they are older), then new spans, then failures, each in the order
-    given: any order is sound, the tile refs say which is which.
+
+def append_refs(refs: Sequence[Ref]) -> range:
+    """Append the leaves of these history records, in order, read from the history.
+
+    A record gone meanwhile (its page deleted) is left out.
     """
-    page_ids = {r.page_id for group in (opened, sealed, failures) for r in group}
-    if not page_ids:
+    if not refs:
         return range(0)
-    names = commitments(page_ids)
+    names = commitments({r.page for r in refs})
+    spans = _rows(Observation, SPAN_FIELDS, [r for r in refs if r.kind in (OPEN, SPAN)])
+    fails = _rows(FetchFailure, FAILURE_FIELDS, [r for r in refs if r.kind == FAILURE])
     items: list[tuple[Ref, bytes]] = []
-    for kind, group in ((SPAN, sealed), (OPEN, opened), (FAILURE, failures)):
-        for record in group:
-            data = leaves.leaf_bytes(kind, names[record.page_id], record.__dict__)
-            items.append((Ref(kind, record.page_id, record.seq), data))
-    return append(items)
+    times: list[datetime] = []
+    for ref in refs:
+        row = (fails if ref.kind == FAILURE else spans).get((ref.page, ref.seq))
+        if row is None or ref.page not in names:
+            continue
+        items.append((ref, leaves.leaf_bytes(ref.kind, names[ref.page], row)))
+        times.append(record_time(ref.kind, row))
+    return append(items, times=times)
+
+
+def record_time(kind: int, row: dict) -> datetime:
+    """The time a leaf is filed under: when its record's value was first seen (a span's
+    opening), last seen (its final state) or when the fetch failed. Tiles keep the range of
+    their leaves' times, so a record's leaves are found from its own times."""
+    if kind == OPEN:
+        return row["first_seen"]
+    if kind == SPAN:
+        return row["last_seen"]
+    return row["at"]
 
 
 def append_document(kind: str, object_id: int, body: bytes) -> int:
@@ -133,11 +155,13 @@ def append(
     items: Sequence[tuple[Ref, bytes]],
     documents: Sequence[tuple[str, int, bytes]] = (),
     now: datetime | None = None,
+    times: Sequence[datetime] | None = None,
 ) -> range:
-    """Append leaves (ref, bytes) in order; returns their indexes."""
+    """Append leaves (ref, bytes) in order, each filed under its time (default now)."""
     if not items:
         return range(0)
     now = now or timezone.now()
+    times = list(times) if times is not None else [now] * len(items)
     with transaction.atomic():
         current = state(lock=True)
         start = size = current.size
@@ -149,11 +173,13 @@ def append(
             partial = LogTile.objects.get(index=first)
             tiles[first] = partial
             tile_refs[first] = leaves.decode_refs(partial.refs)
-        for ref, data in items:
+        for (ref, data), at in zip(items, times, strict=True):
             number = size // TILE
             if number not in tiles:
-                tiles[number] = LogTile(index=number, first_at=now, last_at=now)
+                tiles[number] = LogTile(index=number, first_at=at, last_at=at)
                 tile_refs[number] = []
+            tile = tiles[number]
+            tile.first_at, tile.last_at = min(tile.first_at, at), max(tile.last_at, at)
             tile_refs[number].append(ref)
             frontier, completed = merkle.append_leaf(frontier, size, merkle.leaf_hash(data))
             for level, index, node in completed:
@@ -163,10 +189,9 @@ def append(
         for number, tile in tiles.items():
             tile.refs = leaves.encode_refs(tile_refs[number])
             tile.count = len(tile_refs[number])
-            tile.last_at = max(now, tile.first_at)
         existing = [t for t in tiles.values() if t.pk is not None]
         for tile in existing:
-            tile.save(update_fields=["refs", "count", "hash", "last_at"])
+            tile.save(update_fields=["refs", "count", "hash", "first_at", "last_at"])
         LogTile.objects.bulk_create([t for t in tiles.values() if t.pk is None])
         if documents:
             doc_indexes = [start + i for i, (ref, _) in enumerate(items) if ref.kind == DOCUMENT]
@@ -244,9 +269,12 @@ class Tree:
     `trust_tiles=False` recomputes full tiles from their leaves too (the database check).
     """
 
-    def __init__(self, size: int, trust_tiles: bool = True) -> None:
+    def __init__(self, size: int, trust_tiles: bool = True, lenient: bool = False) -> None:
         self.size = size
         self.trust_tiles = trust_tiles
+        # lenient: a leaf whose record is gone hashes as 32 zero bytes instead of raising
+        # (the database check goes on and names every missing record).
+        self.lenient = lenient
         self.full_tiles = size // TILE
         self._leaves: dict[int, list[bytes]] = {}
         self._refs: dict[int, list[Ref]] = {}
@@ -263,8 +291,23 @@ class Tree:
         number = index // TILE
         if number not in self._leaves:
             refs = self.refs(number)
-            self._leaves[number] = [merkle.leaf_hash(b) for b in rebuild(refs, number * TILE)]
+            try:
+                self._leaves[number] = [merkle.leaf_hash(b) for b in rebuild(refs, number * TILE)]
+            except RecordMissing:
+                if not self.lenient:
+                    raise
+                self._leaves[number] = [
+                    self._lenient_leaf(ref, number * TILE + offset)
+                    for offset, ref in enumerate(refs)
+                ]
         return self._leaves[number][index % TILE]
+
+    @staticmethod
+    def _lenient_leaf(ref: Ref, index: int) -> bytes:
+        try:
+            return merkle.leaf_hash(rebuild([ref], index)[0])
+        except RecordMissing:
+            return b"\x00" * 32
 
     def record(self, index: int) -> bytes:
         """The leaf's bytes at `index` (rebuilt from the history)."""
@@ -314,22 +357,22 @@ class Tree:
 
 # Finding a record's leaves ------------------------------------------------------------
 
-WINDOWS = (timedelta(minutes=10), timedelta(days=1), timedelta(days=31), None)
+WINDOWS = (timedelta(0), timedelta(hours=1), timedelta(days=31), None)
 
 
 def find_leaves(page_id: int, seq: int, around: datetime | None) -> dict[int, int]:
-    """{kind: leaf index} of a record's leaves, searched near the time it was written.
+    """{kind: leaf index} of a record's leaves.
 
-    A leaf is appended when its record is written, so the tiles appended around `around`
-    (the record's first fetch, or the time it was sealed) hold it; wider windows, and in
-    the end the whole log, are searched for records imported or migrated later.
+    `around` is the record's time its leaf is filed under (`record_time`): the tiles whose
+    time range holds it hold the leaf. Wider windows, and in the end the whole log, are
+    searched in case a clock stepped back.
     """
     found: dict[int, int] = {}
     seen: set[int] = set()
     for window in WINDOWS:
         tiles = LogTile.objects.all()
         if window is not None and around is not None:
-            tiles = tiles.filter(last_at__gte=around - window, first_at__lte=around + window)
+            tiles = tiles.filter(first_at__lte=around + window, last_at__gte=around - window)
         elif window is not None:
             continue
         for number, data in tiles.order_by("index").values_list("index", "refs").iterator():
@@ -342,22 +385,6 @@ def find_leaves(page_id: int, seq: int, around: datetime | None) -> dict[int, in
         if found:
             return found
     return found
-
-
-def sealed_time(page_id: int, seq: int) -> datetime | None:
-    """When the record after `seq` was written: the time its span was sealed."""
-    nxt = (
-        Observation.objects.filter(page_id=page_id, seq=seq + 1)
-        .values_list("first_seen", flat=True)
-        .first()
-    )
-    if nxt is None:
-        nxt = (
-            FetchFailure.objects.filter(page_id=page_id, seq=seq + 1)
-            .values_list("at", flat=True)
-            .first()
-        )
-    return nxt
 
 
 def leaf_index(pages: set[int] | None, size: int) -> dict[tuple[int, int, int], int]:

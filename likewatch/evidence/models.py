@@ -121,9 +121,9 @@ class LogTile(models.Model):
     count = models.PositiveSmallIntegerField(default=0)
     hash = models.BinaryField(max_length=32, null=True, blank=True)
     refs = models.BinaryField(default=b"")
-    # When its first and last leaves were appended: finds the leaves of a record by time.
+    # The range of its leaves' record times (log.record_time): finds a record's leaves.
     first_at = models.DateTimeField(db_index=True)
-    last_at = models.DateTimeField()
+    last_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:
         return f"tile {self.index} ({self.count} leaves)"

@@ -70,7 +70,7 @@ class Verifier:
 
     @classmethod
     def parse(cls, vkey: str) -> Verifier:
-        parts = vkey.strip().split("+")
+        parts = vkey.strip().split("+", 2)  # the base64 key itself may hold a '+'
         if len(parts) != 3:
             raise NoteError(f"not a verifier key (name+id+key): {vkey.strip()!r}")
         name, hex_id, encoded = parts

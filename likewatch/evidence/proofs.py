@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from likewatch.evidence import checkpoints, leaves, log, merkle, note
@@ -39,10 +40,15 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def record_of(page: Page, seq: int | None = None) -> Observation | FetchFailure | None:
-    """A record of the page: `seq`, or the newest observation (the number shown now)."""
+def record_of(
+    page: Page, seq: int | None = None, at: datetime | None = None
+) -> Observation | FetchFailure | None:
+    """A record of the page: `seq`; else the value it had at `at`; else the number shown now."""
     if seq is None:
-        return Observation.objects.filter(page=page).order_by("-seq").first()
+        spans = Observation.objects.filter(page=page)
+        if at is not None:
+            return spans.filter(first_seen__lte=at).order_by("-seq").first()
+        return spans.order_by("-seq").first()
     return (
         Observation.objects.filter(page=page, seq=seq).first()
         or FetchFailure.objects.filter(page=page, seq=seq).first()
@@ -54,9 +60,8 @@ def build(page: Page, record, reveal: bool, site_url: str = "") -> dict[str, Any
     is_span = isinstance(record, Observation)
     around = record.first_seen if is_span else record.at
     found = log.find_leaves(page.pk, record.seq, around)
-    if is_span and record.hash and leaves.SPAN not in found:
-        sealed = log.sealed_time(page.pk, record.seq)
-        found.update(log.find_leaves(page.pk, record.seq, sealed))
+    if is_span and leaves.SPAN not in found:  # its final leaf, if it is sealed
+        found.update(log.find_leaves(page.pk, record.seq, record.last_seen))
     if not found:
         raise NotCovered(f"page {page.pk} seq {record.seq} is not in the log")
     checkpoint = checkpoints.latest()

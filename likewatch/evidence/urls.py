@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from likewatch.evidence import views
 from likewatch.evidence.feeds import CheckpointFeed
@@ -14,7 +15,7 @@ urlpatterns = [
     path("evidence/raw/<str:sha256>", views.raw_answer, name="raw"),
     path("evidence/checkpoints/", views.checkpoints_page, name="checkpoints"),
     path("evidence/checkpoints.json", views.checkpoints_json, name="checkpoints_json"),
-    path("evidence/checkpoints.atom", CheckpointFeed(), name="checkpoints_feed"),
+    path("evidence/checkpoints.atom", require_safe(CheckpointFeed()), name="checkpoints_feed"),
     path("evidence/checkpoint", views.checkpoint_latest, name="checkpoint"),
     path("evidence/checkpoint/<int:size>", views.checkpoint_at, name="checkpoint_at"),
     path("evidence/log-key", views.log_key, name="log_key"),

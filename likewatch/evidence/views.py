@@ -8,6 +8,7 @@ from datetime import date
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -180,7 +181,11 @@ def _proof(request, page_id: int, seq: int | None):
     public = page_is_public(page)
     if not public and not request.user.is_staff:
         raise Http404("No such page.")
-    record = proofs.record_of(page, seq)
+    # A "+" of a time zone left unencoded arrives as a space.
+    at = parse_datetime(request.GET.get("at", "").replace(" ", "+")) if seq is None else None
+    if at is not None and at.tzinfo is None:
+        at = None
+    record = proofs.record_of(page, seq, at)
     if record is None:
         raise Http404("No such record.")
     site = request.build_absolute_uri("/").rstrip("/")

@@ -7,4 +7,7 @@ class FanoutConfig(AppConfig):
     verbose_name = _("Live fan-out")
 
     def ready(self) -> None:
-        from likewatch.fanout import publish  # noqa: F401 (connects the signal handlers)
+        from likewatch.fanout import publish
+        from likewatch.tracking import consumers
+
+        consumers.register(publish.NAME, publish.consume, order=50)

@@ -1,7 +1,7 @@
 """The message format: one line `page_id:state` per page, several pages per message.
 
-`state` is the page's live state as `likewatch.web.live.page_state` computes it, so a
-listener can tell a page moved without a query.
+`state` is the page's live state (`page_state`), so a listener can tell a page moved without
+a query.
 PostgreSQL caps a NOTIFY payload at 8,000 bytes; `pack` splits larger batches.
 """
 
@@ -10,6 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 MAX_PAYLOAD = 7900
+
+
+def page_state(last_seq: int, last_success_at) -> str:
+    """A page's live state: a new record moves `last_seq`; a repeated value (which only
+    extends the open span) moves `last_success_at`, and the board's "last measured" with it."""
+    stamp = int(last_success_at.timestamp()) if last_success_at else 0
+    return f"{last_seq}-{stamp}"
 
 
 def pack(changes: dict[int, str]) -> Iterable[str]:

@@ -1,26 +1,24 @@
-"""Publishing page changes after commit, one message per batch of writes.
+"""Telling every web process which pages changed: the fan-out consumer of the history.
 
-The history signals fire after each commit; each change is queued and sent at once, or, inside
-`batched()` (the poller wraps each round's writes in it), once for the whole round: a round of
-five hundred pages costs one NOTIFY, not five hundred.
+Each committed round of history writes reaches `consume` (likewatch.tracking.consumers), which
+sends one message for the whole round: a round of five hundred pages costs one NOTIFY, not
+five hundred. On PostgreSQL the NOTIFY is part of the consumer's transaction, so it goes out
+exactly when the cursor moves; through Redis a message can be repeated after a crash, which a
+listener takes in its stride (a message carries the page's state, not a change to apply).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection
-from django.dispatch import receiver
 
 from likewatch.fanout import messages
-from likewatch.tracking.signals import failure_recorded, observation_recorded
-from likewatch.web.live import page_state
+from likewatch.tracking import consumers
 
 log = logging.getLogger("likewatch.fanout")
-_local = threading.local()
+NAME = "fanout"
 
 
 def transport() -> str | None:
@@ -32,32 +30,19 @@ def transport() -> str | None:
     return None
 
 
-@contextmanager
-def batched():
-    """Collect the changes published inside the block and send them once, at its end."""
-    outer = getattr(_local, "pending", None)
-    if outer is not None:
-        yield
+def consume(batch: consumers.Batch) -> None:
+    """Announce the batch's pages in their state after it (one message per 7,900 bytes)."""
+    if transport() is None:
         return
-    _local.pending = {}
-    try:
-        yield
-    finally:
-        pending, _local.pending = _local.pending, None
-        send(pending)
+    changes = {
+        pk: messages.page_state(page.last_seq, page.last_success_at)
+        for pk, page in batch.pages().items()
+    }
+    send(changes, strict=True)
 
 
-def publish(page_id: int, state: str) -> None:
-    """Tell every web process that `page_id` is now in `state`."""
-    pending = getattr(_local, "pending", None)
-    if pending is not None:
-        pending[page_id] = state
-    else:
-        send({page_id: state})
-
-
-def send(changes: dict[int, str]) -> None:
-    """Send changes now; a failure is logged and never reaches the writer."""
+def send(changes: dict[int, str], *, strict: bool = False) -> None:
+    """Send changes now. A failure is logged, or raised when `strict` (the consumer retries)."""
     kind = transport() if changes else None
     if kind is None:
         return
@@ -71,6 +56,8 @@ def send(changes: dict[int, str]) -> None:
                         "SELECT pg_notify(%s, %s)", [settings.LIKEWATCH_LIVE_CHANNEL, payload]
                     )
     except Exception as exc:  # DatabaseError, or redis-py's errors (not OSError subclasses)
+        if strict:
+            raise
         # Live boards catch up on their next change or reconnect; the history is safe.
         log.warning("could not publish %d page change(s): %s", len(changes), exc)
 
@@ -85,13 +72,3 @@ def _redis():
 
         _redis_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
     return _redis_client
-
-
-@receiver(observation_recorded, dispatch_uid="likewatch.fanout.observation")
-def observation_committed(sender, page, **kwargs) -> None:
-    publish(page.pk, page_state(page.last_seq, page.last_success_at))
-
-
-@receiver(failure_recorded, dispatch_uid="likewatch.fanout.failure")
-def failure_committed(sender, page, **kwargs) -> None:
-    publish(page.pk, page_state(page.last_seq, page.last_success_at))

@@ -3,7 +3,12 @@
 from django.contrib.auth import views as auth
 from django.urls import path
 
-from likewatch.organisers.views.accounts import LoginView, PasswordResetView
+from likewatch.organisers.views.accounts import (
+    LoginView,
+    PasswordChangeView,
+    PasswordResetConfirmView,
+    PasswordResetView,
+)
 
 T = "organisers/account/"
 
@@ -12,7 +17,7 @@ urlpatterns = [
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path(
         "password/",
-        auth.PasswordChangeView.as_view(template_name=T + "password_change.html"),
+        PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -28,7 +33,7 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth.PasswordResetConfirmView.as_view(template_name=T + "password_reset_confirm.html"),
+        PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -27,6 +28,7 @@ from likewatch.organisers.models import (
 )
 from likewatch.organisers.roles import has_role
 from likewatch.organisers.views.pages import attach
+from likewatch.security import throttling
 from likewatch.tracking.adding import add_pages
 from likewatch.tracking.models import Campaign
 
@@ -35,12 +37,18 @@ class TokenAuth(HttpBearer):
     """Accept an active token of an active user; remember when it was last used."""
 
     def authenticate(self, request, token: str):
+        # Guessing tokens counts as failed sign-ins of the client (django-axes).
+        if throttling.token_locked(request):
+            raise HttpError(
+                429, _("Too many failed attempts from your address. Please wait and try again.")
+            )
         row = (
             ApiToken.objects.select_related("user")
             .filter(token_hash=digest(token), revoked_at__isnull=True, user__is_active=True)
             .first()
         )
         if row is None:
+            throttling.token_failed(request)
             return None
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
         request.user = row.user
@@ -71,6 +79,8 @@ class CampaignOut(Schema):
 class PagesIn(Schema):
     lines: list[str] = Field(min_length=1, max_length=200)
     direction: str = Field("leave", pattern="^(leave|join)$")
+    # Which count to follow; default: the platform's main audience figure. One per page.
+    metric: str | None = Field(None, pattern="^(followers|likes|subscribers|members)$")
 
 
 class LineOut(Schema):
@@ -141,7 +151,7 @@ def create_campaign(request, data: CampaignIn):
 def add_campaign_pages(request, slug: str, data: PagesIn):
     """Resolve each line and add what resolved; every line says what became of it."""
     campaign = _campaign(request, slug)
-    results = add_pages(data.lines)
+    results = add_pages(data.lines, metric=data.metric)
     added = attach(campaign, results, data.direction)
     good = [r.line for r in results if r.ok]
     if good:

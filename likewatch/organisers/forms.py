@@ -11,7 +11,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from likewatch.organisers.models import Annotation, Role
-from likewatch.tracking.models import Campaign
+from likewatch.tracking.models import Campaign, Metric
 
 MAX_LINES = 200
 
@@ -78,6 +78,18 @@ class BulkAddForm(forms.Form):
         label=_("These pages should"),
         choices=[("leave", _("lose people (leave)")), ("join", _("gain people (join)"))],
         initial="leave",
+    )
+    metric = forms.ChoiceField(
+        label=_("Count to follow"),
+        choices=[
+            ("", _("The platform's main audience figure (followers on Facebook)")),
+            *Metric.choices,
+        ],
+        required=False,
+        initial="",
+        help_text=_(
+            "One count per page: a person who unlikes and unfollows a page is counted once."
+        ),
     )
 
     def clean_lines(self) -> list[str]:
@@ -160,11 +172,23 @@ class AlertSettingsForm(forms.Form):
         import apprise
 
         urls = [u.strip() for u in self.cleaned_data["urls"].splitlines() if u.strip()]
+        from likewatch.alerts.delivery import refused_lines
+
         bad = [u for u in urls if apprise.Apprise.instantiate(u) is None]
         if bad:
             raise forms.ValidationError(
                 _("Apprise does not recognise line %(lines)s.")
                 % {"lines": ", ".join(str(urls.index(u) + 1) for u in bad)}
+            )
+        refused = refused_lines(urls)
+        if refused:
+            raise forms.ValidationError(
+                _(
+                    "Line %(lines)s sends to an address that is not on the public internet; "
+                    "likewatch only sends alerts to public addresses unless the operator "
+                    "allows others."
+                )
+                % {"lines": ", ".join(map(str, refused))}
             )
         return urls
 

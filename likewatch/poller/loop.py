@@ -19,19 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, OperationalError, connections, transaction
 from django.utils import timezone
 
-from likewatch.alerts import receivers as alerts
-from likewatch.events import live as events
 from likewatch.evidence import checkpoints, digests
-from likewatch.fanout import publish as fanout
 from likewatch.poller import claims
-from likewatch.rollups import receivers as rollups
 from likewatch.sources import registry
 from likewatch.sources.base import Count, Reading, Source
 from likewatch.sources.errors import InvalidAnswer, RateLimited, SourceError, Transient
-from likewatch.tracking import history
+from likewatch.tracking import consumers, history
 from likewatch.tracking.models import Page
 
 log = logging.getLogger("likewatch.poller")
@@ -39,6 +35,8 @@ MAX_BACKOFF = 3600
 RETRY_SECONDS = 5
 MAX_IDLE = 5.0  # look at the schedule at least this often: pages may be added meanwhile
 JITTER = 0.1  # of the batch wait
+# Pages of one-page-per-request sources (JSON endpoints, web pages) read side by side.
+SINGLE_PAGE_READS = 8
 # More than ten times the world's population: no page has that many, so a platform answering
 # it is broken (or an overflow), and recording it would invent a collapse or a surge.
 MAX_PLAUSIBLE = 10**11
@@ -53,6 +51,23 @@ class Outcome:
     at: datetime
     duration_ms: int
     reading: Reading | None = None
+
+
+def round_summary(outcomes: list[Outcome]) -> str:
+    """What a round did, honestly: '6 page(s) claimed: 0 read, 6 failed (rate_limited 6)'."""
+    read = sum(isinstance(o.result, Count) for o in outcomes)
+    waited = sum(o.result is None for o in outcomes)
+    kinds: dict[str, int] = {}
+    for o in outcomes:
+        if isinstance(o.result, SourceError):
+            kinds[o.result.kind] = kinds.get(o.result.kind, 0) + 1
+    failed = sum(kinds.values())
+    text = f"{len(outcomes)} page(s) claimed: {read} read, {failed} failed"
+    if kinds:
+        text += " (" + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) + ")"
+    if waited:
+        text += f", {waited} put off (the platform asked to wait)"
+    return text
 
 
 class Poller:
@@ -71,6 +86,8 @@ class Poller:
         # After each round: a signed checkpoint of the transparency log (when this poller
         # holds the key and LIKEWATCH_CHECKPOINT_SIGNER is not "separate").
         self.checkpoint = checkpoints.AfterRound()
+        # What the last round did, in one line (see round_summary).
+        self.last_round = ""
 
     def source(self, platform: str) -> Source:
         if platform not in self.sources:
@@ -85,6 +102,9 @@ class Poller:
             return 0
         outcomes = self.loop.run_until_complete(self._fetch(pages))
         self._record_round(outcomes)
+        self.last_round = round_summary(outcomes)
+        failed = any(isinstance(o.result, SourceError) for o in outcomes)
+        log.log(logging.WARNING if failed else logging.INFO, "round: %s", self.last_round)
         self._checkpoint()
         return len(pages)
 
@@ -108,9 +128,8 @@ class Poller:
                 log.exception("poll round failed; retrying in %d s", RETRY_SECONDS)
                 stop.wait(RETRY_SECONDS)
                 continue
-            if fetched:
-                log.info("fetched %d page(s)", fetched)
-            elif fetched is None:
+            # run_once logged what the round read and what failed.
+            if fetched is None:
                 if wait > 2 and self._effects():
                     continue  # that took a while: see what is due now
                 stop.wait(wait)
@@ -146,14 +165,16 @@ class Poller:
 
     @staticmethod
     def _catch_up() -> None:
-        # A poller killed between a commit and its signal left a chart bucket behind.
+        # A process killed between a round's commit and its consumers left them behind; each
+        # resumes from its cursor. Derived data: never a reason not to poll.
         try:
-            caught = rollups.catch_up()
-        except Exception:  # derived data: never a reason not to poll
-            log.exception("could not catch the rollups up")
+            caught = consumers.catch_up()
+        except Exception:
+            log.exception("could not catch the history's consumers up")
             return
-        if caught:
-            log.info("caught up the rollups of %d page(s)", caught)
+        for name, records in caught.items():
+            if records > 0:
+                log.info("consumer %s caught up %d record(s)", name, records)
 
     def close(self) -> None:
         for source in self.sources.values():
@@ -197,16 +218,33 @@ class Poller:
         for page in pages:
             by_key[page.platform_id].append(page)
         keys = list(by_key)
+        if source.batch_size == 1:
+            # One address per page (JSON endpoints, web pages), each on its own site: read them
+            # side by side so that a slow site costs its own page, never the round.
+            gate = asyncio.Semaphore(SINGLE_PAGE_READS)
+
+            async def one(key: str) -> list[Outcome]:
+                async with gate:
+                    return await self._read_batch(source, [key], by_key)
+
+            groups = await asyncio.gather(*(one(key) for key in keys))
+            return [outcome for group in groups for outcome in group]
         outcomes: list[Outcome] = []
         for start in range(0, len(keys), source.batch_size):
             batch = keys[start : start + source.batch_size]
-            if not await _wait_for(source):
-                now = timezone.now()
-                outcomes.extend(Outcome(p, None, now, 0) for k in batch for p in by_key[k])
-                continue
-            results, at, duration = await self._read(source, batch, by_key[batch[0]][0].options)
-            for key in batch:
-                outcomes.extend(_outcomes(by_key[key], results.get(key), at, duration))
+            outcomes.extend(await self._read_batch(source, batch, by_key))
+        return outcomes
+
+    async def _read_batch(
+        self, source: Source, batch: list[str], by_key: dict[str, list[Page]]
+    ) -> list[Outcome]:
+        if not await _wait_for(source):
+            now = timezone.now()
+            return [Outcome(p, None, now, 0) for k in batch for p in by_key[k]]
+        results, at, duration = await self._read(source, batch, by_key[batch[0]][0].options)
+        outcomes: list[Outcome] = []
+        for key in batch:
+            outcomes.extend(_outcomes(by_key[key], results.get(key), at, duration))
         return outcomes
 
     @staticmethod
@@ -214,7 +252,14 @@ class Poller:
         started = time.monotonic()
         at = timezone.now()
         try:
-            results = await source.read(keys, options)
+            # The outbound guard bounds each request; this bounds a source's whole read (a
+            # browser rendering a page, several requests), so no page can hold the round.
+            async with asyncio.timeout(settings.LIKEWATCH_READ_DEADLINE):
+                results = await source.read(keys, options)
+        except TimeoutError:
+            results = dict.fromkeys(
+                keys, Transient(f"no answer within {settings.LIKEWATCH_READ_DEADLINE:g} s")
+            )
         except SourceError as exc:
             if isinstance(exc, RateLimited) and exc.retry_at:
                 source.cooldown_until = exc.retry_at
@@ -227,51 +272,90 @@ class Poller:
     # Recording ----------------------------------------------------------------------
 
     def _record_round(self, outcomes: list[Outcome]) -> None:
-        """Record a round's outcomes in one transaction, then its rollups and live message.
+        """Record the round; when the database refuses it, record each page on its own.
 
-        One transaction and a fixed number of queries per round (tracking.history.record_batch)
-        instead of a handful per page: at ten thousand pages a minute the database's round
-        trips and commits, not the platform, set the pace. A database that fails altogether
-        costs the round, which the next interval's claims fetch again: a gap, never a
-        half-written record.
+        One page the database refuses (text it will not store, a value out of range) must not
+        cost the round's other pages: its outcome becomes a failure saying so, or, should even
+        that be refused, the page is released for its next interval. An outage (the database
+        unreachable) is not retried page by page: it fails the round, as before.
         """
-        fetched = [o for o in outcomes if o.result is not None]
-        entries = [
-            history.Entry(
-                o.page,
-                o.result,
-                o.at,
-                provenance=o.reading.provenance if o.reading else "api",
-                source_url=o.reading.source_url if o.reading else "",
-                duration_ms=o.duration_ms,
-                raw=o.reading.raw if o.reading else None,
-            )
-            for o in fetched
-        ]
-        # The receivers of the history signals work on the whole round at once when it has
-        # committed: rollups and live messages first, then alerts and event detection.
-        with (
-            events.batched(),
-            alerts.batched(),
-            fanout.batched(),
-            rollups.batched(),
-            transaction.atomic(),
-        ):
+        try:
+            self._record_together(outcomes)
+        except OperationalError:
+            raise
+        except DatabaseError:
+            log.exception("the round could not be recorded at once; recording page by page")
             for outcome in outcomes:
-                if outcome.result is None:  # not fetched: the platform asked us to wait
-                    source = self.sources.get(outcome.page.platform)
-                    claims.release(outcome.page, getattr(source, "cooldown_until", None))
-            history.record_batch([m for m in map(_missed, fetched) if m is not None])
-            history.record_batch(entries)
-            done = []
-            for outcome in fetched:
-                page, result = outcome.page, outcome.result
-                if isinstance(result, Count):
-                    _follow_rename(page, outcome.reading)
-                    done.append(page.pk)
-                else:
-                    claims.release(page, _retry_time(page, result, outcome.at))
+                self._record_alone(outcome)
+
+    def _record_alone(self, outcome: Outcome) -> None:
+        try:
+            self._record_together([outcome])
+            return
+        except OperationalError:
+            raise
+        except DatabaseError:
+            log.exception("page %s could not be recorded", outcome.page.pk)
+        refused = Outcome(
+            outcome.page,
+            InvalidAnswer("the answer could not be stored (the database refused it)"),
+            outcome.at,
+            outcome.duration_ms,
+        )
+        try:
+            self._record_together([refused])
+        except OperationalError:
+            raise
+        except DatabaseError:
+            log.exception("page %s: not even its failure could be recorded", outcome.page.pk)
+
+    def _record_together(self, outcomes: list[Outcome]) -> None:
+        """Record a round's outcomes in one transaction and give back the claims.
+
+        One transaction and a fixed number of statements per round
+        (tracking.history.record_batch) instead of a handful per page: at ten thousand pages a
+        minute the database's round trips and commits, not the platform, set the pace. A
+        database that fails altogether costs the round, which the next interval's claims fetch
+        again: a gap, never a half-written record. Once it commits, the write path hands the
+        round to the history's consumers (rollups, live boards, alerts, events).
+        """
+        entries: list[history.Entry] = []
+        done: list[int] = []
+        later: list[tuple[Page, datetime | None]] = []
+        for o in outcomes:
+            if o.result is None:  # not fetched: the platform asked us to wait
+                source = self.sources.get(o.page.platform)
+                later.append((o.page, getattr(source, "cooldown_until", None)))
+                continue
+            missed = _missed(o)
+            if missed is not None:
+                entries.append(missed)
+            entries.append(
+                history.Entry(
+                    o.page,
+                    o.result,
+                    o.at,
+                    provenance=o.reading.provenance if o.reading else "api",
+                    source_url=o.reading.source_url if o.reading else "",
+                    duration_ms=o.duration_ms,
+                    raw=o.reading.raw if o.reading else None,
+                )
+            )
+        with transaction.atomic():
+            # The claims first: the write path numbers its round last, and holds that number's
+            # lock until the commit, which should come right after.
+            for page, until in later:
+                claims.release(page, until)
+            for o in outcomes:
+                if isinstance(o.result, Count):
+                    _follow_rename(o.page, o.reading)
+                    done.append(o.page.pk)
             claims.release_all(done)
+            history.record_batch(entries)
+            for o in outcomes:
+                if o.result is not None and not isinstance(o.result, Count):
+                    # The back-off reads failures_in_row as the write left it.
+                    claims.release(o.page, _retry_time(o.page, o.result, o.at))
 
 
 def _missed(outcome: Outcome) -> history.Entry | None:

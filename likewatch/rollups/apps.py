@@ -7,4 +7,7 @@ class RollupsConfig(AppConfig):
     verbose_name = _("Rollups")
 
     def ready(self) -> None:
-        from likewatch.rollups import receivers  # noqa: F401 (connects the signal handlers)
+        from likewatch.rollups import consumer
+        from likewatch.tracking import consumers
+
+        consumers.register(consumer.NAME, consumer.consume, order=10)

@@ -6,8 +6,8 @@ in nor on how often one arrives: `first` is the value with the earliest moment, 
 with the latest, `low`/`high` the extremes. That is what lets three ways of feeding buckets
 agree:
 
-- the `observation_recorded` signal (every fetch, as it commits; see `receivers`),
-- `catch_up()`, which replays what a process killed between its commit and its signal missed,
+- the rollups consumer of the history (every fetch, once its round commits; see `consumer`),
+  which after a crash catches up from its cursor (likewatch.tracking.consumers),
 - `rebuild()`, which recomputes everything from the history.
 
 History keeps a run of identical values as one span, so a rebuild knows a stable span by its
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
-from django.db.models import Max, OuterRef, Subquery
 
 from likewatch.rollups.models import Grain, Rollup
 from likewatch.tracking.models import Observation, Page
@@ -172,31 +171,3 @@ def rebuild(pages: Iterable[Page] | None = None) -> int:
                 batch = []
         written += add_samples(_span_samples(batch))
     return written
-
-
-def catch_up() -> int:
-    """Replay the spans whose last fetch is newer than their page's newest bucket.
-
-    A process killed after its history commit but before its signal ran leaves its last sample
-    out of the buckets; the poller calls this when it starts. Returns the pages caught up.
-    """
-    newest_bucket = (
-        Rollup.objects.filter(page=OuterRef("pk"), grain=Grain.HOUR)
-        .order_by("-last_at")
-        .values("last_at")[:1]
-    )
-    behind = (
-        Page.objects.annotate(seen=Max("observations__last_seen"), rolled=Subquery(newest_bucket))
-        .filter(seen__isnull=False)
-        .values_list("pk", "seen", "rolled")
-    )
-    caught = 0
-    for page_id, seen, rolled in behind:
-        if rolled is not None and seen <= rolled:
-            continue
-        spans = Observation.objects.filter(page_id=page_id, value__isnull=False)
-        if rolled is not None:
-            spans = spans.filter(last_seen__gte=rolled)
-        add_samples(_span_samples(spans.values_list("page_id", "value", "first_seen", "last_seen")))
-        caught += 1
-    return caught

@@ -17,6 +17,8 @@ from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from likewatch.security import throttling
+
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 
@@ -57,14 +59,8 @@ def hit(scope: str, key: str, rate: str | Rate, now: float | None = None) -> int
 
 
 def client_ip(request) -> str:
-    """The client's address; behind a trusted proxy, the address that proxy saw."""
-    if settings.LIKEWATCH_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
-            # The right-most entry was written by our own proxy; the others can be forged.
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address (see `throttling.client_ip`: proxies only when declared)."""
+    return throttling.client_ip(request)
 
 
 def too_many(retry_after: int) -> HttpResponse:

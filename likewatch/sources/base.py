@@ -22,6 +22,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from django.utils.translation import gettext as _
 
+from likewatch.sources import platform_text
 from likewatch.sources.errors import InvalidAnswer, SourceError
 
 
@@ -69,6 +70,13 @@ class Reading:
     source_url: str = ""  # the address asked, without credentials
     duration_ms: int = 0
     raw: bytes | None = None  # the platform's answer body, for the evidence store
+
+    def __post_init__(self) -> None:
+        # The platform wrote these: no control characters into the database, no link that
+        # is not http(s) onto a page (see platform_text).
+        self.name = platform_text.clean(self.name)
+        self.handle = platform_text.clean(self.handle)
+        self.url = platform_text.safe_link(self.url)
 
 
 ReadResult = dict[str, "Reading | SourceError"]

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
+from likewatch.sources import platform_text
+
 
 class SourceError(Exception):
     """A fetch that produced no value. `kind` is a tracking.models.FailureKind value."""
@@ -14,6 +16,8 @@ class SourceError(Exception):
     hint = ""
 
     def __init__(self, message: str, *, hint: str = "", raw: bytes | None = None) -> None:
+        # Messages may quote the platform: keep control characters out of the database.
+        message = platform_text.clean(message)
         super().__init__(message)
         self.message = message
         if hint:

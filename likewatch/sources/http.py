@@ -12,8 +12,10 @@ from urllib.parse import urlencode
 import httpx
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from likewatch import __version__
+from likewatch.security import outbound
 from likewatch.sources import credentials as stored_credentials
 from likewatch.sources import limits
 from likewatch.sources.base import Source
@@ -24,11 +26,16 @@ SECRET_PARAMS = {"access_token", "key", "token", "api_key"}
 
 
 def make_client(**kwargs) -> httpx.AsyncClient:
-    """An async client with likewatch's timeout and user agent."""
+    """An async client with likewatch's timeout and user agent, through the outbound guard.
+
+    Every address it connects to, redirects included, is checked by
+    `likewatch.security.outbound` (public internet addresses only, unless the operator allows
+    more).
+    """
     kwargs.setdefault("timeout", settings.LIKEWATCH_HTTP_TIMEOUT)
     kwargs.setdefault("headers", {"User-Agent": USER_AGENT})
     kwargs.setdefault("follow_redirects", False)
-    return httpx.AsyncClient(**kwargs)
+    return outbound.client(**kwargs)
 
 
 Params = dict[str, Any] | list[tuple[str, Any]]
@@ -56,10 +63,12 @@ class Answer:
         """The body as JSON, or InvalidAnswer naming what came back instead."""
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
-            preview = self.body[:80].decode("utf-8", "replace")
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            # Never quote the answer: it may come from somewhere it should not be shown.
+            kind = self.headers.get("content-type", "no content type").split(";")[0][:60]
             raise InvalidAnswer(
-                f"HTTP {self.status}: the answer is not JSON ({preview!r}…)", raw=self.body
+                f"HTTP {self.status}: the answer is not JSON ({kind}, {len(self.body)} bytes)",
+                raw=self.body,
             ) from None
 
 
@@ -78,17 +87,33 @@ async def get(
     """
     started = time.monotonic()
     try:
-        response = await client.get(url, params=params, headers=headers)
-        body = await response.aread()
+        exchange = await outbound.send(client, "GET", url, params=params, headers=headers)
+    except outbound.Refused as exc:
+        raise InvalidAnswer(
+            str(exc),
+            hint=_(
+                "likewatch only fetches public internet addresses; the operator can allow "
+                "others with LIKEWATCH_OUTBOUND_ALLOW."
+            ),
+        ) from None
+    except (outbound.TooLarge, outbound.Unreadable) as exc:
+        raise InvalidAnswer(str(exc)) from None
+    except outbound.DeadlinePassed as exc:
+        raise Transient(str(exc)) from None
     except httpx.TimeoutException:
         raise Transient(f"timed out after {time.monotonic() - started:.1f} s") from None
+    except httpx.InvalidURL:
+        raise InvalidAnswer("the address is malformed") from None
+    except httpx.TooManyRedirects:
+        raise InvalidAnswer("too many redirects") from None
     except httpx.HTTPError as exc:
-        raise Transient(f"network error: {type(exc).__name__}: {exc}") from None
+        raise Transient(f"network error: {type(exc).__name__}") from None
+    response = exchange.response
     return Answer(
         status=response.status_code,
         headers=response.headers,
-        body=body,
-        duration_ms=int((time.monotonic() - started) * 1000),
+        body=exchange.body,
+        duration_ms=exchange.duration_ms,
         url=public_url(shown_url or url, params),
         final_url=str(response.url),
     )

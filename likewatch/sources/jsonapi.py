@@ -3,7 +3,9 @@
 For platforms likewatch has no source for (a petition site's API, a forum's statistics). The
 page is added as `json:URL EXPRESSION`, for example
 `json:https://example.org/api/petition/42 data.signature_count`; the URL and the expression are
-kept in the page's options and together form its stable id. The expression is JMESPath
+kept in the page's options and together form its stable id. A name may follow after " # "
+(`json:URL EXPRESSION # Petition signatures`); without one the page is named by its host and
+path. The expression is JMESPath
 (https://jmespath.org, the `jmespath` package); a simple JSONPath such as `$.data.count` is
 accepted too, since its dotted form is the same in JMESPath once the leading `$.` is dropped.
 
@@ -54,6 +56,19 @@ def page_id(url: str, expression: str) -> str:
     return f"{url[:150]} #{hashlib.sha256(joined.encode()).hexdigest()[:16]}"
 
 
+# "json:URL EXPRESSION # Petition signatures": the organiser's name for the page.
+NAME_MARK = " # "
+
+
+def display_name(url: str, given: str = "") -> str:
+    """The organiser's name for the page, else its host and path ("example.org/api/petition/42"),
+    which says more than a host alone (two endpoints of one server would share "127.0.0.1")."""
+    if given.strip():
+        return given.strip()[:255]
+    parts = urlsplit(url)
+    return f"{parts.hostname or ''}{parts.path.rstrip('/')}"[:255]
+
+
 def split_line(text: str) -> tuple[str, str, str] | None:
     """('url', 'rest', 'metric') from 'URL REST' or 'METRIC URL REST'; None when malformed."""
     parts = text.strip().split(None, 1)
@@ -83,6 +98,7 @@ class JSONSource(http.HTTPSource):
         text = text.strip()
         if not text.lower().startswith(PREFIX):
             return None
+        text, _mark, name = text.partition(NAME_MARK)
         parsed = split_line(text[len(PREFIX) :])
         if parsed is None:
             return None
@@ -96,7 +112,12 @@ class JSONSource(http.HTTPSource):
             platform=self.platform,
             key=page_id(url, expression),
             url=url,
-            options={"url": url, "expression": expression, "metric": metric},
+            options={
+                "url": url,
+                "expression": expression,
+                "metric": metric,
+                **({"name": name.strip()} if name.strip() else {}),
+            },
         )
 
     # Reading ---------------------------------------------------------------------------
@@ -136,7 +157,7 @@ class JSONSource(http.HTTPSource):
             platform_id=key,
             counts={options.get("metric", "followers"): count},
             fetched_at=timezone.now(),
-            name=urlsplit(url).hostname or "",
+            name=display_name(url, options.get("name", "")),
             url=url,
             source_url=answer.url,
             duration_ms=answer.duration_ms,

@@ -18,6 +18,7 @@ page shows logged-out visitors in its description. A login wall is never read as
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import time
@@ -28,6 +29,7 @@ from bs4 import BeautifulSoup
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from likewatch.security import outbound
 from likewatch.sources import http
 from likewatch.sources.base import Count, PageRef, Reading, ReadResult
 from likewatch.sources.errors import (
@@ -39,6 +41,7 @@ from likewatch.sources.errors import (
 )
 from likewatch.sources.jsonapi import METRICS, page_id, split_line
 from likewatch.sources.numbers import parse_count
+from likewatch.sources.patterns import PatternError, compile_pattern
 
 PREFIXES = {"web:": False, "web+js:": True}
 NUMBER = r"(\d[\d.,'’\s\u00a0\u202f٬٫]*(?:\s?[KkMmBb]\b|\s?(?:mille|million|مليون|ألف))?)"
@@ -89,8 +92,12 @@ def extract(html: str, options: dict) -> Count:
         return parse_count(str(text))
     pattern = options.get("pattern")
     if pattern:
+        try:
+            compiled = compile_pattern(pattern)
+        except PatternError as exc:
+            raise InvalidAnswer(f"the pattern cannot run on RE2: {exc}") from None
         for haystack in (soup.get_text(" ", strip=True), html):
-            match = re.search(pattern, haystack)
+            match = compiled.search(haystack)
             if match:
                 return parse_count(match.group(1) if match.groups() else match.group(0))
         raise InvalidAnswer(f"the pattern {pattern!r} matched nothing on the page")
@@ -151,8 +158,8 @@ class WebPageSource(http.HTTPSource):
         options: dict = {"url": url, "metric": metric, "scripts": scripts}
         if len(how) >= 2 and how.startswith("/") and how.endswith("/"):
             try:
-                re.compile(how[1:-1])
-            except re.error:
+                compile_pattern(how[1:-1])
+            except PatternError:
                 return None
             options["pattern"] = how[1:-1]
         else:
@@ -249,6 +256,10 @@ class WebPageSource(http.HTTPSource):
         started = time.monotonic()
         self.calls += 1
         try:
+            await asyncio.to_thread(outbound.check_url, url)
+        except outbound.Refused as exc:
+            raise InvalidAnswer(str(exc)) from None
+        try:
             async with async_playwright() as driver:
                 browser = await driver.chromium.launch(
                     executable_path=self.config.get("chromium", "/usr/bin/chromium"),
@@ -256,6 +267,10 @@ class WebPageSource(http.HTTPSource):
                 )
                 try:
                     page = await browser.new_page(user_agent=http.USER_AGENT)
+                    # Every request the page makes (scripts, frames, redirects) is checked by
+                    # the outbound guard first; the browser resolves names itself afterwards,
+                    # a short rebinding window docs/security.md describes.
+                    await page.route("**/*", _guarded_route)
                     response = await page.goto(url, wait_until="networkidle", timeout=30_000)
                     if options.get("selector"):
                         # When it never appears, extract() says the selector matched nothing.
@@ -278,3 +293,17 @@ class WebPageSource(http.HTTPSource):
         )
         self._check_status(answer)
         return answer
+
+
+async def _guarded_route(route) -> None:
+    """Let the headless browser load only what the outbound guard allows."""
+    url = route.request.url
+    if url.split(":", 1)[0].lower() in ("data", "blob", "about"):
+        await route.continue_()
+        return
+    try:
+        await asyncio.to_thread(outbound.check_url, url)
+    except outbound.Refused:
+        await route.abort("blockedbyclient")
+        return
+    await route.continue_()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count, PageRef, Reading
@@ -35,8 +36,28 @@ class AddResult:
         return not self.error
 
 
-def add_pages(lines: list[str], interval: int | None = None) -> list[AddResult]:
-    """Resolve each line with its platform and start tracking what resolved."""
+def metric_problem(platform: str, metric: str | None) -> str:
+    """A sentence when `platform` never reports `metric`; empty when it may."""
+    if not metric:
+        return ""
+    offered = registry.source_class(platform).metrics
+    if metric in offered:
+        return ""
+    return _("%(platform)s reports %(offered)s, not %(metric)s.") % {
+        "platform": platform,
+        "offered": ", ".join(offered),
+        "metric": metric,
+    }
+
+
+def add_pages(
+    lines: list[str], interval: int | None = None, metric: str | None = None
+) -> list[AddResult]:
+    """Resolve each line with its platform and start tracking what resolved.
+
+    One series per platform page: `metric` when given, else the platform's main audience
+    figure (the first of its source's `metrics` that the platform answered: followers on
+    Facebook, likes only for a page that shows no follower count)."""
     # Blank lines and "# " comments are for the person who wrote the list.
     lines = [line.strip() for line in lines if line.strip() and not line.startswith("# ")]
     refs: list[PageRef | AddResult] = []
@@ -54,8 +75,10 @@ def add_pages(lines: list[str], interval: int | None = None) -> list[AddResult]:
         outcome = readings[ref]
         if isinstance(outcome, SourceError):
             results.append(AddResult(line, error=str(outcome)))
+        elif problem := metric_problem(ref.platform, metric):
+            results.append(AddResult(line, error=problem))
         else:
-            results.append(_store(line, ref, outcome, interval))
+            results.append(_store(line, ref, outcome, interval, metric))
     return results
 
 
@@ -81,17 +104,29 @@ async def _resolve_all(refs: list[PageRef]) -> dict[PageRef, Reading | SourceErr
             await source.aclose()
 
 
-def _store(line: str, ref: PageRef, reading: Reading, interval: int | None) -> AddResult:
+def _store(
+    line: str, ref: PageRef, reading: Reading, interval: int | None, wanted: str | None
+) -> AddResult:
     source_cls = registry.source_class(ref.platform)
     result = AddResult(line)
     usable = {m: c for m, c in reading.counts.items() if isinstance(c, Count)}
     if not usable:
         problems = "; ".join(str(c) for c in reading.counts.values()) or "no count at all"
         return AddResult(line, error=f"{ref.platform} gave no usable count: {problems}")
+    if wanted and wanted not in usable:
+        problem = reading.counts.get(wanted)
+        return AddResult(
+            line,
+            error=_("%(platform)s gave no %(metric)s count for this page%(why)s.")
+            % {
+                "platform": ref.platform,
+                "metric": wanted,
+                "why": f": {problem}" if problem else "",
+            },
+        )
+    chosen = wanted or next(m for m in (*source_cls.metrics, *usable) if m in usable)
     with transaction.atomic():
-        for metric in source_cls.metrics:
-            if metric not in usable:
-                continue
+        for metric in [chosen]:
             page, created = Page.objects.get_or_create(
                 platform=ref.platform,
                 platform_id=reading.platform_id,

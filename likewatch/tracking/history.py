@@ -1,4 +1,4 @@
-"""Appending to a page's history: the only code that writes observations and failures.
+"""Appending to a page's history: the one write path for observations and failures.
 
 Rules (see README.md, "Architecture: one history, compact and chained"):
 
@@ -9,15 +9,18 @@ Rules (see README.md, "Architecture: one history, compact and chained"):
 3. A failed fetch is always a record of its own, sealed at once, so the span before it closes
    and the gap shows.
 
-Each append locks the page's row, so two pollers can never interleave records of one page.
-
-`record_batch` applies the same rules to many pages at once with a fixed number of queries
-(the poller's write path: ten thousand pages a minute); it leaves exactly the rows, hashes and
-signals that calling `record_count`/`record_failure` page by page would.
+The unit of writing is the batch (`record_batch`): a round of the poller, or a batch of one
+(`record_count`, `record_failure`). A batch is one transaction with a fixed number of
+statements whatever its size; its pages are locked together, so two writers never interleave
+records of one page. In the same transaction the round is numbered and journaled, and after
+the commit its records are handed to the consumers (likewatch.tracking.consumers): rollups,
+live fan-out, alerts, events, and whatever else registers there. This module knows none of
+them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,31 +29,9 @@ from django.db.models import F
 
 from likewatch.sources.base import Count
 from likewatch.sources.errors import SourceError
-from likewatch.tracking import bulk, chain, signals
+from likewatch.tracking import bulk, chain, consumers
+from likewatch.tracking.consumers import Written
 from likewatch.tracking.models import FetchFailure, Health, Observation, Page, Provenance
-
-
-def _head(page: Page) -> Observation | FetchFailure | None:
-    if page.last_seq == 0:
-        return None
-    obs = Observation.objects.filter(page=page, seq=page.last_seq).first()
-    if obs is not None:
-        return obs
-    return FetchFailure.objects.filter(page=page, seq=page.last_seq).first()
-
-
-def _seal(record: Observation | FetchFailure | None) -> str:
-    """Seal the page's newest record if it is an open span; return its hash."""
-    if record is None:
-        return chain.GENESIS
-    if isinstance(record, Observation) and record.is_open:
-        record.hash = chain.observation_hash(record)
-        record.save(update_fields=["hash"])
-    return record.hash
-
-
-def _locked(page: Page) -> Page:
-    return Page.objects.select_for_update().get(pk=page.pk)
 
 
 def record_count(
@@ -61,59 +42,15 @@ def record_count(
     provenance: str = Provenance.API,
     source_url: str = "",
     raw: bytes | None = None,
-) -> Observation:
-    """Record that `page` was measured at `count` at time `at`. Returns the span it went into.
+) -> Observation | None:
+    """Record that `page` was measured at `count` at time `at`: a batch of one.
 
-    `raw` is the platform's answer body: kept (see likewatch.evidence.raw) when it starts a
-    new span, so every span links the answer of its first fetch.
+    Returns the span it went into (None if the page was deleted meanwhile). `raw` is the
+    platform's answer body: kept (see likewatch.evidence.raw) when it starts a new span, so
+    every span links the answer of its first fetch.
     """
-    with transaction.atomic():
-        locked = _locked(page)
-        head = _head(locked)
-        extends = (
-            isinstance(head, Observation)
-            and head.is_open
-            and head.value == count.value
-            and head.precision == count.precision
-            and head.provenance == provenance
-            and at >= head.last_seen
-        )
-        sealed_head = head if isinstance(head, Observation) and head.is_open else None
-        if extends:
-            head.last_seen = at
-            head.fetches += 1
-            head.save(update_fields=["last_seen", "fetches"])
-            obs, created = head, False
-        else:
-            prev_hash = _seal(head)
-            locked.last_seq += 1
-            obs = Observation.objects.create(
-                page=locked,
-                seq=locked.last_seq,
-                value=count.value,
-                precision=count.precision,
-                first_seen=at,
-                last_seen=at,
-                fetches=1,
-                provenance=provenance,
-                source_url=source_url,
-                prev_hash=prev_hash,
-            )
-            created = True
-            if raw:
-                _keep_raw(locked, obs.seq, "observation", raw, at)
-            _log(opened=[obs], sealed=[sealed_head] if sealed_head else [])
-        locked.health = Health.OK
-        locked.last_success_at = at
-        locked.failures_in_row = 0
-        locked.save(update_fields=["last_seq", "health", "last_success_at", "failures_in_row"])
-        _copy_state(locked, page)
-        transaction.on_commit(
-            lambda: signals.observation_recorded.send(
-                sender=Page, page=locked, observation=obs, created=created
-            )
-        )
-    return obs
+    entry = Entry(page, count, at, provenance=provenance, source_url=source_url, raw=raw)
+    return record_batch([entry])[0]
 
 
 def record_failure(
@@ -123,60 +60,12 @@ def record_failure(
     *,
     duration_ms: int = 0,
     raw: bytes | None = None,
-) -> FetchFailure:
-    """Record a fetch of `page` that failed with `error`: a gap in its history.
+) -> FetchFailure | None:
+    """Record a fetch of `page` that failed with `error` (a gap): a batch of one.
 
     `raw` (default: the error's own `raw`) is the answer body that explained the failure.
     """
-    with transaction.atomic():
-        locked = _locked(page)
-        head = _head(locked)
-        sealed_head = head if isinstance(head, Observation) and head.is_open else None
-        prev_hash = _seal(head)
-        locked.last_seq += 1
-        failure = FetchFailure(
-            page=locked,
-            seq=locked.last_seq,
-            at=at,
-            kind=error.kind,
-            message=str(error)[:2000],
-            duration_ms=max(0, int(duration_ms)),
-            retry_at=getattr(error, "retry_at", None),
-            prev_hash=prev_hash,
-        )
-        failure.hash = chain.failure_hash(failure)
-        failure.save()
-        _log(failures=[failure], sealed=[sealed_head] if sealed_head else [])
-        raw = raw if raw is not None else getattr(error, "raw", None)
-        if raw:
-            _keep_raw(locked, failure.seq, "failure", raw, at)
-        locked.health = Health.FAILING
-        locked.last_error_at = at
-        locked.last_error = failure.message
-        locked.failures_in_row += 1
-        locked.save(
-            update_fields=["last_seq", "health", "last_error_at", "last_error", "failures_in_row"]
-        )
-        _copy_state(locked, page)
-        transaction.on_commit(
-            lambda: signals.failure_recorded.send(sender=Page, page=locked, failure=failure)
-        )
-    return failure
-
-
-def _keep_raw(page: Page, seq: int, kind: str, body: bytes, at: datetime) -> None:
-    # In the same transaction: a record and the answer it came from are stored together.
-    from likewatch.evidence import raw
-
-    raw.keep(page, seq, kind, body, at)
-
-
-def _log(opened=(), sealed=(), failures=()) -> None:
-    # In the same transaction: a record and its leaves in the transparency log are
-    # written together (see likewatch.evidence.log).
-    from likewatch.evidence import log
-
-    log.append_history(opened=opened, sealed=sealed, failures=failures)
+    return record_batch([Entry(page, error, at, duration_ms=duration_ms, raw=raw)])[0]
 
 
 def _copy_state(source: Page, target: Page) -> None:
@@ -213,19 +102,18 @@ PAGE_STATE = ["last_seq", "health", "last_success_at", "failures_in_row"]
 PAGE_STATE += ["last_error_at", "last_error"]
 
 
-def record_batch(entries: list[Entry]) -> list[Observation | FetchFailure | None]:
-    """Record many pages' fetches in one transaction; the records, in the order given.
+def record_batch(entries: Sequence[Entry]) -> list[Observation | FetchFailure | None]:
+    """Record many fetches in one transaction; returns their records, in the order given.
 
-    The same rules as `record_count` and `record_failure`, with set-based queries: the pages
-    are locked together (in id order, so two batches cannot deadlock), their newest records
-    read in two queries, and every insert and update written in one statement per kind. A
-    page appearing twice is recorded one entry at a time, in order; a page deleted meanwhile
-    gets None.
+    The pages are locked together (in id order, so two batches cannot deadlock), their newest
+    records read in two queries, and every insert and update written in one statement per
+    kind. A page may appear several times: its entries apply in the order given. A page
+    deleted since it was claimed gets None. The caller's Page objects follow the new state.
     """
-    if len({e.page.pk for e in entries}) < len(entries):
-        return [_record_one(e) for e in entries]
+    if not entries:
+        return []
     with transaction.atomic():
-        ids = [e.page.pk for e in entries]
+        ids = sorted({e.page.pk for e in entries})
         locked = {
             p.pk: p for p in Page.objects.select_for_update().filter(pk__in=ids).order_by("pk")
         }
@@ -233,51 +121,144 @@ def record_batch(entries: list[Entry]) -> list[Observation | FetchFailure | None
         for model in (Observation, FetchFailure):
             for record in model.objects.filter(page_id__in=ids, seq=F("page__last_seq")):
                 heads[record.page_id] = record
-        extended: list[Observation] = []
-        sealed: list[Observation] = []
-        new_spans: list[Observation] = []
-        new_failures: list[FetchFailure] = []
-        results: list[tuple[Entry, Observation | FetchFailure, bool]] = []
+        plan = _Plan()
+        results: list[tuple[Entry, Observation | FetchFailure | None, Written | None]] = []
         for entry in entries:
             page = locked.get(entry.page.pk)
             if page is None:  # deleted since it was claimed: nothing to record it in
-                results.append((entry, None, False))
+                results.append((entry, None, None))
                 continue
-            head = heads.get(page.pk)
-            if isinstance(entry.result, Count):
-                record, created = _batch_count(page, head, entry, extended, sealed, new_spans)
-            else:
-                record, created = _batch_failure(page, head, entry, sealed, new_failures), True
-            results.append((entry, record, created))
-        bulk.update_rows(extended, ["last_seen", "fetches"])
-        bulk.update_rows(sealed, ["hash"])
-        Observation.objects.bulk_create(new_spans, batch_size=500)
-        FetchFailure.objects.bulk_create(new_failures, batch_size=500)
-        _log(opened=new_spans, sealed=sealed, failures=new_failures)
-        bulk.update_rows(list(locked.values()), PAGE_STATE)
+            record, written = plan.apply(page, heads.get(page.pk), entry)
+            heads[page.pk] = record
+            results.append((entry, record, written))
+        plan.write(list(locked.values()))
         _keep_raw_many(results)
-        for entry, record, created in results:
-            if record is None:
-                continue
-            page = locked[entry.page.pk]
-            _copy_state(page, entry.page)
-            transaction.on_commit(_signal(page, record, created))
+        consumers.journal([w for _, _, w in results if w is not None], locked)
+        for entry, record, _ in results:
+            if record is not None:
+                _copy_state(locked[entry.page.pk], entry.page)
     return [record for _, record, _ in results]
 
 
-def _record_one(entry: Entry) -> Observation | FetchFailure:
-    if isinstance(entry.result, Count):
-        return record_count(
-            entry.page,
-            entry.result,
+class _Plan:
+    """The rows one batch inserts and updates, built in memory by the rules above."""
+
+    def __init__(self) -> None:
+        self.new_spans: list[Observation] = []
+        self.new_failures: list[FetchFailure] = []
+        self.extended: dict[int, Observation] = {}  # existing rows only, by id
+        self.sealed: dict[int, Observation] = {}
+        self.sealed_all: list[Observation] = []  # every span this batch seals, new ones too
+        self.fresh: set[int] = set()  # id() of the records this batch inserts
+
+    def apply(self, page: Page, head, entry: Entry) -> tuple[Observation | FetchFailure, Written]:
+        if isinstance(entry.result, Count):
+            return self._count(page, head, entry)
+        return self._failure(page, head, entry)
+
+    def write(self, pages: list[Page]) -> None:
+        bulk.update_rows(list(self.extended.values()), ["last_seen", "fetches"])
+        bulk.update_rows(list(self.sealed.values()), ["hash"])
+        Observation.objects.bulk_create(self.new_spans, batch_size=500)
+        FetchFailure.objects.bulk_create(self.new_failures, batch_size=500)
+        bulk.update_rows(pages, PAGE_STATE)
+
+    def _seal(self, head) -> tuple[str, int]:
+        """Seal the page's newest record if it is an open span; its hash and sealed seq."""
+        if head is None:
+            return chain.GENESIS, 0
+        if isinstance(head, Observation) and head.is_open:
+            head.hash = chain.observation_hash(head)
+            self.sealed_all.append(head)
+            if id(head) not in self.fresh:
+                self.sealed[id(head)] = head
+            return head.hash, head.seq
+        return head.hash, 0
+
+    def _count(self, page: Page, head, entry: Entry) -> tuple[Observation, Written]:
+        count = entry.result
+        if (
+            isinstance(head, Observation)
+            and head.is_open
+            and head.value == count.value
+            and head.precision == count.precision
+            and head.provenance == entry.provenance
+            and entry.at >= head.last_seen
+        ):
+            head.last_seen = entry.at
+            head.fetches += 1
+            if id(head) not in self.fresh:
+                self.extended[id(head)] = head
+            obs, created, sealed = head, False, 0
+        else:
+            prev_hash, sealed = self._seal(head)
+            page.last_seq += 1
+            obs = Observation(
+                page=page,
+                seq=page.last_seq,
+                value=count.value,
+                precision=count.precision,
+                first_seen=entry.at,
+                last_seen=entry.at,
+                fetches=1,
+                provenance=entry.provenance,
+                source_url=entry.source_url,
+                prev_hash=prev_hash,
+            )
+            self.new_spans.append(obs)
+            self.fresh.add(id(obs))
+            created = True
+        page.health = Health.OK
+        page.last_success_at = entry.at
+        page.failures_in_row = 0
+        written = Written(
+            0,
+            page.pk,
+            obs.seq,
+            consumers.SPAN,
+            created,
             entry.at,
-            provenance=entry.provenance,
-            source_url=entry.source_url,
-            raw=entry.raw,
+            value=obs.value,
+            precision=obs.precision,
+            provenance=obs.provenance,
+            fetches=obs.fetches,
+            sealed=sealed,
         )
-    return record_failure(
-        entry.page, entry.result, entry.at, duration_ms=entry.duration_ms, raw=entry.body
-    )
+        return obs, written
+
+    def _failure(self, page: Page, head, entry: Entry) -> tuple[FetchFailure, Written]:
+        error = entry.result
+        prev_hash, sealed = self._seal(head)
+        page.last_seq += 1
+        failure = FetchFailure(
+            page=page,
+            seq=page.last_seq,
+            at=entry.at,
+            kind=error.kind,
+            message=str(error)[:2000],
+            duration_ms=max(0, int(entry.duration_ms)),
+            retry_at=getattr(error, "retry_at", None),
+            prev_hash=prev_hash,
+        )
+        failure.hash = chain.failure_hash(failure)
+        self.new_failures.append(failure)
+        self.fresh.add(id(failure))
+        page.health = Health.FAILING
+        page.last_error_at = entry.at
+        page.last_error = failure.message
+        page.failures_in_row += 1
+        written = Written(
+            0,
+            page.pk,
+            failure.seq,
+            consumers.FAILURE,
+            True,
+            entry.at,
+            failure_kind=failure.kind,
+            failures_in_row=page.failures_in_row,
+            sealed=sealed,
+        )
+        return failure, written
 
 
 def _keep_raw_many(results) -> None:
@@ -290,85 +271,10 @@ def _keep_raw_many(results) -> None:
             entry.body,
             entry.at,
         )
-        for entry, record, created in results
-        if record is not None and created and entry.body
+        for entry, record, written in results
+        if record is not None and written.created and entry.body
     ]
     if records:
         from likewatch.evidence import raw
 
         raw.keep_many(records)
-
-
-def _batch_seal(head, sealed: list[Observation]) -> str:
-    if isinstance(head, Observation) and head.is_open:
-        head.hash = chain.observation_hash(head)
-        sealed.append(head)
-    return head.hash if head is not None else chain.GENESIS
-
-
-def _batch_count(page, head, entry, extended, sealed, new_spans):
-    count = entry.result
-    if (
-        isinstance(head, Observation)
-        and head.is_open
-        and head.value == count.value
-        and head.precision == count.precision
-        and head.provenance == entry.provenance
-        and entry.at >= head.last_seen
-    ):
-        head.last_seen = entry.at
-        head.fetches += 1
-        extended.append(head)
-        obs, created = head, False
-    else:
-        prev_hash = _batch_seal(head, sealed)
-        page.last_seq += 1
-        obs = Observation(
-            page=page,
-            seq=page.last_seq,
-            value=count.value,
-            precision=count.precision,
-            first_seen=entry.at,
-            last_seen=entry.at,
-            fetches=1,
-            provenance=entry.provenance,
-            source_url=entry.source_url,
-            prev_hash=prev_hash,
-        )
-        new_spans.append(obs)
-        created = True
-    page.health = Health.OK
-    page.last_success_at = entry.at
-    page.failures_in_row = 0
-    return obs, created
-
-
-def _batch_failure(page, head, entry, sealed, new_failures) -> FetchFailure:
-    error = entry.result
-    prev_hash = _batch_seal(head, sealed)
-    page.last_seq += 1
-    failure = FetchFailure(
-        page=page,
-        seq=page.last_seq,
-        at=entry.at,
-        kind=error.kind,
-        message=str(error)[:2000],
-        duration_ms=max(0, int(entry.duration_ms)),
-        retry_at=getattr(error, "retry_at", None),
-        prev_hash=prev_hash,
-    )
-    failure.hash = chain.failure_hash(failure)
-    new_failures.append(failure)
-    page.health = Health.FAILING
-    page.last_error_at = entry.at
-    page.last_error = failure.message
-    page.failures_in_row += 1
-    return failure
-
-
-def _signal(page: Page, record, created: bool):
-    if isinstance(record, Observation):
-        return lambda: signals.observation_recorded.send(
-            sender=Page, page=page, observation=record, created=created
-        )
-    return lambda: signals.failure_recorded.send(sender=Page, page=page, failure=record)

@@ -237,6 +237,11 @@ def _moment(text: str) -> datetime:
 
 def _whole(text: str, column: str) -> int:
     digits = SEPARATORS.sub("", text)
+    if digits[:1] in ("-", "\u2212") and digits[1:].isdigit() and digits[1:].isascii():
+        raise ValueError(
+            _("%(column)s %(text)s is negative: a count is never below zero.")
+            % {"column": column, "text": text[:40]}
+        )
     if not digits.isdigit() or not digits.isascii():
         raise ValueError(
             _("%(column)s %(text)r is not a whole number.") % {"column": column, "text": text[:40]}

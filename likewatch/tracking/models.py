@@ -221,17 +221,83 @@ class Campaign(models.Model):
             raise ValidationError({"ends_at": _("The end must come after the start.")})
 
 
+def account_of(page: Page) -> str:
+    """The platform page or account a series belongs to: its likes and its followers share it."""
+    return f"{page.platform}:{page.platform_id}"
+
+
 class CampaignPage(models.Model):
+    """A series a campaign follows. One metric per platform page: a person who unlikes and
+    unfollows a page is one person, so a campaign never adds two series of one account
+    (`account`, kept from the page, is unique within a campaign)."""
+
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="entries")
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="entries")
+    account = models.CharField(max_length=300, editable=False)
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.LEAVE)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "page"], name="unique_campaign_page")
+            models.UniqueConstraint(fields=["campaign", "page"], name="unique_campaign_page"),
+            models.UniqueConstraint(
+                fields=["campaign", "account"], name="one_metric_per_account_in_campaign"
+            ),
         ]
         ordering = ["campaign", "position", "id"]
 
     def __str__(self) -> str:
         return f"{self.campaign.slug}: {self.page} ({self.direction})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.account = account_of(self.page)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.account = account_of(self.page)
+        other = (
+            CampaignPage.objects.filter(campaign_id=self.campaign_id, account=self.account)
+            .exclude(pk=self.pk)
+            .select_related("page")
+            .first()
+        )
+        if other is not None and other.page_id != self.page_id:
+            raise ValidationError(
+                _(
+                    "%(page)s is already in this campaign with its %(metric)s: a campaign counts "
+                    "one metric per page, so one person is never counted twice."
+                )
+                % {"page": other.page.label, "metric": other.page.get_metric_display()}
+            )
+
+
+class Round(models.Model):
+    """One committed write of history, kept until every consumer has read it.
+
+    `position` numbers the rounds 1, 2, 3… in the order they committed (the write path takes
+    the number from the `Cursor` row named `Cursor.WRITTEN` as its last statement, so a later
+    number never commits before an earlier one). `records` is the round's written records in
+    the compact form of `likewatch.tracking.consumers.encode`. See that module.
+    """
+
+    position = models.BigIntegerField(primary_key=True)
+    records = models.TextField()
+
+    def __str__(self) -> str:
+        return f"round {self.position}"
+
+
+class Cursor(models.Model):
+    """How far one consumer of the history has read: the last round it processed.
+
+    The row named `WRITTEN` is not a consumer: it holds the newest round written.
+    """
+
+    WRITTEN = "*written"
+
+    name = models.CharField(max_length=64, primary_key=True)
+    position = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at round {self.position}"

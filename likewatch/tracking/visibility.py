@@ -95,3 +95,10 @@ def filter_by_campaign(queryset: QuerySet, viewer: Any = None, field: str = "cam
     if sees_everything(viewer):
         return queryset
     return queryset.filter(**{f"{field}__public": True})
+
+
+def annotations_of(campaign: Campaign, viewer: Any = None) -> QuerySet:
+    """The notes organisers wrote on `campaign` that `viewer` may see, oldest first: public
+    with the campaign (every surface that shows annotations asks here: board text, feed,
+    API, exports, charts)."""
+    return filter_by_campaign(campaign.annotations.all(), viewer).order_by("at", "pk")

@@ -32,6 +32,8 @@ POLICY = (
     "base-uri 'none'; form-action 'none'"
 )
 CACHE_CONTROL = "public, max-age=60"
+# How often an open widget reloads itself: a little after its cached copy expires.
+REFRESH_SECONDS = 90
 FRAME_WIDTH, FRAME_HEIGHT = 360, 200
 
 
@@ -92,6 +94,7 @@ def _widget(request, obj, summary, values, lang) -> HttpResponse:
         "link": absolute(board_path(obj)),
         "lang": lang,
         "rtl": get_language_bidi(),
+        "refresh_seconds": REFRESH_SECONDS,
         "trend": "down" if (summary.change or 0) < 0 else "up" if summary.change else "flat",
     }
     response = render(request, "sharing/embed.html", context)

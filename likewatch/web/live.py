@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.module_loading import import_string
 
+from likewatch.fanout.messages import page_state
 from likewatch.tracking.models import Page
 
 log = logging.getLogger(__name__)
@@ -164,13 +165,6 @@ class DatabaseWatchBroker(Broker):
         if changes:
             self.notify(changes)
         return set(changes)
-
-
-def page_state(last_seq: int, last_success_at) -> str:
-    """A page's live state: a new record moves `last_seq`; a repeated value (which only
-    extends the open span) moves `last_success_at`, and the board's "last measured" with it."""
-    stamp = int(last_success_at.timestamp()) if last_success_at else 0
-    return f"{last_seq}-{stamp}"
 
 
 def version(page_ids: Iterable[int], states: dict[int, str]) -> str:

@@ -1,16 +1,21 @@
-"""Marks drawn over the charts: gaps (failed fetches) and flagged events.
+"""Marks drawn over the charts: gaps (failed fetches), flagged events and the organisers' notes.
 
 Gaps come from the pages' FetchFailure records. Flagged events (unusual gains and drops)
 come through `likewatch.api.events.events_for`, which feeds the API, the feeds and these
-charts alike. Events an organiser dismissed are not drawn.
+charts alike. Events an organiser dismissed are not drawn. Notes (annotations) belong to a
+campaign, not a page: they are drawn on every chart of the campaign, and only those the one
+visibility rule (likewatch.tracking.visibility) lets the viewer see.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from likewatch.api import events
+from likewatch.organisers.models import Annotation
+from likewatch.tracking import visibility
 from likewatch.tracking.models import FetchFailure, Page
 
 
@@ -18,8 +23,8 @@ from likewatch.tracking.models import FetchFailure, Page
 class Marker:
     """Something that happened to one page between `start` and `end` (equal for an instant)."""
 
-    page_id: int
-    kind: str  # "gap" or an event kind, e.g. "burst"
+    page_id: int | None  # None for a campaign's note: it belongs to every page
+    kind: str  # "gap", "annotation" or an event kind, e.g. "burst"
     start: datetime
     end: datetime
     label: str
@@ -86,9 +91,36 @@ def flagged(page_ids: list[int], since: datetime | None, until: datetime | None)
     ]
 
 
+def notes(
+    campaign_ids: list[int],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    viewer: Any = None,
+) -> list[Marker]:
+    """The campaigns' notes that `viewer` may see (anyone: None), as instant markers."""
+    found = visibility.filter_by_campaign(
+        Annotation.objects.filter(campaign_id__in=campaign_ids), viewer
+    )
+    if since:
+        found = found.filter(at__gte=since)
+    if until:
+        found = found.filter(at__lte=until)
+    return [
+        Marker(page_id=None, kind="annotation", start=note.at, end=note.at, label=note.text)
+        for note in found.order_by("at", "pk")
+    ]
+
+
 def for_pages(
-    page_ids: list[int], since: datetime | None = None, until: datetime | None = None
+    page_ids: list[int],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    campaign_ids: list[int] = (),
+    viewer: Any = None,
 ) -> list[dict]:
-    """Every marker of these pages in the range: gaps, then flagged events, by time."""
+    """Every marker of these pages in the range: gaps, flagged events and the notes of
+    `campaign_ids`, by time."""
     found = gaps(page_ids, since, until) + flagged(page_ids, since, until)
-    return [m.as_json() for m in sorted(found, key=lambda m: (m.start, m.page_id))]
+    if campaign_ids:
+        found += notes(list(campaign_ids), since, until, viewer)
+    return [m.as_json() for m in sorted(found, key=lambda m: (m.start, m.page_id or 0))]

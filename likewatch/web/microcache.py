@@ -20,9 +20,10 @@ of an HTTP shared cache (RFC 9111) with three deliberate limits:
   for that one computation instead of starting their own.
 
 Answers are keyed by everything a public answer may depend on: the host and scheme, the path
-and query, the language asked for (Accept-Language and the language cookie) and the encodings
-accepted. Answers that vary on any other header are not kept. Like nginx's cache, it ignores a
-request's own Cache-Control: otherwise anyone could make every request a computation.
+and the canonical query (see `canonical_query`), the language asked for (Accept-Language and
+the language cookie) and the encodings accepted. Answers that vary on any other header are
+not kept. Like nginx's cache, it ignores a request's own Cache-Control: otherwise anyone could
+make every request a computation.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.http.cookie import parse_cookie
@@ -44,6 +46,31 @@ Message = dict
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# The query parameters a public page or the public API reads. Any other cannot change a public
+# answer, so the key leaves it out: `?x=1` or `?_=random` no longer skips the cache. (Django
+# still sees the whole query: a sign-in page's `?next=` matters, and is never shared.) A public
+# view that reads a new parameter must add it here; tests/web/test_microcache.py checks the
+# views' parameters against this list.
+PARAMETERS = frozenset(
+    {
+        "v",  # the board's version (live streams)
+        "from",  # page history and events ranges
+        "to",
+        "page",  # paginations
+        "gaps",
+        "p",
+        "kind",  # the events list
+        "lang",  # share cards
+        "old",  # transparency log consistency proofs
+        "new",
+        "start",  # the API's ranges, resolutions and pagination
+        "end",
+        "resolution",
+        "limit",
+        "offset",
+    }
+)
 
 # The request headers a kept answer may vary on; the key covers each of them.
 KEYED_VARY = {b"accept-language", b"accept-encoding", b"cookie"}
@@ -121,13 +148,14 @@ class MicroCache:
             return None
         headers = dict(scope["headers"])  # repeated headers: the last one wins, as in Django
         language = cookies.get(settings.LANGUAGE_COOKIE_NAME, "").encode()
+
         return (
             scope.get("scheme", "http"),
             headers.get(b"host", b""),
             headers.get(b"x-forwarded-proto", b""),
             scope.get("root_path", ""),
             scope["path"],
-            scope.get("query_string", b""),
+            canonical_query(scope.get("query_string", b"")),
             headers.get(b"accept-language", b""),
             language,
             # Whole, not just "gzip or not": static files also come in brotli.
@@ -345,3 +373,16 @@ def _matches(scope: Scope, etag: bytes) -> bool:
             tags = {t.strip().removeprefix(b"W/") for t in value.split(b",")}
             return etag.removeprefix(b"W/") in tags or b"*" in tags
     return False
+
+
+def canonical_query(query: bytes) -> bytes:
+    """The query with only the known PARAMETERS, in a fixed order (their values kept in turn).
+
+    `?to=2&from=1&utm_source=x` and `?from=1&to=2` are one request.
+    """
+    if not query:
+        return b""
+    # latin-1 both ways: every byte survives, whatever encoding the client used.
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    kept = sorted(((k, v) for k, v in pairs if k in PARAMETERS), key=lambda kv: kv[0])
+    return urlencode(kept, encoding="latin-1").encode("latin-1")

@@ -19,7 +19,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+from likewatch.security import throttling
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign
 from likewatch.web import board as boards
@@ -159,11 +161,67 @@ class StreamRoute:
         request = ASGIRequest(scope, None)
         known = request.headers.get("Last-Event-ID") or request.GET.get("v", "")
         language = translation.get_language_from_request(request)
-        with translation.override(language):
-            page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
-            headers = [*HEADERS, (b"content-language", language.encode())]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await _until_gone(_relay(events(campaign, page_ids, known), send), receive)
+        client = throttling.client_ip(request)
+        if not SLOTS.take(client):
+            with translation.override(language):
+                await _refuse_stream(send)
+            return
+        try:
+            with translation.override(language):
+                page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
+                headers = [*HEADERS, (b"content-language", language.encode())]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await _until_gone(_relay(events(campaign, page_ids, known), send), receive)
+        finally:
+            SLOTS.give_back(client)
+
+
+class StreamSlots:
+    """How many live streams each client holds open in this process, up to a cap.
+
+    One browser tab holds one stream; a client holding hundreds is not reading boards but
+    holding the server's connections (and memory) from everyone else.
+    """
+
+    def __init__(self) -> None:
+        self.held: Counter[str] = Counter()
+
+    @staticmethod
+    def cap() -> int:
+        return settings.LIKEWATCH_LIVE_STREAMS_PER_CLIENT
+
+    def take(self, client: str) -> bool:
+        if self.held[client] >= self.cap():
+            return False
+        self.held[client] += 1
+        return True
+
+    def give_back(self, client: str) -> None:
+        self.held[client] -= 1
+        if self.held[client] <= 0:
+            del self.held[client]
+
+
+SLOTS = StreamSlots()
+
+
+def too_many_streams_text() -> str:
+    return _(
+        "Too many live updates are open from your address (at most %(cap)d). "
+        "Close a few board tabs and reload."
+    ) % {"cap": StreamSlots.cap()}
+
+
+async def _refuse_stream(send) -> None:
+    body = too_many_streams_text().encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"retry-after", b"30"),
+        (b"cache-control", b"no-store"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _relay(messages: AsyncIterator[bytes], send) -> None:

@@ -13,18 +13,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from likewatch import formatting
+from likewatch.security import throttling
 from likewatch.tracking import visibility
-from likewatch.tracking.models import FetchFailure, Observation, Page
+from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
 from likewatch.web import board as boards
 from likewatch.web import charts, markers, stream
 
-RECORDS_PER_PAGE = 100
+# Fifty records: a phone shows each in a few lines, and a page should stay a page.
+RECORDS_PER_PAGE = 50
 # How long browsers, proxies and the micro-cache may share a public page: short, because
 # boards are live (the micro-cache keeps it at most LIKEWATCH_MICROCACHE_SECONDS).
 SHARED_SECONDS = 5
@@ -70,15 +73,16 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "campaign": campaign,
         "board": data,
-        "start_display": formatting.full_moment(campaign.starts_at),
+        "start_display": start_time(campaign),
         "charts": boards.chart_data(campaign, page_ids),
-        "markers": markers.for_pages(page_ids, since=campaign.starts_at),
+        "markers": markers.for_pages(
+            page_ids, since=campaign.starts_at, campaign_ids=[campaign.pk], viewer=request.user
+        ),
         "config": {
             "live": reverse("web:board_live", args=[slug]) + f"?v={data['version']}",
             "lang": get_language(),
-            "separators": _separators(),
             "labels": {
-                "time": _("Time"),
+                **chart_labels(),
                 "change": _("Change since the start"),
                 "count": _("Count"),
                 "gap": _("No measurement"),
@@ -104,14 +108,50 @@ async def board_live(request: HttpRequest, slug: str) -> StreamingHttpResponse:
         raise Http404(_("No public campaign has this address."))
     page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
     known = request.headers.get("Last-Event-ID") or request.GET.get("v", "")
+    client = throttling.client_ip(request)
+    if not stream.SLOTS.take(client):
+        return HttpResponse(
+            stream.too_many_streams_text(),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": "30"},
+        )
     # The same headers as the stream served straight from ASGI (likewatch.web.stream).
     headers = {name.decode(): value.decode() for name, value in stream.HEADERS}
-    return StreamingHttpResponse(stream.events(campaign, page_ids, known), headers=headers)
+    return StreamingHttpResponse(
+        _released(stream.events(campaign, page_ids, known), client), headers=headers
+    )
 
 
-def _separators() -> dict:
-    """The active language's number separators, so charts write numbers as the page does."""
-    return formatting.separators()
+async def _released(messages, client: str):
+    """The stream's messages; its slot is given back however the stream ends."""
+    try:
+        async for message in messages:
+            yield message
+    finally:
+        stream.SLOTS.give_back(client)
+
+
+def start_time(campaign: Campaign) -> str:
+    """The campaign's start as the server writes it, in a <time> the browser rewrites in the
+    reader's zone."""
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        campaign.starts_at.isoformat(),
+        formatting.full_moment(campaign.starts_at),
+    )
+
+
+def chart_labels() -> dict[str, str]:
+    """The words a chart says about itself, in the active language."""
+    return {
+        "time": _("Time"),
+        "chart": _("chart"),
+        "table": _("The chart's numbers, as a table"),
+        "note": _("Note"),
+        "notes": _("Notes on the chart"),
+        "keys": _("Arrow keys move along the line; Home and End go to its ends."),
+    }
 
 
 def _visible_page(request: HttpRequest, pk: int) -> Page:
@@ -173,14 +213,15 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
         "until": until,
         "errors": errors,
         "campaigns": campaigns,
-        "markers": markers.for_pages([page.pk], since, until),
+        "markers": markers.for_pages(
+            [page.pk], since, until, [c.pk for c in campaigns], viewer=request.user
+        ),
         "ranges": _quick_ranges(request),
         "config": {
             "lang": get_language(),
-            "separators": _separators(),
             "label": page.label,
             "gap": _("No measurement"),
-            "time": _("Time"),
+            "labels": chart_labels(),
         },
     }
     return shared(request, render(request, "web/page.html", context))

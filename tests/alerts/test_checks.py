@@ -7,6 +7,7 @@ from django.utils import timezone
 from likewatch.alerts import checks
 from likewatch.alerts.models import Alert, Kind
 from likewatch.organisers.models import PlatformCredential
+from likewatch.sources.base import Count
 from likewatch.sources.errors import Transient
 from likewatch.tracking import history
 
@@ -145,15 +146,18 @@ def test_flagged_events_raise_an_alert_with_the_detector_s_sentence(campaign, pa
     assert Alert.objects.filter(kind=Kind.EVENT).count() == 1
 
 
-def test_a_round_checks_its_campaigns_once_at_its_end(
+def test_a_round_checks_its_campaigns_once_after_its_commit(
     campaign, page, alerting, django_capture_on_commit_callbacks
 ):
-    from likewatch.alerts import receivers
-
-    with receivers.batched():
-        with django_capture_on_commit_callbacks(execute=True):
-            drop(page, 99_000, timezone.now() - timedelta(minutes=1))
-            drop(page, 98_000)
-        assert not Alert.objects.exists()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        history.record_batch(
+            [
+                history.Entry(page, Count(99_000), timezone.now() - timedelta(minutes=1)),
+                history.Entry(page, Count(98_000), timezone.now()),
+            ]
+        )
+    assert not Alert.objects.exists()
+    for callback in callbacks:
+        callback()
 
     assert list(Alert.objects.values_list("key", flat=True)) == ["milestone:2000"]

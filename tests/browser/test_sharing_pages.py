@@ -62,7 +62,7 @@ def test_the_embed_renders_with_scripts_disabled(live_server, browser):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 200})
     page = context.new_page()
     page.goto(f"{live_server.url}/embed/c/morocco-2016/")
-    assert page.locator(".n").inner_text() == "-107,200"
+    assert page.locator(".n").inner_text() == "\u2212107,200"
     assert page.locator("svg polyline").count() == 1
     box = page.locator("svg").bounding_box()
     assert box["width"] > 200 and box["height"] > 20

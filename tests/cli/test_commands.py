@@ -94,7 +94,7 @@ def test_add_keeps_the_good_lines_and_reports_the_bad(initialised, tmp_path, sim
     assert "ok   https://www.facebook.com/MarocTelecom: added: Maroc Telecom" in result.out
     assert "ok   facebook.com/meditel: added: Meditel" in result.out
     assert "fail not a url" in result.err
-    assert count_pages(tmp_path) == 4  # two pages, likes and followers each
+    assert count_pages(tmp_path) == 2  # two pages, their followers only (the main figure)
 
 
 def test_a_campaign_from_creation_to_history(initialised, simulator):

@@ -48,3 +48,12 @@ def test_a_bad_line_late_in_the_file_stops_everything(page, tmp_path):
 def test_a_missing_file_is_one_sentence(tmp_path):
     with pytest.raises(CommandError, match="Cannot read .*: No such file or directory."):
         call_command("import", str(tmp_path / "nope.csv"))
+
+
+def test_a_negative_count_is_called_negative(page, tmp_path):
+    path = tmp_path / "counts.csv"
+    path.write_text("page,at,count\ninwi.ma,2016-04-20,-5\n")
+    with pytest.raises(CommandError) as caught:
+        call_command("import", str(path))
+    assert "line 2: count -5 is negative: a count is never below zero." in str(caught.value)
+    assert "not a whole number" not in str(caught.value)

@@ -39,20 +39,25 @@ def test_failures_in_a_row_open_a_gap(page, measure, django_capture_on_commit_ca
     assert gap.ongoing and gap.start == end - timedelta(minutes=5)
 
 
-def test_a_failing_scan_is_logged_and_the_count_is_kept(
+def test_a_failing_scan_is_logged_the_count_kept_and_the_round_retried(
     page, django_capture_on_commit_callbacks, monkeypatch, caplog
 ):
     from likewatch.events import scan
+    from likewatch.tracking import consumers
 
     def broken(*args, **kwargs):
         raise RuntimeError("detector bug")
 
-    monkeypatch.setattr(scan, "scan_page", broken)
+    monkeypatch.setattr(scan, "scan_pages", broken)
     with django_capture_on_commit_callbacks(execute=True):
         record_count(page, Count(1000), T0)
 
     assert page.observations.count() == 1
-    assert "live event scan of page" in caplog.text
+    assert "consumer events failed" in caplog.text
+    assert {s.name: s.behind for s in consumers.status()}["events"] == 1
+    monkeypatch.undo()
+    assert consumers.catch_up(["events"]) == {"events": 1}
+    assert {s.name: s.behind for s in consumers.status()}["events"] == 0
 
 
 def test_live_detection_can_be_left_to_the_command(
@@ -65,10 +70,11 @@ def test_live_detection_can_be_left_to_the_command(
     assert not Event.objects.exists()
 
 
-def test_a_round_s_pages_are_scanned_together_at_its_end(
+def test_a_round_s_pages_are_scanned_together_after_its_commit(
     page, measure, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from likewatch.events import live, scan
+    from likewatch.events import scan
+    from likewatch.tracking import history
 
     other = Page.objects.create(
         platform="facebook", platform_id="200", metric="likes", name="Other", interval=300
@@ -83,11 +89,16 @@ def test_a_round_s_pages_are_scanned_together_at_its_end(
         return real(pages, **kwargs)
 
     monkeypatch.setattr(scan, "scan_pages", counting)
-    with live.batched():
-        with django_capture_on_commit_callbacks(execute=True):
-            for p in (page, other):
-                record_count(p, Count(p.observations.last().value - 2500), end)
-        assert not Event.objects.exists()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        history.record_batch(
+            [
+                history.Entry(p, Count(p.observations.last().value - 2500), end)
+                for p in (page, other)
+            ]
+        )
+    assert not Event.objects.exists()  # nothing before the commit
+    for callback in callbacks:
+        callback()
 
     assert scanned == [sorted([page.pk, other.pk])]
     assert set(Event.objects.values_list("page_id", "kind")) == {

@@ -91,14 +91,16 @@ def test_export_csv_and_json_of_one_page(history):
     out = io.StringIO()
     call_command("export", f"#{telecom.pk}", stdout=out)
     rows = out.getvalue().splitlines()
-    assert rows[0].startswith("page,platform,platform_id,metric,seq,type,value")
+    # The web's format (likewatch.exports, docs/exports.md).
+    assert rows[0].startswith("page_id,platform,platform_id,metric,page_name,record,seq,value")
     assert len(rows) == 1 + 7
-    assert ",5,failure," in rows[5]
+    assert ",failure,5," in rows[5]
 
     out = io.StringIO()
     call_command("export", f"#{telecom.pk}", "--format", "json", stdout=out)
-    [page] = json.loads(out.getvalue())
-    assert page["page"] == telecom.pk and [r["seq"] for r in page["records"]] == list(range(1, 8))
+    [page] = json.loads(out.getvalue())["pages"]
+    assert page["page_id"] == telecom.pk
+    assert [r["seq"] for r in page["records"]] == list(range(1, 8))
 
 
 @pytest.mark.django_db

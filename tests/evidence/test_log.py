@@ -9,7 +9,7 @@ from likewatch.sources.errors import Transient
 from likewatch.tracking import history
 from likewatch.tracking.models import Page
 
-from .conftest import minutes
+from .conftest import logged, minutes
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,7 @@ def test_proofs_from_the_store_match_an_in_memory_tree_across_tiles(db):
             for i, p in enumerate(pages)
         ]
         history.record_batch(entries)
+    logged()
     size = LogState.objects.get().size
     assert size > 2 * log.TILE
     assert LogTile.objects.filter(hash__isnull=False).count() == size // log.TILE

@@ -40,6 +40,12 @@ def test_the_go_note_verifies_and_a_changed_one_does_not():
         note.parse(GO_NOTE.replace("cryptography", "cryptographY")).verified_by(verifier)
 
 
+def test_a_verifier_key_whose_base64_holds_a_plus_parses():
+    # transparency-dev/formats' test key: the base64 part contains a '+'.
+    verifier = note.Verifier.parse("TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6")
+    assert (verifier.name, verifier.id.hex()) == ("TEST", "7997405c")
+
+
 def test_a_cosigner_key_of_the_reference_implementation_parses_with_its_id():
     verifier = note.Verifier.parse(COSIGNER_VKEY)
     assert verifier.kind == note.COSIGNATURE_V1

@@ -1,7 +1,7 @@
 """Live fan-out over the real transports: PostgreSQL LISTEN/NOTIFY and Redis pub/sub.
 
 A listener runs on its own event loop (as in a web process); history is written in the test
-(as by a poller). Each commit must reach the listener; a round of writes inside `batched()`
+(as by a poller). Each commit must reach the listener; a round of writes (one `record_batch`)
 arrives as one message; and a listener whose connection is killed reconnects by itself,
 resyncs, and hears what comes next.
 """
@@ -108,9 +108,12 @@ def test_postgres_delivers_each_commit_and_a_round_as_one_message(postgres):
     with Running(PostgresListener(heard.deliver, heard.resync)):
         expect_delivery(heard, one, 100, 0)
         before = len(heard.messages)
-        with publish.batched():
-            for minutes, page in enumerate((one, two, three), start=1):
-                history.record_count(page, Count(200), T0 + timedelta(minutes=minutes))
+        history.record_batch(
+            [
+                history.Entry(page, Count(200), T0 + timedelta(minutes=minutes))
+                for minutes, page in enumerate((one, two, three), start=1)
+            ]
+        )
         messages = heard.wait(before + 1)
         time.sleep(0.3)  # nothing more may arrive
     assert len(heard.messages) == before + 1
@@ -163,7 +166,10 @@ def test_redis_carries_the_changes_when_configured(redis_url):
     one, two = pages(2)
     with Running(RedisListener(heard.deliver, heard.resync)):
         expect_delivery(heard, one, 5, 0)
-        with publish.batched():
-            history.record_count(one, Count(6), T0 + timedelta(minutes=1))
-            history.record_count(two, Count(6), T0 + timedelta(minutes=1))
+        history.record_batch(
+            [
+                history.Entry(one, Count(6), T0 + timedelta(minutes=1)),
+                history.Entry(two, Count(6), T0 + timedelta(minutes=1)),
+            ]
+        )
         assert set(heard.wait(2)[1]) == {one.pk, two.pk}

@@ -5,8 +5,8 @@ test alone, so the test runs in every suite without disturbing the shared server
 pollers and one real web server run against it while it restarts (`pg_ctl restart -m fast`).
 Afterwards: all three processes are still running; the web server answers again; every page is
 being fetched again; the outage is a gap in each page's history (no span claims to have watched
-through it) and every chain recomputes. The history is read by a child process, as JSON: the
-test's own database is not involved.
+through it) and every chain recomputes; the history's consumers catch up from their cursors.
+The history is read by a child process, as JSON: the test's own database is not involved.
 """
 
 import json
@@ -113,8 +113,16 @@ def test_pollers_and_web_ride_out_a_postgres_restart(private_postgres: PrivatePo
             for process in processes:
                 process.wait(timeout=30)
         histories = json.loads(_run("tests.faults.evidence", env=env))
+        # The consumers of the history resume from their cursors, as a starting poller's do:
+        # none fails, and afterwards none is behind.
+        _run("likewatch", "consumers", "catch-up", env=env)
+        status = json.loads(_run("likewatch", "consumers", "status", "--json", env=env))
 
     assert alive == [True, True, True], "a process did not survive the restart"
+    behind = {row["consumer"]: row["behind"] for row in status if row["registered"]}
+    assert set(behind) >= {"rollups", "fanout", "alerts", "events"}, status
+    assert set(behind.values()) == {0}, status
+    assert all(row["position"] > 0 for row in status), status
     after = [outcome for moment, outcome in probe.log if moment > up + 2]
     assert after and all(outcome == 200 for outcome in after[-5:]), probe.log[-10:]
     assert any(outcome == 200 for moment, outcome in probe.log if moment < down)

@@ -1,10 +1,11 @@
 """A writer killed with SIGKILL mid-write, fifty times: nothing lost, duplicated or invented.
 
-The writer (tests/faults/crashing_writer.py) records a known sequence of fetches and is
-killed at random moments. Whatever the moment, the stored history must be exactly the history
-of the first K fetches of that sequence for some K, must contain every fetch a writer was told
-had committed, and every sealed record's hash must recompute from its content and the hash
-before it.
+The writer (tests/faults/crashing_writer.py) records a known sequence of fetches, in batches,
+and is killed at random moments. Whatever the moment, the stored history must be exactly the
+history of the first K fetches of that sequence for some K, must contain every fetch a writer
+was told had committed, and every sealed record's hash must recompute from its content and the
+hash before it. And the consumers of the history, killed mid-round as often as not, must have
+processed every committed fetch exactly once once they caught up from their cursors.
 """
 
 import json
@@ -15,7 +16,7 @@ import pytest
 from django.db import connection
 
 from likewatch.tracking import chain
-from tests.faults.crashing_writer import PAGES, fails, fetch_moment, value
+from tests.faults.crashing_writer import MAX_BATCH, PAGES, fails, fetch_moment, value
 from tests.faults.evidence import verify_chain
 from tests.processes import ROOT, child_env
 
@@ -70,10 +71,10 @@ def test_fifty_sigkills_mid_write_lose_and_invent_nothing(tmp_path):
     reported = result["reported"]
     assert fetches > KILLS, "the writers barely wrote: the kills proved nothing"
     # Nothing lost: every fetch a writer saw commit is stored; each kill can have cut at most
-    # one commit off before its report, never more.
+    # one commit (a batch) off before its report, never more.
     assert len(reported) == len(set(reported))
     assert set(reported) <= set(range(fetches))
-    assert fetches - len(reported) <= KILLS
+    assert fetches - len(reported) <= KILLS * MAX_BATCH
     # Nothing duplicated or invented: exactly the history of the first `fetches` fetches.
     expected = expected_history(fetches)
     for key, rows in stored.items():
@@ -85,3 +86,11 @@ def test_fifty_sigkills_mid_write_lose_and_invent_nothing(tmp_path):
             expected[key]
         )
         verify_chain(rows)
+
+    # The consumers: every committed fetch processed once, none twice, none invented.
+    assert result["inside_consumer"] > 0, "no kill landed inside a consumer: it proved nothing"
+    count, total, squares = result["tally"]
+    assert count == fetches
+    assert total == sum(range(fetches))
+    assert squares == sum(k * k for k in range(fetches))
+    assert set(result["behind"].values()) == {0}, result["behind"]

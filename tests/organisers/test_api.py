@@ -64,7 +64,17 @@ def test_adding_pages_and_annotating_through_the_api(as_editor, campaign, facebo
     first, second = pages.json()
     assert first["ok"] and {p["name"] for p in first["pages"]} == {"Meditel"}
     assert not second["ok"] and "not a page address" in second["error"]
-    assert campaign.pages.count() == 2
+    # One count per page: the platform's main audience figure unless the line asks another.
+    assert list(campaign.pages.values_list("metric", flat=True)) == ["followers"]
+    likes = as_editor.post(
+        "/api/manage/campaigns/unlike/pages",
+        {"lines": ["facebook.com/meditel"], "metric": "likes"},
+        content_type="application/json",
+        **_bearer(token),
+    ).json()[0]
+    # Meditel's likes are now tracked, but the campaign already counts its followers.
+    assert not likes["ok"] and "one metric per page" in likes["error"]
+    assert campaign.pages.count() == 1
     note = as_editor.post(
         "/api/manage/campaigns/unlike/annotations",
         {"at": "2026-11-21T14:05:00Z", "text": HOSTILE},

@@ -50,8 +50,45 @@ def test_adding_the_same_page_twice_keeps_one_entry(as_editor, campaign, faceboo
         as_editor.post(
             "/manage/c/unlike/pages/add/", {"lines": "facebook.com/meditel", "direction": "join"}
         )
-    assert CampaignPage.objects.filter(campaign=campaign).count() == 2  # followers and likes
-    assert Page.objects.filter(handle="meditel").count() == 2
+    # One count per page, the platform's main audience figure: followers on Facebook.
+    entries = CampaignPage.objects.filter(campaign=campaign)
+    assert [e.page.metric for e in entries] == ["followers"]
+    assert Page.objects.filter(handle="meditel").count() == 1
+
+
+def test_the_form_offers_the_count_to_follow(as_editor, campaign):
+    html = as_editor.get("/manage/c/unlike/pages/add/").content.decode()
+    assert 'name="metric"' in html and "main audience figure" in html
+
+
+def test_a_second_count_of_a_page_is_refused_with_the_reason(
+    as_editor, campaign, facebook_settings
+):
+    form = {"lines": "facebook.com/meditel", "direction": "leave"}
+    as_editor.post("/manage/c/unlike/pages/add/", form)
+    answer = as_editor.post("/manage/c/unlike/pages/add/", {**form, "metric": "likes"})
+    assert answer.context["form"].errors == {}, answer.context["form"].errors
+    [result] = answer.context["results"]
+    assert not result.ok and "one metric per page" in result.error
+    # The line stays in the box to be changed, and the total never adds two counts.
+    assert answer.context["form"].initial["lines"] == "facebook.com/meditel"
+    assert [e.page.metric for e in CampaignPage.objects.filter(campaign=campaign)] == ["followers"]
+
+
+def test_the_model_refuses_two_counts_of_one_page(campaign):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+
+    likes = Page.objects.create(platform="facebook", platform_id="9", metric="likes", name="A")
+    followers = Page.objects.create(
+        platform="facebook", platform_id="9", metric="followers", name="A"
+    )
+    CampaignPage.objects.create(campaign=campaign, page=followers)
+    second = CampaignPage(campaign=campaign, page=likes)
+    with pytest.raises(ValidationError):
+        second.clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        second.save()
 
 
 def test_an_empty_paste_is_refused_with_a_message(as_editor, campaign):

@@ -169,3 +169,21 @@ def test_a_good_answer_after_failures_restores_health(settings, page):
     page.refresh_from_db()
     assert page.health == Health.OK
     assert Observation.objects.get().value == 7
+
+
+def test_a_round_where_every_fetch_failed_says_so(settings, page, caplog):
+    settings.LIKEWATCH_SOURCES = {
+        **settings.LIKEWATCH_SOURCES,
+        "facebook": {"base_url": "", "api_version": "v24.0", "token": "t"},
+    }
+    answer, _kind = CASES["rate limit"]
+    with ScriptedServer(answer) as server, caplog.at_level("INFO", logger="likewatch.poller"):
+        settings.LIKEWATCH_SOURCES["facebook"]["base_url"] = server.base_url
+        poller = Poller(owner="test")
+        try:
+            poller.run_once()
+        finally:
+            poller.close()
+    assert poller.last_round == "1 page(s) claimed: 0 read, 1 failed (rate_limited 1)"
+    [record] = [r for r in caplog.records if "claimed" in r.getMessage()]
+    assert record.levelname == "WARNING"

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from likewatch.rollups import update
 from likewatch.rollups.models import Grain, Rollup
 from likewatch.sources.base import Count
-from likewatch.tracking import history
+from likewatch.tracking import consumers, history
 from likewatch.tracking.models import Page
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -83,14 +83,16 @@ def test_rebuild_recomputes_the_same_values_from_history(page):
     assert buckets(page, Grain.DAY) == live_days
 
 
-def test_catch_up_adds_what_a_killed_process_left_out(page):
+def test_catch_up_adds_what_a_killed_process_left_out(page, monkeypatch):
     record(page, 100, 0)
+    # As if the process died between its commit and handing the round to its consumers.
+    monkeypatch.setattr(consumers, "deliver", lambda *args: None)
     record(page, 120, 65)
-    # As if the process died between its commit and its signal: the newest bucket is missing.
-    Rollup.objects.filter(start=T0 + timedelta(hours=1)).delete()
-    assert update.catch_up() == 1
+    assert buckets(page)[-1] == (T0, 100, 100, 100, 100)
+    monkeypatch.undo()
+    call_command("consumers", "catch-up", "rollups")
     assert buckets(page)[-1] == (T0 + timedelta(hours=1), 120, 120, 120, 120)
-    assert update.catch_up() == 0
+    assert consumers.catch_up(["rollups"]) == {"rollups": 0}
 
 
 def test_rebuild_of_named_pages_leaves_the_others_alone(page):

@@ -1,93 +1,156 @@
-"""record_batch: many pages at once, leaving exactly what one-by-one recording leaves."""
+"""record_batch, the one write path: a batch of fetches is one transaction, by the rules."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from likewatch.sources.base import Count
-from likewatch.sources.errors import NotFound, RateLimited, Transient
-from likewatch.tracking import history
-from likewatch.tracking.models import FetchFailure, Observation, Page
+from likewatch.sources.errors import NotFound, Transient
+from likewatch.tracking import consumers, history
+from likewatch.tracking.models import FetchFailure, Observation, Page, Round
 from tests.faults.evidence import history_rows, verify_chain
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
 
-results = st.one_of(
-    st.sampled_from([Count(100), Count(100), Count(101), Count(None), Count(100, precision=10)]),
-    st.sampled_from([Transient("timed out"), NotFound("gone"), RateLimited("slow", retry_at=T0)]),
-)
-# Rounds of fetches: in each round, a result (or no fetch) for each of three pages.
-rounds = st.lists(st.lists(st.one_of(st.none(), results), min_size=3, max_size=3), max_size=8)
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
 
 
-def comparable(rows: list[dict]) -> list[dict]:
-    # Hashes cover the page id, which differs between the two page sets: compare the rest,
-    # and whether each record is sealed; verify_chain checks the hashes themselves.
-    drop = {"page", "hash", "prev_hash"}
+def make_pages(n: int, prefix: str = "p") -> list[Page]:
     return [
-        {k: v for k, v in r.items() if k not in drop} | {"sealed": bool(r["hash"])} for r in rows
+        Page.objects.create(platform="x", platform_id=f"{prefix}{i}", metric="likes")
+        for i in range(n)
     ]
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(plan=rounds)
-def test_a_batch_leaves_what_one_by_one_recording_leaves(plan):
-    Page.objects.all().delete()
-    one = [
-        Page.objects.create(platform="x", platform_id=f"one{i}", metric="likes") for i in range(3)
-    ]
-    batch = [
-        Page.objects.create(platform="x", platform_id=f"all{i}", metric="likes") for i in range(3)
-    ]
-    for n, round_ in enumerate(plan):
-        at = T0 + timedelta(minutes=n)
-        entries = []
-        for i, result in enumerate(round_):
-            if result is None:
-                continue
-            entries.append(history.Entry(batch[i], result, at, duration_ms=5))
-            if isinstance(result, Count):
-                history.record_count(one[i], result, at)
-            else:
-                history.record_failure(one[i], result, at, duration_ms=5)
-        history.record_batch(entries)
-
-    singles, batched = history_rows("one"), history_rows("all")
-    for i in range(3):
-        assert comparable(batched[f"all{i}"]) == comparable(singles[f"one{i}"])
-        verify_chain(batched[f"all{i}"])
-        a = Page.objects.get(platform_id=f"all{i}")
-        b = Page.objects.get(platform_id=f"one{i}")
-        fields = ("last_seq", "health", "last_success_at", "failures_in_row", "last_error")
-        assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
+def shape(rows: list[dict]) -> list[tuple]:
+    return [(r["type"], r.get("value"), r.get("fetches"), bool(r["hash"])) for r in rows]
 
 
-def test_the_caller_pages_follow_the_recorded_state():
-    page = Page.objects.create(platform="x", platform_id="p", metric="likes")
-    history.record_batch([history.Entry(page, Transient("down"), T0)])
-    assert (page.last_seq, page.health, page.failures_in_row) == (1, "failing", 1)
-    history.record_batch([history.Entry(page, Count(5), T0 + timedelta(minutes=1))])
-    assert (page.last_seq, page.health, page.failures_in_row) == (2, "ok", 0)
+def test_each_page_of_a_batch_follows_the_rules():
+    stable, moving, failing = make_pages(3)
+    history.record_batch([history.Entry(p, Count(100), at(0)) for p in (stable, moving, failing)])
+    history.record_batch(
+        [
+            history.Entry(stable, Count(100), at(1)),  # same value: the open span grows
+            history.Entry(moving, Count(101), at(1)),  # new value: sealed span, new one
+            history.Entry(failing, Transient("timed out"), at(1)),  # a gap, sealed at once
+        ]
+    )
+    rows = history_rows("p")
+    assert shape(rows["p0"]) == [("observation", 100, 2, False)]
+    assert shape(rows["p1"]) == [("observation", 100, 1, True), ("observation", 101, 1, False)]
+    assert shape(rows["p2"]) == [("observation", 100, 1, True), ("failure", None, None, True)]
+    for page_rows in rows.values():
+        verify_chain(page_rows)
+    failing.refresh_from_db()
+    assert (failing.health, failing.failures_in_row, failing.last_error) == (
+        "failing",
+        1,
+        "timed out",
+    )
+
+
+def test_a_batch_costs_the_same_statements_for_three_pages_or_thirty():
+    def statements(n: int, prefix: str) -> int:
+        pages = make_pages(n, prefix)
+        history.record_batch([history.Entry(p, Count(1), at(0)) for p in pages])
+        # Every kind of write in both: extended spans, new spans (sealing), a failure.
+        entries = [
+            history.Entry(p, Count(1) if i % 3 == 1 else Count(2), at(1))
+            for i, p in enumerate(pages)
+        ]
+        entries[0] = history.Entry(pages[0], NotFound("gone"), at(1))
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            history.record_batch(entries)
+        return len(queries)
+
+    assert statements(3, "a") == statements(30, "b")
 
 
 def test_the_same_page_twice_in_a_batch_is_recorded_in_order():
-    page = Page.objects.create(platform="x", platform_id="p", metric="likes")
+    (page,) = make_pages(1)
     history.record_batch(
-        [history.Entry(page, Count(5), T0), history.Entry(page, Count(6), T0 + timedelta(1))]
+        [
+            history.Entry(page, Count(5), at(0)),
+            history.Entry(page, Count(5), at(1)),  # extends the span the batch opened
+            history.Entry(page, Count(6), at(2)),  # seals it
+            history.Entry(page, Transient("reset"), at(3)),
+        ]
     )
-    assert list(Observation.objects.values_list("seq", "value")) == [(1, 5), (2, 6)]
+    rows = history_rows("p")["p0"]
+    assert shape(rows) == [
+        ("observation", 5, 2, True),
+        ("observation", 6, 1, True),
+        ("failure", None, None, True),
+    ]
+    verify_chain(rows)
+    assert (page.last_seq, page.failures_in_row) == (3, 1)
+
+
+def test_the_caller_pages_follow_the_recorded_state():
+    (page,) = make_pages(1)
+    history.record_batch([history.Entry(page, Transient("down"), T0)])
+    assert (page.last_seq, page.health, page.failures_in_row) == (1, "failing", 1)
+    history.record_batch([history.Entry(page, Count(5), at(1))])
+    assert (page.last_seq, page.health, page.failures_in_row) == (2, "ok", 0)
+
+
+def test_one_record_is_a_batch_of_one():
+    (page,) = make_pages(1)
+    span = history.record_count(page, Count(5), at(0))
+    failure = history.record_failure(page, NotFound("gone"), at(1), duration_ms=40)
+    assert isinstance(span, Observation) and isinstance(failure, FetchFailure)
+    assert list(Round.objects.values_list("position", flat=True)) == [1, 2]
 
 
 def test_a_page_deleted_since_its_claim_is_skipped():
-    gone = Page.objects.create(platform="x", platform_id="gone", metric="likes")
-    kept = Page.objects.create(platform="x", platform_id="kept", metric="likes")
+    gone, kept = make_pages(2)
     Page.objects.filter(pk=gone.pk).delete()
     records = history.record_batch(
         [history.Entry(gone, Count(1), T0), history.Entry(kept, NotFound("no"), T0)]
     )
     assert records[0] is None and isinstance(records[1], FetchFailure)
+
+
+def test_a_batch_journals_what_it_wrote_for_the_consumers():
+    one, two = make_pages(2)
+    history.record_batch([history.Entry(one, Count(7), at(0))])
+    history.record_batch(
+        [
+            history.Entry(one, Count(7), at(1)),
+            history.Entry(two, Transient("slow"), at(1)),
+            history.Entry(one, Count(8), at(2)),
+        ]
+    )
+    first, second = (consumers.decode(r.records) for r in Round.objects.order_by("position"))
+    assert [(w.position, w.page_id, w.seq, w.kind, w.created) for w in first] == [
+        (1, one.pk, 1, "span", True)
+    ]
+    assert [(w.page_id, w.seq, w.kind, w.created, w.fetches, w.sealed) for w in second] == [
+        (one.pk, 1, "span", False, 2, 0),
+        (two.pk, 1, "failure", True, 1, 0),
+        (one.pk, 2, "span", True, 1, 1),  # it sealed span 1
+    ]
+    assert [w.at for w in second] == [at(1), at(1), at(2)]
+    assert second[1].failures_in_row == 1 and second[1].failure_kind == "transient"
+
+
+def test_a_batch_that_fails_leaves_nothing_behind(monkeypatch):
+    (page,) = make_pages(1)
+    history.record_count(page, Count(1), at(0))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(consumers, "journal", broken)
+    with pytest.raises(RuntimeError):
+        history.record_batch([history.Entry(page, Count(2), at(1))])
+    page.refresh_from_db()
+    assert page.last_seq == 1
+    assert shape(history_rows("p")["p0"]) == [("observation", 1, 1, False)]

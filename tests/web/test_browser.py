@@ -116,7 +116,9 @@ def test_a_new_value_arrives_live(browser, site, campaign, pages, now):
 def test_the_arabic_board_is_right_to_left(browser, site, campaign):
     page, errors = open_board(browser, site, "ar")
     assert page.evaluate("document.documentElement.dir") == "rtl"
-    assert page.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('.facts dt')).direction") == "rtl"
+    # An English title keeps its own direction inside the Arabic page (its full stop stays put).
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "ltr"
     heading = page.locator(".card h2").first.bounding_box()
     # Right to left: a card's title starts at its right edge.
     card = page.locator(".card").first.bounding_box()

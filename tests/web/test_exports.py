@@ -7,9 +7,9 @@ import json
 import pytest
 from asgiref.sync import async_to_sync
 
+from likewatch.exports import safe_cell
 from likewatch.tracking import chain
 from likewatch.tracking.models import FetchFailure, Observation
-from likewatch.web.exports import safe_cell
 from tests.sharing_data import (
     HOSTILE,
     INWI,

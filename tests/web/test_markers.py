@@ -36,3 +36,28 @@ def test_stored_events_are_drawn_and_dismissed_ones_are_not(pages, now):
     found = markers.for_pages([pages[1].pk])
     assert [m["kind"] for m in found] == ["gain"]
     assert "+6,000" in found[0]["label"]
+
+
+def test_a_public_campaigns_notes_are_drawn_on_its_charts(pages, campaign, now):
+    from likewatch.organisers.models import Annotation
+
+    Annotation.objects.create(campaign=campaign, at=now - timedelta(hours=1), text="New prices")
+    campaign.public = True
+    campaign.save()
+    found = markers.for_pages([p.pk for p in pages], campaign_ids=[campaign.pk])
+    notes = [m for m in found if m["kind"] == "annotation"]
+    assert [(m["page_id"], m["label"]) for m in notes] == [(None, "New prices")]
+    assert notes[0]["start"] == int((now - timedelta(hours=1)).timestamp())
+
+
+def test_a_private_campaigns_notes_are_not_drawn(pages, campaign, now, admin_user):
+    from likewatch.organisers.models import Annotation
+
+    Annotation.objects.create(campaign=campaign, at=now, text="Not yet public")
+    campaign.public = False
+    campaign.save()
+    found = markers.for_pages([p.pk for p in pages], campaign_ids=[campaign.pk])
+    assert [m for m in found if m["kind"] == "annotation"] == []
+    # The installation's staff, who see private boards, see their notes too.
+    staff = markers.for_pages([p.pk for p in pages], campaign_ids=[campaign.pk], viewer=admin_user)
+    assert [m["label"] for m in staff if m["kind"] == "annotation"] == ["Not yet public"]

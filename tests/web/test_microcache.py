@@ -324,3 +324,50 @@ def test_the_public_board_is_shared_and_an_organisers_is_not(
     assert second.body == first.body and second.headers["age"] == "0"
     assert "age" not in organiser.headers
     assert "public" not in organiser.headers.get("cache-control", "")
+
+
+def test_unknown_query_parameters_cannot_bust_the_cache():
+    """`?x=1`, `?_=random` once skipped the cache: each was a computation of the board."""
+    origin = Origin()
+    seen = []
+
+    async def recording(scope, receive, send):
+        seen.append(scope["query_string"])
+        await origin(scope, receive, send)
+
+    app = cache(recording)
+
+    @async_to_sync
+    async def scenario():
+        for query in ("", "x=1", "_=7831", "utm_source=a&x=2"):
+            await get(app, f"/c/operators/?{query}" if query else "/c/operators/")
+        await get(app, "/c/x/?to=2&from=1&junk=1")
+        await get(app, "/c/x/?from=1&to=2")
+
+    scenario()
+    assert origin.calls == 2
+    assert seen == [b"", b"to=2&from=1&junk=1"]
+
+
+def test_the_canonical_query_keeps_known_parameters_in_a_fixed_order():
+    from likewatch.web.microcache import canonical_query
+
+    assert canonical_query(b"page=2&zzz=1&from=2026-01-01") == b"from=2026-01-01&page=2"
+    assert canonical_query(b"limit=5&limit=6") == b"limit=5&limit=6"
+    assert canonical_query(b"%ff=1&v=%e9") == b"v=%E9"
+
+
+def test_every_parameter_a_public_view_reads_is_in_the_key():
+    """A public view reading a parameter the key ignores would share one answer between
+    different requests: list what the public views read and compare."""
+    import pathlib
+    import re
+
+    from likewatch.web.microcache import PARAMETERS
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "likewatch"
+    read = set()
+    for folder in ("web", "api", "events", "evidence"):
+        for path in (root / folder).glob("*.py"):
+            read |= set(re.findall(r"GET(?:\.get\(|\[)\"(\w+)\"", path.read_text()))
+    assert read <= PARAMETERS, read - PARAMETERS

@@ -113,3 +113,29 @@ def test_listeners_of_one_campaign_share_one_subscription_and_all_hear_each_chan
     assert subscriptions == 1
     assert heard == [95_000] * 3
     assert left == 0
+
+
+def test_one_client_cannot_hold_more_than_its_share_of_streams(
+    django_asgi, campaign, quick, settings
+):
+    """1,500 streams from one client once held the server; now the cap answers 429."""
+    settings.LIKEWATCH_LIVE_STREAMS_PER_CLIENT = 3
+    app = StreamRoute(django_asgi)
+
+    @async_to_sync
+    async def scenario():
+        streams = [Stream(app, "/c/operators/live/") for _ in range(3)]
+        for stream in streams:
+            await stream.start()
+        refused = await get(app, "/c/operators/live/")
+        await streams[0].leave()
+        # A closed stream gives its place back.
+        again = Stream(app, "/c/operators/live/")
+        status, _headers = await again.start()
+        for stream in [*streams[1:], again]:
+            await stream.leave()
+        return refused, status
+
+    refused, status = scenario()
+    assert refused.status == 429 and b"Too many live updates" in refused.body
+    assert status == 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,19 +19,28 @@ from likewatch.tracking.models import CampaignPage
 
 
 def attach(campaign, results: list[AddResult], direction: str) -> int:
-    """Put every page that resolved into the campaign; returns how many were new to it."""
+    """Put every page that resolved into the campaign; returns how many were new to it.
+
+    A page whose other metric the campaign already follows is refused (its line gets the
+    reason): a campaign counts one metric per page."""
     position = campaign.entries.aggregate(top=Max("position"))["top"] or 0
     added = 0
     with transaction.atomic():
         for result in results:
             for page in result.pages:
+                if campaign.entries.filter(page=page).exists():
+                    continue
                 position += 1
-                _entry, created = CampaignPage.objects.get_or_create(
-                    campaign=campaign,
-                    page=page,
-                    defaults={"direction": direction, "position": position},
+                entry = CampaignPage(
+                    campaign=campaign, page=page, direction=direction, position=position
                 )
-                added += created
+                try:
+                    entry.clean()
+                except ValidationError as exc:
+                    result.error = " ".join(exc.messages)
+                    continue
+                entry.save()
+                added += 1
     return added
 
 
@@ -40,7 +49,7 @@ def add(request, campaign):
     form = BulkAddForm(request.POST or None)
     results: list[AddResult] = []
     if request.method == "POST" and form.is_valid():
-        results = add_pages(form.cleaned_data["lines"])
+        results = add_pages(form.cleaned_data["lines"], metric=form.cleaned_data["metric"] or None)
         added = attach(campaign, results, form.cleaned_data["direction"])
         good = [r for r in results if r.ok]
         bad = [r for r in results if not r.ok]
@@ -57,6 +66,7 @@ def add(request, campaign):
             initial={
                 "lines": "\n".join(r.line for r in bad),
                 "direction": form.cleaned_data["direction"],
+                "metric": form.cleaned_data["metric"],
             }
         )
         if good and not bad:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from django.contrib import messages
@@ -24,15 +25,25 @@ from likewatch.organisers.models import Invitation, Membership, Role, digest
 from likewatch.organisers.roles import campaign_view
 from likewatch.security.ratelimit import limit_posts
 
+log = logging.getLogger(__name__)
+
 
 @campaign_view(Role.OWNER)
 def members(request, campaign):
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        invite(request, campaign, form.cleaned_data["email"], form.cleaned_data["role"])
-        messages.success(
-            request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
-        )
+        email = form.cleaned_data["email"]
+        try:
+            invite(request, campaign, email, form.cleaned_data["role"])
+        except OSError:  # the mail server refused or is unreachable: no invitation is kept
+            log.exception("invitation mail to %s not sent", email)
+            messages.error(
+                request,
+                _("The invitation could not be sent to %(email)s; nothing was changed.")
+                % {"email": email},
+            )
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": email})
         return redirect("manage:members", slug=campaign.slug)
     return render(
         request,
@@ -48,15 +59,25 @@ def members(request, campaign):
 
 
 def invite(request, campaign, email: str, role: str) -> Invitation:
-    """Create an invitation and e-mail its link; only the link's hash is kept."""
+    """Create an invitation and e-mail its link; only the link's hash is kept.
+
+    All or nothing: when the mail cannot be sent, no invitation (and no audit entry) remains.
+    """
+    with transaction.atomic():
+        return _invite(request, campaign, email, role)
+
+
+def _invite(request, campaign, email: str, role: str) -> Invitation:
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         campaign=campaign, email=email, role=role, token_hash=digest(token), invited_by=request.user
     )
     link = site.absolute(reverse("manage:invitation", args=[token]))
+    # A subject is one header line: a title's line breaks would make the mail unsendable.
+    title = " ".join(campaign.title.split())
     with translation.override(campaign.language):
         send_mail(
-            _("You are invited to organise “%(title)s” on likewatch") % {"title": campaign.title},
+            _("You are invited to organise “%(title)s” on likewatch") % {"title": title},
             _(
                 "%(inviter)s invites you to be %(role)s of the campaign “%(title)s”.\n\n"
                 "Follow this link within 7 days to accept:\n%(link)s\n"
@@ -127,14 +148,23 @@ def accept(request, token: str):
     if not request.user.is_authenticated:
         form = SignUpForm(request.POST or None, initial={"email": invitation.email})
     if request.method == "POST":
+        if form is not None and not form.is_valid():
+            return render(
+                request, "organisers/invitation.html", {"invitation": invitation, "form": form}
+            )
+        with transaction.atomic():
+            # Claim the link first, in the same transaction as everything it grants: of several
+            # simultaneous sign-ups through one link, exactly one claims it; the others change
+            # nothing (no account, no membership).
+            claimed = Invitation.objects.filter(
+                pk=invitation.pk, accepted_at__isnull=True, expires_at__gt=timezone.now()
+            ).update(accepted_at=timezone.now())
+            if not claimed:
+                raise Http404(_("This invitation does not exist, was used, or has expired."))
+            user = form.save() if form is not None else request.user
+            _join(user, invitation)
         if form is not None:
-            if not form.is_valid():
-                return render(
-                    request, "organisers/invitation.html", {"invitation": invitation, "form": form}
-                )
-            user = form.save()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        _join(request.user, invitation)
         messages.success(
             request, _("Welcome to “%(title)s”.") % {"title": invitation.campaign.title}
         )

@@ -1,6 +1,9 @@
 // The campaign board: draws each page's history and follows live updates (server-sent
-// events). Every number is already formatted by the server; this only swaps text.
+// events). Every number is already formatted by the server; this only swaps text, and
+// rewrites moments in the reader's own zone (times.js).
 import { colour, extend, makeChart, uPlot } from "./charts.js";
+import { pageLanguage } from "./format.js";
+import { localise, refreshAgo, start as startTimes } from "./times.js";
 
 const read = (id) => JSON.parse(document.getElementById(id).textContent);
 const get = (obj, path) => path.split(".").reduce((o, k) => (o == null ? o : o[k]), obj);
@@ -12,6 +15,9 @@ const markers = read("marker-data");
 const plots = {};
 let compare = null;
 let mode = "change";
+const lang = pageLanguage();
+// Notes the organisers made public belong to the campaign: drawn on every page's chart.
+const notes = markers.filter((m) => m.kind === "annotation");
 
 function drawPages() {
   for (const el of document.querySelectorAll("[data-chart]")) {
@@ -20,10 +26,9 @@ function drawPages() {
     if (!tables[id] || !page) continue;
     plots[id] = makeChart(el, {
       data: tables[id],
-      lang: config.lang,
-      timeLabel: config.labels.time,
-      separators: config.separators,
-      markers: markers.filter((m) => String(m.page_id) === id),
+      lang,
+      labels: config.labels,
+      markers: markers.filter((m) => String(m.page_id) === id || m.kind === "annotation"),
       series: [{ label: page.name, gapLabel: config.labels.gap }],
     });
   }
@@ -51,9 +56,10 @@ function drawCompare() {
   if (compare) compare.destroy();
   compare = makeChart(el, {
     data: joined,
-    lang: config.lang,
-    timeLabel: config.labels.time,
-    separators: config.separators,
+    lang,
+    labels: config.labels,
+    markers: notes,
+    signed: mode === "change",
     height: 240,
     series: ids.map((id, i) => ({
       label: board.pages.find((p) => String(p.id) === id).name,
@@ -94,7 +100,15 @@ function apply(next) {
     for (const el of card.querySelectorAll("[data-field]")) {
       setText(el, get(page, el.dataset.field));
     }
-    card.querySelector("time").setAttribute("datetime", page.measured_at || "");
+    const time = card.querySelector("time[data-measured]");
+    if (time && page.measured_at && time.getAttribute("datetime") !== page.measured_at) {
+      time.setAttribute("datetime", page.measured_at);
+      time.textContent = page.display.measured_at;
+      time.removeAttribute("title");
+      localise(time);
+      const ago = card.querySelector("[data-ago]");
+      if (ago) ago.dataset.ago = page.measured_at;
+    }
     const table = tables[page.id];
     if (!table) continue;
     let moved = false;
@@ -106,6 +120,7 @@ function apply(next) {
     if (moved && plots[page.id]) plots[page.id].setData(table);
   }
   staleCheck();
+  refreshAgo();
   if (compare) compare.setData(compareData().joined);
 }
 
@@ -135,6 +150,7 @@ for (const button of document.querySelectorAll("[data-mode]")) {
   });
 }
 
+startTimes();
 drawPages();
 drawCompare();
 staleCheck();

@@ -13,6 +13,7 @@ await build({
     site: "likewatch/web/frontend/site.css",
     board: "likewatch/web/frontend/board.js",
     history: "likewatch/web/frontend/history.js",
+    pages: "likewatch/web/frontend/pages.js",
   },
   bundle: true,
   minify: true,

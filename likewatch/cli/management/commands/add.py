@@ -7,6 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import describe_pages
 from likewatch.tracking.adding import add_pages
+from likewatch.tracking.models import Metric
+
+# Lines that need more than one word, which a shell splits unless they are quoted.
+SPACED_PREFIXES = ("json:", "web:", "web+js:")
 
 FORMS = _("""\
 What you can paste, one page a line (any mix; lines starting with "# " are skipped):
@@ -20,7 +24,8 @@ What you can paste, one page a line (any mix; lines starting with "# " are skipp
   Telegram   https://t.me/NAME, t.me/s/NAME, tg:@NAME, tg:-100123 (a chat id)
   Mastodon   @USER@INSTANCE, https://INSTANCE/@USER, mastodon:USER@INSTANCE
   Bluesky    https://bsky.app/profile/HANDLE, NAME.bsky.social, bsky:HANDLE, did:plc:...
-  JSON       json:[METRIC] URL EXPRESSION   (JMESPath, or a dotted JSONPath like $.data.count)
+  JSON       json:[METRIC] URL EXPRESSION [# NAME]
+             (JMESPath, or a dotted JSONPath like $.data.count; quote the whole line)
   Web page   web:[METRIC] URL SELECTOR, web:[METRIC] URL /PATTERN/,
              web+js:... for pages that draw their numbers with scripts
 
@@ -28,6 +33,10 @@ A bare handle such as @name could be anyone's on any platform, so it needs its p
 prefix (yt:, x:, ig:, tg:, bsky:, fb:, mastodon:); only shapes that belong to one platform are
 recognised without one (@user@instance, NAME.bsky.social, did:plc:...). METRIC is one of
 followers, likes, subscribers, members (default followers).
+
+One count is tracked per page: the platform's main audience figure (followers on Facebook,
+subscribers on YouTube, members on Telegram) unless --metric names another. A campaign never
+adds two counts of one page, so a person who unlikes and unfollows is counted once.
 
 Each line is resolved once to the platform's stable id (a renamed page keeps its history)
 and answered with the page and its current count, or with why it could not be added; the
@@ -50,13 +59,22 @@ class Command(LikewatchCommand):
             "--file", "-f", help="read addresses from a file, one a line ('-' for standard input)"
         )
         parser.add_argument("--interval", type=int, help="seconds between fetches (default 300)")
+        parser.add_argument(
+            "--metric",
+            choices=list(Metric.values),
+            help="which count to track (default: the platform's main audience figure)",
+        )
 
     def handle(self, *args, **options):
         lines = list(options["urls"])
+        split_line_hint(lines)
         if options["file"]:
             lines += _read_lines(options["file"])
-        if not lines:
-            raise CommandError("Give at least one page address, e.g. https://www.facebook.com/NAME")
+        if not any(line.strip() for line in lines):
+            given = " (the address given is empty)" if lines else ""
+            raise CommandError(
+                f"Give at least one page address{given}, e.g. https://www.facebook.com/NAME"
+            )
         interval = options["interval"]
         from django.conf import settings
 
@@ -64,7 +82,7 @@ class Command(LikewatchCommand):
             raise CommandError(
                 f"--interval must be at least {settings.LIKEWATCH_MIN_INTERVAL} seconds."
             )
-        results = add_pages(lines, interval)
+        results = add_pages(lines, interval, options["metric"])
         for result in results:
             if result.ok:
                 verb = "added" if result.created else "already tracked"
@@ -74,6 +92,25 @@ class Command(LikewatchCommand):
         failed = sum(not r.ok for r in results)
         if failed:
             raise CommandError(f"{failed} of {len(results)} address(es) could not be added.")
+
+
+def split_line_hint(args: list[str]) -> None:
+    """Refuse a json:/web: line the shell split into several arguments, saying how to quote it."""
+    for index, arg in enumerate(args):
+        if not arg.lower().startswith(SPACED_PREFIXES) or len(arg.split()) >= 2:
+            continue
+        rest = args[index + 1 :]
+        if rest:
+            whole = " ".join([arg, *rest[:3]])
+            raise CommandError(
+                f"{arg!r} needs its URL and expression in the same argument, but the shell split "
+                f"the line into {1 + len(rest[:3])} addresses. Quote the whole line:\n"
+                f"  likewatch add '{whole}'"
+            )
+        raise CommandError(
+            f"{arg!r} needs a URL and an expression (or selector) after it, in one quoted "
+            "argument, e.g. likewatch add 'json:https://example.org/api/42 data.count'"
+        )
 
 
 def _read_lines(path: str) -> list[str]:

@@ -12,7 +12,7 @@ from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import moment, number, table
 from likewatch.tracking.adding import add_pages
 from likewatch.tracking.lookup import find_pages
-from likewatch.tracking.models import Campaign, CampaignPage, Direction
+from likewatch.tracking.models import Campaign, CampaignPage, Direction, Metric
 
 
 class Command(LikewatchCommand):
@@ -30,7 +30,14 @@ class Command(LikewatchCommand):
         create.add_argument(
             "--language", default="en", choices=[code for code, _ in settings.LANGUAGES]
         )
-        create.add_argument("--private", action="store_true", help="hide it from the public index")
+        shown = create.add_mutually_exclusive_group()
+        shown.add_argument(
+            "--public",
+            action="store_true",
+            help="publish the board at once (by default it stays private, as on the web, "
+            "until you publish it: likewatch campaign publish SLUG)",
+        )
+        shown.add_argument("--private", action="store_true", help="keep it private (the default)")
 
         add = sub.add_parser("add", help="add pages to a campaign (tracking them if needed)")
         add.add_argument("slug")
@@ -42,8 +49,16 @@ class Command(LikewatchCommand):
             help="what the campaign wants people to do (default: leave)",
         )
         add.add_argument(
-            "--metric", help="which count to follow (default: the platform's main one)"
+            "--metric",
+            choices=list(Metric.values),
+            help="which count to follow (default: the platform's main audience figure); a "
+            "campaign follows one count per page",
         )
+
+        publish = sub.add_parser("publish", help="make a campaign's board public")
+        publish.add_argument("slug")
+        unpublish = sub.add_parser("unpublish", help="make a campaign's board private again")
+        unpublish.add_argument("slug")
 
         sub.add_parser("list", help="list campaigns")
 
@@ -64,7 +79,7 @@ class Command(LikewatchCommand):
             ends_at=_when(options["end"], "--end") if options["end"] else None,
             target=options["target"],
             language=options["language"],
-            public=not options["private"],
+            public=options["public"],
         )
         try:
             campaign.full_clean()
@@ -73,35 +88,57 @@ class Command(LikewatchCommand):
                 " ".join(m for ms in exc.message_dict.values() for m in ms)
             ) from None
         campaign.save()
-        self.stdout.write(f"Campaign {slug!r} created, counting from {moment(campaign.starts_at)}.")
+        shown = (
+            "public"
+            if campaign.public
+            else f"private until you run `likewatch campaign publish {slug}`"
+        )
+        self.stdout.write(
+            f"Campaign {slug!r} created, counting from {moment(campaign.starts_at)} ({shown})."
+        )
+
+    def do_publish(self, options, public: bool = True):
+        campaign = _campaign(options["slug"])
+        if campaign.public != public:
+            campaign.public = public
+            campaign.save(update_fields=["public"])
+        state = "public" if public else "private"
+        self.stdout.write(f"The board of {campaign.slug!r} is {state}.")
+
+    def do_unpublish(self, options):
+        self.do_publish(options, public=False)
 
     def do_add(self, options):
         campaign = _campaign(options["slug"])
         failed = 0
         for text in options["pages"]:
             pages = find_pages(text)
-            if not pages:
-                result = add_pages([text])[0]
+            page = _pick_metric(pages, options["metric"]) if pages else None
+            if page is None:
+                # Not tracked yet, or not this count of it: start tracking it.
+                result = add_pages([text], metric=options["metric"])[0]
                 if not result.ok:
                     self.stderr.write(f"fail {text}: {result.error}")
                     failed += 1
                     continue
-                pages = result.pages
-            page = _pick_metric(pages, options["metric"])
-            if page is None:
-                self.stderr.write(f"fail {text}: it has no {options['metric']} count.")
-                failed += 1
-                continue
-            with transaction.atomic():
-                entry, created = CampaignPage.objects.get_or_create(
-                    campaign=campaign,
-                    page=page,
-                    defaults={
-                        "direction": options["direction"],
-                        "position": campaign.entries.count(),
-                    },
-                )
-            state = "added" if created else "already in the campaign"
+                page = result.pages[0]
+            entry = CampaignPage(
+                campaign=campaign,
+                page=page,
+                direction=options["direction"],
+                position=campaign.entries.count(),
+            )
+            existing = campaign.entries.filter(page=page).first()
+            if existing is None:
+                try:
+                    entry.clean()
+                except ValidationError as exc:
+                    self.stderr.write(f"fail {text}: {' '.join(exc.messages)}")
+                    failed += 1
+                    continue
+                with transaction.atomic():
+                    entry.save()
+            state = "added" if existing is None else "already in the campaign"
             self.stdout.write(f"ok   {text}: {page} {state}")
         if failed:
             raise CommandError(f"{failed} page(s) could not be added to {campaign.slug!r}.")

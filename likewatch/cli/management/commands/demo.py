@@ -45,6 +45,9 @@ class Command(LikewatchCommand):
                 "DATABASE_URL": f"sqlite:///{database}",
                 "FACEBOOK_BASE_URL": sim.base_url,
                 "FACEBOOK_TOKEN": "demo-token",
+                # The simulator listens on loopback, which the outbound guard refuses unless
+                # the operator allows it: the demo allows exactly the simulator's address.
+                "LIKEWATCH_OUTBOUND_ALLOW": "127.0.0.1",
                 "LIKEWATCH_MIN_INTERVAL": "5",
                 "LIKEWATCH_DEFAULT_INTERVAL": str(options["interval"]),
                 "SITE_URL": os.environ.get("SITE_URL") or f"http://127.0.0.1:{options['port']}",

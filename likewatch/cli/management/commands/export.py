@@ -1,5 +1,3 @@
-import csv
-import json
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -7,35 +5,24 @@ from django.core.management.base import CommandError
 from likewatch.cli.base import LikewatchCommand
 from likewatch.evidence import keys
 from likewatch.evidence.bundle import BundleError, export
-from likewatch.evidence.records import describe, page_entries
+from likewatch.exports import campaign_info, csv_lines, json_chunks, page_info
 from likewatch.tracking.lookup import find_pages
-from likewatch.tracking.models import Page
-
-COLUMNS = [
-    "page",
-    "platform",
-    "platform_id",
-    "metric",
-    "seq",
-    "type",
-    "value",
-    "precision",
-    "first_seen",
-    "last_seen",
-    "fetches",
-    "provenance",
-    "at",
-    "kind",
-    "message",
-    "hash",
-]
+from likewatch.tracking.models import Campaign, Page
 
 
 class Command(LikewatchCommand):
-    help = "Export pages' history as CSV or JSON, or as an evidence bundle anyone can verify."
+    help = (
+        "Export pages' history as CSV or JSON (the web's format, see docs/exports.md), or as "
+        "an evidence bundle anyone can verify."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("pages", nargs="*", help="#id, URL or handle (default: every page)")
+        parser.add_argument(
+            "--campaign",
+            metavar="SLUG",
+            help="export a campaign: its pages and its annotations, as /export/c/SLUG does",
+        )
         parser.add_argument(
             "--evidence",
             metavar="BUNDLE",
@@ -48,7 +35,19 @@ class Command(LikewatchCommand):
         parser.add_argument("-o", "--output", help="write to this file instead of the screen")
 
     def handle(self, *args, **options):
-        pages = self.pages(options["pages"])
+        campaign = self.campaign(options["campaign"]) if options["campaign"] else None
+        if campaign is not None and options["pages"]:
+            raise CommandError("Give pages or --campaign, not both.")
+        if campaign is not None:
+            entries = [(e.page, e.direction) for e in campaign.entries.select_related("page")]
+            pages = [page for page, _ in entries]
+            # The operator's own export: every annotation, as staff see them on the web.
+            notes = list(campaign.annotations.order_by("at", "pk").values("at", "text"))
+            subject = {"campaign": campaign_info(campaign, entries, notes)}
+        else:
+            pages = self.pages(options["pages"])
+            notes = []
+            subject = {"page": page_info(pages[0])} if len(pages) == 1 else {}
         if options["evidence"]:
             self.bundle(Path(options["evidence"]), pages, options["raw"])
             return
@@ -59,13 +58,28 @@ class Command(LikewatchCommand):
             except OSError as exc:
                 raise CommandError(f"Cannot write {options['output']}: {exc.strerror}.") from None
         try:
-            if options["format"] == "json":
-                self.json(pages, out)
-            else:
-                self.csv(pages, out)
+            lines = (
+                json_chunks(subject, pages)
+                if options["format"] == "json"
+                else csv_lines(pages, notes)
+            )
+            try:
+                for line in lines:
+                    out.write(line)
+            finally:
+                # A reader that went away (`| head`) stops the export: close the database
+                # cursors now, not at exit when the connection is already gone.
+                lines.close()
         finally:
             if not isinstance(out, _Verbatim):
                 out.close()
+
+    @staticmethod
+    def campaign(slug: str) -> Campaign:
+        try:
+            return Campaign.objects.get(slug=slug)
+        except Campaign.DoesNotExist:
+            raise CommandError(f"No campaign {slug!r}: see `likewatch campaign list`.") from None
 
     def pages(self, names: list[str]) -> list[Page]:
         if not names:
@@ -90,40 +104,6 @@ class Command(LikewatchCommand):
             f"{summary.digests} digest(s), {summary.raw} raw answer(s). "
             f"Check it with `likewatch verify {summary.path}`."
         )
-
-    @staticmethod
-    def rows(page: Page):
-        for entry in page_entries(page):
-            form = entry.form
-            yield {
-                "page": page.pk,
-                "platform": page.platform,
-                "platform_id": page.platform_id,
-                "metric": page.metric,
-                "seq": entry.seq,
-                "type": form["type"],
-                "value": form.get("value"),
-                "precision": form.get("precision"),
-                "first_seen": form.get("first_seen"),
-                "last_seen": form.get("last_seen"),
-                "fetches": form.get("fetches"),
-                "provenance": form.get("provenance"),
-                "at": form.get("at"),
-                "kind": form.get("kind"),
-                "message": form.get("message"),
-                "hash": entry.hash,
-            }
-
-    def csv(self, pages: list[Page], out) -> None:
-        writer = csv.DictWriter(out, fieldnames=COLUMNS)
-        writer.writeheader()
-        for page in pages:
-            writer.writerows(self.rows(page))
-
-    def json(self, pages: list[Page], out) -> None:
-        data = [{**describe(page), "records": list(self.rows(page))} for page in pages]
-        json.dump(data, out, ensure_ascii=False, indent=1)
-        out.write("\n")
 
 
 class _Verbatim:

@@ -1,6 +1,7 @@
 import getpass
 import os
 import secrets
+import sys
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -65,7 +66,7 @@ class Command(LikewatchCommand):
         if not username:
             if options["no_input"] or User.objects.filter(is_superuser=True).exists():
                 return
-            username = input("Organiser account name: ").strip()
+            username = _ask(lambda: input("Organiser account name: "), "the account's name").strip()
             if not username:
                 raise CommandError("An organiser account needs a name.")
         if User.objects.filter(username=username).exists():
@@ -77,9 +78,26 @@ class Command(LikewatchCommand):
                 raise CommandError(
                     f"No password for {username!r}: set {variable} or drop --no-input."
                 )
-            password = getpass.getpass(f"Password for {username}: ")
+            variable = options["password_env"]
+            if not sys.stdin.isatty():
+                raise CommandError(
+                    f"No password for {username!r}: standard input is not a terminal, so "
+                    f"likewatch cannot ask for one. Set {variable}=... and run init again."
+                )
+            password = _ask(
+                lambda: getpass.getpass(f"Password for {username}: "),
+                f"a password (or set {variable})",
+            )
         if len(password) < 8:
             raise CommandError("The password must have at least 8 characters.")
         with transaction.atomic():
             User.objects.create_superuser(username, options["email"], password)
         self.stdout.write(f"Organiser {username!r} created.")
+
+
+def _ask(prompt, what: str) -> str:
+    """The answer to a prompt; a clear error when there is nobody to answer it."""
+    try:
+        return prompt()
+    except (EOFError, KeyboardInterrupt):
+        raise CommandError(f"Standard input ended before {what} was given.") from None

@@ -17,7 +17,8 @@ class Command(LikewatchCommand):
         if options["once"]:
             fetched = poller.run_once()
             poller.close()
-            self.stdout.write(f"Fetched {fetched} page(s).")
+            # Pages claimed are not pages read: say what became of them.
+            self.stdout.write(poller.last_round if fetched else "Fetched 0 page(s).")
             return
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -6,23 +6,15 @@ from likewatch.tracking.lookup import find_pages
 
 
 class Command(LikewatchCommand):
-    help = "Rebuild the hourly and daily chart summaries from the history, or catch them up."
+    help = (
+        "Rebuild the hourly and daily chart summaries from the history. (To add only what a "
+        "crash left out, use `likewatch consumers catch-up`.)"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("pages", nargs="*", help="#id, URL or handle (default: every page)")
-        parser.add_argument(
-            "--catch-up",
-            action="store_true",
-            help="only add what is missing (fast; what a poller does when it starts)",
-        )
 
     def handle(self, *args, **options):
-        if options["catch_up"]:
-            if options["pages"]:
-                raise CommandError("--catch-up works on every page; leave out the page names.")
-            caught = update.catch_up()
-            self.stdout.write(f"Caught up {caught} page(s).")
-            return
         pages = None
         if options["pages"]:
             pages = []

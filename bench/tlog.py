@@ -1,0 +1,58 @@
+"""The transparency log: checkpoint latency after a round, and the proof of one number.
+
+A fresh database gets PAGES pages (LIKEWATCH_BENCH_TLOG_PAGES, 1,000) whose counts change
+at every fetch, polled ROUNDS rounds (LIKEWATCH_BENCH_TLOG_ROUNDS, 100) through the poller's
+write path, each round followed by a signed checkpoint, as a poller does. Measured:
+
+- checkpoint latency: from a round's commit to its signed checkpoint stored (median, p99);
+- a witness's check and cosignature of the next checkpoint (in-process: parsing, the
+  consistency proof from the previous one, signing);
+- the proof of one number (the current value of a page): server time to build it, its size
+  as JSON, and the time to check it offline (`likewatch verify proof.json`);
+- the tiles' payload per leaf (compressed refs and one hash per 256 leaves; the on-disk
+  total with row overheads is in `bench storage`, which counts every evidence table).
+The synthetic counts are not public data: these figures measure the log's mechanics, which
+do not depend on the values.
+"""
+
+from __future__ import annotations
+
+import os
+
+from bench._processes import database, postgres_available, worker
+
+PAGES = int(os.environ.get("LIKEWATCH_BENCH_TLOG_PAGES", 1000))
+ROUNDS = int(os.environ.get("LIKEWATCH_BENCH_TLOG_ROUNDS", 100))
+
+
+def run() -> list[tuple]:
+    rows = []
+    for kind in ["sqlite"] + (["postgresql"] if postgres_available() else []):
+        with database(kind, "tlog") as url:
+            # Live event detection is another consumer's cost, not the log's: off here.
+            r = worker("_tlog_worker", url, str(PAGES), str(ROUNDS), LIKEWATCH_EVENTS_LIVE="0")
+        where = f"{kind}, {PAGES:,} pages changing, {r['leaves']:,} leaves"
+        rows += [
+            (
+                f"tlog: checkpoint after a round, median / p99 ({where})",
+                f"{r['checkpoint_ms_p50']:.1f} / {r['checkpoint_ms_p99']:.1f}",
+                "ms",
+                "< 60,000",
+            ),
+            (f"tlog: round write with its leaves, median ({where})", r["round_ms_p50"], "ms", ""),
+            (f"tlog: witness checks and cosigns a checkpoint ({kind})", r["witness_ms"], "ms", ""),
+            (f"tlog: proof of one number, size ({kind})", r["proof_bytes"], "B", ""),
+            (
+                f"tlog: proof of one number, server build / offline check ({kind})",
+                f"{r['proof_build_ms']:.1f} / {r['proof_check_ms']:.2f}",
+                "ms",
+                "",
+            ),
+            (
+                f"tlog: tile payload per leaf, refs + tile hashes ({kind})",
+                r["log_bytes_per_leaf"],
+                "B/leaf",
+                "",
+            ),
+        ]
+    return rows

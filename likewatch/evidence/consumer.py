@@ -1,0 +1,45 @@
+"""Feeding the transparency log from the history's consumer seam (likewatch.tracking.consumers).
+
+For each committed record, in commit order: the span it sealed gets its final leaf (`span`),
+then the record its own (`span-open` for a new span, `failure`). An extended span adds no
+leaf. The leaves are appended in the consumer's transaction with its cursor, so each record
+is logged once, in order, whatever crashes; a log that fell behind catches up from the
+journal, and `checkpoints.make` catches it up before it signs.
+
+The log must never skip a round (a record without its leaf is a number no checkpoint will
+ever cover), so its cursor is made at 0 when it is missing, never at the newest round as
+other consumers' are; the migration that built the log from the history made it at the
+journal's head.
+"""
+
+from __future__ import annotations
+
+from likewatch.evidence import log
+from likewatch.evidence.leaves import FAILURE, OPEN, SPAN, Ref
+from likewatch.tracking import consumers
+from likewatch.tracking.models import Cursor
+
+NAME = "tlog"
+
+
+def refs_of(records) -> list[Ref]:
+    """The leaves a batch of written records adds, in order."""
+    refs = []
+    for record in records:
+        if record.sealed:
+            refs.append(Ref(SPAN, record.page_id, record.sealed))
+        if record.kind == consumers.FAILURE:
+            refs.append(Ref(FAILURE, record.page_id, record.seq))
+        elif record.created:
+            refs.append(Ref(OPEN, record.page_id, record.seq))
+    return refs
+
+
+def consume(batch: consumers.Batch) -> None:
+    log.append_refs(refs_of(batch.records))
+
+
+def catch_up() -> int:
+    """Log every committed record not logged yet; how many records were read."""
+    Cursor.objects.get_or_create(name=NAME, defaults={"position": 0})
+    return consumers.catch_up([NAME]).get(NAME, 0)

@@ -1,0 +1,462 @@
+"""The one guarded way out: every request likewatch sends to an address someone else chose.
+
+Editors type addresses (JSON endpoints, web pages, alert channels), and a tracked site can
+answer with a redirect anywhere. Without a guard the server would fetch its own internal
+services for them. Every outbound HTTP request therefore goes through `client()` (an httpx
+client whose transport is `GuardedTransport`) or, for libraries that send their own requests
+(Apprise, the headless browser), is checked first with `check_url()`:
+
+- the host name is resolved once, and EVERY address it resolves to must be a public one: no
+  loopback, private, link-local, multicast, reserved, unspecified, shared (CGNAT) or
+  documentation address, and no IPv4 address hidden in an IPv6 one (IPv4-mapped, 6to4, NAT64,
+  Teredo). Numeric spellings (`127.1`, `2130706433`, `0x7f.1`) resolve to what they mean, so
+  they are judged by what they mean;
+- the connection goes to the address that was checked (the URL is rewritten to it, with the
+  original Host header and TLS server name), so a second DNS answer cannot swap in another
+  one (DNS rebinding);
+- every redirect is a new request through the same transport, so each hop is checked;
+- `read()` stops an answer past `max_bytes` AFTER decompression (a 300 KB gzip bomb cannot
+  inflate to 800 MB) and holds the whole exchange to one deadline (a server dripping a byte
+  at a time cannot hold a fetch past it).
+
+Errors say which host was refused and why, never what an answer contained.
+
+The operator may allow networks or hosts that are not public (a newsroom's intranet JSON, the
+demo's simulator on 127.0.0.1) with LIKEWATCH_OUTBOUND_ALLOW, and refuse more with
+LIKEWATCH_OUTBOUND_DENY (see docs/security.md). Denials win over allowances.
+
+No maintained library covered this for httpx when it was written (the candidates were alpha
+releases without a decompressed-size cap or an overall deadline), so the guard is kept small
+and tested in tests/security/test_outbound.py against real servers on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+SCHEMES = ("http", "https")
+MAX_REDIRECTS = 5
+# Encodings read() can undo under the size cap; others are refused rather than trusted.
+ENCODINGS = ("gzip", "x-gzip", "deflate")
+# Shared address space (RFC 6598) is not "private" to Python but is never a public site.
+EXTRA_BLOCKED = (ipaddress.ip_network("100.64.0.0/10"),)
+
+
+class OutboundError(Exception):
+    """A request the guard stopped. The message is safe to show and to store."""
+
+
+class Refused(OutboundError):
+    """The address is not one likewatch may connect to."""
+
+
+class TooLarge(OutboundError):
+    """The answer was larger than allowed (after decompression)."""
+
+
+class DeadlinePassed(OutboundError):
+    """The whole exchange took longer than its deadline."""
+
+
+class Unreadable(OutboundError):
+    """The answer's compression is unknown or damaged."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the operator allows and denies beyond the rule "public addresses only"."""
+
+    allow_networks: tuple[Network, ...] = ()
+    allow_hosts: tuple[str, ...] = ()
+    deny_networks: tuple[Network, ...] = ()
+    deny_hosts: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, allow: list[str] | tuple[str, ...], deny: list[str] | tuple[str, ...]):
+        """From entries like "10.1.0.0/16", "::1", "intranet.example.org", ".example.org"."""
+        allow_networks, allow_hosts = _split_entries(allow)
+        deny_networks, deny_hosts = _split_entries(deny)
+        return cls(allow_networks, allow_hosts, deny_networks, deny_hosts)
+
+    def host_denied(self, host: str) -> bool:
+        return _host_matches(host, self.deny_hosts)
+
+    def host_allowed(self, host: str) -> bool:
+        return _host_matches(host, self.allow_hosts)
+
+
+def _split_entries(entries) -> tuple[tuple[Network, ...], tuple[str, ...]]:
+    networks: list[Network] = []
+    hosts: list[str] = []
+    for entry in entries:
+        entry = entry.strip().lower()
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+        except ValueError:
+            hosts.append(entry.rstrip("."))
+    return tuple(networks), tuple(hosts)
+
+
+def _host_matches(host: str, patterns: tuple[str, ...]) -> bool:
+    """`host` is one of `patterns`, or under one written with a leading dot (".example.org")."""
+    host = host.lower().rstrip(".")
+    return any(
+        host == p or (p.startswith(".") and (host.endswith(p) or host == p[1:])) for p in patterns
+    )
+
+
+def policy() -> Policy:
+    """The operator's policy, read from the settings at each call (tests change them)."""
+    return Policy.parse(
+        getattr(settings, "LIKEWATCH_OUTBOUND_ALLOW", ()),
+        getattr(settings, "LIKEWATCH_OUTBOUND_DENY", ()),
+    )
+
+
+def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, compatible, 6to4, NAT64, Teredo)."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address.sixtofour:
+        return address.sixtofour
+    if address.teredo:
+        return address.teredo[1]
+    packed = address.packed
+    if packed[:12] == bytes(12) and packed[12:] != bytes(4):  # IPv4-compatible ::a.b.c.d
+        return ipaddress.IPv4Address(packed[12:])
+    if address in ipaddress.ip_network("64:ff9b::/96"):  # NAT64
+        return ipaddress.IPv4Address(packed[12:])
+    return None
+
+
+def is_public(address: Address) -> bool:
+    """True for an address on the public internet, judging an embedded IPv4 one by itself."""
+    inner = embedded_ipv4(address)
+    if inner is not None:
+        return is_public(inner)
+    if (
+        not address.is_global
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_private
+    ):
+        return False
+    return not any(address in network for network in EXTRA_BLOCKED)
+
+
+def check_address(host: str, address: Address, rules: Policy) -> None:
+    """Raise Refused unless `host` may be reached at `address` under `rules`."""
+    inner = embedded_ipv4(address)
+    candidates = [address] if inner is None else [address, inner]
+    if rules.host_denied(host) or any(
+        a in n for a in candidates for n in rules.deny_networks if a.version == n.version
+    ):
+        raise Refused(f"{host}: the operator has refused this address")
+    if is_public(address):
+        return
+    if rules.host_allowed(host) or any(
+        a in n for a in candidates for n in rules.allow_networks if a.version == n.version
+    ):
+        return
+    raise Refused(f"{host}: refused, it is not a public internet address")
+
+
+def _literal(host: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _checked(host: str, infos, rules: Policy) -> str:
+    addresses = []
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        check_address(host, address, rules)
+        addresses.append(address)
+    if not addresses:
+        raise Refused(f"{host}: the name has no address")
+    return str(addresses[0])
+
+
+async def resolve(host: str, port: int, rules: Policy | None = None) -> str:
+    """The one address `host` will be reached at, after checking every address it has."""
+    rules = rules or policy()
+    if not host:
+        raise Refused("the address has no host")
+    literal = _literal(host)
+    if literal is not None:
+        check_address(host, literal, rules)
+        return str(literal)
+    if rules.host_denied(host):
+        raise Refused(f"{host}: the operator has refused this address")
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise Refused(f"{host}: the name does not resolve") from None
+    return _checked(host, infos, rules)
+
+
+def resolve_sync(host: str, port: int, rules: Policy | None = None) -> str:
+    """`resolve` for synchronous callers (form validation, Apprise)."""
+    rules = rules or policy()
+    if not host:
+        raise Refused("the address has no host")
+    literal = _literal(host)
+    if literal is not None:
+        check_address(host, literal, rules)
+        return str(literal)
+    if rules.host_denied(host):
+        raise Refused(f"{host}: the operator has refused this address")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise Refused(f"{host}: the name does not resolve") from None
+    return _checked(host, infos, rules)
+
+
+def check_url(url: str, rules: Policy | None = None) -> str:
+    """Check a URL another library will fetch; returns the checked address or raises Refused.
+
+    Checking before another library connects leaves a short window for DNS rebinding, which
+    the transport below closes for likewatch's own requests; docs/security.md says so.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise Refused("the address is malformed") from None
+    if parts.scheme.lower() not in SCHEMES:
+        raise Refused(f"only http and https addresses may be fetched, not {parts.scheme!r}")
+    host = parts.hostname or ""
+    return resolve_sync(host, port or (443 if parts.scheme.lower() == "https" else 80), rules)
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that connects only to checked addresses, pinned for the connection.
+
+    Connections are pooled per host name, never shared between names that happen to resolve to
+    one address, so a TLS connection verified for one name never carries another's requests.
+    """
+
+    POOLS = 32
+
+    def __init__(self, **transport_options: Any) -> None:
+        self.transport_options = transport_options
+        self.pools: OrderedDict[str, httpx.AsyncHTTPTransport] = OrderedDict()
+
+    def _pool(self, key: str) -> httpx.AsyncHTTPTransport:
+        pool = self.pools.pop(key, None) or httpx.AsyncHTTPTransport(**self.transport_options)
+        self.pools[key] = pool
+        while len(self.pools) > self.POOLS:
+            _old_key, old = self.pools.popitem(last=False)
+            asyncio.get_running_loop().create_task(old.aclose())
+        return pool
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if url.scheme not in SCHEMES:
+            raise Refused(f"only http and https addresses may be fetched, not {url.scheme!r}")
+        host = url.host
+        port = url.port or (443 if url.scheme == "https" else 80)
+        address = await resolve(host, port)
+        pool = self._pool(f"{url.scheme}://{host}:{port}")
+        if _literal(host) is not None:
+            return await pool.handle_async_request(request)
+        # Connect to the checked address; the Host header (already set from the name) and the
+        # TLS server name keep the name. The caller's request keeps its URL, so redirects and
+        # `response.url` still speak of the name.
+        extensions = dict(request.extensions)
+        if url.scheme == "https":
+            extensions["sni_hostname"] = host
+        pinned = httpx.Request(
+            request.method,
+            url.copy_with(host=address),
+            headers=request.headers,
+            stream=request.stream,
+            extensions=extensions,
+        )
+        return await pool.handle_async_request(pinned)
+
+    async def aclose(self) -> None:
+        for pool in self.pools.values():
+            await pool.aclose()
+        self.pools.clear()
+
+
+def client(**kwargs: Any) -> httpx.AsyncClient:
+    """An httpx client whose every request, redirects included, goes through the guard."""
+    kwargs.setdefault("max_redirects", MAX_REDIRECTS)
+    # Proxies from the environment would make the connection instead of the guard.
+    kwargs["trust_env"] = False
+    kwargs["transport"] = GuardedTransport()
+    return httpx.AsyncClient(**kwargs)
+
+
+def deadline_seconds() -> float:
+    return float(getattr(settings, "LIKEWATCH_HTTP_DEADLINE", 30.0))
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "LIKEWATCH_HTTP_MAX_BYTES", 10 * 2**20))
+
+
+@dataclass
+class Exchange:
+    """A whole answer, read under the guard's limits."""
+
+    response: httpx.Response
+    body: bytes
+    duration_ms: int
+
+
+async def send(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    deadline: float | None = None,
+    limit: int | None = None,
+    **request: Any,
+) -> Exchange:
+    """Send one request and read its answer whole, within `deadline` seconds and `limit` bytes.
+
+    Raises Refused, TooLarge, DeadlinePassed, or httpx's own errors for network trouble.
+    """
+    deadline = deadline_seconds() if deadline is None else deadline
+    limit = max_bytes() if limit is None else limit
+    headers = dict(request.pop("headers", None) or {})
+    headers.setdefault("Accept-Encoding", "gzip, deflate")
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(deadline):
+            async with http.stream(method, url, headers=headers, **request) as response:
+                body = await read(response, limit)
+    except TimeoutError:
+        raise DeadlinePassed(
+            f"{httpx.URL(url).host}: no complete answer within {deadline:g} s"
+        ) from None
+    return Exchange(response, body, int((time.monotonic() - started) * 1000))
+
+
+async def read(response: httpx.Response, limit: int) -> bytes:
+    """The body of a streamed response, decompressed, refusing more than `limit` bytes."""
+    declared = response.headers.get("content-length", "")
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity") and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"the answer is larger than {limit} bytes")
+    inflater = Inflater(encoding, limit)
+    async for chunk in response.aiter_raw():
+        inflater.feed(chunk)
+    return inflater.finish()
+
+
+class Inflater:
+    """Undo gzip or deflate incrementally, never producing more than `limit` bytes."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        if encoding not in ("", "identity", *ENCODINGS):
+            raise Unreadable(f"the answer uses an encoding likewatch does not read ({encoding!r})")
+        self.limit = limit
+        self.out = bytearray()
+        self.encoding = encoding
+        self.decoder = None
+        if encoding in ("gzip", "x-gzip"):
+            self.decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self.decoder = zlib.decompressobj(zlib.MAX_WBITS)
+        self.first = True
+
+    def feed(self, data: bytes) -> None:
+        if self.decoder is None:
+            self._keep(data)
+            return
+        while data:
+            room = self.limit - len(self.out) + 1
+            try:
+                piece = self.decoder.decompress(data, room)
+            except zlib.error:
+                if self.first and self.encoding == "deflate":
+                    # Some servers send raw deflate without the zlib header.
+                    self.decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self.first = False
+                    continue
+                raise Unreadable("the answer's compression is damaged") from None
+            self.first = False
+            self._keep(piece)
+            data = self.decoder.unconsumed_tail
+
+    def _keep(self, data: bytes) -> None:
+        if len(self.out) + len(data) > self.limit:
+            raise TooLarge(f"the answer is larger than {self.limit} bytes")
+        self.out += data
+
+    def finish(self) -> bytes:
+        if self.decoder is not None:
+            self._keep(self.decoder.flush())
+        return bytes(self.out)
+
+
+# Libraries that open their own connections ---------------------------------------------------
+
+
+def guard_libraries() -> None:
+    """Put the check in front of the connections Apprise opens (urllib3 and smtplib).
+
+    Apprise sends through `requests` (urllib3) and `smtplib`, not through httpx. Each new
+    connection they open is first checked here and made to the checked address, so alert
+    channels cannot reach internal services either, whatever the URL or a redirect says. A
+    refusal is raised as an OSError, which both libraries report as a failed connection: the
+    same failure whether the internal port was open or closed. Idempotent.
+    """
+    import smtplib
+
+    from urllib3.util import connection as urllib3_connection
+
+    if not getattr(urllib3_connection.create_connection, "likewatch_guarded", False):
+        original = urllib3_connection.create_connection
+
+        def create_connection(address, *args, **kwargs):
+            host, port = address
+            return original((_checked_or_oserror(host, port), port), *args, **kwargs)
+
+        create_connection.likewatch_guarded = True
+        urllib3_connection.create_connection = create_connection
+
+    if not getattr(smtplib.SMTP._get_socket, "likewatch_guarded", False):
+        original_socket = smtplib.SMTP._get_socket
+
+        def _get_socket(self, host, port, timeout):
+            return original_socket(self, _checked_or_oserror(host, port), port, timeout)
+
+        _get_socket.likewatch_guarded = True
+        smtplib.SMTP._get_socket = _get_socket
+
+
+def _checked_or_oserror(host: str, port: int) -> str:
+    try:
+        return resolve_sync(str(host).strip("[]"), int(port))
+    except Refused as exc:
+        raise OSError(f"refused by likewatch's outbound guard: {exc}") from None

@@ -1,0 +1,241 @@
+"""Tampering with the history, each way a sceptical journalist would try it, is caught and named.
+
+The history is written the way the poller writes it: a round, then a signed checkpoint. Each
+test then tampers with the database directly (as an operator with full access could) and
+checks what `verify` or a witness says.
+"""
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from likewatch.evidence import audit, checkpoints, log, merkle, note, witness
+from likewatch.evidence.models import Checkpoint, LogDocument, LogState, LogTile
+from likewatch.evidence.verify import Report
+from likewatch.sources.base import Count
+from likewatch.sources.errors import Transient
+from likewatch.tracking import history
+from likewatch.tracking.models import Observation, Page
+
+from .conftest import logged, minutes
+
+pytestmark = pytest.mark.django_db
+
+VALUES = [1000, 990, 985, 985, 970, None, 960, 955, 950]
+
+
+@pytest.fixture
+def polled(signing_key):
+    """Two pages polled nine rounds (a failure in round six), a checkpoint after each round."""
+    pages = [
+        Page.objects.create(platform="facebook", platform_id=str(n), metric="likes") for n in (1, 2)
+    ]
+    for n, value in enumerate(VALUES):
+        entries = [
+            history.Entry(
+                page,
+                Count(value + 7 * i) if value is not None else Transient("timeout"),
+                minutes(5 * n),
+            )
+            for i, page in enumerate(pages)
+        ]
+        history.record_batch(entries)
+        checkpoints.make(now=minutes(5 * n), ask_witnesses=False)
+    return pages
+
+
+def log_problems(**options):
+    report = Report()
+    audit.check_database(report, **options)
+    return report, [(p.page, p.seq, p.what) for p in report.problems]
+
+
+def test_an_untouched_history_checks_out_and_every_record_is_covered(polled):
+    report, found = log_problems()
+    assert found == []
+    assert report.uncovered == []
+    assert report.checkpoint_size == LogState.objects.get().size
+
+
+def test_an_edited_sealed_value_is_named_with_the_round_that_wrote_it(polled):
+    first, second = polled
+    Observation.objects.filter(page=first, seq=2).update(value=991)
+    report, found = log_problems()
+    assert found == [(None, None, "changed")]
+    # The round that wrote it: both pages' new spans and the spans they sealed.
+    assert "one of the records 1#1, 1#2, 2#1, 2#2 " in report.problems[0].detail.replace(
+        str(first.pk) + "#", "1#"
+    ).replace(str(second.pk) + "#", "2#")
+
+
+def test_an_edited_value_is_named_exactly_when_its_round_wrote_only_it(signing_key):
+    page = Page.objects.create(platform="facebook", platform_id="9", metric="likes")
+    for n, value in enumerate([100, 101, 102]):
+        history.record_count(page, Count(value), minutes(n))
+        checkpoints.make(now=minutes(n), ask_witnesses=False)
+    Observation.objects.filter(page=page, seq=1).update(value=99)
+    _, found = log_problems()
+    assert found == [(page.pk, 1, "changed")]
+
+
+def test_an_edited_open_value_is_named(polled):
+    first, second = polled
+    head = Observation.objects.filter(page=first).order_by("-seq").first()
+    Observation.objects.filter(pk=head.pk).update(value=head.value + 1)
+    report, found = log_problems()
+    assert found == [(None, None, "changed")]
+    assert f"{first.pk}#{head.seq}" in report.problems[0].detail
+
+
+def test_a_deleted_record_is_named(polled):
+    _, second = polled
+    Observation.objects.filter(page=second, seq=3).delete()
+    _, found = log_problems()
+    assert (second.pk, 3, "removed") in found
+    assert {what for _, _, what in found} <= {"removed", "changed"}
+
+
+def test_an_inserted_record_is_named(polled):
+    first, _ = polled
+    last = first.observations.order_by("-seq").first()
+    # Backdated: slipped in after the checkpoints that followed its time were signed.
+    Observation.objects.create(
+        page=first,
+        seq=last.seq + 1,
+        value=400,
+        first_seen=minutes(12),
+        last_seen=minutes(12),
+        prev_hash="",
+    )
+    report, found = log_problems()
+    assert (first.pk, last.seq + 1, "inserted") in found
+
+
+def test_reordered_records_are_named(polled):
+    first, _ = polled
+    a = Observation.objects.get(page=first, seq=2)
+    b = Observation.objects.get(page=first, seq=3)
+    Observation.objects.filter(pk=a.pk).update(seq=999)
+    Observation.objects.filter(pk=b.pk).update(seq=2)
+    Observation.objects.filter(pk=a.pk).update(seq=3)
+    _, found = log_problems()
+    assert (first.pk, 3, "reordered") in found
+
+
+def test_a_new_record_not_yet_checkpointed_is_listed_not_blamed(polled):
+    first, _ = polled
+    history.record_count(first, Count(1), minutes(60))
+    logged()
+    report, found = log_problems()
+    assert found == []
+    # The new span, and the span it sealed (its final state is not signed yet either).
+    assert report.uncovered == [
+        f"page {first.pk} seq {first.last_seq - 1}",
+        f"page {first.pk} seq {first.last_seq}",
+    ]
+
+
+def rewrite_everything(page, seq, value):
+    """The operator edits a value, rebuilds the whole log and re-signs it with the site's key."""
+    Observation.objects.filter(page=page, seq=seq).update(value=value)
+    Checkpoint.objects.all().delete()
+    LogTile.objects.all().delete()
+    LogDocument.objects.all().delete()
+    LogState.objects.all().delete()
+    records = sorted(
+        [(r.page_id, r.seq, r) for r in Observation.objects.all()]
+        + [(r.page_id, r.seq, r) for r in history.FetchFailure.objects.all()],
+        key=lambda t: (t[0], t[1]),
+    )
+    for _, _, record in records:
+        if isinstance(record, Observation):
+            sealed = [record] if record.hash else []
+            log.append_history(opened=[record], sealed=sealed)
+        else:
+            log.append_history(failures=[record])
+    checkpoint, _ = checkpoints.make(ask_witnesses=False)
+    return checkpoint
+
+
+def test_a_history_rewritten_and_resigned_is_caught_by_a_checkpoint_a_reader_kept(polled):
+    first, _ = polled
+    kept = checkpoints.full_note(checkpoints.latest())  # a reader saved it from the site
+    rewrite_everything(first, 2, 991)
+
+    assert log_problems()[1] == []  # self-consistent: the database alone cannot tell
+    _, found = log_problems(held=[kept])
+    assert found == [(None, None, "rewritten")]
+
+
+def test_a_history_rewritten_and_resigned_is_refused_by_a_witness(polled, settings, tmp_path):
+    first, _ = polled
+    settings.LIKEWATCH_WITNESS_KEY = tmp_path / "witness.pem"
+    settings.LIKEWATCH_WITNESS_NAME = "witness.test/w1"
+    witness.ensure_key()
+    witness.trust(checkpoints.verifier().vkey)
+    # The witness (here in the same database, as its own table) cosigns the honest log...
+    honest = checkpoints.latest()
+    answer = witness.add_checkpoint(witness.request_body(0, honest))
+    assert answer.status == 200
+    # ...and refuses the rewritten one, whatever consistency proof the log sends.
+    rewritten = rewrite_everything(first, 2, 991)
+    answer = witness.add_checkpoint(witness.request_body(honest.size, rewritten))
+    assert answer.status == 422
+    assert "fork" in answer.body or "not consistent" in answer.body
+
+
+def test_a_fork_is_caught_by_two_readers_comparing_and_by_a_witness(polled, settings, tmp_path):
+    first, _ = polled
+    shown_to_a = checkpoints.full_note(checkpoints.latest())
+    # Reader B is shown a history with one value changed, signed with the same key.
+    size, root = log.root()
+    forged_root = merkle.node_hash(root, b"\x00" * 32)
+    text = note.Checkpoint(checkpoints.origin(), size, forged_root).text
+    shown_to_b = str(note.Note(text, [note.sign(text, checkpoints.signer())]))
+
+    _, found = log_problems(held=[shown_to_a, shown_to_b])
+    assert (None, None, "fork") in found
+
+    settings.LIKEWATCH_WITNESS_KEY = tmp_path / "witness.pem"
+    settings.LIKEWATCH_WITNESS_NAME = "witness.test/w1"
+    witness.ensure_key()
+    witness.trust(checkpoints.verifier().vkey)
+    assert witness.add_checkpoint(b"old 0\n\n" + shown_to_a.encode()).status == 200
+    refused = witness.add_checkpoint(f"old {size}\n\n".encode() + shown_to_b.encode())
+    assert refused.status == 422
+    assert "fork" in refused.body
+
+
+def test_a_witness_follows_the_protocol_on_bad_requests(polled, settings, tmp_path):
+    settings.LIKEWATCH_WITNESS_KEY = tmp_path / "witness.pem"
+    settings.LIKEWATCH_WITNESS_NAME = "witness.test/w1"
+    witness.ensure_key()
+    newest = checkpoints.latest()
+    # Unknown log: 404.
+    assert witness.add_checkpoint(witness.request_body(0, newest)).status == 404
+    witness.trust(checkpoints.verifier().vkey)
+    assert witness.add_checkpoint(b"nonsense").status == 400
+    # Not signed by the trusted key: 403.
+    stranger = note.Signer(checkpoints.origin(), note.ED25519, Ed25519PrivateKey.generate())
+    text = note.parse(newest.note).text
+    unsigned = str(note.Note(text, [note.sign(text, stranger)])).encode()
+    assert witness.add_checkpoint(b"old 0\n\n" + unsigned).status == 403
+    # Old size above the new one: 400.
+    assert witness.add_checkpoint(witness.request_body(newest.size + 1, newest)).status == 400
+    ok = witness.add_checkpoint(witness.request_body(0, newest))
+    assert ok.status == 200 and ok.body.startswith("\u2014 witness.test/w1 ")
+    # The wrong old size: 409 with the size it holds.
+    conflict = witness.add_checkpoint(witness.request_body(0, newest))
+    assert (conflict.status, conflict.body, conflict.content_type) == (
+        409,
+        f"{newest.size}\n",
+        "text/x.tlog.size",
+    )
+    # A consistency proof that does not verify: 422.
+    older = Checkpoint.objects.order_by("size").first()
+    body = witness.request_body(older.size, newest).decode()
+    lines = body.split("\n")
+    lines[1] = base64.b64encode(b"\x01" * 32).decode()
+    settings_size = witness.add_checkpoint("\n".join(lines).encode())
+    assert settings_size.status in (409, 422)

@@ -1,0 +1,148 @@
+"""The consumer seam: every committed round reaches every consumer, in order, once."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from likewatch.sources.base import Count
+from likewatch.tracking import consumers, history
+from likewatch.tracking.models import Cursor, Page, Round
+
+T0 = datetime(2026, 5, 1, tzinfo=UTC)
+pytestmark = pytest.mark.django_db
+
+
+class Recorder:
+    """A test consumer: remembers (position, page, seq) of what it was handed."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, int, int]] = []
+        self.broken = False
+
+    def __call__(self, batch: consumers.Batch) -> None:
+        if self.broken:
+            raise RuntimeError("consumer bug")
+        self.seen += [(r.position, r.page_id, r.seq) for r in batch.records]
+
+
+@pytest.fixture
+def recorder():
+    recorder = Recorder()
+    consumers.register("test-recorder", recorder, order=99)
+    yield recorder
+    consumers.unregister("test-recorder")
+
+
+@pytest.fixture
+def page():
+    return Page.objects.create(platform="x", platform_id="p", metric="likes")
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Write like a poller: each batch commits and is then handed to the consumers."""
+
+    def write(*entries):
+        with django_capture_on_commit_callbacks(execute=True):
+            history.record_batch(list(entries))
+
+    return write
+
+
+def entry(page, value, minute):
+    result = Count(value) if isinstance(value, int) else value
+    return history.Entry(page, result, T0 + timedelta(minutes=minute))
+
+
+def test_a_consumer_gets_each_round_after_its_commit_in_order(
+    recorder, page, committed, django_capture_on_commit_callbacks
+):
+    committed(entry(page, 1, 0))
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        history.record_batch([entry(page, 2, 1), entry(page, 2, 2)])
+        assert recorder.seen == [(1, page.pk, 1)]  # not before the commit
+    for callback in pending:
+        callback()
+    assert recorder.seen == [(1, page.pk, 1), (2, page.pk, 2), (2, page.pk, 2)]
+
+
+def test_a_rolled_back_round_reaches_no_consumer(recorder, page):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        history.record_batch([entry(page, 1, 0)])
+        raise RuntimeError("the poller's round failed after the write")
+    assert recorder.seen == [] and not Round.objects.exists()
+
+
+def test_a_failing_consumer_keeps_its_place_and_gets_the_round_again(
+    recorder, page, committed, caplog
+):
+    committed(entry(page, 1, 0))
+    recorder.broken = True
+    committed(entry(page, 2, 1))
+    assert "consumer test-recorder failed" in caplog.text
+    assert recorder.seen == [(1, page.pk, 1)]
+    recorder.broken = False
+    committed(entry(page, 3, 2))  # the next delivery catches up first: nothing missed
+    assert recorder.seen == [(1, page.pk, 1), (2, page.pk, 2), (3, page.pk, 3)]
+    committed(entry(page, 4, 3))
+    assert len(recorder.seen) == len(set(recorder.seen)) == 4  # nothing twice
+
+
+def test_a_consumer_that_missed_rounds_catches_up_from_its_cursor(
+    recorder, page, committed, monkeypatch
+):
+    committed(entry(page, 1, 0))
+    # A process killed between its commits and the hand-over: the rounds are in the journal.
+    monkeypatch.setattr(consumers, "deliver", lambda *args: None)
+    for minute in (1, 2, 3):
+        committed(entry(page, 10 + minute, minute))
+    monkeypatch.undo()
+    assert consumers.catch_up(["test-recorder"]) == {"test-recorder": 3}
+    assert [seq for _, _, seq in recorder.seen] == [1, 2, 3, 4]
+    assert consumers.catch_up(["test-recorder"]) == {"test-recorder": 0}
+
+
+def test_a_new_consumer_starts_at_the_newest_round(page, committed):
+    committed(entry(page, 1, 0))
+    late = Recorder()
+    consumers.register("test-late", late)
+    try:
+        assert consumers.catch_up(["test-late"]) == {"test-late": 0}
+        committed(entry(page, 2, 1))
+    finally:
+        consumers.unregister("test-late")
+    assert late.seen == [(2, page.pk, 2)]
+
+
+def test_the_journal_keeps_a_round_until_every_cursor_passed_it(recorder, page, committed):
+    recorder.broken = True
+    for minute in range(consumers.PRUNE_EVERY + 1):
+        committed(entry(page, minute, minute))
+    # The broken consumer holds everything from its first round on.
+    assert Round.objects.count() == consumers.PRUNE_EVERY + 1
+    recorder.broken = False
+    consumers.catch_up()
+    assert consumers.prune() == consumers.PRUNE_EVERY + 1
+    assert not Round.objects.exists()
+
+
+def test_status_and_forget(recorder, page, committed, capsys):
+    committed(entry(page, 1, 0))
+    Cursor.objects.create(name="removed-consumer", position=0)
+    call_command("consumers", "status")
+    out = capsys.readouterr().out
+    assert "test-recorder" in out and "not registered" in out
+    call_command("consumers", "forget", "removed-consumer")
+    assert not Cursor.objects.filter(name="removed-consumer").exists()
+    with pytest.raises(CommandError, match="registered consumer"):
+        call_command("consumers", "forget", "test-recorder")
+    with pytest.raises(CommandError, match="No consumer named nope"):
+        call_command("consumers", "catch-up", "nope")
+
+
+def test_a_consumer_name_is_checked():
+    with pytest.raises(ValueError):
+        consumers.register(Cursor.WRITTEN, lambda batch: None)

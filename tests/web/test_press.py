@@ -1,0 +1,52 @@
+"""The press view of a board and the feed page a person can read."""
+
+from datetime import timedelta
+
+from likewatch.organisers.models import Annotation
+from likewatch.web import board as boards
+
+
+def publish(campaign):
+    campaign.public = True
+    campaign.save()
+    return campaign
+
+
+def test_the_press_view_has_numbers_chart_notes_method_and_citation(client, campaign, now):
+    publish(campaign)
+    Annotation.objects.create(campaign=campaign, at=now - timedelta(hours=1), text="New prices")
+    response = client.get("/c/operators/press/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Unlike the operators" in html
+    # The board's own numbers: 3,000 left one page while 500 joined the other.
+    total = boards.snapshot(campaign)["total"]
+    assert total["moved"] == 2_500
+    assert f'dir="ltr">{total["display"]["moved"]}</strong>' in html
+    assert "<polyline" in html and "<line" in html  # the trend, and the note on it
+    assert "New prices" in html
+    assert "/methodology/" in html
+    assert 'class="citation"' in html and "/c/operators/" in html
+    # Times say their zone, for the browser to rewrite in the reader's.
+    assert "UTC</time>" in html
+
+
+def test_the_press_view_of_a_private_campaign_is_not_found(client, campaign):
+    campaign.public = False
+    campaign.save()
+    assert client.get("/c/operators/press/").status_code == 404
+
+
+def test_the_feed_page_lists_the_feeds_entries(client, campaign):
+    publish(campaign)
+    response = client.get("/c/operators/feed/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/feeds/c/operators.atom" in html
+    assert "1,000 people have left" in html or "people have" in html
+
+
+def test_the_embed_reloads_itself(client, campaign):
+    publish(campaign)
+    html = client.get("/embed/c/operators/").content.decode()
+    assert '<meta http-equiv="refresh" content="90">' in html
