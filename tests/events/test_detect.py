@@ -169,3 +169,13 @@ def test_the_demo_flags_its_scripted_incidents_at_their_time_with_their_size():
         "Meditel": [],
         "inwi": [("purge", 30 - 1 / 12, 30.0, -3900)],
     }
+
+
+def test_the_packed_state_gives_back_the_state_exactly_and_stays_small():
+    changes = overdispersed(10 * DAY_STEPS, seed=6)
+    detector = Detector(INTERVAL)
+    detector.run(series(changes))
+    packed = detector.packed()
+    assert Detector(INTERVAL, state=packed).state() == json.loads(json.dumps(detector.state()))
+    assert len(packed) < 16_000
+    assert Detector.unpack(b"not a state") == {}  # unreadable: start afresh, never crash
