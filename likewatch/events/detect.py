@@ -639,6 +639,7 @@ class Detector:
                     # Back to what the page did before: a burst, over, and judged whole
                     # now. One that outlasted the freeze was a change of pace instead.
                     if episode.steps <= self.freeze:
+                        episode.first_over = b.first_seen  # known only now that it is over
                         self._maybe_flag(which, key, episode)
                     self.cusum[key] = 0.0
                     self._close(key, episode)
@@ -718,7 +719,7 @@ class Detector:
             return
         if not episode.flagged:
             episode.flagged = True
-            episode.first_over = episode.peak_end
+            episode.first_over = episode.first_over or episode.peak_end
         details = {
             "baseline": which,
             "strength": round(episode.peak, 1),
