@@ -5,7 +5,7 @@ LIKEWATCH := $(VENV)/bin/likewatch
 PG_URL ?= postgres://postgres@127.0.0.1:5432/likewatch
 ONLY ?=
 
-.PHONY: install python frontend system locale browser loadgen demo test test-sqlite test-postgres bench lint format
+.PHONY: install python frontend system locale browser loadgen demo test test-sqlite test-postgres migrations-check bench lint format
 
 install: system python locale frontend
 
@@ -44,16 +44,28 @@ loadgen:
 demo: install
 	$(LIKEWATCH) demo
 
+# The whole check: lint and formatting, migrations in step with the models, then the suite on
+# SQLite and on PostgreSQL. CI (.ci/run) runs exactly this.
 test: install browser
-	$(MAKE) --no-print-directory test-sqlite test-postgres
+	$(MAKE) --no-print-directory lint migrations-check test-sqlite test-postgres
 
+# Models changed without their migration fail here, before any test runs.
+migrations-check: python
+	$(LIKEWATCH) makemigrations --check --dry-run --verbosity 1
+
+# The slow tests (real processes, servers, faults: marked `slow`) mostly wait on other
+# processes, so they run in parallel (pytest-xdist, each worker its own test database) after
+# the rest; see tests/conftest.py. PYTEST_WORKERS sets how many (default 4).
+PYTEST_WORKERS ?= 4
 test-sqlite:
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "slow" -n $(PYTEST_WORKERS)
 
 # The same suite on the machine's real PostgreSQL; skipped, saying why, only when none answers.
 test-postgres:
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser"; \
+		DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser and not slow" && \
+		DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "slow and not browser" -n $(PYTEST_WORKERS); \
 	else \
 		echo "PostgreSQL tests SKIPPED: no server answers at $(PG_URL)"; \
 	fi

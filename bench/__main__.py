@@ -1,11 +1,24 @@
-"""Run every benchmark module in bench/ (or the ones named) and print one table.
+"""Run the benchmarks, record every figure with its conditions, and print one table.
 
-Each module bench/NAME.py exposes `run() -> list[Row]`, a row being
-(figure, value, unit, target): target is a short text such as "< 2" or ">= 0.9", or "".
+    python -m bench                 every benchmark in bench/
+    python -m bench board history   the ones named (`make bench ONLY="board history"`)
+    python -m bench --tables        rewrite the measured tables of README.md and
+                                    docs/production.md from bench/results.json (no measuring)
+    python -m bench --list          the benchmarks, with what each measures
+
+Each module bench/NAME.py exposes `run() -> list[Row]`, a row being (figure, value, unit,
+target): target is a short text such as "< 2" or ">= 0.9", or "". A value that is a list is a
+set of samples of one timing (the row then shows their median, min and max). The runner calls
+`run()` REPEATS times (the module's REPEATS, else 3; 1 for benchmarks whose figures are counts,
+or which sample many times inside one run) and gives each row the median of its runs with
+their spread. Each benchmark's rows are written to bench/results.json with the conditions
+they were measured under (bench/conditions.py), replacing that benchmark's previous entry
+only: `make bench ONLY=board` updates the board's figures and keeps the others'.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import pkgutil
@@ -14,52 +27,92 @@ import time
 import traceback
 from pathlib import Path
 
+from bench import conditions, results, tables
+
 Row = tuple[str, object, str, str]
+DEFAULT_REPEATS = 3
 
 
 def modules(only: list[str]) -> list[str]:
     here = Path(__file__).parent
-    found = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
+    found = sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(here)])
+        if not m.name.startswith("_") and m.name not in NOT_BENCHMARKS
+    )
     unknown = [name for name in only if name not in found]
     if unknown:
         raise SystemExit(f"no benchmark named {', '.join(unknown)} (have: {', '.join(found)})")
     return only or found
 
 
-def render(rows: list[Row]) -> str:
-    headers = ("figure", "value", "unit", "target")
-    cells = [headers] + [tuple(_cell(c) for c in row) for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(4)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+# Modules of bench/ that are the runner's own, not benchmarks.
+NOT_BENCHMARKS = {"conditions", "results", "tables"}
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+def measure(name: str, module, machine: dict) -> dict:
+    """Run one benchmark REPEATS times: its entry for results.json."""
+    repeats = int(os.environ.get("LIKEWATCH_BENCH_REPEATS", getattr(module, "REPEATS", 0)) or 0)
+    repeats = repeats or DEFAULT_REPEATS
+    before = conditions.load_average()
+    started_at = conditions.now()
+    started = time.monotonic()
+    runs = [module.run() for _ in range(repeats)]
+    seconds = time.monotonic() - started
+    return {
+        "rows": results.combine(runs),
+        "conditions": {
+            "measured_at": started_at,
+            "seconds": round(seconds, 1),
+            "repeats": repeats,
+            "load_before": before,
+            "load_after": conditions.load_average(),
+            "shape": conditions.shape(module),
+            **machine,
+        },
+    }
 
 
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
+    parser.add_argument("--tables", action="store_true", help="rewrite the measured tables")
+    parser.add_argument("--list", action="store_true", help="list the benchmarks")
+    args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "likewatch.settings")
-    rows: list[Row] = []
+    if args.tables:
+        for path in tables.rewrite():
+            print(f"rewrote the measured table in {path}")
+        return 0
+    if args.list:
+        for name in modules(args.names):
+            print(f"{name}: {conditions.summary(importlib.import_module(f'bench.{name}'))}")
+        return 0
+
+    machine = conditions.machine()
     failed = []
-    for name in modules(argv):
-        started = time.monotonic()
+    entries = {}
+    started = time.monotonic()
+    for name in modules(args.names):
+        begun = time.monotonic()
         module = importlib.import_module(f"bench.{name}")
         print(f"running bench/{name}.py …", file=sys.stderr, flush=True)
         try:
-            rows.extend(module.run())
-        except Exception as exc:
+            entries[name] = measure(name, module, machine)
+        except Exception:
             # One broken benchmark must not throw away the others' figures.
             traceback.print_exc()
             failed.append(name)
-            rows.append((f"{name}: FAILED ({type(exc).__name__}; see above)", "-", "", ""))
-        print(f"  done in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
-    print(render(rows))
+        else:
+            # Written as soon as measured: an interrupted run keeps what it finished.
+            results.merge({name: entries[name]})
+        print(f"  done in {time.monotonic() - begun:.1f} s", file=sys.stderr, flush=True)
+    print(tables.console(entries, failed))
+    print(
+        f"\n{len(entries)} benchmark(s) in {time.monotonic() - started:.0f} s; results in "
+        f"{results.PATH.relative_to(conditions.ROOT)}; `python -m bench --tables` rewrites the "
+        "README's and docs/production.md's tables from it.",
+    )
     return 1 if failed else 0
 
 

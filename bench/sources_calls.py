@@ -15,6 +15,9 @@ import json
 import os
 import re
 
+# Counts of requests: the same at every run.
+REPEATS = 1
+
 PAGES = 1000
 IG_ME = "17841405309211844"
 

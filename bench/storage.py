@@ -14,6 +14,9 @@ import os
 
 from bench._processes import database, postgres_available, worker
 
+# Bytes on disk for a fixed workload: the same (within a page) at every run.
+REPEATS = 1
+
 PAGES = 100
 ROUNDS = int(os.environ.get("LIKEWATCH_BENCH_STORAGE_ROUNDS", 100))
 

@@ -36,6 +36,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Empty: links take the address each request came to (likewatch.site); set it in production.
 SITE_URL = env.str("SITE_URL", default="")
+# True under likewatch.settings_production: the system checks then hold the deployment to what
+# a public site needs (likewatch.site, likewatch.configuration.checks).
+LIKEWATCH_PRODUCTION = False
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -58,6 +61,7 @@ INSTALLED_APPS = [
     "likewatch.organisers",
     "likewatch.alerts",
     "likewatch.security",
+    "likewatch.configuration",
     # Sign-in throttling (likewatch.security.throttling).
     "axes",
 ]
@@ -241,6 +245,17 @@ LIKEWATCH_LIVE_STREAMS_PER_CLIENT = env.int("LIKEWATCH_LIVE_STREAMS_PER_CLIENT",
 LIKEWATCH_MICROCACHE_SECONDS = env.float("LIKEWATCH_MICROCACHE_SECONDS", default=2.0)
 LIKEWATCH_MICROCACHE_STALE_SECONDS = env.float("LIKEWATCH_MICROCACHE_STALE_SECONDS", default=10.0)
 LIKEWATCH_MICROCACHE_BYTES = env.int("LIKEWATCH_MICROCACHE_BYTES", default=64 * 2**20)
+
+# Share cards (likewatch.web.card_fonts): folders searched for Noto Sans, Noto Sans Arabic and
+# DejaVu Sans, in order; Debian's fonts-noto-core and fonts-dejavu-core put them here.
+LIKEWATCH_CARD_FONT_DIRS = env.list(
+    "LIKEWATCH_CARD_FONT_DIRS",
+    default=[
+        "/usr/share/fonts/truetype/noto",
+        "/usr/share/fonts/opentype/noto",
+        "/usr/share/fonts/truetype/dejavu",
+    ],
+)
 
 # Organisers: accounts, e-mail, stored secrets ---------------------------------------------
 LOGIN_URL = "login"

@@ -14,7 +14,8 @@ from likewatch.settings import *  # noqa: F403
 from likewatch.settings import env
 
 DEBUG = False
-# Turns on the checks that only matter on a public site (likewatch.W100: SITE_URL unset).
+# Turns on the checks that only matter on a public site (likewatch.W100: SITE_URL unset;
+# likewatch.configuration.checks).
 LIKEWATCH_PRODUCTION = True
 if SECRET_KEY.startswith("likewatch-uninitialised-"):  # noqa: F405
     raise ImproperlyConfigured(

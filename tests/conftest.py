@@ -58,3 +58,25 @@ def default_language():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+# Tests that run real likewatch processes, servers or a browser and mostly wait on them: marked
+# `slow`, they run in parallel after the rest (`make test`; pytest-xdist), so that the suite
+# stays within ten minutes on a busy two-core machine. Paths or node ids, from tests/.
+SLOW = (
+    "faults/",
+    "browser/",
+    "web/test_browser.py",
+    "poller/test_sharing.py",
+    "cli/test_commands.py",
+    "cli/test_add_platforms.py",
+    "evidence/test_commands.py",
+    "test_security.py::test_check_deploy_is_clean_with_the_production_settings",
+    "sources/test_webpage.py::test_a_page_that_needs_scripts_is_read_through_headless_chromium",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.removeprefix("tests/").startswith(SLOW):
+            item.add_marker(pytest.mark.slow)

@@ -14,9 +14,9 @@ from likewatch.api import schemas
 from likewatch.api.conditional import history_etag, not_modified
 from likewatch.api.events import as_dicts, events_for
 from likewatch.api.pages import LIVE, history_dict, page_summary
-from likewatch.api.public import campaign_pages, get_campaign, public_campaigns
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
 from likewatch.events import effects
+from likewatch.public import campaign_pages, get_campaign, public_campaigns
 from likewatch.tracking.models import Campaign
 
 router = Router(tags=["campaigns"])

@@ -7,13 +7,18 @@ and a body `{"detail": "...", "code": "...", "errors": [...]}`, never a 500.
 
 from __future__ import annotations
 
+import logging
+
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Swagger
 from ninja.errors import HttpError, ValidationError
 
 from likewatch.analytics.series import InvalidRange
+
+log = logging.getLogger(__name__)
 
 
 def build_api() -> NinjaAPI:
@@ -37,6 +42,8 @@ def build_api() -> NinjaAPI:
     api.add_exception_handler(InvalidRange, _invalid_range)
     api.add_exception_handler(ValidationError, _invalid_parameters)
     api.add_exception_handler(HttpError, _http_error)
+    api.add_exception_handler(MultiPartParserError, _malformed_body)
+    api.add_exception_handler(Exception, _server_error)
 
     from likewatch.api import campaigns, pages
 
@@ -75,6 +82,16 @@ def _invalid_parameters(request, exc: ValidationError):
     names = ", ".join(sorted({e["parameter"] for e in errors})) or "?"
     detail = _("Invalid parameter: %(names)s.") % {"names": names}
     return error(api, request, 400, "invalid_parameter", detail, errors)
+
+
+def _malformed_body(request, exc: Exception):
+    return error(api, request, 400, "malformed_body", _("The request body is malformed."))
+
+
+def _server_error(request, exc: Exception):
+    """A bug: logged with its traceback, answered in JSON like every API error (never HTML)."""
+    log.error("API error on %s", request.path, exc_info=exc)
+    return error(api, request, 500, "server_error", _("Something went wrong on our side."))
 
 
 def _http_error(request, exc: HttpError):

@@ -12,8 +12,8 @@ from likewatch.analytics.series import Series, page_series
 from likewatch.api import schemas
 from likewatch.api.conditional import history_etag, not_modified
 from likewatch.api.events import as_dicts, events_for
-from likewatch.api.public import MAX_ID, get_page, public_pages
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
+from likewatch.public import MAX_ID, get_page, public_pages
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Observation, Page
 

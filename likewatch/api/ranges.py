@@ -10,6 +10,7 @@ from ninja import Query, Schema
 from pydantic import Field
 
 from likewatch.analytics.series import MAX_RANGE, InvalidRange
+from likewatch.tracking.moments import in_utc
 
 # After this long, no open span still ends inside a past range.
 SETTLED = timedelta(hours=1)
@@ -37,10 +38,18 @@ class HistoryQuery(RangeQuery):
 
 
 def aware(moment: datetime | None) -> datetime | None:
-    """A naive time is read as UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    """A naive time is read as UTC; a moment that is not a storable UTC time is InvalidRange.
+
+    `0001-01-01T00:00:00+05:00` is a valid ISO 8601 time, but five hours before the first
+    moment a datetime can hold in UTC: the database cannot be asked about it.
+    """
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if in_utc(moment) is None:
+        raise InvalidRange(_("The time %(time)s is out of range.") % {"time": moment.isoformat()})
+    return moment
 
 
 def bounds(query: RangeQuery) -> tuple[datetime | None, datetime | None]:
@@ -59,4 +68,4 @@ def cache_for_range(request: HttpRequest, end: datetime | None, now: datetime) -
     return "public, max-age=30, stale-while-revalidate=30"
 
 
-__all__ = ["HistoryQuery", "Query", "RangeQuery", "aware", "bounds", "cache_for_range"]
+__all__ = ["HistoryQuery", "Query", "RangeQuery", "aware", "bounds", "cache_for_range", "in_utc"]

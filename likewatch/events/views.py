@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from likewatch.events.models import Event, Kind
+from likewatch.public import MAX_ID
 from likewatch.tracking import visibility
 
 
@@ -24,7 +25,8 @@ def event_list(request):
         events = events.filter(kind=kind)
     page_id = request.GET.get("page", "")
     if page_id.isdigit():
-        events = events.filter(page_id=int(page_id))
+        # A number past the 64-bit keys names no page (and the database would refuse it).
+        events = events.filter(page_id=int(page_id)) if int(page_id) <= MAX_ID else events.none()
     paginator = Paginator(events, 50)
     listing = paginator.get_page(request.GET.get("p"))
     return render(

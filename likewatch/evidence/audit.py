@@ -407,7 +407,7 @@ def check_bundle_log(bundle, chains, report: Report, log_key, held, witness_keys
                             page,
                             entry.seq,
                             CHANGED,
-                            f"{', '.join(differs)} differ from what the log signed",
+                            f"it differs from what the log signed ({', '.join(differs)})",
                         )
                     )
     for (page, seq), _ in sorted(proven.items()):

@@ -129,12 +129,6 @@ def full_note(checkpoint: Checkpoint) -> str:
     return checkpoint.note + "".join(lines)
 
 
-def newest_covering(size: int) -> Checkpoint | None:
-    """The newest checkpoint, if it covers a leaf of index < its size."""
-    newest = latest()
-    return newest if newest is not None and newest.size > size else None
-
-
 def uncovered() -> int:
     """How many leaves no checkpoint covers yet."""
     size = log.state().size

@@ -105,7 +105,12 @@ def content(digest: Digest) -> dict:
 
 
 class Daily:
-    """What a poller does once a day: sign the digest and prune expired raw answers."""
+    """What a poller does once a day: prune expired raw answers.
+
+    It no longer signs a digest: the transparency log's checkpoints, signed after every round,
+    replace the daily digests (which named every page, public or not). The digests signed
+    before stay checkable (`likewatch verify`), and `make()` remains for them.
+    """
 
     def __init__(self) -> None:
         self.done_for: date | None = None
@@ -117,13 +122,6 @@ class Daily:
             return
         from likewatch.evidence import raw
 
-        try:
-            make(now=now)
-        except keys.KeyMissing as exc:
-            if not self.warned:
-                log.warning("no daily digest: %s", exc)
-                self.warned = True
-            return
         pruned = raw.prune(now)
         if pruned:
             log.info("pruned %d expired raw answer(s)", pruned)

@@ -34,6 +34,7 @@ from likewatch.tracking.models import FetchFailure, Observation, Page
 
 TILE_HEIGHT = 8
 TILE = 1 << TILE_HEIGHT
+ROWS_PER_QUERY = 200
 SPAN_FIELDS = ("page_id", "seq", "value", "precision", "first_seen", "last_seen", "fetches")
 SPAN_FIELDS += ("provenance", "source_url")
 FAILURE_FIELDS = ("page_id", "seq", "at", "kind", "message", "duration_ms", "retry_at")
@@ -257,10 +258,16 @@ def _rows(model, fields, refs: Sequence[Ref]) -> dict[tuple[int, int], dict]:
         low_high = ranges.setdefault(ref.page, [ref.seq, ref.seq])
         low_high[0] = min(low_high[0], ref.seq)
         low_high[1] = max(low_high[1], ref.seq)
-    where = Q()
-    for page, (low, high) in ranges.items():
-        where |= Q(page_id=page, seq__gte=low, seq__lte=high)
-    return {(r["page_id"], r["seq"]): r for r in model.objects.filter(where).values(*fields)}
+    found = {}
+    items = list(ranges.items())
+    # A few hundred pages a query: SQLite refuses an expression deeper than 1,000 terms.
+    for start in range(0, len(items), ROWS_PER_QUERY):
+        where = Q()
+        for page, (low, high) in items[start : start + ROWS_PER_QUERY]:
+            where |= Q(page_id=page, seq__gte=low, seq__lte=high)
+        for row in model.objects.filter(where).values(*fields):
+            found[(row["page_id"], row["seq"])] = row
+    return found
 
 
 class Tree:

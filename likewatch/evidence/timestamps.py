@@ -17,6 +17,7 @@ from django.conf import settings
 
 from likewatch.evidence import note
 from likewatch.evidence.models import Checkpoint
+from likewatch.security import outbound
 
 logger = logging.getLogger("likewatch.evidence")
 TIMEOUT = 5.0
@@ -29,9 +30,16 @@ def stamp(checkpoint: Checkpoint, client: httpx.Client | None = None) -> bytes |
     import rfc3161_client
 
     text = note.parse(checkpoint.note).text.encode()
-    request = rfc3161_client.TimestampRequestBuilder().data(text).nonce(nonce=True).build()
+    request = (
+        rfc3161_client.TimestampRequestBuilder()
+        .data(text)
+        .hash_algorithm(rfc3161_client.HashAlgorithm.SHA256)
+        .nonce(nonce=True)
+        .build()
+    )
     own = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
     try:
+        outbound.check_url(settings.LIKEWATCH_TSA_URL)  # a private TSA must be allowed
         response = own.post(
             settings.LIKEWATCH_TSA_URL,
             content=request.as_bytes(),
@@ -46,7 +54,7 @@ def stamp(checkpoint: Checkpoint, client: httpx.Client | None = None) -> bytes |
         if answer.tst_info.message_imprint.message != request.message_imprint.message:
             raise ValueError("the TSA timestamped other bytes")
         token = answer.time_stamp_token()
-    except (httpx.HTTPError, ValueError) as exc:
+    except (httpx.HTTPError, outbound.OutboundError, ValueError) as exc:
         logger.warning("no RFC 3161 timestamp for checkpoint %d: %s", checkpoint.size, exc)
         return None
     finally:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from likewatch.evidence import checkpoints, keys, log, proofs, raw, witness
 from likewatch.evidence.models import Checkpoint, Digest
 from likewatch.tracking.models import Page
+from likewatch.tracking.moments import in_utc
 from likewatch.tracking.visibility import page_is_public
 
 
@@ -183,8 +184,8 @@ def _proof(request, page_id: int, seq: int | None):
         raise Http404("No such page.")
     # A "+" of a time zone left unencoded arrives as a space.
     at = parse_datetime(request.GET.get("at", "").replace(" ", "+")) if seq is None else None
-    if at is not None and at.tzinfo is None:
-        at = None
+    if at is not None and (at.tzinfo is None or in_utc(at) is None):
+        at = None  # no zone, or before/after anything UTC can hold
     record = proofs.record_of(page, seq, at)
     if record is None:
         raise Http404("No such record.")

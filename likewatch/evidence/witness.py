@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from likewatch.evidence import log, merkle, note
 from likewatch.evidence.models import Checkpoint, Cosignature, WitnessedLog, WitnessRefusal
+from likewatch.security import outbound
 
 logger = logging.getLogger("likewatch.evidence")
 SIZE_TYPE = "text/x.tlog.size"
@@ -248,7 +249,13 @@ def gather(checkpoint: Checkpoint, client: httpx.Client | None = None) -> int:
         for witness in witnesses:
             try:
                 got += _ask(own, witness, checkpoint)
-            except (httpx.HTTPError, note.NoteError, merkle.ProofError, ValueError) as exc:
+            except (
+                httpx.HTTPError,
+                outbound.OutboundError,
+                note.NoteError,
+                merkle.ProofError,
+                ValueError,
+            ) as exc:
                 logger.warning("witness %s did not cosign: %s", witness.verifier.name, exc)
     finally:
         if client is None:
@@ -263,6 +270,9 @@ def _ask(client: httpx.Client, witness: Witness, checkpoint: Checkpoint) -> int:
         )["m"]
         or 0
     )
+    # Configured by the operator, yet checked like any address likewatch fetches: a witness
+    # on a private network must be allowed (LIKEWATCH_OUTBOUND_ALLOW).
+    outbound.check_url(witness.url + "/add-checkpoint")
     for _attempt in range(2):
         response = client.post(
             witness.url + "/add-checkpoint", content=request_body(old, checkpoint)

@@ -6,7 +6,7 @@ pages and annotating need the editor role. Every change lands in the audit log (
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import field_validator
 
 from likewatch.organisers import audit
+from likewatch.organisers.credentials import source_configs
 from likewatch.organisers.models import (
     Annotation,
     ApiToken,
@@ -31,6 +33,7 @@ from likewatch.organisers.views.pages import attach
 from likewatch.security import throttling
 from likewatch.tracking.adding import add_pages
 from likewatch.tracking.models import Campaign
+from likewatch.tracking.moments import in_utc
 
 
 class TokenAuth(HttpBearer):
@@ -56,6 +59,7 @@ class TokenAuth(HttpBearer):
 
 
 router = Router(auth=TokenAuth(), tags=["manage"])
+MAX_BIG = 2**63 - 1
 
 
 class CampaignIn(Schema):
@@ -64,9 +68,26 @@ class CampaignIn(Schema):
     description: str = ""
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    target: int | None = Field(None, ge=1)
-    milestone_every: int | None = Field(None, ge=1)
+    # Stored as 64-bit integers: a larger number is refused here with a clear 400.
+    target: int | None = Field(None, ge=1, le=MAX_BIG)
+    milestone_every: int | None = Field(None, ge=1, le=MAX_BIG)
     language: str = "en"
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def storable(cls, moment: datetime | None) -> datetime | None:
+        return storable_moment(moment)
+
+
+def storable_moment(moment: datetime | None) -> datetime | None:
+    """A moment the store can hold (UTC if naive); a ValueError (a clear 400) otherwise."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if in_utc(moment) is None:
+        raise ValueError("the time is out of range")
+    return moment
 
 
 class CampaignOut(Schema):
@@ -93,6 +114,11 @@ class LineOut(Schema):
 class AnnotationIn(Schema):
     at: datetime
     text: str = Field(min_length=1, max_length=500)
+
+    @field_validator("at")
+    @classmethod
+    def storable(cls, moment: datetime) -> datetime:
+        return storable_moment(moment)
 
 
 class AnnotationOut(Schema):
@@ -151,7 +177,7 @@ def create_campaign(request, data: CampaignIn):
 def add_campaign_pages(request, slug: str, data: PagesIn):
     """Resolve each line and add what resolved; every line says what became of it."""
     campaign = _campaign(request, slug)
-    results = add_pages(data.lines, metric=data.metric)
+    results = add_pages(data.lines, metric=data.metric, configs=source_configs())
     added = attach(campaign, results, data.direction)
     good = [r.line for r in results if r.ok]
     if good:

@@ -23,9 +23,10 @@ from django.db import DatabaseError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from likewatch.evidence import checkpoints, digests
+from likewatch.organisers.credentials import source_config
 from likewatch.poller import claims
 from likewatch.sources import registry
-from likewatch.sources.base import Count, Reading, Source
+from likewatch.sources.base import Count, Reading, Source, plausible
 from likewatch.sources.errors import InvalidAnswer, RateLimited, SourceError, Transient
 from likewatch.tracking import consumers, history
 from likewatch.tracking.models import Page
@@ -37,9 +38,6 @@ MAX_IDLE = 5.0  # look at the schedule at least this often: pages may be added m
 JITTER = 0.1  # of the batch wait
 # Pages of one-page-per-request sources (JSON endpoints, web pages) read side by side.
 SINGLE_PAGE_READS = 8
-# More than ten times the world's population: no page has that many, so a platform answering
-# it is broken (or an overflow), and recording it would invent a collapse or a surge.
-MAX_PLAUSIBLE = 10**11
 
 
 @dataclass
@@ -91,7 +89,7 @@ class Poller:
 
     def source(self, platform: str) -> Source:
         if platform not in self.sources:
-            self.sources[platform] = registry.make_source(platform)
+            self.sources[platform] = registry.make_source(platform, source_config(platform))
         return self.sources[platform]
 
     def run_once(self, now: datetime | None = None) -> int:
@@ -100,6 +98,8 @@ class Poller:
         pages = claims.claim_due(self.owner, self.limit, now)
         if not pages:
             return 0
+        for platform in {page.platform for page in pages}:
+            self.source(platform)  # built here: reading stored tokens needs no event loop
         outcomes = self.loop.run_until_complete(self._fetch(pages))
         self._record_round(outcomes)
         self.last_round = round_summary(outcomes)
@@ -130,6 +130,9 @@ class Poller:
                 continue
             # run_once logged what the round read and what failed.
             if fetched is None:
+                # Idle: sign what others wrote meanwhile (a page added, an annotation), so
+                # it too is covered within seconds, not at this poller's next round.
+                self._checkpoint()
                 if wait > 2 and self._effects():
                     continue  # that took a while: see what is due now
                 stop.wait(wait)
@@ -400,7 +403,9 @@ def _outcomes(pages: list[Page], result, at: datetime, duration: int) -> list[Ou
         count = result.counts.get(page.metric)
         if count is None:
             count = InvalidAnswer(f"the answer has no {page.metric} count")
-        elif isinstance(count, Count) and count.value is not None and count.value > MAX_PLAUSIBLE:
+        elif isinstance(count, Count) and count.value is not None and not plausible(count.value):
+            # Every source checks its counts (sources.base.checked_count); this is the same cap
+            # for any that did not: recording an overflow would invent a collapse or a surge.
             count = InvalidAnswer(f"{page.metric} is {count.value:,}: not a count any page has")
         outcomes.append(Outcome(page, count, result.fetched_at, result.duration_ms, result))
     return outcomes

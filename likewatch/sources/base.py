@@ -81,8 +81,15 @@ class Reading:
 
 ReadResult = dict[str, "Reading | SourceError"]
 
-# No page has more followers than there are people; a larger figure is a platform bug.
-ABSURD = 10_000_000_000
+# The one plausibility cap for counts, wherever a count enters (a platform's answer, the
+# poller's last check, an imported file): no page has as many followers as there are people
+# (8 billion), so a count this large is a platform bug or a typing slip.
+PLAUSIBLE_LIMIT = 10_000_000_000
+
+
+def plausible(value: int) -> bool:
+    """Whether `value` could be a page's audience count: positive and below PLAUSIBLE_LIMIT."""
+    return 0 < value < PLAUSIBLE_LIMIT
 
 
 def checked_count(value: object, field: str, *, precision: int = 1) -> Count | SourceError:
@@ -100,7 +107,7 @@ def checked_count(value: object, field: str, *, precision: int = 1) -> Count | S
         return InvalidAnswer(f"{field} is not a whole number: {value!r}"[:200])
     if value <= 0:
         return InvalidAnswer(f"{field} is {value}: not a count we can trust")
-    if value >= ABSURD:
+    if value >= PLAUSIBLE_LIMIT:
         return InvalidAnswer(f"{field} is {value}: more than anyone could have")
     return Count(value, precision)
 

@@ -18,9 +18,8 @@ precision.
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from urllib.parse import parse_qs
 
 from django.conf import settings
@@ -28,8 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from likewatch.sources import credentials as stored_credentials
-from likewatch.sources import http, limits
+from likewatch.sources import graph_api, http, limits
 from likewatch.sources.base import (
     Count,
     Credential,
@@ -52,8 +50,6 @@ from likewatch.sources.errors import (
 
 FIELDS = "id,name,username,link,fan_count,followers_count"
 METRIC_FIELDS = {"followers": "followers_count", "likes": "fan_count"}
-THROTTLE_CODES = {4, 17, 32, 341, 613, 80001}
-AUTH_CODES = {10, 102, 104, 190, 200}
 HOSTS = {
     "facebook.com",
     "www.facebook.com",
@@ -92,7 +88,6 @@ RESERVED = {
     "gaming",
 }
 NAME = re.compile(r"^[A-Za-z0-9.\-]{1,100}$")
-USAGE_SLOWDOWN = 75  # percent of a usage header at which we start spacing requests
 MISSING_ALIASES = re.compile(r"do not exist:\s*(.+)$")
 
 
@@ -100,6 +95,11 @@ PREFIXES = ("facebook:", "fb:")
 PPMA_HINT = _lazy(
     "The app needs the Page Public Metadata Access feature (App Review); "
     "meanwhile set FACEBOOK_FALLBACK=web to read the public page instead."
+)
+PERMISSION_HINT = _lazy(
+    "The Graph API refused the app a permission it needs to read this page: use an app token "
+    "(or app secret proof) of an app with Page Public Metadata Access, or set "
+    "FACEBOOK_FALLBACK=web to read the public page instead."
 )
 
 
@@ -112,9 +112,7 @@ class FacebookSource(Source):
     )
 
     def __init__(self, config: dict | None = None, client=None) -> None:
-        config = stored_credentials.with_stored_token(
-            self.platform, config or settings.LIKEWATCH_SOURCES["facebook"]
-        )
+        config = config or settings.LIKEWATCH_SOURCES["facebook"]
         self.config = config
         self.base_url = config["base_url"].rstrip("/")
         self.version = config["api_version"]
@@ -124,8 +122,9 @@ class FacebookSource(Source):
         # The poller waits until this moment before the next request to this platform.
         self.cooldown_until: datetime | None = None
         self.calls = 0
-        # Set when the Graph API says the app lacks Page Public Metadata Access.
-        self.ppma_missing = False
+        # Set when the Graph API refuses the app a permission or feature (not when the token
+        # expired): FACEBOOK_FALLBACK=web then reads the public pages instead.
+        self.app_refused = False
         self._web = None
 
     async def aclose(self) -> None:
@@ -148,7 +147,7 @@ class FacebookSource(Source):
     # Reading public pages without an approved app ------------------------------------
 
     def _use_web(self) -> bool:
-        return self.fallback == "web" and (not self.token or self.ppma_missing)
+        return self.fallback == "web" and (not self.token or self.app_refused)
 
     def _web_source(self):
         if self._web is None:
@@ -231,7 +230,7 @@ class FacebookSource(Source):
         if answer.status == 429:
             # Not the Graph API's own throttling (that is a JSON error, code 4/17/32/613) but a
             # proxy or edge in front of it: it still means wait, as long as it says.
-            retry_at = limits.retry_after(answer.headers) or self._retry_at(answer.headers)
+            retry_at = limits.retry_after(answer.headers) or graph_api.retry_time(answer.headers)
             raise RateLimited("HTTP 429 Too Many Requests", retry_at=retry_at, raw=answer.body)
         if answer.status >= 500 and not answer.body.lstrip().startswith(b"{"):
             raise Transient(f"HTTP {answer.status} from the Graph API", raw=answer.body)
@@ -313,29 +312,20 @@ class FacebookSource(Source):
         )
 
     def _error(self, error: object, answer: http.Answer) -> SourceError:
-        if not isinstance(error, dict):
-            return InvalidAnswer("the Graph API error is not an object", raw=answer.body)
-        code = error.get("code")
-        message = str(error.get("message", "unknown error"))
-        text = f"Graph API error {code}: {message}"
-        if code in THROTTLE_CODES:
-            return RateLimited(text, retry_at=self._retry_at(answer.headers), raw=answer.body)
-        if "Page Public Metadata Access" in message:
-            self.ppma_missing = True
-            return AuthError(text, hint=str(PPMA_HINT), raw=answer.body)
-        if code == 190:
-            return AuthError(
-                text,
-                hint=_("The token has expired or was revoked: issue a new one."),
-                raw=answer.body,
-            )
-        if code in AUTH_CODES:
-            return AuthError(text, raw=answer.body)
-        if code == 803 or (code == 100 and "does not exist" in message):
-            return NotFound(text, raw=answer.body)
-        if code in (1, 2) or error.get("is_transient"):
-            return Transient(text, raw=answer.body)
-        return InvalidAnswer(text, raw=answer.body)
+        exc, parsed = graph_api.classify(
+            error,
+            answer.body,
+            retry_at=graph_api.retry_time(answer.headers),
+            auth_hint=str(PERMISSION_HINT),
+            expired_hint=_("The token has expired or was revoked: issue a new one."),
+        )
+        if isinstance(exc, AuthError) and parsed is not None and not parsed.is_expired_token():
+            # The app may not read this page (a permission, a feature, an app token): the
+            # public page is what FACEBOOK_FALLBACK=web reads instead.
+            self.app_refused = True
+            if "Metadata Access" in parsed.message:
+                exc.hint = str(PPMA_HINT)
+        return exc
 
     @staticmethod
     def _missing_aliases(message: str, pending: list[str]) -> list[str]:
@@ -346,25 +336,10 @@ class FacebookSource(Source):
         return [key for key in pending if key in named]
 
     def _note_usage(self, headers) -> None:
-        """Space out requests when a usage header passes USAGE_SLOWDOWN percent."""
-        usage = max(_usage_percents(headers), default=0)
-        if usage >= USAGE_SLOWDOWN:
-            # From 75% to 100% the pause grows from 1 to 60 seconds.
-            pause = 1 + 59 * min(1.0, (usage - USAGE_SLOWDOWN) / (100 - USAGE_SLOWDOWN))
-            self.cooldown_until = timezone.now() + timedelta(seconds=pause)
-
-    @staticmethod
-    def _retry_at(headers) -> datetime:
-        minutes = 0
-        raw = headers.get("x-business-use-case-usage")
-        if raw:
-            try:
-                for entries in json.loads(raw).values():
-                    for entry in entries:
-                        minutes = max(minutes, int(entry.get("estimated_time_to_regain_access", 0)))
-            except (ValueError, AttributeError, TypeError):
-                minutes = 0
-        return datetime.now(UTC) + timedelta(minutes=max(minutes, 5))
+        """Space out requests when a usage header passes graph_api.USAGE_SLOWDOWN percent."""
+        cooldown = graph_api.cooldown_after(headers, timezone.now())
+        if cooldown is not None:
+            self.cooldown_until = cooldown
 
 
 def _count(value: object, field: str) -> Count | SourceError:
@@ -372,25 +347,3 @@ def _count(value: object, field: str) -> Count | SourceError:
     if isinstance(value, str):
         return InvalidAnswer(f"{field} is not a whole number: {value!r}"[:200])
     return checked_count(value, field)
-
-
-def _usage_percents(headers) -> list[float]:
-    """Every percentage in X-App-Usage, X-Page-Usage and X-Business-Use-Case-Usage."""
-    found: list[float] = []
-    for name in ("x-app-usage", "x-page-usage", "x-ad-account-usage", "x-business-use-case-usage"):
-        raw = headers.get(name)
-        if not raw:
-            continue
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            continue
-        items = [data] if isinstance(data, dict) and "call_count" in data else []
-        if isinstance(data, dict) and not items:
-            items = [e for v in data.values() if isinstance(v, list) for e in v]
-        for item in items:
-            if isinstance(item, dict):
-                for key in ("call_count", "total_cputime", "total_time"):
-                    if isinstance(item.get(key), int | float):
-                        found.append(float(item[key]))
-    return found

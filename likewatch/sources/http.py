@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from likewatch import __version__
 from likewatch.security import outbound
-from likewatch.sources import credentials as stored_credentials
 from likewatch.sources import limits
 from likewatch.sources.base import Source
 from likewatch.sources.errors import InvalidAnswer, MissingCredentials, RateLimited, Transient
@@ -130,7 +129,7 @@ class HTTPSource(Source):
     def __init__(self, config: dict | None = None, client: httpx.AsyncClient | None = None):
         if config is None:
             config = settings.LIKEWATCH_SOURCES.get(self.platform, {})
-        self.config = stored_credentials.with_stored_token(self.platform, config)
+        self.config = config
         self.base_url = str(config.get("base_url", "")).rstrip("/")
         self.client = client or make_client()
         self.cooldown_until: datetime | None = None

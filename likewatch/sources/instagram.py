@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from likewatch.sources import http
+from likewatch.sources import graph_api, http
 from likewatch.sources.base import (
     Credential,
     PageRef,
@@ -29,20 +29,17 @@ from likewatch.sources.base import (
     checked_count,
 )
 from likewatch.sources.errors import (
-    AuthError,
     InvalidAnswer,
     NotFound,
     RateLimited,
     SourceError,
     Transient,
 )
-from likewatch.sources.facebook import THROTTLE_CODES, USAGE_SLOWDOWN, _usage_percents
 
 HOSTS = {"instagram.com", "www.instagram.com", "m.instagram.com", "instagr.am"}
 USERNAME = re.compile(r"^(?!.*\.\.)(?!\.)[A-Za-z0-9._]{1,30}(?<!\.)$")
 PREFIXES = ("ig:", "instagram:")
 RESERVED = {"p", "reel", "reels", "explore", "stories", "accounts", "direct", "tv", "about"}
-THROTTLE = THROTTLE_CODES | {80002}  # 80002: the Instagram business use case limit
 FIELDS = "id,username,name,followers_count"
 
 
@@ -147,39 +144,28 @@ class InstagramSource(http.HTTPSource):
         )
 
     def _note_usage(self, answer: http.Answer) -> None:
-        usage = max(_usage_percents(answer.headers), default=0)
-        if usage >= USAGE_SLOWDOWN:
-            pause = 1 + 59 * min(1.0, (usage - USAGE_SLOWDOWN) / (100 - USAGE_SLOWDOWN))
-            self.cooldown_until = timezone.now() + timedelta(seconds=pause)
+        cooldown = graph_api.cooldown_after(answer.headers, timezone.now())
+        if cooldown is not None:
+            self.cooldown_until = cooldown
 
     def _error(self, error: object, answer: http.Answer) -> SourceError:
-        if not isinstance(error, dict):
-            return InvalidAnswer("the Graph API error is not an object", raw=answer.body)
-        code = error.get("code")
-        subcode = error.get("error_subcode")
-        text = f"Graph API error {code}: {error.get('message', 'unknown error')}"
-        if code in THROTTLE:
-            retry_at = datetime.now(UTC) + timedelta(minutes=5)
-            self.cooldown_until = retry_at
-            return RateLimited(text, retry_at=retry_at, raw=answer.body)
-        if code == 190:
-            return AuthError(
-                text, hint=_("INSTAGRAM_TOKEN has expired: issue a new one."), raw=answer.body
-            )
-        if subcode == 2207013 and code in (100, 110):
-            return NotFound(
-                f"{text} (not an Instagram professional account, or no such username)",
-                raw=answer.body,
-            )
-        if code in (10, 200, 102, 104) or (code == 100 and "permission" in text.lower()):
-            return AuthError(
-                text,
-                hint=_(
-                    "The token needs instagram_basic and pages_read_engagement, and "
-                    "INSTAGRAM_USER_ID must be your own professional account."
-                ),
-                raw=answer.body,
-            )
-        if code in (1, 2) or error.get("is_transient"):
-            return Transient(text, raw=answer.body)
-        return InvalidAnswer(text, raw=answer.body)
+        if isinstance(error, dict):
+            parsed = graph_api.GraphError.parse(error)
+            if parsed.subcode == 2207013 and parsed.code in (100, 110):
+                return NotFound(
+                    f"{parsed.text} (not an Instagram professional account, or no such username)",
+                    raw=answer.body,
+                )
+        exc, parsed = graph_api.classify(
+            error,
+            answer.body,
+            retry_at=datetime.now(UTC) + timedelta(minutes=5),
+            auth_hint=_(
+                "The token needs instagram_basic and pages_read_engagement, and "
+                "INSTAGRAM_USER_ID must be your own professional account."
+            ),
+            expired_hint=_("INSTAGRAM_TOKEN has expired: issue a new one."),
+        )
+        if isinstance(exc, RateLimited):
+            self.cooldown_until = exc.retry_at
+        return exc

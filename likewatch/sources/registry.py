@@ -37,9 +37,13 @@ def source_class(platform: str) -> type[Source]:
         raise UnsupportedURL(f"likewatch has no source for the platform {platform!r}.") from None
 
 
-def make_source(platform: str) -> Source:
-    """A new source instance for `platform`, configured from the settings."""
-    return source_class(platform)()
+def make_source(platform: str, config: dict | None = None) -> Source:
+    """A new source instance for `platform`, with `config` (default: from the settings).
+
+    Callers that know of stored credentials pass them in `config`
+    (likewatch.organisers.credentials.source_config): sources never look for them.
+    """
+    return source_class(platform)(config)
 
 
 def parse(text: str) -> PageRef:

@@ -7,19 +7,21 @@ saying why not. Good lines are added even when others fail.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from likewatch.sources import registry
 from likewatch.sources.base import Count, PageRef, Reading
-from likewatch.sources.errors import SourceError, UnsupportedURL
+from likewatch.sources.errors import SourceError, Transient, UnsupportedURL
 from likewatch.tracking import history
 from likewatch.tracking.models import Page
 
 MAX_CONCURRENT = 8
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,22 +53,32 @@ def metric_problem(platform: str, metric: str | None) -> str:
 
 
 def add_pages(
-    lines: list[str], interval: int | None = None, metric: str | None = None
+    lines: list[str],
+    interval: int | None = None,
+    metric: str | None = None,
+    *,
+    configs: dict[str, dict] | None = None,
 ) -> list[AddResult]:
     """Resolve each line with its platform and start tracking what resolved.
 
     One series per platform page: `metric` when given, else the platform's main audience
     figure (the first of its source's `metrics` that the platform answered: followers on
-    Facebook, likes only for a page that shows no follower count)."""
+    Facebook, likes only for a page that shows no follower count). `configs` holds each
+    platform's source configuration (with the organisers' stored tokens:
+    likewatch.organisers.credentials.source_configs); missing ones come from the settings.
+    """
     # Blank lines and "# " comments are for the person who wrote the list.
     lines = [line.strip() for line in lines if line.strip() and not line.startswith("# ")]
     refs: list[PageRef | AddResult] = []
+    # Each line stands alone: a bad one is reported on its own line and the others are added.
     for line in lines:
         try:
             refs.append(registry.parse(line))
         except UnsupportedURL as exc:
             refs.append(AddResult(line, error=str(exc)))
-    readings = asyncio.run(_resolve_all([r for r in refs if isinstance(r, PageRef)]))
+        except (ValueError, UnicodeError):  # e.g. "http://[::1" is no URL at all
+            refs.append(AddResult(line, error=_("This line is not a valid address.")))
+    readings = asyncio.run(_resolve_all([r for r in refs if isinstance(r, PageRef)], configs or {}))
     results = []
     for line, ref in zip(lines, refs, strict=True):
         if isinstance(ref, AddResult):
@@ -78,11 +90,18 @@ def add_pages(
         elif problem := metric_problem(ref.platform, metric):
             results.append(AddResult(line, error=problem))
         else:
-            results.append(_store(line, ref, outcome, interval, metric))
+            try:
+                with transaction.atomic():
+                    results.append(_store(line, ref, outcome, interval, metric))
+            except DatabaseError:
+                log.exception("could not store the page of %r", line)
+                results.append(AddResult(line, error=_("This page could not be stored.")))
     return results
 
 
-async def _resolve_all(refs: list[PageRef]) -> dict[PageRef, Reading | SourceError]:
+async def _resolve_all(
+    refs: list[PageRef], configs: dict[str, dict]
+) -> dict[PageRef, Reading | SourceError]:
     sources = {}
     limit = asyncio.Semaphore(MAX_CONCURRENT)
 
@@ -90,10 +109,15 @@ async def _resolve_all(refs: list[PageRef]) -> dict[PageRef, Reading | SourceErr
         async with limit:
             try:
                 if ref.platform not in sources:
-                    sources[ref.platform] = registry.make_source(ref.platform)
+                    sources[ref.platform] = registry.make_source(
+                        ref.platform, configs.get(ref.platform)
+                    )
                 return await sources[ref.platform].resolve(ref)
             except SourceError as exc:
                 return exc
+            except Exception as exc:  # a bug in one source costs its line, not the batch
+                log.exception("resolving %s failed", ref.url or ref.key)
+                return Transient(f"internal error: {type(exc).__name__}")
 
     try:
         unique = list(dict.fromkeys(refs))

@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from likewatch.sources.base import Count
+from likewatch.sources.base import Count, plausible
 from likewatch.tracking import history
 from likewatch.tracking.lookup import find_pages
 from likewatch.tracking.models import FetchFailure, Observation, Page, Provenance
@@ -39,7 +39,6 @@ from likewatch.tracking.models import FetchFailure, Observation, Page, Provenanc
 REQUIRED = ("page", "at", "count")
 OPTIONAL = ("metric", "precision", "source")
 MAX_PROBLEMS = 20
-MAX_COUNT = 10**13  # more than anyone on any platform: a larger number is a typing slip
 SEPARATORS = re.compile(r"(?<=\d)[\s,'’_\u00a0\u202f](?=\d)")
 
 
@@ -247,7 +246,7 @@ def _whole(text: str, column: str) -> int:
             _("%(column)s %(text)r is not a whole number.") % {"column": column, "text": text[:40]}
         )
     value = int(digits)
-    if value <= 0 or value > MAX_COUNT:
+    if not plausible(value):
         raise ValueError(
             _("%(column)s %(value)s is not a count a page can have.")
             % {"column": column, "value": text[:40]}

@@ -22,11 +22,6 @@ from PIL import ImageFont, features
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DIRS = [
-    "/usr/share/fonts/truetype/noto",
-    "/usr/share/fonts/opentype/noto",
-    "/usr/share/fonts/truetype/dejavu",
-]
 # (regular, bold) file names, in order of preference.
 FAMILIES = [
     ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
@@ -38,7 +33,7 @@ INVISIBLE = set(range(0x200B, 0x2010)) | set(range(0x202A, 0x202F)) | set(range(
 
 
 def font_dirs() -> list[Path]:
-    return [Path(d) for d in getattr(settings, "LIKEWATCH_CARD_FONT_DIRS", DEFAULT_DIRS)]
+    return [Path(d) for d in settings.LIKEWATCH_CARD_FONT_DIRS]
 
 
 @lru_cache(maxsize=32)

@@ -20,7 +20,7 @@ from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_safe
 
 from likewatch.analytics.change import campaign_change
-from likewatch.api.public import campaign_pages, get_campaign, get_page, page_campaign
+from likewatch.public import campaign_pages, get_campaign, get_page, page_campaign
 from likewatch.tracking.models import Campaign, Page
 from likewatch.web import card_image, headline, sparkline
 from likewatch.web.links import site_name

@@ -18,7 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from likewatch.analytics.change import campaign_change
-from likewatch.api.public import campaign_pages, get_campaign, get_page, page_campaign
+from likewatch.public import campaign_pages, get_campaign, get_page, page_campaign
 from likewatch.tracking.models import Campaign, Page
 from likewatch.web import headline, sparkline
 from likewatch.web.cards import language

@@ -23,8 +23,8 @@ from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from likewatch.api.public import campaign_pages, get_campaign, get_page
 from likewatch.exports import campaign_info, csv_lines, json_chunks, page_info
+from likewatch.public import campaign_pages, get_campaign, get_page
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Page
 

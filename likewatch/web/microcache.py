@@ -61,6 +61,7 @@ PARAMETERS = frozenset(
         "gaps",
         "p",
         "kind",  # the events list
+        "at",  # a proof of the number at a moment (evidence)
         "lang",  # share cards
         "old",  # transparency log consistency proofs
         "new",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -23,6 +23,7 @@ from likewatch import formatting
 from likewatch.security import throttling
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign, FetchFailure, Observation, Page
+from likewatch.tracking.moments import in_utc
 from likewatch.web import board as boards
 from likewatch.web import charts, markers, stream
 
@@ -70,14 +71,16 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(public_campaigns(request), slug=slug)
     data = boards.snapshot(campaign)
     page_ids = [p["id"] for p in data["pages"]]
+    drawn = markers.for_pages(
+        page_ids, since=campaign.starts_at, campaign_ids=[campaign.pk], viewer=request.user
+    )
     context = {
         "campaign": campaign,
         "board": data,
         "start_display": start_time(campaign),
         "charts": boards.chart_data(campaign, page_ids),
-        "markers": markers.for_pages(
-            page_ids, since=campaign.starts_at, campaign_ids=[campaign.pk], viewer=request.user
-        ),
+        "markers": drawn,
+        "notes": notes_of(drawn),
         "config": {
             "live": reverse("web:board_live", args=[slug]) + f"?v={data['version']}",
             "lang": get_language(),
@@ -142,6 +145,15 @@ def start_time(campaign: Campaign) -> str:
     )
 
 
+def notes_of(drawn: list[dict]) -> list[dict]:
+    """The organisers' notes among a chart's markers, with their moment, for the page's text."""
+    return [
+        {"at": datetime.fromtimestamp(m["start"], tz=UTC), "text": m["label"]}
+        for m in drawn
+        if m["kind"] == "annotation"
+    ]
+
+
 def chart_labels() -> dict[str, str]:
     """The words a chart says about itself, in the active language."""
     return {
@@ -172,8 +184,12 @@ def _parse_moment(text: str | None) -> datetime | None:
     except ValueError:
         return None
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+        try:
+            moment = timezone.make_aware(moment)
+        except (OverflowError, ValueError):
+            return None
+    # 0001-01-01T00:00:00+05:00 is ISO 8601 but before anything UTC (or the database) holds.
+    return moment if in_utc(moment) is not None else None
 
 
 @gzip_page

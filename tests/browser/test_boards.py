@@ -303,3 +303,29 @@ def test_relative_times_keep_up_with_the_clock(chromium, asgi_site, board):
     )
     assert "hour" in ago.inner_text()
     context.close()
+
+
+def test_a_live_update_keeps_the_readers_zone_and_the_counts_mode_reads(chromium, asgi_site, board):
+    page, errors = open_page(chromium, f"{asgi_site}/c/operators/", "fr", 360)
+    page.wait_for_selector("[data-live-status]:not([hidden])")
+    inwi = board.entries.order_by("position").last().page
+    at = timezone.now().replace(microsecond=0)
+    record_count(inwi, Count(1_201_000), at)
+    card = page.locator(f"[data-page='{inwi.pk}']")
+    card.locator("[data-field='display.current']").filter(has_text="201").wait_for(timeout=15_000)
+    card.locator("time[data-measured]").filter(has_text=paris_clock(at)).wait_for(timeout=5_000)
+    assert re.search(r"UTC\+[12]", card.locator("time[data-measured]").inner_text())
+    # The chart's line under it says the new value too.
+    readout = card.locator("p.readout")
+    assert_reads(readout.inner_text().split("·")[-1], 1_201_000)
+    # Counts mode: one chart for pages of 3.1 and 1.2 million, labels still distinct.
+    page.click("[data-mode=absolute]")
+    compare = page.locator("[data-compare]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-compare]').dataset.yTicks?.includes('M')"
+    )
+    labels = [p.split("=", 1)[1] for p in compare.get_attribute("data-y-ticks").split("|")]
+    assert len(set(labels)) == len(labels) >= 2, labels
+    no_overflow(page)
+    assert errors == []
+    page.context.close()

@@ -24,9 +24,9 @@ def test_from_init_to_a_verified_bundle_and_a_tampered_one(likewatch, simulator,
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 
     assert likewatch("add", "https://www.facebook.com/MarocTelecom", **facebook).returncode == 0
-    assert likewatch("poll", "--once", **facebook).returncode == 0  # also signs today's digest
-    digest = likewatch("digest")
-    assert "already signed" in digest.stdout
+    assert likewatch("poll", "--once", **facebook).returncode == 0
+    digest = likewatch("digest")  # the first count, written by `add`, is signed now
+    assert "Checkpoint of 1 records signed" in digest.stdout
 
     export = likewatch("export", "--evidence", "evidence.zip", "--raw")
     assert export.returncode == 0, export.stderr
@@ -48,8 +48,10 @@ def test_from_init_to_a_verified_bundle_and_a_tampered_one(likewatch, simulator,
     bad = likewatch("verify", "tampered.zip")
     assert bad.returncode == 1
     page = first["record"]["page"]
-    # One fetch so far: seq 1 is the open span, which the signed digest pins.
-    assert f"page {page}, seq 1: changed - differs from the open span signed" in bad.stdout
+    # One fetch so far: seq 1 is the open span, whose opening leaf the checkpoint signed.
+    assert f"page {page}, seq 1: changed - it differs from what the log signed (value)" in (
+        bad.stdout
+    )
     assert "does NOT check out" in bad.stderr and "Traceback" not in bad.stderr
 
 

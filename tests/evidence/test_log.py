@@ -99,3 +99,14 @@ def test_a_leaf_names_its_page_by_a_salted_commitment_only(history):
     salt = log.salt(telecom.pk)
     name = leaves.commitment(salt, "facebook", "1", "likes")
     assert f'"page":"{name}"'.encode() in data
+
+
+def test_a_round_of_a_thousand_pages_is_logged(db):
+    # One query per few hundred pages: SQLite refuses an OR of a thousand terms.
+    pages = Page.objects.bulk_create(
+        [Page(platform="facebook", platform_id=str(i), metric="likes") for i in range(1000)]
+    )
+    history.record_batch([history.Entry(p, Count(10 + p.pk), minutes(0)) for p in pages])
+    logged()
+    assert LogState.objects.get().size == 1000
+    assert log.Tree(1000, trust_tiles=False).root() == log.root()[1]

@@ -239,3 +239,18 @@ def test_a_witness_follows_the_protocol_on_bad_requests(polled, settings, tmp_pa
     lines[1] = base64.b64encode(b"\x01" * 32).decode()
     settings_size = witness.add_checkpoint("\n".join(lines).encode())
     assert settings_size.status in (409, 422)
+
+
+def test_verify_names_a_rewrite_from_the_command_line(polled, tmp_path, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    first, second = polled
+    kept = tmp_path / "kept.txt"
+    kept.write_text(checkpoints.full_note(checkpoints.latest()))
+    call_command("verify", "--database", "--page", f"#{second.pk}", "--since", "2016-02-26T22:10Z")
+    assert "checks out" in capsys.readouterr().out
+    rewrite_everything(first, 2, 991)
+    with pytest.raises(CommandError, match="does NOT check out"):
+        call_command("verify", "--database", "--checkpoint", str(kept))
+    assert "rewritten" in capsys.readouterr().out

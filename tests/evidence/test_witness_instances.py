@@ -81,6 +81,7 @@ def test_one_instance_cosigns_the_other_and_refuses_a_rewritten_history(witness_
     # The witness agrees to witness this log, by its published key.
     run(env, "witness", "trust", checkpoints.verifier().vkey)
     settings.LIKEWATCH_WITNESSES = [f"{witness_vkey} {url}/witness"]
+    settings.LIKEWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]  # the operator allows its witness
 
     for n, value in enumerate([990, 985, 970], start=1):
         history.record_count(page, Count(value), minutes(n))

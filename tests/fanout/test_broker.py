@@ -1,6 +1,7 @@
 """PubSubBroker: boards woken by the pollers' messages, without reading the database."""
 
 import asyncio
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -35,7 +36,9 @@ def test_a_commit_wakes_the_subscribers_without_a_database_read(page, settings):
     async def scenario():
         broker = PubSubBroker()
         with broker.subscribe([page.pk]) as subscription:
+            deadline = time.monotonic() + 60
             while not broker.listener.connected.is_set():
+                assert time.monotonic() < deadline, "the broker's listener never connected"
                 await asyncio.sleep(0.02)
             await sync_to_async(write, thread_sensitive=False)(page, 10, 1)
             woken = await subscription.wait(5)
@@ -59,7 +62,11 @@ def test_without_anything_to_listen_to_it_watches_the_database(page, settings):
         broker = PubSubBroker()
         assert broker.listener is None
         with broker.subscribe([page.pk]) as subscription:
-            await asyncio.sleep(0.2)  # the first read only sets the reference
+            # The first read only sets the reference: write after it, however long it takes.
+            deadline = time.monotonic() + 60
+            while page.pk not in broker.versions:
+                assert time.monotonic() < deadline, "the broker never read the page's state"
+                await asyncio.sleep(0.02)
             await sync_to_async(write, thread_sensitive=False)(page, 10, 1)
             return await subscription.wait(5)
 

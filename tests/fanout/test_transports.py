@@ -42,7 +42,7 @@ class Heard:
     async def resync(self) -> None:
         self.resyncs += 1
 
-    def wait(self, count: int, timeout: float = 5.0) -> list[dict[int, str]]:
+    def wait(self, count: int, timeout: float = 60.0) -> list[dict[int, str]]:
         deadline = time.monotonic() + timeout
         while len(self.messages) < count and time.monotonic() < deadline:
             self.event.wait(0.05)
@@ -69,7 +69,7 @@ class Running:
         self.wait_connected(1)
         return self
 
-    def wait_connected(self, count: int, timeout: float = 15.0) -> None:
+    def wait_connected(self, count: int, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while self.listener.connections < count:
             assert time.monotonic() < deadline, "the listener never connected"
@@ -149,7 +149,7 @@ def redis_url(tmp_path, settings):
         [server, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while not sock.exists():
         assert time.monotonic() < deadline, "redis-server did not start"
         time.sleep(0.02)

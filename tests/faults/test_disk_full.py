@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
@@ -24,6 +25,7 @@ from likewatch.simulator.scenario import Scenario, SimPage
 from likewatch.simulator.server import GraphSimulator, SimClock
 from tests.faults.evidence import verify_chain
 from tests.processes import ROOT, child_env, likewatch
+from tests.waiting import wait_until
 
 PAGES = 100
 FILE_LIMIT = 2 * 1024 * 1024
@@ -109,10 +111,10 @@ def test_a_full_disk_is_reported_and_corrupts_nothing(small_disk, simulator):
     )
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(poller.stderr), daemon=True).start()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # generous: a loaded machine is slow to fill a disk
     while time.monotonic() < deadline and not any(FULL in line for line in lines):
         assert poller.poll() is None, "".join(lines)[-2000:]
-        time.sleep(0.1)
+        time.sleep(0.1)  # a polling interval, not an expectation of speed
     still_running = poller.poll() is None
     poller.terminate()
     poller.wait(timeout=20)
@@ -138,8 +140,12 @@ def test_a_full_disk_is_reported_and_corrupts_nothing(small_disk, simulator):
     for rows in histories.values():
         verify_chain(rows)
 
-    # With room again, polling resumes where it stopped.
-    time.sleep(1.1)
+    # With room again, polling resumes where it stopped, once every page is due again (the
+    # claims moved each one interval, 1 s, ahead: a wait on the clock, not on the machine).
+    with sqlite3.connect(database) as db:
+        (latest,) = db.execute("SELECT MAX(next_fetch_at) FROM tracking_page").fetchone()
+    due = datetime.fromisoformat(latest).replace(tzinfo=UTC) if latest else datetime.now(UTC)
+    wait_until(lambda: datetime.now(UTC) > due, what=f"every page to be due again ({due})")
     again = likewatch(
         "poll", "--once", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

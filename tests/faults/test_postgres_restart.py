@@ -24,6 +24,7 @@ from likewatch.simulator.server import GraphSimulator
 from tests.faults.evidence import verify_chain
 from tests.faults.private_postgres import PrivatePostgres, free_port
 from tests.processes import ROOT, child_env, likewatch
+from tests.waiting import wait_until
 
 PAGES = 30
 
@@ -67,6 +68,35 @@ class Probe:
             self.log.append((time.monotonic(), outcome))
             self.stop.wait(0.2)
 
+    def answered(self, status: int, *, since: float = 0.0, times: int = 1) -> bool:
+        """Whether the last `times` outcomes logged after `since` are all `status`."""
+        recent = [outcome for moment, outcome in list(self.log) if moment > since][-times:]
+        return len(recent) == times and all(outcome == status for outcome in recent)
+
+
+def _fetched_since(moment: datetime | None, env: dict[str, str]) -> bool:
+    """Whether every page has a span seen after `moment` (or any span), as stored."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.faults.evidence"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0:  # the server may still be starting: ask again
+        return False
+    histories = json.loads(done.stdout)
+    if len(histories) < PAGES:
+        return False
+    return all(
+        any(
+            r["type"] == "observation" and (moment is None or _when(r["last_seen"]) > moment)
+            for r in rows
+        )
+        for rows in histories.values()
+    )
+
 
 def test_pollers_and_web_ride_out_a_postgres_restart(private_postgres: PrivatePostgres):
     pages = {
@@ -95,16 +125,35 @@ def test_pollers_and_web_ride_out_a_postgres_restart(private_postgres: PrivatePo
             )
         )
         probe = Probe(f"http://127.0.0.1:{port}/")
+        probe.thread.start()
         try:
-            time.sleep(4)
-            probe.thread.start()
-            time.sleep(1)
+            # Ready means: the web server answers and every page has been fetched once. On a
+            # busy machine that may take far longer than on a quiet one: wait for it.
+            wait_until(
+                lambda: probe.answered(200),
+                what="the web server to answer 200",
+                detail=lambda: f"last answers {probe.log[-5:]}",
+            )
+            wait_until(
+                lambda: _fetched_since(None, env),
+                what=f"the pollers to fetch all {PAGES} pages",
+                every=1,
+            )
             down = time.monotonic()
             outage_start = timezone.now()
             private_postgres.restart()
             outage_end = timezone.now()
             up = time.monotonic()
-            time.sleep(10)
+            wait_until(
+                lambda: _fetched_since(outage_end, env),
+                what=f"the pollers to fetch all {PAGES} pages again after the restart",
+                every=1,
+            )
+            wait_until(
+                lambda: probe.answered(200, since=up + 2, times=5),
+                what="the web server to answer 200 five times in a row after the restart",
+                detail=lambda: f"last answers {probe.log[-10:]}",
+            )
             alive = [p.poll() is None for p in processes]
         finally:
             probe.stop.set()

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from likewatch.organisers.credentials import source_config
 from likewatch.organisers.models import AuditEntry, PlatformCredential
 from likewatch.simulator.server import GraphSimulator, SimClock
-from likewatch.sources import credentials as seam
+from likewatch.sources import registry
 from likewatch.sources.facebook import FacebookSource
 from likewatch.tracking.models import Page
 
@@ -93,40 +94,58 @@ def test_deleting_a_token(as_staff):
     assert AuditEntry.objects.filter(action="credential.delete").exists()
 
 
-# The seam the sources use ----------------------------------------------------------------
+# What the sources are handed ----------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_sources_prefer_the_stored_token_to_the_settings(settings):
+def test_a_stored_token_wins_over_the_settings(settings):
     settings.LIKEWATCH_SOURCES = {
         **settings.LIKEWATCH_SOURCES,
         "facebook": {"base_url": "http://127.0.0.1:9", "api_version": "v24.0", "token": "from-env"},
     }
-    assert seam.token_for("facebook") == "from-env"
+    assert source_config("facebook")["token"] == "from-env"
     credential = PlatformCredential(platform="facebook")
     credential.token = TOKEN
     credential.save()
-    assert seam.token_for("facebook") == TOKEN
-    assert FacebookSource().token == TOKEN
+    assert source_config("facebook") == {**settings.LIKEWATCH_SOURCES["facebook"], "token": TOKEN}
+    assert registry.make_source("facebook", source_config("facebook")).token == TOKEN
 
 
-def test_sources_built_without_database_access_use_the_settings(settings):
+def test_without_database_access_the_settings_configure_the_sources(settings):
     settings.LIKEWATCH_SOURCES = {
         **settings.LIKEWATCH_SOURCES,
         "facebook": {"base_url": "http://127.0.0.1:9", "api_version": "v24.0", "token": "from-env"},
     }
+    assert source_config("facebook")["token"] == "from-env"
     assert FacebookSource().token == "from-env"
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_poller_reads_with_the_stored_token(graph, known_page):
+    from likewatch.poller.loop import Poller
+    from likewatch.tracking.models import Observation
+
+    credential = PlatformCredential(platform="facebook")
+    credential.token = TOKEN
+    credential.save()
+    poller = Poller(owner="test")
+    try:
+        assert poller.run_once() == 1
+    finally:
+        poller.close()
+    assert Observation.objects.filter(page=known_page).exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_pages_added_from_the_interface_use_the_stored_token(graph):
-    """add_pages builds its sources inside a coroutine: the seam still finds the stored token."""
+    """The interface hands add_pages every platform's configuration, stored tokens included."""
+    from likewatch.organisers.credentials import source_configs
     from likewatch.tracking.adding import add_pages
 
     credential = PlatformCredential(platform="facebook")
     credential.token = TOKEN
     credential.save()
-    [result] = add_pages(["https://www.facebook.com/MarocTelecom"])
+    [result] = add_pages(["https://www.facebook.com/MarocTelecom"], configs=source_configs())
     assert result.ok, result.error
     # What the history keeps as the answering address carries no token.
     from likewatch.tracking.models import Observation

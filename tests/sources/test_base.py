@@ -2,7 +2,7 @@
 
 import pytest
 
-from likewatch.sources.base import ABSURD, Count, Credential, Source, checked_count
+from likewatch.sources.base import PLAUSIBLE_LIMIT, Count, Credential, Source, checked_count
 from likewatch.sources.errors import InvalidAnswer
 
 
@@ -14,7 +14,9 @@ def test_whole_numbers_and_digit_strings_are_counts(raw, count):
     assert checked_count(raw, "followers_count") == count
 
 
-@pytest.mark.parametrize("raw", [None, 0, -5, ABSURD, 12.5, "1.2M", "١٢", True, [], {"n": 1}])
+@pytest.mark.parametrize(
+    "raw", [None, 0, -5, PLAUSIBLE_LIMIT, 12.5, "1.2M", "١٢", True, [], {"n": 1}]
+)
 def test_missing_zero_negative_absurd_and_odd_figures_are_invalid_answers(raw):
     assert isinstance(checked_count(raw, "followers_count"), InvalidAnswer)
 

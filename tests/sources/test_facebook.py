@@ -79,7 +79,7 @@ def test_without_page_public_metadata_access_the_public_page_is_read_instead(rep
     assert reading.provenance == "scrape"
     assert reading.counts["likes"] == Count(3_150_000)
     assert reading.counts["followers"] == Count(3_200_000, 100_000)
-    assert src.ppma_missing
+    assert src.app_refused
 
 
 def test_without_fallback_the_missing_feature_is_an_auth_error_saying_what_to_do(replay):
@@ -116,3 +116,54 @@ def test_without_token_or_fallback_the_source_says_what_to_set(replay):
     with pytest.raises(MissingCredentials) as refused:
         drive(source(replay, token="", fallback=""), lambda s: s.read([MAROC]))
     assert "FACEBOOK_TOKEN" in str(refused.value)
+
+
+# Every documented Graph API permission error is an authorisation error, so the page shows
+# what to fix and FACEBOOK_FALLBACK=web engages (recorded answers; see each fixture's _source).
+PERMISSION_ERRORS = [
+    "facebook/ppca_app_secret_proof",  # (#100) Pages Public Content Access requires …
+    "facebook/missing_permissions_100",  # (#100) Missing permissions
+    "facebook/permissions_error_200",  # 200-299: API permission
+    "facebook/extended_permission_283",
+    "facebook/app_capability_3",  # 3: API method, a capability or permission issue
+    "facebook/no_ppma",  # 10: permission denied
+]
+
+
+@pytest.mark.parametrize("fixture", PERMISSION_ERRORS)
+def test_a_permission_error_is_an_auth_error_that_says_what_to_do(replay, fixture):
+    replay.route("/v24.0/", fixture)
+    with pytest.raises(AuthError) as refused:
+        drive(source(replay, fallback=""), lambda s: s.read([MAROC]))
+    assert refused.value.kind == "auth"
+    assert "FACEBOOK_FALLBACK=web" in refused.value.hint
+    assert "Graph API error" in refused.value.message
+
+
+@pytest.mark.parametrize("fixture", PERMISSION_ERRORS)
+def test_a_permission_error_engages_the_public_page_fallback(replay, fixture):
+    replay.route("/v24.0/", fixture)
+    replay.route(f"/{MAROC}", "web/facebook_page")
+    src = source(replay)
+    reading = drive(src, lambda s: s.read([MAROC]))[MAROC]
+    assert reading.provenance == "scrape"
+    assert reading.counts["likes"] == Count(3_150_000)
+    assert src.app_refused
+
+
+def test_pages_public_content_access_says_which_token_to_use(replay):
+    replay.route("/v24.0/MarocTelecom", "facebook/ppca_app_secret_proof")
+    with pytest.raises(AuthError) as refused:
+        drive(source(replay, fallback=""), lambda s: s.resolve(registry.parse("fb:MarocTelecom")))
+    assert "app token" in refused.value.hint
+
+
+def test_an_expired_token_asks_for_a_new_one_and_is_not_hidden_by_the_fallback(replay):
+    replay.route("/v24.0/", "facebook/token_expired")
+    replay.route(f"/{MAROC}", "web/facebook_page")
+    src = source(replay)
+    with pytest.raises(AuthError) as refused:
+        drive(src, lambda s: s.read([MAROC]))
+    assert "expired" in refused.value.hint
+    assert not src.app_refused
+    assert replay.asked(f"/{MAROC}") == []

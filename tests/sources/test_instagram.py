@@ -65,3 +65,10 @@ def test_an_answer_without_business_discovery_is_invalid(replay):
     replay.route(ME, "instagram/malformed")
     with pytest.raises(InvalidAnswer):
         drive(source(replay), lambda s: s.resolve(registry.parse("ig:bluebottle")))
+
+
+def test_a_permission_error_names_the_permissions_the_token_needs(replay):
+    replay.route(ME, "facebook/permissions_error_200")
+    with pytest.raises(AuthError) as refused:
+        drive(source(replay), lambda s: s.resolve(registry.parse("ig:nasa")))
+    assert "instagram_basic" in refused.value.hint

@@ -62,8 +62,9 @@ def site(transactional_db, settings):
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start within 60 s"
         time.sleep(0.02)
     yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     server.should_exit = True

@@ -72,7 +72,7 @@ class RecordingBroker(live.Broker):
         self.last_started = subscription
 
 
-async def _next_event(stream, timeout=5.0):
+async def _next_event(stream, timeout=30.0):
     """The next `event: board` message's data, skipping keep-alives."""
     while True:
         chunk = (await asyncio.wait_for(anext(stream), timeout)).decode()

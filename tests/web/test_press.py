@@ -50,3 +50,12 @@ def test_the_embed_reloads_itself(client, campaign):
     publish(campaign)
     html = client.get("/embed/c/operators/").content.decode()
     assert '<meta http-equiv="refresh" content="90">' in html
+
+
+def test_the_board_lists_the_public_notes_the_charts_number(client, campaign, now):
+    publish(campaign)
+    Annotation.objects.create(campaign=campaign, at=now - timedelta(hours=1), text="New prices")
+    html = client.get("/c/operators/").content.decode()
+    assert "Notes from the organisers" in html
+    assert "<bdi>New prices</bdi>" in html
+    assert '"kind": "annotation"' in html  # the same note, drawn on the charts

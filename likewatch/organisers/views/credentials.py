@@ -12,6 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from likewatch.organisers import audit
+from likewatch.organisers.credentials import source_config
 from likewatch.organisers.forms import CredentialForm
 from likewatch.organisers.models import PlatformCredential
 from likewatch.organisers.roles import staff_view
@@ -83,7 +84,7 @@ def check(credential: PlatformCredential) -> tuple[bool, str]:
     if page is None:
         return False, _("Add a page of this platform first: the test reads one known page.")
     # Built here, outside any event loop, so the source reads the stored token directly.
-    source = registry.make_source(credential.platform)
+    source = registry.make_source(credential.platform, source_config(credential.platform))
 
     async def read():
         try:

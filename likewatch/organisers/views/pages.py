@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from likewatch.organisers import audit
+from likewatch.organisers.credentials import source_configs
 from likewatch.organisers.forms import BulkAddForm
 from likewatch.organisers.models import Role
 from likewatch.organisers.roles import campaign_view, may_change_page
@@ -49,7 +50,11 @@ def add(request, campaign):
     form = BulkAddForm(request.POST or None)
     results: list[AddResult] = []
     if request.method == "POST" and form.is_valid():
-        results = add_pages(form.cleaned_data["lines"], metric=form.cleaned_data["metric"] or None)
+        results = add_pages(
+            form.cleaned_data["lines"],
+            metric=form.cleaned_data["metric"] or None,
+            configs=source_configs(),
+        )
         added = attach(campaign, results, form.cleaned_data["direction"])
         good = [r for r in results if r.ok]
         bad = [r for r in results if not r.ok]

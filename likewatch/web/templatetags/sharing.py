@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from likewatch.analytics.change import campaign_change
-from likewatch.api.public import page_campaign
+from likewatch.public import page_campaign
 from likewatch.tracking.models import Campaign, Page
 from likewatch.web import card_image, embeds, headline
 from likewatch.web.links import absolute, board_path

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import describe_pages
+from likewatch.organisers.credentials import source_configs
 from likewatch.tracking.adding import add_pages
 from likewatch.tracking.models import Metric
 
@@ -82,7 +83,7 @@ class Command(LikewatchCommand):
             raise CommandError(
                 f"--interval must be at least {settings.LIKEWATCH_MIN_INTERVAL} seconds."
             )
-        results = add_pages(lines, interval, options["metric"])
+        results = add_pages(lines, interval, options["metric"], configs=source_configs())
         for result in results:
             if result.ok:
                 verb = "added" if result.created else "already tracked"

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import moment, number, table
+from likewatch.organisers.credentials import source_configs
 from likewatch.tracking.adding import add_pages
 from likewatch.tracking.lookup import find_pages
 from likewatch.tracking.models import Campaign, CampaignPage, Direction, Metric
@@ -116,7 +117,7 @@ class Command(LikewatchCommand):
             page = _pick_metric(pages, options["metric"]) if pages else None
             if page is None:
                 # Not tracked yet, or not this count of it: start tracking it.
-                result = add_pages([text], metric=options["metric"])[0]
+                result = add_pages([text], metric=options["metric"], configs=source_configs())[0]
                 if not result.ok:
                     self.stderr.write(f"fail {text}: {result.error}")
                     failed += 1

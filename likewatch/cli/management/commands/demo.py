@@ -50,7 +50,7 @@ class Command(LikewatchCommand):
                 "LIKEWATCH_OUTBOUND_ALLOW": "127.0.0.1",
                 "LIKEWATCH_MIN_INTERVAL": "5",
                 "LIKEWATCH_DEFAULT_INTERVAL": str(options["interval"]),
-                "SITE_URL": os.environ.get("SITE_URL") or f"http://127.0.0.1:{options['port']}",
+                "SITE_URL": settings.SITE_URL or f"http://127.0.0.1:{options['port']}",
             }
             if not options["keep"] or not database.exists():
                 self.set_up(env, scenario)

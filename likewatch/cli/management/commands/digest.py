@@ -1,18 +1,26 @@
 from django.core.management.base import CommandError
 
 from likewatch.cli.base import LikewatchCommand
-from likewatch.evidence import digests, keys
+from likewatch.evidence import checkpoints, keys
 
 
 class Command(LikewatchCommand):
-    help = "Sign today's digest of every page's chain head (once a day; the poller does it too)."
+    help = (
+        "Sign a checkpoint of the transparency log now (the daily digests it replaces are no "
+        "longer made; the poller signs a checkpoint after every round). "
+        "Same as `likewatch checkpoint sign`."
+    )
 
     def handle(self, *args, **options):
         try:
-            digest, created = digests.make()
+            checkpoint, created = checkpoints.make()
         except keys.KeyMissing as exc:
             raise CommandError(f"Cannot sign: {exc}.") from None
+        if checkpoint is None:
+            self.stdout.write("The log is empty: nothing to sign yet.")
+            return
         state = "signed" if created else "already signed"
         self.stdout.write(
-            f"Digest of {digest.day} {state}: {digest.pages} page(s), key {digest.key_id}."
+            f"Checkpoint of {checkpoint.size} records {state} (checkpoints replace the daily "
+            "digests)."
         )

@@ -1,8 +1,8 @@
-from django.conf import settings
 from django.utils import timezone
 
 from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import moment, number, table
+from likewatch.organisers.credentials import source_config
 from likewatch.sources import registry
 from likewatch.tracking.models import Page
 
@@ -70,7 +70,7 @@ def credential_warnings() -> list[str]:
     for platform in registry.platforms():
         if platform not in used:
             continue
-        config = settings.LIKEWATCH_SOURCES.get(platform, {})
+        config = source_config(platform)  # a token entered in the interface counts too
         problem = registry.source_class(platform).credential_problem(config)
         if problem:
             lines.append(f"warning: {problem}")

@@ -1,0 +1,77 @@
+"""bench/results.json: every benchmark's latest figures, with their spread and conditions.
+
+The file is the only source of the measured tables in README.md and docs/production.md
+(bench/tables.py). It is merged per benchmark: running one benchmark replaces that
+benchmark's entry and keeps the others', each with the conditions it was measured under.
+
+A row: {"figure", "unit", "target", "median", "min", "max", "samples"}; for a figure that is
+not a number (e.g. "0.96 / 0.95") "median" holds the text and there is no spread.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from pathlib import Path
+
+PATH = Path(__file__).resolve().parent / "results.json"
+
+
+def load(path: Path = PATH) -> dict[str, dict]:
+    """Every benchmark's entry, by name ({} before the first run)."""
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))["benchmarks"]
+
+
+def merge(entries: dict[str, dict], path: Path = PATH) -> None:
+    """Replace the named benchmarks' entries, keep the others."""
+    data = load(path)
+    data.update(entries)
+    text = json.dumps({"benchmarks": dict(sorted(data.items()))}, indent=1, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def combine(runs: list[list[tuple]]) -> list[dict]:
+    """The rows of several runs of one benchmark, each with its median and spread.
+
+    Rows are matched by position (a figure's label may carry a run's own numbers, such as
+    its duration); a value that is a list counts as that many samples.
+    """
+    if not runs:
+        return []
+    width = min(len(run) for run in runs)
+    combined = []
+    for index in range(width):
+        figure, _, unit, target = runs[0][index]
+        samples: list = []
+        for run in runs:
+            value = run[index][1]
+            samples.extend(value if isinstance(value, list | tuple) else [value])
+        combined.append({"figure": figure, "unit": unit, "target": target, **spread(samples)})
+    return combined
+
+
+def spread(samples: list) -> dict:
+    """Median, min and max of numeric samples; the last value itself otherwise."""
+    numbers = [float(s) for s in samples if isinstance(s, int | float) and not isinstance(s, bool)]
+    numbers = [n for n in numbers if math.isfinite(n)]
+    if not numbers or len(numbers) != len(samples):
+        return {"median": str(samples[-1]) if samples else "", "samples": len(samples)}
+    whole = all(isinstance(s, int) for s in samples)
+    median = statistics.median(numbers)
+    return {
+        "median": round(median) if whole and median == int(median) else _round(median),
+        "min": round(min(numbers)) if whole else _round(min(numbers)),
+        "max": round(max(numbers)) if whole else _round(max(numbers)),
+        "samples": len(numbers),
+    }
+
+
+def _round(value: float) -> float:
+    """Four significant digits: more than any of these measurements can claim."""
+    if value == 0:
+        return 0.0
+    digits = 3 - int(math.floor(math.log10(abs(value))))
+    return round(value, max(0, digits))

@@ -1,0 +1,18 @@
+"""Moments the store can hold: the one check every reader of a user's date applies.
+
+ISO 8601 allows `0001-01-01T00:00:00+05:00`, five hours before the first moment a datetime can
+hold in UTC, and the store keeps UTC. A moment UTC cannot hold names nothing stored; asking the
+database about it fails, so readers turn it into a clear "out of range" first.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def in_utc(moment: datetime) -> datetime | None:
+    """`moment` (aware) in UTC, or None when UTC cannot hold it."""
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None

@@ -1,0 +1,98 @@
+"""The measured tables are made from bench/results.json, and the figures carry their spread
+and conditions."""
+
+import types
+
+import pytest
+
+from bench import __main__ as runner
+from bench import results, tables
+
+
+@pytest.mark.parametrize("name", sorted(tables.DOCUMENTS))
+def test_the_measured_tables_are_what_the_results_file_says(name):
+    assert tables.current(name) == tables.section(name), (
+        f"the measured table in {tables.DOCUMENTS[name].name} does not match "
+        "bench/results.json: run `python -m bench --tables` (never edit the table by hand)"
+    )
+
+
+def test_several_runs_give_the_median_and_the_spread():
+    runs = [
+        [("board: p99", 59.0, "ms", "< 50"), ("F1", "0.96 / 0.95", "", ">= 0.9")],
+        [("board: p99", 86.0, "ms", "< 50"), ("F1", "0.96 / 0.95", "", ">= 0.9")],
+        [("board: p99", 81.0, "ms", "< 50"), ("F1", "0.96 / 0.95", "", ">= 0.9")],
+    ]
+    p99, f1 = results.combine(runs)
+    assert p99 == {
+        "figure": "board: p99",
+        "unit": "ms",
+        "target": "< 50",
+        "median": 81.0,
+        "min": 59.0,
+        "max": 86.0,
+        "samples": 3,
+    }
+    assert f1["median"] == "0.96 / 0.95" and "min" not in f1
+    assert tables.value(p99) == "81.0 ms (59.0–86.0, n=3)"
+
+
+def test_a_list_value_is_a_set_of_samples():
+    (row,) = results.combine([[("history: server time", [0.016, 0.019, 0.015], "ms", "")]])
+    assert (row["median"], row["min"], row["max"], row["samples"]) == (0.016, 0.015, 0.019, 3)
+
+
+def test_whole_counts_stay_whole():
+    (row,) = results.combine([[("calls", 20, "calls", "")]] * 2)
+    assert row["median"] == 20 and tables.value(row) == "20 calls (20–20, n=2)"
+
+
+def test_running_one_benchmark_keeps_the_others_figures(tmp_path):
+    path = tmp_path / "results.json"
+    results.merge({"board": {"rows": [1]}, "history": {"rows": [2]}}, path)
+    results.merge({"board": {"rows": [3]}}, path)
+    assert results.load(path) == {"board": {"rows": [3]}, "history": {"rows": [2]}}
+
+
+def test_each_figure_is_recorded_with_its_conditions(monkeypatch):
+    calls = []
+    module = types.ModuleType("bench.example")
+    module.__doc__ = "Example: a timing.\n\nMore words."
+    module.REPEATS = 2
+    module.run = lambda: calls.append(1) or [("example: time", 10.0 + len(calls), "ms", "< 50")]
+    monkeypatch.setenv("LIKEWATCH_BENCH_EXAMPLE", "7")
+    monkeypatch.delenv("LIKEWATCH_BENCH_REPEATS", raising=False)
+    entry = runner.measure("example", module, {"cores": 2, "postgresql": None})
+    assert len(calls) == 2
+    (row,) = entry["rows"]
+    assert (row["median"], row["min"], row["max"]) == (11.5, 11.0, 12.0)
+    c = entry["conditions"]
+    assert c["repeats"] == 2 and c["cores"] == 2
+    assert len(c["load_before"]) == 3 and len(c["load_after"]) == 3
+    assert c["shape"]["what"] == "Example: a timing."
+    assert c["shape"]["settings"] == {"LIKEWATCH_BENCH_EXAMPLE": "7"}
+
+
+def test_a_document_without_its_markers_says_what_is_missing(tmp_path, monkeypatch):
+    page = tmp_path / "README.md"
+    page.write_text("# no table here\n")
+    monkeypatch.setitem(tables.DOCUMENTS, "readme", page)
+    with pytest.raises(LookupError, match="bench:readme"):
+        tables.current("readme")
+
+
+@pytest.mark.parametrize(
+    ("median", "target", "verdict"),
+    [
+        (81.0, "< 50", "**no**"),
+        (41.0, "< 50", "yes"),
+        (2776, "> 2000", "yes"),
+        (4376, ">= 5,000", "**no**"),
+        (20, "≈ 20", "yes"),
+        (10, "10", "yes"),
+        ("0.96 / 0.95", ">= 0.9", ""),
+        (3.0, "", ""),
+    ],
+)
+def test_the_tables_say_whether_each_target_is_met(median, target, verdict):
+    assert tables.met({"median": median, "target": target}) == verdict
