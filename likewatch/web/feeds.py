@@ -21,8 +21,8 @@ from django.utils.translation import ngettext
 from likewatch import formatting
 from likewatch.analytics import milestones
 from likewatch.api.events import EventRecord, events_for
-from likewatch.public import campaign_pages, get_campaign
 from likewatch.events import effects
+from likewatch.public import campaign_pages, get_campaign
 from likewatch.tracking.models import Campaign, Direction
 from likewatch.web.cards import language
 from likewatch.web.links import absolute, board_path
