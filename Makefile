@@ -5,7 +5,7 @@ LIKEWATCH := $(VENV)/bin/likewatch
 PG_URL ?= postgres://postgres@127.0.0.1:5432/likewatch
 ONLY ?=
 
-.PHONY: install python frontend system locale browser loadgen demo test test-sqlite test-postgres migrations-check bench lint format
+.PHONY: install python frontend system locale browser loadgen demo test test-sqlite test-postgres migrations-check bench peers lint format
 
 install: system python locale frontend
 
@@ -70,9 +70,21 @@ test-postgres:
 		echo "PostgreSQL tests SKIPPED: no server answers at $(PG_URL)"; \
 	fi
 
-bench: install loadgen
+bench: install loadgen peers
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) -m bench $(ONLY)
+
+# The polling-cost benchmark's peers (bench/polling_cost.py), each in its own place: changedetection.io
+# from PyPI in a virtualenv of its own, Prometheus from Debian. A peer that cannot be installed
+# is reported as such in the benchmark's table, never a reason to stop.
+PEERS := var/peers
+peers: $(PEERS)/changedetection/bin/changedetection.py
+	@command -v prometheus >/dev/null || (apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1)) || echo "prometheus could not be installed: its row will say so"
+
+$(PEERS)/changedetection/bin/changedetection.py:
+	mkdir -p $(PEERS)
+	python3 -m venv $(PEERS)/changedetection
+	$(PEERS)/changedetection/bin/python -m pip install --quiet 'changedetection.io==0.60.*' || echo "changedetection.io could not be installed: its row will say so"
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -53,6 +53,11 @@ RULES = [
     ("likewatch.api", ["likewatch.web"], "the API does not reach into the web pages' internals"),
     ("likewatch.fanout", ["likewatch.web"], "fan-out carries messages; the web listens to it"),
     (
+        "likewatch.events",
+        ["likewatch.api", "likewatch.web"],
+        "events are detected and stored below the surfaces that publish them",
+    ),
+    (
         "likewatch",
         ["tests", "bench"],
         "the application never depends on its tests or benchmarks",
@@ -66,12 +71,6 @@ ALLOWED_IMPORTERS = {"likewatch.cli", "likewatch.__main__", "likewatch.settings"
 PENDING = {
     ("likewatch.fanout.broker", "likewatch.web.live"): (
         "issue 16: fan-out stops importing the web (writepath helper)"
-    ),
-    ("likewatch.web.markers", "likewatch.api.events"): (
-        "issue 14: EventRecord and events_for move to likewatch.events with the provider seam"
-    ),
-    ("likewatch.web.feeds", "likewatch.api.events"): (
-        "issue 14: EventRecord and events_for move to likewatch.events with the provider seam"
     ),
 }
 

@@ -10,4 +10,4 @@ class AlertsConfig(AppConfig):
         from likewatch.alerts import consumer
         from likewatch.tracking import consumers
 
-        consumers.register(consumer.NAME, consumer.consume, order=70)
+        consumers.register(consumer.NAME, consumer.consume, order=70, every=consumer.EVERY)

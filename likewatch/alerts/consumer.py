@@ -18,6 +18,9 @@ from likewatch.tracking import consumers
 from likewatch.tracking.models import Campaign, CampaignPage
 
 NAME = "alerts"
+# In the poller, rounds reach this consumer in batches at most this often (consumers.pace):
+# an alert goes out in a digest minutes later anyway.
+EVERY = 10.0
 # A campaign's totals are recomputed at most this often on account of new observations.
 MILESTONE_CHECK_SECONDS = 30
 

@@ -113,19 +113,27 @@ def notify(urls: list[str], title: str, body: str, campaign=None) -> tuple[bool,
         return False, "no alert address is configured"
     # Apprise opens its own connections: each one is checked by the outbound guard first.
     outbound.guard_libraries()
-    channels = apprise.Apprise()
-    refused = sum(1 for url in urls if not channels.add(url))
-    if refused:
-        return False, f"{refused} alert address(es) are not valid Apprise URLs"
+    channels = []
+    for url in urls:
+        channel = apprise.Apprise()
+        if not channel.add(url):
+            return False, f"{sum(1 for u in urls if not apprise.Apprise().add(u))} alert " + (
+                "address(es) are not valid Apprise URLs"
+            )
+        channels.append(channel)
     attach = _card(campaign) if campaign is not None else None
-    ok = channels.notify(
-        body=body, title=title, body_format=apprise.NotifyFormat.TEXT, attach=attach
-    )
-    if not ok and attach is not None:
-        # A channel may refuse the attachment (size, type): the words matter more.
-        ok = channels.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT)
-    if not ok:
-        return False, f"Apprise could not deliver to at least one of {len(urls)} channel(s)"
+    failed = 0
+    # One channel at a time: when a channel refuses the attachment (size, type), only that
+    # channel gets the words again without it, so no channel receives the message twice.
+    for channel in channels:
+        ok = channel.notify(
+            body=body, title=title, body_format=apprise.NotifyFormat.TEXT, attach=attach
+        )
+        if not ok and attach is not None:
+            ok = channel.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT)
+        failed += not ok
+    if failed:
+        return False, f"Apprise could not deliver to {failed} of {len(urls)} channel(s)"
     return True, ""
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from likewatch.analytics import rates
@@ -163,10 +164,76 @@ def removed(page: Page, start: datetime, now: datetime) -> int:
 
 
 def campaign_change(campaign: Campaign, now: datetime | None = None) -> CampaignChange:
-    """Every page of `campaign` with its change since the campaign's start."""
+    """Every page of `campaign` with its change since the campaign's start.
+
+    The same figures as `page_change` for each page, in a fixed number of queries whatever the
+    number of pages (an uncached board of 25 pages once cost some 500 queries).
+    """
     now = now or timezone.now()
-    entries = campaign.entries.select_related("page").order_by("position", "id")
-    return CampaignChange(
-        campaign=campaign,
-        pages=[page_change(e.page, campaign.starts_at, e.direction, now) for e in entries],
+    entries = list(campaign.entries.select_related("page").order_by("position", "id"))
+    pages = [e.page for e in entries]
+    start = campaign.starts_at
+    found = _points(pages, {"now": now, "start": start, "hour": now - HOUR, "day": now - DAY})
+    taken = _removed_all(pages, start, now)
+    changes = []
+    for entry in entries:
+        page, points = entry.page, found.get(entry.page.pk, {})
+        result = PageChange(page=page, direction=entry.direction, stale=page.is_stale(now))
+        current = points.get("at_now")
+        if current is not None:
+            result.current = current.value
+            result.precision = current.precision
+            result.measured_at = current.last_seen
+        base = points.get("at_start") or points.get("after_start")
+        if base is not None:
+            result.baseline = base.value
+            result.baseline_at = max(base.first_seen, min(start, base.last_seen))
+        result.removed = taken.get(page.pk, 0)
+        for name, window in (("hour", HOUR), ("day", DAY)):
+            rate = None
+            if current is not None:
+                then = points.get(f"at_{name}")
+                since = now - window
+                if then is None:
+                    then = points.get(f"after_{name}")
+                    since = then.first_seen if then is not None else since
+                if then is not None:
+                    rate = rates.per_hour(then.value, since, current.value, now)
+            setattr(result, f"rate_{name}", rate)
+        changes.append(result)
+    return CampaignChange(campaign=campaign, pages=changes)
+
+
+def _points(pages: list[Page], moments: dict[str, datetime]) -> dict[int, dict]:
+    """For each page and moment: the known value at it (`at_NAME`) and the first after it
+    (`after_NAME`), as `latest` and `baseline` pick them. Two queries in all."""
+    if not pages:
+        return {}
+    known = Observation.objects.filter(page=OuterRef("pk"), value__isnull=False)
+    columns = {}
+    for name, moment in moments.items():
+        at = known.filter(first_seen__lte=moment).order_by("-seq").values("pk")[:1]
+        after = known.filter(first_seen__gt=moment).order_by("seq").values("pk")[:1]
+        columns[f"at_{name}"] = Subquery(at)
+        columns[f"after_{name}"] = Subquery(after)
+    rows = list(
+        Page.objects.filter(pk__in=[p.pk for p in pages]).annotate(**columns).values("pk", *columns)
     )
+    wanted = {row[c] for row in rows for c in columns if row[c] is not None}
+    observations = Observation.objects.in_bulk(wanted)
+    return {row["pk"]: {c: observations.get(row[c]) for c in columns} for row in rows}
+
+
+def _removed_all(pages: list[Page], start: datetime, now: datetime) -> dict[int, int]:
+    """`removed` for many pages in one query."""
+    from likewatch.events.models import Event, Kind, Status
+
+    sizes = (
+        Event.objects.filter(
+            page_id__in=[p.pk for p in pages], kind=Kind.PURGE, end__gt=start, start__lte=now
+        )
+        .exclude(status=Status.DISMISSED)
+        .values("page_id")
+        .annotate(total=Sum("size"))
+    )
+    return {row["page_id"]: round(row["total"] or 0) for row in sizes}

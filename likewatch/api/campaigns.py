@@ -8,15 +8,17 @@ from django.utils import timezone
 from ninja import Query, Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from likewatch.analytics import milestones
 from likewatch.analytics.change import campaign_change
 from likewatch.analytics.series import page_series
 from likewatch.api import schemas
 from likewatch.api.conditional import history_etag, not_modified
-from likewatch.api.events import as_dicts, events_for
 from likewatch.api.pages import LIVE, history_dict, page_summary
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
 from likewatch.events import effects
+from likewatch.events.records import as_dicts, events_for
 from likewatch.public import campaign_pages, get_campaign, public_campaigns
+from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign
 
 router = Router(tags=["campaigns"])
@@ -89,9 +91,14 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
         "total_change": change.total_change,
         "total_moved": change.total_moved,
         "total_rate_hour": change.total_rate_hour,
+        "total_moved_rate_hour": change.total_moved_rate_hour,
         "target_percent": change.target_percent,
         "effect": _effect(total_effect),
+        "next_milestone": milestones.ladder(campaign).next_above(change.total_moved),
         "pages": entries,
+        "annotations": list(
+            visibility.annotations_of(campaign, getattr(request, "user", None)).values("at", "text")
+        ),
         "links": campaign_links(campaign),
     }
 

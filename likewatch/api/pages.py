@@ -11,8 +11,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from likewatch.analytics.series import Series, page_series
 from likewatch.api import schemas
 from likewatch.api.conditional import history_etag, not_modified
-from likewatch.api.events import as_dicts, events_for
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
+from likewatch.events.records import as_dicts, events_for
 from likewatch.public import MAX_ID, get_page, public_pages
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Observation, Page
@@ -30,7 +30,7 @@ def page_summary(page: Page, now=None) -> dict:
         "metric": page.metric,
         "handle": page.handle,
         "name": page.name,
-        "url": page.url,
+        "url": page.link,
         "interval": page.interval,
         "health": page.health,
         "last_success_at": page.last_success_at,

@@ -91,15 +91,29 @@ class CampaignSummary(Schema):
     target: int | None
 
 
+class Note(Schema):
+    """What the organisers noted at a moment of the campaign (public with the campaign)."""
+
+    at: datetime
+    text: str
+
+
 class CampaignDetail(CampaignSummary):
     total_change: int
     total_moved: int
+    # The net change per hour of all pages: negative when they fall, like total_change.
     total_rate_hour: float
+    # People per hour moving the way the campaign wants (positive when it works).
+    total_moved_rate_hour: float
     target_percent: float | None
+    # The next milestone of people moved (likewatch.analytics.milestones); None when the
+    # organisers' own list is used up.
+    next_milestone: int | None
     effect: Effect | None = Field(
         None, description="The campaign's effect beyond the pages' usual trends (methodology)."
     )
     pages: list[CampaignEntry]
+    annotations: list[Note]
     links: dict[str, str]
 
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from likewatch import formatting
 from likewatch.tracking.models import Page
 
 
 def number(value: int | float | None, signed: bool = False) -> str:
+    """A number as the board writes it in English (likewatch.formatting: the same grouping
+    and the same minus sign on every surface)."""
     if value is None:
         return "-"
-    if isinstance(value, float):
-        return f"{value:+,.1f}" if signed else f"{value:,.1f}"
-    return f"{value:+,}" if signed else f"{value:,}"
+    decimals = 1 if isinstance(value, float) else 0
+    with translation.override("en"):
+        return formatting.signed(value, decimals) if signed else formatting.number(value, decimals)
 
 
 def moment(value: datetime | None) -> str:

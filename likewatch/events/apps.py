@@ -10,4 +10,4 @@ class EventsConfig(AppConfig):
         from likewatch.events import live
         from likewatch.tracking import consumers
 
-        consumers.register(live.NAME, live.consume, order=80)
+        consumers.register(live.NAME, live.consume, order=80, every=live.EVERY)

@@ -26,6 +26,9 @@ from likewatch.events import detect
 from likewatch.tracking import consumers
 
 NAME = "events"
+# In the poller, rounds reach detection in batches at most this often (consumers.pace): one
+# scan of ten rounds' pages reads their recent history once instead of ten times.
+EVERY = 10.0
 
 
 def _enabled() -> bool:

@@ -1,7 +1,7 @@
-"""Events on the public surfaces: the API and Atom feeds (likewatch.api.events), chart markers.
+"""Events on the public surfaces: the API and Atom feeds (likewatch.events.records), chart markers.
 
 - `event_records(pages, start, end)`: what the API and the feeds publish
-  (through likewatch.api.events.events_for). The explanation is built in the active language,
+  (through likewatch.events.records.events_for). The explanation is built in the active language,
   so a feed served in Arabic explains in Arabic.
 - The charts' markers (likewatch.web.markers) read the same records; they leave out gap
   events, which the charts draw from the failed fetches themselves.
@@ -15,8 +15,8 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from likewatch.api.events import EventRecord
 from likewatch.events.models import Event, Kind, Status
+from likewatch.events.records import EventRecord
 from likewatch.tracking.models import Campaign, Page
 
 # What a reviewed event is called on the public surfaces; an open one is "flagged".

@@ -205,14 +205,25 @@ def proof_page(request, page_id: int, seq: int | None = None):
         context["cosignatures"] = [
             line for line in data["checkpoint"].splitlines() if line.startswith("\u2014")
         ][1:]
-    return render(request, "evidence/proof.html", context, status=200)
+    return _cacheable(render(request, "evidence/proof.html", context), page)
 
 
 @require_safe
 def proof_json(request, page_id: int, seq: int | None = None):
-    _, _, data = _proof(request, page_id, seq)
+    page, _, data = _proof(request, page_id, seq)
     response = JsonResponse(data, status=404 if "not_covered" in data else 200)
     response["Access-Control-Allow-Origin"] = "*"
+    return _cacheable(response, page) if "not_covered" not in data else response
+
+
+def _cacheable(response, page):
+    # A proof costs a few hundred milliseconds (leaves rebuilt, hashes recomputed); a crowd
+    # reading a public one shares one computation through the micro-cache. Never a private
+    # page's (shown to staff only).
+    if page_is_public(page):
+        response["Cache-Control"] = "public, max-age=30"
+    else:
+        response["Cache-Control"] = "private, no-store"
     return response
 
 

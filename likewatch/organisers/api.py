@@ -7,6 +7,7 @@ pages and annotating need the editor role. Every change lands in the audit log (
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
@@ -71,6 +72,10 @@ class CampaignIn(Schema):
     # Stored as 64-bit integers: a larger number is refused here with a clear 400.
     target: int | None = Field(None, ge=1, le=MAX_BIG)
     milestone_every: int | None = Field(None, ge=1, le=MAX_BIG)
+    # Numbers of people of the organisers' own to announce too (e.g. [60000]).
+    milestones: list[Annotated[int, Field(ge=1, le=MAX_BIG)]] = Field(
+        default_factory=list, max_length=100
+    )
     language: str = "en"
 
     @field_validator("starts_at", "ends_at")
@@ -159,7 +164,11 @@ def create_campaign(request, data: CampaignIn):
                 language=data.language,
                 public=False,
             )
-            CampaignSettings.objects.create(campaign=campaign, milestone_every=data.milestone_every)
+            CampaignSettings.objects.create(
+                campaign=campaign,
+                milestone_every=data.milestone_every,
+                milestones=sorted({m for m in data.milestones if m > 0}),
+            )
             Membership.objects.create(campaign=campaign, user=request.user, role=Role.OWNER)
     except IntegrityError:
         raise HttpError(409, f"A campaign with the address {slug!r} already exists.") from None
@@ -171,6 +180,29 @@ def create_campaign(request, data: CampaignIn):
         via="api",
     )
     return Status(201, campaign)
+
+
+class PublishIn(Schema):
+    public: bool
+
+
+@router.post("/campaigns/{slug}/publish", response=CampaignOut)
+def publish_campaign(request, slug: str, data: PublishIn):
+    """Publish (public: true) or unpublish (false) a campaign's board. Needs the owner role,
+    as on the web."""
+    campaign = _campaign(request, slug, Role.OWNER)
+    if campaign.public != data.public:
+        campaign.public = data.public
+        campaign.save(update_fields=["public"])
+        audit.record(
+            request.user,
+            "campaign.publish" if data.public else "campaign.unpublish",
+            "Published the board." if data.public else "Unpublished the board.",
+            campaign=campaign,
+            changes={"public": [not data.public, data.public]},
+            via="api",
+        )
+    return campaign
 
 
 @router.post("/campaigns/{slug}/pages", response=list[LineOut])

@@ -36,6 +36,25 @@ def diff(before: dict, after: dict) -> dict:
     }
 
 
+def describe(changes: dict) -> str:
+    """'milestone_every 500 → 1000; target – → 150000': what changed, from what, to what.
+
+    Values are shown as stored (ISO times, plain numbers) so the log reads the same in every
+    language and can be compared with the API; long texts are cut."""
+    parts = []
+    for key in sorted(changes):
+        old, new = changes[key]
+        parts.append(f"{key} {_shown(old)} \u2192 {_shown(new)}")
+    return "; ".join(parts)
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "\u2013"
+    text = str(value)
+    return text if len(text) <= 60 else text[:59] + "\u2026"
+
+
 def _plain(value):
     if value is None or isinstance(value, bool | int | float | str):
         return value

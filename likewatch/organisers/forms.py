@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 
 from django import forms
@@ -53,6 +54,27 @@ class CampaignForm(forms.ModelForm):
         min_value=1,
         help_text=_("Alert every time this many more people have moved (e.g. 1000)."),
     )
+    milestones = forms.CharField(
+        label=_("Also announce"),
+        required=False,
+        help_text=_(
+            "Numbers of people of your own, separated by commas or spaces (e.g. 60000). "
+            "Without a step or numbers: 1,000, 2,000, 5,000, 10,000…"
+        ),
+    )
+
+    def clean_milestones(self) -> list[int]:
+        text = self.cleaned_data.get("milestones") or ""
+        words = [w for w in re.split(r"[\s,;]+", text.replace("_", "")) if w]
+        numbers = []
+        for word in words:
+            if not word.isdigit() or int(word) < 1:
+                raise forms.ValidationError(
+                    _("%(word)s is not a number of people (write 60000, not 60k).")
+                    % {"word": word[:20]}
+                )
+            numbers.append(int(word))
+        return sorted(set(numbers))
 
     class Meta:
         model = Campaign

@@ -112,6 +112,8 @@ class Poller:
         """Poll until `stop` is set, sleeping until the next round is worth starting."""
         stop = stop or threading.Event()
         log.info("poller %s started", self.owner)
+        # A round a second: analysis consumers take several rounds at once (tracking.consumers).
+        consumers.pace()
         self._catch_up()
         while not stop.is_set():
             try:
@@ -133,11 +135,15 @@ class Poller:
                 # Idle: sign what others wrote meanwhile (a page added, an annotation), so
                 # it too is covered within seconds, not at this poller's next round.
                 self._checkpoint()
+                consumers.catch_up_paced()  # rounds held for a paced consumer, once its turn came
                 if wait > 2 and self._effects():
                     continue  # that took a while: see what is due now
                 stop.wait(wait)
             # else another poller claimed them first: on to the next round at once, as the
             # quickest one does, or the one that won once would win every round after.
+        # Stopping: nothing held back for a paced consumer waits for a restart.
+        consumers.pace(False)
+        self._catch_up()
 
     def _daily(self, now: datetime | None) -> None:
         try:

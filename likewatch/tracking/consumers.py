@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -124,21 +125,45 @@ class Consumer:
     name: str
     handle: Handler
     order: int
+    every: float = 0.0
 
 
 _consumers: dict[str, Consumer] = {}
+# Monotonic time each consumer was last handed rounds in this process (see `pace`).
+_last_run: dict[str, float] = {}
+_held: set[str] = set()  # paced consumers with rounds waiting for their turn
+_paced = False
 
 
-def register(name: str, handle: Handler, *, order: int = 50) -> None:
+def register(name: str, handle: Handler, *, order: int = 50, every: float = 0.0) -> None:
     """Hand every committed round to `handle`, lowest `order` first, ties by name.
 
     Conventions for `order`: data derived from the history first (rollups 10, the log and the
     segments 20-30), then announcing the change (fan-out 50), then analysis (alerts 70,
     events 80). Registering a name again replaces it (a reloaded module).
+
+    `every` (seconds) lets a consumer that need not follow each round take several at once in
+    a writer that asked for it (`pace`, the poller): it is handed what accumulated in the
+    journal at most that often, in one batch, with the same guarantees. At a round a second,
+    work with a fixed cost per batch (event detection reads its pages' recent history) then
+    costs a tenth.
     """
     if not name or name == Cursor.WRITTEN or len(name) > 64:
         raise ValueError(f"not a consumer name: {name!r}")
-    _consumers[name] = Consumer(name, handle, order)
+    _consumers[name] = Consumer(name, handle, order, every)
+
+
+def pace(enabled: bool = True) -> None:
+    """Let consumers registered with `every` take rounds in batches in this process.
+
+    The poller, which writes a round every second or so, turns it on; a process writing now and
+    then (`likewatch add`, the web) leaves it off, so its writes reach every consumer at once.
+    """
+    global _paced
+    _paced = enabled
+    if not enabled:
+        _last_run.clear()
+        _held.clear()
 
 
 def unregister(name: str) -> None:
@@ -216,7 +241,14 @@ def decode(text: str) -> list[Written]:
 def deliver(position: int, records: Sequence[Written], pages: dict[int, Page] | None) -> None:
     """Hand round `position` (just committed) to every consumer; catch up any that lag."""
     batch = Batch(records, pages)
+    now = time.monotonic()
     for consumer in registered():
+        if _paced and consumer.every:
+            if now - _last_run.get(consumer.name, -consumer.every) < consumer.every:
+                _held.add(consumer.name)
+                continue  # its rounds wait in the journal for its next turn
+            _last_run[consumer.name] = now
+            _held.discard(consumer.name)
         try:
             if not _deliver_live(consumer, position, batch):
                 _catch_up_one(consumer, new_from=position - 1)
@@ -258,6 +290,25 @@ def catch_up(names: Iterable[str] | None = None) -> dict[str, int]:
             _report(consumer, exc)
             done[consumer.name] = -1
     return done
+
+
+def catch_up_paced() -> None:
+    """Hand paced consumers the rounds held for them once their turn has come (no query else).
+
+    The poller calls it while idle, so the last rounds before a quiet spell are not held until
+    the next one.
+    """
+    now = time.monotonic()
+    for name in list(_held):
+        consumer = _consumers.get(name)
+        if consumer is None or now - _last_run.get(name, 0.0) < consumer.every:
+            continue
+        _last_run[name] = now
+        _held.discard(name)
+        try:
+            _catch_up_one(consumer)
+        except Exception as exc:
+            _report(consumer, exc)
 
 
 def _catch_up_one(consumer: Consumer, new_from: int | None = None) -> int:

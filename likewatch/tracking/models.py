@@ -23,6 +23,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from likewatch.sources import platform_text
+
 
 class Metric(models.TextChoices):
     LIKES = "likes", _("likes")
@@ -112,7 +114,14 @@ class Page(models.Model):
 
     @property
     def label(self) -> str:
-        return self.name or self.handle or self.platform_id
+        # Platform text: rows stored before it was cleaned at the source may still hold
+        # control characters or a right-to-left override that would reverse the text around it.
+        return platform_text.clean(self.name or self.handle or self.platform_id)
+
+    @property
+    def link(self) -> str:
+        """The page's address when it is http(s); "" for `javascript:` and the like."""
+        return platform_text.safe_link(self.url)
 
     def clean(self) -> None:
         if self.interval < settings.LIKEWATCH_MIN_INTERVAL:

@@ -18,7 +18,7 @@ from likewatch.analytics.change import CampaignChange, PageChange, campaign_chan
 from likewatch.analytics.projection import Projection, project
 from likewatch.events import effects
 from likewatch.formatting import duration, moment, number, percent, signed
-from likewatch.tracking.models import Campaign, Page
+from likewatch.tracking.models import Campaign
 from likewatch.web import charts
 from likewatch.web.live import page_state, version
 
@@ -98,7 +98,7 @@ def page_entry(
         "name": page.label,
         "platform": page.platform,
         "metric": page.get_metric_display(),
-        "url": page.url,
+        "url": page.link,
         "direction": change.direction,
         "current": change.current,
         "precision": change.precision,
@@ -192,9 +192,5 @@ def snapshot(campaign: Campaign, now: datetime | None = None) -> dict:
 
 def chart_data(campaign: Campaign, page_ids: list[int]) -> dict:
     """Each page's history since the campaign's start, in uPlot's column layout."""
-    pages = Page.objects.in_bulk(page_ids)
-    return {
-        str(pk): charts.columns(charts.page_points(pages[pk], since=campaign.starts_at))
-        for pk in page_ids
-        if pk in pages
-    }
+    points = charts.pages_points(page_ids, since=campaign.starts_at)
+    return {str(pk): charts.columns(points[pk]) for pk in page_ids}

@@ -26,19 +26,37 @@ def page_points(
     max_points: int = BOARD_POINTS,
 ) -> list[Point]:
     """(unix seconds, value or None) in time order, at most about `max_points` of them."""
-    spans = Observation.objects.filter(page=page)
-    failures = FetchFailure.objects.filter(page=page)
+    return pages_points([page.pk], since, until, max_points).get(page.pk, [])
+
+
+def pages_points(
+    page_ids: list[int],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    max_points: int = BOARD_POINTS,
+) -> dict[int, list[Point]]:
+    """`page_points` of many pages in two queries (a board's charts), by page id."""
+    spans = Observation.objects.filter(page_id__in=page_ids)
+    failures = FetchFailure.objects.filter(page_id__in=page_ids)
     if since is not None:
         spans = spans.filter(last_seen__gte=since)
         failures = failures.filter(at__gte=since)
     if until is not None:
         spans = spans.filter(first_seen__lte=until)
         failures = failures.filter(at__lte=until)
-    records: list[tuple[int, datetime, datetime, int | None]] = [
-        (seq, max(first, since) if since else first, last, value)
-        for seq, first, last, value in spans.values_list("seq", "first_seen", "last_seen", "value")
-    ]
-    records += [(seq, at, at, None) for seq, at in failures.values_list("seq", "at")]
+    records: dict[int, list[tuple[int, datetime, datetime, int | None]]] = {
+        pk: [] for pk in page_ids
+    }
+    for pk, seq, first, last, value in spans.values_list(
+        "page_id", "seq", "first_seen", "last_seen", "value"
+    ):
+        records[pk].append((seq, max(first, since) if since else first, last, value))
+    for pk, seq, at in failures.values_list("page_id", "seq", "at"):
+        records[pk].append((seq, at, at, None))
+    return {pk: _points(rows, max_points) for pk, rows in records.items()}
+
+
+def _points(records: list, max_points: int) -> list[Point]:
     records.sort()
     points: list[Point] = []
     for _seq, first, last, value in records:

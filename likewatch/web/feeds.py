@@ -1,4 +1,5 @@
-"""Atom feed per campaign: /feeds/c/<slug>.atom, its milestones and flagged events.
+"""Atom feed per campaign: /feeds/c/<slug>.atom, its milestones, flagged events and the
+organisers' public notes.
 
 A reader or a newsroom subscribes once and hears when the campaign reaches 10,000 people,
 its target, or when something in its pages' histories looks inorganic. Titles go out as
@@ -20,12 +21,13 @@ from django.utils.translation import ngettext
 
 from likewatch import formatting
 from likewatch.analytics import milestones
-from likewatch.api.events import EventRecord, events_for
 from likewatch.events import effects
+from likewatch.events.records import EventRecord, events_for
 from likewatch.public import campaign_pages, get_campaign
+from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign, Direction
 from likewatch.web.cards import language
-from likewatch.web.links import absolute, board_path
+from likewatch.web.links import absolute, board_path, site_name
 from likewatch.web.text import one_line
 
 MAX_ITEMS = 100
@@ -92,7 +94,11 @@ def items(campaign: Campaign) -> list[Item]:
     title = one_line(campaign.title)
     entries = []
     for m in milestones.reached(campaign):
-        summary = _("%(title)s: %(count)s people moved the way the campaign asks since %(date)s.")
+        summary = ngettext(
+            "%(title)s: %(count)s person moved the way the campaign asks since %(date)s.",
+            "%(title)s: %(count)s people moved the way the campaign asks since %(date)s.",
+            m.moved,
+        )
         entries.append(
             Item(
                 guid=f"{link}#{'target' if m.target else 'milestone'}-{m.moved}",
@@ -133,6 +139,16 @@ def items(campaign: Campaign) -> list[Item]:
                 link=link,
             )
         )
+    for note in visibility.annotations_of(campaign):
+        entries.append(
+            Item(
+                guid=f"{link}#note-{note.pk}",
+                title=_("Note from the organisers: %(text)s") % {"text": one_line(note.text)[:80]},
+                summary=one_line(note.text),
+                at=note.at,
+                link=link,
+            )
+        )
     # Newest first; of two things that happened at once, the one found later first (the
     # target after the milestone it completes).
     order = sorted(enumerate(entries), key=lambda pair: (pair[1].at, pair[0]), reverse=True)
@@ -155,6 +171,13 @@ class CampaignFeed(Feed):
 
     def title(self, obj: Campaign) -> str:
         return _("%(title)s: milestones and events") % {"title": one_line(obj.title)}
+
+    # RFC 4287 wants an author for the feed (or for every entry): the site that measured.
+    def author_name(self, obj: Campaign) -> str:
+        return _("likewatch at %(site)s") % {"site": site_name()}
+
+    def author_link(self, obj: Campaign) -> str:
+        return absolute("/")
 
     def subtitle(self, obj: Campaign) -> str:
         return one_line(obj.description)

@@ -1,7 +1,7 @@
 """Marks drawn over the charts: gaps (failed fetches), flagged events and the organisers' notes.
 
 Gaps come from the pages' FetchFailure records. Flagged events (unusual gains and drops)
-come through `likewatch.api.events.events_for`, which feeds the API, the feeds and these
+come through `likewatch.events.records.events_for`, which feeds the API, the feeds and these
 charts alike. Events an organiser dismissed are not drawn. Notes (annotations) belong to a
 campaign, not a page: they are drawn on every chart of the campaign, and only those the one
 visibility rule (likewatch.tracking.visibility) lets the viewer see.
@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from likewatch.api import events
+from likewatch.events import records as events
 from likewatch.organisers.models import Annotation
 from likewatch.tracking import visibility
 from likewatch.tracking.models import FetchFailure, Page

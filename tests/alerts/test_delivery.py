@@ -130,3 +130,16 @@ def test_hostile_page_names_reach_html_channels_escaped(campaign, page, alerting
     body = receiver.posts[0]["json"]["message"]
     assert "<script>" not in body and "<img" not in body and "<b>" not in body
     assert "&lt;script&gt;" in body
+
+
+def test_one_alert_says_its_sentence_once_and_the_card_goes_to_each_channel_once(
+    campaign, page, alerting, receiver
+):
+    drop(page, 98_500)  # 1,500 people: one milestone (1,000)
+    checks.check_campaign(campaign)
+    [sent] = delivery.send_due(now=_later())
+    assert sent.ok and sent.alerts == 1
+    [post] = receiver.posts
+    body = post["json"]["message"]
+    assert body.count("Palier") == 1
+    assert body.count("Tableau en direct") == 1

@@ -76,3 +76,29 @@ def test_campaign_totals_respect_each_pages_direction():
     assert result.total_change == -700
     assert result.total_moved == 1300
     assert result.target_percent == pytest.approx(65.0)
+
+
+@pytest.mark.django_db
+def test_the_batched_campaign_figures_are_each_page_s_own():
+    """campaign_change reads every page at once; each page must get what page_change says."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from likewatch.analytics.change import campaign_change, page_change
+    from likewatch.sources.base import Count
+    from likewatch.tracking.history import record_count
+    from likewatch.tracking.models import Campaign, CampaignPage, Page
+
+    now = timezone.now()
+    campaign = Campaign.objects.create(slug="b", title="B", starts_at=now - timedelta(hours=30))
+    for i, hours in enumerate([(40, 20, 2), (10, 0.5), (29,), ()]):
+        page = Page.objects.create(platform="facebook", platform_id=str(i), metric="likes")
+        CampaignPage.objects.create(campaign=campaign, page=page, position=i, direction="leave")
+        for n, ago in enumerate(hours):
+            record_count(page, Count(5000 - 37 * n * (i + 1)), now - timedelta(hours=ago))
+    batched = campaign_change(campaign, now)
+    for entry, got in zip(campaign.entries.order_by("position"), batched.pages, strict=True):
+        alone = page_change(entry.page, campaign.starts_at, entry.direction, now)
+        for name in ("current", "baseline", "baseline_at", "rate_hour", "rate_day", "removed"):
+            assert getattr(got, name) == getattr(alone, name), (entry.page.platform_id, name)

@@ -31,6 +31,20 @@ def test_the_detail_gives_totals_and_each_page_since_the_start(campaign, api_get
     assert telecom["direction"] == "leave"
     assert data["links"]["card"] == "/card/c/morocco-2016.png"
     assert data["links"]["feed"] == "/feeds/c/morocco-2016.atom"
+    assert data["next_milestone"] == 200_000
+    assert data["annotations"] == []
+
+
+def test_the_detail_carries_the_public_notes(campaign, api_get):
+    from datetime import UTC, datetime
+
+    from likewatch.organisers.models import Annotation
+
+    Annotation.objects.create(
+        campaign=campaign, at=datetime(2016, 3, 12, 15, tzinfo=UTC), text="Prices cut"
+    )
+    data = api_get("/api/campaigns/morocco-2016").data
+    assert data["annotations"] == [{"at": "2016-03-12T15:00:00Z", "text": "Prices cut"}]
 
 
 def test_history_defaults_to_the_campaign_start_and_returns_every_page(campaign, api_get):

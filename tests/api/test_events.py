@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from likewatch.api.events import events_for
 from likewatch.events.models import Event, Kind, Status
+from likewatch.events.records import events_for
 from tests.sharing_data import START, TELECOM, flag_events
 
 pytestmark = pytest.mark.django_db

@@ -24,6 +24,7 @@ def test_the_openapi_document_lists_every_endpoint(client):
         "/api/manage/campaigns",
         "/api/manage/campaigns/{slug}/pages",
         "/api/manage/campaigns/{slug}/annotations",
+        "/api/manage/campaigns/{slug}/publish",
     }
     history = document["paths"]["/api/pages/{page_id}/history"]["get"]
     assert {p["name"] for p in history["parameters"]} == {"page_id", "start", "end", "resolution"}

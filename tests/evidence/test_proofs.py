@@ -100,6 +100,7 @@ def test_the_proof_page_and_json_are_public_for_public_pages_only(
     answer = client.get(f"/proof/{public_page.pk}/3.json")
     assert answer.status_code == 200 and answer.json()["record"]["value"] == 985
     assert answer.json()["page"]["salt"]
+    assert answer["Cache-Control"] == "public, max-age=30"  # a crowd shares one computation
     assert client.get(f"/proof/{private_page.pk}/").status_code == 404
     assert client.get(f"/proof/{private_page.pk}/1.json").status_code == 404
 

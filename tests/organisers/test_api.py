@@ -52,6 +52,30 @@ def test_the_write_api_creates_a_campaign_owned_by_the_token_owner(as_editor, ed
     assert duplicate.status_code == 409
 
 
+def test_the_write_api_publishes_and_unpublishes(as_editor, editor):
+    token = _new_token(as_editor)
+    as_editor.post(
+        "/api/manage/campaigns",
+        {"title": "Leave Brand X", "milestones": [60000]},
+        content_type="application/json",
+        **_bearer(token),
+    )
+    campaign = Campaign.objects.get(slug="leave-brand-x")
+    assert campaign.organiser_settings.milestones == [60000]
+    for public in (True, False):
+        answer = as_editor.post(
+            "/api/manage/campaigns/leave-brand-x/publish",
+            {"public": public},
+            content_type="application/json",
+            **_bearer(token),
+        )
+        assert answer.status_code == 200 and answer.json()["public"] is public
+        campaign.refresh_from_db()
+        assert campaign.public is public
+    actions = list(AuditEntry.objects.filter(via="api").values_list("action", flat=True))
+    assert "campaign.publish" in actions and "campaign.unpublish" in actions
+
+
 def test_adding_pages_and_annotating_through_the_api(as_editor, campaign, facebook_settings):
     token = _new_token(as_editor)
     pages = as_editor.post(

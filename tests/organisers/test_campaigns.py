@@ -90,6 +90,7 @@ def test_moving_the_start_and_setting_target_and_milestones_is_audited(as_editor
             "starts_at": "2026-11-01T06:30",
             "target": "10000",
             "milestone_every": "500",
+            "milestones": "60000, 25000",
         },
     )
     assert answer.status_code == 302
@@ -99,8 +100,40 @@ def test_moving_the_start_and_setting_target_and_milestones_is_audited(as_editor
     assert CampaignSettings.objects.get(campaign=campaign).milestone_every == 500
     entry = AuditEntry.objects.get(action="campaign.edit")
     assert entry.actor == editor
-    assert set(entry.changes) == {"starts_at", "target", "milestone_every"}
+    assert set(entry.changes) == {"starts_at", "target", "milestone_every", "milestones"}
     assert entry.changes["milestone_every"] == [None, 500]
+    assert CampaignSettings.objects.get(campaign=campaign).milestones == [25_000, 60_000]
+    # The log says what each value was and became, not just which fields changed.
+    assert "milestone_every \u2013 \u2192 500" in entry.summary
+    assert "target \u2013 \u2192 10000" in entry.summary
+    as_editor.post(
+        "/manage/c/unlike/edit/",
+        {
+            "title": campaign.title,
+            "slug": "unlike",
+            "language": "fr",
+            "starts_at": "2026-11-01T06:30",
+            "target": "10000",
+            "milestone_every": "1000",
+            "milestones": "25000 60000",
+        },
+    )
+    latest = AuditEntry.objects.filter(action="campaign.edit").first()
+    assert latest.summary.endswith("milestone_every 500 \u2192 1000.")
+
+
+def test_milestones_must_be_numbers_of_people(as_editor, campaign):
+    answer = as_editor.post(
+        "/manage/c/unlike/edit/",
+        {
+            "title": campaign.title,
+            "slug": "unlike",
+            "language": "fr",
+            "starts_at": "2026-11-01T06:30",
+            "milestones": "60k",
+        },
+    )
+    assert "60k is not a number of people" in answer.context["form"].errors["milestones"][0]
 
 
 def test_only_an_owner_publishes_and_it_is_logged(as_owner, campaign, owner):

@@ -124,8 +124,20 @@ def test_a_page_shared_with_a_campaign_i_do_not_edit_cannot_be_paused(as_editor,
     assert tracked.page.paused is False
 
 
+def test_removing_a_page_asks_first_without_javascript(as_editor, campaign, tracked):
+    for ask in (
+        as_editor.get(f"/manage/c/unlike/pages/{tracked.pk}/remove/"),
+        as_editor.post(f"/manage/c/unlike/pages/{tracked.pk}/remove/"),
+    ):
+        assert ask.status_code == 200
+        html = ask.content.decode()
+        assert 'name="confirm" value="1"' in html and "<script" not in html
+    assert CampaignPage.objects.filter(pk=tracked.pk).exists()
+    assert not AuditEntry.objects.filter(action="page.remove").exists()
+
+
 def test_removing_a_page_keeps_its_history(as_editor, campaign, tracked):
-    answer = as_editor.post(f"/manage/c/unlike/pages/{tracked.pk}/remove/")
+    answer = as_editor.post(f"/manage/c/unlike/pages/{tracked.pk}/remove/", {"confirm": "1"})
     assert answer.status_code == 302
     assert not CampaignPage.objects.exists()
     assert Page.objects.filter(pk=tracked.page_id).exists()
@@ -145,7 +157,7 @@ def test_an_entry_of_another_campaign_is_not_found(as_editor, tracked):
     other = Campaign.objects.create(slug="other", title="Other", starts_at=timezone.now())
     mine = get_user_model().objects.get(username="eddie")
     Membership.objects.create(campaign=other, user=mine, role=Role.EDITOR)
-    answer = as_editor.post(f"/manage/c/other/pages/{tracked.pk}/remove/")
+    answer = as_editor.post(f"/manage/c/other/pages/{tracked.pk}/remove/", {"confirm": "1"})
     assert answer.status_code == 404
     assert CampaignPage.objects.filter(pk=tracked.pk).exists()
 

@@ -111,3 +111,26 @@ def _message(html: str) -> str:
     found = re.search(r'<ul class="messages">(.*?)</ul>', html, re.S)
     assert found, "the page shows no message"
     return found.group(1)
+
+
+def test_adding_a_page_another_campaign_tracks_reveals_nothing(browser, campaign):
+    from likewatch.tracking.models import CampaignPage
+
+    with FakeServer(lambda h: reply(h, body=b'{"count": 321}'), host="127.0.0.2") as site:
+        line = f"json:{site.url}/count.json count"
+        secret = Campaign.objects.create(
+            slug="secret-b", title="Secret B", starts_at=timezone.now(), public=False
+        )
+        first = browser.post_form(
+            "/manage/c/unlike/pages/add/", {"lines": line, "direction": "leave"}
+        )
+        page = Page.objects.get()
+        CampaignPage.objects.filter(campaign=campaign).delete()
+        CampaignPage.objects.create(campaign=secret, page=page)
+        again = browser.post_form(
+            "/manage/c/unlike/pages/add/", {"lines": line, "direction": "leave"}
+        )
+    assert "321" in first.text or page.label in first.text
+    for answer in (first, again):
+        assert "already" not in answer.text and "Secret B" not in answer.text
+    assert CampaignPage.objects.filter(campaign=campaign, page=page).exists()

@@ -153,3 +153,29 @@ def test_platform_text_rules():
     assert platform_text.safe_link(" https://example.org/p ") == "https://example.org/p"
     assert platform_text.safe_link("https:///nohost") == ""
     assert SECRET  # the internal secret the other tests look for
+
+
+@pytest.mark.django_db
+def test_hostile_names_and_links_already_stored_are_shown_safely(client):
+    """Rows stored before the cleaning: the name is isolated and stripped, the link dropped."""
+    from django.utils import timezone as tz
+
+    from likewatch.tracking.models import Campaign, CampaignPage
+
+    campaign = Campaign.objects.create(slug="bidi", title="Bidi", starts_at=tz.now())
+    page = Page.objects.create(
+        platform="web",
+        platform_id="x",
+        metric="followers",
+        name="evil\u202egnp.exe",
+        url="javascript:alert(document.cookie)",
+    )
+    CampaignPage.objects.create(campaign=campaign, page=page)
+    assert page.label == "evilgnp.exe" and page.link == ""
+    board = client.get("/c/bidi/").content.decode()
+    history = client.get(f"/p/{page.pk}/").content.decode()
+    api = client.get(f"/api/pages/{page.pk}").json()
+    for body in (board, history):
+        assert "\u202e" not in body and "javascript:" not in body
+    assert "<bdi>" in board
+    assert api["url"] == ""

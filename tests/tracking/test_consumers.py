@@ -146,3 +146,40 @@ def test_status_and_forget(recorder, page, committed, capsys):
 def test_a_consumer_name_is_checked():
     with pytest.raises(ValueError):
         consumers.register(Cursor.WRITTEN, lambda batch: None)
+
+
+def test_a_paced_consumer_takes_the_rounds_held_for_it_in_one_batch(page, committed, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(consumers.time, "monotonic", lambda: clock[0])
+    batches: list[list[int]] = []
+    consumers.register(
+        "test-paced", lambda batch: batches.append([r.seq for r in batch.records]), every=10
+    )
+    consumers.pace()
+    try:
+        committed(entry(page, 1, 0))  # its first turn: at once
+        for minute in (1, 2, 3):
+            clock[0] += 2
+            committed(entry(page, 10 + minute, minute))  # held: its turn has not come
+        consumers.catch_up_paced()
+        assert batches == [[1]]
+        clock[0] += 5  # ten seconds since its last turn
+        consumers.catch_up_paced()  # as an idle poller does
+        assert batches == [[1], [2, 3, 4]]
+        clock[0] += 10
+        committed(entry(page, 20, 4))
+        assert batches == [[1], [2, 3, 4], [5]]
+    finally:
+        consumers.pace(False)
+        consumers.unregister("test-paced")
+
+
+def test_without_pace_every_write_reaches_a_paced_consumer_at_once(page, committed):
+    seen: list[int] = []
+    consumers.register("test-paced", lambda b: seen.extend(r.seq for r in b.records), every=60)
+    try:
+        committed(entry(page, 1, 0))
+        committed(entry(page, 2, 1))
+    finally:
+        consumers.unregister("test-paced")
+    assert seen == [1, 2]

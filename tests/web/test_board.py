@@ -68,3 +68,39 @@ def test_the_version_moves_when_a_page_is_measured_again(campaign, pages, now):
     record_count(pages[1], Count(50_500), now)  # same value: only the span grows
     pages[1].refresh_from_db()
     assert board.snapshot(campaign, now)["version"] != before
+
+
+def _board_of(pages_count: int, now):
+    from likewatch.sources.base import Count
+    from likewatch.tracking.history import record_count
+    from likewatch.tracking.models import Campaign, CampaignPage, Page
+
+    campaign = Campaign.objects.create(
+        slug=f"batch{pages_count}", title="Batch", starts_at=now - timedelta(days=1)
+    )
+    for i in range(pages_count):
+        page = Page.objects.create(
+            platform="facebook", platform_id=f"b{pages_count}-{i}", metric="likes", name=f"P{i}"
+        )
+        CampaignPage.objects.create(campaign=campaign, page=page, position=i)
+        for hour in range(3):
+            record_count(page, Count(1000 + i + hour), now - timedelta(hours=20 - hour))
+    return campaign
+
+
+@pytest.mark.django_db
+def test_an_uncached_board_costs_the_same_few_queries_for_two_pages_or_twenty_five(client):
+    """About 20 queries a page once (509 for 25 pages): now a constant."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    now = timezone.now()
+    counts = {}
+    for size in (2, 25):
+        campaign = _board_of(size, now)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/c/{campaign.slug}/").status_code == 200
+        counts[size] = len(queries.captured_queries)
+    assert counts[2] == counts[25], counts
+    assert counts[25] <= 25, counts

@@ -67,3 +67,51 @@ def test_unknown_or_private_campaigns_have_no_feed(client):
     campaign("secret", "Secret", public=False)
     assert client.get("/feeds/c/secret.atom").status_code == 404
     assert client.get("/feeds/c/nope.atom").status_code == 404
+
+
+def assert_valid_atom(root) -> None:
+    """The elements RFC 4287 requires (section 4.1): the feed's id, title, updated and author
+    (or one in every entry); each entry's id, title, updated, and a link or content."""
+    for name in ("id", "title", "updated"):
+        assert root.find(f"{ATOM}{name}") is not None and root.find(f"{ATOM}{name}").text, name
+    feed_author = root.find(f"{ATOM}author/{ATOM}name")
+    for entry in root.findall(f"{ATOM}entry"):
+        for name in ("id", "title", "updated"):
+            assert entry.find(f"{ATOM}{name}") is not None, name
+        assert feed_author is not None or entry.find(f"{ATOM}author") is not None
+        assert (
+            entry.find(f"{ATOM}link[@rel='alternate']") is not None
+            or entry.find(f"{ATOM}content") is not None
+        )
+    assert root.find(f"{ATOM}link[@rel='self']") is not None
+
+
+def test_the_feed_is_valid_atom_with_an_author(client):
+    morocco()
+    root, _ = entries(client.get("/feeds/c/morocco-2016.atom", HTTP_HOST="testserver"))
+    assert_valid_atom(root)
+    assert root.find(f"{ATOM}author/{ATOM}name").text == "likewatch at testserver"
+
+
+def test_public_notes_are_feed_entries(client):
+    from datetime import timedelta
+
+    from likewatch.organisers.models import Annotation
+    from tests.sharing_data import START
+
+    made = morocco()
+    Annotation.objects.create(campaign=made, at=START + timedelta(hours=3), text="Prices cut")
+    _, items = entries(client.get("/feeds/c/morocco-2016.atom"))
+    titles = [e.find(f"{ATOM}title").text for e in items]
+    assert "Note from the organisers: Prices cut" in titles
+
+
+def test_one_jump_across_fifty_milestones_is_one_entry(client):
+    from likewatch.organisers.models import CampaignSettings
+
+    p = page("5", "Operator")
+    record_hourly(p, [100_000, 74_960])
+    made = campaign("jump", "Jump", target=None, pages=[(p, "leave")])
+    CampaignSettings.objects.create(campaign=made, milestone_every=500)
+    _, items = entries(client.get("/feeds/c/jump.atom"))
+    assert [e.find(f"{ATOM}title").text for e in items] == ["25,000 people have left"]

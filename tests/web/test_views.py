@@ -173,3 +173,15 @@ def test_the_page_history_offers_quick_ranges(client, pages):
     values = [r.value for r in last_hour.context["records"]]
     assert values[0] == 97_000 and 99_000 not in values and 100_000 not in values
     assert ranges[0]["query"] in last_hour.content.decode().replace("&amp;", "&")
+
+
+def test_the_board_lists_the_organisers_notes_with_their_time_zone(client, campaign):
+    from datetime import timedelta
+
+    from likewatch.organisers.models import Annotation
+
+    at = campaign.starts_at.replace(minute=7) + timedelta(hours=3)
+    Annotation.objects.create(campaign=campaign, at=at, text="Prices cut")
+    html = client.get(f"/c/{campaign.slug}/").content.decode()
+    assert "Notes from the organisers" in html
+    assert "Prices cut" in html and f"{at:%H:%M} UTC" in html

@@ -22,6 +22,7 @@ TRACKED = ["title", "slug", "description", "language", "starts_at", "ends_at", "
 def _state(campaign: Campaign, options: CampaignSettings | None) -> dict:
     state = {name: getattr(campaign, name) for name in TRACKED}
     state["milestone_every"] = options.milestone_every if options else None
+    state["milestones"] = ", ".join(map(str, options.milestones)) if options else ""
     return state
 
 
@@ -48,7 +49,9 @@ def create(request):
             campaign.public = False
             campaign.save()
             CampaignSettings.objects.create(
-                campaign=campaign, milestone_every=form.cleaned_data["milestone_every"]
+                campaign=campaign,
+                milestone_every=form.cleaned_data["milestone_every"],
+                milestones=form.cleaned_data["milestones"],
             )
             Membership.objects.create(campaign=campaign, user=request.user, role=Role.OWNER)
             audit.record(
@@ -85,19 +88,23 @@ def edit(request, campaign):
     form = CampaignForm(
         request.POST or None,
         instance=campaign,
-        initial={"milestone_every": options.milestone_every},
+        initial={
+            "milestone_every": options.milestone_every,
+            "milestones": ", ".join(map(str, options.milestones)),
+        },
     )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             campaign = form.save()
             options.milestone_every = form.cleaned_data["milestone_every"]
+            options.milestones = form.cleaned_data["milestones"]
             options.save()
             changes = audit.diff(before, _state(campaign, options))
             if changes:
                 audit.record(
                     request.user,
                     "campaign.edit",
-                    _("Changed %(fields)s.") % {"fields": ", ".join(sorted(changes))},
+                    _("Changed %(changes)s.") % {"changes": audit.describe(changes)},
                     campaign=campaign,
                     changes=changes,
                 )

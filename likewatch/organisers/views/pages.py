@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from likewatch.organisers import audit
 from likewatch.organisers.credentials import source_configs
@@ -55,6 +55,11 @@ def add(request, campaign):
             metric=form.cleaned_data["metric"] or None,
             configs=source_configs(),
         )
+        # "Already here" is said of this campaign only: that another campaign tracks a page
+        # (whether the page existed before) is that campaign's business.
+        here = set(campaign.entries.values_list("page_id", flat=True))
+        for result in results:
+            result.already_here = bool(result.pages) and all(p.pk in here for p in result.pages)
         added = attach(campaign, results, form.cleaned_data["direction"])
         good = [r for r in results if r.ok]
         bad = [r for r in results if not r.ok]
@@ -113,10 +118,15 @@ def pause(request, campaign, entry_id: int):
     return redirect("manage:campaign", slug=campaign.slug)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @campaign_view(Role.EDITOR)
 def remove(request, campaign, entry_id: int):
+    """Ask first (a page of its own, so it works without JavaScript), then remove."""
     entry = _entry(campaign, entry_id)
+    if request.method != "POST" or request.POST.get("confirm") != "1":
+        return render(
+            request, "organisers/page_remove.html", {"campaign": campaign, "entry": entry}
+        )
     label = entry.page.label
     # Only the link goes: the page's history is evidence and stays.
     entry.delete()

@@ -1,8 +1,8 @@
-"""Flagged events on pages' histories, as the API and the Atom feeds publish them.
+"""Flagged events on pages' histories, in the one shape every public surface publishes.
 
-The events themselves (unusual gains and drops, data problems) are detected and stored by
-likewatch.events, which owns their model; the public surfaces ask `events_for(pages, start,
-end)` and publish the `EventRecord`s that likewatch.events.publish makes of them.
+The API, the Atom feeds and the charts' markers ask `events_for(pages, start, end)` and
+publish the `EventRecord`s that likewatch.events.publish makes of the stored events: the
+surfaces depend on this module, and it on nothing of theirs.
 """
 
 from __future__ import annotations

@@ -1,0 +1,269 @@
+"""Polling cost: CPU-seconds per 1,000 fetches of single-page JSON sources, and its peers.
+
+Most platforms a campaign watches are read one page per request (Instagram, Telegram,
+Mastodon, JSON endpoints, web pages), so the cost of a poll round for such sources decides how
+many pages one machine holds. One real poller polls PAGES JSON endpoint pages (the `json:`
+source, one page per request, half of them changing every minute) every 60 s from a loopback
+server (bench/_json_server.py, its own process) on PostgreSQL, for SECONDS. The figure is the
+poller's CPU plus the CPU of the PostgreSQL backends serving its database (read from /proc),
+per 1,000 fetches; the server's own CPU is left out, as it is for the peers. The shared
+server's background processes (WAL writer, checkpointer) serve every database on the machine
+and are left out too.
+
+Beside it, when installed (`make peers`), the same work done by two peers against the same
+loopback server, their whole process trees' CPU per 1,000 fetches:
+
+- changedetection.io (PyPI, in var/peers/changedetection): PAGES watches of the same URLs,
+  rechecked every 60 s;
+- Prometheus (Debian): PAGES targets scraped every 60 s.
+
+A peer that is not installed or cannot be run gets a row saying so.
+
+A second run measures scale: 10,000 single-page sources at 60 s, schedule lag p99 (target
+< 2 s) and the poller's CPU in cores (target < 0.5).
+
+LIKEWATCH_BENCH_POLL_PAGES (default 200), LIKEWATCH_BENCH_POLL_SECONDS (default 300),
+LIKEWATCH_BENCH_SCALE_PAGES (default 10,000; 0 skips the scale run) and
+LIKEWATCH_BENCH_SCALE_SECONDS (default 300) set the sizes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench._processes import ROOT, base_env, database, percentile, postgres_available, worker
+
+PAGES = int(os.environ.get("LIKEWATCH_BENCH_POLL_PAGES", 200))
+SECONDS = float(os.environ.get("LIKEWATCH_BENCH_POLL_SECONDS", 300))
+# One run measures CPU over minutes of polling, for likewatch and each peer: repeating it
+# would triple a run that is already the longest of `make bench`.
+REPEATS = 1
+SCALE_PAGES = int(os.environ.get("LIKEWATCH_BENCH_SCALE_PAGES", 10_000))
+SCALE_SECONDS = float(os.environ.get("LIKEWATCH_BENCH_SCALE_SECONDS", 300))
+PEERS = ROOT / "var" / "peers"
+TARGET = "<= 2.5"
+
+
+class JSONServer:
+    """bench/_json_server.py in its own process."""
+
+    def __enter__(self) -> JSONServer:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench._json_server"],
+            env=base_env(),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        self.url = line.split()[-1]
+        return self
+
+    def served(self) -> dict[str, int]:
+        with urllib.request.urlopen(f"{self.url}/served", timeout=10) as answer:
+            return json.loads(answer.read())
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system, children reaped included) of a process and its children."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15]) / ticks
+        pending += [int(child) for child in children]
+    return total
+
+
+def run() -> list[tuple]:
+    rows: list[tuple] = []
+    kind = "postgresql" if postgres_available() else "sqlite"
+    with JSONServer() as server:
+        rows += likewatch_rows(server, kind)
+        rows.append(changedetection_row(server))
+        rows.append(prometheus_row(server))
+    if SCALE_PAGES:
+        with JSONServer() as server:
+            rows += scale_rows(server, kind)
+    return rows
+
+
+def likewatch_rows(server: JSONServer, kind: str) -> list[tuple]:
+    with database(kind, "polling_cost") as db:
+        result = worker(
+            "_polling_cost_worker",
+            db,
+            str(PAGES),
+            str(SECONDS),
+            server.url,
+            timeout=SECONDS + 600,
+        )
+    fetches = max(1, result["fetches"])
+    label = f"polling cost: likewatch, {PAGES} single-page JSON sources/60 s, {kind}"
+    return [
+        (f"{label}: fetches in {result['wall']:.0f} s", result["fetches"], "", ""),
+        (f"{label}: poller CPU per 1,000 fetches", result["cpu"] * 1000 / fetches, "CPU-s", ""),
+        (
+            f"{label}: poller + database CPU per 1,000 fetches",
+            (result["cpu"] + result["db_cpu"]) * 1000 / fetches,
+            "CPU-s",
+            TARGET,
+        ),
+    ]
+
+
+def scale_rows(server: JSONServer, kind: str) -> list[tuple]:
+    with database(kind, "polling_scale") as db:
+        result = worker(
+            "_polling_cost_worker",
+            db,
+            str(SCALE_PAGES),
+            str(SCALE_SECONDS),
+            server.url,
+            timeout=SCALE_SECONDS + 900,
+        )
+    lags = result["lags"]
+    label = f"polling cost: {SCALE_PAGES:,} single-page sources/60 s, {kind}"
+    return [
+        (f"{label}: fetches in {result['wall']:.0f} s", result["fetches"], "", ""),
+        (f"{label}: schedule lag p99", percentile(lags, 99), "s", "< 2"),
+        (f"{label}: poller CPU", result["cpu"] / result["wall"], "cores", "< 0.5"),
+        (
+            f"{label}: poller + database CPU",
+            (result["cpu"] + result["db_cpu"]) / result["wall"],
+            "cores",
+            "",
+        ),
+    ]
+
+
+def measure_peer(name: str, command: list[str], server: JSONServer, kind: str, **popen):
+    """Run a peer for SECONDS; its tree's CPU per 1,000 answers of `kind` the server gave."""
+    before = server.served()[kind]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, **popen
+    )
+    try:
+        time.sleep(SECONDS)  # the measured run itself, not a wait for readiness
+        if process.poll() is not None:
+            error = process.stderr.read().decode(errors="replace").strip().splitlines()
+            return f"{name}: could not be run ({(error or ['exited'])[-1][:120]})"
+        cpu = tree_cpu(process.pid)
+        fetches = server.served()[kind] - before
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    if not fetches:
+        return f"{name}: ran but fetched nothing in {SECONDS:.0f} s"
+    return cpu * 1000 / fetches, fetches
+
+
+def _peer_row(label: str, outcome) -> tuple:
+    if isinstance(outcome, str):
+        return (outcome, "-", "", "")
+    value, fetches = outcome
+    return (f"{label} ({fetches:,} fetches)", value, "CPU-s", "")
+
+
+def changedetection_row(server: JSONServer) -> tuple:
+    label = f"polling cost: changedetection.io, {PAGES} watches/60 s, per 1,000 fetches"
+    python = PEERS / "changedetection" / "bin" / "python"
+    script = PEERS / "changedetection" / "bin" / "changedetection.py"
+    if not script.exists():
+        return ("polling cost: changedetection.io not installed (`make peers`)", "-", "", "")
+    with tempfile.TemporaryDirectory(prefix="likewatch-peer-") as folder:
+        write_changedetection_store(Path(folder), server.url)
+        port = _free_port()
+        command = [str(python), str(script), "-d", folder, "-p", str(port), "-h", "127.0.0.1"]
+        outcome = measure_peer("changedetection.io", command, server, "json")
+    return _peer_row(label, outcome)
+
+
+def write_changedetection_store(folder: Path, url: str) -> None:
+    """A datastore with PAGES watches of the loopback URLs, each rechecked every 60 s."""
+    import uuid
+
+    watches = {
+        str(uuid.uuid4()): {
+            "url": f"{url}/p/{i}",
+            "time_between_check": {"weeks": None, "days": None, "hours": None, "minutes": 1},
+            "time_between_check_use_default": False,
+            "fetch_backend": "html_requests",
+        }
+        for i in range(PAGES)
+    }
+    store = {
+        "settings": {
+            "application": {"password": False},
+            "requests": {"time_between_check": {"minutes": 1}, "workers": 10},
+        },
+        "watching": watches,
+    }
+    (folder / "url-watches.json").write_text(json.dumps(store))
+
+
+def prometheus_row(server: JSONServer) -> tuple:
+    label = f"polling cost: Prometheus, {PAGES} targets/60 s, per 1,000 scrapes"
+    binary = shutil.which("prometheus")
+    if binary is None:
+        return ("polling cost: Prometheus not installed (`make peers`)", "-", "", "")
+    address = server.url.removeprefix("http://")
+    config = {
+        "global": {"scrape_interval": "60s", "scrape_timeout": "10s"},
+        "scrape_configs": [
+            {
+                "job_name": "pages",
+                "metrics_path": "/metrics",
+                "static_configs": [
+                    {"targets": [address], "labels": {"page": str(i)}} for i in range(PAGES)
+                ],
+                "relabel_configs": [
+                    {"source_labels": ["page"], "target_label": "__param_page"},
+                ],
+            }
+        ],
+    }
+    with tempfile.TemporaryDirectory(prefix="likewatch-peer-") as folder:
+        path = Path(folder) / "prometheus.yml"
+        path.write_text(json.dumps(config))  # JSON is YAML
+        command = [
+            binary,
+            f"--config.file={path}",
+            f"--storage.tsdb.path={folder}/data",
+            f"--web.listen-address=127.0.0.1:{_free_port()}",
+        ]
+        outcome = measure_peer("Prometheus", command, server, "metrics")
+    return _peer_row(label, outcome)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
