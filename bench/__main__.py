@@ -13,7 +13,8 @@ set of samples of one timing (the row then shows their median, min and max). The
 or which sample many times inside one run) and gives each row the median of its runs with
 their spread. Each benchmark's rows are written to bench/results.json with the conditions
 they were measured under (bench/conditions.py), replacing that benchmark's previous entry
-only: `make bench ONLY=board` updates the board's figures and keeps the others'.
+only: `make bench ONLY=board` updates the board's figures and keeps the others'. The measured tables
+of README.md and docs/production.md are then rewritten from the file (bench/tables.py).
 """
 
 from __future__ import annotations
@@ -108,10 +109,13 @@ def main(argv: list[str]) -> int:
             results.merge({name: entries[name]})
         print(f"  done in {time.monotonic() - begun:.1f} s", file=sys.stderr, flush=True)
     print(tables.console(entries, failed))
+    # The documents' tables follow the file at once: committing one without the other fails
+    # tests/bench/test_tables.py.
+    rewritten = [str(p.relative_to(conditions.ROOT)) for p in tables.rewrite()]
     print(
         f"\n{len(entries)} benchmark(s) in {time.monotonic() - started:.0f} s; results in "
-        f"{results.PATH.relative_to(conditions.ROOT)}; `python -m bench --tables` rewrites the "
-        "README's and docs/production.md's tables from it.",
+        f"{results.PATH.relative_to(conditions.ROOT)}; tables rewritten in "
+        f"{', '.join(rewritten) or 'no document (unchanged)'}.",
     )
     return 1 if failed else 0
 

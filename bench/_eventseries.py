@@ -8,7 +8,8 @@ unlike the Poisson noise of the generator this one replaces) around a rate that 
 - a weekly cycle (weekends slower or faster),
 - news spikes: organic bursts of 2 to 8 times the rate, rising in half an hour and fading over
   one to six hours, about one every three days (ordinary traffic: never to be flagged),
-- for campaign pages, a wave of people leaving that takes off along a logistic curve.
+- for campaign pages, a wave of people leaving that takes off along a logistic curve (drawn
+  with a milder over-dispersion: many people acting on their own).
 
 Injected events, with their true window and size (people):
 
@@ -132,16 +133,21 @@ def ordinary(rng: np.random.Generator, interval: int, days: float, campaign: boo
         start = float(t[int(n * rng.uniform(0.5, 0.8))])
         size = per_hour * rng.uniform(5, 40)  # people per hour at the campaign's height
         width = rng.uniform(0.3, 2) * HOUR
-        wave = size / (1 + np.exp(-(t - start - 2 * width) / (width / 4)))
+        wave = size / (1 + np.exp(np.clip(-(t - start - 2 * width) / (width / 4), -50, 50)))
         fade = np.exp(-np.clip(t - start - 6 * HOUR, 0, None) / (rng.uniform(12, 48) * HOUR))
-        leaves_rate = leaves_rate + wave * fade * daily / daily.max() * interval / HOUR
+        wave_rate = wave * fade * daily / daily.max() * interval / HOUR
     k = rng.uniform(0.5, 3)  # over-dispersion: variance = mean + mean^2 / k
 
-    def draw(mean):
+    def draw(mean, k=k):
         mean = np.maximum(mean, 1e-9)
         return rng.negative_binomial(k, k / (k + mean))
 
-    changes = draw(joins_rate) - draw(leaves_rate)
+    campaign_leaves = np.zeros(n)
+    if campaign:
+        # A campaign's departures are many people acting on their own: over-dispersed, but
+        # far less bursty per interval than a page's organic news-driven traffic.
+        campaign_leaves = draw(wave_rate, k=rng.uniform(3, 10))
+    changes = draw(joins_rate) - draw(leaves_rate) - campaign_leaves
     return t, changes.astype(float), start
 
 

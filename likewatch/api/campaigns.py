@@ -15,6 +15,7 @@ from likewatch.api import schemas
 from likewatch.api.conditional import history_etag, not_modified
 from likewatch.api.pages import LIVE, history_dict, page_summary
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
+from likewatch.events import effects
 from likewatch.events.records import as_dicts, events_for
 from likewatch.public import campaign_pages, get_campaign, public_campaigns
 from likewatch.tracking import visibility
@@ -63,6 +64,7 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
     campaign = get_campaign(slug)
     now = timezone.now()
     change = campaign_change(campaign, now)
+    by_page, total_effect = effects.for_campaign(campaign)
     response["Cache-Control"] = LIVE
     entries = [
         {
@@ -79,6 +81,8 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
             "rate_hour": pc.rate_hour,
             "rate_day": pc.rate_day,
             "stale": pc.stale,
+            "removed": pc.removed,
+            "effect": _effect(by_page.get(pc.page.pk)),
         }
         for pc in change.pages
     ]
@@ -89,12 +93,26 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
         "total_rate_hour": change.total_rate_hour,
         "total_moved_rate_hour": change.total_moved_rate_hour,
         "target_percent": change.target_percent,
+        "effect": _effect(total_effect),
         "next_milestone": milestones.ladder(campaign).next_above(change.total_moved),
         "pages": entries,
         "annotations": list(
             visibility.annotations_of(campaign, getattr(request, "user", None)).values("at", "text")
         ),
         "links": campaign_links(campaign),
+    }
+
+
+def _effect(shown: effects.Shown | None) -> dict | None:
+    """The campaign's effect the campaign's way (people beyond the usual trend), or None."""
+    if shown is None or shown.effect is None:
+        return None
+    return {
+        "effect": round(shown.effect),
+        "low": round(shown.low),
+        "high": round(shown.high),
+        "removed": round(shown.removed),
+        "computed_at": shown.computed_at,
     }
 
 

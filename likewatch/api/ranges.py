@@ -47,9 +47,11 @@ def aware(moment: datetime | None) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    if in_utc(moment) is None:
+    utc = in_utc(moment)
+    if utc is None:
         raise InvalidRange(_("The time %(time)s is out of range.") % {"time": moment.isoformat()})
-    return moment
+    # In UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 (and Python) allow.
+    return utc
 
 
 def bounds(query: RangeQuery) -> tuple[datetime | None, datetime | None]:

@@ -49,6 +49,16 @@ class Current(Schema):
     health: str
 
 
+class Effect(Schema):
+    """People who moved the campaign's way beyond the usual trend, with a 95 % interval."""
+
+    effect: int
+    low: int
+    high: int
+    removed: int = Field(description="Flagged drops (possible platform removals), left out.")
+    computed_at: datetime
+
+
 class CampaignEntry(Schema):
     page: PageSummary
     direction: str = Field(description="leave or join: the way the campaign wants people to go.")
@@ -63,6 +73,12 @@ class CampaignEntry(Schema):
     rate_hour: float | None
     rate_day: float | None
     stale: bool
+    removed: int = Field(
+        0, description="Flagged drops since the start (possible platform removals): not in moved."
+    )
+    effect: Effect | None = Field(
+        None, description="The campaign's effect on this page beyond its usual trend."
+    )
 
 
 class CampaignSummary(Schema):
@@ -93,6 +109,9 @@ class CampaignDetail(CampaignSummary):
     # The next milestone of people moved (likewatch.analytics.milestones); None when the
     # organisers' own list is used up.
     next_milestone: int | None
+    effect: Effect | None = Field(
+        None, description="The campaign's effect beyond the pages' usual trends (methodology)."
+    )
     pages: list[CampaignEntry]
     annotations: list[Note]
     links: dict[str, str]

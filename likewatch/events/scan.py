@@ -178,7 +178,11 @@ def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: boo
             )
         }
         saved = {
-            pk: (None if rescan or s.interval != _page(pages, pk).interval else s.state)
+            pk: (
+                {}
+                if rescan or s.interval != _page(pages, pk).interval
+                else detect.Detector.unpack(bytes(s.state))
+            )
             for pk, s in states.items()
         }
         since = {p.pk: (saved.get(p.pk) or {}).get("seq", 0) for p in pages}
@@ -191,6 +195,7 @@ def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: boo
         sibling_series = _siblings(read, first_time) if read else {}
         new: list[DetectorState] = []
         changed: list[DetectorState] = []
+        flagged: list[tuple[Page, detect.Finding]] = []
         for page in read:
             detector = detect.Detector(
                 page.interval,
@@ -209,13 +214,58 @@ def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: boo
                 log.exception("event scan of page %s failed", page.pk)
                 continue
             _store(results[page.pk], found, detector.withdrawn, rescan, now)
+            flagged += [(page, f) for f in found if f.kind in (detect.GAIN, detect.PURGE)]
             row = states.get(page.pk) or DetectorState(page=page)
-            row.state, row.interval, row.updated_at = detector.state(), page.interval, now
+            row.state, row.interval, row.updated_at = detector.packed(), page.interval, now
             (changed if row.pk and page.pk in states else new).append(row)
         # Two statements for the round's states, however many pages.
         DetectorState.objects.bulk_create(new)
         DetectorState.objects.bulk_update(changed, ["state", "interval", "updated_at"])
+        if flagged:
+            _platform_wide(flagged)
     return [results[p.pk] for p in pages]
+
+
+PLATFORM_SHARE = 0.3  # of a platform's tracked pages moving together: the platform, not them
+PLATFORM_MIN_PAGES = 3
+
+
+def _platform_wide(flagged: list[tuple[Page, detect.Finding]]) -> None:
+    """Note on the unusual gains and drops around this round's flags how many other tracked
+    pages of the same platform moved the same way at the same time: many at once is the
+    platform (a purge of fake accounts, a change in counting), not each page; none at all is
+    evidence too. Runs after the round is stored, so pages flagged together see each other."""
+    for platform in {page.platform for page, _f in flagged}:
+        mine = [(p, f) for p, f in flagged if p.platform == platform]
+        slack = max(max(p.interval for p, _f in mine), 600)
+        tracked = Page.objects.filter(platform=platform).count()
+        events = list(
+            Event.objects.filter(
+                page__platform=platform,
+                kind__in=[detect.GAIN, detect.PURGE],
+                end__gte=_moment(min(f.start for _p, f in mine) - slack),
+                start__lte=_moment(max(f.end for _p, f in mine) + slack),
+            )
+        )
+        for event in events:
+            start, end = _epoch(event.start) - slack, _epoch(event.end) + slack
+            moved = {
+                other.page_id
+                for other in events
+                if other.page_id != event.page_id
+                and other.kind == event.kind
+                and _epoch(other.start) <= end
+                and _epoch(other.end) >= start
+            }
+            details = dict(event.details or {})
+            details["platform_checked"] = tracked - 1
+            if len(moved) + 1 >= max(PLATFORM_MIN_PAGES, PLATFORM_SHARE * tracked):
+                details["platform_pages"] = len(moved)
+            else:
+                details.pop("platform_pages", None)
+            if details != event.details and event.status == Status.OPEN:
+                event.details = details
+                event.save(update_fields=["details"])
 
 
 def _page(pages: list[Page], pk: int) -> Page:

@@ -132,17 +132,29 @@ def _evidence(event: Event, gain: bool) -> list[str]:
             if gain
             else _("the drop came within a few fetches")
         )
-    if details.get("platform_pages"):
-        found.append(
-            _("%(count)d other tracked pages of the platform moved the same way at the same time")
-            % {"count": details["platform_pages"]}
-        )
-    elif details.get("platform_checked"):
+    if details.get("platform_checked") and not details.get("platform_pages"):
         found.append(_("no other tracked page of the platform moved at the time"))
     return found
 
 
+def _platform(event: Event) -> str:
+    count = (event.details or {}).get("platform_pages")
+    if not count:
+        return ""
+    return " " + ngettext(
+        "%(count)d other tracked page of the platform moved the same way at the same time: "
+        "most likely the platform itself (removing accounts or changing how it counts), not "
+        "this page.",
+        "%(count)d other tracked pages of the platform moved the same way at the same time: "
+        "most likely the platform itself (removing accounts or changing how it counts), not "
+        "this page.",
+        count,
+    ) % {"count": count}
+
+
 def _gain(event: Event) -> str:
+    if event.details.get("platform_pages"):
+        return _measured(event, _("%(page)s: a gain of %(size)s %(window)s")) + _platform(event)
     text = _measured(event, _("%(page)s: a gain of %(size)s %(window)s"))
     evidence = _evidence(event, gain=True)
     # "Bought likes" is only ever a hypothesis, and only shown with the facts behind it.
@@ -154,6 +166,8 @@ def _gain(event: Event) -> str:
 
 
 def _purge(event: Event) -> str:
+    if event.details.get("platform_pages"):
+        return _measured(event, _("%(page)s: a drop of %(size)s %(window)s")) + _platform(event)
     text = _measured(event, _("%(page)s: a drop of %(size)s %(window)s"))
     evidence = _evidence(event, gain=False)
     if evidence:

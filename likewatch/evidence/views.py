@@ -184,8 +184,9 @@ def _proof(request, page_id: int, seq: int | None):
         raise Http404("No such page.")
     # A "+" of a time zone left unencoded arrives as a space.
     at = parse_datetime(request.GET.get("at", "").replace(" ", "+")) if seq is None else None
-    if at is not None and (at.tzinfo is None or in_utc(at) is None):
-        at = None  # no zone, or before/after anything UTC can hold
+    # No zone, or before/after anything UTC holds: no moment. In UTC: PostgreSQL refuses
+    # offsets past ±15:59.
+    at = in_utc(at) if at is not None and at.tzinfo is not None else None
     record = proofs.record_of(page, seq, at)
     if record is None:
         raise Http404("No such record.")

@@ -90,9 +90,10 @@ def storable_moment(moment: datetime | None) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    if in_utc(moment) is None:
+    utc = in_utc(moment)
+    if utc is None:
         raise ValueError("the time is out of range")
-    return moment
+    return utc  # PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows
 
 
 class CampaignOut(Schema):

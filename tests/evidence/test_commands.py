@@ -26,7 +26,7 @@ def test_from_init_to_a_verified_bundle_and_a_tampered_one(likewatch, simulator,
     assert likewatch("add", "https://www.facebook.com/MarocTelecom", **facebook).returncode == 0
     assert likewatch("poll", "--once", **facebook).returncode == 0
     digest = likewatch("digest")  # the first count, written by `add`, is signed now
-    assert "Checkpoint of 1 records signed" in digest.stdout
+    assert "Checkpoint of 1 leaves signed" in digest.stdout
 
     export = likewatch("export", "--evidence", "evidence.zip", "--raw")
     assert export.returncode == 0, export.stderr
@@ -128,3 +128,22 @@ def test_prune_deletes_what_is_older_than_the_retention(history):
     assert "Deleted 5 raw answer(s); their links and hashes stay" in out.getvalue()
     with pytest.raises(CommandError, match="cannot be negative"):
         call_command("prune", "--days", "-1")
+
+
+@pytest.mark.django_db
+def test_checkpoint_sign_and_show(history, signing_key, capsys):
+    # 12 leaves for the first page (5 sealed spans, an open one, a failure), 3 for the second.
+    call_command("checkpoint", "sign")
+    assert "Checkpoint of 15 leaves signed" in capsys.readouterr().out
+    call_command("checkpoint", "sign")
+    assert "already signed" in capsys.readouterr().out
+    call_command("checkpoint", "show")
+    shown = capsys.readouterr().out
+    assert shown.splitlines()[1] == "15" and "\n\n\u2014 " in shown
+
+
+@pytest.mark.django_db
+def test_checkpoint_sign_without_the_key_says_so(history, settings, tmp_path):
+    settings.LIKEWATCH_SIGNING_KEY = tmp_path / "absent.pem"
+    with pytest.raises(CommandError, match="Cannot sign: no signing key"):
+        call_command("checkpoint", "sign")

@@ -44,7 +44,7 @@ class Command(LikewatchCommand):
             elif checkpoint is not None and (created or not options["follow"]):
                 state = "signed" if created else "already signed"
                 self.stdout.write(
-                    f"Checkpoint of {checkpoint.size} records {state}, "
+                    f"Checkpoint of {checkpoint.size} leaves {state}, "
                     f"{checkpoint.cosignatures.count()} cosignature(s)."
                 )
             if not options["follow"]:

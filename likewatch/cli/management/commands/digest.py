@@ -21,6 +21,6 @@ class Command(LikewatchCommand):
             return
         state = "signed" if created else "already signed"
         self.stdout.write(
-            f"Checkpoint of {checkpoint.size} records {state} (checkpoints replace the daily "
+            f"Checkpoint of {checkpoint.size} leaves {state} (checkpoints replace the daily "
             "digests)."
         )

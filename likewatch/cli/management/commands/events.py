@@ -2,6 +2,7 @@ from django.core.management.base import CommandError
 
 from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import moment, number, table
+from likewatch.events import effects
 from likewatch.events.models import Event
 from likewatch.events.scan import scan_all
 from likewatch.tracking.lookup import find_pages
@@ -20,6 +21,12 @@ class Command(LikewatchCommand):
         parser.add_argument(
             "--last", type=int, default=20, help="how many events to list (default 20)"
         )
+        parser.add_argument(
+            "--effects",
+            action="store_true",
+            help="estimate every running campaign's effect on its pages now (the poller "
+            "otherwise refreshes one estimate at a time when idle)",
+        )
 
     def handle(self, *args, **options):
         pages = None
@@ -30,6 +37,11 @@ class Command(LikewatchCommand):
                     f"No tracked page matches {options['page']!r}: see `likewatch status`."
                 )
         results = scan_all(rescan=options["rescan"], pages=pages)
+        if options["effects"]:
+            count = 0
+            while effects.refresh_one():
+                count += 1
+            self.stdout.write(f"Estimated the campaign effect on {count} page(s).")
         created = sum(r.created for r in results)
         updated = sum(r.updated for r in results)
         withdrawn = sum(r.withdrawn for r in results)

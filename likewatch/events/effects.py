@@ -1,0 +1,112 @@
+"""Keeping each campaign page's effect estimate fresh, and reading it for display.
+
+Fitting the counterfactual model takes about a second per page, far too long for a reader to
+wait, so a poller refreshes one estimate whenever it is idle between rounds (`refresh_one`),
+the oldest first, each at most every `MAX_AGE`. Readers only read what is stored
+(`for_campaign`): a page not estimated yet shows "being estimated", never a guess.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from likewatch.analytics import effect as model
+from likewatch.analytics import rates
+from likewatch.events.models import EffectEstimate
+from likewatch.tracking.models import CampaignPage
+
+log = logging.getLogger("likewatch.events")
+
+MAX_AGE = timedelta(minutes=15)
+# A campaign that ended more than this long ago keeps its last estimate.
+AFTER_END = timedelta(days=1)
+
+
+def refresh_one(now: datetime | None = None) -> bool:
+    """Estimate the effect on the campaign page whose estimate is the oldest, if one is due.
+    Returns whether it estimated one."""
+    now = now or timezone.now()
+    entries = (
+        CampaignPage.objects.filter(campaign__starts_at__lte=now)
+        .filter(Q(campaign__ends_at__isnull=True) | Q(campaign__ends_at__gte=now - AFTER_END))
+        .select_related("campaign", "page")
+    )
+    stored = {
+        (e.campaign_id, e.page_id): e.computed_at
+        for e in EffectEstimate.objects.filter(campaign_id__in={c.campaign_id for c in entries})
+    }
+    due = [
+        e
+        for e in entries
+        if stored.get((e.campaign_id, e.page_id)) is None
+        or stored[(e.campaign_id, e.page_id)] < now - MAX_AGE
+    ]
+    if not due:
+        return False
+    entry = min(
+        due,
+        key=lambda e: (
+            stored.get((e.campaign_id, e.page_id)) or datetime.min.replace(tzinfo=now.tzinfo)
+        ),
+    )
+    refresh(entry, now)
+    return True
+
+
+def refresh(entry: CampaignPage, now: datetime | None = None) -> EffectEstimate:
+    """Estimate and store the effect of `entry`'s campaign on its page."""
+    now = now or timezone.now()
+    campaign = entry.campaign
+    until = min(now, campaign.ends_at) if campaign.ends_at else now
+    result = model.page_effect(entry.page, campaign.starts_at, until)
+    data = result.as_dict() if isinstance(result, model.Effect) else {"reason": result.reason}
+    estimate, _ = EffectEstimate.objects.update_or_create(
+        campaign=campaign, page=entry.page, defaults={"computed_at": now, "data": data}
+    )
+    return estimate
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An effect turned the campaign's way (people who moved as it asks, beyond the usual),
+    or why there is none."""
+
+    effect: float | None = None
+    low: float | None = None
+    high: float | None = None
+    removed: float = 0.0
+    reason: str = ""
+    computed_at: datetime | None = None
+
+
+def _toward(data: dict, direction: str, computed_at) -> Shown:
+    if "effect" not in data:
+        return Shown(reason=data.get("reason", ""), computed_at=computed_at)
+    a = rates.toward(data["effect"], direction)
+    b = rates.toward(data["low"], direction)
+    c = rates.toward(data["high"], direction)
+    return Shown(a, min(b, c), max(b, c), data.get("purges", 0.0), computed_at=computed_at)
+
+
+def for_campaign(campaign) -> tuple[dict[int, Shown], Shown | None]:
+    """Each page's stored effect, the campaign's way, and the total over the pages that have
+    one (None until every page has one: a partial total would mislead)."""
+    directions = dict(campaign.entries.values_list("page_id", "direction"))
+    rows = list(EffectEstimate.objects.filter(campaign=campaign, page_id__in=list(directions)))
+    pages = {r.page_id: _toward(r.data, directions[r.page_id], r.computed_at) for r in rows}
+    known = [p for p in pages.values() if p.effect is not None]
+    if not directions or len(known) < len(directions):
+        return pages, None
+    combined = model.total([model.Effect(0, 0, p.effect, p.low, p.high, p.removed) for p in known])
+    return pages, Shown(
+        combined.effect,
+        combined.low,
+        combined.high,
+        combined.purges,
+        computed_at=min(p.computed_at for p in known),
+    )

@@ -1,0 +1,58 @@
+"""The campaign's effect: the change beyond the page's own pre-campaign trend, with 95 %."""
+
+import numpy as np
+
+from likewatch.analytics.effect import Effect, NoEffect, estimate, total
+
+HOUR = 3600.0
+
+
+def page(days=21, per_hour=50.0, seed=1):
+    """Hourly counts of a page growing by about `per_hour` with a daily cycle and noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(days * 24) * HOUR
+    cycle = 1 + 0.8 * np.sin(2 * np.pi * (t / HOUR % 24) / 24)
+    changes = rng.poisson(per_hour * cycle)
+    return t, 1_000_000 + np.cumsum(changes)
+
+
+def test_a_campaign_loss_is_measured_beyond_the_pages_own_growth():
+    t, values = page()
+    start = t[14 * 24]
+    loss = np.where(t >= start, -(t - start) / HOUR * 400, 0.0)  # 400 an hour leave
+    values = values + loss
+    now = t[16 * 24]
+    result = estimate(t, values, start, now)
+    assert isinstance(result, Effect)
+    truth = -48 * 400
+    # The page kept growing by about 50 an hour: the loss is larger than the net change.
+    assert result.observed > truth
+    assert result.low <= truth <= result.high
+    assert result.high - result.low < abs(truth)
+
+
+def test_without_two_days_before_the_campaign_there_is_no_estimate():
+    t, values = page(days=3)
+    result = estimate(t, values, t[30], t[50])
+    assert isinstance(result, NoEffect)
+    assert "too little history" in result.reason
+
+
+def test_a_flagged_removal_is_taken_out_of_the_effect():
+    t, values = page()
+    start, now = t[14 * 24], t[15 * 24]
+    values = values.astype(float).copy()
+    values[t >= start + 5 * HOUR] -= 10_000  # the platform removed 10,000 accounts
+    plain = estimate(t, values, start, now)
+    apart = estimate(t, values, start, now, purges=-10_000)
+    assert round(apart.effect - plain.effect) == 10_000
+    assert apart.low <= 0 <= apart.high  # nobody left beyond the usual: it was the purge
+
+
+def test_the_campaign_total_adds_effects_and_widens_as_independent_errors():
+    a = Effect(0, 0, -100, -130, -70)
+    b = Effect(0, 0, -50, -90, -10)
+    both = total([a, b])
+    assert both.effect == -150
+    assert round(both.effect - both.low) == 50  # sqrt(30^2 + 40^2)
+    assert round(both.high - both.effect) == 50

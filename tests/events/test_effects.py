@@ -1,0 +1,94 @@
+"""The campaign's effect is estimated between rounds, stored, and shown; purges stay apart."""
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from likewatch.analytics.change import campaign_change
+from likewatch.analytics.milestones import reached
+from likewatch.events import effects
+from likewatch.events.models import EffectEstimate, Event, Kind, Status
+from likewatch.tracking.models import Campaign
+from likewatch.web.board import snapshot
+from tests.sharing_data import START, campaign, page, record_hourly
+
+pytestmark = pytest.mark.django_db
+
+
+def history(days_before=7, hours_after=24, loss_per_hour=2_000, seed=3):
+    """Hourly counts: a page growing ~60 an hour, then losing `loss_per_hour` from START."""
+    rng = np.random.default_rng(seed)
+    values, value = [], 3_000_000
+    for hour in range(-days_before * 24, hours_after + 1):
+        value += int(rng.poisson(60)) - (loss_per_hour if hour > 0 else 0)
+        values.append(value)
+    return values, START - timedelta(days=days_before)
+
+
+def test_the_effect_is_stored_and_shown_on_the_board_and_the_api(client):
+    telecom = page("111", "Maroc Telecom")
+    values, first = history()
+    record_hourly(telecom, values, start=first)
+    campaign(pages=[(telecom, "leave")])
+    now = START + timedelta(hours=24)
+
+    assert effects.refresh_one(now) is True
+    assert effects.refresh_one(now) is False  # fresh for MAX_AGE: nothing due
+    data = EffectEstimate.objects.get().data
+    truth = -24 * 2_000
+    assert data["low"] <= truth <= data["high"]
+
+    board = snapshot(Campaign.objects.get(), now)
+    shown = board["pages"][0]["effect"]
+    # The campaign's way: people who left beyond the page's usual growth, a positive number.
+    assert shown["low"] <= 48_000 <= shown["high"]
+    assert shown["display"]["effect"].startswith("about +")
+    assert board["total"]["effect"]["effect"] == shown["effect"]
+
+    feed = client.get("/feeds/c/morocco-2016.atom").content.decode()
+    assert "the campaign&#x27;s effect so far" in feed or "the campaign's effect so far" in feed
+    assert "beyond the pages" in feed
+
+    api = client.get("/api/campaigns/morocco-2016").json()
+    assert api["effect"]["low"] <= 48_000 <= api["effect"]["high"]
+    assert api["pages"][0]["effect"]["effect"] == shown["effect"]
+
+
+def test_a_page_without_history_before_the_campaign_says_so():
+    telecom = page("111", "Maroc Telecom")
+    record_hourly(telecom, [3_000_000 - 2_000 * h for h in range(10)])
+    campaign(pages=[(telecom, "leave")])
+    effects.refresh_one(START + timedelta(hours=9))
+    board = snapshot(Campaign.objects.get(), START + timedelta(hours=9))
+    assert board["pages"][0]["effect"]["effect"] is None
+    assert board["pages"][0]["effect"]["display"]["effect"] == (
+        "too little history before the campaign"
+    )
+    assert board["total"]["effect"]["effect"] is None
+
+
+def test_a_flagged_purge_is_not_counted_as_people_leaving():
+    telecom = page("111", "Maroc Telecom")
+    # 1,000 leave each hour; at hour 5 the platform removes 100,000 accounts.
+    values = [3_000_000 - 1_000 * h - (100_000 if h >= 5 else 0) for h in range(10)]
+    record_hourly(telecom, values)
+    c = campaign(pages=[(telecom, "leave")], target=None)
+    Event.objects.create(
+        page=telecom,
+        kind=Kind.PURGE,
+        start=START + timedelta(hours=4),
+        end=START + timedelta(hours=5),
+        size=-100_000,
+        expected=-1_000,
+        seen=-101_000,
+        confidence=0.99,
+    )
+    change = campaign_change(c, START + timedelta(hours=9))
+    assert change.pages[0].removed == -100_000
+    assert change.total_moved == 9_000
+    assert max(m.moved for m in reached(c)) < 100_000
+
+    # Dismissed by an organiser: it was people after all, and counts again.
+    Event.objects.update(status=Status.DISMISSED)
+    assert campaign_change(c, START + timedelta(hours=9)).total_moved == 109_000
