@@ -1,7 +1,7 @@
 """Storage: bytes on disk per fetch, on SQLite and PostgreSQL, for a changing and a stable page.
 
 Each case records PAGES pages × ROUNDS fetches, one a minute (LIKEWATCH_BENCH_STORAGE_PAGES,
-LIKEWATCH_BENCH_STORAGE_ROUNDS; default 100 × 1,440, a day), through the poller's write path,
+LIKEWATCH_BENCH_STORAGE_ROUNDS; default 30 × 720, half a day), through the poller's write path,
 with the compaction and packing the poller runs after each round, in a fresh database. The
 database's growth (compacted: dead rows excluded), part by part, is divided by the number of
 fetches: the history (segments, the tail's rows and their indexes), the rest of the evidence,
@@ -25,8 +25,8 @@ from bench._processes import database, postgres_available, worker
 # Bytes on disk for a fixed workload: the same (within a page) at every run.
 REPEATS = 1
 
-PAGES = int(os.environ.get("LIKEWATCH_BENCH_STORAGE_PAGES", 100))
-ROUNDS = int(os.environ.get("LIKEWATCH_BENCH_STORAGE_ROUNDS", 1440))
+PAGES = int(os.environ.get("LIKEWATCH_BENCH_STORAGE_PAGES", 30))
+ROUNDS = int(os.environ.get("LIKEWATCH_BENCH_STORAGE_ROUNDS", 720))
 
 
 def run() -> list[tuple]:
