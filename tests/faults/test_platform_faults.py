@@ -53,7 +53,8 @@ STORM = [
     (
         Scripted(200, b"<!DOCTYPE html><html><title>Log into Facebook</title>", {}),
         "invalid",
-        "Log into Facebook",
+        # The answer's own text (a login page's title) is never echoed into the error.
+        "not JSON",
         3600,
     ),
     (Scripted(200, body(fan_count=0, followers_count=0), JSON), "invalid", "not a count", 3600),
