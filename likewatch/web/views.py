@@ -237,6 +237,10 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
             "labels": chart_labels(),
         },
     }
+    if errors:
+        # A malformed range is the reader's mistake: say so with a 400 (crawlers and scripts
+        # see it), still showing the message and the whole history to a person; not shared.
+        return render(request, "web/page.html", context, status=400)
     return shared(request, render(request, "web/page.html", context))
 
 

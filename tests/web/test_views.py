@@ -126,7 +126,8 @@ def test_the_page_history_narrows_to_a_range(client, pages, campaign):
 )
 def test_a_bad_range_says_why_and_shows_everything(client, pages, query, message):
     response = client.get(f"/p/{pages[0].pk}/", query)
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "public" not in response.get("Cache-Control", "")
     assert any(message in str(e) for e in response.context["errors"])
     assert len(list(response.context["records"])) == 4
 
