@@ -60,6 +60,17 @@ def default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Start every test with empty rate-limit windows. The test client is one client
+    (127.0.0.1) for the whole suite, so its counts (the API allows 120 requests a minute)
+    would otherwise carry over and refuse a later test's requests with 429."""
+    from django.core.cache import caches
+
+    caches[settings.LIKEWATCH_RATE_LIMIT_CACHE].clear()
+    yield
+
+
 # Tests that run real likewatch processes, servers or a browser and mostly wait on them: marked
 # `slow`, they run in parallel after the rest (`make test`; pytest-xdist), so that the suite
 # stays within ten minutes on a busy two-core machine. Paths or node ids, from tests/.

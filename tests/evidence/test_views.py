@@ -73,5 +73,5 @@ def test_the_raw_answers_of_unpublished_pages_are_not_served(client, history):
 
 def test_the_methodology_explains_events_and_verification(client):
     body = client.get("/methodology/").content.decode()
-    assert "Flagged events" in body and "median absolute deviation" in body
+    assert "Flagged events" in body and "extreme-value fit" in body
     assert "likewatch verify bundle.zip --key site-key.pem" in body

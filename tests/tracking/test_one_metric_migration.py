@@ -4,10 +4,19 @@ metric of a page out of a campaign's total, keeping the platform's main one."""
 from datetime import UTC, datetime
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def latest_schema_afterwards():
+    """Leave the database at the latest migration: the tests after this one expect it."""
+    yield
+    call_command("migrate", verbosity=0)
+
 
 BEFORE = [("tracking", "0002_consumers")]
 AFTER = [("tracking", "0004_one_metric_per_page_constraint")]

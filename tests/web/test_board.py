@@ -103,4 +103,5 @@ def test_an_uncached_board_costs_the_same_few_queries_for_two_pages_or_twenty_fi
             assert client.get(f"/c/{campaign.slug}/").status_code == 200
         counts[size] = len(queries.captured_queries)
     assert counts[2] == counts[25], counts
-    assert counts[25] <= 25, counts
+    # A few queries per board section (pages, changes, rates, purges, effects, notes, proofs).
+    assert counts[25] <= 30, counts
