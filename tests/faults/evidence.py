@@ -13,44 +13,51 @@ from likewatch.tracking import chain
 
 
 def history_rows(prefix: str = "") -> dict[str, list[dict]]:
-    """Every page's records, oldest first, keyed by platform id (those starting with prefix)."""
+    """Every page's records, oldest first, keyed by platform id (those starting with prefix).
+
+    Records are read through the one read API (likewatch.tracking.records), so those already
+    compacted into segments count too. Rows still in the tail carry their stored hashes;
+    records in segments store none (`segmented`: the chain is recomputed over them).
+    """
+    from likewatch.tracking import records
     from likewatch.tracking.models import FetchFailure, Observation, Page
 
     result = {}
     for page in Page.objects.filter(platform_id__startswith=prefix):
-        rows = [
-            {
-                "type": "observation",
+        stored = {o.seq: (o.prev_hash, o.hash) for o in Observation.objects.filter(page=page)}
+        stored |= {f.seq: (f.prev_hash, f.hash) for f in FetchFailure.objects.filter(page=page)}
+        rows = []
+        for record in records.records(page):
+            if isinstance(record, records.Span):
+                row = {
+                    "type": "observation",
+                    "value": record.value,
+                    "precision": record.precision,
+                    "first_seen": chain.iso(record.first_seen),
+                    "last_seen": chain.iso(record.last_seen),
+                    "fetches": record.fetches,
+                    "provenance": record.provenance,
+                    "source_url": record.source_url,
+                }
+            else:
+                row = {
+                    "type": "failure",
+                    "at": chain.iso(record.at),
+                    "kind": record.kind,
+                    "message": record.message,
+                    "duration_ms": record.duration_ms,
+                    "retry_at": chain.iso(record.retry_at),
+                }
+            prev_hash, hash_ = stored.get(record.seq, (None, None))
+            row |= {
                 "page": page.pk,
-                "seq": o.seq,
-                "value": o.value,
-                "precision": o.precision,
-                "first_seen": chain.iso(o.first_seen),
-                "last_seen": chain.iso(o.last_seen),
-                "fetches": o.fetches,
-                "provenance": o.provenance,
-                "source_url": o.source_url,
-                "prev_hash": o.prev_hash,
-                "hash": o.hash,
+                "seq": record.seq,
+                "prev_hash": prev_hash,
+                "hash": hash_,
+                "segmented": record.seq not in stored,
             }
-            for o in Observation.objects.filter(page=page)
-        ]
-        rows += [
-            {
-                "type": "failure",
-                "page": page.pk,
-                "seq": f.seq,
-                "at": chain.iso(f.at),
-                "kind": f.kind,
-                "message": f.message,
-                "duration_ms": f.duration_ms,
-                "retry_at": chain.iso(f.retry_at),
-                "prev_hash": f.prev_hash,
-                "hash": f.hash,
-            }
-            for f in FetchFailure.objects.filter(page=page)
-        ]
-        result[page.platform_id] = sorted(rows, key=lambda r: r["seq"])
+            rows.append(row)
+        result[page.platform_id] = rows
     return result
 
 
@@ -59,11 +66,14 @@ def _when(text: str | None) -> datetime | None:
 
 
 def verify_chain(rows: list[dict]) -> None:
-    """Assert that seqs run 1..n, each record links to the one before, and every hash holds."""
+    """Assert that seqs run 1..n and that the chain recomputed over every record (segments
+    included) matches each hash still stored with a tail row: so the segments gave back the
+    records exactly, and no row was changed."""
     previous = chain.GENESIS
     for index, row in enumerate(rows):
         assert row["seq"] == index + 1, f"seq {row['seq']} where {index + 1} was due"
-        assert row["prev_hash"] == previous, f"broken link at seq {row['seq']}"
+        if not row["segmented"]:
+            assert row["prev_hash"] == previous, f"broken link at seq {row['seq']}"
         if row["type"] == "observation":
             fields = {
                 **row,
@@ -74,11 +84,13 @@ def verify_chain(rows: list[dict]) -> None:
         else:
             fields = {**row, "at": _when(row["at"]), "retry_at": _when(row["retry_at"])}
             form = chain.failure_form(row["page"], row["seq"], fields)
-        if not row["hash"]:
+        if not row["segmented"] and not row["hash"]:
             assert index == len(rows) - 1 and row["type"] == "observation", "only the head is open"
             return
-        assert row["hash"] == chain.link_hash(previous, form), f"bad hash at seq {row['seq']}"
-        previous = row["hash"]
+        computed = chain.link_hash(previous, form)
+        if not row["segmented"]:
+            assert row["hash"] == computed, f"bad hash at seq {row['seq']}"
+        previous = computed
 
 
 if __name__ == "__main__":
