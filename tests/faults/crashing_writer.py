@@ -138,13 +138,18 @@ def main(cycles: int, seed: int) -> None:
 def _write_forever(pipe: int) -> None:
     from likewatch.sources.base import Count
     from likewatch.sources.errors import Transient
-    from likewatch.tracking import consumers, history
-    from likewatch.tracking.models import FetchFailure, Observation, Page
+    from likewatch.tracking import consumers, history, records
+    from likewatch.tracking.models import Page
 
     consumers.register(TALLY, tally(pipe), order=99)
     pages = {p.platform_id: p for p in Page.objects.filter(platform_id__startswith="w")}
-    # Every committed fetch added exactly one fetch or one failure: that count is the next k.
-    k = sum(Observation.objects.values_list("fetches", flat=True)) + FetchFailure.objects.count()
+    # Every committed fetch added exactly one fetch or one failure: that count is the next k
+    # (read through the read API: compaction moves sealed records into segments).
+    k = sum(
+        record.fetches if isinstance(record, records.Span) else 1
+        for page in pages.values()
+        for record in records.records(page)
+    )
     while True:
         ks = range(k, k + batch_size(k))
         entries = [
