@@ -9,24 +9,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from django.conf import settings
 
 from likewatch.sources.base import Count
 from likewatch.tracking.history import record_count
+from tests.browser.conftest import ARTEFACTS, BUILD, CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-BUILD = Path(settings.PACKAGE_DIR) / "web/static/web/build/board.js"
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +82,8 @@ def test_the_board_renders_with_data(browser, site, campaign):
         "50,500",
     ]
     assert page.locator("[data-compare] canvas").count() == 1
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "board-en.png", full_page=True)
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTEFACTS / "board-en.png", full_page=True)
     assert errors == []
     page.close()
 
@@ -109,7 +97,7 @@ def test_a_new_value_arrives_live(browser, site, campaign, pages, now):
     change = page.locator(f"[data-page='{pages[0].pk}'] [data-field='display.change']")
     assert change.inner_text() == "\u22128,766"
     assert page.locator("[data-total='display.moved']").inner_text() == "8,266"
-    page.screenshot(path=ARTIFACTS / "board-live.png", full_page=True)
+    page.screenshot(path=ARTEFACTS / "board-live.png", full_page=True)
     assert errors == []
     page.close()
 
@@ -124,6 +112,6 @@ def test_the_arabic_board_is_right_to_left(browser, site, campaign):
     # Right to left: a card's title starts at its right edge.
     card = page.locator(".card").first.bounding_box()
     assert heading["x"] + heading["width"] > card["x"] + card["width"] - 30
-    page.screenshot(path=ARTIFACTS / "board-ar.png", full_page=True)
+    page.screenshot(path=ARTEFACTS / "board-ar.png", full_page=True)
     assert errors == []
     page.close()
