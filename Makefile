@@ -74,12 +74,14 @@ bench: install loadgen peers
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) -m bench $(ONLY)
 
-# The polling-cost benchmark's peers (bench/polling_cost.py), each in its own place: changedetection.io
-# from PyPI in a virtualenv of its own, Prometheus from Debian. A peer that cannot be installed
-# is reported as such in the benchmark's table, never a reason to stop.
+# The benchmarks' peers, each in its own place: changedetection.io from PyPI in a virtualenv of
+# its own (polling cost), Prometheus from Debian (polling cost, storage), VictoriaMetrics from
+# Debian (storage). A peer that cannot be installed is reported as such in the benchmark's
+# table, never a reason to stop.
 PEERS := var/peers
 peers: $(PEERS)/changedetection/bin/changedetection.py
 	@command -v prometheus >/dev/null || (apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1)) || echo "prometheus could not be installed: its row will say so"
+	@command -v victoria-metrics >/dev/null || (apt-get install -y --no-install-recommends victoria-metrics >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends victoria-metrics >/dev/null 2>&1)) || echo "victoria-metrics could not be installed: its row will say so"
 
 $(PEERS)/changedetection/bin/changedetection.py:
 	mkdir -p $(PEERS)

@@ -96,3 +96,55 @@ def test_a_document_without_its_markers_says_what_is_missing(tmp_path, monkeypat
 )
 def test_the_tables_say_whether_each_target_is_met(median, target, verdict):
     assert tables.met({"median": median, "target": target}) == verdict
+
+
+def test_a_figure_measured_beside_peers_keeps_each_peers_figure_and_spread():
+    runs = [
+        [("storage: per sample", 1.9, "B", "<= 4", {"Prometheus 2.42.0": 3.1})],
+        [("storage: per sample", 2.1, "B", "<= 4", {"Prometheus 2.42.0": 3.3})],
+    ]
+    (row,) = results.combine(runs)
+    assert row["median"] == 2.0
+    assert row["peers"] == {
+        "Prometheus 2.42.0": {"median": 3.2, "min": 3.1, "max": 3.3, "samples": 2}
+    }
+    (alone,) = results.combine([[("storage: per sample", 1.9, "B", "<= 4")]])
+    assert "peers" not in alone
+
+
+def test_the_tables_show_each_peer_beside_likewatch_with_the_ratio():
+    row = {
+        "figure": "polling cost: CPU per 1,000 fetches",
+        "unit": "CPU-s",
+        "target": "<= 2.5",
+        "median": 1.8,
+        "peers": {
+            "changedetection.io": {"median": 18.0, "samples": 1},
+            "Prometheus": {"median": 0.9, "samples": 1},
+            "VictoriaMetrics": {"median": 0.0, "samples": 1},  # no ratio to nothing
+        },
+    }
+    cell = tables.peers(row)
+    assert cell == (
+        "changedetection.io: 18.0 CPU-s (×0.100); Prometheus: 0.900 CPU-s (×2.00); "
+        "VictoriaMetrics: 0 CPU-s"
+    )
+    data = {
+        "polling_cost": {
+            "rows": [row, {**row, "figure": "no peer here", "peers": {}}],
+            "conditions": {
+                "measured_at": "2026-12-02T04:00:00+00:00",
+                "seconds": 60.0,
+                "repeats": 1,
+                "load_before": [1.0, 1.0, 1.0],
+                "load_after": [1.0, 1.0, 1.0],
+                "cores": 2,
+                "shape": {"what": "Polling cost."},
+            },
+        }
+    }
+    readme = tables.readme(data)
+    assert "| peers, same run (likewatch ÷ peer) |" in readme
+    assert f"| {cell} | `polling_cost` |" in readme
+    assert f"| yes | {cell} |" in tables.production(data)
+    assert cell in tables.console(data, [])
