@@ -140,6 +140,9 @@ def production(data: dict[str, dict]) -> str:
                 "Run with " + ", ".join(f"`{k}={v}`" for k, v in settings.items()) + ".",
                 "",
             ]
+        sizes = shape.get("sizes") or {}
+        if sizes:
+            lines += ["Sizes: " + ", ".join(f"`{k}={v:,}`" for k, v in sizes.items()) + ".", ""]
         compared = any(row.get("peers") for row in entry["rows"])
         lines += [
             "| figure | measured: median (min–max, samples) | target | met |"

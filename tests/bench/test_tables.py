@@ -73,6 +73,19 @@ def test_each_figure_is_recorded_with_its_conditions(monkeypatch):
     assert c["shape"]["settings"] == {"LIKEWATCH_BENCH_EXAMPLE": "7"}
 
 
+def test_a_benchmarks_sizes_are_recorded_even_when_no_variable_set_them(monkeypatch):
+    # A shorter default (ROUNDS from 720 to 360) must show beside the figures it gave.
+    module = types.ModuleType("bench.example")
+    module.__doc__ = "Example."
+    module.PAGES, module.ROUNDS, module.SECONDS = 30, 360, 1.5
+    module.REPEATS, module.PORT, module.VERBOSE, module.NAME = 1, 8601, True, "x"
+    module.run = lambda: [("example: bytes", 3.0, "B", "")]
+    entry = runner.measure("example", module, {"cores": 2})
+    assert entry["conditions"]["shape"]["sizes"] == {"PAGES": 30, "ROUNDS": 360, "SECONDS": 1.5}
+    data = {"example": {**entry, "conditions": {**entry["conditions"], "measured_at": "2026"}}}
+    assert "Sizes: `PAGES=30`, `ROUNDS=360`, `SECONDS=1.5`." in tables.production(data)
+
+
 def test_a_document_without_its_markers_says_what_is_missing(tmp_path, monkeypatch):
     page = tmp_path / "README.md"
     page.write_text("# no table here\n")
