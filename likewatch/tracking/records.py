@@ -196,7 +196,14 @@ def records(
     # The tail is read first: a compaction committing meanwhile moves records from the tail
     # into a segment, so reading the segments second can only find them twice, never miss
     # them (the seq check below drops the second copy).
-    tail = tail_records(page_id, seq_from=seq_from, seq_to=seq_to, start=start, end=end)
+    tail = tail_records(
+        page_id,
+        seq_from=seq_from,
+        seq_to=seq_to,
+        start=start,
+        end=end,
+        only_failures=only_failures,
+    )
     first_tail = tail[0].seq if tail else None
     for record in segments.read(
         page_id,
@@ -219,21 +226,36 @@ def tail_records(
     seq_to: int | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    only_failures: bool = False,
 ) -> list[Record]:
-    """The records of the page's tail (rows not yet compacted) within the bounds, by seq."""
+    """The records of the page's tail (rows not yet compacted) within the bounds, by seq.
+
+    With `only_failures`, its failures only: the spans' rows are not read at all. (A caller
+    asking for failures, as a chart's gaps do, reads the tail's failures and then only the
+    segments holding some; reading its spans would cost two queries for nothing.)"""
     from likewatch.tracking.models import FetchFailure, Observation
 
-    last_seq = _last_seq(page_id)
-    obs = Observation.objects.filter(page_id=page_id)
     fails = FetchFailure.objects.filter(page_id=page_id)
     if seq_from is not None:
-        obs, fails = obs.filter(seq__gte=seq_from), fails.filter(seq__gte=seq_from)
+        fails = fails.filter(seq__gte=seq_from)
     if seq_to is not None:
-        obs, fails = obs.filter(seq__lte=seq_to), fails.filter(seq__lte=seq_to)
+        fails = fails.filter(seq__lte=seq_to)
     if start is not None:
-        obs, fails = obs.filter(last_seen__gte=start), fails.filter(at__gte=start)
+        fails = fails.filter(at__gte=start)
     if end is not None:
-        obs, fails = obs.filter(first_seen__lte=end), fails.filter(at__lte=end)
+        fails = fails.filter(at__lte=end)
+    if only_failures:
+        return [failure_from_row(r) for r in fails.order_by("seq")]
+    last_seq = _last_seq(page_id)
+    obs = Observation.objects.filter(page_id=page_id)
+    if seq_from is not None:
+        obs = obs.filter(seq__gte=seq_from)
+    if seq_to is not None:
+        obs = obs.filter(seq__lte=seq_to)
+    if start is not None:
+        obs = obs.filter(last_seen__gte=start)
+    if end is not None:
+        obs = obs.filter(first_seen__lte=end)
     tail: list[Record] = [span_from_row(r, last_seq) for r in obs]
     tail += [failure_from_row(r) for r in fails]
     tail.sort(key=lambda r: r.seq)
@@ -276,10 +298,14 @@ def span_points(page, start: datetime, end: datetime) -> Iterator[tuple[float, f
     if tail:
         segs = segs.filter(last_seq__lt=tail[0][0])  # see `records` on compaction meanwhile
     low, high = start.timestamp(), end.timestamp()
-    for data in segs.order_by("first_seq").values_list("data", flat=True).iterator(chunk_size=64):
-        for first, last, value in segments_codec.span_points(data):
-            if last >= low and first <= high:
-                yield first, last, value
+    rows = segs.order_by("first_seq").values_list("data", "start", "end")
+    for data, first, last in rows.iterator(chunk_size=64):
+        points = segments_codec.span_points(data)
+        # Only a segment reaching outside the range holds spans to leave out (usually the
+        # first and the last): the others are handed on whole, without a test per span.
+        if first < start or last > end:
+            points = [p for p in points if p[1] >= low and p[0] <= high]
+        yield from points
     for _seq, first, last, value in tail:
         yield first.timestamp(), last.timestamp(), value
 
