@@ -388,6 +388,8 @@ def _newest_span(page, at: datetime | None, *, known: bool) -> Span | None:
         # Usually the tail's newest row is newer than every segment; after a backfill the
         # tail may hold only old rows while a segment holds the page's recent spans.
         segs = segs.filter(end__gt=found.first_seen)
+        if not segs.exists():  # the common case: one indexed look, nothing decoded
+            return found
     rows = segs.order_by("-start", "-first_seq").values_list("data", flat=True)
     for data in rows.iterator(chunk_size=4):
         for record in reversed(segments_codec.decode(data)):
