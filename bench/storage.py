@@ -12,6 +12,9 @@ answers <= 32 bytes per fetch, a stable page about 0.
 Two figures for each: "per sample" is what the second half of the run added, divided by its
 fetches, when every page's open tail (up to TAIL_RECORDS rows) and its platform's recent
 answers (up to an hour's) have reached their steady size: what each further sample costs.
+The second half is a whole number of compaction cycles (the tail is as long at its start as
+at its end) and the journal of consumed rounds is pruned before each measure, so neither
+fixed cost is counted as a sample's (bench/_storage_worker.py).
 "whole run" divides the whole growth by all fetches, those fixed costs per page included (a
 longer run spreads them thinner).
 
