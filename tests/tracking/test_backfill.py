@@ -142,6 +142,11 @@ def test_listing_and_chart_points_follow_time_too(page, monkeypatch):
     points = list(records.span_points(page, at(-200), at(10)))
     assert [p[0] for p in points] == sorted(p[0] for p in points)
     assert points[-1][2] == 980
+    from likewatch.web.charts import page_points
+
+    board = page_points(page)  # the board's charts read the same history
+    assert [t for t, _value in board] == sorted(t for t, _value in board)
+    assert board[0][1] == 2000 and board[-1][1] == 980
 
 
 def test_records_in_chain_order_are_still_there_for_the_evidence(page):
