@@ -21,11 +21,12 @@ from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from likewatch.fanout import broker as brokers
 from likewatch.security import throttling
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign
 from likewatch.web import board as boards
-from likewatch.web import live
+from likewatch.web.live import CampaignFeed
 from likewatch.web.microcache import anonymous
 
 HEADERS = [
@@ -36,7 +37,7 @@ HEADERS = [
 ]
 log = logging.getLogger(__name__)
 # Board snapshots shared by every live listener of this process.
-feed = live.CampaignFeed(boards.snapshot_json)
+feed = CampaignFeed(boards.snapshot_json)
 
 
 async def events(campaign: Campaign, page_ids: list[int], known: str) -> AsyncIterator[bytes]:
@@ -47,10 +48,10 @@ async def events(campaign: Campaign, page_ids: list[int], known: str) -> AsyncIt
     try:
         # Taken before reading the state, so that no news after the reading can be missed.
         upcoming = channel.upcoming
-        states = await sync_to_async(live.page_states)(page_ids)
+        states = await sync_to_async(brokers.page_states)(page_ids)
         channel.broker.seed(states)
         yield b"retry: 5000\n\n"
-        current = live.version(page_ids, states)
+        current = brokers.version(page_ids, states)
         if current != known:
             yield await board_event(campaign, current)
             known = current
@@ -80,7 +81,7 @@ class Channel:
     def __init__(self, campaign: Campaign, page_ids: list[int]) -> None:
         self.campaign = campaign
         self.page_ids = page_ids
-        self.broker = live.get_broker()
+        self.broker = brokers.get_broker()
         self.loop = asyncio.get_running_loop()
         self.languages: Counter[str] = Counter()
         self.version: str | None = None
