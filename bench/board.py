@@ -95,7 +95,9 @@ def _run(kind: str) -> list[tuple]:
                     )
             else:
                 rows.append((f"{label}: wrk not installed (apt-get install wrk)", "-", "", ""))
-            delays, held = asyncio.run(_listeners(slug, url))
+            # The listeners' own event loop as fast as the server's: what is timed is the
+            # server's delivery, not the benchmark's reading of 5,000 streams.
+            delays, held = _run_async(_listeners(slug, url))
             within = sum(d <= 1.0 for d in delays)
             rows += [
                 (f"{label}: live listeners held", held, "", f">= {LISTENERS:,}"),
@@ -107,6 +109,14 @@ def _run(kind: str) -> list[tuple]:
             server.terminate()
             server.wait(timeout=30)
     return rows
+
+
+def _run_async(coroutine):
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
 def _wait_for(url: str, seconds: float = 60) -> None:
@@ -157,7 +167,14 @@ async def _listeners(slug: str, url: str) -> tuple[list[float], int]:
 
     async def listen() -> None:
         nonlocal ready
-        reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+        for attempt in range(5):
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+                break
+            except OSError:  # a full accept queue: try again, as a browser's EventSource does
+                await asyncio.sleep(1 + attempt)
+        else:
+            return
         writers.append(writer)
         writer.write(
             f"GET /c/{slug}/live/?v=outdated HTTP/1.1\r\nHost: 127.0.0.1\r\n"
