@@ -3,7 +3,7 @@
 Each such benchmark runs its measured work in a child process (`python -m bench._NAME_worker`)
 with DATABASE_URL pointing at a database made for it, and reads one JSON line back. The
 PostgreSQL server is LIKEWATCH_BENCH_PG (default postgres://postgres@127.0.0.1:5432), the
-machine's; the databases are named likewatch_bench_* and dropped afterwards.
+machine's; the databases are named likewatch_bench_NAME_PID and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ def database(kind: str, name: str):
     if kind == "postgresql":
         import psycopg
 
-        db = f"likewatch_bench_{name}"
+        # The process id keeps two runs at once (two checkouts on one server) apart: the
+        # database is dropped before and after, which would wreck the other run's.
+        db = f"likewatch_bench_{name}_{os.getpid()}"
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{db}"')
