@@ -919,6 +919,8 @@ class Detector:
             ongoing=ongoing,
             seq_from=span["seq"],
             seq_to=span["seq"],
+            # For likewatch.events.quiet, which weighs it against the platform's other pages.
+            details={"likelihood": likelihood},
         )
 
 
