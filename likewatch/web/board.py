@@ -175,10 +175,13 @@ def snapshot_json(campaign: Campaign) -> str:
     return json.dumps(snapshot(campaign), separators=(",", ":"))
 
 
-def snapshot(campaign: Campaign, now: datetime | None = None) -> dict:
-    """Everything the board shows, except the charts' history."""
+def snapshot(
+    campaign: Campaign, now: datetime | None = None, result: CampaignChange | None = None
+) -> dict:
+    """Everything the board shows, except the charts' history (`result`: the campaign's
+    change at `now`, when the caller has it already)."""
     now = now or timezone.now()
-    result = campaign_change(campaign, now)
+    result = result or campaign_change(campaign, now)
     steps = milestones.ladder(campaign)
     by_page, total_effect = effects.for_campaign(campaign)
     total = totals_entry(result, now, steps)

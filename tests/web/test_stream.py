@@ -139,3 +139,34 @@ def test_one_client_cannot_hold_more_than_its_share_of_streams(
     refused, status = scenario()
     assert refused.status == 429 and b"Too many live updates" in refused.body
     assert status == 200
+
+
+def test_a_crowd_opening_one_boards_stream_reads_the_campaign_once(
+    django_asgi, campaign, pages, quick, monkeypatch
+):
+    from likewatch.web import stream as streams
+
+    readings = []
+    original = streams._public_campaign
+    monkeypatch.setattr(
+        streams, "_public_campaign", lambda slug: readings.append(slug) or original(slug)
+    )
+    app = StreamRoute(django_asgi)
+
+    @async_to_sync
+    async def scenario():
+        crowd = [Stream(app, "/c/operators/live/?v=outdated") for _ in range(10)]
+        for stream in crowd:
+            await stream.start()
+        boards = [await next_board(stream) for stream in crowd]
+        unknown = await get(app, "/c/nothing-here/live/")
+        again = await get(app, "/c/nothing-here/live/")
+        for stream in crowd:
+            await stream.leave()
+        return boards, unknown, again
+
+    boards, unknown, again = scenario()
+    assert all(b["pages"][0]["id"] == pages[0].pk for b in boards)
+    # Unknown addresses are asked each time (Django's 404), never remembered.
+    assert unknown.status == again.status == 404
+    assert readings == ["operators", "nothing-here", "nothing-here"]
