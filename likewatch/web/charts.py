@@ -60,7 +60,8 @@ def pages_points(
 
 
 def _points(records: list, max_points: int) -> list[Point]:
-    records.sort()
+    # By time, then seq: a backfill numbers old counts after new ones.
+    records.sort(key=lambda r: (r[1], r[0]))
     points: list[Point] = []
     for _seq, first, last, value in records:
         points.append((int(first.timestamp()), value))
