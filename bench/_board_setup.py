@@ -32,11 +32,13 @@ def main(action: str) -> None:
                 platform="facebook", platform_id=f"bench{i}", metric="likes", name=name
             )
             CampaignPage.objects.create(campaign=campaign, page=page, position=i)
-            for minute in range(0, 24 * 60, 5):
-                at = now - timedelta(days=1) + timedelta(minutes=minute)
-                history.record_batch([history.Entry(page, Count(3_000_000 - minute * 7), at)])
-            pages.append(page.pk)
-        print(json.dumps({"slug": campaign.slug, "pages": pages}))
+            pages.append(page)
+        # One round every five minutes for a day, the three pages in each, as a poller writes.
+        for minute in range(0, 24 * 60, 5):
+            at = now - timedelta(days=1) + timedelta(minutes=minute)
+            count = Count(3_000_000 - minute * 7)
+            history.record_batch([history.Entry(page, count, at) for page in pages])
+        print(json.dumps({"slug": campaign.slug, "pages": [p.pk for p in pages]}))
         return
     page = Page.objects.order_by("pk").first()
     value = page.observations.order_by("-seq").first().value - 1000

@@ -10,6 +10,12 @@ disk before, half-way and after (compacted first: VACUUM FULL on PostgreSQL, VAC
 so dead rows do not count), indexes included. The second half's growth is what each further
 sample costs once a page's open tail and its recent answers have reached their steady size.
 
+Two fixed costs come and go in cycles, and are not a sample's: a page's tail grows from one
+row to TAIL_RECORDS + 1 and is compacted, and the journal of rounds is pruned every few
+rounds. So "half-way" is taken a whole number of compaction cycles before the end (the tail
+is the same length at both points), and the journal's consumed rounds are pruned before each
+measure, as the poller prunes them.
+
 Commits are not flushed to disk (synchronous_commit off, PRAGMA synchronous OFF): it changes
 nothing on disk but the time this takes on a busy machine.
 """
@@ -82,11 +88,19 @@ def main(mode: str, pages: int, rounds: int) -> None:
             cursor.execute("SET synchronous_commit TO OFF")
         else:
             cursor.execute("PRAGMA synchronous = OFF")
-    before = sizes()
+    from likewatch.tracking import consumers, segments
+
+    def measure() -> dict[str, int]:
+        consumers.prune()
+        return sizes()
+
+    cycle = segments.TAIL_RECORDS + 1
+    half = rounds - cycle * max(1, (rounds - rounds // 2) // cycle)
+    before = measure()
     middle = None
     for r in range(rounds):
-        if r == rounds // 2:
-            middle = sizes()
+        if r == half:
+            middle = measure()
         at = T0 + timedelta(minutes=r)
         entries = []
         for page in rows:
@@ -107,12 +121,12 @@ def main(mode: str, pages: int, rounds: int) -> None:
         # The write path hands the round to its consumers (rollups, the log, the compaction
         # into segments, the packing of raw answers) once it commits, as in a poller.
         history.record_batch(entries)
-    after = sizes()
+    after = measure()
     print(
         json.dumps(
             {
                 "fetches": pages * rounds,
-                "second_half": pages * (rounds - rounds // 2),
+                "second_half": pages * (rounds - half),
                 "before": before,
                 "middle": middle,
                 "after": after,

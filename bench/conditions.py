@@ -42,15 +42,29 @@ def machine() -> dict:
 
 
 def shape(module) -> dict:
-    """The benchmark's shape: its first docstring line, the variables that change it, and
-    any SHAPE the module declares."""
+    """The benchmark's shape: its first docstring line, the variables that change it, its
+    sizes (every upper-case number of the module, defaults included, as it ran: PAGES,
+    ROUNDS, SECONDS…) and any SHAPE the module declares. A run shortened by a variable or by
+    a new default says so beside its figures."""
     return {
         "what": summary(module),
         "settings": {
             k: v for k, v in sorted(os.environ.items()) if k.startswith("LIKEWATCH_BENCH")
         },
+        "sizes": {
+            name: value
+            for name, value in sorted(vars(module).items())
+            if name.isupper()
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and name not in NOT_SIZES
+        },
         **getattr(module, "SHAPE", {}),
     }
+
+
+# Upper-case numbers of a benchmark that do not shape what it measures.
+NOT_SIZES = {"PORT", "REPEATS", "SEED"}
 
 
 def summary(module) -> str:

@@ -100,9 +100,15 @@ def run() -> list[tuple]:
     rows: list[tuple] = []
     kind = "postgresql" if postgres_available() else "sqlite"
     with JSONServer() as server:
-        rows += likewatch_rows(server, kind)
-        rows.append(changedetection_row(server))
-        rows.append(prometheus_row(server))
+        ours = likewatch_rows(server, kind)
+        peers = {
+            "changedetection.io": changedetection_row(server),
+            "Prometheus": prometheus_row(server),
+        }
+        # Each peer's figure beside likewatch's in the tables, with the ratio (bench/tables.py).
+        figure, value, unit, target = ours[-1]
+        measured = {name: row[1] for name, row in peers.items() if row[1] != "-"}
+        rows += [*ours[:-1], (figure, value, unit, target, measured), *peers.values()]
     if SCALE_PAGES:
         with JSONServer() as server:
             rows += scale_rows(server, kind)

@@ -5,7 +5,9 @@ The file is the only source of the measured tables in README.md and docs/product
 benchmark's entry and keeps the others', each with the conditions it was measured under.
 
 A row: {"figure", "unit", "target", "median", "min", "max", "samples"}; for a figure that is
-not a number (e.g. "0.96 / 0.95") "median" holds the text and there is no spread.
+not a number (e.g. "0.96 / 0.95") "median" holds the text and there is no spread. A figure
+measured beside peers (other programs doing the same work in the same run) also has
+"peers": {name: {"median", "min", "max", "samples"}}, in the row's unit.
 """
 
 from __future__ import annotations
@@ -37,20 +39,32 @@ def combine(runs: list[list[tuple]]) -> list[dict]:
     """The rows of several runs of one benchmark, each with its median and spread.
 
     Rows are matched by position (a figure's label may carry a run's own numbers, such as
-    its duration); a value that is a list counts as that many samples.
+    its duration); a value that is a list counts as that many samples. A row may have a fifth
+    element, {peer name: value}: the same figure measured for each peer in the same run.
     """
     if not runs:
         return []
     width = min(len(run) for run in runs)
     combined = []
     for index in range(width):
-        figure, _, unit, target = runs[0][index]
-        samples: list = []
+        figure, _, unit, target = runs[0][index][:4]
+        row = {"figure": figure, "unit": unit, "target": target}
+        row.update(spread(_samples(run[index][1] for run in runs)))
+        peers: dict[str, list] = {}
         for run in runs:
-            value = run[index][1]
-            samples.extend(value if isinstance(value, list | tuple) else [value])
-        combined.append({"figure": figure, "unit": unit, "target": target, **spread(samples)})
+            for name, value in (run[index][4] if len(run[index]) > 4 else {}).items():
+                peers.setdefault(name, []).append(value)
+        if peers:
+            row["peers"] = {name: spread(_samples(values)) for name, values in peers.items()}
+        combined.append(row)
     return combined
+
+
+def _samples(values) -> list:
+    samples: list = []
+    for value in values:
+        samples.extend(value if isinstance(value, list | tuple) else [value])
+    return samples
 
 
 def spread(samples: list) -> dict:

@@ -12,14 +12,22 @@ answers <= 32 bytes per fetch, a stable page about 0.
 Two figures for each: "per sample" is what the second half of the run added, divided by its
 fetches, when every page's open tail (up to TAIL_RECORDS rows) and its platform's recent
 answers (up to an hour's) have reached their steady size: what each further sample costs.
+The second half is a whole number of compaction cycles (the tail is as long at its start as
+at its end) and the journal of consumed rounds is pruned before each measure, so neither
+fixed cost is counted as a sample's (bench/_storage_worker.py).
 "whole run" divides the whole growth by all fetches, those fixed costs per page included (a
 longer run spreads them thinner).
+
+Beside them, where installed (`make peers`), Prometheus and VictoriaMetrics store the same
+series in the same run (bench/_storage_peers.py): their bytes per sample sit beside
+likewatch's history and its history + evidence + rollups, with the ratio.
 """
 
 from __future__ import annotations
 
 import os
 
+from bench import _storage_peers
 from bench._processes import database, postgres_available, worker
 
 # Bytes on disk for a fixed workload: the same (within a page) at every run.
@@ -32,6 +40,10 @@ ROUNDS = int(os.environ.get("LIKEWATCH_BENCH_STORAGE_ROUNDS", 720))
 def run() -> list[tuple]:
     kinds = ["sqlite"] + (["postgresql"] if postgres_available() else [])
     rows = []
+    peers = {}
+    for mode in ("changing", "stable"):
+        peers[mode], notes = _storage_peers.measure(mode, PAGES, ROUNDS)
+    rows += [(note, "-", "", "") for note in notes]
     for kind in kinds:
         for mode in ("changing", "stable"):
             with database(kind, f"storage_{mode}") as url:
@@ -46,8 +58,20 @@ def run() -> list[tuple]:
                 kept = grew["history"] + grew["evidence"] + grew["rollups"]
                 marked = target if name == "per sample" else ""
                 rows += [
-                    (f"{label}, {name}: history + evidence + rollups", kept / fetches, "B", marked),
-                    (f"{label}, {name}: history", grew["history"] / fetches, "B", ""),
+                    (
+                        f"{label}, {name}: history + evidence + rollups",
+                        kept / fetches,
+                        "B",
+                        marked,
+                        peers[mode][name],
+                    ),
+                    (
+                        f"{label}, {name}: history",
+                        grew["history"] / fetches,
+                        "B",
+                        "",
+                        peers[mode][name],
+                    ),
                     (f"{label}, {name}: evidence besides raw", grew["evidence"] / fetches, "B", ""),
                     (f"{label}, {name}: rollups", grew["rollups"] / fetches, "B", ""),
                     (

@@ -46,6 +46,22 @@ def value(row: dict) -> str:
     return text
 
 
+def peers(row: dict) -> str:
+    """Each peer's figure beside likewatch's, and likewatch's as a multiple of it:
+    "Prometheus 2.42.0: 3.14 B (×1.21)" reads "likewatch needs 1.21 times what Prometheus
+    needs". Ratios hold across machines far better than either figure alone."""
+    cells = []
+    for name, peer in (row.get("peers") or {}).items():
+        text = f"{name}: {number(peer['median'])}"
+        if row.get("unit"):
+            text += f" {row['unit']}"
+        ours, theirs = row.get("median"), peer.get("median")
+        if isinstance(ours, int | float) and isinstance(theirs, int | float) and theirs:
+            text += f" (×{number(ours / theirs)})"
+        cells.append(text)
+    return "; ".join(cells)
+
+
 TARGET = re.compile(r"^\s*(<=|>=|<|>|≈)?\s*([\d,]+(?:\.\d+)?)\s*$")
 
 
@@ -97,12 +113,14 @@ def conditions_table(data: dict[str, dict]) -> list[str]:
 def readme(data: dict[str, dict]) -> str:
     """The figures that have a target, and the conditions of each benchmark."""
     lines = [
-        "| figure | measured: median (min–max, samples) | target | met | bench |",
-        "|---|---|---|---|---|",
+        "| figure | measured: median (min–max, samples) | target | met "
+        "| peers, same run (likewatch ÷ peer) | bench |",
+        "|---|---|---|---|---|---|",
     ]
     for name, entry in data.items():
         lines += [
-            f"| {_cell(row['figure'])} | {value(row)} | {row['target']} | {met(row)} | `{name}` |"
+            f"| {_cell(row['figure'])} | {value(row)} | {row['target']} | {met(row)} "
+            f"| {_cell(peers(row))} | `{name}` |"
             for row in entry["rows"]
             if row["target"]
         ]
@@ -122,12 +140,18 @@ def production(data: dict[str, dict]) -> str:
                 "Run with " + ", ".join(f"`{k}={v}`" for k, v in settings.items()) + ".",
                 "",
             ]
+        sizes = shape.get("sizes") or {}
+        if sizes:
+            lines += ["Sizes: " + ", ".join(f"`{k}={v:,}`" for k, v in sizes.items()) + ".", ""]
+        compared = any(row.get("peers") for row in entry["rows"])
         lines += [
-            "| figure | measured: median (min–max, samples) | target | met |",
-            "|---|---|---|---|",
+            "| figure | measured: median (min–max, samples) | target | met |"
+            + (" peers, same run (likewatch ÷ peer) |" if compared else ""),
+            "|---|---|---|---|" + ("---|" if compared else ""),
         ]
         lines += [
             f"| {_cell(row['figure'])} | {value(row)} | {row['target'] or ''} | {met(row)} |"
+            + (f" {_cell(peers(row))} |" if compared else "")
             for row in entry["rows"]
         ]
         lines.append("")
@@ -178,7 +202,7 @@ def rewrite() -> list[Path]:
 
 def console(entries: dict[str, dict], failed: list[str]) -> str:
     """This run's figures as a plain-text table, with each benchmark's load average."""
-    cells = [("figure", "median (min–max, samples)", "target")]
+    cells = [("figure", "median (min–max, samples)", "target", "peers (likewatch ÷ peer)")]
     for name, entry in entries.items():
         c = entry["conditions"]
         cells.append(
@@ -187,11 +211,14 @@ def console(entries: dict[str, dict], failed: list[str]) -> str:
                 f"{c['cores']} cores, {c['seconds']:.0f} s, {c['repeats']} run(s)",
                 "",
                 "",
+                "",
             )
         )
-        cells += [(row["figure"], value(row), row["target"] or "") for row in entry["rows"]]
-    cells += [(f"{name}: FAILED (see above)", "-", "") for name in failed]
-    widths = [max(len(r[i]) for r in cells) for i in range(3)]
+        cells += [
+            (row["figure"], value(row), row["target"] or "", peers(row)) for row in entry["rows"]
+        ]
+    cells += [(f"{name}: FAILED (see above)", "-", "", "") for name in failed]
+    widths = [max(len(r[i]) for r in cells) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

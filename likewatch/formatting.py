@@ -10,13 +10,21 @@ Conventions, everywhere:
 - a negative number carries U+2212 MINUS SIGN, never "-" (a hyphen); a positive change "+";
 - an unknown value reads "–" (an en dash), never 0;
 - a time shown as text says its zone ("15:43 UTC"); the reader's own zone is the browser's job;
-- exports and APIs use ISO 8601 in UTC (`iso`), never a localised date.
+- exports and APIs use ISO 8601 in UTC (`iso`), never a localised date;
+- a sentence built on the server puts each value it inserts (a page's name, a URL, a number,
+  a date) in a Unicode isolate, FSI…PDI, when the two directions can differ (`isolated`): in
+  an Arabic sentence "MarocTelecom" or "−4,104" otherwise takes the full stop or the colon
+  beside it along and the words come out of order. FSI/PDI work in plain text (feeds, alert
+  bodies, share-card text) and in HTML alike (where a template can also use <bdi>).
 """
 
 from __future__ import annotations
 
 import functools
+import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton, format_timedelta
@@ -35,6 +43,8 @@ MINUS = "\u2212"
 PLUS = "+"
 UNKNOWN = "\u2013"
 NBSP = "\u00a0"
+FSI = "\u2068"  # FIRST STRONG ISOLATE: the text inside takes its own direction
+PDI = "\u2069"  # POP DIRECTIONAL ISOLATE
 
 
 @functools.lru_cache(maxsize=32)
@@ -194,3 +204,25 @@ def minutes(count: int) -> str:
 def people(count: int) -> str:
     """'1 person', '5 people', and Arabic's six forms (no 'شخصًا' after zero)."""
     return ngettext("%(n)s person", "%(n)s people", abs(count)) % {"n": number(count)}
+
+
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+
+
+def isolate(text: str) -> str:
+    """`text` as one unit of a sentence in the active language: FSI…PDI around it when its
+    direction may differ from the sentence's (any value in a right-to-left language, text
+    with right-to-left letters in a left-to-right one), unchanged otherwise."""
+    if not text or (text.startswith(FSI) and text.endswith(PDI)):
+        return text
+    if translation.get_language_bidi() or _has_rtl(text):
+        return FSI + text + PDI
+    return text
+
+
+def isolated(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A sentence's substitutions with every text value isolated (see `isolate`); numbers
+    given as numbers (for %d) stay numbers. Use it wherever a translated sentence is filled:
+    `_("%(page)s: a drop of %(size)s") % formatting.isolated({...})`."""
+    return {key: isolate(v) if isinstance(v, str) else v for key, v in values.items()}

@@ -227,10 +227,10 @@ LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
 # How long a due page may wait for others to fill its request (likewatch.poller.claims).
 LIKEWATCH_BATCH_WAIT_SECONDS = env.float("LIKEWATCH_BATCH_WAIT_SECONDS", default=1.0)
 
-# Live boards: how open boards learn about new history (likewatch.web.live). The default
+# Live boards: how open boards learn about new history (likewatch.fanout.broker). The default
 # watches the database, one cheap query per tick for the whole process.
 LIKEWATCH_LIVE_BROKER = env.str(
-    "LIKEWATCH_LIVE_BROKER", default="likewatch.web.live.DatabaseWatchBroker"
+    "LIKEWATCH_LIVE_BROKER", default="likewatch.fanout.broker.DatabaseWatchBroker"
 )
 LIKEWATCH_LIVE_TICK = env.float("LIKEWATCH_LIVE_TICK", default=0.5)
 # Seconds between keep-alive comments on an idle live connection (proxies drop silent ones).

@@ -68,11 +68,7 @@ RULES.append(("likewatch", ["likewatch.cli"], "only the command line imports the
 ALLOWED_IMPORTERS = {"likewatch.cli", "likewatch.__main__", "likewatch.settings"}
 
 # Known exceptions being removed: (importer module, imported module) -> why it still exists.
-PENDING = {
-    ("likewatch.fanout.broker", "likewatch.web.live"): (
-        "issue 16: fan-out stops importing the web (writepath helper)"
-    ),
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 
 def module_name(path: Path) -> str:

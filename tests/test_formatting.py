@@ -112,3 +112,29 @@ def test_durations_read_in_words_with_plurals():
 def test_arabic_people_use_all_six_plural_forms(count, expected):
     with translation.override("ar"):
         assert formatting.people(count) == expected
+
+
+FSI, PDI = "\u2068", "\u2069"
+
+
+def test_in_a_right_to_left_language_every_inserted_value_is_isolated():
+    with translation.override("ar"):
+        assert formatting.isolate("MarocTelecom") == FSI + "MarocTelecom" + PDI
+        assert formatting.isolate(formatting.signed(-4104)) == FSI + "\u22124,104" + PDI
+        values = formatting.isolated({"page": "inwi.ma", "url": "https://x.ma/c/", "n": 3})
+        assert values == {
+            "page": FSI + "inwi.ma" + PDI,
+            "url": FSI + "https://x.ma/c/" + PDI,
+            "n": 3,
+        }
+        # Already isolated, or empty: left as it is.
+        assert formatting.isolate(FSI + "x" + PDI) == FSI + "x" + PDI
+        assert formatting.isolate("") == ""
+
+
+def test_in_a_left_to_right_language_only_right_to_left_text_is_isolated():
+    for language in ("en", "fr"):
+        with translation.override(language):
+            assert formatting.isolate("Maroc Telecom") == "Maroc Telecom"
+            assert formatting.isolate("\u22124,104") == "\u22124,104"
+            assert formatting.isolate("اتصالات المغرب") == FSI + "اتصالات المغرب" + PDI

@@ -52,37 +52,51 @@ def sentence(alert: Alert) -> str:
             "Milestone: %(milestone)s people have moved (now %(moved)s; %(passed)s milestones "
             "passed at once).",
             int(p.get("passed", 1)),
-        ) % {
-            "milestone": _number(p["milestone"]),
-            "moved": _number(p["moved"]),
-            "passed": _number(int(p.get("passed", 1))),
-        }
+        ) % formatting.isolated(
+            {
+                "milestone": _number(p["milestone"]),
+                "moved": _number(p["moved"]),
+                "passed": _number(int(p.get("passed", 1))),
+            }
+        )
     if alert.kind == Kind.TARGET:
-        return _("Target reached: %(moved)s people have moved, the target was %(target)s.") % {
-            "moved": _number(p["moved"]),
-            "target": _number(p["target"]),
-        }
+        return _(
+            "Target reached: %(moved)s people have moved, the target was %(target)s."
+        ) % formatting.isolated(
+            {
+                "moved": _number(p["moved"]),
+                "target": _number(p["target"]),
+            }
+        )
     if alert.kind == Kind.FAILING:
-        return _("The page %(page)s cannot be read: %(error)s") % {
-            "page": p["page"],
-            "error": p.get("error", ""),
-        }
+        return _("The page %(page)s cannot be read: %(error)s") % formatting.isolated(
+            {
+                "page": p["page"],
+                "error": p.get("error", ""),
+            }
+        )
     if alert.kind == Kind.STALE:
-        return _("The page %(page)s has not been read since %(since)s.") % {
-            "page": p["page"],
-            "since": _moment(p["since"]),
-        }
+        return _("The page %(page)s has not been read since %(since)s.") % formatting.isolated(
+            {
+                "page": p["page"],
+                "since": _moment(p["since"]),
+            }
+        )
     if alert.kind == Kind.TOKEN:
-        return _("The %(platform)s access token expires on %(when)s: replace it in time.") % {
-            "platform": p["platform"].title(),
-            "when": _moment(p["expires_at"]),
-        }
+        return _(
+            "The %(platform)s access token expires on %(when)s: replace it in time."
+        ) % formatting.isolated(
+            {
+                "platform": p["platform"].title(),
+                "when": _moment(p["expires_at"]),
+            }
+        )
     if alert.kind == Kind.EVENT:
         # The detector's sentence names the page already: only fall back to naming it.
         event = _event_sentence(p.get("event_id"))
         if event:
-            return _("Event flagged: %(event)s") % {"event": event}
-        return _("An event was flagged on %(page)s.") % {"page": p["page"]}
+            return _("Event flagged: %(event)s") % formatting.isolated({"event": event})
+        return _("An event was flagged on %(page)s.") % formatting.isolated({"page": p["page"]})
     return alert.key
 
 
@@ -90,14 +104,16 @@ def digest(campaign: Campaign, alerts: list[Alert]) -> tuple[str, str]:
     """The title and plain-text body of one message carrying `alerts`."""
     with translation.override(campaign.language):
         if len(alerts) == 1:
-            title = _("likewatch: %(campaign)s") % {"campaign": campaign.title}
+            title = _("likewatch: %(campaign)s") % formatting.isolated({"campaign": campaign.title})
         else:
-            title = _("likewatch: %(count)d alerts for %(campaign)s") % {
-                "count": len(alerts),
-                "campaign": campaign.title,
-            }
+            title = _("likewatch: %(count)d alerts for %(campaign)s") % formatting.isolated(
+                {
+                    "count": len(alerts),
+                    "campaign": campaign.title,
+                }
+            )
         lines = [f"• {sentence(a)}" if len(alerts) > 1 else sentence(a) for a in alerts]
-        lines += ["", _("Live board: %(url)s") % {"url": board_url(campaign)}]
+        lines += ["", _("Live board: %(url)s") % formatting.isolated({"url": board_url(campaign)})]
         return title, "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
-LOCAL_BROKER = "likewatch.web.live.DatabaseWatchBroker"
+LOCAL_BROKER = "likewatch.fanout.broker.DatabaseWatchBroker"
 PUBSUB_BROKER = "likewatch.fanout.broker.PubSubBroker"
 
 

@@ -36,13 +36,13 @@ def verdict(event: Event) -> str:
     """'Confirmed by the organisers: <note>' or 'Dismissed…', or '' while not reviewed."""
     if event.status == Status.CONFIRMED:
         return (
-            _("Confirmed by the organisers: %(note)s") % {"note": event.note}
+            _("Confirmed by the organisers: %(note)s") % formatting.isolated({"note": event.note})
             if event.note
             else _("Confirmed by the organisers.")
         )
     if event.status == Status.DISMISSED:
         return (
-            _("Dismissed by the organisers: %(note)s") % {"note": event.note}
+            _("Dismissed by the organisers: %(note)s") % formatting.isolated({"note": event.note})
             if event.note
             else _("Dismissed by the organisers.")
         )
@@ -65,22 +65,30 @@ def _values(event: Event) -> dict:
 def _window(event: Event) -> str:
     """'between 02:10 and 02:15 on 12 March 2016' (or two full moments across days)."""
     if formatting.utc(event.start).date() == formatting.utc(event.end).date():
-        return _("between %(start)s and %(end)s on %(day)s") % {
-            "start": formatting.clock(event.start),
-            "end": formatting.clock(event.end),
-            "day": formatting.date(event.start),
+        return _("between %(start)s and %(end)s on %(day)s") % formatting.isolated(
+            {
+                "start": formatting.clock(event.start),
+                "end": formatting.clock(event.end),
+                "day": formatting.date(event.start),
+            }
+        )
+    return _("between %(start)s and %(end)s") % formatting.isolated(
+        {
+            "start": _moment(event.start),
+            "end": _moment(event.end),
         }
-    return _("between %(start)s and %(end)s") % {
-        "start": _moment(event.start),
-        "end": _moment(event.end),
-    }
+    )
 
 
 def _measured(event: Event, what: str) -> str:
     """What was measured, and against what: never more than the numbers say."""
     details = event.details or {}
     parts = [
-        what % {"page": event.page.label, "size": _signed(event.seen), "window": _window(event)}
+        what
+        % {
+            **formatting.isolated({"page": event.page.label, "size": _signed(event.seen)}),
+            "window": _window(event),  # words of the sentence's own language, isolated inside
+        }
     ]
     largest = details.get("largest_step")
     days = details.get("largest_step_days")
@@ -98,12 +106,12 @@ def _measured(event: Event, what: str) -> str:
                 "(the largest was %(largest)s)",
                 days,
             )
-            % {"days": days, "largest": _signed(largest)}
+            % formatting.isolated({"days": days, "largest": _signed(largest)})
         )
     text = ", ".join(parts) + ". "
-    text += _("The page's own history predicted %(expected)s over that time.") % {
-        "expected": _signed(event.expected)
-    }
+    text += _(
+        "The page's own history predicted %(expected)s over that time."
+    ) % formatting.isolated({"expected": _signed(event.expected)})
     if details.get("short_history"):
         hours = max(1, round(float(details.get("history_days", 0)) * 24))
         text += " " + ngettext(
@@ -112,7 +120,7 @@ def _measured(event: Event, what: str) -> str:
             "The page has been tracked for only %(hours)d hours: too little history to say "
             "how rare this is.",
             hours,
-        ) % {"hours": hours}
+        ) % formatting.isolated({"hours": hours})
     elif details.get("threshold") is not None:
         text += " " + _(
             "By its own history, a change this far from its usual pattern happens less "
@@ -149,7 +157,7 @@ def _platform(event: Event) -> str:
         "most likely the platform itself (removing accounts or changing how it counts), not "
         "this page.",
         count,
-    ) % {"count": count}
+    ) % formatting.isolated({"count": count})
 
 
 def _gain(event: Event) -> str:
@@ -181,13 +189,17 @@ def _purge(event: Event) -> str:
 def _takeoff(event: Event) -> str:
     return _(
         "From %(start)s, %(page)s changed faster: %(seen)s per hour instead of %(expected)s."
-    ) % {**_values(event), "expected": _signed(event.expected), "seen": _signed(event.seen)}
+    ) % formatting.isolated(
+        {**_values(event), "expected": _signed(event.expected), "seen": _signed(event.seen)}
+    )
 
 
 def _fading(event: Event) -> str:
     return _(
         "From %(start)s, %(page)s changed more slowly: %(seen)s per hour instead of %(expected)s."
-    ) % {**_values(event), "expected": _signed(event.expected), "seen": _signed(event.seen)}
+    ) % formatting.isolated(
+        {**_values(event), "expected": _signed(event.expected), "seen": _signed(event.seen)}
+    )
 
 
 def _gap(event: Event) -> str:
@@ -198,7 +210,7 @@ def _gap(event: Event) -> str:
         "No count of %(page)s could be read from %(start)s to %(end)s (%(missed)d fetches "
         "missed): the chart shows a gap, never a guess.",
         missed,
-    ) % {**_values(event), "missed": missed}
+    ) % formatting.isolated({**_values(event), "missed": missed})
 
 
 def _stale(event: Event) -> str:
@@ -206,14 +218,16 @@ def _stale(event: Event) -> str:
         "The count of %(page)s did not change from %(start)s to %(end)s although its recent "
         "pace made about %(expected)s changes likely: the platform may have served a cached "
         "number."
-    ) % _values(event)
+    ) % formatting.isolated(_values(event))
 
 
 def _switch(event: Event) -> str:
     return _(
         "On %(end)s the count of %(page)s jumped by %(seen)s to the level of its "
         "%(metric)s: the platform probably changed what it reports, nobody moved."
-    ) % {**_values(event), "seen": _signed(event.seen), "metric": event.details.get("metric")}
+    ) % formatting.isolated(
+        {**_values(event), "seen": _signed(event.seen), "metric": event.details.get("metric")}
+    )
 
 
 def _signed(value: float) -> str:

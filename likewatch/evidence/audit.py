@@ -40,7 +40,7 @@ from likewatch.evidence.verify import (
     Report,
 )
 from likewatch.tracking import records as history_records
-from likewatch.tracking.models import Page
+from likewatch.tracking.models import Page, Provenance
 
 MISSING = b"\x00" * 32
 # A record this much older than a checkpoint yet not in the log was slipped in afterwards.
@@ -287,16 +287,24 @@ def _check_records(report, logged, pages, since, until, stored) -> None:
     rows = []
     for page_id in sorted(page_ids):
         # Wherever they are stored (the tail's rows or compressed segments), one page at a time.
-        for r in history_records.records(page_id):
+        for r in history_records.records(page_id, by_seq=True):
             is_span = isinstance(r, history_records.Span)
-            rows.append((page_id, r.seq, r.at, is_span, r.last_seen if is_span else r.at))
+            backfilled = is_span and r.provenance == Provenance.IMPORTED
+            rows.append(
+                (page_id, r.seq, r.at, is_span, r.last_seen if is_span else r.at, backfilled)
+            )
     rows.sort()
     by_page: dict[int, list] = {}
     for row in rows:
         by_page.setdefault(row[0], []).append(row)
     for page, records in by_page.items():
+        earliest = records[0][2] if records else None
         for before, after in zip(records, records[1:], strict=False):
-            if after[2] < before[4]:
+            # An imported count older than everything numbered before it starts a backfill
+            # (likewatch.tracking.history.record_backfill): its leaves are new, its times old.
+            backfill = after[5] and after[4] < earliest
+            earliest = min(earliest, after[2])
+            if after[2] < before[4] and not backfill:
                 report.problems.append(
                     Problem(
                         page,
@@ -305,7 +313,7 @@ def _check_records(report, logged, pages, since, until, stored) -> None:
                         f"measured before record {before[1]} but numbered after it",
                     )
                 )
-        for position, (_, seq, at, is_span, _) in enumerate(records):
+        for position, (_, seq, at, is_span, _, _) in enumerate(records):
             if since and at < since or until and at > until:
                 continue
             kinds = logged.get((page, seq), set())

@@ -168,6 +168,7 @@ def append(
         frontier = _split(current.frontier)
         tiles: dict[int, LogTile] = {}
         tile_refs: dict[int, list[Ref]] = {}
+        fresh: set[int] = set()  # the tiles this append starts (their number is their key)
         first = size // TILE
         if size % TILE:
             partial = LogTile.objects.get(index=first)
@@ -178,6 +179,7 @@ def append(
             if number not in tiles:
                 tiles[number] = LogTile(index=number, first_at=at, last_at=at)
                 tile_refs[number] = []
+                fresh.add(number)
             tile = tiles[number]
             tile.first_at, tile.last_at = min(tile.first_at, at), max(tile.last_at, at)
             tile_refs[number].append(ref)
@@ -189,10 +191,10 @@ def append(
         for number, tile in tiles.items():
             tile.refs = leaves.encode_refs(tile_refs[number])
             tile.count = len(tile_refs[number])
-        existing = [t for t in tiles.values() if t.pk is not None]
-        for tile in existing:
-            tile.save(update_fields=["refs", "count", "hash", "first_at", "last_at"])
-        LogTile.objects.bulk_create([t for t in tiles.values() if t.pk is None])
+        for number, tile in tiles.items():
+            if number not in fresh:
+                tile.save(update_fields=["refs", "count", "hash", "first_at", "last_at"])
+        LogTile.objects.bulk_create([tiles[number] for number in sorted(fresh)])
         if documents:
             doc_indexes = [start + i for i, (ref, _) in enumerate(items) if ref.kind == DOCUMENT]
             LogDocument.objects.bulk_create(
@@ -383,12 +385,15 @@ def find_leaves(page_id: int, seq: int, around: datetime | None) -> dict[int, in
     found: dict[int, int] = {}
     seen: set[int] = set()
     for window in WINDOWS:
-        tiles = LogTile.objects.all()
+        tiles = LogTile.objects.order_by("index")
         if window is not None and around is not None:
-            tiles = tiles.filter(first_at__lte=around + window, last_at__gte=around - window)
+            # From the index on last_at: the tiles ending at or after the window's start.
+            tiles = tiles.filter(
+                last_at__gte=around - window, first_at__lte=around + window
+            ).order_by("last_at")
         elif window is not None:
             continue
-        for number, data in tiles.order_by("index").values_list("index", "refs").iterator():
+        for number, data in tiles.values_list("index", "refs").iterator():
             if number in seen:
                 continue
             seen.add(number)

@@ -120,12 +120,18 @@ class LogTile(models.Model):
     name. `refs` is zlib-compressed varints (see likewatch.evidence.leaves.encode_refs).
     """
 
-    index = models.PositiveBigIntegerField(unique=True)
+    # The tile's number is its primary key: on SQLite an INTEGER PRIMARY KEY is the row id
+    # itself, so a tile costs no separate id column nor a second index on its number. It is
+    # never generated: the log sets it (leaf index // 256).
+    index = models.BigAutoField(primary_key=True)
     count = models.PositiveSmallIntegerField(default=0)
     hash = models.BinaryField(max_length=32, null=True, blank=True)
     refs = models.BinaryField(default=b"")
-    # The range of its leaves' record times (log.record_time): finds a record's leaves.
-    first_at = models.DateTimeField(db_index=True)
+    # The range of its leaves' record times (log.record_time): finds a record's leaves. Only
+    # `last_at` is indexed: a lookup reads the tiles whose last time is at or after the
+    # record's (few, for the recent records proofs are mostly asked for) and checks
+    # `first_at` on those; an index on both would double the cost and serve one at a time.
+    first_at = models.DateTimeField()
     last_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:

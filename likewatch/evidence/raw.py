@@ -21,25 +21,22 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import zstandard
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from likewatch.evidence.models import RawBlock, RecentAnswer, RecordKind
+from likewatch.tracking import compression
+from likewatch.tracking.moments import from_micros, micros
 
 VERSION = 1
 # Its name as a consumer of the history (likewatch.tracking.consumers).
 NAME = "raw"
 BLOCK_ANSWERS = 5000
 BLOCK_SECONDS = 3600
-LEVEL = 12
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 KINDS = [RecordKind.OBSERVATION.value, RecordKind.FAILURE.value]
-_local = threading.local()
 
 
 class CorruptBlock(ValueError):
@@ -132,7 +129,7 @@ def encode(answers: list[tuple[int, int, str, datetime, bytes]]) -> bytes:
         pages.append(page_id)
         seqs.append(seq)
         kinds.append(KINDS.index(kind) if kind in KINDS else kind)
-        us = _micros(at)
+        us = micros(at)
         times.append(us - previous)
         previous = us
         which.append(bodies.setdefault(bytes(body), len(bodies)))
@@ -149,16 +146,13 @@ def encode(answers: list[tuple[int, int, str, datetime, bytes]]) -> bytes:
         separators=(",", ":"),
     ).encode()
     plain = struct.pack("<I", len(header)) + header + b"".join(bodies)
-    return _compressor().compress(plain)
+    return compression.compress(plain)
 
 
 def decode(data: bytes) -> list[tuple[int, int, str, datetime, bytes]]:
     """The (page_id, seq, kind, at, body) answers of a block."""
     try:
-        frame = _decompressor().decompressobj()
-        plain = frame.decompress(bytes(data))
-        if not frame.eof or frame.unused_data:
-            raise CorruptBlock("a raw block is truncated or has trailing bytes")
+        plain = compression.decompress(data)
         (length,) = struct.unpack_from("<I", plain)
         h = json.loads(plain[4 : 4 + length])
         if h.get("v") != VERSION:
@@ -175,11 +169,13 @@ def decode(data: bytes) -> list[tuple[int, int, str, datetime, bytes]]:
         ):
             us += delta
             kind = KINDS[kind] if isinstance(kind, int) else kind
-            out.append((page_id, seq, kind, EPOCH + timedelta(microseconds=us), bodies[index]))
+            out.append((page_id, seq, kind, from_micros(us), bodies[index]))
         return out
     except CorruptBlock:
         raise
-    except (zstandard.ZstdError, struct.error, ValueError, KeyError, TypeError, IndexError) as e:
+    except compression.CorruptFrame as e:
+        raise CorruptBlock(f"a raw block is truncated, altered or has trailing bytes: {e}") from e
+    except (struct.error, ValueError, KeyError, TypeError, IndexError) as e:
         raise CorruptBlock(f"a raw block cannot be decoded: {e}") from e
 
 
@@ -223,20 +219,3 @@ def prune(now: datetime | None = None, days: int | None = None) -> int:
         blocks.delete()
         recent, _ = RecentAnswer.objects.filter(at__lt=cutoff).delete()
     return deleted + recent
-
-
-def _micros(moment: datetime) -> int:
-    delta = moment - EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _compressor() -> zstandard.ZstdCompressor:
-    if not hasattr(_local, "compressor"):
-        _local.compressor = zstandard.ZstdCompressor(level=LEVEL, write_checksum=True)
-    return _local.compressor
-
-
-def _decompressor() -> zstandard.ZstdDecompressor:
-    if not hasattr(_local, "decompressor"):
-        _local.decompressor = zstandard.ZstdDecompressor()
-    return _local.decompressor

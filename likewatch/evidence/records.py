@@ -66,7 +66,7 @@ def chained(page: Page) -> Iterator[tuple[Record, str, str]]:
     """
     stored = _stored_hashes(page)
     prev = chain.GENESIS
-    for record in records.records(page):
+    for record in records.records(page, by_seq=True):
         if record.seq in stored:
             prev_hash, digest = stored[record.seq]
         else:

@@ -102,13 +102,34 @@ PAGE_STATE = ["last_seq", "health", "last_success_at", "failures_in_row"]
 PAGE_STATE += ["last_error_at", "last_error"]
 
 
-def record_batch(entries: Sequence[Entry]) -> list[Observation | FetchFailure | None]:
+def record_backfill(entries: Sequence[Entry]) -> list[Observation | FetchFailure | None]:
+    """Record counts older than everything their pages recorded (an archive's figures).
+
+    A chain only grows at its end and a record's leaf never moves, so a backfill is a batch
+    like any other: its records take the next seqs, become new leaves of the transparency log
+    and reach every consumer through the journal; only their times lie before the page's
+    first record. Readers order a page's records by time (likewatch.tracking.records), and
+    the compaction packs a backfilled range in segments of its own (tracking.segments).
+
+    Unlike a fetch, a backfilled record never extends a span recorded before the backfill
+    (the page's open span is sealed first) and leaves the page's health and last success as
+    they were: it says what the page was, not what it is. The caller checks that each page's
+    entries, given oldest first, are older than the page's first record
+    (likewatch.tracking.importing refuses an overlap, naming the times).
+    """
+    return record_batch(entries, backfill=True)
+
+
+def record_batch(
+    entries: Sequence[Entry], *, backfill: bool = False
+) -> list[Observation | FetchFailure | None]:
     """Record many fetches in one transaction; returns their records, in the order given.
 
     The pages are locked together (in id order, so two batches cannot deadlock), their newest
     records read in two queries, and every insert and update written in one statement per
     kind. A page may appear several times: its entries apply in the order given. A page
     deleted since it was claimed gets None. The caller's Page objects follow the new state.
+    `backfill`: see `record_backfill`.
     """
     if not entries:
         return []
@@ -121,7 +142,7 @@ def record_batch(entries: Sequence[Entry]) -> list[Observation | FetchFailure | 
         for model in (Observation, FetchFailure):
             for record in model.objects.filter(page_id__in=ids, seq=F("page__last_seq")):
                 heads[record.page_id] = record
-        plan = _Plan()
+        plan = _Plan(backfill=backfill)
         results: list[tuple[Entry, Observation | FetchFailure | None, Written | None]] = []
         for entry in entries:
             page = locked.get(entry.page.pk)
@@ -143,7 +164,8 @@ def record_batch(entries: Sequence[Entry]) -> list[Observation | FetchFailure | 
 class _Plan:
     """The rows one batch inserts and updates, built in memory by the rules above."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, backfill: bool = False) -> None:
+        self.backfill = backfill
         self.new_spans: list[Observation] = []
         self.new_failures: list[FetchFailure] = []
         self.extended: dict[int, Observation] = {}  # existing rows only, by id
@@ -175,6 +197,17 @@ class _Plan:
             return head.hash, head.seq
         return head.hash, 0
 
+    def _extensible(self, page: Page, head: Observation) -> bool:
+        """Whether an identical count may extend the open span `head` rather than follow it."""
+        if self.backfill:
+            # Only a span of this backfill: the page's own open span is from another time.
+            return id(head) in self.fresh
+        # The newest by seq is the newest in time, except after a backfill: its last span
+        # stays open (a final leaf comes when the next record seals it) but is older than
+        # what the page last fetched, and a fetch must never stretch it over the years.
+        newest = max((t for t in (page.last_success_at, page.last_error_at) if t), default=None)
+        return newest is None or head.last_seen >= newest
+
     def _count(self, page: Page, head, entry: Entry) -> tuple[Observation, Written]:
         count = entry.result
         if (
@@ -184,6 +217,7 @@ class _Plan:
             and head.precision == count.precision
             and head.provenance == entry.provenance
             and entry.at >= head.last_seen
+            and self._extensible(page, head)
         ):
             head.last_seen = entry.at
             head.fetches += 1
@@ -208,9 +242,10 @@ class _Plan:
             self.new_spans.append(obs)
             self.fresh.add(id(obs))
             created = True
-        page.health = Health.OK
-        page.last_success_at = entry.at
-        page.failures_in_row = 0
+        if not self.backfill:
+            page.health = Health.OK
+            page.last_success_at = entry.at
+            page.failures_in_row = 0
         written = Written(
             0,
             page.pk,
@@ -243,10 +278,11 @@ class _Plan:
         failure.hash = chain.failure_hash(failure)
         self.new_failures.append(failure)
         self.fresh.add(id(failure))
-        page.health = Health.FAILING
-        page.last_error_at = entry.at
-        page.last_error = failure.message
-        page.failures_in_row += 1
+        if not self.backfill:
+            page.health = Health.FAILING
+            page.last_error_at = entry.at
+            page.last_error = failure.message
+            page.failures_in_row += 1
         written = Written(
             0,
             page.pk,

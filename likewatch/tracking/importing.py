@@ -15,8 +15,14 @@ The file is CSV with a header row naming its columns, in any order:
 
 Import is all or nothing: every line is checked first and every problem is reported with its
 line number; only a file with no problem is written, in one transaction. Imported records are
-marked `imported` and join each page's evidence chain like any other. A chain only grows at its
-end, so a page's imported counts must be newer than what the page already recorded.
+marked `imported` and join each page's evidence chain like any other, each a new leaf of the
+transparency log.
+
+A page's imported counts may come after everything it recorded (they continue its history) or
+before its first record (a backfill: an archive's figures from before the page was tracked;
+see `likewatch.tracking.history.record_backfill`). A count inside the recorded history would
+contradict or duplicate what was measured then: it is refused, naming the recorded times it
+falls between, and nothing is imported.
 """
 
 from __future__ import annotations
@@ -33,8 +39,9 @@ from django.utils.translation import gettext as _
 
 from likewatch.sources.base import Count, plausible
 from likewatch.tracking import history
+from likewatch.tracking import records as history_records
 from likewatch.tracking.lookup import find_pages
-from likewatch.tracking.models import FetchFailure, Observation, Page, Provenance
+from likewatch.tracking.models import Page, Provenance
 
 REQUIRED = ("page", "at", "count")
 OPTIONAL = ("metric", "precision", "source")
@@ -103,15 +110,43 @@ def read_rows(data: bytes) -> list[Row]:
     return rows
 
 
-def import_rows(rows: list[Row]) -> int:
-    """Append checked rows to their pages' histories in one transaction; returns how many."""
+@dataclass
+class Outcome:
+    """What an import wrote: counts after each page's history and counts before it."""
+
+    appended: int = 0
+    backfilled: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.appended + self.backfilled
+
+
+def import_rows(rows: list[Row]) -> Outcome:
+    """Write checked rows to their pages' histories in one transaction.
+
+    The rows older than a page's first record are backfilled, the others appended (`read_rows`
+    has refused any in between). Both go through the one write path, a batch each.
+    """
     with transaction.atomic():
+        extents = history_records.extents({row.page.pk for row in rows})
+        pages = Page.objects.in_bulk({row.page.pk for row in rows})
+        before, after = [], []
         for row in sorted(rows, key=lambda r: (r.page.pk, r.at)):
-            page = Page.objects.get(pk=row.page.pk)
-            history.record_count(
-                page, row.count, row.at, provenance=Provenance.IMPORTED, source_url=row.source
+            entry = history.Entry(
+                pages[row.page.pk],
+                row.count,
+                row.at,
+                provenance=Provenance.IMPORTED,
+                source_url=row.source,
             )
-    return len(rows)
+            extent = extents.get(row.page.pk)
+            (before if extent is not None and row.at < extent[0] else after).append(entry)
+        if before:
+            history.record_backfill(before)
+        if after:
+            history.record_batch(after)
+    return Outcome(appended=len(after), backfilled=len(before))
 
 
 def _dialect(text: str) -> type[csv.Dialect]:
@@ -259,7 +294,7 @@ def _precision(text: str) -> int:
 
 
 def _order_problems(rows: list[Row]) -> list[str]:
-    """Two counts of one page at one moment, or counts older than the page's history."""
+    """Two counts of one page at one moment, or counts inside the page's recorded history."""
     problems = []
     seen: dict[tuple[int, datetime], int] = {}
     for row in rows:
@@ -270,29 +305,42 @@ def _order_problems(rows: list[Row]) -> list[str]:
                 % {"line": row.line, "page": row.page.label, "other": seen[key]}
             )
         seen.setdefault(key, row.line)
-    newest = _newest_records({row.page.pk for row in rows})
+    extents = history_records.extents({row.page.pk for row in rows})
     for row in rows:
-        head = newest.get(row.page.pk)
-        if head is not None and row.at <= head:
-            problems.append(
-                _(
-                    "line %(line)d: %(page)s already has history up to %(head)s; a history only "
-                    "grows at its end, so imported counts must be newer."
-                )
-                % {"line": row.line, "page": row.page.label, "head": f"{head:%Y-%m-%d %H:%M} UTC"}
+        extent = extents.get(row.page.pk)
+        if extent is None or row.at < extent[0] or row.at > extent[1]:
+            continue
+        earlier, later = _neighbours(row.page.pk, row.at)
+        problems.append(
+            _(
+                "line %(line)d: %(at)s falls inside the history %(page)s already recorded "
+                "(%(first)s to %(last)s), between its records of %(earlier)s and %(later)s. "
+                "Only counts before its first record or after its newest can be imported."
             )
+            % {
+                "line": row.line,
+                "at": _utc(row.at),
+                "page": row.page.label,
+                "first": _utc(extent[0]),
+                "last": _utc(extent[1]),
+                "earlier": _utc(earlier),
+                "later": _utc(later),
+            }
+        )
     return problems[:MAX_PROBLEMS]
 
 
-def _newest_records(page_ids: set[int]) -> dict[int, datetime]:
-    # The tail's rows are enough: a page's newest record is never compacted into a segment.
-    newest: dict[int, datetime] = {}
-    for page_id, seen in Observation.objects.filter(page_id__in=page_ids).values_list(
-        "page_id", "last_seen"
-    ):
-        newest[page_id] = max(seen, newest.get(page_id, seen))
-    for page_id, at in FetchFailure.objects.filter(page_id__in=page_ids).values_list(
-        "page_id", "at"
-    ):
-        newest[page_id] = max(at, newest.get(page_id, at))
-    return newest
+def _utc(moment: datetime) -> str:
+    # Exact to the second: the refusal must name the times a person can find in the history.
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _neighbours(page_id: int, at: datetime) -> tuple[datetime, datetime]:
+    """The recorded moments closest to `at` on either side (inside the page's history): the
+    span in force then, from its first to its last fetch, or the records around a gap."""
+    span = history_records.latest_span(page_id, at)
+    if span is not None and span.last_seen >= at:
+        return span.first_seen, span.last_seen
+    earlier = span.last_seen if span is not None else at
+    later = next((r.at for r in history_records.records(page_id, start=at) if r.at >= at), at)
+    return earlier, later

@@ -7,7 +7,9 @@ database about it fails, so readers turn it into a clear "out of range" first.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def in_utc(moment: datetime) -> datetime | None:
@@ -16,3 +18,17 @@ def in_utc(moment: datetime) -> datetime | None:
         return moment.astimezone(UTC)
     except (OverflowError, ValueError):
         return None
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the epoch, exactly (a naive datetime is taken as UTC): how packed
+    history and raw answers keep a moment."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(us: int) -> datetime:
+    """The moment `micros` gave `us` for (in UTC)."""
+    return EPOCH + timedelta(microseconds=us)

@@ -4,7 +4,14 @@ History lives in two places (see `likewatch.tracking.segments`): sealed records 
 compressed segments, and a small tail of ordinary rows (`Observation`, `FetchFailure`) that
 the write path appends to. Readers never query either directly: they ask this module for a
 page's records in a seq or time range, newest first or oldest first, and get `Span` and
-`Failure` values with the same fields as the rows, in seq order.
+`Failure` values with the same fields as the rows, in time order.
+
+Time order is seq order except after a backfill (likewatch.tracking.history.record_backfill):
+a chain only grows at its end, so counts older than a page's first record take the next seqs.
+Each backfilled run is older than everything numbered before it, and the compaction keeps it
+in segments of its own, so segments never overlap in time: read by their start they come in
+time order, and the few rows of the tail are merged in by time. The chain's own order (seq)
+is there for the evidence (`records(..., by_seq=True)`).
 
 The canonical form of a record (`form()`) is the one `likewatch.tracking.chain` builds from a
 row, so a record read back from a segment is, byte for byte, the record that was written.
@@ -165,6 +172,11 @@ def as_record(obj) -> Record:
     return failure_from_row(obj)
 
 
+def when(record: Record) -> tuple[datetime, int]:
+    """The key of time order: the record's moment (a span's first fetch), then its seq."""
+    return record.at, record.seq
+
+
 def _page_id(page) -> int:
     return page if isinstance(page, int) else page.pk
 
@@ -183,8 +195,9 @@ def records(
     start: datetime | None = None,
     end: datetime | None = None,
     only_failures: bool = False,
+    by_seq: bool = False,
 ) -> Iterator[Record]:
-    """The records of `page` (a Page or its id), oldest first.
+    """The records of `page` (a Page or its id), oldest first (`by_seq`: in chain order).
 
     `seq_from`/`seq_to` bound the seq numbers (inclusive); `start`/`end` keep the records whose
     time overlaps that window: a span from its first to its last fetch, a failure at its
@@ -197,19 +210,39 @@ def records(
     # into a segment, so reading the segments second can only find them twice, never miss
     # them (the seq check below drops the second copy).
     tail = tail_records(page_id, seq_from=seq_from, seq_to=seq_to, start=start, end=end)
-    first_tail = tail[0].seq if tail else None
-    for record in segments.read(
-        page_id,
-        seq_from=seq_from,
-        seq_to=seq_to,
-        start=start,
-        end=end,
-        only_failures=only_failures,
-    ):
-        if first_tail is not None and record.seq >= first_tail:
-            break
-        yield record
-    yield from tail
+    in_tail = {r.seq for r in tail}
+    stored = (
+        record
+        for record in segments.read(
+            page_id,
+            seq_from=seq_from,
+            seq_to=seq_to,
+            start=start,
+            end=end,
+            only_failures=only_failures,
+            by_seq=by_seq,
+        )
+        if record.seq not in in_tail
+    )
+    if by_seq:
+        tail.sort(key=lambda r: r.seq)
+        yield from stored
+        yield from tail
+    else:
+        yield from heapq.merge(stored, tail, key=when)
+
+
+def newest_first(page) -> Iterator[Record]:
+    """The records of `page`, newest first (by time), decoding segments only as far as read."""
+    from likewatch.tracking import segments
+
+    page_id = _page_id(page)
+    tail = tail_records(page_id)
+    in_tail = {r.seq for r in tail}
+    stored = (
+        r for r in segments.read(page_id, newest_first=True, by_seq=False) if r.seq not in in_tail
+    )
+    yield from heapq.merge(stored, reversed(tail), key=when, reverse=True)
 
 
 def tail_records(
@@ -220,7 +253,7 @@ def tail_records(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[Record]:
-    """The records of the page's tail (rows not yet compacted) within the bounds, by seq."""
+    """The records of the page's tail (rows not yet compacted) within the bounds, by time."""
     from likewatch.tracking.models import FetchFailure, Observation
 
     last_seq = _last_seq(page_id)
@@ -236,17 +269,50 @@ def tail_records(
         obs, fails = obs.filter(first_seen__lte=end), fails.filter(at__lte=end)
     tail: list[Record] = [span_from_row(r, last_seq) for r in obs]
     tail += [failure_from_row(r) for r in fails]
-    tail.sort(key=lambda r: r.seq)
+    tail.sort(key=when)
     return tail
 
 
 def newest(page, count: int = 1) -> list[Record]:
-    """The `count` newest records of `page`, oldest first."""
-    page_id = _page_id(page)
-    last_seq = _last_seq(page_id)
-    if last_seq == 0 or count <= 0:
+    """The `count` newest records of `page` (by time), oldest first."""
+    if count <= 0:
         return []
-    return list(records(page_id, seq_from=max(1, last_seq - count + 1)))
+    found = []
+    for record in newest_first(page):
+        found.append(record)
+        if len(found) >= count:
+            break
+    found.reverse()
+    return found
+
+
+def extents(page_ids: Iterable[int]) -> dict[int, tuple[datetime, datetime]]:
+    """(oldest moment, newest moment) of each page's history; pages without records left out.
+
+    Three aggregate queries for any number of pages, whatever the length of their histories.
+    """
+    from django.db.models import Max, Min
+
+    from likewatch.tracking.models import FetchFailure, Observation, Segment
+
+    ids = list(dict.fromkeys(page_ids))
+    found: dict[int, tuple[datetime, datetime]] = {}
+    sources = (
+        (Segment, "start", "end"),
+        (Observation, "first_seen", "last_seen"),
+        (FetchFailure, "at", "at"),
+    )
+    for model, first, last in sources:
+        rows = (
+            model.objects.filter(page_id__in=ids)
+            .values("page_id")
+            .annotate(low=Min(first), high=Max(last))
+            .values_list("page_id", "low", "high")
+        )
+        for page_id, low, high in rows:
+            old = found.get(page_id)
+            found[page_id] = (min(low, old[0]), max(high, old[1])) if old else (low, high)
+    return found
 
 
 def spans(page, **bounds) -> Iterator[Span]:
@@ -269,19 +335,25 @@ def span_points(page, start: datetime, end: datetime) -> Iterator[tuple[float, f
     page_id = _page_id(page)
     tail = list(
         Observation.objects.filter(page_id=page_id, last_seen__gte=start, first_seen__lte=end)
-        .order_by("seq")
+        .order_by("first_seen", "seq")
         .values_list("seq", "first_seen", "last_seen", "value")
     )
     segs = Segment.objects.filter(page_id=page_id, spans__gt=0, end__gte=start, start__lte=end)
     if tail:
-        segs = segs.filter(last_seq__lt=tail[0][0])  # see `records` on compaction meanwhile
+        # See `records` on compaction meanwhile: segments hold the seqs below the tail's.
+        segs = segs.filter(last_seq__lt=min(row[0] for row in tail))
     low, high = start.timestamp(), end.timestamp()
-    for data in segs.order_by("first_seq").values_list("data", flat=True).iterator(chunk_size=64):
-        for first, last, value in segments_codec.span_points(data):
-            if last >= low and first <= high:
-                yield first, last, value
-    for _seq, first, last, value in tail:
-        yield first.timestamp(), last.timestamp(), value
+
+    def stored() -> Iterator[tuple[float, float, int | None]]:
+        rows = segs.order_by("start", "first_seq").values_list("data", flat=True)
+        for data in rows.iterator(chunk_size=64):
+            for first, last, value in segments_codec.span_points(data):
+                if last >= low and first <= high:
+                    yield first, last, value
+
+    rows = ((first.timestamp(), last.timestamp(), value) for _seq, first, last, value in tail)
+    # Segments never overlap in time, so by start they come in time order (a backfill too).
+    yield from heapq.merge(stored(), rows, key=lambda point: point[0])
 
 
 def known_before(page, at: datetime | None = None) -> Span | None:
@@ -310,18 +382,26 @@ def _newest_span(page, at: datetime | None, *, known: bool) -> Span | None:
     if at is not None:
         rows = rows.filter(first_seen__lte=at)
         segs = segs.filter(start__lte=at)
-    row = rows.order_by("-seq").first()
-    if row is not None:
-        return span_from_row(row, _last_seq(page_id))
-    for data in segs.order_by("-first_seq").values_list("data", flat=True).iterator(chunk_size=4):
+    row = rows.order_by("-first_seen", "-seq").first()
+    found = span_from_row(row, _last_seq(page_id)) if row is not None else None
+    if found is not None:
+        # Usually the tail's newest row is newer than every segment; after a backfill the
+        # tail may hold only old rows while a segment holds the page's recent spans.
+        segs = segs.filter(end__gt=found.first_seen)
+        if not segs.exists():  # the common case: one indexed look, nothing decoded
+            return found
+    rows = segs.order_by("-start", "-first_seq").values_list("data", flat=True)
+    for data in rows.iterator(chunk_size=4):
         for record in reversed(segments_codec.decode(data)):
             if (
                 isinstance(record, Span)
                 and (record.value is not None or not known)
                 and (at is None or record.first_seen <= at)
             ):
-                return record
-    return None
+                if found is None or when(record) > when(found):
+                    return record
+                return found
+    return found
 
 
 def known_after(page, at: datetime) -> Span | None:
@@ -343,7 +423,9 @@ class Listing:
 
     Django's Paginator asks for its length and one slice: both are answered from the segments'
     counts, decoding only the segments that the slice (or a window's edge) falls in, so the
-    hundredth page of a year of history costs a few segments, not the year.
+    hundredth page of a year of history costs a few segments, not the year. Segments never
+    overlap in time (see the module's docstring), so the listing is the segments by their
+    end, newest first, with the tail's rows placed among them by time.
     """
 
     def __init__(
@@ -355,8 +437,7 @@ class Listing:
         self.kind = kind
         self.start, self.end = start, end
         tail = tail_records(self.page_id, start=start, end=end)
-        first_tail = tail[0].seq if tail else None
-        self.tail = [r for r in reversed(tail) if isinstance(r, kind)]
+        first_tail = min((r.seq for r in tail), default=None)
         column = "spans" if kind is Span else "failures"
         rows = Segment.objects.filter(page_id=self.page_id)
         if start is not None:
@@ -365,28 +446,32 @@ class Listing:
             rows = rows.filter(start__lte=end)
         if first_tail is not None:
             rows = rows.filter(last_seq__lt=first_tail)
-        # (first_seq, how many wanted records, whether that count is exact), newest first.
-        self.segments: list[list] = []
-        for first_seq, seg_start, seg_end, count in rows.order_by("-first_seq").values_list(
-            "first_seq", "start", "end", column
+        # Newest first, each either [first_seq, how many wanted records, whether that count is
+        # exact] for a segment or [None, 1, True, record] for a row of the tail.
+        entries: list[tuple[tuple, list]] = []
+        self.bounds: dict[int, tuple[int, int]] = {}
+        for first_seq, last_seq, seg_start, seg_end, count in rows.values_list(
+            "first_seq", "last_seq", "start", "end", column
         ):
             inside = (start is None or seg_start >= start) and (end is None or seg_end <= end)
-            self.segments.append([first_seq, count, inside])
+            self.bounds[first_seq] = (first_seq, last_seq)
+            entries.append(((seg_end, first_seq), [first_seq, count, inside]))
+        for record in tail:
+            if isinstance(record, kind):
+                entries.append((when(record), [None, 1, True, record]))
+        entries.sort(key=lambda item: item[0], reverse=True)
+        self.segments: list[list] = [entry for _key, entry in entries]
         self._decoded: dict[int, list[Record]] = {}
 
     def _records_of(self, first_seq: int) -> list[Record]:
         if first_seq not in self._decoded:
             from likewatch.tracking import segments
 
-            newer = [entry[0] for entry in self.segments if entry[0] > first_seq]
+            low, high = self.bounds[first_seq]
             found = [
                 r
                 for r in segments.read(
-                    self.page_id,
-                    seq_from=first_seq,
-                    seq_to=min(newer) - 1 if newer else None,
-                    start=self.start,
-                    end=self.end,
+                    self.page_id, seq_from=low, seq_to=high, start=self.start, end=self.end
                 )
                 if isinstance(r, self.kind)
             ]
@@ -400,7 +485,7 @@ class Listing:
 
     def __len__(self) -> int:
         self._exact()
-        return len(self.tail) + sum(entry[1] for entry in self.segments)
+        return sum(entry[1] for entry in self.segments)
 
     def count(self) -> int:
         return len(self)
@@ -409,13 +494,14 @@ class Listing:
         if not isinstance(index, slice):
             return self[index : index + 1][0]
         first, stop, _ = index.indices(len(self))
-        out = self.tail[first:stop]
-        offset = len(self.tail)
-        for first_seq, count, _exact in self.segments:
+        out: list[Record] = []
+        offset = 0
+        for entry in self.segments:
             if len(out) >= stop - first or offset >= stop:
                 break
+            count = entry[1]
             if offset + count > first:
-                items = self._records_of(first_seq)
+                items = [entry[3]] if entry[0] is None else self._records_of(entry[0])
                 out += items[max(0, first - offset) : stop - offset]
             offset += count
         return out
@@ -533,10 +619,13 @@ def known_around(page_ids: Iterable[int], moments: dict[str, datetime]) -> dict[
     segs = Segment.objects.filter(page=OuterRef("pk"), low__isnull=False)
     columns = {}
     for name, moment in moments.items():
-        before = known.filter(first_seen__lte=moment).order_by("-seq").values("pk")[:1]
-        after = known.filter(first_seen__gt=moment).order_by("seq").values("pk")[:1]
-        seg_before = segs.filter(start__lte=moment).order_by("-first_seq").values("pk")[:1]
-        seg_after = segs.filter(end__gt=moment).order_by("first_seq").values("pk")[:1]
+        # By time, not seq: a backfill numbers old counts after new ones.
+        before = known.filter(first_seen__lte=moment).order_by("-first_seen", "-seq")
+        after = known.filter(first_seen__gt=moment).order_by("first_seen", "seq")
+        seg_before = segs.filter(start__lte=moment).order_by("-start", "-first_seq")
+        seg_after = segs.filter(end__gt=moment).order_by("start", "first_seq")
+        before, after = before.values("pk")[:1], after.values("pk")[:1]
+        seg_before, seg_after = seg_before.values("pk")[:1], seg_after.values("pk")[:1]
         columns[f"at_{name}"] = Subquery(before)
         columns[f"after_{name}"] = Subquery(after)
         columns[f"seg_at_{name}"] = Subquery(seg_before)
@@ -553,17 +642,16 @@ def known_around(page_ids: Iterable[int], moments: dict[str, datetime]) -> dict[
         page_id = row["pk"]
         for name, moment in moments.items():
             at = spans.get(row[f"at_{name}"])
-            if at is not None:
-                found[page_id][f"at_{name}"] = span_from_row(at, last.get(page_id))
-                found[page_id][f"after_{name}"] = None
-                continue
             in_segment = [
                 r
                 for r in reversed(decoded.get(row[f"seg_at_{name}"], []))
                 if isinstance(r, Span) and r.value is not None and r.first_seen <= moment
             ]
-            if in_segment:
-                found[page_id][f"at_{name}"] = in_segment[0]
+            candidates = [span_from_row(at, last.get(page_id))] if at is not None else []
+            candidates += in_segment[:1]
+            if candidates:
+                # The later of the tail's and the segments' (they differ after a backfill).
+                found[page_id][f"at_{name}"] = max(candidates, key=when)
                 found[page_id][f"after_{name}"] = None
                 continue
             # Nothing known at the moment in the newest segment starting before it: the
@@ -578,21 +666,18 @@ def known_around(page_ids: Iterable[int], moments: dict[str, datetime]) -> dict[
                 r
                 for r in decoded.get(row[f"seg_after_{name}"], [])
                 if isinstance(r, Span) and r.value is not None and r.first_seen > moment
-            ]
-            if later:
-                found[page_id][f"after_{name}"] = later[0]
-            else:
-                after = spans.get(row[f"after_{name}"])
-                found[page_id][f"after_{name}"] = (
-                    span_from_row(after, last.get(page_id)) if after is not None else None
-                )
+            ][:1]
+            after = spans.get(row[f"after_{name}"])
+            if after is not None:
+                later.append(span_from_row(after, last.get(page_id)))
+            found[page_id][f"after_{name}"] = min(later, key=when) if later else None
     return found
 
 
 def failures_many(
     page_ids: Iterable[int], start: datetime | None = None, end: datetime | None = None
 ) -> list[Failure]:
-    """The failed fetches of several pages in [start, end], by page then seq, in a fixed
+    """The failed fetches of several pages in [start, end], by page then time, in a fixed
     number of queries; only segments holding failures are decoded."""
     from likewatch.tracking import segments_codec
     from likewatch.tracking.models import FetchFailure, Segment
@@ -615,4 +700,4 @@ def failures_many(
                 and (end is None or record.at <= end)
             ):
                 found.setdefault((record.page_id, record.seq), record)
-    return [found[key] for key in sorted(found)]
+    return sorted(found.values(), key=lambda r: (r.page_id, r.at, r.seq))

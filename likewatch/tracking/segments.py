@@ -12,7 +12,13 @@ takes): a crash leaves either the rows or the segment, never both nor neither. I
 records up to the page's newest minus one, and records how far it went in
 `Page.segmented_seq`, so running it twice, or in two processes, moves nothing twice. It runs
 as a consumer of the write path (`consume`, after every committed round) and from
-`likewatch compact`. Reading (`likewatch.tracking.records`) joins segments and tail by seq.
+`likewatch compact`. Reading (`likewatch.tracking.records`) joins segments and tail by time.
+
+A backfill (`likewatch.tracking.history.record_backfill`) numbers counts older than a page's
+first record after its newest. The compaction never packs such a run together with the
+records around it: a segment ends where time goes back (a backfilled run begins) and where
+it jumps past everything packed before (the run ends). So segments never overlap in time and
+ordering them by `start` orders their records by time, for any page.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from datetime import datetime
 
 from django.apps import apps as global_apps
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 
 from likewatch.tracking import segments_codec as codec
 from likewatch.tracking.records import Failure, Record, Span
@@ -142,26 +148,53 @@ def compact_page(page_id: int, *, apps=None) -> int:
         if upto <= done:
             return 0
         newest = Segment.objects.filter(page_id=page_id).order_by("-first_seq").first()
-        pending: list[Record] = []
+        packer = _Packer(Segment, page_id)
         if newest is not None and newest.last_seq - newest.first_seq + 1 < SEGMENT_RECORDS:
             # Grow the last segment rather than leave a trail of small ones.
-            pending = codec.decode(newest.data)
+            packer.pending = codec.decode(newest.data)
             newest.delete()
+        packer.high = Segment.objects.filter(page_id=page_id).aggregate(high=Max("end"))["high"]
         moved = 0
         for lo in range(done + 1, upto + 1, READ_CHUNK):
             hi = min(upto, lo + READ_CHUNK - 1)
             chunk = _tail(Observation, FetchFailure, page_id, lo, hi)
             moved += len(chunk)
-            pending += chunk
-            while len(pending) >= SEGMENT_RECORDS:
-                _write(Segment, page_id, pending[:SEGMENT_RECORDS])
-                pending = pending[SEGMENT_RECORDS:]
-        if pending:
-            _write(Segment, page_id, pending)
+            for record in chunk:
+                packer.add(record)
+        packer.flush()
         Observation.objects.filter(page_id=page_id, seq__gt=done, seq__lte=upto).delete()
         FetchFailure.objects.filter(page_id=page_id, seq__gt=done, seq__lte=upto).delete()
         Page.objects.filter(pk=page_id).update(segmented_seq=upto)
     return moved
+
+
+class _Packer:
+    """Cuts a page's records (in seq order) into segments that never overlap in time."""
+
+    def __init__(self, Segment, page_id: int) -> None:
+        self.Segment, self.page_id = Segment, page_id
+        self.pending: list[Record] = []
+        self.high: datetime | None = None  # the latest moment of the records packed before
+
+    def add(self, record: Record) -> None:
+        if self.pending:
+            last = self.pending[-1].end
+            # Time goes back: a backfilled run begins. Or the pending records are a run older
+            # than what was packed before and this one is newer than all of it: the run ended.
+            older_run = self.high is not None and last < self.high
+            if record.at < last or (older_run and record.at > self.high):
+                self.flush()
+        self.pending.append(record)
+        if len(self.pending) >= SEGMENT_RECORDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        _write(self.Segment, self.page_id, self.pending)
+        end = max(r.end for r in self.pending)
+        self.high = end if self.high is None else max(self.high, end)
+        self.pending = []
 
 
 def _tail(Observation, FetchFailure, page_id: int, lo: int, hi: int) -> list[Record]:
@@ -194,8 +227,10 @@ def read(
     end: datetime | None = None,
     newest_first: bool = False,
     only_failures: bool = False,
+    by_seq: bool = True,
 ) -> Iterator[Record]:
-    """The segmented records of a page within the bounds (see `records.records`), by seq."""
+    """The segmented records of a page within the bounds (see `records.records`), by seq or
+    (`by_seq=False`) by time: segments never overlap in time (see the module's docstring)."""
     from likewatch.tracking.models import Segment
 
     rows = Segment.objects.filter(page_id=page_id)
@@ -209,9 +244,10 @@ def read(
         rows = rows.filter(end__gte=start)
     if end is not None:
         rows = rows.filter(start__lte=end)
-    rows = rows.order_by("-first_seq" if newest_first else "first_seq").values_list(
-        "data", flat=True
-    )
+    order = ["first_seq"] if by_seq else ["start", "first_seq"]
+    if newest_first:
+        order = [f"-{name}" for name in order]
+    rows = rows.order_by(*order).values_list("data", flat=True)
     for data in rows.iterator(chunk_size=16):
         decoded = codec.decode(data)
         if newest_first:
@@ -234,7 +270,7 @@ def summaries(page_id: int, start: datetime, end: datetime) -> list[Summary]:
 
     rows = (
         Segment.objects.filter(page_id=page_id, end__gte=start, start__lte=end)
-        .order_by("first_seq")
+        .order_by("start", "first_seq")
         .values_list("first_seq", "last_seq", "start", "end", "low", "low_at", "high", "high_at")
     )
     return [Summary(*row) for row in rows]

@@ -1,5 +1,5 @@
 """What a campaign board shows, as plain data: built once, rendered by the template, and sent
-as it is to every live listener (see likewatch.web.live).
+as it is to every live listener (see likewatch.web.stream).
 
 Numbers and dates are formatted here, on the server, in the active language, so the first
 paint and every live update read the same ("60.412" in Arabic, "60 412" in French).
@@ -17,10 +17,11 @@ from likewatch.analytics import milestones
 from likewatch.analytics.change import CampaignChange, PageChange, campaign_change
 from likewatch.analytics.projection import Projection, project
 from likewatch.events import effects
+from likewatch.fanout.broker import version
+from likewatch.fanout.messages import page_state
 from likewatch.formatting import duration, moment, number, percent, signed
 from likewatch.tracking.models import Campaign
 from likewatch.web import charts
-from likewatch.web.live import page_state, version
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -174,10 +175,13 @@ def snapshot_json(campaign: Campaign) -> str:
     return json.dumps(snapshot(campaign), separators=(",", ":"))
 
 
-def snapshot(campaign: Campaign, now: datetime | None = None) -> dict:
-    """Everything the board shows, except the charts' history."""
+def snapshot(
+    campaign: Campaign, now: datetime | None = None, result: CampaignChange | None = None
+) -> dict:
+    """Everything the board shows, except the charts' history (`result`: the campaign's
+    change at `now`, when the caller has it already)."""
     now = now or timezone.now()
-    result = campaign_change(campaign, now)
+    result = result or campaign_change(campaign, now)
     steps = milestones.ladder(campaign)
     by_page, total_effect = effects.for_campaign(campaign)
     total = totals_entry(result, now, steps)

@@ -44,7 +44,7 @@ class Item:
 
 def milestone_title(campaign: Campaign, milestone: milestones.Milestone) -> str:
     directions = {d for _, d in campaign_pages(campaign)}
-    n, count = milestone.moved, {"count": formatting.number(milestone.moved)}
+    n, count = milestone.moved, formatting.isolated({"count": formatting.number(milestone.moved)})
     if milestone.target:
         return (
             ngettext("Target reached: %(count)s person", "Target reached: %(count)s people", n)
@@ -66,7 +66,7 @@ def event_summary(event: EventRecord) -> str:
     }.get(event.status, "")
     parts = [one_line(event.explanation), review]
     if event.note:
-        parts.append(_("Note: %(note)s") % {"note": one_line(event.note)})
+        parts.append(_("Note: %(note)s") % formatting.isolated({"note": one_line(event.note)}))
     return " ".join(part for part in parts if part)
 
 
@@ -76,15 +76,17 @@ def effect_sentence(effect: effects.Shown) -> str:
     text = _(
         "About %(effect)s people moved the way the campaign asks beyond the pages' usual "
         "trends (95 %% interval: %(low)s to %(high)s)."
-    ) % {
-        "effect": formatting.number(effect.effect),
-        "low": formatting.number(effect.low),
-        "high": formatting.number(effect.high),
-    }
+    ) % formatting.isolated(
+        {
+            "effect": formatting.number(effect.effect),
+            "low": formatting.number(effect.low),
+            "high": formatting.number(effect.high),
+        }
+    )
     if effect.removed:
         text += " " + _(
             "Possible platform removals (%(removed)s) are not counted as people leaving."
-        ) % {"removed": formatting.signed(effect.removed)}
+        ) % formatting.isolated({"removed": formatting.signed(effect.removed)})
     return text
 
 
@@ -104,11 +106,13 @@ def items(campaign: Campaign) -> list[Item]:
                 guid=f"{link}#{'target' if m.target else 'milestone'}-{m.moved}",
                 title=milestone_title(campaign, m),
                 summary=summary
-                % {
-                    "title": title,
-                    "count": formatting.number(m.moved),
-                    "date": formatting.day(campaign.starts_at),
-                },
+                % formatting.isolated(
+                    {
+                        "title": title,
+                        "count": formatting.number(m.moved),
+                        "date": formatting.day(campaign.starts_at),
+                    }
+                ),
                 at=m.at,
                 link=link,
             )
@@ -121,7 +125,7 @@ def items(campaign: Campaign) -> list[Item]:
         entries.append(
             Item(
                 guid=f"{link}#event-{event.id}",
-                title=_("%(kind)s on %(page)s") % {"kind": kind, "page": name},
+                title=_("%(kind)s on %(page)s") % formatting.isolated({"kind": kind, "page": name}),
                 summary=event_summary(event),
                 at=event.starts_at,
                 link=absolute(board_path(page)) if page else link,
@@ -133,7 +137,8 @@ def items(campaign: Campaign) -> list[Item]:
         entries.append(
             Item(
                 guid=f"{link}#effect",
-                title=_("%(title)s: the campaign's effect so far") % {"title": title},
+                title=_("%(title)s: the campaign's effect so far")
+                % formatting.isolated({"title": title}),
                 summary=effect_sentence(effect),
                 at=effect.computed_at,
                 link=link,
@@ -143,7 +148,8 @@ def items(campaign: Campaign) -> list[Item]:
         entries.append(
             Item(
                 guid=f"{link}#note-{note.pk}",
-                title=_("Note from the organisers: %(text)s") % {"text": one_line(note.text)[:80]},
+                title=_("Note from the organisers: %(text)s")
+                % formatting.isolated({"text": one_line(note.text)[:80]}),
                 summary=one_line(note.text),
                 at=note.at,
                 link=link,
@@ -170,11 +176,13 @@ class CampaignFeed(Feed):
         return get_campaign(slug)
 
     def title(self, obj: Campaign) -> str:
-        return _("%(title)s: milestones and events") % {"title": one_line(obj.title)}
+        return _("%(title)s: milestones and events") % formatting.isolated(
+            {"title": one_line(obj.title)}
+        )
 
     # RFC 4287 wants an author for the feed (or for every entry): the site that measured.
     def author_name(self, obj: Campaign) -> str:
-        return _("likewatch at %(site)s") % {"site": site_name()}
+        return _("likewatch at %(site)s") % formatting.isolated({"site": site_name()})
 
     def author_link(self, obj: Campaign) -> str:
         return absolute("/")

@@ -38,13 +38,15 @@ class Headline:
     @property
     def sentence(self) -> str:
         """The whole headline in one sentence, for meta descriptions and feed summaries."""
-        return " ".join(part for part in (self.number, self.since) if part)
+        return " ".join(part for part in (formatting.isolate(self.number), self.since) if part)
 
 
 def measured(moment: datetime | None) -> str:
     if moment is None:
         return _("Not measured yet")
-    return _("Measured %(moment)s") % {"moment": formatting.full_moment(moment)}
+    return _("Measured %(moment)s") % formatting.isolated(
+        {"moment": formatting.full_moment(moment)}
+    )
 
 
 def for_campaign(change: CampaignChange) -> Headline:
@@ -54,30 +56,36 @@ def for_campaign(change: CampaignChange) -> Headline:
     times = [p.measured_at for p in change.pages if p.measured_at]
     count = len(change.pages)
     details = [
-        ngettext("%(count)s page", "%(count)s pages", count) % {"count": formatting.number(count)}
+        ngettext("%(count)s page", "%(count)s pages", count)
+        % formatting.isolated({"count": formatting.number(count)})
     ]
     if change.target_percent is not None:
         details.append(
             _("%(percent)s%% of the target of %(target)s")
-            % {
-                "percent": formatting.number(change.target_percent, 1),
-                "target": formatting.number(campaign.target),
-            }
+            % formatting.isolated(
+                {
+                    "percent": formatting.number(change.target_percent, 1),
+                    "target": formatting.number(campaign.target),
+                }
+            )
         )
     _by_page, effect = effects.for_campaign(campaign)
     if effect is not None and effect.effect is not None:
         details.append(
             _("about %(effect)s beyond the usual trends (%(low)s to %(high)s)")
-            % {
-                "effect": formatting.signed(effect.effect),
-                "low": formatting.signed(effect.low),
-                "high": formatting.signed(effect.high),
-            }
+            % formatting.isolated(
+                {
+                    "effect": formatting.signed(effect.effect),
+                    "low": formatting.signed(effect.low),
+                    "high": formatting.signed(effect.high),
+                }
+            )
         )
     return Headline(
         title=one_line(campaign.title),
         number=formatting.signed(change.total_change) if known else formatting.UNKNOWN,
-        since=_("since %(date)s") % {"date": formatting.day(campaign.starts_at)},
+        since=_("since %(date)s")
+        % formatting.isolated({"date": formatting.day(campaign.starts_at)}),
         detail=" · ".join(details),
         measured=measured(max(times) if times else None),
         change=change.total_change if known else None,
@@ -94,13 +102,15 @@ def for_page(page: Page, campaign: Campaign | None, direction: str, now=None) ->
     start = campaign.starts_at if campaign else page.created_at
     pc = page_change(page, start, direction, now)
     metric = page.get_metric_display()
-    current = _("%(count)s %(metric)s now") % {
-        "count": formatting.number(pc.current),
-        "metric": metric,
-    }
+    current = _("%(count)s %(metric)s now") % formatting.isolated(
+        {
+            "count": formatting.number(pc.current),
+            "metric": metric,
+        }
+    )
     if campaign is not None and pc.change is not None:
         number = formatting.signed(pc.change)
-        since = _("since %(date)s") % {"date": formatting.day(start)}
+        since = _("since %(date)s") % formatting.isolated({"date": formatting.day(start)})
         detail = current
     else:
         number, since, detail = formatting.number(pc.current), str(metric), page.platform

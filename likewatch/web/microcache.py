@@ -79,7 +79,12 @@ KEYED_VARY = {b"accept-language", b"accept-encoding", b"cookie"}
 
 @dataclass
 class Entry:
-    """One stored answer: what was sent, and until when it may be sent again."""
+    """One stored answer: what was sent, and until when it may be sent again.
+
+    What a hit sends is built once, here, not per request: the ASGI messages (the start with
+    each `Age` a reader may see, the body) and the answer to a matching If-None-Match. A
+    crowd's request then costs a key and two sends, whatever the page cost Django.
+    """
 
     status: int
     headers: list[tuple[bytes, bytes]]
@@ -89,9 +94,26 @@ class Entry:
     stale_until: float
     etag: bytes | None = None
     size: int = field(init=False)
+    body_message: Message = field(init=False)
+    not_modified: Message | None = field(init=False)
+    _starts: dict[int, Message] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.size = len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
+        self.body_message = {"type": "http.response.body", "body": self.body}
+        self.not_modified = None
+        if self.etag is not None:
+            kept = [(k, v) for k, v in self.headers if k in _NOT_MODIFIED_HEADERS]
+            self.not_modified = {"type": "http.response.start", "status": 304, "headers": kept}
+
+    def start(self, age: int) -> Message:
+        """The answer's start with this `Age`: one message per second of the entry's life."""
+        message = self._starts.get(age)
+        if message is None:
+            headers = [*self.headers, (b"age", str(age).encode())]
+            message = {"type": "http.response.start", "status": self.status, "headers": headers}
+            self._starts[age] = message
+        return message
 
 
 class MicroCache:
@@ -144,23 +166,41 @@ class MicroCache:
         """What identifies a shareable answer to this request; None for a private request."""
         if scope["type"] != "http" or scope["method"] != "GET" or self.seconds <= 0:
             return None
-        cookies = _public_cookies(scope)
-        if cookies is None:
-            return None
-        headers = dict(scope["headers"])  # repeated headers: the last one wins, as in Django
-        language = cookies.get(settings.LANGUAGE_COOKIE_NAME, "").encode()
-
+        # One pass over the headers: this runs for every request a crowd sends. A repeated
+        # header: the last one wins, as in Django; cookies from every Cookie header count.
+        host = proto = accept_language = accept_encoding = b""
+        cookies: list[bytes] = []
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value
+            elif name == b"accept-encoding":
+                accept_encoding = value
+            elif name == b"accept-language":
+                accept_language = value
+            elif name == b"cookie":
+                cookies.append(value)
+            elif name == b"authorization":
+                return None
+            elif name == b"x-forwarded-proto":
+                proto = value
+        language = b""
+        if cookies:
+            public = _anonymous_cookies(cookies)
+            if public is None:
+                return None
+            language = public.get(settings.LANGUAGE_COOKIE_NAME, "").encode()
+        query = scope.get("query_string", b"")
         return (
             scope.get("scheme", "http"),
-            headers.get(b"host", b""),
-            headers.get(b"x-forwarded-proto", b""),
+            host,
+            proto,
             scope.get("root_path", ""),
             scope["path"],
-            canonical_query(scope.get("query_string", b"")),
-            headers.get(b"accept-language", b""),
+            canonical_query(query) if query else b"",
+            accept_language,
             language,
             # Whole, not just "gzip or not": static files also come in brotli.
-            headers.get(b"accept-encoding", b""),
+            accept_encoding,
         )
 
     async def fetch(self, key: tuple, scope: Scope, receive: Receive, send: Send | None) -> None:
@@ -227,15 +267,12 @@ class MicroCache:
         self.bytes = 0
 
     async def replay(self, entry: Entry, scope: Scope, send: Send) -> None:
-        age = str(int(self.clock() - entry.stored_at)).encode()
-        if entry.etag is not None and _matches(scope, entry.etag):
-            headers = [(k, v) for k, v in entry.headers if k in _NOT_MODIFIED_HEADERS]
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
+        if entry.not_modified is not None and _matches(scope, entry.etag):
+            await send(entry.not_modified)
+            await send(_EMPTY_BODY)
             return
-        headers = [*entry.headers, (b"age", age)]
-        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
-        await send({"type": "http.response.body", "body": entry.body})
+        await send(entry.start(int(self.clock() - entry.stored_at)))
+        await send(entry.body_message)
 
     def lifetimes(self, headers: list[tuple[bytes, bytes]]) -> tuple[float, float] | None:
         """(fresh, stale) seconds this cache may keep an answer with these headers, or None."""
@@ -316,6 +353,8 @@ class Recorder:
         )
 
 
+_EMPTY_BODY: Message = {"type": "http.response.body", "body": b""}
+
 _NOT_MODIFIED_HEADERS = {
     b"cache-control",
     b"content-location",
@@ -341,14 +380,22 @@ def anonymous(scope: Scope) -> bool:
 
 
 def _public_cookies(scope: Scope) -> dict[str, str] | None:
-    # An anonymous visitor's cookies, read once for both the test and the key; None otherwise.
-    allowed = {settings.LANGUAGE_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
-    cookies: dict[str, str] = {}
+    # An anonymous visitor's cookies; None for a visitor with a session or credentials.
+    cookies = []
     for name, value in scope["headers"]:
         if name == b"authorization":
             return None
         if name == b"cookie":
-            cookies.update(parse_cookie(value.decode("latin-1")))
+            cookies.append(value)
+    return _anonymous_cookies(cookies)
+
+
+def _anonymous_cookies(headers: list[bytes]) -> dict[str, str] | None:
+    """The cookies of these Cookie headers, if none is more than a language or CSRF cookie."""
+    allowed = {settings.LANGUAGE_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
+    cookies: dict[str, str] = {}
+    for value in headers:
+        cookies.update(parse_cookie(value.decode("latin-1")))
     return None if set(cookies) - allowed else cookies
 
 

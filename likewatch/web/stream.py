@@ -21,11 +21,12 @@ from django.core.handlers.asgi import ASGIRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from likewatch.fanout import broker as brokers
 from likewatch.security import throttling
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign
 from likewatch.web import board as boards
-from likewatch.web import live
+from likewatch.web.live import CampaignFeed
 from likewatch.web.microcache import anonymous
 
 HEADERS = [
@@ -36,7 +37,7 @@ HEADERS = [
 ]
 log = logging.getLogger(__name__)
 # Board snapshots shared by every live listener of this process.
-feed = live.CampaignFeed(boards.snapshot_json)
+feed = CampaignFeed(boards.snapshot_json)
 
 
 async def events(campaign: Campaign, page_ids: list[int], known: str) -> AsyncIterator[bytes]:
@@ -47,10 +48,10 @@ async def events(campaign: Campaign, page_ids: list[int], known: str) -> AsyncIt
     try:
         # Taken before reading the state, so that no news after the reading can be missed.
         upcoming = channel.upcoming
-        states = await sync_to_async(live.page_states)(page_ids)
+        states = await channel.states()
         channel.broker.seed(states)
         yield b"retry: 5000\n\n"
-        current = live.version(page_ids, states)
+        current = brokers.version(page_ids, states)
         if current != known:
             yield await board_event(campaign, current)
             known = current
@@ -80,13 +81,15 @@ class Channel:
     def __init__(self, campaign: Campaign, page_ids: list[int]) -> None:
         self.campaign = campaign
         self.page_ids = page_ids
-        self.broker = live.get_broker()
+        self.broker = brokers.get_broker()
         self.loop = asyncio.get_running_loop()
         self.languages: Counter[str] = Counter()
         self.version: str | None = None
         self.upcoming: asyncio.Future = self.loop.create_future()
         self.subscription = self.broker.subscribe(page_ids)
         self.task = self.loop.create_task(self._run())
+        self._gathering: asyncio.Task | None = None
+        self._running: asyncio.Task | None = None
 
     @classmethod
     def join(cls, campaign: Campaign, page_ids: list[int], language: str) -> Channel:
@@ -97,6 +100,23 @@ class Channel:
             channel = cls._open[key] = cls(campaign, page_ids)
         channel.languages[language] += 1
         return channel
+
+    async def states(self) -> dict[int, str]:
+        """The pages' states, read after the caller asked. Listeners who ask while a reading
+        runs (a crowd opening a shared board) share the next one, which begins after they
+        asked and so cannot miss news: one reading at a time, not one per listener."""
+        if self._gathering is None:
+            self._gathering = self.loop.create_task(self._read(self._running))
+        return await asyncio.shield(self._gathering)
+
+    async def _read(self, before: asyncio.Task | None) -> dict[int, str]:
+        if before is not None and not before.done():
+            await asyncio.wait([before])  # askers gather while the reading before runs
+        else:
+            await asyncio.sleep(0)  # whoever asks in this turn of the loop comes along
+        self._gathering = None  # from here on, askers need a reading that begins after them
+        self._running = asyncio.current_task()
+        return await sync_to_async(brokers.page_states)(self.page_ids)
 
     def leave(self, language: str) -> None:
         """One listener fewer; the last one out closes the channel."""
@@ -148,13 +168,15 @@ class StreamRoute:
     def __init__(self, app: Callable[..., Awaitable[None]], path: str = r"/c/([-\w]+)/live/"):
         self.app = app
         self.pattern = re.compile(path)
+        # slug -> (until when, the reading of its public campaign and pages)
+        self.found: dict[str, tuple[float, asyncio.Future]] = {}
 
     async def __call__(self, scope, receive, send) -> None:
         match = self.pattern.fullmatch(scope.get("path", "")) if scope["type"] == "http" else None
         if match is None or scope["method"] != "GET" or not anonymous(scope):
             await self.app(scope, receive, send)
             return
-        campaign = await visibility.public_campaigns().filter(slug=match.group(1)).afirst()
+        campaign, page_ids = await self.public_campaign(match.group(1))
         if campaign is None:
             await self.app(scope, receive, send)  # Django's page says what is wrong
             return
@@ -168,12 +190,40 @@ class StreamRoute:
             return
         try:
             with translation.override(language):
-                page_ids = [pk async for pk in campaign.entries.values_list("page_id", flat=True)]
                 headers = [*HEADERS, (b"content-language", language.encode())]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
                 await _until_gone(_relay(events(campaign, page_ids, known), send), receive)
         finally:
             SLOTS.give_back(client)
+
+    async def public_campaign(self, slug: str) -> tuple[Campaign | None, list[int]]:
+        """The public campaign at `slug` and its pages' ids, read at most once per
+        LIKEWATCH_MICROCACHE_SECONDS for everyone: a crowd opening one board's stream at
+        once (a shared link) costs one reading, not one per reader. As with the board's page
+        in the micro-cache, a campaign made private stops being served within that time."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        until, reading = self.found.get(slug, (0.0, None))
+        if reading is None or until <= now or reading.get_loop() is not loop:
+            # A task of its own: the first reader leaving does not cancel it for the others.
+            reading = loop.create_task(sync_to_async(_public_campaign)(slug))
+            self.found[slug] = (now + settings.LIKEWATCH_MICROCACHE_SECONDS, reading)
+            reading.add_done_callback(lambda done: self._forget_unknown(slug, done))
+        return await asyncio.shield(reading)
+
+    def _forget_unknown(self, slug: str, reading: asyncio.Future) -> None:
+        # Unknown addresses (and failed readings) are not remembered: anyone could fill the
+        # memory with made-up ones, and a failure must not outlive the request that saw it.
+        unknown = reading.cancelled() or reading.exception() or reading.result()[0] is None
+        if unknown and self.found.get(slug, (0.0, None))[1] is reading:
+            del self.found[slug]
+
+
+def _public_campaign(slug: str) -> tuple[Campaign | None, list[int]]:
+    campaign = visibility.public_campaigns().filter(slug=slug).first()
+    if campaign is None:
+        return None, []
+    return campaign, list(campaign.entries.values_list("page_id", flat=True))
 
 
 class StreamSlots:

@@ -20,6 +20,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from likewatch import formatting
+from likewatch.analytics.change import campaign_change
 from likewatch.security import throttling
 from likewatch.tracking import records as history_records
 from likewatch.tracking import visibility
@@ -71,13 +72,16 @@ def index(request: HttpRequest) -> HttpResponse:
 def board(request: HttpRequest, slug: str) -> HttpResponse:
     """A campaign's live board."""
     campaign = get_object_or_404(public_campaigns(request), slug=slug)
-    data = boards.snapshot(campaign)
+    now = timezone.now()
+    change = campaign_change(campaign, now)
+    data = boards.snapshot(campaign, now, change)
     page_ids = [p["id"] for p in data["pages"]]
     drawn = markers.for_pages(
         page_ids, since=campaign.starts_at, campaign_ids=[campaign.pk], viewer=request.user
     )
     context = {
         "campaign": campaign,
+        "change": change,  # the share card's headline says the same (templatetags/sharing)
         "board": data,
         "start_display": start_time(campaign),
         "charts": boards.chart_data(campaign, page_ids),

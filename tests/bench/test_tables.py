@@ -73,6 +73,19 @@ def test_each_figure_is_recorded_with_its_conditions(monkeypatch):
     assert c["shape"]["settings"] == {"LIKEWATCH_BENCH_EXAMPLE": "7"}
 
 
+def test_a_benchmarks_sizes_are_recorded_even_when_no_variable_set_them(monkeypatch):
+    # A shorter default (ROUNDS from 720 to 360) must show beside the figures it gave.
+    module = types.ModuleType("bench.example")
+    module.__doc__ = "Example."
+    module.PAGES, module.ROUNDS, module.SECONDS = 30, 360, 1.5
+    module.REPEATS, module.PORT, module.VERBOSE, module.NAME = 1, 8601, True, "x"
+    module.run = lambda: [("example: bytes", 3.0, "B", "")]
+    entry = runner.measure("example", module, {"cores": 2})
+    assert entry["conditions"]["shape"]["sizes"] == {"PAGES": 30, "ROUNDS": 360, "SECONDS": 1.5}
+    data = {"example": {**entry, "conditions": {**entry["conditions"], "measured_at": "2026"}}}
+    assert "Sizes: `PAGES=30`, `ROUNDS=360`, `SECONDS=1.5`." in tables.production(data)
+
+
 def test_a_document_without_its_markers_says_what_is_missing(tmp_path, monkeypatch):
     page = tmp_path / "README.md"
     page.write_text("# no table here\n")
@@ -96,3 +109,55 @@ def test_a_document_without_its_markers_says_what_is_missing(tmp_path, monkeypat
 )
 def test_the_tables_say_whether_each_target_is_met(median, target, verdict):
     assert tables.met({"median": median, "target": target}) == verdict
+
+
+def test_a_figure_measured_beside_peers_keeps_each_peers_figure_and_spread():
+    runs = [
+        [("storage: per sample", 1.9, "B", "<= 4", {"Prometheus 2.42.0": 3.1})],
+        [("storage: per sample", 2.1, "B", "<= 4", {"Prometheus 2.42.0": 3.3})],
+    ]
+    (row,) = results.combine(runs)
+    assert row["median"] == 2.0
+    assert row["peers"] == {
+        "Prometheus 2.42.0": {"median": 3.2, "min": 3.1, "max": 3.3, "samples": 2}
+    }
+    (alone,) = results.combine([[("storage: per sample", 1.9, "B", "<= 4")]])
+    assert "peers" not in alone
+
+
+def test_the_tables_show_each_peer_beside_likewatch_with_the_ratio():
+    row = {
+        "figure": "polling cost: CPU per 1,000 fetches",
+        "unit": "CPU-s",
+        "target": "<= 2.5",
+        "median": 1.8,
+        "peers": {
+            "changedetection.io": {"median": 18.0, "samples": 1},
+            "Prometheus": {"median": 0.9, "samples": 1},
+            "VictoriaMetrics": {"median": 0.0, "samples": 1},  # no ratio to nothing
+        },
+    }
+    cell = tables.peers(row)
+    assert cell == (
+        "changedetection.io: 18.0 CPU-s (×0.100); Prometheus: 0.900 CPU-s (×2.00); "
+        "VictoriaMetrics: 0 CPU-s"
+    )
+    data = {
+        "polling_cost": {
+            "rows": [row, {**row, "figure": "no peer here", "peers": {}}],
+            "conditions": {
+                "measured_at": "2026-12-02T04:00:00+00:00",
+                "seconds": 60.0,
+                "repeats": 1,
+                "load_before": [1.0, 1.0, 1.0],
+                "load_after": [1.0, 1.0, 1.0],
+                "cores": 2,
+                "shape": {"what": "Polling cost."},
+            },
+        }
+    }
+    readme = tables.readme(data)
+    assert "| peers, same run (likewatch ÷ peer) |" in readme
+    assert f"| {cell} | `polling_cost` |" in readme
+    assert f"| yes | {cell} |" in tables.production(data)
+    assert cell in tables.console(data, [])

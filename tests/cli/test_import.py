@@ -57,3 +57,55 @@ def test_a_negative_count_is_called_negative(page, tmp_path):
         call_command("import", str(path))
     assert "line 2: count -5 is negative: a count is never below zero." in str(caught.value)
     assert "not a whole number" not in str(caught.value)
+
+
+def test_counts_before_the_first_record_are_backfilled_and_the_database_still_verifies(
+    page, tmp_path, capsys
+):
+    from likewatch.evidence import consumer
+
+    history = tmp_path / "fetched.csv"
+    history.write_text("page,at,count\ninwi.ma,2016-04-20,1200000\ninwi.ma,2016-04-22,1190000\n")
+    call_command("import", str(history))
+    archive = tmp_path / "archive.csv"
+    archive.write_text(
+        "page,at,count,source\n"
+        "inwi.ma,2016-03-01,1000000,https://web.archive.org/web/20160301/inwi\n"
+        "inwi.ma,2016-04-01,1100000,\n"
+        "inwi.ma,2016-04-25,1180000,\n"
+    )
+    capsys.readouterr()
+    call_command("import", str(archive))
+    assert capsys.readouterr().out == (
+        "Imported 3 count(s) for 1 page(s), marked as imported: 2 before the first record of "
+        "their page (backfilled), 1 after its newest.\n"
+    )
+    assert list(
+        Observation.objects.order_by("first_seen").values_list("value", "seq", "source_url")
+    ) == [
+        (1000000, 3, "https://web.archive.org/web/20160301/inwi"),
+        (1100000, 4, ""),
+        (1200000, 1, ""),
+        (1190000, 2, ""),
+        (1180000, 5, ""),
+    ]
+    consumer.catch_up()
+    call_command("verify", "--database")
+    assert "checks out" in capsys.readouterr().out  # it raises CommandError otherwise
+
+
+def test_a_count_inside_the_recorded_history_is_refused_with_its_times(page, tmp_path):
+    path = tmp_path / "counts.csv"
+    path.write_text("page,at,count\ninwi.ma,2016-04-20,1200000\ninwi.ma,2016-04-22,1190000\n")
+    call_command("import", str(path))
+    path.write_text("page,at,count\ninwi.ma,2016-03-01,1000000\ninwi.ma,2016-04-21 12:00,1195000\n")
+    with pytest.raises(CommandError) as caught:
+        call_command("import", str(path))
+    message = str(caught.value)
+    assert message.startswith("Nothing was imported from")
+    assert (
+        "line 3: 2016-04-21 12:00:00 UTC falls inside the history inwi.ma already recorded "
+        "(2016-04-20 00:00:00 UTC to 2016-04-22 00:00:00 UTC), between its records of "
+        "2016-04-20 00:00:00 UTC and 2016-04-22 00:00:00 UTC."
+    ) in message
+    assert Observation.objects.count() == 2  # the good backfill line is not half-imported

@@ -57,7 +57,7 @@ def test_a_gain_says_what_was_measured_in_english_french_and_arabic(page):
     )
     assert french.startswith("Maroc Telecom : une hausse de +4")
     assert "l'achat de mentions J'aime" in french
-    assert arabic.startswith("Maroc Telecom: زيادة قدرها")
+    assert arabic.startswith("\u2068Maroc Telecom\u2069: زيادة قدرها")
     assert "شراء إعجابات" in arabic
 
 
@@ -106,3 +106,17 @@ def test_the_organisers_verdict_follows_the_sentence(page):
 def test_an_unknown_status_is_refused(page):
     with pytest.raises(ValueError, match="unknown status"):
         make(page, Kind.GAIN).review("maybe")
+
+
+def test_an_arabic_sentence_isolates_the_english_page_name_numbers_and_times(page):
+    gain = make(page, Kind.GAIN, details={"steps": 1, "threshold": 9.0})
+    with translation.override("ar"):
+        arabic = gain.sentence()
+    # Without the isolates the colon and the full stops jump to the wrong end of the name.
+    assert arabic.startswith("\u2068Maroc Telecom\u2069: زيادة قدرها \u2068+4,600\u2069 ")
+    assert "\u2068\u2212200\u2069" in arabic
+    assert "\u206812:00 UTC\u2069" in arabic
+    assert arabic.count("\u2068") == arabic.count("\u2069")
+    with translation.override("en"):
+        # A left-to-right sentence with a left-to-right name needs nothing.
+        assert "\u2068" not in gain.sentence()

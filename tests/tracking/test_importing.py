@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from likewatch.tracking import chain
+from likewatch.tracking import chain, records
 from likewatch.tracking.importing import ImportProblem, import_rows, read_rows
 from likewatch.tracking.models import Observation, Page
 
@@ -42,7 +42,7 @@ def test_a_clean_file_is_imported_marked_as_imported_and_chained(pages):
         "inwi.ma,,2016-04-21T00:00:00+01:00,1200000,\n"
     ).encode()
     rows = read_rows(data)
-    assert import_rows(rows) == 4
+    assert import_rows(rows).total == 4
     likes = Observation.objects.filter(page=pages[1]).order_by("seq")
     assert [(o.value, o.provenance, o.source_url) for o in likes] == [
         (3100000, "imported", "photo of the page"),
@@ -82,15 +82,33 @@ def test_every_bad_line_is_named_and_nothing_is_written(pages):
     assert not Observation.objects.exists()
 
 
-def test_duplicates_and_counts_older_than_the_history_are_refused(pages):
-    read_rows_and_import = b"page,at,count\ninwi.ma,2016-04-20,5\n"
-    import_rows(read_rows(read_rows_and_import))
+def test_duplicates_and_counts_inside_the_history_are_refused_naming_the_times(pages):
+    import_rows(read_rows(b"page,at,count\ninwi.ma,2016-04-20,5\ninwi.ma,2016-04-22,6\n"))
     found = problems(
-        b"page,at,count\ninwi.ma,2016-04-21,6\ninwi.ma,2016-04-21,7\ninwi.ma,2016-04-19,4\n"
+        b"page,at,count\ninwi.ma,2016-04-23,6\ninwi.ma,2016-04-23,7\ninwi.ma,2016-04-21,4\n"
     )
     assert found[0].startswith("line 3: inwi.ma already has a count at that time, on line 2")
-    assert found[1].startswith("line 4: inwi.ma already has history up to 2016-04-20 00:00 UTC")
-    assert Observation.objects.count() == 1
+    assert found[1] == (
+        "line 4: 2016-04-21 00:00:00 UTC falls inside the history inwi.ma already recorded "
+        "(2016-04-20 00:00:00 UTC to 2016-04-22 00:00:00 UTC), between its records of "
+        "2016-04-20 00:00:00 UTC and 2016-04-22 00:00:00 UTC. Only counts before its first "
+        "record or after its newest can be imported."
+    )
+    assert Observation.objects.count() == 2
+
+
+def test_counts_before_the_first_record_are_backfilled_and_later_ones_appended(pages):
+    import_rows(read_rows(b"page,at,count\ninwi.ma,2016-04-20,5\n"))
+    outcome = import_rows(
+        read_rows(
+            b"page,at,count\ninwi.ma,2016-04-18,3\ninwi.ma,2016-04-19,4\ninwi.ma,2016-04-21,6\n"
+        )
+    )
+    assert (outcome.backfilled, outcome.appended) == (2, 1)
+    spans = [(s.value, s.first_seen.day, s.seq) for s in records.spans(pages[2])]
+    # In time order; the backfilled counts numbered after the count that was there,
+    # the newer one after them.
+    assert spans == [(3, 18, 2), (4, 19, 3), (5, 20, 1), (6, 21, 4)]
 
 
 @pytest.mark.parametrize(

@@ -122,3 +122,38 @@ def test_an_empty_segment_cannot_be_made():
 
 def _fields(span: Span) -> dict:
     return {name: getattr(span, name) for name in Span.__dataclass_fields__}
+
+
+# Three records packed by version 1 of the format (every column named in its header), as
+# segments written before version 2 are stored.
+VERSION_1 = bytes.fromhex(
+    "28b52ffd64ea0055090066d13b30804bd2019c0d2301ce14e2b06202e210817c2352eeb6f7269a9b04c991bb"
+    "213ec991e77c8eb6a06653cd2269fb7cbb772d002d002a00ad8200d7b92751ae5feab5a32cdfd127412f21ae"
+    "5f69e93b4e7386543545e8aad07ca326af92e69553acc5300213185fb759b98d1af35212079fc434abc942b3"
+    "8abc106c702b714a5e09ea8d78d7bb6d6e138c8f1fb4536e3505d75fdf9868c6839d24d52696611a96ddd2f5"
+    "2bdb84f8fa27db9de61cc1379baf8f65f6ce4984d2f54c058b15580c080400401601c7c5726c5d3c0c9e75f9"
+    "d0c8d878e8580bd2e0c01059588cb1c556c5f3ae62c42df5fafa86fb18b6d901172870c8048c0f70c8041455"
+    "c58e018f08aa4970562e3bb354b98e9ac4126698013141dad610415bdc71f07d45ac7388b28844c13e6e2803"
+    "d80fff44"
+)
+
+
+def test_segments_of_the_first_version_are_still_read():
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    minute = timedelta(minutes=1)
+    assert codec.decode(VERSION_1) == [
+        Span(7, 1, 100, 1, t0, t0 + 5 * minute, 6, "api", "https://example.org/a"),
+        Failure(7, 2, t0 + 6 * minute, "transient", "timed out", 5000, None),
+        Span(7, 3, None, 1, t0 + 7 * minute, t0 + 7 * minute, 1, "scrape", ""),
+    ]
+    # Re-packed (as compaction does when it grows a segment), they are written as version 2.
+    assert codec.decode(codec.encode(codec.decode(VERSION_1))) == codec.decode(VERSION_1)
+    assert len(codec.encode(codec.decode(VERSION_1))) < len(VERSION_1)
+
+
+def test_an_unknown_version_is_refused():
+    from likewatch.tracking import compression
+
+    body = b'{"v":99,"page":1}'
+    with pytest.raises(codec.CorruptSegment, match="version 99"):
+        codec.decode(compression.compress(len(body).to_bytes(4, "little") + body))

@@ -39,7 +39,8 @@ def test_the_widget_is_right_to_left_in_arabic(client):
     campaign("ar", "حملة", language="ar", pages=[(p, "leave")])
     html = client.get("/embed/c/ar/").content.decode()
     assert '<html lang="ar" dir="rtl">' in html
-    assert "منذ 12 مارس 2016" in html
+    # The date (Latin digits) is isolated inside the Arabic words (likewatch.formatting.isolate).
+    assert "منذ \u206812 مارس 2016\u2069" in html
     assert '<html lang="en" dir="ltr">' in client.get("/embed/c/ar/?lang=en").content.decode()
 
 

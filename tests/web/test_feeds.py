@@ -34,7 +34,20 @@ def test_the_feed_follows_the_campaign_language(client):
     campaign("ar", "حملة", language="ar", target=None, pages=[(p, "leave")])
     root, items = entries(client.get("/feeds/c/ar.atom"))
     assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "ar"
-    assert items[0].find(f"{ATOM}title").text == "غادر 1,000 شخص"
+    assert items[0].find(f"{ATOM}title").text == "غادر \u20681,000\u2069 شخص"
+
+
+def test_an_arabic_feed_isolates_english_page_names(client):
+    p = page("5", "Maroc Telecom")
+    record_hourly(p, [10_000, 8_500])
+    campaign("ar-en", "حملة", language="ar", target=None, pages=[(p, "leave")])
+    flag_events(p.pk)
+    _, items = entries(client.get("/feeds/c/ar-en.atom"))
+    titles = [e.find(f"{ATOM}title").text for e in items]
+    events = [t for t in titles if "Maroc Telecom" in t]
+    assert events and all("\u2068Maroc Telecom\u2069" in t for t in events)
+    summaries = [e.find(f"{ATOM}summary").text for e in items]
+    assert any(s.startswith("\u2068Maroc Telecom\u2069: ") for s in summaries)
 
 
 def test_flagged_events_appear_with_their_review(client):

@@ -7,9 +7,9 @@ import json
 
 from asgiref.sync import async_to_sync, sync_to_async
 
+from likewatch.fanout.broker import get_broker
 from likewatch.sources.base import Count
 from likewatch.tracking.history import record_count
-from likewatch.web import live
 from likewatch.web.stream import StreamRoute
 from tests.web.asgi import Stream, get
 
@@ -71,7 +71,7 @@ def test_leaving_ends_the_subscription(django_asgi, campaign, quick):
         stream = Stream(app, "/c/operators/live/")
         await stream.start()
         await next_board(stream)
-        broker = live.get_broker()
+        broker = get_broker()
         held = len(broker.subscriptions)
         await stream.leave()
         return held, len(broker.subscriptions)
@@ -102,12 +102,12 @@ def test_listeners_of_one_campaign_share_one_subscription_and_all_hear_each_chan
         for stream in streams:
             await stream.start()
             await next_board(stream)
-        subscriptions = len(live.get_broker().subscriptions)
+        subscriptions = len(get_broker().subscriptions)
         await sync_to_async(record_count)(pages[0], Count(95_000), now)
         heard = [(await next_board(stream))["pages"][0]["current"] for stream in streams]
         for stream in streams:
             await stream.leave()
-        return subscriptions, heard, len(live.get_broker().subscriptions)
+        return subscriptions, heard, len(get_broker().subscriptions)
 
     subscriptions, heard, left = scenario()
     assert subscriptions == 1
@@ -139,3 +139,34 @@ def test_one_client_cannot_hold_more_than_its_share_of_streams(
     refused, status = scenario()
     assert refused.status == 429 and b"Too many live updates" in refused.body
     assert status == 200
+
+
+def test_a_crowd_opening_one_boards_stream_reads_the_campaign_once(
+    django_asgi, campaign, pages, quick, monkeypatch
+):
+    from likewatch.web import stream as streams
+
+    readings = []
+    original = streams._public_campaign
+    monkeypatch.setattr(
+        streams, "_public_campaign", lambda slug: readings.append(slug) or original(slug)
+    )
+    app = StreamRoute(django_asgi)
+
+    @async_to_sync
+    async def scenario():
+        crowd = [Stream(app, "/c/operators/live/?v=outdated") for _ in range(10)]
+        for stream in crowd:
+            await stream.start()
+        boards = [await next_board(stream) for stream in crowd]
+        unknown = await get(app, "/c/nothing-here/live/")
+        again = await get(app, "/c/nothing-here/live/")
+        for stream in crowd:
+            await stream.leave()
+        return boards, unknown, again
+
+    boards, unknown, again = scenario()
+    assert all(b["pages"][0]["id"] == pages[0].pk for b in boards)
+    # Unknown addresses are asked each time (Django's 404), never remembered.
+    assert unknown.status == again.status == 404
+    assert readings == ["operators", "nothing-here", "nothing-here"]

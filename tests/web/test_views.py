@@ -52,6 +52,23 @@ def test_the_board_shows_every_page_with_its_numbers(client, campaign, pages):
     assert "block head_meta" not in html  # the block renders empty, not as text
 
 
+def test_the_board_and_its_share_card_read_the_history_once(client, campaign, pages, monkeypatch):
+    # The unfurl's headline says what the board says: one computation of the campaign's
+    # change, not one for the page and another for its <meta> tags.
+    from likewatch.analytics import change
+
+    calls = []
+    original = change.campaign_change
+    monkeypatch.setattr(
+        change, "campaign_change", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    for module in ("views", "board", "templatetags.sharing"):
+        monkeypatch.setattr(f"likewatch.web.{module}.campaign_change", change.campaign_change)
+    html = client.get("/c/operators/").content.decode()
+    assert len(calls) == 1
+    assert 'property="og:description"' in html and "2,500" in html
+
+
 def test_the_board_is_right_to_left_in_arabic(client, campaign):
     response = client.get("/c/operators/", HTTP_ACCEPT_LANGUAGE="ar")
     html = response.content.decode()

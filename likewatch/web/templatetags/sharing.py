@@ -28,7 +28,11 @@ def share_meta(context, obj: Campaign | Page) -> dict:
     now = timezone.now()
     feed = ""
     if isinstance(obj, Campaign):
-        summary = headline.for_campaign(campaign_change(obj, now))
+        # The board has just computed the same change for its own numbers: one computation.
+        change = context.get("change")
+        if change is None or change.campaign.pk != obj.pk:
+            change = campaign_change(obj, now)
+        summary = headline.for_campaign(change)
         image = reverse("sharing:campaign_card", kwargs={"slug": obj.slug})
         feed = reverse("sharing:campaign_feed", kwargs={"slug": obj.slug}) + f"?lang={lang}"
     else:

@@ -29,8 +29,14 @@ class Command(LikewatchCommand):
                 f"{options['file']} is fine: {len(rows)} count(s) for {pages} page(s)."
             )
             return
-        imported = import_rows(rows)
-        self.stdout.write(f"Imported {imported} count(s) for {pages} page(s), marked as imported.")
+        outcome = import_rows(rows)
+        message = f"Imported {outcome.total} count(s) for {pages} page(s), marked as imported"
+        if outcome.backfilled:
+            message += (
+                f": {outcome.backfilled} before the first record of their page (backfilled), "
+                f"{outcome.appended} after its newest"
+            )
+        self.stdout.write(message + ".")
 
     @staticmethod
     def read(path: str) -> bytes:

@@ -30,4 +30,7 @@ class Command(LikewatchCommand):
             workers=options["workers"],
             log_level="warning",
             lifespan="off",
+            # At this log level no access line is written, but uvicorn would still format each
+            # request's client and path before dropping them: work on every request of a crowd.
+            access_log=False,
         )
