@@ -24,10 +24,15 @@ The residual (measured minus predicted change) is divided by the page's own robu
 that time of day (the mean absolute residual, updated with winsorised values), never a Poisson
 guess: real pages are over-dispersed, and a big page is noisier in people, not quieter.
 A rounded count (precision p > 1) hides up to p of any change, so p is taken off every residual.
+Every fetch is judged, the unchanged ones too (a change of zero): a page that often does not
+move in an interval would otherwise be judged only when it moved, always the same way.
 
 **Episodes, one event each.** A one-sided CUSUM on the residuals (per baseline, per direction)
 opens an *episode* when it leaves zero and closes it when it returns; the episode's peak is its
-strength. The window of an event is from its first deviating fetch to the fetch where the CUSUM
+strength. The slow CUSUM takes at most `SLOW_CLIP` spreads from one fetch: it looks for moves
+sustained over many fetches, and one huge step (the fast baseline's business) must not hold it
+up for days and swallow every later event into one.
+The window of an event is from its first deviating fetch to the fetch where the CUSUM
 peaked, and its size is the measured change minus the prediction frozen at the episode's start.
 While an episode of the fast baseline runs, that baseline stops learning (for at most about half
 an hour), so a burst of several fetches is measured whole and never echoes as a drop.
@@ -37,7 +42,9 @@ detector keeps the largest `TAIL` peaks per baseline and direction with the coun
 episodes, fits a generalised Pareto distribution to the excesses over the smallest of those
 peaks (scipy.stats.genpareto; the peaks-over-threshold method of SPOT, Siffer et al. 2017) and
 sets the threshold whose exceedance probability per episode gives `target` flags per 30 days of
-the page's own episode rate, shared between the four tails. Until a page has `MIN_EPISODES`
+the page's own episode rate, shared between the four tails. A flagged episode far beyond its
+threshold (`OUTLIER` times) is left out of the tail, as SPOT leaves out its alarms: otherwise a
+page's bought bursts would raise the bar for the next ones. Until a page has `MIN_EPISODES`
 episodes per tail and `MIN_DAYS` of history, the threshold is a conservative multiple of the
 largest peak seen, and the event says the history is short.
 
@@ -83,7 +90,7 @@ MIN_THRESHOLD = {"fast": 6.0, "slow": 10.0}
 OUTLIER = 2.0  # a flagged episode this many thresholds high is left out of the tail
 RELEASE = 0.5  # an episode ends when its CUSUM falls below this share of its peak
 TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
-MIN_EPISODES = 60  # episodes per tail before the fit is trusted
+MIN_EPISODES = 20  # episodes per tail before the fit is trusted
 MIN_DAYS = 3.0  # ...and days of history (and at least 2 x TAIL sampling intervals)
 SHORT_FACTOR = 1.5  # with a short history: flag only this many times the largest peak seen
 WARMUP_STEPS = 24
@@ -177,7 +184,7 @@ def threshold_from_tail(
 
     None when the tail is too short to fit.
     """
-    if len(peaks) < 10 or count <= len(peaks):
+    if len(peaks) < 10 or count < len(peaks):
         return None
     u = peaks[0]
     excesses = [p - u for p in peaks[1:]]
