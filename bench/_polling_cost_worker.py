@@ -56,7 +56,7 @@ def main(pages: int, seconds: float, server: str, profile: str | None) -> None:
     from django.utils import timezone
 
     from likewatch.poller.loop import Poller
-    from likewatch.sources.jsonapi import page_id
+    from likewatch.sources.jsonapi import display_name, page_id
     from likewatch.tracking import bulk
     from likewatch.tracking.models import Page
 
@@ -68,7 +68,7 @@ def main(pages: int, seconds: float, server: str, profile: str | None) -> None:
                 platform="json",
                 platform_id=page_id(url, "data.count"),
                 metric="followers",
-                name="127.0.0.1",  # what the source reads as its name: no rename each fetch
+                name=display_name(url),  # what the source reads as its name: no rename
                 interval=INTERVAL,
                 options={"url": url, "expression": "data.count", "metric": "followers"},
             )

@@ -49,14 +49,17 @@ def value(row: dict) -> str:
 def peers(row: dict) -> str:
     """Each peer's figure beside likewatch's, and likewatch's as a multiple of it:
     "Prometheus 2.42.0: 3.14 B (×1.21)" reads "likewatch needs 1.21 times what Prometheus
-    needs". Ratios hold across machines far better than either figure alone."""
+    needs". Ratios hold across machines far better than either figure alone; there is none
+    where either figure is zero or negative (a database that shrank after compaction)."""
     cells = []
     for name, peer in (row.get("peers") or {}).items():
         text = f"{name}: {number(peer['median'])}"
         if row.get("unit"):
             text += f" {row['unit']}"
         ours, theirs = row.get("median"), peer.get("median")
-        if isinstance(ours, int | float) and isinstance(theirs, int | float) and theirs:
+        # A ratio says something only between two amounts: not to nothing, nor to a shrinkage.
+        numbers = isinstance(ours, int | float) and isinstance(theirs, int | float)
+        if numbers and ours > 0 and theirs > 0:
             text += f" (×{number(ours / theirs)})"
         cells.append(text)
     return "; ".join(cells)

@@ -224,8 +224,9 @@ LIKEWATCH_OUTBOUND_ALLOW = env.list("LIKEWATCH_OUTBOUND_ALLOW", default=[])
 LIKEWATCH_OUTBOUND_DENY = env.list("LIKEWATCH_OUTBOUND_DENY", default=[])
 # How far a page's fetch may run before another poller may take it over.
 LIKEWATCH_LEASE_SECONDS = env.int("LIKEWATCH_LEASE_SECONDS", default=120)
-# How long a due page may wait for others to fill its request (likewatch.poller.claims).
-LIKEWATCH_BATCH_WAIT_SECONDS = env.float("LIKEWATCH_BATCH_WAIT_SECONDS", default=1.0)
+# How long a due page may wait for others to fill its round and its request, at most a sixth
+# of its interval (likewatch.poller.claims.round_start); the wait never stretches the interval.
+LIKEWATCH_BATCH_WAIT_SECONDS = env.float("LIKEWATCH_BATCH_WAIT_SECONDS", default=10.0)
 
 # Live boards: how open boards learn about new history (likewatch.fanout.broker). The default
 # watches the database, one cheap query per tick for the whole process.

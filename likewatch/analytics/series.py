@@ -112,11 +112,12 @@ def _check(start: datetime, end: datetime, resolution: int | None) -> None:
 
 
 def _span_points(page: Page, start: datetime, end: datetime) -> Iterator[Point]:
+    # Every time here is a whole number of microseconds divided by 1e6 (the store keeps
+    # microseconds), which is already the float closest to that decimal: no rounding needed.
     low, high = start.timestamp(), end.timestamp()
     for first_seen, last_seen, value in records.span_points(page, start, end):
-        # Rounded to the microsecond, as the times are stored.
-        begin = round(max(first_seen, low), 6)
-        finish = round(min(last_seen, high), 6)
+        begin = first_seen if first_seen > low else low
+        finish = last_seen if last_seen < high else high
         yield Point(begin, value)
         if finish > begin:
             yield Point(finish, value)

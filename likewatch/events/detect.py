@@ -433,6 +433,13 @@ class Detector:
         for record in sorted(records, key=lambda r: r.seq):
             if record.seq < self.seq:
                 continue
+            end = record.at if isinstance(record, Miss) else record.last_seen
+            if self.now and end < self.now:
+                # Older than what was read already: a backfilled record (counts imported from
+                # before the page's first one take the next seqs; tracking.history). The
+                # detector reads time forwards only, so it passes over them.
+                self.seq = max(self.seq, record.seq)
+                continue
             if isinstance(record, Miss):
                 if record.seq > self.seq:
                     self.misses.append([int(record.seq), float(record.at)])
@@ -965,6 +972,8 @@ class Detector:
             ongoing=ongoing,
             seq_from=span["seq"],
             seq_to=span["seq"],
+            # For likewatch.events.quiet, which weighs it against the platform's other pages.
+            details={"likelihood": likelihood},
         )
 
 

@@ -20,8 +20,9 @@ stored hash, anything smaller from leaves rebuilt from the records.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -115,15 +116,23 @@ def append_history(
     return append_refs(refs)
 
 
-def append_refs(refs: Sequence[Ref]) -> range:
+def append_refs(refs: Sequence[Ref], known: Mapping[tuple[int, int], Any] | None = None) -> range:
     """Append the leaves of these history records, in order, read from the history.
 
-    A record gone meanwhile (its page deleted) is left out.
+    `known` holds records already in hand (Observation or FetchFailure objects by (page id,
+    seq), in their state as written): those are not read back. A record gone meanwhile (its
+    page deleted) is left out.
     """
     if not refs:
         return range(0)
+    known = known or {}
     names = commitments({r.page for r in refs})
-    spans, fails = _rows([r for r in refs if r.kind != DOCUMENT])
+    spans, fails = _rows([r for r in refs if r.kind != DOCUMENT and (r.page, r.seq) not in known])
+    for (page, seq), record in known.items():
+        if isinstance(record, FetchFailure):
+            fails[(page, seq)] = {name: getattr(record, name) for name in FAILURE_FIELDS}
+        else:
+            spans[(page, seq)] = {name: getattr(record, name) for name in SPAN_FIELDS}
     items: list[tuple[Ref, bytes]] = []
     times: list[datetime] = []
     for ref in refs:

@@ -34,6 +34,8 @@ from likewatch.tracking.moments import from_micros, micros
 VERSION = 1
 # Its name as a consumer of the history (likewatch.tracking.consumers).
 NAME = "raw"
+# In the poller, it looks for answers to pack at most this often (consumers.pace).
+EVERY = 60.0
 BLOCK_ANSWERS = 5000
 BLOCK_SECONDS = 3600
 KINDS = [RecordKind.OBSERVATION.value, RecordKind.FAILURE.value]

@@ -47,9 +47,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Max, Min
@@ -98,10 +99,18 @@ class Written:
 
 @dataclass
 class Batch:
-    """What a consumer is handed: committed records in order, and their pages on demand."""
+    """What a consumer is handed: committed records in order, and their pages on demand.
+
+    `rows` holds, when the round is delivered live by the process that wrote it, the history
+    rows it inserted or sealed as the write path has them in hand (Observation and
+    FetchFailure objects, by (page id, seq)), so a consumer that needs a record's fields (the
+    transparency log) need not read back what was just written. It is empty for rounds read
+    back from the journal: a consumer must read what it does not find there.
+    """
 
     records: Sequence[Written]
     _pages: dict[int, Page] | None = field(default=None, repr=False)
+    rows: Mapping[tuple[int, int], Any] = field(default_factory=dict, repr=False)
 
     def page_ids(self) -> list[int]:
         """The pages of the records, each once, in first-seen order."""
@@ -178,19 +187,24 @@ def registered() -> list[Consumer]:
 # The write side ---------------------------------------------------------------------------
 
 
-def journal(records: Sequence[Written], pages: dict[int, Page] | None = None) -> int:
+def journal(
+    records: Sequence[Written],
+    pages: dict[int, Page] | None = None,
+    rows: Mapping[tuple[int, int], Any] | None = None,
+) -> int:
     """Number the current transaction's round, keep its records, deliver them after commit.
 
     Called by the write path inside its transaction, as late as possible: taking the number
     locks the counter row until the commit, which is what makes positions commit in order.
-    Returns the round's position (0 when there is nothing to keep).
+    `pages` and `rows` (see `Batch`) are what the write path holds in hand, handed to the
+    live delivery only. Returns the round's position (0 when there is nothing to keep).
     """
     if not records:
         return 0
     position = _next_position()
     stamped = [_at_position(r, position) for r in records]
     Round.objects.create(position=position, records=encode(stamped))
-    transaction.on_commit(lambda: deliver(position, stamped, pages))
+    transaction.on_commit(lambda: deliver(position, stamped, pages, rows))
     return position
 
 
@@ -238,9 +252,14 @@ def decode(text: str) -> list[Written]:
 # The read side ----------------------------------------------------------------------------
 
 
-def deliver(position: int, records: Sequence[Written], pages: dict[int, Page] | None) -> None:
+def deliver(
+    position: int,
+    records: Sequence[Written],
+    pages: dict[int, Page] | None,
+    rows: Mapping[tuple[int, int], Any] | None = None,
+) -> None:
     """Hand round `position` (just committed) to every consumer; catch up any that lag."""
-    batch = Batch(records, pages)
+    batch = Batch(records, pages, rows or {})
     now = time.monotonic()
     for consumer in registered():
         if _paced and consumer.every:

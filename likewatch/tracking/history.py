@@ -154,7 +154,7 @@ def record_batch(
             results.append((entry, record, written))
         plan.write(list(locked.values()))
         _keep_raw_many(results)
-        consumers.journal([w for _, _, w in results if w is not None], locked)
+        consumers.journal([w for _, _, w in results if w is not None], locked, plan.rows())
         for entry, record, _ in results:
             if record is not None:
                 _copy_state(locked[entry.page.pk], entry.page)
@@ -177,6 +177,12 @@ class _Plan:
         if isinstance(entry.result, Count):
             return self._count(page, head, entry)
         return self._failure(page, head, entry)
+
+    def rows(self) -> dict[tuple[int, int], Observation | FetchFailure]:
+        """What this batch inserted or sealed, by (page id, seq), for the consumers."""
+        return {
+            (r.page_id, r.seq): r for r in (*self.sealed_all, *self.new_spans, *self.new_failures)
+        }
 
     def write(self, pages: list[Page]) -> None:
         bulk.update_rows(list(self.extended.values()), ["last_seen", "fetches"])

@@ -19,10 +19,12 @@ row, so a record read back from a segment is, byte for byte, the record that was
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from likewatch.tracking import chain
@@ -209,7 +211,14 @@ def records(
     # The tail is read first: a compaction committing meanwhile moves records from the tail
     # into a segment, so reading the segments second can only find them twice, never miss
     # them (the seq check below drops the second copy).
-    tail = tail_records(page_id, seq_from=seq_from, seq_to=seq_to, start=start, end=end)
+    tail = tail_records(
+        page_id,
+        seq_from=seq_from,
+        seq_to=seq_to,
+        start=start,
+        end=end,
+        only_failures=only_failures,
+    )
     in_tail = {r.seq for r in tail}
     stored = (
         record
@@ -252,21 +261,36 @@ def tail_records(
     seq_to: int | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    only_failures: bool = False,
 ) -> list[Record]:
-    """The records of the page's tail (rows not yet compacted) within the bounds, by time."""
+    """The records of the page's tail (rows not yet compacted) within the bounds, by time.
+
+    With `only_failures`, its failures only: the spans' rows are not read at all. (A caller
+    asking for failures, as a chart's gaps do, reads the tail's failures and then only the
+    segments holding some; reading its spans would cost two queries for nothing.)"""
     from likewatch.tracking.models import FetchFailure, Observation
 
-    last_seq = _last_seq(page_id)
-    obs = Observation.objects.filter(page_id=page_id)
     fails = FetchFailure.objects.filter(page_id=page_id)
     if seq_from is not None:
-        obs, fails = obs.filter(seq__gte=seq_from), fails.filter(seq__gte=seq_from)
+        fails = fails.filter(seq__gte=seq_from)
     if seq_to is not None:
-        obs, fails = obs.filter(seq__lte=seq_to), fails.filter(seq__lte=seq_to)
+        fails = fails.filter(seq__lte=seq_to)
     if start is not None:
-        obs, fails = obs.filter(last_seen__gte=start), fails.filter(at__gte=start)
+        fails = fails.filter(at__gte=start)
     if end is not None:
-        obs, fails = obs.filter(first_seen__lte=end), fails.filter(at__lte=end)
+        fails = fails.filter(at__lte=end)
+    if only_failures:
+        return sorted((failure_from_row(r) for r in fails), key=when)
+    last_seq = _last_seq(page_id)
+    obs = Observation.objects.filter(page_id=page_id)
+    if seq_from is not None:
+        obs = obs.filter(seq__gte=seq_from)
+    if seq_to is not None:
+        obs = obs.filter(seq__lte=seq_to)
+    if start is not None:
+        obs = obs.filter(last_seen__gte=start)
+    if end is not None:
+        obs = obs.filter(first_seen__lte=end)
     tail: list[Record] = [span_from_row(r, last_seq) for r in obs]
     tail += [failure_from_row(r) for r in fails]
     tail.sort(key=when)
@@ -343,17 +367,24 @@ def span_points(page, start: datetime, end: datetime) -> Iterator[tuple[float, f
         # See `records` on compaction meanwhile: segments hold the seqs below the tail's.
         segs = segs.filter(last_seq__lt=min(row[0] for row in tail))
     low, high = start.timestamp(), end.timestamp()
-
-    def stored() -> Iterator[tuple[float, float, int | None]]:
-        rows = segs.order_by("start", "first_seq").values_list("data", flat=True)
-        for data in rows.iterator(chunk_size=64):
-            for first, last, value in segments_codec.span_points(data):
-                if last >= low and first <= high:
-                    yield first, last, value
-
-    rows = ((first.timestamp(), last.timestamp(), value) for _seq, first, last, value in tail)
+    ordered = segs.order_by("start", "first_seq").values_list("data", "start", "end")
+    newer = [(first.timestamp(), last.timestamp(), value) for _seq, first, last, value in tail]
+    taken = 0
     # Segments never overlap in time, so by start they come in time order (a backfill too).
-    yield from heapq.merge(stored(), rows, key=lambda point: point[0])
+    # The tail's rows usually all come after them; one older than a segment's last span (a
+    # backfill) is merged into that segment's spans, as a merge of the two streams would.
+    for data, first, last in ordered.iterator(chunk_size=64):
+        points = segments_codec.span_points(data)
+        # Only a segment reaching outside the range holds spans to leave out (usually the
+        # first and the last): the others are handed on whole, without a test per span.
+        if first < start or last > end:
+            points = [p for p in points if p[1] >= low and p[0] <= high]
+        if points and taken < len(newer) and newer[taken][0] < points[-1][0]:
+            upto = bisect.bisect_left(newer, points[-1][0], lo=taken, key=itemgetter(0))
+            points = list(heapq.merge(points, newer[taken:upto], key=itemgetter(0)))
+            taken = upto
+        yield from points
+    yield from newer[taken:]
 
 
 def known_before(page, at: datetime | None = None) -> Span | None:

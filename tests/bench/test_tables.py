@@ -142,6 +142,8 @@ def test_the_tables_show_each_peer_beside_likewatch_with_the_ratio():
         "changedetection.io: 18.0 CPU-s (×0.100); Prometheus: 0.900 CPU-s (×2.00); "
         "VictoriaMetrics: 0 CPU-s"
     )
+    shrank = {**row, "median": -1.5, "peers": {"Prometheus": {"median": 1.4, "samples": 1}}}
+    assert tables.peers(shrank) == "Prometheus: 1.40 CPU-s"
     data = {
         "polling_cost": {
             "rows": [row, {**row, "figure": "no peer here", "peers": {}}],

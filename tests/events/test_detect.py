@@ -179,3 +179,33 @@ def test_the_packed_state_gives_back_the_state_exactly_and_stays_small():
     assert Detector(INTERVAL, state=packed).state() == json.loads(json.dumps(detector.state()))
     assert len(packed) < 16_000
     assert Detector.unpack(b"not a state") == {}  # unreadable: start afresh, never crash
+
+
+def test_backfilled_records_older_than_what_was_read_are_passed_over():
+    # Counts imported from before a page's first record take the next seqs
+    # (tracking.history.record_backfill): the detector reads time forwards only, so a run
+    # far below and long before the history is no drop, live or in a rescan.
+    changes = overdispersed(6 * DAY_STEPS, seed=5)
+    changes[4 * DAY_STEPS] += 9_000
+    records = series(changes)
+    before = {(f.key, f.end, f.size) for f in Detector(INTERVAL).run(records)}
+    last = records[-1].seq
+    old = [
+        Span(
+            seq=last + 1 + n,
+            value=400_000 + n,
+            precision=1,
+            first_seen=-86400 * (30 - n),
+            last_seen=-86400 * (30 - n),
+            fetches=1,
+        )
+        for n in range(5)
+    ]
+    rescan = {(f.key, f.end, f.size) for f in Detector(INTERVAL).run(records + old)}
+    assert rescan == before
+    detector = Detector(INTERVAL)
+    detector.run(records)
+    state = detector.state()
+    live = Detector(INTERVAL, state=state)
+    assert live.feed(records[-1:] + old) == []
+    assert live.state()["seq"] == old[-1].seq

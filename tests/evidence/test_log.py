@@ -110,3 +110,43 @@ def test_a_round_of_a_thousand_pages_is_logged(db):
     logged()
     assert LogState.objects.get().size == 1000
     assert log.Tree(1000, trust_tiles=False).root() == log.root()[1]
+
+
+def test_a_round_delivered_live_is_logged_from_the_rows_in_hand(
+    db, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The writer's delivery hands the log the rows it wrote: nothing is read back, and the
+    leaves are the ones a verifier rebuilds from the history."""
+    from likewatch.evidence import consumer
+    from likewatch.sources.errors import RateLimited
+
+    consumer.catch_up()  # the log's cursor, as a running deployment has it
+    pages = [
+        Page.objects.create(platform="facebook", platform_id=str(i), metric="likes")
+        for i in range(3)
+    ]
+    read_back = []
+    real_rows = log._rows
+    monkeypatch.setattr(log, "_rows", lambda refs: read_back.extend(refs) or real_rows(refs))
+    rounds = [
+        [history.Entry(p, Count(100 + p.pk), minutes(0)) for p in pages],
+        # A span extended, a span sealed by a new value, a page read twice in one round, and a
+        # failure with a retry time.
+        [
+            history.Entry(pages[0], Count(100 + pages[0].pk), minutes(1)),
+            history.Entry(pages[1], Count(7), minutes(1)),
+            history.Entry(pages[2], Count(8), minutes(1)),
+            history.Entry(pages[2], Count(9), minutes(1.5)),
+        ],
+        [history.Entry(pages[1], RateLimited("slow down", retry_at=minutes(9)), minutes(2))],
+    ]
+    for entries in rounds:
+        with django_capture_on_commit_callbacks(execute=True):
+            history.record_batch(entries)
+
+    assert read_back == []
+    size = LogState.objects.get().size
+    # 3 opened; then page 1 sealed+opened, page 2 sealed+opened+sealed+opened; then page 1's
+    # span sealed and its failure.
+    assert size == 3 + 2 + 4 + 2
+    assert log.root()[1] == merkle.root_from_leaves(all_leaves(size))

@@ -142,8 +142,29 @@ def test_listing_and_chart_points_follow_time_too(page, monkeypatch):
     points = list(records.span_points(page, at(-200), at(10)))
     assert [p[0] for p in points] == sorted(p[0] for p in points)
     assert points[-1][2] == 980
+    from likewatch.web.charts import page_points
+
+    board = page_points(page)  # the board's charts read the same history
+    assert [t for t, _value in board] == sorted(t for t, _value in board)
+    assert board[0][1] == 2000 and board[-1][1] == 980
 
 
 def test_records_in_chain_order_are_still_there_for_the_evidence(page):
     backfill(page, (1200, at(-48)))
     assert [r.seq for r in records.records(page, by_seq=True)] == [1, 2, 3, 4, 5]
+
+
+def test_an_evidence_bundle_with_a_backfill_checks_out_offline(page, tmp_path, settings):
+    from likewatch.evidence import bundle, checkpoints, digests, keys
+    from likewatch.evidence.verify import verify_bundle
+
+    settings.LIKEWATCH_SIGNING_KEY = tmp_path / "signing-key.pem"
+    keys.ensure_key()
+    backfill(page, (1200, at(-48)), (1100, at(-24)))
+    history.record_count(page, Count(975), at(4))
+    log_consumer.catch_up()
+    checkpoints.make(ask_witnesses=False)
+    digests.make(now=at(5))
+    bundle.export(tmp_path / "bundle")
+    report = verify_bundle(tmp_path / "bundle")
+    assert report.ok, [str(p) for p in report.problems]

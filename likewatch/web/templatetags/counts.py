@@ -30,3 +30,11 @@ def moment(value):
 def iso(value):
     """ISO 8601 in UTC, for <time datetime> and machine readers."""
     return formatting.iso(value)
+
+
+@register.filter
+def isolate(value):
+    """A name, number or date inside a translated sentence, in a Unicode isolate when its
+    direction may differ from the sentence's (likewatch.formatting.isolate). For attributes
+    and {% blocktranslate %} values, where <bdi> cannot go."""
+    return formatting.isolate(str(value)) if value is not None else ""
