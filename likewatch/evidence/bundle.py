@@ -36,7 +36,7 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 
-from likewatch.evidence import checkpoints, keys, log, raw
+from likewatch.evidence import checkpoints, digests, keys, log, raw
 from likewatch.evidence.models import Checkpoint, Digest
 from likewatch.evidence.records import describe, page_entries
 from likewatch.tracking.models import Page
@@ -129,7 +129,10 @@ def export(
             summary.records += len(entries)
             if with_raw:
                 wanted_raw.update((links[seq], body) for seq, body in kept.items())
-        for digest in Digest.objects.order_by("day"):
+        # Only the retired daily digests that name no page but public ones and these: a
+        # bundle of one page must not hand out the platform ids of unpublished campaigns.
+        shown = {p.pk for p in pages}  # pages.json names them anyway
+        for digest in digests.publishable(Digest.objects.order_by("day"), shown):
             writer.add(f"digests/{digest.filename}", digest.body.encode("utf-8"))
             writer.add(f"digests/{digest.day.isoformat()}.sig", digest.signature.encode() + b"\n")
             summary.digests += 1

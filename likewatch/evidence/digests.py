@@ -9,12 +9,20 @@ digest published before.
 
 One digest per UTC day: `make()` is idempotent, so several pollers (and `likewatch digest`)
 may all try; the first one stores it and the others find it.
+
+Retired: the transparency log's checkpoints, signed every round, replace them, and they
+commit to the pages of unpublished campaigns without naming them, where a digest names every
+page's platform id. The digests signed before stay in the database and `likewatch verify`
+still checks them; the site and the evidence bundles hand out only those naming no page but
+public ones (`publishable`): the signature covers the exact bytes, so a digest cannot be
+published with a page left out.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
@@ -103,6 +111,19 @@ def make(day: date | None = None, now: datetime | None = None) -> tuple[Digest, 
 
 def content(digest: Digest) -> dict:
     return json.loads(digest.body)
+
+
+def publishable(found: Iterable[Digest], shown: Iterable[int] = ()) -> list[Digest]:
+    """The digests among `found` that name no page but those of public campaigns (or among
+    the `shown` pages, those a bundle reveals anyway), in their order."""
+    from likewatch.tracking.visibility import public_pages
+
+    found = list(found)
+    named = {digest.pk: {entry["page"] for entry in content(digest)["pages"]} for digest in found}
+    every = set().union(*named.values()) if named else set()
+    allowed = set(public_pages().filter(pk__in=every).values_list("pk", flat=True))
+    allowed |= set(shown)
+    return [digest for digest in found if named[digest.pk] <= allowed]
 
 
 class Daily:

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from likewatch.evidence import checkpoints, keys, log, proofs, raw, witness
+from likewatch.evidence.digests import publishable
 from likewatch.evidence.models import Checkpoint, Digest
 from likewatch.tracking import records
 from likewatch.tracking.models import Page
@@ -32,7 +33,7 @@ def _key_info() -> dict:
 @require_safe
 def index(request):
     """How a reader verifies a number, the site's key, and the latest digests."""
-    context = {**_key_info(), "digests": Digest.objects.all()[:14]}
+    context = {**_key_info(), "digests": publishable(Digest.objects.all())[:14]}
     return render(request, "evidence/index.html", context)
 
 
@@ -49,9 +50,8 @@ def public_key(request):
 
 @require_safe
 def digests(request):
-    return render(
-        request, "evidence/digests.html", {**_key_info(), "digests": Digest.objects.all()}
-    )
+    shown = publishable(Digest.objects.all())
+    return render(request, "evidence/digests.html", {**_key_info(), "digests": shown})
 
 
 def _digest(day: str) -> Digest:
@@ -59,7 +59,12 @@ def _digest(day: str) -> Digest:
         parsed = date.fromisoformat(day)
     except ValueError:
         raise Http404("No such day.") from None
-    return get_object_or_404(Digest, day=parsed)
+    digest = get_object_or_404(Digest, day=parsed)
+    if not publishable([digest]):
+        # It names a page of an unpublished campaign: kept, checked by `likewatch verify`,
+        # never published. The log's checkpoints cover that page without naming it.
+        raise Http404("This digest names pages that are not public; checkpoints replace it.")
+    return digest
 
 
 @require_safe

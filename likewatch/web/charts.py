@@ -1,7 +1,9 @@
 """A page's history as chart points: what uPlot draws on the board and the page history.
 
 A span (one value, first and last seen) becomes two points, so a long stable span draws as a
-flat line; a failed fetch becomes a gap (None), never a value. Hidden counts are gaps too.
+flat line; a failed fetch becomes a gap (None), never a value. Hidden counts are gaps too, and
+so is a stretch of time nobody measured (a backfilled year before tracking began, a poller that
+was stopped for a day): a line drawn across it would claim a value nobody saw.
 Long histories are thinned to at most `max_points` by keeping, in each time bucket, the lowest
 and the highest value: a chart then still shows every peak and trough of the campaign.
 """
@@ -15,6 +17,12 @@ from likewatch.tracking.models import Page
 from likewatch.tracking.records import Span
 
 Point = tuple[int, int | None]
+
+# Time between two records is "unmeasured" when it is longer than this many times the spacing
+# on either side of it (and longer than UNMEASURED_MIN): minute fetches, daily imports and a
+# page's own pace all keep their lines, a year between an import and the first fetch does not.
+UNMEASURED_FACTOR = 3
+UNMEASURED_MIN = 3600
 
 # A board chart is a few hundred pixels wide: more points than this only cost bytes.
 BOARD_POINTS = 240
@@ -62,12 +70,27 @@ def pages_points(
 def _points(records: list, max_points: int) -> list[Point]:
     # By time, then seq: a backfill numbers old counts after new ones.
     records.sort(key=lambda r: (r[1], r[0]))
+    unmeasured = _unmeasured_after(records)
     points: list[Point] = []
-    for _seq, first, last, value in records:
+    for index, (_seq, first, last, value) in enumerate(records):
         points.append((int(first.timestamp()), value))
         if last > first and value is not None:
             points.append((int(last.timestamp()), value))
+        if index in unmeasured:
+            following = records[index + 1][1]
+            points.append((int((last.timestamp() + following.timestamp()) / 2), None))
     return thin(points, max_points)
+
+
+def _unmeasured_after(records: list) -> set[int]:
+    """Indexes of the records followed by time that no fetch or import measured."""
+    gaps = [(records[i + 1][1] - records[i][2]).total_seconds() for i in range(len(records) - 1)]
+    unmeasured = set()
+    for i, gap in enumerate(gaps):
+        around = max(gaps[i - 1] if i > 0 else 0, gaps[i + 1] if i + 1 < len(gaps) else 0)
+        if gap > UNMEASURED_MIN and gap > UNMEASURED_FACTOR * around:
+            unmeasured.add(i)
+    return unmeasured
 
 
 def thin(points: list[Point], max_points: int) -> list[Point]:

@@ -20,16 +20,19 @@ of an HTTP shared cache (RFC 9111) with three deliberate limits:
   for that one computation instead of starting their own.
 
 Answers are keyed by everything a public answer may depend on: the host and scheme, the path
-and the canonical query (see `canonical_query`), the language asked for (Accept-Language and
-the language cookie) and the encodings accepted. Answers that vary on any other header are
-not kept. Like nginx's cache, it ignores a request's own Cache-Control: otherwise anyone could
-make every request a computation.
+and the canonical query (see `canonical_query`), the language Django will answer in (chosen
+from Accept-Language and the language cookie by Django's own rule, so that a crowd's many
+spellings of one language share a copy) and which of the encodings on offer are accepted.
+Answers that vary on any other header are not kept. Like nginx's cache, it ignores a request's
+own Cache-Control: otherwise anyone could make every request a computation.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -38,6 +41,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.http.cookie import parse_cookie
+from django.utils import translation
 
 log = logging.getLogger(__name__)
 
@@ -183,12 +187,12 @@ class MicroCache:
                 return None
             elif name == b"x-forwarded-proto":
                 proto = value
-        language = b""
+        chosen = ""
         if cookies:
             public = _anonymous_cookies(cookies)
             if public is None:
                 return None
-            language = public.get(settings.LANGUAGE_COOKIE_NAME, "").encode()
+            chosen = public.get(settings.LANGUAGE_COOKIE_NAME, "")
         query = scope.get("query_string", b"")
         return (
             scope.get("scheme", "http"),
@@ -197,10 +201,10 @@ class MicroCache:
             scope.get("root_path", ""),
             scope["path"],
             canonical_query(query) if query else b"",
-            accept_language,
-            language,
-            # Whole, not just "gzip or not": static files also come in brotli.
-            accept_encoding,
+            # What the answer depends on, not how each browser words it: a crowd's hundred
+            # spellings of "French first" share one copy, and so one computation.
+            answered_language(accept_language, chosen),
+            accepted_encodings(accept_encoding),
         )
 
     async def fetch(self, key: tuple, scope: Scope, receive: Receive, send: Send | None) -> None:
@@ -421,6 +425,35 @@ def _matches(scope: Scope, etag: bytes) -> bool:
             tags = {t.strip().removeprefix(b"W/") for t in value.split(b",")}
             return etag.removeprefix(b"W/") in tags or b"*" in tags
     return False
+
+
+class _Asked:
+    """What Django's language choice reads of a request."""
+
+    def __init__(self, accept_language: bytes, chosen: str) -> None:
+        self.META = {"HTTP_ACCEPT_LANGUAGE": accept_language.decode("latin-1")}
+        self.COOKIES = {settings.LANGUAGE_COOKIE_NAME: chosen} if chosen else {}
+
+
+@functools.lru_cache(maxsize=1024)
+def answered_language(accept_language: bytes, chosen: str) -> str:
+    """The language Django's LocaleMiddleware answers in, for this Accept-Language header
+    and language cookie (`chosen`): its own choice, so the key can never disagree with it."""
+    return translation.get_language_from_request(_Asked(accept_language, chosen))
+
+
+# The encodings an answer may come in, each as the code that chooses it looks for it: Django's
+# gzip_page for pages, WhiteNoise (brotli, gzip) for static files. Nothing else is offered.
+ENCODINGS = tuple((name, re.compile(rb"\b%s\b" % name)) for name in (b"br", b"gzip"))
+
+
+@functools.lru_cache(maxsize=1024)
+def accepted_encodings(accept_encoding: bytes) -> tuple[bytes, ...]:
+    """Which of ENCODINGS this Accept-Encoding header accepts ("*" counts as none, as in
+    WhiteNoise; Django's gzip_page does not match it either)."""
+    if accept_encoding.strip() == b"*":
+        return ()
+    return tuple(name for name, pattern in ENCODINGS if pattern.search(accept_encoding))
 
 
 def canonical_query(query: bytes) -> bytes:

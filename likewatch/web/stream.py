@@ -56,7 +56,7 @@ async def events(campaign: Campaign, page_ids: list[int], known: str) -> AsyncIt
             yield await board_event(campaign, current)
             known = current
         while True:
-            news, upcoming = await asyncio.shield(upcoming)
+            news, upcoming = await _follow(upcoming)
             if news is None:
                 yield b": keep-alive\n\n"
             elif news != known:
@@ -64,6 +64,24 @@ async def events(campaign: Campaign, page_ids: list[int], known: str) -> AsyncIt
                 known = news
     finally:
         channel.leave(language)
+
+
+def _follow(shared: asyncio.Future) -> asyncio.Future:
+    """A listener's own future taking the shared one's result: the listener leaving cancels
+    its own, never the one every listener waits on. (asyncio.shield does the same but, once
+    cancelled, unregisters itself from the shared future, a scan of every listener's
+    callback: thousands leaving at once took time quadratic in their number. Here a departed
+    listener's callback stays until the next news or keep-alive, and then does nothing.)"""
+    if shared.done():
+        return shared
+    own = shared.get_loop().create_future()
+
+    def take(done: asyncio.Future) -> None:
+        if not own.done():
+            own.set_result(done.result())
+
+    shared.add_done_callback(take)
+    return own
 
 
 class Channel:

@@ -329,3 +329,37 @@ def test_a_live_update_keeps_the_readers_zone_and_the_counts_mode_reads(chromium
     no_overflow(page)
     assert errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_backfilled_history_reads_over_years(chromium, asgi_site, board, language):
+    """Counts imported from an archive years before tracking began: the whole history's chart
+    runs in time order from the first of them, its ticks name the years, none twice."""
+    from likewatch.tracking.history import Entry, record_backfill
+    from likewatch.tracking.models import Provenance
+
+    inwi = Page.objects.get(name="inwi")
+    first = datetime(2019, 3, 1, tzinfo=UTC)
+    record_backfill(
+        [
+            Entry(
+                inwi,
+                Count(1_300_000 - 20_000 * n),
+                first + timedelta(days=200 * n),
+                provenance=Provenance.IMPORTED,
+            )
+            for n in range(5)
+        ]
+    )
+    page, errors = open_page(chromium, f"{asgi_site}/p/{inwi.pk}/", language, 1280)
+    chart = page.wait_for_selector("[data-chart][data-x-ticks]")
+    ticks = [p.split("=", 1) for p in chart.get_attribute("data-x-ticks").split("|")]
+    moments = [float(at) for at, _label in ticks]
+    labels = [label for _at, label in ticks]
+    assert moments[0] < datetime(2020, 1, 2, tzinfo=UTC).timestamp(), ticks
+    assert len(set(labels)) == len(labels), labels
+    assert any(re.search(r"20(2[0-5])|٢٠٢", label) for label in labels), labels
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTEFACTS / f"backfill-history-{language}-1280.png", full_page=True)
+    assert errors == []
+    page.context.close()

@@ -1,13 +1,16 @@
 """RFC 3161 timestamps: asked of the configured authority, never at the checkpoint's cost.
 
-No local RFC 3161 authority is available to these tests (the client library, rfc3161-client,
-has no server side), so what is checked here is the request (a DER TimeStampReq over the
-checkpoint's text, posted as application/timestamp-query) and that an authority answering
-badly costs the timestamp and nothing else. A real token is not produced here.
+Checked here: the request (a DER TimeStampReq over the checkpoint's text, posted as
+application/timestamp-query), that an authority answering badly costs the timestamp and
+nothing else, and, with `openssl ts -reply` acting as a real authority on loopback, that the
+token kept verifies with the client library (rfc3161-client) against the authority's root.
 """
 
 import hashlib
+import shutil
+import subprocess
 import threading
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -73,3 +76,124 @@ def test_a_timestamp_authority_on_a_private_address_must_be_allowed(
     history.record_count(page, Count(10), minutes(0))
     checkpoint, created = checkpoints.make()
     assert created and seen == []  # refused before any request, and the checkpoint is made
+
+
+# A real authority -------------------------------------------------------------------------
+#
+# `openssl ts -reply` is an RFC 3161 authority: signing with a TSA certificate made here
+# (its own root, the critical timeStamping key usage RFC 3161 demands), it answers the
+# checkpoint's request on loopback with a real token, which the client library checks.
+
+
+def _certificate(subject, issuer, public_key, signing_key, *, ca: bool):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if not ca:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+        )
+    return builder.sign(signing_key, hashes.SHA256())
+
+
+@pytest.fixture
+def real_authority(tmp_path):
+    """`openssl ts -reply` behind a loopback HTTP server; yields (url, root, TSA cert)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no local timestamp authority")
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    tsa_key = ec.generate_private_key(ec.SECP256R1())
+    root = _certificate("Test root", "Test root", root_key.public_key(), root_key, ca=True)
+    tsa = _certificate("Test TSA", "Test root", tsa_key.public_key(), root_key, ca=False)
+    pem = serialization.Encoding.PEM
+    (tmp_path / "tsa.crt").write_bytes(tsa.public_bytes(pem))
+    (tmp_path / "tsa.key").write_bytes(
+        tsa_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (tmp_path / "serial").write_text("01\n")
+    (tmp_path / "ts.cnf").write_text(
+        "[ tsa ]\ndefault_tsa = here\n[ here ]\n"
+        f"dir = {tmp_path}\nserial = $dir/serial\ncrypto_device = builtin\n"
+        "signer_cert = $dir/tsa.crt\nsigner_key = $dir/tsa.key\nsigner_digest = sha256\n"
+        "default_policy = 1.3.6.1.4.1.4146.2.3\ndigests = sha256\naccuracy = secs:1\n"
+        "ordering = no\ntsa_name = yes\ness_cert_id_alg = sha256\n"
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            query = tmp_path / "query.tsq"
+            query.write_bytes(self.rfile.read(int(self.headers["Content-Length"])))
+            done = subprocess.run(
+                ["openssl", "ts", "-reply", "-config", str(tmp_path / "ts.cnf")]
+                + ["-queryfile", str(query), "-out", str(tmp_path / "reply.tsr")],
+                capture_output=True,
+                timeout=60,
+            )
+            self.send_response(200 if done.returncode == 0 else 500)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.end_headers()
+            if done.returncode == 0:
+                self.wfile.write((tmp_path / "reply.tsr").read_bytes())
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/tsa", root, tsa
+    server.shutdown()
+
+
+def _response(token: bytes) -> bytes:
+    """The TimeStampResp a kept token came in: status granted (0), then the token (DER)."""
+    body = b"\x30\x03\x02\x01\x00" + token
+    return b"\x30" + _der_length(len(body)) + body
+
+
+def _der_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    octets = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(octets)]) + octets
+
+
+def test_a_real_authority_timestamps_the_checkpoint_and_its_token_verifies(
+    real_authority, settings, signing_key
+):
+    import rfc3161_client
+
+    url, root, tsa = real_authority
+    settings.LIKEWATCH_TSA_URL = url
+    settings.LIKEWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]
+    page = Page.objects.create(platform="facebook", platform_id="1", metric="likes")
+    history.record_count(page, Count(10), minutes(0))
+    checkpoint, created = checkpoints.make()
+    checkpoint.refresh_from_db()
+    token = bytes(checkpoint.timestamp_token or b"")
+    assert created and token, "the authority's token was not kept"
+    text = note.parse(checkpoint.note).text.encode()
+    answer = rfc3161_client.decode_timestamp_response(_response(token))
+    verifier = (
+        rfc3161_client.VerifierBuilder().tsa_certificate(tsa).add_root_certificate(root).build()
+    )
+    assert verifier.verify_message(answer, text)
+    assert answer.tst_info.message_imprint.message == hashlib.sha256(text).digest()
+    # The token is over this checkpoint's text and nothing else.
+    with pytest.raises(rfc3161_client.VerificationError):
+        verifier.verify_message(answer, text.replace(b"\n", b"\n\n", 1))

@@ -8,7 +8,7 @@ import pytest
 from likewatch.evidence import bundle, digests, keys
 from likewatch.evidence.verify import check_chain, verify_bundle, verify_database
 from likewatch.tracking import chain
-from likewatch.tracking.models import Observation
+from likewatch.tracking.models import Campaign, CampaignPage, Observation
 
 from .conftest import minutes
 
@@ -191,3 +191,23 @@ def test_a_broken_line_is_a_format_problem_not_a_crash():
 
 def test_an_empty_chain_has_nothing_to_break():
     assert check_chain(1, []) == []
+
+
+def test_a_bundle_of_one_page_carries_no_digest_naming_an_unpublished_page(
+    history, signing_key, tmp_path
+):
+    telecom, meditel = history
+    digests.make(now=minutes(45))  # names both pages; neither campaign is published
+    bundle.export(tmp_path / "one", pages=[telecom])
+    assert not (tmp_path / "one" / "digests").exists()
+    assert verify_bundle(tmp_path / "one").ok
+
+    campaign = Campaign.objects.create(slug="c", title="C", starts_at=minutes(0))
+    CampaignPage.objects.create(campaign=campaign, page=meditel)
+    bundle.export(tmp_path / "two", pages=[telecom])  # meditel's id is public now
+    assert sorted(p.name for p in (tmp_path / "two" / "digests").iterdir()) == [
+        "2016-02-26.json",
+        "2016-02-26.sig",
+    ]
+    report = verify_bundle(tmp_path / "two")
+    assert report.ok and report.digests == 1, report.problems

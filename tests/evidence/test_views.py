@@ -27,7 +27,14 @@ def test_without_a_key_the_site_says_so(client, settings, tmp_path):
     assert "no signing key yet" in client.get("/evidence/").content.decode()
 
 
+def _publish(*pages):
+    campaign = Campaign.objects.create(slug="public", title="Public", starts_at=minutes(0))
+    for page in pages:
+        CampaignPage.objects.create(campaign=campaign, page=page)
+
+
 def test_a_published_digest_verifies_with_the_published_key(client, history, signing_key):
+    _publish(*history)
     digest, _ = digests.make(now=minutes(45))
     body = client.get("/evidence/digests/2016-02-26.json").content
     signature = client.get("/evidence/digests/2016-02-26.sig").content.decode().strip()
@@ -38,6 +45,7 @@ def test_a_published_digest_verifies_with_the_published_key(client, history, sig
 
 
 def test_the_digest_list_and_the_evidence_page(client, history, signing_key):
+    _publish(*history)
     digests.make(now=minutes(45))
     listing = client.get("/evidence/digests/").content.decode()
     index = client.get("/evidence/").content.decode()
@@ -45,6 +53,24 @@ def test_the_digest_list_and_the_evidence_page(client, history, signing_key):
     assert 'href="/evidence/digests/2016-02-26.json"' in listing
     assert "How to verify a number" in index and "likewatch verify bundle.zip" in index
     assert keys.key_id(keys.public_key()) in index
+
+
+def test_a_digest_naming_a_page_of_an_unpublished_campaign_is_not_published(
+    client, history, signing_key
+):
+    telecom, meditel = history
+    _publish(telecom)  # meditel is only in a campaign not published yet
+    hidden = Campaign.objects.create(slug="h", title="H", starts_at=minutes(0), public=False)
+    CampaignPage.objects.create(campaign=hidden, page=meditel)
+    digests.make(now=minutes(45))
+
+    for url in ("/evidence/digests/2016-02-26.json", "/evidence/digests/2016-02-26.sig"):
+        assert client.get(url).status_code == 404
+    assert "2016-02-26.json" not in client.get("/evidence/digests/").content.decode()
+    assert "2016-02-26.json" not in client.get("/evidence/").content.decode()
+    # Once its campaign is published, the page's id is public: so is the digest.
+    Campaign.objects.filter(pk=hidden.pk).update(public=True)
+    assert client.get("/evidence/digests/2016-02-26.json").status_code == 200
 
 
 def test_unknown_days_are_not_found(client, signing_key):

@@ -2,7 +2,13 @@
 
 from datetime import timedelta
 
+from django.utils import timezone
+
+from likewatch.sources.base import Count
+from likewatch.tracking.history import record_count
 from likewatch.web.charts import columns, page_points, thin
+
+from .conftest import make_page
 
 
 def test_spans_become_flat_lines_and_failures_gaps(pages, campaign):
@@ -42,3 +48,30 @@ def test_short_histories_are_left_alone():
     points = [(1, 10), (2, None), (3, 12)]
     assert thin(points, 100) == points
     assert columns(points) == [[1, 2, 3], [10, None, 12]]
+
+
+def test_time_nobody_measured_is_a_gap_not_a_line(db):
+    """Daily counts a year ago, then minute fetches: no line across the months between."""
+    page = make_page("Imported", "333")
+    day_one = timezone.now().replace(microsecond=0) - timedelta(days=400)
+    for day in range(5):
+        record_count(page, Count(1_000 + day), day_one + timedelta(days=day))
+    tracking_began = timezone.now().replace(microsecond=0) - timedelta(minutes=10)
+    for minute in range(5):
+        record_count(page, Count(2_000 + minute), tracking_began + timedelta(minutes=minute))
+
+    points = page_points(page, max_points=1000)
+
+    values = [v for _, v in points]
+    assert values == [1_000, 1_001, 1_002, 1_003, 1_004, None, 2_000, 2_001, 2_002, 2_003, 2_004]
+    gap_time = points[5][0]
+    assert points[4][0] < gap_time < points[6][0]
+
+
+def test_an_ordinary_pace_keeps_its_line(db):
+    """Hourly counts with one slower hour: every stretch was measured, the line stays whole."""
+    page = make_page("Hourly", "444")
+    start = timezone.now().replace(microsecond=0) - timedelta(hours=10)
+    for hour in [0, 1, 2, 4, 5, 6]:
+        record_count(page, Count(5_000 + hour), start + timedelta(hours=hour))
+    assert None not in [v for _, v in page_points(page, max_points=1000)]

@@ -144,14 +144,42 @@ def test_each_language_gets_its_own_copy():
         arabic = await get(app, "/c/operators/", {"accept-language": "ar"})
         french = await get(app, "/c/operators/", {"accept-language": "fr"})
         arabic_again = await get(app, "/c/operators/", {"accept-language": "ar"})
-        chosen = await get(app, "/c/operators/", {"cookie": "django_language=ar"})
-        return arabic, french, arabic_again, chosen
+        # The language cookie wins over the browser's languages, as in Django.
+        chosen = await get(
+            app, "/c/operators/", {"accept-language": "ar", "cookie": "django_language=fr"}
+        )
+        english = await get(app, "/c/operators/")
+        return arabic, french, arabic_again, chosen, english
 
-    arabic, french, arabic_again, chosen = scenario()
+    arabic, french, arabic_again, chosen, english = scenario()
     assert arabic.body == arabic_again.body == b"answer 1 b'ar'"
-    assert french.body == b"answer 2 b'fr'"
-    assert chosen.body == b"answer 3 b''"  # a language cookie is its own key
+    assert french.body == chosen.body == b"answer 2 b'fr'"
+    assert english.body == b"answer 3 b''"
     assert origin.calls == 3
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"accept-language": "fr-FR,fr;q=0.9,en-US;q=0.8"}, {"accept-language": "fr"}),
+        ({"accept-language": "ar-MA,ar;q=0.9"}, {"cookie": "django_language=ar"}),
+        ({"accept-language": "de-DE,de;q=0.9"}, {}),  # no German: English, as for no header
+        ({"accept-encoding": "gzip, deflate, br, zstd"}, {"accept-encoding": "br;q=1, gzip"}),
+        ({"accept-encoding": "deflate"}, {"accept-encoding": "*"}),  # neither gzip nor br
+    ],
+)
+def test_a_crowds_many_ways_of_asking_for_one_answer_share_one_copy(first, second):
+    origin = Origin(headers={**PUBLIC, "vary": "Accept-Encoding, Accept-Language, Cookie"})
+    app = cache(origin)
+
+    @async_to_sync
+    async def scenario():
+        await get(app, "/c/operators/", first)
+        return await get(app, "/c/operators/", second)
+
+    shared = scenario()
+    assert origin.calls == 1
+    assert shared.headers["age"] == "0"
 
 
 def test_each_encoding_gets_its_own_copy():

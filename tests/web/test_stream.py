@@ -170,3 +170,21 @@ def test_a_crowd_opening_one_boards_stream_reads_the_campaign_once(
     # Unknown addresses are asked each time (Django's 404), never remembered.
     assert unknown.status == again.status == 404
     assert readings == ["operators", "nothing-here", "nothing-here"]
+
+
+def test_a_listener_leaving_never_cancels_the_news_the_others_wait_for():
+    import asyncio
+
+    from likewatch.web.stream import _follow
+
+    async def scenario():
+        shared = asyncio.get_running_loop().create_future()
+        leaving, staying = _follow(shared), _follow(shared)
+        leaving.cancel()
+        shared.set_result(("v2", None))
+        got = await staying
+        return shared.cancelled(), got, await _follow(shared)  # done already: at once
+
+    cancelled, got, late = asyncio.run(scenario())
+    assert not cancelled
+    assert got == late == ("v2", None)

@@ -5,7 +5,19 @@
 // (and is read out by screen readers), and its numbers are there as a table.
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { DAY, FULL, SECONDS, TIME, formatDate, moment, number, valueTicks, zoneLabel } from "./format.js";
+import {
+  DAY,
+  FULL,
+  MONTH,
+  SECONDS,
+  TIME,
+  YEAR,
+  formatDate,
+  moment,
+  number,
+  valueTicks,
+  zoneLabel,
+} from "./format.js";
 
 export { uPlot };
 
@@ -114,14 +126,23 @@ function markerPlugin(markers, onNote) {
 }
 
 // The time axis: the labels' precision follows the distance between ticks, and the date is
-// added under the first tick of each day, so no two ticks read the same.
+// added under the first tick of each day (the year under the first of each year), so no two
+// ticks read the same, even over years (a backfilled history starts long before tracking).
 function timeTicks(lang) {
   return (u, splits, ai, space, incr) => {
     let previousDay = "";
+    let previousYear = "";
     return splits.map((s) => {
       const date = new Date(s * 1000);
+      if (incr >= 360 * 86400) return formatDate(lang, date, YEAR);
+      if (incr >= 28 * 86400) return formatDate(lang, date, MONTH);
       const dayText = formatDate(lang, date, DAY);
-      if (incr >= 86400) return dayText;
+      if (incr >= 86400) {
+        const year = formatDate(lang, date, YEAR);
+        const text = year !== previousYear ? `${dayText}\n${year}` : dayText;
+        previousYear = year;
+        return text;
+      }
       const time = formatDate(lang, date, incr < 60 ? SECONDS : TIME);
       const text = dayText !== previousDay ? `${time}\n${dayText}` : time;
       previousDay = dayText;

@@ -89,6 +89,8 @@ export function zoneLabel(lang, date) {
 export const TIME = { hour: "2-digit", minute: "2-digit" };
 export const SECONDS = { hour: "2-digit", minute: "2-digit", second: "2-digit" };
 export const DAY = { day: "numeric", month: "short" };
+export const MONTH = { month: "short", year: "numeric" };
+export const YEAR = { year: "numeric" };
 export const DATE = { day: "numeric", month: "short", year: "numeric" };
 export const FULL = { ...DATE, ...TIME };
 
