@@ -154,3 +154,9 @@ class Event(Schema):
     status: str = Field(description="flagged (not reviewed), confirmed or dismissed.")
     note: str = Field(description="The organisers' note when they reviewed it.")
     label: str = Field(description="The kind's name in the reader's language.")
+    platform_event: str = Field(
+        "",
+        description="Id of the platform-wide event this is part of: many tracked pages of the "
+        "platform moved at once, most likely the platform itself ('' when none).",
+    )
+    platform_event_url: str = Field("", description="Where that platform-wide event is explained.")

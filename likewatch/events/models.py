@@ -61,6 +61,35 @@ class EventQuerySet(models.QuerySet):
         return qs
 
 
+class PlatformEvent(models.Model):
+    """Many tracked pages of one platform moving the same way at the same time: most likely the
+    platform itself (a purge of fake accounts, a change in how it counts), said once for all of
+    them instead of blaming each page (likewatch.events.platform). Its page events link to it."""
+
+    platform = models.CharField(max_length=32)
+    kind = models.CharField(max_length=16, choices=[(k, k) for k in (detect.GAIN, detect.PURGE)])
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    size = models.FloatField(help_text=_("People, the pages' events added up."))
+    pages = models.PositiveIntegerField(help_text=_("Tracked pages of the platform that moved."))
+    tracked = models.PositiveIntegerField(help_text=_("Tracked pages of the platform then."))
+    detected_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["platform", "start"]), models.Index(fields=["-start"])]
+        ordering = ["-start", "platform"]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.kind} {self.start:%Y-%m-%d %H:%M}"
+
+    def sentence(self) -> str:
+        """What happened across the platform, in one sentence in the active language."""
+        from likewatch.events.sentences import explain_platform
+
+        return explain_platform(self)
+
+
 class Event(models.Model):
     """One event: what happened to a page between `start` and `end`. See detect.Finding."""
 
@@ -77,6 +106,10 @@ class Event(models.Model):
     seq_from = models.PositiveBigIntegerField(default=0)
     seq_to = models.PositiveBigIntegerField(default=0)
     details = models.JSONField(default=dict, blank=True)
+    # Set when many tracked pages of the platform moved with this one (events.platform).
+    platform_event = models.ForeignKey(
+        PlatformEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
     detected_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

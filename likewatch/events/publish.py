@@ -51,6 +51,12 @@ def record(event: Event) -> EventRecord:
         note=event.note,
         label=str(event.get_kind_display()),
         url=reverse("events:detail", args=[event.pk]),
+        platform_event=str(event.platform_event_id or ""),
+        platform_event_url=(
+            reverse("events:platform", args=[event.platform_event_id])
+            if event.platform_event_id
+            else ""
+        ),
     )
 
 

@@ -36,6 +36,10 @@ class EventRecord:
     label: str = ""
     # Where the event is explained on this site, when the provider has such a page.
     url: str = ""
+    # The platform-wide event this one is part of (many pages of the platform moved at once:
+    # the platform, not this page), and where it is explained; "" when there is none.
+    platform_event: str = ""
+    platform_event_url: str = ""
 
 
 def events_for(

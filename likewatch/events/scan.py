@@ -26,7 +26,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from likewatch.events import detect
+from likewatch.events import detect, quiet
+from likewatch.events import platform as platforms
 from likewatch.events.models import DetectorState, Event, Status
 from likewatch.tracking import records as history_records
 from likewatch.tracking.models import CampaignPage, Direction, Page
@@ -201,7 +202,9 @@ def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: boo
                     raise
                 log.exception("event scan of page %s failed", page.pk)
                 continue
-            _store(results[page.pk], found, detector.withdrawn, rescan, now)
+            # A flat run is stale or quiet by one rule, which also asks the platform's others.
+            found, quiet_keys = quiet.review(page, found)
+            _store(results[page.pk], found, detector.withdrawn | quiet_keys, rescan, now)
             flagged += [(page, f) for f in found if f.kind in (detect.GAIN, detect.PURGE)]
             row = states.get(page.pk) or DetectorState(page=page)
             row.state, row.interval, row.updated_at = detector.packed(), page.interval, now
@@ -210,50 +213,9 @@ def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: boo
         DetectorState.objects.bulk_create(new)
         DetectorState.objects.bulk_update(changed, ["state", "interval", "updated_at"])
         if flagged:
-            _platform_wide(flagged)
+            # Many pages of one platform moving together: the platform, said once.
+            platforms.relate(flagged, now)
     return [results[p.pk] for p in pages]
-
-
-PLATFORM_SHARE = 0.3  # of a platform's tracked pages moving together: the platform, not them
-PLATFORM_MIN_PAGES = 3
-
-
-def _platform_wide(flagged: list[tuple[Page, detect.Finding]]) -> None:
-    """Note on the unusual gains and drops around this round's flags how many other tracked
-    pages of the same platform moved the same way at the same time: many at once is the
-    platform (a purge of fake accounts, a change in counting), not each page; none at all is
-    evidence too. Runs after the round is stored, so pages flagged together see each other."""
-    for platform in {page.platform for page, _f in flagged}:
-        mine = [(p, f) for p, f in flagged if p.platform == platform]
-        slack = max(max(p.interval for p, _f in mine), 600)
-        tracked = Page.objects.filter(platform=platform).count()
-        events = list(
-            Event.objects.filter(
-                page__platform=platform,
-                kind__in=[detect.GAIN, detect.PURGE],
-                end__gte=_moment(min(f.start for _p, f in mine) - slack),
-                start__lte=_moment(max(f.end for _p, f in mine) + slack),
-            )
-        )
-        for event in events:
-            start, end = _epoch(event.start) - slack, _epoch(event.end) + slack
-            moved = {
-                other.page_id
-                for other in events
-                if other.page_id != event.page_id
-                and other.kind == event.kind
-                and _epoch(other.start) <= end
-                and _epoch(other.end) >= start
-            }
-            details = dict(event.details or {})
-            details["platform_checked"] = tracked - 1
-            if len(moved) + 1 >= max(PLATFORM_MIN_PAGES, PLATFORM_SHARE * tracked):
-                details["platform_pages"] = len(moved)
-            else:
-                details.pop("platform_pages", None)
-            if details != event.details and event.status == Status.OPEN:
-                event.details = details
-                event.save(update_fields=["details"])
 
 
 def _page(pages: list[Page], pk: int) -> Page:

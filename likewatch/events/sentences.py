@@ -146,22 +146,82 @@ def _evidence(event: Event, gain: bool) -> list[str]:
 
 
 def _platform(event: Event) -> str:
+    """What the other tracked pages of the platform did: many moving with this one point at
+    the platform (events.platform), and then no page-level explanation is offered."""
     count = (event.details or {}).get("platform_pages")
     if not count:
         return ""
+    if event.platform_event_id is None:
+        return " " + ngettext(
+            "%(count)d other tracked page of the platform moved the same way at the same time.",
+            "%(count)d other tracked pages of the platform moved the same way at the same time.",
+            count,
+        ) % formatting.isolated({"count": count})
     return " " + ngettext(
-        "%(count)d other tracked page of the platform moved the same way at the same time: "
-        "most likely the platform itself (removing accounts or changing how it counts), not "
-        "this page.",
-        "%(count)d other tracked pages of the platform moved the same way at the same time: "
-        "most likely the platform itself (removing accounts or changing how it counts), not "
-        "this page.",
+        "%(platform)s moved: %(count)d other tracked page of the platform moved the same way "
+        "at the same time, most likely the platform itself (removing accounts or changing how "
+        "it counts), not this page.",
+        "%(platform)s moved: %(count)d other tracked pages of the platform moved the same way "
+        "at the same time, most likely the platform itself (removing accounts or changing how "
+        "it counts), not this page.",
         count,
-    ) % formatting.isolated({"count": count})
+    ) % formatting.isolated({"count": count, "platform": platform_name(event.page.platform)})
+
+
+def platform_name(platform: str) -> str:
+    """A platform's name as readers know it ("YouTube", "Facebook")."""
+    return PLATFORM_NAMES.get(platform, platform.title())
+
+
+PLATFORM_NAMES = {"youtube": "YouTube", "x": "X", "json": "JSON", "bluesky": "Bluesky"}
+
+
+def explain_platform(event) -> str:
+    """One sentence for a PlatformEvent: the platform moved, its pages did not."""
+    values = {
+        **formatting.isolated(
+            {
+                "platform": platform_name(event.platform),
+                "pages": event.pages,
+                "tracked": event.tracked,
+                "size": _signed(event.size),
+            }
+        ),
+        "window": _window(event),  # words of the sentence's own language
+    }
+    if event.kind == Kind.PURGE:
+        return (
+            ngettext(
+                "%(pages)d of the %(tracked)d tracked pages on %(platform)s dropped at the same "
+                "time, %(window)s: %(size)s in all. So many pages at once points at the platform "
+                "itself (removing accounts or changing how it counts), not at each page; it is "
+                "not counted as people leaving.",
+                "%(pages)d of the %(tracked)d tracked pages on %(platform)s dropped at the same "
+                "time, %(window)s: %(size)s in all. So many pages at once points at the platform "
+                "itself (removing accounts or changing how it counts), not at each page; it is "
+                "not counted as people leaving.",
+                event.tracked,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(pages)d of the %(tracked)d tracked pages on %(platform)s gained at the same time, "
+            "%(window)s: %(size)s in all. So many pages at once points at the platform itself "
+            "(restoring accounts or changing how it counts), not at each page; it is not counted "
+            "as people joining.",
+            "%(pages)d of the %(tracked)d tracked pages on %(platform)s gained at the same time, "
+            "%(window)s: %(size)s in all. So many pages at once points at the platform itself "
+            "(restoring accounts or changing how it counts), not at each page; it is not counted "
+            "as people joining.",
+            event.tracked,
+        )
+        % values
+    )
 
 
 def _gain(event: Event) -> str:
-    if event.details.get("platform_pages"):
+    if event.platform_event_id is not None:
         return _measured(event, _("%(page)s: a gain of %(size)s %(window)s")) + _platform(event)
     text = _measured(event, _("%(page)s: a gain of %(size)s %(window)s"))
     evidence = _evidence(event, gain=True)
@@ -170,12 +230,17 @@ def _gain(event: Event) -> str:
         text += " " + _("One possible explanation is bought likes: %(evidence)s.") % {
             "evidence": "; ".join(evidence)
         }
-    return text
+    return text + _platform(event)
 
 
 def _purge(event: Event) -> str:
-    if event.details.get("platform_pages"):
-        return _measured(event, _("%(page)s: a drop of %(size)s %(window)s")) + _platform(event)
+    if event.platform_event_id is not None:
+        return (
+            _measured(event, _("%(page)s: a drop of %(size)s %(window)s"))
+            + _platform(event)
+            + " "
+            + _("It is not counted as people leaving.")
+        )
     text = _measured(event, _("%(page)s: a drop of %(size)s %(window)s"))
     evidence = _evidence(event, gain=False)
     if evidence:
@@ -183,7 +248,7 @@ def _purge(event: Event) -> str:
             "One possible explanation is the platform removing accounts: %(evidence)s. "
             "It is not counted as people leaving."
         ) % {"evidence": "; ".join(evidence)}
-    return text
+    return text + _platform(event)
 
 
 def _takeoff(event: Event) -> str:

@@ -6,4 +6,5 @@ app_name = "events"
 urlpatterns = [
     path("events/", views.event_list, name="list"),
     path("events/<int:pk>/", views.event_detail, name="detail"),
+    path("events/platform/<int:pk>/", views.platform_event_detail, name="platform"),
 ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from likewatch.events.models import Event, Kind
+from likewatch.events.models import Event, Kind, PlatformEvent
 from likewatch.public import MAX_ID
 from likewatch.tracking import visibility
 
@@ -40,3 +41,18 @@ def event_list(request):
 def event_detail(request, pk: int):
     event = get_object_or_404(visible(request), pk=pk)
     return render(request, "events/detail.html", {"event": event})
+
+
+@require_safe
+def platform_event_detail(request, pk: int):
+    """Many tracked pages of one platform moving at once, with those of its page events the
+    reader may see (a platform event with none of them visible is not shown)."""
+    platform_event = get_object_or_404(PlatformEvent, pk=pk)
+    events = list(visible(request).filter(platform_event=platform_event).order_by("start"))
+    if not events:
+        raise Http404
+    return render(
+        request,
+        "events/platform_detail.html",
+        {"platform_event": platform_event, "events": events},
+    )

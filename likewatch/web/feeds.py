@@ -22,7 +22,9 @@ from django.utils.translation import ngettext
 from likewatch import formatting
 from likewatch.analytics import milestones
 from likewatch.events import effects
+from likewatch.events.models import PlatformEvent
 from likewatch.events.records import EventRecord, events_for
+from likewatch.events.sentences import platform_name
 from likewatch.public import campaign_pages, get_campaign
 from likewatch.tracking import visibility
 from likewatch.tracking.models import Campaign, Direction
@@ -118,7 +120,12 @@ def items(campaign: Campaign) -> list[Item]:
             )
         )
     pages = {page.pk: page for page, _ in campaign_pages(campaign)}
+    platform_wide: dict[str, str] = {}  # platform event id -> its address
     for event in events_for(list(pages.values()), campaign.starts_at, None):
+        if event.platform_event:
+            # Said once for the platform, not once per page it moved.
+            platform_wide[event.platform_event] = event.platform_event_url
+            continue
         page = pages.get(event.page_id)
         name = one_line(page.label) if page else f"#{event.page_id}"
         kind = one_line(event.label) or event.kind
@@ -129,6 +136,17 @@ def items(campaign: Campaign) -> list[Item]:
                 summary=event_summary(event),
                 at=event.starts_at,
                 link=absolute(board_path(page)) if page else link,
+            )
+        )
+    for moved in PlatformEvent.objects.filter(pk__in=[int(pk) for pk in platform_wide]):
+        entries.append(
+            Item(
+                guid=f"{link}#platform-event-{moved.pk}",
+                title=_("%(platform)s: many tracked pages moved at once")
+                % {"platform": platform_name(moved.platform)},
+                summary=one_line(moved.sentence()),
+                at=moved.start,
+                link=absolute(platform_wide[str(moved.pk)]),
             )
         )
     _by_page, effect = effects.for_campaign(campaign)

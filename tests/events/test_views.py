@@ -66,3 +66,47 @@ def test_the_pages_speak_arabic(client, public_event):
     body = client.get(f"/events/{public_event.pk}/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
     # The English name is isolated inside the Arabic sentence (FSI…PDI), so its colon stays put.
     assert "\u2068Maroc Telecom\u2069: انخفاض قدره" in body and 'dir="rtl"' in body
+
+
+def test_a_platform_wide_move_has_its_page_and_is_said_once_in_the_feed(client, public_event):
+    from likewatch.events.models import PlatformEvent
+    from likewatch.web.feeds import items
+
+    other = Page.objects.create(platform="facebook", platform_id="x2", metric="likes", name="B")
+    third = Page.objects.create(platform="facebook", platform_id="x3", metric="likes", name="C3")
+    moved = PlatformEvent.objects.create(
+        platform="facebook",
+        kind="purge",
+        start=T0,
+        end=T0 + timedelta(minutes=5),
+        size=-9000.0,
+        pages=3,
+        tracked=3,
+    )
+    for page in (other, third):
+        flag(page).__class__.objects.filter(page=page).update(platform_event=moved)
+    Event.objects.filter(pk=public_event.pk).update(
+        platform_event=moved, details={"platform_pages": 2, "platform_checked": 2}
+    )
+
+    body = client.get(f"/events/platform/{moved.pk}/").content.decode()
+    assert "3 of the 3 tracked pages on Facebook dropped at the same time" in body
+    assert "Maroc Telecom: a drop of" in body  # the page the public may see
+    assert "C3" not in body  # pages of no public campaign stay hidden
+    listing = client.get("/events/").content.decode()
+    assert f'href="/events/platform/{moved.pk}/"' in listing
+
+    campaign = Campaign.objects.get(slug="c")
+    entries = [i for i in items(campaign) if "event" in i.guid]
+    assert [i.guid.rsplit("#", 1)[1] for i in entries] == [f"platform-event-{moved.pk}"]
+    assert entries[0].title == "Facebook: many tracked pages moved at once"
+
+
+def test_a_platform_wide_move_none_of_whose_pages_is_public_is_not_found(client, page):
+    from likewatch.events.models import PlatformEvent
+
+    moved = PlatformEvent.objects.create(
+        platform="facebook", kind="gain", start=T0, end=T0, size=1.0, pages=3, tracked=3
+    )
+    Event.objects.filter(pk=flag(page).pk).update(platform_event=moved)
+    assert client.get(f"/events/platform/{moved.pk}/").status_code == 404
