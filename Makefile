@@ -53,19 +53,25 @@ test: install browser
 migrations-check: python
 	$(LIKEWATCH) makemigrations --check --dry-run --verbosity 1
 
-# The slow tests (real processes, servers, faults: marked `slow`) mostly wait on other
-# processes, so they run in parallel (pytest-xdist, each worker its own test database) after
-# the rest; see tests/conftest.py. PYTEST_WORKERS sets how many (default 4).
+# The suite runs in parallel (pytest-xdist, each worker its own test database and var folder):
+# the tests that start real processes, servers or a browser (marked `slow`, tests/conftest.py)
+# are handed out first, so that their waiting overlaps the others' computing, and idle workers
+# take tests from busy ones. PYTEST_WORKERS sets how many workers (default 4: twice the cores
+# of a small machine, since the slow tests mostly wait).
 PYTEST_WORKERS ?= 4
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist worksteal
+# Python may be told not to write bytecode (PYTHONDONTWRITEBYTECODE): then every worker and
+# every likewatch process a test starts would compile Django and the app again, and pytest would
+# rewrite every test module's asserts again. The suite writes it (into ignored __pycache__).
+test migrations-check test-sqlite test-postgres: export PYTHONDONTWRITEBYTECODE =
 test-sqlite:
-	$(PY) -m pytest -m "not slow"
-	$(PY) -m pytest -m "slow" -n $(PYTEST_WORKERS)
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
-# The same suite on the machine's real PostgreSQL; skipped, saying why, only when none answers.
+# Every test that uses the database again, on the machine's real PostgreSQL (the others, and
+# the browser tests, gain nothing from a second run); skipped, saying why, only when none answers.
 test-postgres:
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser and not slow" && \
-		DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "slow and not browser" -n $(PYTEST_WORKERS); \
+		DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser" --database-tests-only $(PYTEST_PARALLEL); \
 	else \
 		echo "PostgreSQL tests SKIPPED: no server answers at $(PG_URL)"; \
 	fi

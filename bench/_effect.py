@@ -27,7 +27,8 @@ def _wave(rng: np.random.Generator, t: np.ndarray, start: float, k0: int, per_ho
     hourly change at its height, for 2-12 hours."""
     size = per_hour * rng.uniform(3, 30)
     width = rng.uniform(2, 12) * HOUR
-    wave = -size * width / HOUR / (1 + np.exp(-(t - start - width) / (width / 4)))
+    rise = np.clip(-(t - start - width) / (width / 4), -50, 50)  # exp() of more overflows
+    wave = -size * width / HOUR / (1 + np.exp(rise))
     return np.where(t >= start, wave - wave[k0], 0.0)
 
 

@@ -13,6 +13,7 @@ unlike the Poisson noise of the generator this one replaces) around a rate that 
 
 Injected events, with their true window and size (people):
 
+- about one event a week or two (at least `APART_DAYS` apart), after the page's first third:
 - gain: bought likes, 5 to 20 times the page's typical change per interval, delivered in one
   to three intervals (never longer than 15 minutes unless the interval is longer);
 - purge: the platform removes 5 to 20 times the typical change at once;
@@ -20,8 +21,9 @@ Injected events, with their true window and size (people):
   times the typical change per hour of it;
 - takeoff purge: a purge in the hour after a campaign takes off.
 
-"Typical change per interval" is the median absolute change per interval over the day before
-the event, never less than one person. Everything is drawn from seeded generators, so a run
+"Typical change per interval" is a robust scale of the page's per-interval change over the week
+before the event (`typical`: 1.4826 x MAD around the median), never less than one person.
+Everything is drawn from seeded generators, so a run
 is reproducible.
 """
 
@@ -39,6 +41,8 @@ DAY = 86400.0
 # Sampling intervals and how many days of history each page gets (events after the first
 # third: a page's threshold needs its own history).
 INTERVALS = {60: 30, 300: 60, 3600: 240, 86400: 1500}
+# Injected events are at least this many days apart (the real series' injections too).
+APART_DAYS = 7
 LABEL = {60: "1-minute", 300: "5-minute", 3600: "hourly", 86400: "daily"}
 
 
@@ -48,6 +52,10 @@ class Injected:
     start: float
     end: float
     size: float
+    # The page's largest ordinary move of the 30 days before, in typical changes (see
+    # `ordinary_extreme`); the size in typical changes.
+    extreme: float = float("nan")
+    relative: float = float("nan")
 
 
 @dataclass
@@ -98,10 +106,37 @@ def compact(times, values, failed=None, precision: int = 1) -> list:
 
 
 def typical(changes: np.ndarray, k: int, interval: int) -> float:
-    """Median absolute change per interval over the day (at least 30 intervals) before k."""
-    back = max(30, int(DAY / interval))
-    recent = np.abs(changes[max(0, k - back) : k])
-    return max(1.0, float(np.median(recent)) if len(recent) else 1.0)
+    """The page's typical change per interval at this sampling, before k: a robust scale of
+    its ordinary movement, 1.4826 x the median absolute deviation of the per-interval changes
+    from their median over the week before (at least 30 intervals), which is the standard
+    deviation for Gaussian noise and ignores the heavy tail. A page that mostly moves by the
+    same amount each interval (0 or 1 a minute) has a MAD of 0: its mean absolute deviation
+    stands in. Never less than one person.
+
+    Not the median absolute change: on a page growing steadily that is its pace, not its
+    movement, and says nothing of how far an interval strays from it.
+    """
+    back = max(30, int(7 * DAY / interval))
+    recent = changes[max(0, k - back) : k]
+    if not len(recent):
+        return 1.0
+    deviations = np.abs(recent - np.median(recent))
+    scale = 1.4826 * float(np.median(deviations))
+    if scale <= 0:
+        scale = 1.2533 * float(np.mean(deviations))  # mean absolute deviation -> sd
+    return max(1.0, scale)
+
+
+def ordinary_extreme(changes: np.ndarray, k: int, interval: int) -> float:
+    """The largest ordinary move of the 30 days before k, in typical changes: how far the
+    page's own traffic strays from its median in a month. An injected event smaller than
+    this cannot be told from ordinary traffic by any detector held to about one false flag
+    a month; the benchmark reports it beside each F1."""
+    back = max(30, int(30 * DAY / interval))
+    recent = changes[max(0, k - back) : k]
+    if not len(recent):
+        return float("nan")
+    return float(np.max(np.abs(recent - np.median(recent)))) / typical(changes, k, interval)
 
 
 def ordinary(rng: np.random.Generator, interval: int, days: float, campaign: bool = False):
@@ -165,25 +200,31 @@ def burst_series(seed: int, interval: int, index: int, campaign: bool = False) -
         k0 = int(np.searchsorted(t, start)) + max(1, int(rng.uniform(0.1, 1.0) * HOUR / interval))
         slots = [min(n - 2, k0)]
     else:
-        count = 6
+        count = 12
         slots = sorted(rng.choice(np.arange(n // 3, n - 5), size=count, replace=False))
-        # At least two days (and 20 intervals) apart: separate episodes.
-        apart = max(20, int(2 * DAY / interval))
+        # At least a week (and 20 intervals) apart: separate episodes, and rare enough that
+        # the page's history stays mostly ordinary (a page whose every other day holds a
+        # purge has no ordinary tail to learn a threshold from).
+        apart = max(20, int(APART_DAYS * DAY / interval))
         kept = []
         for k in slots:
             if not kept or k - kept[-1] >= apart:
                 kept.append(int(k))
         slots = kept
     for k in slots:
-        size = rng.uniform(5, 20) * typical(changes + extra, k, interval)
+        times_typical = rng.uniform(5, 20)
+        size = times_typical * typical(changes, k, interval)
+        extreme = ordinary_extreme(changes, k, interval)
         if campaign or rng.random() < 0.5:
             extra[k] -= size
-            series.injected.append(Injected("purge", t[k - 1], t[k], -size))
+            series.injected.append(Injected("purge", t[k - 1], t[k], -size, extreme, times_typical))
         else:
             steps = int(rng.integers(1, max(1, min(3, 900 // interval)) + 1))
             for j in range(steps):
                 extra[k + j] += size / steps
-            series.injected.append(Injected("gain", t[k - 1], t[k + steps - 1], size))
+            series.injected.append(
+                Injected("gain", t[k - 1], t[k + steps - 1], size, extreme, times_typical)
+            )
     series.times = list(t)
     series.values = list(5_000_000 + np.cumsum(changes + extra))
     series.records = compact(series.times, series.values)

@@ -24,10 +24,15 @@ The residual (measured minus predicted change) is divided by the page's own robu
 that time of day (the mean absolute residual, updated with winsorised values), never a Poisson
 guess: real pages are over-dispersed, and a big page is noisier in people, not quieter.
 A rounded count (precision p > 1) hides up to p of any change, so p is taken off every residual.
+Every fetch is judged, the unchanged ones too (a change of zero): a page that often does not
+move in an interval would otherwise be judged only when it moved, always the same way.
 
 **Episodes, one event each.** A one-sided CUSUM on the residuals (per baseline, per direction)
 opens an *episode* when it leaves zero and closes it when it returns; the episode's peak is its
-strength. The window of an event is from its first deviating fetch to the fetch where the CUSUM
+strength. The slow CUSUM takes at most `SLOW_CLIP` spreads from one fetch: it looks for moves
+sustained over many fetches, and one huge step (the fast baseline's business) must not hold it
+up for days and swallow every later event into one.
+The window of an event is from its first deviating fetch to the fetch where the CUSUM
 peaked, and its size is the measured change minus the prediction frozen at the episode's start.
 While an episode of the fast baseline runs, that baseline stops learning (for at most about half
 an hour), so a burst of several fetches is measured whole and never echoes as a drop.
@@ -37,7 +42,9 @@ detector keeps the largest `TAIL` peaks per baseline and direction with the coun
 episodes, fits a generalised Pareto distribution to the excesses over the smallest of those
 peaks (scipy.stats.genpareto; the peaks-over-threshold method of SPOT, Siffer et al. 2017) and
 sets the threshold whose exceedance probability per episode gives `target` flags per 30 days of
-the page's own episode rate, shared between the four tails. Until a page has `MIN_EPISODES`
+the page's own episode rate, shared between the four tails. A flagged episode far beyond its
+threshold (`OUTLIER` times) is left out of the tail, as SPOT leaves out its alarms: otherwise a
+page's bought bursts would raise the bar for the next ones. Until a page has `MIN_EPISODES`
 episodes per tail and `MIN_DAYS` of history, the threshold is a conservative multiple of the
 largest peak seen, and the event says the history is short.
 
@@ -74,11 +81,16 @@ TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
 FREEZE_MINUTES = 30  # the fast baseline stops learning during a burst for at most this
 FREEZE_Z = 4.0  # ...one that starts with a step this many spreads off
 CUSUM_K = {"fast": 2.0, "slow": 0.5}  # allowance per fetch, in spreads (CUSUM reference)
+# What one fetch can add to the slow CUSUM, in spreads: the slow baseline looks for moves
+# sustained over many fetches. Unclipped, one huge step (a burst the fast baseline judges)
+# would keep it high for a thousand fetches and merge every later event into one.
+SLOW_CLIP = 3.0
 MIN_THRESHOLD = {"fast": 6.0, "slow": 10.0}
 # never flag below this CUSUM peak
+OUTLIER = 2.0  # a flagged episode this many thresholds high is left out of the tail
 RELEASE = 0.5  # an episode ends when its CUSUM falls below this share of its peak
 TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
-MIN_EPISODES = 60  # episodes per tail before the fit is trusted
+MIN_EPISODES = 20  # episodes per tail before the fit is trusted
 MIN_DAYS = 3.0  # ...and days of history (and at least 2 x TAIL sampling intervals)
 SHORT_FACTOR = 1.5  # with a short history: flag only this many times the largest peak seen
 WARMUP_STEPS = 24
@@ -172,7 +184,7 @@ def threshold_from_tail(
 
     None when the tail is too short to fit.
     """
-    if len(peaks) < 10 or count <= len(peaks):
+    if len(peaks) < 10 or count < len(peaks):
         return None
     u = peaks[0]
     excesses = [p - u for p in peaks[1:]]
@@ -245,6 +257,7 @@ class _Episode:
     expected: float = 0.0
     max_step_z: float = 0.0
     flagged: bool = False
+    threshold: float = 0.0  # the level it crossed, once flagged
     burst: bool = False  # began with one step far off: judged when it is over
     first_over: float = 0.0
     finding: list | None = None  # the key (kind, start) of the event it feeds
@@ -488,8 +501,14 @@ class Detector:
             self._emit(stale)
         flat = a["fetches"] - 1
         # Judged first, learnt after: a page's flat runs (quiet nights) teach what is usual.
+        # Each unchanged fetch is a change of zero and is judged like any other: a page that
+        # often does not move in an interval (a minute at night) would otherwise be judged
+        # only on the intervals it moved, all one way, and its slow baseline would drift
+        # into a months-long "gain". A stale run is caught up in one step after it instead.
+        step = (a["last_seen"] - a["first_seen"]) / flat if flat else self.interval
         for k in range(flat):
-            self._learn_flat(a["first_seen"] + (k + 1) * self.interval)
+            at = a["first_seen"] + (k + 1) * step
+            self._learn_flat(at, judge=None if stale else (a, step))
         m = max(1, round((b.first_seen - a["last_seen"]) / self.interval))
         if stale:
             m += flat  # a cache let go: the step catches up on the whole frozen time
@@ -533,9 +552,22 @@ class Detector:
         return max(value, 0.5, precision / 2)
 
     def _season(self, b: int) -> float:
-        """The bin's usual deviation from the page's level, once several days show it."""
+        """The bin's usual deviation from the page's level, once several days show it; until
+        then the same hour of the other days of the week (a daily cycle is learnt in days,
+        not in the weeks an hour of the week takes to be seen on several days)."""
         value = self.profile[b]
-        return value if value is not None and self.bin_days[b] >= MATURE_DAYS else 0.0
+        if value is not None and self.bin_days[b] >= MATURE_DAYS:
+            return value
+        if self.weekly:
+            return 0.0
+        same = [
+            (self.profile[h], self.bin_days[h])
+            for h in range(b % 24, 168, 24)
+            if self.profile[h] is not None
+        ]
+        if sum(days for _, days in same) < MATURE_DAYS:
+            return 0.0
+        return median(v for v, _ in same)
 
     def _fast_rate(self) -> float:
         """The median of the ring (without the bins' seasons), carried forward along its
@@ -550,12 +582,20 @@ class Detector:
         slope = (newer - older) / (c_new - c_old)
         return newer + TREND_DAMPING * slope * (len(ring) - c_new)
 
-    def _learn_flat(self, at: float) -> None:
+    def _learn_flat(self, at: float, judge: tuple[dict, float] | None = None) -> None:
+        """One fetch that read the value before it: judged (`judge` = the span and the time
+        between its fetches) and learnt as a change of zero."""
         b = self._bin(at)
         z = self.zeros[b]
         alpha = 1 / min(self.profile_memory, max(1, self.visits[b] + 1))
         self.zeros[b] = 1.0 if z is None else z + alpha * (1.0 - z)
-        self._learn_rate(0.0, b, 1, precision=1, residuals=None, at=at)
+        if judge is None:
+            self._learn_rate(0.0, b, 1, precision=1, residuals=None, at=at)
+            return
+        span, step = judge
+        before = {**span, "first_seen": at - step, "last_seen": at - step}
+        this = Span(span["seq"], span["value"], span["precision"], at, at, 1)
+        self._judge(before, this, 0, 1, span["precision"], at, flat=True)
 
     def _learn_rate(
         self, rate: float, b: int, m: int, precision: int, residuals, at: float
@@ -611,7 +651,9 @@ class Detector:
             z = self.zeros[b]
             self.zeros[b] = 0.0 if z is None else z + alpha * (0.0 - z)
 
-    def _judge(self, a: dict, b: Span, delta: int, m: int, precision: int, at: float) -> None:
+    def _judge(
+        self, a: dict, b: Span, delta: int, m: int, precision: int, at: float, flat=False
+    ) -> None:
         bin_ = self._bin(at)
         p = self._season(bin_)
         fast_rate = self._fast_rate() + p
@@ -625,7 +667,7 @@ class Detector:
                 res = 0.0
             residuals.append(res)
         warm = self.steps >= WARMUP_STEPS
-        if warm and self._switch(a, b, delta, m, residuals[0], precision, bin_):
+        if warm and not flat and self._switch(a, b, delta, m, residuals[0], precision, bin_):
             return
         if warm:
             self._track(a, b, delta, m, precision, bin_, p, residuals)
@@ -637,6 +679,8 @@ class Detector:
         for which, res in (("fast", residuals[0]), ("slow", residuals[1])):
             spread = self._spread(which, bin_, precision) * math.sqrt(m)
             z = res / spread
+            if which == "slow":
+                z = max(-SLOW_CLIP, min(SLOW_CLIP, z))
             for sign in (1, -1):
                 key = f"{which}{'+' if sign > 0 else '-'}"
                 s = self.cusum.get(key, 0.0)
@@ -646,7 +690,8 @@ class Detector:
                     # Back to what the page did before: a burst, over, and judged whole
                     # now. One that outlasted the freeze was a change of pace instead.
                     if episode.steps <= self.freeze:
-                        episode.first_over = b.first_seen  # known only now that it is over
+                        if not episode.flagged:
+                            episode.first_over = b.first_seen  # known only now it is over
                         self._maybe_flag(which, key, episode)
                     self.cusum[key] = 0.0
                     self._close(key, episode)
@@ -680,12 +725,15 @@ class Detector:
                     episode.peak_seq = b.seq
                     episode.peak_seen = episode.seen
                     episode.peak_expected = episode.expected
-                    if which == "slow":  # the fast baseline judges a burst once it is over
+                    # The fast baseline judges a burst once it is over, unless it is already
+                    # beyond the threshold: a purge is flagged the moment it is recorded.
+                    if which == "slow" or episode.burst:
                         self._maybe_flag(which, key, episode)
 
     def _threshold(self, which: str, key: str) -> tuple[float, dict]:
         tail = self.tails.setdefault(key, _Tail())
-        days = max(1e-9, (self.now - (self.first_time or self.now)) / DAY)
+        first = self.now if self.first_time is None else self.first_time
+        days = max(1e-9, (self.now - first) / DAY)
         enough = (
             tail.count >= MIN_EPISODES
             and days >= MIN_DAYS
@@ -726,6 +774,7 @@ class Detector:
             return
         if not episode.flagged:
             episode.flagged = True
+            episode.threshold = level
             episode.first_over = episode.first_over or episode.peak_end
         details = {
             "baseline": which,
@@ -807,10 +856,14 @@ class Detector:
             if finding is not None:
                 finding.ongoing = False
                 self._emit(finding)
-        # Flagged episodes stay in the tail too: leaving them out would censor it and lower
-        # the threshold after every flag, until flags came at the rate of ordinary bumps.
+        # A flagged episode not far over its threshold stays in the tail: leaving such near
+        # misses out would censor the tail and lower the threshold after every flag, until
+        # flags came at the rate of ordinary bumps. One far over it (OUTLIER) is left out, as
+        # SPOT leaves its alarms out: keeping it would let each bought burst raise the bar for
+        # the next one, until a page buying likes every week was never flagged.
         which = key[:-1]
-        self.tails.setdefault(key, _Tail()).add(episode.peak)
+        if not episode.flagged or episode.peak <= OUTLIER * episode.threshold:
+            self.tails.setdefault(key, _Tail()).add(episode.peak)
         if which == "fast" and not any(k.startswith("fast") for k in self.episodes):
             self.frozen = 0
 

@@ -5,6 +5,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.waiting import NeverReady
+
+# A deadline, not an expectation: a command takes a second on a quiet machine, but a busy
+# two-core one running the suite in parallel may take minutes to start Python and Django.
+COMMAND_DEADLINE = 300
+
 
 @dataclass
 class Result:
@@ -24,15 +30,21 @@ def cli(tmp_path):
     env.update(LIKEWATCH_VAR=str(tmp_path / "var"), LIKEWATCH_ENV_FILE=str(tmp_path / ".env"))
 
     def run(*args: str, stdin: str = "", **extra_env: str) -> Result:
-        done = subprocess.run(
-            [sys.executable, "-m", "likewatch", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env={**env, **extra_env},
-            cwd=tmp_path,
-            timeout=60,
-        )
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "likewatch", *args],
+                input=stdin,
+                capture_output=True,
+                text=True,
+                env={**env, **extra_env},
+                cwd=tmp_path,
+                timeout=COMMAND_DEADLINE,
+            )
+        except subprocess.TimeoutExpired as late:
+            raise NeverReady(
+                f"waited {COMMAND_DEADLINE} s for `likewatch {' '.join(args)}` to finish; "
+                f"it wrote: {late.stderr!r}"
+            ) from None
         return Result(done.returncode, done.stdout, done.stderr)
 
     run.env = env

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from tests.cli.conftest import COMMAND_DEADLINE
 from tests.cli.test_commands import facebook
 
 
@@ -92,7 +93,7 @@ def test_export_into_a_closed_pipe_ends_quietly(initialised, simulator):
     )
     export.stdout.readline()  # like `head -1`: read a line, then go away
     export.stdout.close()
-    _, err = export.communicate(timeout=60)
+    _, err = export.communicate(timeout=COMMAND_DEADLINE)
     assert b"BrokenPipeError" not in err and b"Traceback" not in err
 
 

@@ -19,9 +19,11 @@ from likewatch.tracking import chain
 from tests.faults.crashing_writer import MAX_BATCH, PAGES, fails, fetch_moment, value
 from tests.faults.evidence import verify_chain
 from tests.processes import ROOT, child_env
+from tests.waiting import NeverReady
 
 pytestmark = pytest.mark.django_db(transaction=True)
 KILLS = 50
+WRITER_DEADLINE = 1200  # seconds
 
 
 def expected_history(total: int) -> dict[str, list[dict]]:
@@ -53,14 +55,22 @@ def test_fifty_sigkills_mid_write_lose_and_invent_nothing(tmp_path):
     env = child_env()
     if connection.vendor == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.faults.crashing_writer", str(KILLS), "20261126"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    # Only a safety net: each kill waits for its writer (crashing_writer.READY_SECONDS), so
+    # the run takes half a minute on a quiet machine and many more on a busy one.
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.faults.crashing_writer", str(KILLS), "20261126"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=WRITER_DEADLINE,
+        )
+    except subprocess.TimeoutExpired as late:
+        raise NeverReady(
+            f"waited {WRITER_DEADLINE} s for the {KILLS} write-and-kill cycles; "
+            f"the writer said: {(late.stderr or b'')[-2000:]!r}"
+        ) from None
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     stored = result["history"]

@@ -158,8 +158,15 @@ def test_pages_public_content_access_says_which_token_to_use(replay):
     assert "app token" in refused.value.hint
 
 
-def test_an_expired_token_asks_for_a_new_one_and_is_not_hidden_by_the_fallback(replay):
-    replay.route("/v24.0/", "facebook/token_expired")
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "facebook/token_expired",  # 190/463: the session expired
+        "facebook/token_password_changed_460",  # 190/460: the user changed their password
+    ],
+)
+def test_an_expired_token_asks_for_a_new_one_and_is_not_hidden_by_the_fallback(replay, fixture):
+    replay.route("/v24.0/", fixture)
     replay.route(f"/{MAROC}", "web/facebook_page")
     src = source(replay)
     with pytest.raises(AuthError) as refused:

@@ -27,15 +27,19 @@ def page():
 
 
 def fill(page, minutes: int, *, start: int = 0) -> None:
-    """A count changing at most fetches, a hidden count and a few failed fetches."""
+    """A count changing at most fetches, a hidden count and a few failed fetches: one minute
+    per fetch, written through the write path in one batch (applied in the order given)."""
+    entries = []
     for m in range(start, start + minutes):
         at = T0 + timedelta(minutes=m)
         if m % 97 == 50:
-            history.record_failure(page, Transient(f"timed out #{m}"), at, duration_ms=m)
+            entries.append(history.Entry(page, Transient(f"timed out #{m}"), at, duration_ms=m))
         elif m % 131 == 7:
-            history.record_count(page, Count(None), at)
+            entries.append(history.Entry(page, Count(None), at))
         else:
-            history.record_count(page, Count(1_000_000 + m // 2 * 7), at, source_url="https://x/")
+            value = Count(1_000_000 + m // 2 * 7)
+            entries.append(history.Entry(page, value, at, source_url="https://x/"))
+    history.record_batch(entries)
 
 
 def everything(page) -> list:
