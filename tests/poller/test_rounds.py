@@ -90,6 +90,12 @@ def test_a_page_late_by_more_than_an_interval_starts_again_from_now():
     assert next_due(now - timedelta(seconds=1), 60, now) == now + timedelta(seconds=59)
 
 
+def test_a_page_read_late_is_not_read_again_within_half_an_interval():
+    now = timezone.now()
+    # Due 50 s ago at a 60 s interval: the cadence would ask again in 10 s.
+    assert next_due(now - timedelta(seconds=50), 60, now) == now + timedelta(seconds=30)
+
+
 def test_a_round_waits_at_most_a_share_of_the_soonest_pages_interval(endpoints):
     now = timezone.now()
     fast = json_page(endpoints, 1, interval=20, next_fetch_at=now)

@@ -148,8 +148,10 @@ def test_three_pollers_share_the_pages_and_survive_a_sigkill(simulator):
     assert set(fetches) == {f"p{i}" for i in range(PAGES)}
     for key, moments in fetches.items():
         gaps = [b - a for a, b in zip(moments, moments[1:], strict=False)]
-        # Never twice in one interval (a second claim in the same interval would be ~0 s apart).
-        assert min(gaps) > INTERVAL / 2, (key, gaps)
+        # Never twice in one interval: a second claim would be ~0 s apart, while the schedule
+        # keeps at least half an interval between claims (claims.next_due); a busy machine may
+        # delay one fetch after its claim and not the next, hence the margin.
+        assert min(gaps) > INTERVAL / 4, (key, gaps)
         # Never starved: at most one fetch lost (the dead poller's), plus scheduling slack.
         assert max(gaps) < 2 * INTERVAL + 1.5, (key, gaps)
         assert ended - moments[-1] < 2 * INTERVAL + 1.5, key
