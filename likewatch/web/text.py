@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from likewatch.formatting import FSI, PDI
+
 # Runs of whitespace to collapse, except no-break spaces: numbers are grouped with them
 # ("60\u202f000" in French) and must not be split across lines or turned into two numbers.
 BREAKABLE_SPACE = re.compile(r"[^\S\u00a0\u202f\u2007]+")
 
 BIDI_CONTROLS = frozenset([0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
-FSI, PDI = "\u2068", "\u2069"
 
 
 def _matched_isolates(text: str) -> set[int]:
