@@ -237,11 +237,18 @@ def _name_changed(number, refs, stored, wanted) -> list[Problem]:
             )
         ]
     # Several records were written in that round: the log keeps no hash per leaf (that would
-    # cost 64 bytes a sample), so it can say which round, not which of its records. It names
-    # them all in one problem; a proof or a bundle a reader kept names the one exactly.
+    # cost 64 bytes a sample), so it can say which round, not which of its records. The
+    # platform's answers kept as received, untouched by a rewrite of the history, narrow it
+    # to the record(s) whose value the platform never gave; else it names them all in one
+    # problem, saying why it cannot do better (a proof or a bundle a reader kept names the one
+    # exactly).
     seen = [r for r in seen if wanted(r.page)]
     if not seen:
         return problems
+    where = f"leaves {low}-{high - 1}"
+    named, why = _against_answers(number, seen, where)
+    if named:
+        return problems + named
     names = ", ".join(f"{r.page}#{r.seq}" for r in seen[:20])
     more = f" and {len(seen) - 20} more" if len(seen) > 20 else ""
     pages = {r.page for r in seen}
@@ -250,10 +257,115 @@ def _name_changed(number, refs, stored, wanted) -> list[Problem]:
             pages.pop() if len(pages) == 1 else None,
             None,
             CHANGED,
-            f"one of the records {names}{more} (written together, leaves {low}-{high - 1}) "
-            "no longer matches what the log signed",
+            f"one of the records {names}{more} (written together, {where}) no longer matches "
+            f"what the log signed; {why}",
         )
     ]
+
+
+def _number(value: int | None) -> str:
+    return "hidden" if value is None else f"{value:,}"
+
+
+def _against_answers(number: int, refs: list, where: str) -> tuple[list[Problem], str]:
+    """The records among `refs` whose value disagrees with the platform's answer kept for
+    them, read again by the page's own source (likewatch.sources.replay); else ([], why no
+    record can be named)."""
+    from likewatch.evidence import raw
+    from likewatch.evidence.models import LogTile
+    from likewatch.sources.base import Count
+    from likewatch.sources.errors import SourceError
+    from likewatch.sources.replay import CannotReplay, reread
+
+    tile = LogTile.objects.filter(index=number).values_list("first_at", "last_at").first()
+    wanted = {(r.page, r.seq) for r in refs}
+    pages = {p.pk: p for p in Page.objects.filter(pk__in={r.page for r in refs})}
+    # The tile's time range is the log's, not the records': an answer is found even when the
+    # record's own time is what was changed.
+    kept = {}
+    if tile is not None:
+        start, end = tile[0] - LATE, tile[1] + LATE
+        kept = raw.answers_for(wanted, {p.platform for p in pages.values()}, start, end)
+    spans, fails = log._rows(refs)
+    named, agree, unknown = [], [], []
+    for page_id, seq in sorted(wanted):
+        page, answer = pages.get(page_id), kept.get((page_id, seq))
+        record = spans.get((page_id, seq)) or fails.get((page_id, seq))
+        if page is None or answer is None or record is None:
+            unknown.append((page_id, seq))
+            continue
+        at, body = answer
+        try:
+            said: Count | SourceError = reread(
+                page.platform, page.platform_id, page.metric, page.options, body
+            )
+        except SourceError as exc:
+            said = exc
+        except CannotReplay:
+            unknown.append((page_id, seq))
+            continue
+        is_span = (page_id, seq) in spans
+        if isinstance(said, SourceError) == is_span:
+            # A span whose answer no longer reads as a count, or a failure whose answer does:
+            # the replay may differ from the live read (an answer status not kept, a count the
+            # poller refused after reading it), so neither accuses the record.
+            unknown.append((page_id, seq))
+            continue
+        when = chain.iso(at)
+        # The answer kept is the one the record was made from: received at the record's time.
+        measured = record["first_seen"] if is_span else record["at"]
+        if is_span and said.value != record["value"]:
+            what = "value"
+            detail = f"the record says {_number(record['value'])}, the answer {_number(said.value)}"
+        elif measured != at:
+            what = "time"
+            detail = f"the record says it was measured at {chain.iso(measured)}"
+        else:
+            agree.append((page_id, seq))
+            continue
+        named.append(
+            Problem(
+                page_id,
+                seq,
+                CHANGED,
+                f"its {what} disagrees with the platform's answer kept at {when} ({detail}); "
+                f"it was written with the records of {where}, whose signed hash no longer matches",
+            )
+        )
+    if named:
+        if unknown:
+            rest = ", ".join(f"{p}#{s}" for p, s in unknown[:20])
+            named[-1] = Problem(
+                named[-1].page,
+                named[-1].seq,
+                CHANGED,
+                named[-1].detail + f" (of the same round, {rest} have no answer to check against)",
+            )
+        return named, ""
+    if not kept:
+        why = (
+            "no platform answer is kept for them (answers are kept "
+            "LIKEWATCH_RAW_RETENTION_DAYS days), so nothing independent of the history says which"
+        )
+    elif not unknown:
+        why = (
+            "each agrees in value and time with the platform's answer kept for it, so what "
+            "changed is a field the answers do not hold (last seen, a fetch count, a message), "
+            "and the log keeps no hash per record to say which"
+        )
+    else:
+        rest = ", ".join(f"{p}#{s}" for p, s in unknown[:20])
+        if agree:
+            why = (
+                f"those whose kept answer reads again agree with it; {rest} cannot be checked "
+                "that way (no answer kept, or none that reads again), so it cannot say which"
+            )
+        else:
+            why = (
+                f"no answer kept for them reads again as what they record ({rest}), so nothing "
+                "independent of the history says which"
+            )
+    return [], why
 
 
 def _check_held(held: note.Checkpoint, size: int, report: Report) -> None:
