@@ -39,6 +39,7 @@ from likewatch.evidence.verify import (
     Problem,
     Report,
 )
+from likewatch.tracking import chain
 from likewatch.tracking import records as history_records
 from likewatch.tracking.models import Page, Provenance
 
@@ -337,8 +338,13 @@ def _check_records(report, logged, pages, since, until, stored) -> None:
 # A bundle ---------------------------------------------------------------------------------
 
 
-def check_bundle_log(bundle, chains, report: Report, log_key, held, witness_keys) -> None:
-    """The bundle's log part: each record's leaves proven in the bundle's checkpoint."""
+def check_bundle_log(
+    bundle, chains, report: Report, log_key, held, witness_keys, window=None
+) -> None:
+    """The bundle's log part: each record's leaves proven in the bundle's checkpoint.
+
+    `window` (verify.Range): a range bundle's runs, whose ends and documents are checked too
+    (`_check_range`)."""
     text = bundle.files.get("log/checkpoint.txt")
     if text is None:
         report.notes.append("this bundle has no transparency-log part (made before the log)")
@@ -390,15 +396,35 @@ def check_bundle_log(bundle, chains, report: Report, log_key, held, witness_keys
                 Problem(page, leaf.get("seq"), CHANGED, "its leaf belongs to another page")
             )
         proven.setdefault((page, int(leaf["seq"])), {})[leaf["type"]] = leaf
+    edges = _edges(bundle, checkpoint, salts, report) if window is not None else {}
     for page, entries in chains.items():
+        logged_after = max(
+            [seq for (p, seq) in proven if p == page]
+            + [int(leaf["seq"]) for (p, _), leaf in edges.items() if p == page],
+            default=0,
+        )
+        run = window.get(page) if window is not None else None
         for entry in entries:
+            if run is not None and not run.first_seq <= entry.seq <= run.last_seq:
+                continue  # not the range's: named by _check_range
             got = proven.pop((page, entry.seq), {})
             form = entry.form
             want = ["span-open"] + (["span"] if entry.hash else [])
             if form.get("type") == "failure":
                 want = ["failure"]
             if not got:
-                report.uncovered.append(f"page {page} seq {entry.seq}")
+                if window is not None and entry.seq < logged_after:
+                    # Within a run every record is logged before the next one is written.
+                    report.problems.append(
+                        Problem(
+                            page,
+                            entry.seq,
+                            INSERTED,
+                            "it is not in the log, though a record numbered after it is",
+                        )
+                    )
+                else:
+                    report.uncovered.append(f"page {page} seq {entry.seq}")
                 continue
             for kind in want:
                 leaf = got.get(kind)
@@ -423,7 +449,217 @@ def check_bundle_log(bundle, chains, report: Report, log_key, held, witness_keys
             report.problems.append(
                 Problem(page, seq, REMOVED, "the log holds it but the bundle's history does not")
             )
+    if window is not None:
+        _check_range(bundle, chains, window, edges, checkpoint, salts, report)
     _bundle_held(bundle, checkpoint, verifier, held, report)
+
+
+# A range bundle -----------------------------------------------------------------------------
+
+
+def _proven_lines(bundle, name: str, checkpoint, report: Report) -> list[tuple[dict, dict]]:
+    """(item, leaf) of each line of `name` whose inclusion proof leads to the checkpoint."""
+    found = []
+    for number, line in enumerate(bundle.files.get(name, b"").splitlines(), 1):
+        try:
+            item = json.loads(line)
+            data = item["leaf"].encode("utf-8")
+            path = [base64.b64decode(h, validate=True) for h in item["inclusion"]]
+            merkle.verify_inclusion(
+                item["index"], checkpoint.size, merkle.leaf_hash(data), path, checkpoint.root
+            )
+            leaf = json.loads(data)
+        except (ValueError, KeyError, TypeError, merkle.ProofError) as exc:
+            what = item.get("kind", "") if isinstance(item, dict) else ""
+            who = f"{what} {item.get('id')}: " if what else ""
+            report.problems.append(
+                Problem(None, None, CHANGED, f"{name} line {number}: {who}{exc}")
+            )
+            continue
+        found.append((item, leaf))
+    return found
+
+
+def _edges(bundle, checkpoint, salts, report: Report) -> dict[tuple[int, str], dict]:
+    """{(page, side): leaf} of the proven records just before and after each run."""
+    edges: dict[tuple[int, str], dict] = {}
+    for item, leaf in _proven_lines(bundle, "log/edges.jsonl", checkpoint, report):
+        try:
+            page, side, seq = int(item["page"]), item["side"], int(leaf["seq"])
+        except (KeyError, ValueError, TypeError):
+            report.problems.append(Problem(None, None, FORMAT, "log/edges.jsonl: not an edge"))
+            continue
+        if salts.get(page) is not None and leaf.get("page") != salts[page]:
+            report.problems.append(Problem(page, seq, CHANGED, "its leaf belongs to another page"))
+            continue
+        edges[(page, side)] = leaf
+    return edges
+
+
+def _leaf_times(leaf: dict) -> tuple[datetime, datetime | None]:
+    """When a leaf's record began and (when the leaf says) ended."""
+    if leaf.get("type") == "failure":
+        at = datetime.fromisoformat(leaf["at"])
+        return at, at
+    end = leaf.get("last_seen")
+    return datetime.fromisoformat(leaf["first_seen"]), datetime.fromisoformat(end) if end else None
+
+
+def _check_range(bundle, chains, window, edges, checkpoint, salts, report: Report) -> None:
+    """Each run whole: nothing missing at either end (the proven records around it lie
+    outside the range), nothing added after it, in time order; and the documents proven."""
+    listed = set(_salts(bundle)) | {int(p) for p in _listed_ids(bundle)}
+    for page, run in sorted(window.runs.items()):
+        entries = chains.get(page)
+        if entries is None:
+            if page not in listed:
+                report.problems.append(
+                    Problem(page, None, REMOVED, "range.json has its run but its records are gone")
+                )
+            continue
+        seqs = [e.seq for e in entries]
+        for entry in entries:
+            if not run.first_seq <= entry.seq <= run.last_seq:
+                report.problems.append(
+                    Problem(
+                        page,
+                        entry.seq,
+                        INSERTED,
+                        f"outside the run {run.first_seq}-{run.last_seq} the range holds",
+                    )
+                )
+        top = max([s for s in seqs if s <= run.last_seq], default=run.first_seq - 1)
+        for seq in range(top + 1, run.last_seq + 1):
+            report.problems.append(
+                Problem(page, seq, REMOVED, "the range holds it (range.json) but it is not here")
+            )
+        before_leaf, after_leaf = edges.get((page, "before")), edges.get((page, "after"))
+        if before_leaf is not None:
+            before = int(before_leaf["seq"])
+            _, ended = _leaf_times(before_leaf)
+            if before >= run.first_seq:
+                report.problems.append(
+                    Problem(page, before, CHANGED, "proven before the run, numbered inside it")
+                )
+            for seq in range(before + 1, run.first_seq):
+                report.problems.append(
+                    Problem(page, seq, REMOVED, "between the record before the run and the run")
+                )
+            if ended is not None and ended >= window.since:
+                report.problems.append(
+                    Problem(
+                        page,
+                        before,
+                        REMOVED,
+                        f"it lasted until {chain.iso(ended)}, inside the range, but is left out",
+                    )
+                )
+        elif run.first_seq > 1:
+            report.notes.append(
+                f"page {page}: the record before seq {run.first_seq} is not under the checkpoint "
+                "yet, so nothing proves the run starts there"
+            )
+        if after_leaf is not None:
+            after = int(after_leaf["seq"])
+            began, _ = _leaf_times(after_leaf)
+            if after <= run.last_seq:
+                report.problems.append(
+                    Problem(page, after, CHANGED, "proven after the run, numbered inside it")
+                )
+            for seq in range(run.last_seq + 1, after):
+                report.problems.append(
+                    Problem(page, seq, REMOVED, "between the run and the record after it")
+                )
+            if began <= window.until:
+                report.problems.append(
+                    Problem(
+                        page,
+                        after,
+                        REMOVED,
+                        f"it began at {chain.iso(began)}, inside the range, but is left out",
+                    )
+                )
+        else:
+            report.notes.append(
+                f"page {page}: no record after seq {run.last_seq} is under the checkpoint: "
+                "records written since (if any) are not covered yet"
+            )
+        report.problems += _out_of_order(page, entries)
+    _check_documents(bundle, window, checkpoint, salts, report)
+
+
+def _record_times(form: dict) -> tuple[datetime, datetime] | None:
+    try:
+        if form.get("type") == "failure":
+            at = datetime.fromisoformat(form["at"])
+            return at, at
+        return datetime.fromisoformat(form["first_seen"]), datetime.fromisoformat(form["last_seen"])
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _out_of_order(page: int, entries) -> list[Problem]:
+    """Records numbered after one they were measured before (an imported backfill, older
+    than everything before it, excepted: see `_check_records`)."""
+    problems = []
+    earliest = None
+    previous = None
+    for entry in entries:
+        times = _record_times(entry.form)
+        if times is None:
+            continue
+        backfill = (
+            entry.form.get("provenance") == Provenance.IMPORTED
+            and earliest is not None
+            and times[1] < earliest
+        )
+        if previous is not None and times[0] < previous[1][1] and not backfill:
+            problems.append(
+                Problem(
+                    page,
+                    entry.seq,
+                    REORDERED,
+                    f"measured before record {previous[0]} but numbered after it",
+                )
+            )
+        earliest = times[0] if earliest is None else min(earliest, times[0])
+        previous = (entry.seq, times)
+    return problems
+
+
+def _check_documents(bundle, window, checkpoint, salts, report: Report) -> None:
+    commitments = set(salts.values())
+    for item, leaf in _proven_lines(bundle, "log/documents.jsonl", checkpoint, report):
+        kind, object_id = item.get("kind"), item.get("id")
+        name = f"{kind} {object_id}"
+        if leaf.get("type") != kind or leaf.get("id", leaf.get("event")) != object_id:
+            report.problems.append(Problem(None, None, CHANGED, f"{name}: its leaf is another's"))
+            continue
+        report.documents += 1
+        try:
+            if kind == "annotation":
+                start = end = datetime.fromisoformat(leaf["at"])
+            else:
+                start = datetime.fromisoformat(leaf["start"])
+                end = datetime.fromisoformat(leaf["end"])
+                if leaf.get("page") not in commitments:
+                    report.problems.append(
+                        Problem(None, None, CHANGED, f"{name}: about a page not in this bundle")
+                    )
+        except (KeyError, ValueError, TypeError):
+            report.problems.append(Problem(None, None, FORMAT, f"{name}: not a {kind} leaf"))
+            continue
+        if start > window.until or end < window.since:
+            report.problems.append(
+                Problem(None, None, INSERTED, f"{name}: outside the range ({chain.iso(start)})")
+            )
+
+
+def _listed_ids(bundle) -> list[int]:
+    try:
+        return [int(p["page"]) for p in json.loads(bundle.files.get("pages.json", b"[]"))]
+    except (ValueError, KeyError, TypeError):
+        return []
 
 
 def _salts(bundle) -> dict[int, str]:
