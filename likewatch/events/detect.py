@@ -93,10 +93,10 @@ TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
 MIN_EPISODES = 20  # episodes per tail before the fit is trusted
 MIN_DAYS = 3.0  # ...and days of history (and at least 2 x TAIL sampling intervals)
 SHORT_FACTOR = 1.5  # with a short history: flag only this many times the largest peak seen
-# ...and only a step this many times the largest change that way per interval the page has
-# shown: its spread and daily cycle are not known yet (a bank's first morning is a climb
+# ...and only a step this many times the largest change that way per interval the page had
+# shown before it: its spread and daily cycle are not known yet (a bank's first morning is a climb
 # from zero, each fetch a new high), so the step itself must dwarf what was seen before.
-SHORT_STEP_FACTOR = 3.0
+SHORT_STEP_FACTOR = 2.0
 WARMUP_STEPS = 24
 BIN_VISITS = 5  # visits before an hour of the week's own spread is trusted
 MATURE_DAYS = 3  # days a bin was seen on before its seasonal profile is used
@@ -269,6 +269,8 @@ class _Episode:
     burst: bool = False  # began with one step far off: judged when it is over
     first_over: float = 0.0
     finding: list | None = None  # the key (kind, start) of the event it feeds
+    # The page's largest change per interval that way before the episode (see _dwarfs).
+    largest_before: float = 0.0
 
     def dump(self) -> dict:
         return dict(vars(self))
@@ -729,6 +731,7 @@ class Detector:
                 if episode is None:
                     base = self._fast_rate() if which == "fast" else self.level
                     episode = _Episode(sign, a["last_seen"], a["seq"], base)
+                    episode.largest_before = self._largest_move(sign)
                     self.episodes[key] = episode
                 if which == "fast" and sign * z >= FREEZE_Z and episode.steps == 0:
                     # A step far off at once is a burst's start, not a pace building up
@@ -867,16 +870,17 @@ class Detector:
     def _dwarfs(self, which: str, episode: _Episode) -> bool:
         """With a short history, is this a step far beyond every move that way the page showed?
 
-        Only the fast baseline's few-fetch moves qualify: a slow drift needs the page's level
-        and daily cycle, which a short history has not shown yet.
+        Either baseline's episode qualifies only so: a drift against a level and daily cycle
+        that a short history has not shown yet is no evidence of anything.
         """
-        if which != "fast":
-            return False
         # The count itself moved that way (not merely less the other way than predicted: a
         # quiet hour on a page that only loses), by several times its largest move that way.
-        largest = max((d[1] if episode.sign > 0 else -d[2] for d in self.daily), default=0.0)
         per_step = episode.sign * episode.peak_seen / max(1, episode.steps)
-        return per_step > SHORT_STEP_FACTOR * max(largest, 1.0)
+        return per_step > SHORT_STEP_FACTOR * max(episode.largest_before, 1.0)
+
+    def _largest_move(self, sign: int) -> float:
+        """The largest change per interval that way (people, positive) in the kept days."""
+        return max((d[1] if sign > 0 else -d[2] for d in self.daily), default=0.0)
 
     def _forget(self, key: tuple[str, int]) -> None:
         """A key replaced by a merged event: withdraw it wherever it was stored."""
