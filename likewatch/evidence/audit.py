@@ -24,8 +24,10 @@ import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.db.models import Max, Min
+
 from likewatch.evidence import checkpoints, leaves, log, merkle, note
-from likewatch.evidence.leaves import DOCUMENT, FAILURE, OPEN
+from likewatch.evidence.leaves import DOCUMENT, FAILURE, OPEN, Ref
 from likewatch.evidence.models import Checkpoint, LogDocument
 from likewatch.evidence.verify import (
     CHANGED,
@@ -162,7 +164,7 @@ def check_database(
     for number, tile in bad_tiles:
         report.problems += _name_changed(number, tile, stored, wanted)
     # 2. The checkpoints: signed by the log's key, and their roots those of the history.
-    first_bad = None
+    first_bad, last_good = None, 0
     for checkpoint in stored:
         try:
             if verifier is None:
@@ -177,18 +179,30 @@ def check_database(
             continue
         if roots_at.get(checkpoint.size) != opened.root and first_bad is None:
             first_bad = checkpoint.size
+        elif first_bad is None:
+            last_good = checkpoint.size
     if first_bad is not None and not bad_tiles:
+        # The leaves up to the last checkpoint that still matches are untouched: the change is
+        # in the leaves written between it and the first that does not.
+        # Rebuilt, the leaves after it may be in another order: only a record the platform's
+        # answers contradict is named, wherever it now is.
+        named, why = _name_in_leaves(last_good, size, wanted, since, until)
         report.problems.append(
             Problem(
                 None,
                 None,
                 CHANGED,
-                f"the history no longer hashes to checkpoint {first_bad}'s signed root",
+                f"the history no longer hashes to checkpoint {first_bad}'s signed root"
+                + (f"; {why}" if why else ""),
             )
         )
+        report.problems += named
     # 3. Checkpoints the reader kept: the history must still hash to them.
-    for held_checkpoint in _open_held(held, verifier, report):
-        _check_held(held_checkpoint, size, report)
+    held_checkpoints = _open_held(held, verifier, report)
+    matching = [0]
+    for held_checkpoint in sorted(held_checkpoints, key=lambda c: c.size):
+        if _check_held(held_checkpoint, size, report, matching[-1], wanted, since, until):
+            matching.append(held_checkpoint.size)
     # 4. Records: each in the log, in time order; the newest ones maybe not covered yet.
     _check_records(report, logged, pages, since, until, stored)
 
@@ -246,7 +260,7 @@ def _name_changed(number, refs, stored, wanted) -> list[Problem]:
     if not seen:
         return problems
     where = f"leaves {low}-{high - 1}"
-    named, why = _against_answers(number, seen, where)
+    named, why = _against_answers(seen, (number, number), where)
     if named:
         return problems + named
     names = ", ".join(f"{r.page}#{r.seq}" for r in seen[:20])
@@ -267,7 +281,7 @@ def _number(value: int | None) -> str:
     return "hidden" if value is None else f"{value:,}"
 
 
-def _against_answers(number: int, refs: list, where: str) -> tuple[list[Problem], str]:
+def _against_answers(refs: list, tiles: tuple[int, int], where: str) -> tuple[list[Problem], str]:
     """The records among `refs` whose value disagrees with the platform's answer kept for
     them, read again by the page's own source (likewatch.sources.replay); else ([], why no
     record can be named)."""
@@ -277,7 +291,12 @@ def _against_answers(number: int, refs: list, where: str) -> tuple[list[Problem]
     from likewatch.sources.errors import SourceError
     from likewatch.sources.replay import CannotReplay, reread
 
-    tile = LogTile.objects.filter(index=number).values_list("first_at", "last_at").first()
+    tile = (
+        LogTile.objects.filter(index__gte=tiles[0], index__lte=tiles[1])
+        .aggregate(first=Min("first_at"), last=Max("last_at"))
+        .values()
+    )
+    tile = tuple(tile) if None not in tile else None
     wanted = {(r.page, r.seq) for r in refs}
     pages = {p.pk: p for p in Page.objects.filter(pk__in={r.page for r in refs})}
     # The tile's time range is the log's, not the records': an answer is found even when the
@@ -368,7 +387,12 @@ def _against_answers(number: int, refs: list, where: str) -> tuple[list[Problem]
     return [], why
 
 
-def _check_held(held: note.Checkpoint, size: int, report: Report) -> None:
+def _check_held(
+    held: note.Checkpoint, size: int, report: Report, good: int, wanted, since, until
+) -> bool:
+    """Whether the history still hashes to a checkpoint the reader kept. When it does not,
+    the records changed are looked for among the leaves after `good` (the size of the
+    largest held checkpoint that still matches) and named when the answers kept allow."""
     if held.size > size:
         report.problems.append(
             Problem(
@@ -379,19 +403,65 @@ def _check_held(held: note.Checkpoint, size: int, report: Report) -> None:
                 "records were removed",
             )
         )
-        return
+        return False
     tree = log.Tree(held.size, trust_tiles=False, lenient=True)
     rebuilt = tree.root() if held.size else merkle.EMPTY_ROOT
-    if rebuilt != held.root:
-        report.problems.append(
-            Problem(
-                None,
-                None,
-                REWRITTEN,
-                f"the first {held.size} records no longer hash to the checkpoint you hold: the "
-                "history was rewritten after it was signed (even if re-signed since)",
-            )
+    if rebuilt == held.root:
+        return True
+    # Whoever rewrote the log may have reordered the leaves after `good`: the records there,
+    # up to the log's end, are the suspects, and only one its answer contradicts is named.
+    named, why = _name_in_leaves(good, size, wanted, since, until)
+    report.problems.append(
+        Problem(
+            None,
+            None,
+            REWRITTEN,
+            f"the first {held.size} records no longer hash to the checkpoint you hold: the "
+            "history was rewritten after it was signed (even if re-signed since)"
+            + (f"; {why}" if why else ""),
         )
+    )
+    report.problems += named
+    return False
+
+
+# The most records whose answers are read again to name the one a rewrite changed (a few ms
+# each); beyond it verify asks for --page or --since/--until.
+MAX_REREAD = 5000
+
+
+def _name_in_leaves(low: int, high: int, wanted, since, until) -> tuple[list[Problem], str]:
+    """The records changed among those whose leaves are in [low, high), named from the
+    platform's answers kept (`_against_answers`); else ([], why they cannot be). Never by
+    position alone: a rebuilt log's leaves after `low` need not be in their first order."""
+    from likewatch.evidence.models import LogTile
+
+    tiles = LogTile.objects.filter(index__gte=low // log.TILE, index__lte=(high - 1) // log.TILE)
+    if since is not None:
+        tiles = tiles.filter(last_at__gte=since)
+    if until is not None:
+        tiles = tiles.filter(first_at__lte=until)
+    candidates: dict[tuple[int, int], Ref] = {}
+    numbers = []
+    for number, data in tiles.order_by("index").values_list("index", "refs"):
+        numbers.append(number)
+        for offset, ref in enumerate(leaves.decode_refs(data)):
+            index = number * log.TILE + offset
+            if low <= index < high and ref.kind != DOCUMENT and wanted(ref.page):
+                candidates.setdefault((ref.page, ref.seq), ref)
+    where = f"leaves {low}-{high - 1}"
+    if not candidates:
+        return [], f"no record of the pages asked for was written in {where}"
+    if len(candidates) > MAX_REREAD:
+        return [], (
+            f"{len(candidates):,} records were written in {where}, too many to read their "
+            "platform answers again: narrow it with --page or --since/--until"
+        )
+    refs = list(candidates.values())
+    named, why = _against_answers(refs, (min(numbers), max(numbers)), where)
+    if named:
+        return named, ""
+    return [], f"it was written in {where}; {why}"
 
 
 def _check_records(report, logged, pages, since, until, stored) -> None:

@@ -339,3 +339,30 @@ def test_a_change_the_answers_do_not_hold_is_not_pinned_on_a_record(polled_with_
     report, found = log_problems()
     assert found == [(None, None, "changed")]
     assert "each agrees in value and time with the platform's answer" in report.problems[0].detail
+
+
+def test_a_rewrite_resigned_is_caught_by_a_kept_checkpoint_and_the_answers_name_the_record(
+    polled_with_answers,
+):
+    first, _ = polled_with_answers
+    kept = checkpoints.full_note(checkpoints.latest())
+    rewrite_everything(first, 2, 991)
+
+    assert log_problems()[1] == []  # self-consistent: the database alone cannot tell
+    report, found = log_problems(held=[kept])
+    assert found == [(None, None, "rewritten"), (first.pk, 2, "changed")]
+    assert "the record says 991, the answer 990" in report.problems[1].detail
+
+
+def test_a_log_rebuilt_but_not_resigned_names_the_record_from_the_answers(polled_with_answers):
+    first, _ = polled_with_answers
+    signed = list(Checkpoint.objects.all())
+    rewrite_everything(first, 2, 991)
+    Checkpoint.objects.all().delete()
+    Checkpoint.objects.bulk_create(signed)  # the site's old signatures, still published
+
+    report, found = log_problems()
+    assert (first.pk, 2, "changed") in found
+    assert {what for _, _, what in found} == {"changed"}
+    # Nothing else is blamed: the other records agree with their answers.
+    assert [(p, s) for p, s, _ in found if p is not None] == [(first.pk, 2)]
