@@ -193,7 +193,7 @@ def export(
                 summary.digests += 1
         else:
             writer.add("range.json", _json(_range_json(window, runs), indent=2))
-        summary.leaves = _add_log(writer, pages, runs)
+        summary.leaves = _add_log(writer, pages, runs, window)
         if window is not None:
             summary.documents = _add_documents(writer, pages, window)
         if with_raw:
@@ -273,7 +273,8 @@ class _Tree(log.Tree):
     """The log's tree for a bundle's proofs: it remembers every subtree hash it computes (the
     proofs share most of their paths; log.Tree keeps only those of a tile or more, as a
     whole-log check must), and rebuilds leaves a tile at a time, once, for both their bytes
-    and their hashes. Bounded by the tiles a bundle proves."""
+    and their hashes (an inclusion path inside a tile needs all 256 leaf hashes, so proving
+    one leaf rebuilds its tile anyway). Bounded by the tiles a bundle proves."""
 
     def __init__(self, size: int) -> None:
         super().__init__(size)
@@ -317,7 +318,9 @@ class _Proofs:
         return _json(item) + b"\n"
 
 
-def _add_log(writer: _Writer, pages: list[Page], runs: dict | None = None) -> int:
+def _add_log(
+    writer: _Writer, pages: list[Page], runs: dict | None = None, window: Window | None = None
+) -> int:
     """The log part: the newest checkpoint and, for each record, its leaves and proofs.
 
     `runs` (a range bundle): only the leaves of each page's run, and the edges around it."""
@@ -330,6 +333,12 @@ def _add_log(writer: _Writer, pages: list[Page], runs: dict | None = None) -> in
     verifier = checkpoints.verifier()
     writer.add("log/vkey.txt", ((verifier.vkey if verifier else "") + "\n").encode())
     found = log.leaf_index({p.pk for p in pages}, newest.size)
+    if runs is not None:
+        found = {
+            (page, seq, kind): index
+            for (page, seq, kind), index in found.items()
+            if runs[page][0] - 1 <= seq <= runs[page][1] + 1
+        }
     lines, edges = [], []
     for (page, seq, kind), index in sorted(found.items()):
         if runs is not None:
@@ -350,11 +359,25 @@ def _add_log(writer: _Writer, pages: list[Page], runs: dict | None = None) -> in
     if runs is not None:
         writer.add("log/edges.jsonl", b"".join(edges))
     consistency = []
-    for size in Checkpoint.objects.filter(size__lt=newest.size).values_list("size", flat=True):
+    for size in _held_sizes(newest, window):
         proof = [base64.b64encode(h).decode() for h in tree.consistency(size)]
         consistency.append(_json({"old": size, "proof": proof}) + b"\n")
     writer.add("log/consistency.jsonl", b"".join(consistency))
     return len(lines)
+
+
+def _held_sizes(newest: Checkpoint, window: Window | None) -> list[int]:
+    """The checkpoints a reader may hold, for consistency proofs to the bundle's: every one
+    kept for a whole bundle; for a range, those that first covered it - the newest signed by
+    its end and the first after (a checkpoint every round would make thousands; the site
+    serves any other at /evidence/consistency)."""
+    older = Checkpoint.objects.filter(size__lt=newest.size)
+    if window is None:
+        return list(older.values_list("size", flat=True))
+    sizes = older.values_list("size", flat=True)
+    before = sizes.filter(created_at__lte=window.until).order_by("-size")[:1]
+    after = sizes.filter(created_at__gt=window.until).order_by("size")[:1]
+    return [*before, *after]
 
 
 def _add_documents(writer: _Writer, pages: list[Page], window: Window) -> int:
