@@ -85,12 +85,6 @@ def test_the_demos_bought_likes_and_purge_are_reported_at_their_time_with_their_
     assert {name: events(page) for name, page in pages.items()} == live
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="detector (events/detect.py): the fading of Meditel's campaign wave, read across "
-    "the outage (hour 12) and the rate-limit storm (hour 20), is flagged as a gain of "
-    "+24,700 from hour 11.83 to 20.5",
-)
 def test_the_demos_campaign_wave_across_the_outage_and_the_storm_raises_no_flag(
     django_capture_on_commit_callbacks,
 ):
