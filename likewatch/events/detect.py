@@ -23,6 +23,9 @@ rate per sampling interval. Two baselines predict it:
 The residual (measured minus predicted change) is divided by the page's own robust spread at
 that time of day (the mean absolute residual, updated with winsorised values), never a Poisson
 guess: real pages are over-dispersed, and a big page is noisier in people, not quieter.
+Sampled more often than daily, the spread of the last `RECENT_MEMORY` fetches stands in when
+it is larger: a campaign under way makes the page noisier than its usual hours, and its wobbles
+are not events.
 A rounded count (precision p > 1) hides up to p of any change, so p is taken off every residual.
 Every fetch is judged, the unchanged ones too (a change of zero): a page that often does not
 move in an interval would otherwise be judged only when it moved, always the same way.
@@ -35,7 +38,9 @@ up for days and swallow every later event into one.
 The window of an event is from its first deviating fetch to the fetch where the CUSUM
 peaked, and its size is the measured change minus the prediction frozen at the episode's start.
 While an episode of the fast baseline runs, that baseline stops learning (for at most about half
-an hour), so a burst of several fetches is measured whole and never echoes as a drop.
+an hour), so a burst of several fetches is measured whole and never echoes as a drop. A longer
+move (a drop spread over hours) is followed by the fast baseline; when it stops, the page going
+back to its pace is that move's end, not an event the other way (`Detector._echo`).
 
 **A threshold for a set false-alarm rate.** Ordinary traffic makes many small episodes. The
 detector keeps the largest `TAIL` peaks per baseline and direction with the count of all
@@ -46,7 +51,9 @@ the page's own episode rate, shared between the four tails. A flagged episode fa
 threshold (`OUTLIER` times) is left out of the tail, as SPOT leaves out its alarms: otherwise a
 page's bought bursts would raise the bar for the next ones. Until a page has `MIN_EPISODES`
 episodes per tail and `MIN_DAYS` of history, the threshold is a conservative multiple of the
-largest peak seen, and the event says the history is short.
+largest peak seen, the count itself must have moved that way by `SHORT_STEP_FACTOR` times
+the largest change that way the page showed before (its cycle and spread are not known yet),
+and the event says the history is short.
 
 Other kinds: *gap* (fetches failed for `GAP_INTERVALS` intervals), *stale* (a count that stayed
 flat for longer than the page's own history of flat runs at those hours makes plausible: quiet
