@@ -281,3 +281,19 @@ def test_bad_times_get_a_clear_message_and_write_nothing(polled, tmp_path, args,
 def test_a_range_needs_an_evidence_bundle(polled):
     with pytest.raises(CommandError, match="add --evidence"):
         call_command("export", "--since", "2016-02-26T22:12:00Z")
+
+
+def test_a_checkpoint_kept_from_the_end_of_the_range_is_proven_consistent(polled, tmp_path):
+    from likewatch.evidence.models import Checkpoint
+
+    kept = Checkpoint.objects.filter(created_at__lte=RANGE.until).order_by("-size").first()
+    path = tmp_path / "range"
+    bundle.export(path, window=RANGE)
+    consistency = read_lines(path / "log" / "consistency.jsonl")
+    # The newest checkpoint signed by the range's end, and the first one after it.
+    sizes = [item["old"] for item in consistency]
+    assert len(sizes) == 2 and sizes[0] == kept.size < sizes[1]
+
+    report = verify_bundle(path, held=[checkpoints.full_note(kept)])
+    assert report.ok, report.problems
+    assert not any("no consistency proof" in note for note in report.notes)
