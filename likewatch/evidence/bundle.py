@@ -16,8 +16,11 @@ A bundle is a directory, a .zip or a .tar.gz holding:
     log/vkey.txt                the log's verifier key (compare it with the site's)
     log/leaves.jsonl            every leaf of these records: {"page", "index", "leaf",
                                 "inclusion"} (the leaf's exact bytes and its inclusion proof)
-    log/consistency.jsonl       consistency proofs from each checkpoint the site kept to
-                                log/checkpoint.txt: {"old", "proof"}, for readers who kept one
+    log/checkpoint.tsr          its RFC 3161 timestamp token (DER), when a TSA gave one
+    log/consistency.jsonl       consistency proofs to log/checkpoint.txt from the newest
+                                checkpoints and the last of each day before them: {"old",
+                                "proof"}, for readers who kept one (any other: the site's
+                                /evidence/consistency)
 
 pages.json gives each page's salt when its campaign is public (or the exporter chose to), so
 the page commitment in its leaves can be opened.
@@ -330,6 +333,9 @@ def _add_log(
     proofs = _Proofs(newest.size)
     tree = proofs.tree
     writer.add("log/checkpoint.txt", checkpoints.full_note(newest).encode())
+    if newest.timestamp_token:
+        # RFC 3161: a third party's signed time over the checkpoint's text (its DER token).
+        writer.add("log/checkpoint.tsr", bytes(newest.timestamp_token))
     verifier = checkpoints.verifier()
     writer.add("log/vkey.txt", ((verifier.vkey if verifier else "") + "\n").encode())
     found = log.leaf_index({p.pk for p in pages}, newest.size)
@@ -366,14 +372,24 @@ def _add_log(
     return len(lines)
 
 
+WHOLE_RECENT = 96
+
+
 def _held_sizes(newest: Checkpoint, window: Window | None) -> list[int]:
-    """The checkpoints a reader may hold, for consistency proofs to the bundle's: every one
-    kept for a whole bundle; for a range, those that first covered it - the newest signed by
-    its end and the first after (a checkpoint every round would make thousands; the site
-    serves any other at /evidence/consistency)."""
+    """The checkpoints a reader may hold, for consistency proofs to the bundle's: for a whole
+    bundle the newest and one a day before them; for a range, those that first covered it -
+    the newest signed by its end and the first after (a checkpoint every round would make
+    thousands; the site serves any other at /evidence/consistency, and verify says so)."""
     older = Checkpoint.objects.filter(size__lt=newest.size)
     if window is None:
-        return list(older.values_list("size", flat=True))
+        # One a round is thousands a week: the newest WHOLE_RECENT, and the last of each day
+        # before them (what a reader saving one a day holds).
+        recent = list(older.order_by("-size").values_list("size", flat=True)[:WHOLE_RECENT])
+        daily: dict = {}
+        rest = older.filter(size__lt=min(recent)) if recent else older.none()
+        for size, at in rest.order_by("size").values_list("size", "created_at").iterator():
+            daily[at.date()] = size
+        return sorted([*daily.values(), *recent])
     sizes = older.values_list("size", flat=True)
     before = sizes.filter(created_at__lte=window.until).order_by("-size")[:1]
     after = sizes.filter(created_at__gt=window.until).order_by("size")[:1]

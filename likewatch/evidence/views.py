@@ -217,10 +217,15 @@ def proof_page(request, page_id: int, seq: int | None = None):
     page, record, data = _proof(request, page_id, seq)
     context = {"page": page, "record": record, "proof": data}
     if page_is_public(page):
-        # The day around the number, as a bundle anyone can check offline.
-        day = in_utc(record.at).replace(hour=0, minute=0, second=0, microsecond=0)
-        context["day_bundle"] = "?" + urlencode(
-            {"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()}
+        # The day around the number as a bundle anyone can check offline; the hour when the
+        # day holds more records than the web builds on demand.
+        start = in_utc(record.at).replace(hour=0, minute=0, second=0, microsecond=0)
+        span = timedelta(days=1)
+        if _records_in(page, start, start + span) > WEB_RECORDS:
+            start, span = start.replace(hour=in_utc(record.at).hour), timedelta(hours=1)
+            context["bundle_span"] = "hour"
+        context["range_bundle"] = "?" + urlencode(
+            {"from": start.isoformat(), "to": (start + span).isoformat()}
         )
     if "not_covered" not in data:
         context["json"] = json.dumps(data, indent=1, ensure_ascii=False)
@@ -241,6 +246,14 @@ def proof_json(request, page_id: int, seq: int | None = None):
 # The longest range a visitor may ask a bundle of: a bundle is built on demand (leaves rebuilt,
 # proofs computed), about a second for a day of a page changing every minute.
 WEB_RANGE = timedelta(days=7)
+# And at most this many records: each proven leaf's tile is rebuilt from the history (an
+# inclusion path inside a tile needs its 256 leaves), a few tenths of a second each on a busy
+# PostgreSQL. `likewatch export --evidence --since --until` has no limit.
+WEB_RECORDS = 200
+
+
+def _records_in(page, start, end) -> int:
+    return sum(1 for _ in records.records(page, start=start, end=end))
 
 
 @require_safe
@@ -258,6 +271,13 @@ def range_bundle(request, page_id: int):
         moments[name] = in_utc(value)
     if moments["to"] - moments["from"] > WEB_RANGE:
         return _text(f"a range of at most {WEB_RANGE.days} days\n", 400)
+    found = _records_in(page, moments["from"], moments["to"])
+    if found > WEB_RECORDS:
+        return _text(
+            f"{found} records in that range, at most {WEB_RECORDS} here: ask a shorter range, "
+            "or the site's operator for `likewatch export --evidence --since --until`\n",
+            400,
+        )
     try:
         window = bundle.Window(moments["from"], moments["to"])
         with tempfile.TemporaryDirectory() as folder:

@@ -151,3 +151,22 @@ def test_a_bad_range_gets_a_clear_answer(client, history, signing_key, query, me
     response = client.get(f"/proof/{telecom.pk}/bundle.zip?{query}")
     assert response.status_code == 400
     assert message in response.content.decode()
+
+
+def test_the_web_builds_no_bundle_of_more_records_than_it_can_afford(
+    client, history, signing_key, monkeypatch
+):
+    from likewatch.evidence import checkpoints, views
+
+    telecom, _ = history
+    _publish(telecom)
+    checkpoints.make(now=minutes(45), ask_witnesses=False)
+    monkeypatch.setattr(views, "WEB_RECORDS", 2)
+    url = f"/proof/{telecom.pk}/bundle.zip?from=2016-02-26T22:08:00Z&to=2016-02-26T22:27:00Z"
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "3 records in that range, at most 2 here" in response.content.decode()
+    # The proof page offers the hour of the number instead of its day.
+    page = client.get(f"/proof/{telecom.pk}/3/").content.decode()
+    assert "that hour" in page
+    assert "from=2016-02-26T22%3A00%3A00%2B00%3A00&amp;to=2016-02-26T23%3A00%3A00" in page
