@@ -76,6 +76,27 @@ def test_a_purge_is_one_event_with_its_window_and_size():
     assert abs(near[0].size + 20_000) < 1_000
 
 
+def test_a_drop_spread_over_hours_is_one_drop_and_its_end_is_no_gain():
+    # The platform removes 20,000 over four hours: one purge of about that size, and the page
+    # going back to its usual pace afterwards (the fast baseline had followed the drop) is
+    # the drop's end, not a gain of its own.
+    changes = overdispersed(40 * DAY_STEPS, seed=4)
+    at, steps = 30 * DAY_STEPS + 100, 4 * 3600 // INTERVAL
+    for k in range(steps):
+        changes[at + k] -= 20_000 / steps
+    changes = [round(c) for c in changes]
+    findings = Detector(INTERVAL).run(series(changes))
+    near = [
+        f
+        for f in findings
+        if f.kind in (detect.GAIN, detect.PURGE)
+        and f.start <= (at + steps + 36) * INTERVAL
+        and f.end >= (at - 2) * INTERVAL
+    ]
+    assert [f.kind for f in near] == [detect.PURGE], [(f.kind, f.start, f.size) for f in near]
+    assert abs(near[0].size + 20_000) < 1_500
+
+
 def test_a_new_page_says_its_history_is_short_but_still_flags_a_huge_drop():
     changes = noisy(60, pace=-5, sd=4)
     changes[50] -= 150_000
