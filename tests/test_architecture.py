@@ -49,6 +49,20 @@ RULES = [
         ],
         "the store knows nothing of who reads it",
     ),
+    (
+        "likewatch.poller",
+        [
+            "likewatch.evidence",
+            "likewatch.events",
+            "likewatch.rollups",
+            "likewatch.alerts",
+            "likewatch.fanout",
+            "likewatch.web",
+            "likewatch.api",
+        ],
+        "the poller records counts; what derives from them registers with the store "
+        "(tracking.consumers for a round's records, tracking.chores for the rest)",
+    ),
     ("likewatch.web", ["likewatch.api"], "the web pages do not reach into the API's internals"),
     ("likewatch.api", ["likewatch.web"], "the API does not reach into the web pages' internals"),
     ("likewatch.fanout", ["likewatch.web"], "fan-out carries messages; the web listens to it"),

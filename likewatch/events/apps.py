@@ -8,6 +8,16 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from likewatch.events import live
-        from likewatch.tracking import consumers
+        from likewatch.tracking import chores, consumers
 
         consumers.register(live.NAME, live.consume, order=80, every=live.EVERY)
+        # A campaign's effect estimate (a model fit of about a second when its pre-campaign
+        # history changed, milliseconds otherwise), refreshed when a poller has time to spare.
+        chores.register("effect estimate", _refresh_one_effect, when=chores.SPARE_TIME)
+
+
+def _refresh_one_effect() -> bool:
+    # Imported when first needed: the model's libraries need not load in every process.
+    from likewatch.events import effects
+
+    return effects.refresh_one()

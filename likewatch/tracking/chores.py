@@ -1,0 +1,78 @@
+"""Work a poller does beside its rounds, registered by the apps that own it.
+
+The poller records counts; what is derived from them is done by the apps that own it, and
+the poller imports none of them. A round's records reach the history's consumers through
+`tracking.consumers`; the rest of that work is not tied to a round's records and registers
+here, in the owning app's `AppConfig.ready`:
+
+- `AFTER_ROUND` chores run after every round the poller recorded, and when it is idle (so
+  that what another poller or the web wrote meanwhile is covered within seconds too): the
+  transparency log's signed checkpoint, the daily pruning of expired raw answers (which
+  keeps its own calendar).
+- `SPARE_TIME` chores run only when the poller has seconds to spare before its next round,
+  one at a time; each returns whether it did some work, since it may have taken a while
+  and the poller then looks at what is due before sleeping: a campaign's effect estimate.
+
+A chore that fails is logged and tried again at the next occasion: derived work can wait,
+the measurements cannot.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import DatabaseError
+
+log = logging.getLogger("likewatch.chores")
+
+AFTER_ROUND, SPARE_TIME = "after-round", "spare-time"
+
+
+@dataclass(frozen=True)
+class Chore:
+    name: str
+    run: Callable[[], object]
+    when: str
+    order: int
+
+
+_chores: dict[str, Chore] = {}
+
+
+def register(name: str, run: Callable[[], object], *, when: str, order: int = 50) -> None:
+    """Have pollers call `run()` at `when` (AFTER_ROUND or SPARE_TIME), lowest order first."""
+    if when not in (AFTER_ROUND, SPARE_TIME):
+        raise ValueError(f"a chore runs {AFTER_ROUND!r} or {SPARE_TIME!r}, not {when!r}")
+    _chores[name] = Chore(name, run, when, order)
+
+
+def unregister(name: str) -> None:
+    _chores.pop(name, None)
+
+
+def registered(when: str) -> list[Chore]:
+    return sorted((c for c in _chores.values() if c.when == when), key=lambda c: c.order)
+
+
+def after_round() -> None:
+    """Run every AFTER_ROUND chore; one's failure does not keep the others from running."""
+    for chore in registered(AFTER_ROUND):
+        _run(chore)
+
+
+def spare_time() -> bool:
+    """Run SPARE_TIME chores until one does some work; return whether one did."""
+    return any(_run(chore) for chore in registered(SPARE_TIME))
+
+
+def _run(chore: Chore) -> bool:
+    try:
+        return bool(chore.run())
+    except DatabaseError as exc:  # an outage: one line, as the poller says of a round
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        log.error("%s postponed: the database refused it (%s)", chore.name, first)
+    except Exception:
+        log.exception("%s failed; it is tried again at the next occasion", chore.name)
+    return False

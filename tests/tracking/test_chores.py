@@ -1,0 +1,70 @@
+"""A poller's work beside its rounds is registered by the apps that own it."""
+
+import logging
+
+import pytest
+from django.db import OperationalError
+
+from likewatch.tracking import chores
+
+
+@pytest.fixture
+def clean(monkeypatch):
+    """Only the chores a test registers (the apps' own are put back afterwards)."""
+    monkeypatch.setattr(chores, "_chores", {})
+
+
+def test_the_apps_register_the_checkpoint_the_pruning_and_the_effect():
+    after_round = [c.name for c in chores.registered(chores.AFTER_ROUND)]
+    spare = [c.name for c in chores.registered(chores.SPARE_TIME)]
+    assert after_round == ["raw answers pruned", "checkpoint"]
+    assert spare == ["effect estimate"]
+
+
+def test_after_round_chores_run_in_order_and_one_failure_stops_none(clean, caplog):
+    ran = []
+    chores.register("second", lambda: ran.append("second"), when=chores.AFTER_ROUND, order=20)
+    chores.register("broken", lambda: 1 / 0, when=chores.AFTER_ROUND, order=10)
+    chores.register("first", lambda: ran.append("first"), when=chores.AFTER_ROUND, order=5)
+
+    chores.after_round()
+
+    assert ran == ["first", "second"]
+    assert "broken failed; it is tried again at the next occasion" in caplog.text
+
+
+def test_a_database_outage_is_one_line_not_a_traceback(clean, caplog):
+    def refused():
+        raise OperationalError("could not connect to server\nIs the server running?")
+
+    chores.register("checkpoint", refused, when=chores.AFTER_ROUND)
+    with caplog.at_level(logging.ERROR):
+        chores.after_round()
+    assert caplog.records[-1].getMessage() == (
+        "checkpoint postponed: the database refused it (could not connect to server)"
+    )
+    assert caplog.records[-1].exc_info is None
+
+
+def test_spare_time_stops_at_the_first_chore_that_did_some_work(clean):
+    ran = []
+
+    def idle(name, worked):
+        return lambda: ran.append(name) or worked
+
+    chores.register("nothing due", idle("nothing due", False), when=chores.SPARE_TIME, order=1)
+    chores.register("estimated", idle("estimated", True), when=chores.SPARE_TIME, order=2)
+    chores.register("later", idle("later", True), when=chores.SPARE_TIME, order=3)
+
+    assert chores.spare_time() is True
+    assert ran == ["nothing due", "estimated"]
+
+
+def test_spare_time_says_when_nothing_was_done(clean):
+    chores.register("nothing due", lambda: False, when=chores.SPARE_TIME)
+    assert chores.spare_time() is False
+
+
+def test_a_chore_must_say_when_it_runs(clean):
+    with pytest.raises(ValueError, match="after-round"):
+        chores.register("typo", lambda: None, when="hourly")
