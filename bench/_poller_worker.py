@@ -3,8 +3,13 @@
 Usage: python -m bench._poller_worker PAGES SECONDS SIMULATOR_URL (DATABASE_URL set). Creates
 PAGES pages due at a 60-second interval, spread over the first minute as in a running
 deployment, polls them against the simulator for SECONDS, and prints JSON: every fetch's
-schedule lag (from the moment the page was due to the moment its result was committed), the
-process's CPU seconds and peak memory.
+schedule lag (from the moment the page was due to the moment its result was committed), how
+many fetches read a count and how many failed (by kind), the process's CPU seconds and peak
+memory.
+
+The simulator listens on 127.0.0.1, which the outbound guard refuses unless the operator allows
+it (LIKEWATCH_OUTBOUND_ALLOW, as the demo does): without that every fetch is a failure, backed
+off for longer each time, and the figures would time a poller recording refusals.
 
 LIKEWATCH_BENCH_HISTORY_HOURS (default 0) first gives every page that many hours of history, as
 after hours of running: a changing page a span per minute, a stable page one open span. Work
@@ -34,10 +39,12 @@ wall0 = 0.0
 def main(pages: int, seconds: float, simulator: str) -> None:
     os.environ["FACEBOOK_BASE_URL"] = simulator
     os.environ["FACEBOOK_TOKEN"] = "bench-token"
+    os.environ["LIKEWATCH_OUTBOUND_ALLOW"] = "127.0.0.1"
     django.setup()
     from django.utils import timezone
 
     from likewatch.poller.loop import Poller
+    from likewatch.sources.base import Count
     from likewatch.tracking import bulk
     from likewatch.tracking.models import Observation, Page
 
@@ -67,10 +74,18 @@ def main(pages: int, seconds: float, simulator: str) -> None:
     class MeasuredPoller(Poller):
         lags: list[float] = []
         rounds: list[tuple[float, int, float]] = []
+        read = 0
+        failed: dict[str, int] = {}
 
         def _record_round(self, outcomes) -> None:
             super()._record_round(outcomes)
             committed = timezone.now()
+            for o in outcomes:
+                if isinstance(o.result, Count):
+                    MeasuredPoller.read += 1
+                elif o.result is not None:
+                    kind = o.result.kind
+                    MeasuredPoller.failed[kind] = MeasuredPoller.failed.get(kind, 0) + 1
             # Each outcome's page still carries the due time its claim found.
             self.lags.extend(
                 (committed - o.page.next_fetch_at).total_seconds()
@@ -91,6 +106,8 @@ def main(pages: int, seconds: float, simulator: str) -> None:
             {
                 "lags": poller.lags,
                 "rounds": poller.rounds,
+                "read": poller.read,
+                "failed": poller.failed,
                 "cpu": cpu,
                 "wall": wall,
                 "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

@@ -69,6 +69,12 @@ def run() -> list[tuple]:
             simulator.terminate()
             simulator.wait(timeout=10)
     lags = result["lags"]
+    failed = sum(result["failed"].values())
+    if failed > 0.01 * max(1, len(lags)):
+        # The simulator answers every page: failures mean the run timed something else
+        # (refused addresses, a broken answer), whose figures would mislead.
+        kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(result["failed"].items()))
+        raise RuntimeError(f"{failed:,} of {len(lags):,} fetches failed ({kinds}): not measured")
     history = os.environ.get("LIKEWATCH_BENCH_HISTORY_HOURS")
     after = f", after {float(history):g} h" if history and float(history) else ""
     label = f"poller: {PAGES:,} pages/60 s, {result['wall']:.0f} s{after}, {kind}"

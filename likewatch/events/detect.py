@@ -93,9 +93,17 @@ TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
 MIN_EPISODES = 20  # episodes per tail before the fit is trusted
 MIN_DAYS = 3.0  # ...and days of history (and at least 2 x TAIL sampling intervals)
 SHORT_FACTOR = 1.5  # with a short history: flag only this many times the largest peak seen
+# ...and only a step this many times the largest change that way per interval the page had
+# shown before it: its spread and daily cycle are not known yet (a bank's first morning is a climb
+# from zero, each fetch a new high), so the step itself must dwarf what was seen before.
+SHORT_STEP_FACTOR = 2.0
 WARMUP_STEPS = 24
 BIN_VISITS = 5  # visits before an hour of the week's own spread is trusted
 MATURE_DAYS = 3  # days a bin was seen on before its seasonal profile is used
+# Fetches the recent spread remembers (an exponential memory). Sampled more often than daily,
+# the residuals are judged against the larger of the page's usual spread at that hour and
+# this one.
+RECENT_MEMORY = 24
 WINSOR = 4.0  # residuals beyond this many spreads teach the baselines only this much
 GAP_INTERVALS = 3  # this many intervals without a value make a gap
 STALE_PROBABILITY = 1e-6  # an unchanged run less likely than this is stale
@@ -261,6 +269,8 @@ class _Episode:
     burst: bool = False  # began with one step far off: judged when it is over
     first_over: float = 0.0
     finding: list | None = None  # the key (kind, start) of the event it feeds
+    # The page's largest change per interval that way before the episode (see _dwarfs).
+    largest_before: float = 0.0
 
     def dump(self) -> dict:
         return dict(vars(self))
@@ -320,6 +330,8 @@ class Detector:
         )
         self.zeros: list[float | None] = s.get("zeros", [None] * self.bins)
         self.global_spread: dict[str, float] = s.get("global_spread", {})
+        # The spread of the last few dozen fetches (see RECENT_MEMORY).
+        self.recent_spread: dict[str, float] = s.get("recent_spread", {})
         self.level: float = s.get("level", 0.0)
         self.ring: list[list[float]] = s.get("ring", [])  # [rate, bin] of the last fetches
         # Distinct days each bin was seen on, and the last one: a bin's profile is used
@@ -365,6 +377,7 @@ class Detector:
             "now": self.now,
             "level": self.level,
             "global_spread": dict(self.global_spread),
+            "recent_spread": dict(self.recent_spread),
             "ring": [list(r) for r in self.ring],
             "frozen": self.frozen,
             "steps": self.steps,
@@ -637,6 +650,12 @@ class Detector:
                 size = abs(res) / math.sqrt(m)
                 if known:
                     size = min(size, WINSOR * s)
+                if self.frozen <= 0:
+                    recent = self.recent_spread.get(which)
+                    new = 1.25 * size
+                    self.recent_spread[which] = (
+                        new if recent is None else recent + (new - recent) / RECENT_MEMORY
+                    )
                 old = self.spread[which][b]
                 new = 1.25 * size  # mean absolute deviation -> standard deviation
                 self.spread[which][b] = new if old is None else old + alpha * (new - old)
@@ -678,6 +697,12 @@ class Detector:
         """Advance the four CUSUMs by one step; open, grow, flag and close episodes."""
         for which, res in (("fast", residuals[0]), ("slow", residuals[1])):
             spread = self._spread(which, bin_, precision) * math.sqrt(m)
+            # Noisier than usual right now (a campaign under way: over-dispersed counts are
+            # noisier in people the faster they come): judged against that noise, not the
+            # quieter usual one, or every wobble of the campaign would be an event.
+            # Sampled daily, a few dozen fetches are a month, not "right now": not used.
+            if self.interval < DAY:
+                spread = max(spread, self.recent_spread.get(which, 0.0) * math.sqrt(m))
             z = res / spread
             if which == "slow":
                 z = max(-SLOW_CLIP, min(SLOW_CLIP, z))
@@ -706,6 +731,7 @@ class Detector:
                 if episode is None:
                     base = self._fast_rate() if which == "fast" else self.level
                     episode = _Episode(sign, a["last_seen"], a["seq"], base)
+                    episode.largest_before = self._largest_move(sign)
                     self.episodes[key] = episode
                 if which == "fast" and sign * z >= FREEZE_Z and episode.steps == 0:
                     # A step far off at once is a burst's start, not a pace building up
@@ -771,6 +797,8 @@ class Detector:
             return
         size = episode.peak_seen - episode.peak_expected
         if size * episode.sign <= 0:
+            return
+        if not episode.flagged and about.get("short_history") and not self._dwarfs(which, episode):
             return
         if not episode.flagged:
             episode.flagged = True
@@ -838,6 +866,21 @@ class Detector:
         episode.finding = list(finding.key)
         self.open[finding.key] = finding
         self._emit(finding)
+
+    def _dwarfs(self, which: str, episode: _Episode) -> bool:
+        """With a short history, is this a step far beyond every move that way the page showed?
+
+        Either baseline's episode qualifies only so: a drift against a level and daily cycle
+        that a short history has not shown yet is no evidence of anything.
+        """
+        # The count itself moved that way (not merely less the other way than predicted: a
+        # quiet hour on a page that only loses), by several times its largest move that way.
+        per_step = episode.sign * episode.peak_seen / max(1, episode.steps)
+        return per_step > SHORT_STEP_FACTOR * max(episode.largest_before, 1.0)
+
+    def _largest_move(self, sign: int) -> float:
+        """The largest change per interval that way (people, positive) in the kept days."""
+        return max((d[1] if sign > 0 else -d[2] for d in self.daily), default=0.0)
 
     def _forget(self, key: tuple[str, int]) -> None:
         """A key replaced by a merged event: withdraw it wherever it was stored."""

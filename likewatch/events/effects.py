@@ -1,9 +1,12 @@
 """Keeping each campaign page's effect estimate fresh, and reading it for display.
 
-Fitting the counterfactual model takes about a second per page, far too long for a reader to
-wait, so a poller refreshes one estimate whenever it is idle between rounds (`refresh_one`),
-the oldest first, each at most every `MAX_AGE`. Readers only read what is stored
-(`for_campaign`): a page not estimated yet shows "being estimated", never a guess.
+Fitting the counterfactual model takes about a CPU-second per page, far too long for a reader
+to wait, so a poller refreshes one estimate whenever it is idle between rounds (`refresh_one`),
+the oldest first, each at most every `MAX_AGE`. The fit is stored with the estimate and reused
+while the page's pre-campaign history is unchanged, so a refresh after the first only filters
+and forecasts (milliseconds); a backfill of that history brings a new fit. Readers only read
+what is stored (`for_campaign`): a page not estimated yet shows "being estimated", never a
+guess.
 """
 
 from __future__ import annotations
@@ -63,10 +66,15 @@ def refresh(entry: CampaignPage, now: datetime | None = None) -> EffectEstimate:
     now = now or timezone.now()
     campaign = entry.campaign
     until = min(now, campaign.ends_at) if campaign.ends_at else now
-    result = model.page_effect(entry.page, campaign.starts_at, until)
-    data = result.as_dict() if isinstance(result, model.Effect) else {"reason": result.reason}
+    stored = EffectEstimate.objects.filter(campaign=campaign, page=entry.page).first()
+    kept = model.Fit.from_dict(stored.fit) if stored is not None else None
+    result = model.page_effect(entry.page, campaign.starts_at, until, fit=kept)
+    if isinstance(result, model.Effect):
+        data, fit = result.as_dict(), result.fit.as_dict() if result.fit else {}
+    else:
+        data, fit = {"reason": result.reason}, {}
     estimate, _ = EffectEstimate.objects.update_or_create(
-        campaign=campaign, page=entry.page, defaults={"computed_at": now, "data": data}
+        campaign=campaign, page=entry.page, defaults={"computed_at": now, "data": data, "fit": fit}
     )
     return estimate
 

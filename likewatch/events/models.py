@@ -184,6 +184,10 @@ class EffectEstimate(models.Model):
     computed_at = models.DateTimeField(default=timezone.now)
     # Effect.as_dict() (people, rounded) or {"reason": "..."} when there is no estimate.
     data = models.JSONField(default=dict)
+    # The model fitted to the page's pre-campaign history (analytics.effect.Fit.as_dict(): its
+    # digest and a dozen parameters), reused by the next estimate while that history stays
+    # the same: a refresh then costs milliseconds instead of a fit's CPU-second.
+    fit = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

@@ -24,8 +24,10 @@ import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.db.models import Max, Min
+
 from likewatch.evidence import checkpoints, leaves, log, merkle, note
-from likewatch.evidence.leaves import DOCUMENT, FAILURE, OPEN
+from likewatch.evidence.leaves import DOCUMENT, FAILURE, OPEN, Ref
 from likewatch.evidence.models import Checkpoint, LogDocument
 from likewatch.evidence.verify import (
     CHANGED,
@@ -39,6 +41,7 @@ from likewatch.evidence.verify import (
     Problem,
     Report,
 )
+from likewatch.tracking import chain
 from likewatch.tracking import records as history_records
 from likewatch.tracking.models import Page, Provenance
 
@@ -161,7 +164,7 @@ def check_database(
     for number, tile in bad_tiles:
         report.problems += _name_changed(number, tile, stored, wanted)
     # 2. The checkpoints: signed by the log's key, and their roots those of the history.
-    first_bad = None
+    first_bad, last_good = None, 0
     for checkpoint in stored:
         try:
             if verifier is None:
@@ -176,18 +179,30 @@ def check_database(
             continue
         if roots_at.get(checkpoint.size) != opened.root and first_bad is None:
             first_bad = checkpoint.size
+        elif first_bad is None:
+            last_good = checkpoint.size
     if first_bad is not None and not bad_tiles:
+        # The leaves up to the last checkpoint that still matches are untouched: the change is
+        # in the leaves written between it and the first that does not.
+        # Rebuilt, the leaves after it may be in another order: only a record the platform's
+        # answers contradict is named, wherever it now is.
+        named, why = _name_in_leaves(last_good, size, wanted, since, until)
         report.problems.append(
             Problem(
                 None,
                 None,
                 CHANGED,
-                f"the history no longer hashes to checkpoint {first_bad}'s signed root",
+                f"the history no longer hashes to checkpoint {first_bad}'s signed root"
+                + (f"; {why}" if why else ""),
             )
         )
+        report.problems += named
     # 3. Checkpoints the reader kept: the history must still hash to them.
-    for held_checkpoint in _open_held(held, verifier, report):
-        _check_held(held_checkpoint, size, report)
+    held_checkpoints = _open_held(held, verifier, report)
+    matching = [0]
+    for held_checkpoint in sorted(held_checkpoints, key=lambda c: c.size):
+        if _check_held(held_checkpoint, size, report, matching[-1], wanted, since, until):
+            matching.append(held_checkpoint.size)
     # 4. Records: each in the log, in time order; the newest ones maybe not covered yet.
     _check_records(report, logged, pages, since, until, stored)
 
@@ -236,11 +251,18 @@ def _name_changed(number, refs, stored, wanted) -> list[Problem]:
             )
         ]
     # Several records were written in that round: the log keeps no hash per leaf (that would
-    # cost 64 bytes a sample), so it can say which round, not which of its records. It names
-    # them all in one problem; a proof or a bundle a reader kept names the one exactly.
+    # cost 64 bytes a sample), so it can say which round, not which of its records. The
+    # platform's answers kept as received, untouched by a rewrite of the history, narrow it
+    # to the record(s) whose value the platform never gave; else it names them all in one
+    # problem, saying why it cannot do better (a proof or a bundle a reader kept names the one
+    # exactly).
     seen = [r for r in seen if wanted(r.page)]
     if not seen:
         return problems
+    where = f"leaves {low}-{high - 1}"
+    named, why = _against_answers(seen, (number, number), where)
+    if named:
+        return problems + named
     names = ", ".join(f"{r.page}#{r.seq}" for r in seen[:20])
     more = f" and {len(seen) - 20} more" if len(seen) > 20 else ""
     pages = {r.page for r in seen}
@@ -249,13 +271,128 @@ def _name_changed(number, refs, stored, wanted) -> list[Problem]:
             pages.pop() if len(pages) == 1 else None,
             None,
             CHANGED,
-            f"one of the records {names}{more} (written together, leaves {low}-{high - 1}) "
-            "no longer matches what the log signed",
+            f"one of the records {names}{more} (written together, {where}) no longer matches "
+            f"what the log signed; {why}",
         )
     ]
 
 
-def _check_held(held: note.Checkpoint, size: int, report: Report) -> None:
+def _number(value: int | None) -> str:
+    return "hidden" if value is None else f"{value:,}"
+
+
+def _against_answers(refs: list, tiles: tuple[int, int], where: str) -> tuple[list[Problem], str]:
+    """The records among `refs` whose value disagrees with the platform's answer kept for
+    them, read again by the page's own source (likewatch.sources.replay); else ([], why no
+    record can be named)."""
+    from likewatch.evidence import raw
+    from likewatch.evidence.models import LogTile
+    from likewatch.sources.base import Count
+    from likewatch.sources.errors import SourceError
+    from likewatch.sources.replay import CannotReplay, reread
+
+    tile = (
+        LogTile.objects.filter(index__gte=tiles[0], index__lte=tiles[1])
+        .aggregate(first=Min("first_at"), last=Max("last_at"))
+        .values()
+    )
+    tile = tuple(tile) if None not in tile else None
+    wanted = {(r.page, r.seq) for r in refs}
+    pages = {p.pk: p for p in Page.objects.filter(pk__in={r.page for r in refs})}
+    # The tile's time range is the log's, not the records': an answer is found even when the
+    # record's own time is what was changed.
+    kept = {}
+    if tile is not None:
+        start, end = tile[0] - LATE, tile[1] + LATE
+        kept = raw.answers_for(wanted, {p.platform for p in pages.values()}, start, end)
+    spans, fails = log._rows(refs)
+    named, agree, unknown = [], [], []
+    for page_id, seq in sorted(wanted):
+        page, answer = pages.get(page_id), kept.get((page_id, seq))
+        record = spans.get((page_id, seq)) or fails.get((page_id, seq))
+        if page is None or answer is None or record is None:
+            unknown.append((page_id, seq))
+            continue
+        at, body = answer
+        try:
+            said: Count | SourceError = reread(
+                page.platform, page.platform_id, page.metric, page.options, body
+            )
+        except SourceError as exc:
+            said = exc
+        except CannotReplay:
+            unknown.append((page_id, seq))
+            continue
+        is_span = (page_id, seq) in spans
+        if isinstance(said, SourceError) == is_span:
+            # A span whose answer no longer reads as a count, or a failure whose answer does:
+            # the replay may differ from the live read (an answer status not kept, a count the
+            # poller refused after reading it), so neither accuses the record.
+            unknown.append((page_id, seq))
+            continue
+        when = chain.iso(at)
+        # The answer kept is the one the record was made from: received at the record's time.
+        measured = record["first_seen"] if is_span else record["at"]
+        if is_span and said.value != record["value"]:
+            what = "value"
+            detail = f"the record says {_number(record['value'])}, the answer {_number(said.value)}"
+        elif measured != at:
+            what = "time"
+            detail = f"the record says it was measured at {chain.iso(measured)}"
+        else:
+            agree.append((page_id, seq))
+            continue
+        named.append(
+            Problem(
+                page_id,
+                seq,
+                CHANGED,
+                f"its {what} disagrees with the platform's answer kept at {when} ({detail}); "
+                f"it was written with the records of {where}, whose signed hash no longer matches",
+            )
+        )
+    if named:
+        if unknown:
+            rest = ", ".join(f"{p}#{s}" for p, s in unknown[:20])
+            named[-1] = Problem(
+                named[-1].page,
+                named[-1].seq,
+                CHANGED,
+                named[-1].detail + f" (of the same round, {rest} have no answer to check against)",
+            )
+        return named, ""
+    if not kept:
+        why = (
+            "no platform answer is kept for them (answers are kept "
+            "LIKEWATCH_RAW_RETENTION_DAYS days), so nothing independent of the history says which"
+        )
+    elif not unknown:
+        why = (
+            "each agrees in value and time with the platform's answer kept for it, so what "
+            "changed is a field the answers do not hold (last seen, a fetch count, a message), "
+            "and the log keeps no hash per record to say which"
+        )
+    else:
+        rest = ", ".join(f"{p}#{s}" for p, s in unknown[:20])
+        if agree:
+            why = (
+                f"those whose kept answer reads again agree with it; {rest} cannot be checked "
+                "that way (no answer kept, or none that reads again), so it cannot say which"
+            )
+        else:
+            why = (
+                f"no answer kept for them reads again as what they record ({rest}), so nothing "
+                "independent of the history says which"
+            )
+    return [], why
+
+
+def _check_held(
+    held: note.Checkpoint, size: int, report: Report, good: int, wanted, since, until
+) -> bool:
+    """Whether the history still hashes to a checkpoint the reader kept. When it does not,
+    the records changed are looked for among the leaves after `good` (the size of the
+    largest held checkpoint that still matches) and named when the answers kept allow."""
     if held.size > size:
         report.problems.append(
             Problem(
@@ -266,19 +403,65 @@ def _check_held(held: note.Checkpoint, size: int, report: Report) -> None:
                 "records were removed",
             )
         )
-        return
+        return False
     tree = log.Tree(held.size, trust_tiles=False, lenient=True)
     rebuilt = tree.root() if held.size else merkle.EMPTY_ROOT
-    if rebuilt != held.root:
-        report.problems.append(
-            Problem(
-                None,
-                None,
-                REWRITTEN,
-                f"the first {held.size} records no longer hash to the checkpoint you hold: the "
-                "history was rewritten after it was signed (even if re-signed since)",
-            )
+    if rebuilt == held.root:
+        return True
+    # Whoever rewrote the log may have reordered the leaves after `good`: the records there,
+    # up to the log's end, are the suspects, and only one its answer contradicts is named.
+    named, why = _name_in_leaves(good, size, wanted, since, until)
+    report.problems.append(
+        Problem(
+            None,
+            None,
+            REWRITTEN,
+            f"the first {held.size} records no longer hash to the checkpoint you hold: the "
+            "history was rewritten after it was signed (even if re-signed since)"
+            + (f"; {why}" if why else ""),
         )
+    )
+    report.problems += named
+    return False
+
+
+# The most records whose answers are read again to name the one a rewrite changed (a few ms
+# each); beyond it verify asks for --page or --since/--until.
+MAX_REREAD = 5000
+
+
+def _name_in_leaves(low: int, high: int, wanted, since, until) -> tuple[list[Problem], str]:
+    """The records changed among those whose leaves are in [low, high), named from the
+    platform's answers kept (`_against_answers`); else ([], why they cannot be). Never by
+    position alone: a rebuilt log's leaves after `low` need not be in their first order."""
+    from likewatch.evidence.models import LogTile
+
+    tiles = LogTile.objects.filter(index__gte=low // log.TILE, index__lte=(high - 1) // log.TILE)
+    if since is not None:
+        tiles = tiles.filter(last_at__gte=since)
+    if until is not None:
+        tiles = tiles.filter(first_at__lte=until)
+    candidates: dict[tuple[int, int], Ref] = {}
+    numbers = []
+    for number, data in tiles.order_by("index").values_list("index", "refs"):
+        numbers.append(number)
+        for offset, ref in enumerate(leaves.decode_refs(data)):
+            index = number * log.TILE + offset
+            if low <= index < high and ref.kind != DOCUMENT and wanted(ref.page):
+                candidates.setdefault((ref.page, ref.seq), ref)
+    where = f"leaves {low}-{high - 1}"
+    if not candidates:
+        return [], f"no record of the pages asked for was written in {where}"
+    if len(candidates) > MAX_REREAD:
+        return [], (
+            f"{len(candidates):,} records were written in {where}, too many to read their "
+            "platform answers again: narrow it with --page or --since/--until"
+        )
+    refs = list(candidates.values())
+    named, why = _against_answers(refs, (min(numbers), max(numbers)), where)
+    if named:
+        return named, ""
+    return [], f"it was written in {where}; {why}"
 
 
 def _check_records(report, logged, pages, since, until, stored) -> None:
@@ -337,8 +520,13 @@ def _check_records(report, logged, pages, since, until, stored) -> None:
 # A bundle ---------------------------------------------------------------------------------
 
 
-def check_bundle_log(bundle, chains, report: Report, log_key, held, witness_keys) -> None:
-    """The bundle's log part: each record's leaves proven in the bundle's checkpoint."""
+def check_bundle_log(
+    bundle, chains, report: Report, log_key, held, witness_keys, window=None
+) -> None:
+    """The bundle's log part: each record's leaves proven in the bundle's checkpoint.
+
+    `window` (verify.Range): a range bundle's runs, whose ends and documents are checked too
+    (`_check_range`)."""
     text = bundle.files.get("log/checkpoint.txt")
     if text is None:
         report.notes.append("this bundle has no transparency-log part (made before the log)")
@@ -390,15 +578,35 @@ def check_bundle_log(bundle, chains, report: Report, log_key, held, witness_keys
                 Problem(page, leaf.get("seq"), CHANGED, "its leaf belongs to another page")
             )
         proven.setdefault((page, int(leaf["seq"])), {})[leaf["type"]] = leaf
+    edges = _edges(bundle, checkpoint, salts, report) if window is not None else {}
     for page, entries in chains.items():
+        logged_after = max(
+            [seq for (p, seq) in proven if p == page]
+            + [int(leaf["seq"]) for (p, _), leaf in edges.items() if p == page],
+            default=0,
+        )
+        run = window.get(page) if window is not None else None
         for entry in entries:
+            if run is not None and not run.first_seq <= entry.seq <= run.last_seq:
+                continue  # not the range's: named by _check_range
             got = proven.pop((page, entry.seq), {})
             form = entry.form
             want = ["span-open"] + (["span"] if entry.hash else [])
             if form.get("type") == "failure":
                 want = ["failure"]
             if not got:
-                report.uncovered.append(f"page {page} seq {entry.seq}")
+                if window is not None and entry.seq < logged_after:
+                    # Within a run every record is logged before the next one is written.
+                    report.problems.append(
+                        Problem(
+                            page,
+                            entry.seq,
+                            INSERTED,
+                            "it is not in the log, though a record numbered after it is",
+                        )
+                    )
+                else:
+                    report.uncovered.append(f"page {page} seq {entry.seq}")
                 continue
             for kind in want:
                 leaf = got.get(kind)
@@ -423,7 +631,217 @@ def check_bundle_log(bundle, chains, report: Report, log_key, held, witness_keys
             report.problems.append(
                 Problem(page, seq, REMOVED, "the log holds it but the bundle's history does not")
             )
+    if window is not None:
+        _check_range(bundle, chains, window, edges, checkpoint, salts, report)
     _bundle_held(bundle, checkpoint, verifier, held, report)
+
+
+# A range bundle -----------------------------------------------------------------------------
+
+
+def _proven_lines(bundle, name: str, checkpoint, report: Report) -> list[tuple[dict, dict]]:
+    """(item, leaf) of each line of `name` whose inclusion proof leads to the checkpoint."""
+    found = []
+    for number, line in enumerate(bundle.files.get(name, b"").splitlines(), 1):
+        try:
+            item = json.loads(line)
+            data = item["leaf"].encode("utf-8")
+            path = [base64.b64decode(h, validate=True) for h in item["inclusion"]]
+            merkle.verify_inclusion(
+                item["index"], checkpoint.size, merkle.leaf_hash(data), path, checkpoint.root
+            )
+            leaf = json.loads(data)
+        except (ValueError, KeyError, TypeError, merkle.ProofError) as exc:
+            what = item.get("kind", "") if isinstance(item, dict) else ""
+            who = f"{what} {item.get('id')}: " if what else ""
+            report.problems.append(
+                Problem(None, None, CHANGED, f"{name} line {number}: {who}{exc}")
+            )
+            continue
+        found.append((item, leaf))
+    return found
+
+
+def _edges(bundle, checkpoint, salts, report: Report) -> dict[tuple[int, str], dict]:
+    """{(page, side): leaf} of the proven records just before and after each run."""
+    edges: dict[tuple[int, str], dict] = {}
+    for item, leaf in _proven_lines(bundle, "log/edges.jsonl", checkpoint, report):
+        try:
+            page, side, seq = int(item["page"]), item["side"], int(leaf["seq"])
+        except (KeyError, ValueError, TypeError):
+            report.problems.append(Problem(None, None, FORMAT, "log/edges.jsonl: not an edge"))
+            continue
+        if salts.get(page) is not None and leaf.get("page") != salts[page]:
+            report.problems.append(Problem(page, seq, CHANGED, "its leaf belongs to another page"))
+            continue
+        edges[(page, side)] = leaf
+    return edges
+
+
+def _leaf_times(leaf: dict) -> tuple[datetime, datetime | None]:
+    """When a leaf's record began and (when the leaf says) ended."""
+    if leaf.get("type") == "failure":
+        at = datetime.fromisoformat(leaf["at"])
+        return at, at
+    end = leaf.get("last_seen")
+    return datetime.fromisoformat(leaf["first_seen"]), datetime.fromisoformat(end) if end else None
+
+
+def _check_range(bundle, chains, window, edges, checkpoint, salts, report: Report) -> None:
+    """Each run whole: nothing missing at either end (the proven records around it lie
+    outside the range), nothing added after it, in time order; and the documents proven."""
+    listed = set(_salts(bundle)) | {int(p) for p in _listed_ids(bundle)}
+    for page, run in sorted(window.runs.items()):
+        entries = chains.get(page)
+        if entries is None:
+            if page not in listed:
+                report.problems.append(
+                    Problem(page, None, REMOVED, "range.json has its run but its records are gone")
+                )
+            continue
+        seqs = [e.seq for e in entries]
+        for entry in entries:
+            if not run.first_seq <= entry.seq <= run.last_seq:
+                report.problems.append(
+                    Problem(
+                        page,
+                        entry.seq,
+                        INSERTED,
+                        f"outside the run {run.first_seq}-{run.last_seq} the range holds",
+                    )
+                )
+        top = max([s for s in seqs if s <= run.last_seq], default=run.first_seq - 1)
+        for seq in range(top + 1, run.last_seq + 1):
+            report.problems.append(
+                Problem(page, seq, REMOVED, "the range holds it (range.json) but it is not here")
+            )
+        before_leaf, after_leaf = edges.get((page, "before")), edges.get((page, "after"))
+        if before_leaf is not None:
+            before = int(before_leaf["seq"])
+            _, ended = _leaf_times(before_leaf)
+            if before >= run.first_seq:
+                report.problems.append(
+                    Problem(page, before, CHANGED, "proven before the run, numbered inside it")
+                )
+            for seq in range(before + 1, run.first_seq):
+                report.problems.append(
+                    Problem(page, seq, REMOVED, "between the record before the run and the run")
+                )
+            if ended is not None and ended >= window.since:
+                report.problems.append(
+                    Problem(
+                        page,
+                        before,
+                        REMOVED,
+                        f"it lasted until {chain.iso(ended)}, inside the range, but is left out",
+                    )
+                )
+        elif run.first_seq > 1:
+            report.notes.append(
+                f"page {page}: the record before seq {run.first_seq} is not under the checkpoint "
+                "yet, so nothing proves the run starts there"
+            )
+        if after_leaf is not None:
+            after = int(after_leaf["seq"])
+            began, _ = _leaf_times(after_leaf)
+            if after <= run.last_seq:
+                report.problems.append(
+                    Problem(page, after, CHANGED, "proven after the run, numbered inside it")
+                )
+            for seq in range(run.last_seq + 1, after):
+                report.problems.append(
+                    Problem(page, seq, REMOVED, "between the run and the record after it")
+                )
+            if began <= window.until:
+                report.problems.append(
+                    Problem(
+                        page,
+                        after,
+                        REMOVED,
+                        f"it began at {chain.iso(began)}, inside the range, but is left out",
+                    )
+                )
+        else:
+            report.notes.append(
+                f"page {page}: no record after seq {run.last_seq} is under the checkpoint: "
+                "records written since (if any) are not covered yet"
+            )
+        report.problems += _out_of_order(page, entries)
+    _check_documents(bundle, window, checkpoint, salts, report)
+
+
+def _record_times(form: dict) -> tuple[datetime, datetime] | None:
+    try:
+        if form.get("type") == "failure":
+            at = datetime.fromisoformat(form["at"])
+            return at, at
+        return datetime.fromisoformat(form["first_seen"]), datetime.fromisoformat(form["last_seen"])
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _out_of_order(page: int, entries) -> list[Problem]:
+    """Records numbered after one they were measured before (an imported backfill, older
+    than everything before it, excepted: see `_check_records`)."""
+    problems = []
+    earliest = None
+    previous = None
+    for entry in entries:
+        times = _record_times(entry.form)
+        if times is None:
+            continue
+        backfill = (
+            entry.form.get("provenance") == Provenance.IMPORTED
+            and earliest is not None
+            and times[1] < earliest
+        )
+        if previous is not None and times[0] < previous[1][1] and not backfill:
+            problems.append(
+                Problem(
+                    page,
+                    entry.seq,
+                    REORDERED,
+                    f"measured before record {previous[0]} but numbered after it",
+                )
+            )
+        earliest = times[0] if earliest is None else min(earliest, times[0])
+        previous = (entry.seq, times)
+    return problems
+
+
+def _check_documents(bundle, window, checkpoint, salts, report: Report) -> None:
+    commitments = set(salts.values())
+    for item, leaf in _proven_lines(bundle, "log/documents.jsonl", checkpoint, report):
+        kind, object_id = item.get("kind"), item.get("id")
+        name = f"{kind} {object_id}"
+        if leaf.get("type") != kind or leaf.get("id", leaf.get("event")) != object_id:
+            report.problems.append(Problem(None, None, CHANGED, f"{name}: its leaf is another's"))
+            continue
+        report.documents += 1
+        try:
+            if kind == "annotation":
+                start = end = datetime.fromisoformat(leaf["at"])
+            else:
+                start = datetime.fromisoformat(leaf["start"])
+                end = datetime.fromisoformat(leaf["end"])
+                if leaf.get("page") not in commitments:
+                    report.problems.append(
+                        Problem(None, None, CHANGED, f"{name}: about a page not in this bundle")
+                    )
+        except (KeyError, ValueError, TypeError):
+            report.problems.append(Problem(None, None, FORMAT, f"{name}: not a {kind} leaf"))
+            continue
+        if start > window.until or end < window.since:
+            report.problems.append(
+                Problem(None, None, INSERTED, f"{name}: outside the range ({chain.iso(start)})")
+            )
+
+
+def _listed_ids(bundle) -> list[int]:
+    try:
+        return [int(p["page"]) for p in json.loads(bundle.files.get("pages.json", b"[]"))]
+    except (ValueError, KeyError, TypeError):
+        return []
 
 
 def _salts(bundle) -> dict[int, str]:

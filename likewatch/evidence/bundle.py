@@ -21,6 +21,20 @@ A bundle is a directory, a .zip or a .tar.gz holding:
 
 pages.json gives each page's salt when its campaign is public (or the exporter chose to), so
 the page commitment in its leaves can be opened.
+
+A bundle of one time range (`export(..., window=Window(since, until))`) holds only public
+pages, and of each page only the records whose time overlaps the range (a span from its first
+to its last fetch, a failure at its moment), as one unbroken run of seqs. It adds:
+
+    range.json                  {"since", "until", "pages": {"<id>": {"first_seq", "last_seq",
+                                "prev_hash"}}}: where each page's run starts and ends
+    log/edges.jsonl             the leaves of the record just before each run and just after
+                                it, with inclusion proofs ({"page", "side", "index", "leaf",
+                                "inclusion"}): they prove the run lost nothing at either end
+    log/documents.jsonl         the public annotations and reviews of the range, each as its
+                                newest logged leaf: {"kind", "id", "index", "leaf", "inclusion"}
+
+It carries no daily digest (a digest speaks of whole chains; the checkpoint covers the range).
 """
 
 from __future__ import annotations
@@ -32,18 +46,41 @@ import tarfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from django.template.loader import render_to_string
 
-from likewatch.evidence import checkpoints, digests, keys, log, raw
+from likewatch.evidence import checkpoints, digests, keys, leaves, log, raw
 from likewatch.evidence.models import Checkpoint, Digest
 from likewatch.evidence.records import describe, page_entries
+from likewatch.tracking import chain
+from likewatch.tracking import records as history_records
 from likewatch.tracking.models import Page
 
 
 class BundleError(Exception):
     """A bundle that cannot be written or read, with the reason."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A time range of a bundle: the records whose time overlaps [since, until]."""
+
+    since: datetime
+    until: datetime
+
+    def __post_init__(self) -> None:
+        if self.since.tzinfo is None or self.until.tzinfo is None:
+            raise BundleError("a time range needs times with a time zone (e.g. Z)")
+        if self.until <= self.since:
+            raise BundleError(
+                f"the range ends ({chain.iso(self.until)}) before it starts "
+                f"({chain.iso(self.since)}): give --until after --since"
+            )
+
+    def holds(self, start: datetime, end: datetime) -> bool:
+        return start <= self.until and end >= self.since
 
 
 @dataclass
@@ -54,6 +91,7 @@ class Summary:
     digests: int = 0
     raw: int = 0
     leaves: int = 0
+    documents: int = 0
 
 
 def _kind(path: Path) -> str:
@@ -104,14 +142,22 @@ def export(
     pages: Iterable[Page] | None = None,
     with_raw: bool = False,
     reveal: bool = True,
+    window: Window | None = None,
 ) -> Summary:
     """Write an evidence bundle of `pages` (default: all) to `path`.
 
     `reveal`: put each page's salt in pages.json (an organiser's bundle); False reveals
-    only the salts of public pages.
+    only the salts of public pages. `window`: a bundle of one time range (see the module
+    docstring): public pages only, whoever asks; BundleError when a page given is not
+    public or when no public record falls in the range.
     """
     path = Path(path)
-    pages = list(pages if pages is not None else Page.objects.order_by("pk"))
+    if window is not None:
+        pages, runs = _runs(pages, window)
+        reveal = False
+    else:
+        pages = list(pages if pages is not None else Page.objects.order_by("pk"))
+        runs = None
     public = keys.public_pem()
     writer = _Writer(path)
     summary = Summary(path)
@@ -123,27 +169,44 @@ def export(
             kept = raw.answers_of(page)
             links = {seq: raw.digest(body) for seq, body in kept.items()}
             entries = page_entries(page, links)
+            if runs is not None:
+                first, last = runs[page.pk]
+                entries = [e for e in entries if first <= e.seq <= last]
+                kept = {seq: body for seq, body in kept.items() if first <= seq <= last}
             lines = b"".join(_json(e.as_json()) + b"\n" for e in entries)
             writer.add(f"records/page-{page.pk}.jsonl", lines)
             summary.pages += 1
             summary.records += len(entries)
+            if runs is not None:
+                runs[page.pk] = (first, last, entries[0].prev_hash if entries else "")
             if with_raw:
                 wanted_raw.update((links[seq], body) for seq, body in kept.items())
-        # Only the retired daily digests that name no page but public ones and these: a
-        # bundle of one page must not hand out the platform ids of unpublished campaigns.
-        shown = {p.pk for p in pages}  # pages.json names them anyway
-        for digest in digests.publishable(Digest.objects.order_by("day"), shown):
-            writer.add(f"digests/{digest.filename}", digest.body.encode("utf-8"))
-            writer.add(f"digests/{digest.day.isoformat()}.sig", digest.signature.encode() + b"\n")
-            summary.digests += 1
-        summary.leaves = _add_log(writer, pages)
+        if window is None:
+            # Only the retired daily digests that name no page but public ones and these: a
+            # bundle of one page must not hand out the platform ids of unpublished campaigns.
+            shown = {p.pk for p in pages}  # pages.json names them anyway
+            for digest in digests.publishable(Digest.objects.order_by("day"), shown):
+                writer.add(f"digests/{digest.filename}", digest.body.encode("utf-8"))
+                writer.add(
+                    f"digests/{digest.day.isoformat()}.sig", digest.signature.encode() + b"\n"
+                )
+                summary.digests += 1
+        else:
+            writer.add("range.json", _json(_range_json(window, runs), indent=2))
+        summary.leaves = _add_log(writer, pages, runs)
+        if window is not None:
+            summary.documents = _add_documents(writer, pages, window)
         if with_raw:
             for sha in sorted(wanted_raw):
                 writer.add(f"raw/{sha}", wanted_raw[sha])
                 summary.raw += 1
         readme = render_to_string(
             "evidence/bundle_readme.txt",
-            {"summary": summary, "key_id": keys.key_id(keys.load_public_pem(public))},
+            {
+                "summary": summary,
+                "key_id": keys.key_id(keys.load_public_pem(public)),
+                "range": window is not None,
+            },
         )
         writer.add("README.txt", readme.encode("utf-8"))
     finally:
@@ -160,8 +223,65 @@ def _describe(page: Page, reveal: bool) -> dict:
     return data
 
 
-def _add_log(writer: _Writer, pages: list[Page]) -> int:
-    """The log part: the newest checkpoint and, for each record, its leaves and proofs."""
+def _runs(
+    pages: Iterable[Page] | None, window: Window
+) -> tuple[list[Page], dict[int, tuple[int, int]]]:
+    """The public pages of a range bundle and, for each, the run of seqs (first, last) of
+    its records overlapping the range; pages with no such record are left out."""
+    from likewatch.tracking.visibility import public_pages
+
+    if pages is None:
+        chosen = list(public_pages().order_by("pk"))
+    else:
+        chosen = list(pages)
+        visible = set(public_pages().filter(pk__in=[p.pk for p in chosen]).values_list("pk"))
+        hidden = [p for p in chosen if (p.pk,) not in visible]
+        if hidden:
+            names = ", ".join(f"#{p.pk}" for p in hidden)
+            raise BundleError(
+                f"page(s) {names} are in no published campaign: a bundle of a time range holds "
+                "public records only (export them without --since/--until for an organiser's "
+                "bundle)"
+            )
+    runs: dict[int, tuple[int, int]] = {}
+    for page in chosen:
+        seqs = [r.seq for r in history_records.records(page, start=window.since, end=window.until)]
+        if seqs:
+            # One unbroken run: a record numbered inside it belongs to it even if its time
+            # (a backfilled import) lies outside, or the chain would show a hole.
+            runs[page.pk] = (min(seqs), max(seqs))
+    if not runs:
+        raise BundleError(
+            f"no public record falls between {chain.iso(window.since)} and "
+            f"{chain.iso(window.until)}: nothing to export"
+        )
+    return [p for p in chosen if p.pk in runs], runs
+
+
+def _range_json(window: Window, runs: dict) -> dict:
+    return {
+        "since": chain.iso(window.since),
+        "until": chain.iso(window.until),
+        "pages": {
+            str(page): {"first_seq": first, "last_seq": last, "prev_hash": prev_hash}
+            for page, (first, last, prev_hash) in sorted(runs.items())
+        },
+    }
+
+
+def _proven(tree: log.Tree, index: int, **item) -> bytes:
+    item.update(
+        index=index,
+        leaf=tree.record(index).decode("utf-8"),
+        inclusion=[base64.b64encode(h).decode() for h in tree.inclusion(index)],
+    )
+    return _json(item) + b"\n"
+
+
+def _add_log(writer: _Writer, pages: list[Page], runs: dict | None = None) -> int:
+    """The log part: the newest checkpoint and, for each record, its leaves and proofs.
+
+    `runs` (a range bundle): only the leaves of each page's run, and the edges around it."""
     newest = checkpoints.latest()
     if newest is None:
         return 0
@@ -170,21 +290,70 @@ def _add_log(writer: _Writer, pages: list[Page]) -> int:
     verifier = checkpoints.verifier()
     writer.add("log/vkey.txt", ((verifier.vkey if verifier else "") + "\n").encode())
     found = log.leaf_index({p.pk for p in pages}, newest.size)
-    lines = []
-    for (page, _seq, _kind), index in sorted(found.items()):
-        item = {
-            "page": page,
-            "index": index,
-            "leaf": tree.record(index).decode("utf-8"),
-            "inclusion": [base64.b64encode(h).decode() for h in tree.inclusion(index)],
-        }
-        lines.append(_json(item) + b"\n")
+    lines, edges = [], []
+    for (page, seq, kind), index in sorted(found.items()):
+        if runs is not None:
+            first, last, _ = runs[page]
+            side = "before" if seq == first - 1 else "after" if seq == last + 1 else None
+            if side is not None:
+                # The record before the run: its final state (when it ended); after: its
+                # opening (when it began). Failures have one leaf, which says both.
+                if (side, kind) in (("before", leaves.SPAN), ("after", leaves.OPEN)) or (
+                    kind == leaves.FAILURE
+                ):
+                    edges.append(_proven(tree, index, page=page, side=side))
+                continue
+            if not first <= seq <= last:
+                continue
+        lines.append(_proven(tree, index, page=page))
     writer.add("log/leaves.jsonl", b"".join(lines))
+    if runs is not None:
+        writer.add("log/edges.jsonl", b"".join(edges))
     proofs = []
     for size in Checkpoint.objects.filter(size__lt=newest.size).values_list("size", flat=True):
         proof = [base64.b64encode(h).decode() for h in tree.consistency(size)]
         proofs.append(_json({"old": size, "proof": proof}) + b"\n")
     writer.add("log/consistency.jsonl", b"".join(proofs))
+    return len(lines)
+
+
+def _add_documents(writer: _Writer, pages: list[Page], window: Window) -> int:
+    """The range's public annotations and reviews, each as its newest leaf under the
+    checkpoint (a document changed since is listed by the verifier as not covered)."""
+    from likewatch.events.models import Event
+    from likewatch.evidence import documents
+    from likewatch.evidence.models import LogDocument
+    from likewatch.organisers.models import Annotation
+    from likewatch.tracking.visibility import filter_by_campaign
+
+    newest = checkpoints.latest()
+    if newest is None:
+        return 0
+    tree = log.Tree(newest.size)
+    wanted = [
+        (documents.ANNOTATION, pk)
+        for pk in filter_by_campaign(
+            Annotation.objects.filter(at__gte=window.since, at__lte=window.until)
+        ).values_list("pk", flat=True)
+    ]
+    # A review belongs to an event of a page in the bundle (public: `_runs` kept only those).
+    wanted += [
+        (documents.REVIEW, pk)
+        for pk in Event.objects.filter(
+            page__in=pages, start__lte=window.until, end__gte=window.since
+        ).values_list("pk", flat=True)
+    ]
+    lines = []
+    for kind, object_id in sorted(wanted):
+        leaf = (
+            LogDocument.objects.filter(kind=kind, object_id=object_id, leaf__lt=newest.size)
+            .order_by("-leaf")
+            .values_list("leaf", flat=True)
+            .first()
+        )
+        if leaf is not None:
+            lines.append(_proven(tree, leaf, kind=kind, id=object_id))
+    writer.add("log/documents.jsonl", b"".join(lines))
     return len(lines)
 
 

@@ -198,6 +198,28 @@ def answer(page, seq: int, at: datetime) -> bytes | None:
     return None
 
 
+def answers_for(
+    records: set[tuple[int, int]], platforms: set[str], start: datetime, end: datetime
+) -> dict[tuple[int, int], tuple[datetime, bytes]]:
+    """{(page id, seq): (when received, body)} of the kept answers of `records`, looked for in
+    the blocks of `platforms` received between `start` and `end` (not by the records' own
+    times, which may be what was changed)."""
+    found: dict[tuple[int, int], tuple[datetime, bytes]] = {}
+    if not records:
+        return found
+    pages = {page for page, _ in records}
+    blocks = RawBlock.objects.filter(platform__in=platforms, start__lte=end, end__gte=start)
+    for data in blocks.values_list("data", flat=True):
+        for page_id, seq, _kind, at, body in decode(data):
+            if (page_id, seq) in records:
+                found[(page_id, seq)] = (at, body)
+    rows = RecentAnswer.objects.filter(page_id__in=pages)
+    for page_id, seq, at, body in rows.values_list("page_id", "seq", "at", "body"):
+        if (page_id, seq) in records:
+            found[(page_id, seq)] = (at, bytes(body))
+    return found
+
+
 def answers_of(page) -> dict[int, bytes]:
     """Every kept answer of `page`, by the seq of the record it produced."""
     found: dict[int, bytes] = {}

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from likewatch.evidence import keys
@@ -69,6 +70,9 @@ class Report:
     uncovered: list[str] = field(default_factory=list)
     cosigned_by: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # A range bundle: the time range it covers, and its annotations and reviews checked.
+    covers: str = ""
+    documents: int = 0
 
     @property
     def ok(self) -> bool:
@@ -78,8 +82,14 @@ class Report:
 # Chains ---------------------------------------------------------------------------------
 
 
-def check_chain(page: int, entries: list[Entry]) -> list[Problem]:
-    """Every break in one page's chain, naming the record (see the module docstring)."""
+def check_chain(
+    page: int, entries: list[Entry], start: tuple[int, str] = (1, chain.GENESIS)
+) -> list[Problem]:
+    """Every break in one page's chain, naming the record (see the module docstring).
+
+    `start`: the seq and previous hash the chain starts from (a run of a range bundle starts
+    mid-chain: range.json says where)."""
+    first_seq, genesis = start
     found: dict[int, Problem] = {}  # by entry position: one verdict per record
     accepted: list[tuple[int, Entry]] = []
     for position, entry in enumerate(entries):
@@ -91,9 +101,9 @@ def check_chain(page: int, entries: list[Entry]) -> list[Problem]:
             found[position] = Problem(
                 page, entry.seq, CHANGED, "its content does not match its hash"
             )
-        expected = accepted[-1][1].hash if accepted else chain.GENESIS
+        expected = accepted[-1][1].hash if accepted else genesis
         if entry.prev_hash == expected:
-            want = accepted[-1][1].seq + 1 if accepted else 1
+            want = accepted[-1][1].seq + 1 if accepted else first_seq
             if entry.seq != want and position not in found:
                 found[position] = Problem(
                     page, entry.seq, CHANGED, f"numbered {entry.seq} where {want} belongs"
@@ -104,7 +114,7 @@ def check_chain(page: int, entries: list[Entry]) -> list[Problem]:
             (i for i in range(len(accepted) - 1, -1, -1) if accepted[i][1].hash == entry.prev_hash),
             None,
         )
-        if earlier is not None or (entry.prev_hash == chain.GENESIS and accepted):
+        if earlier is not None or (entry.prev_hash == genesis and accepted):
             keep = earlier + 1 if earlier is not None else 0
             for bad_position, bad in accepted[keep:]:
                 found[bad_position] = Problem(
@@ -116,7 +126,7 @@ def check_chain(page: int, entries: list[Entry]) -> list[Problem]:
             accepted = accepted[:keep]
             accepted.append((position, entry))
             continue
-        last_seq = accepted[-1][1].seq if accepted else 0
+        last_seq = accepted[-1][1].seq if accepted else first_seq - 1
         if entry.seq > last_seq + 1:
             missing = list(range(last_seq + 1, entry.seq))
             for seq in missing:
@@ -256,6 +266,7 @@ def verify_bundle(
     bundle = load(path)
     report = Report()
     key = _bundle_key(bundle, public_key_pem, report)
+    runs = read_range(bundle, report)
     chains: dict[int, list[Entry]] = {}
     for name in bundle.names("records/"):
         stem = name.rsplit("/", 1)[-1].removesuffix(".jsonl").removeprefix("page-")
@@ -265,10 +276,21 @@ def verify_bundle(
         page = int(stem)
         entries, problems = _entries(page, bundle.files[name])
         report.problems += problems
+        report.problems += _out_of_place(page, entries)
+        entries.sort(key=lambda e: e.seq)
         chains[page] = entries
         report.pages += 1
         report.records += len(entries)
-        report.problems += check_chain(page, entries)
+        start = (1, chain.GENESIS)
+        if runs is not None:
+            run = runs.get(page)
+            if run is None:
+                report.problems.append(
+                    Problem(page, None, INSERTED, "its records are here but range.json has no run")
+                )
+            else:
+                start = (run.first_seq, run.prev_hash)
+        report.problems += check_chain(page, entries, start)
         report.problems += _check_raw(bundle, page, entries)
     report.problems += _listed_pages(bundle, chains)
     listed = _listed(bundle)
@@ -287,8 +309,69 @@ def verify_bundle(
         )
     from likewatch.evidence import audit
 
-    audit.check_bundle_log(bundle, chains, report, log_key, held, witness_keys)
+    audit.check_bundle_log(bundle, chains, report, log_key, held, witness_keys, runs)
     return report
+
+
+@dataclass(frozen=True)
+class Run:
+    """A page's run of records in a range bundle: seqs first..last, and the hash the first
+    one links to (range.json)."""
+
+    first_seq: int
+    last_seq: int
+    prev_hash: str
+
+
+@dataclass(frozen=True)
+class Range:
+    since: datetime
+    until: datetime
+    runs: dict[int, Run]
+
+    def get(self, page: int) -> Run | None:
+        return self.runs.get(page)
+
+
+def read_range(bundle: Bundle, report: Report) -> Range | None:
+    """range.json of a range bundle (None for a bundle of whole chains)."""
+    data = bundle.files.get("range.json")
+    if data is None:
+        return None
+    try:
+        content = json.loads(data)
+        found = Range(
+            since=datetime.fromisoformat(content["since"]),
+            until=datetime.fromisoformat(content["until"]),
+            runs={
+                int(page): Run(int(run["first_seq"]), int(run["last_seq"]), str(run["prev_hash"]))
+                for page, run in content["pages"].items()
+            },
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        report.problems.append(Problem(None, None, FORMAT, "range.json is not a time range"))
+        return Range(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC), {})
+    report.covers = f"{content['since']} to {content['until']}"
+    return found
+
+
+def _out_of_place(page: int, entries: list[Entry]) -> list[Problem]:
+    """Lines of a page's file not in seq order: each record that comes after a later one is
+    named (the chain is then checked in seq order, so a move alone reads as a move)."""
+    problems, highest = [], None
+    for entry in entries:
+        if highest is not None and entry.seq < highest.seq:
+            problems.append(
+                Problem(
+                    page,
+                    entry.seq,
+                    REORDERED,
+                    f"line {entry.line} puts it after record {highest.seq}",
+                )
+            )
+        elif highest is None or entry.seq > highest.seq:
+            highest = entry
+    return problems
 
 
 def _listed(bundle: Bundle) -> set[int] | None:

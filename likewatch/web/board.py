@@ -7,20 +7,27 @@ paint and every live update read the same ("60.412" in Arabic, "60 412" in Frenc
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from django.apps import apps as django_apps
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from likewatch.analytics import milestones
 from likewatch.analytics.change import CampaignChange, PageChange, campaign_change
 from likewatch.analytics.projection import Projection, project
 from likewatch.events import effects
+from likewatch.events.models import EffectEstimate, Event
 from likewatch.fanout.broker import version
 from likewatch.fanout.messages import page_state
 from likewatch.formatting import duration, moment, number, percent, signed
-from likewatch.tracking.models import Campaign
+from likewatch.organisers.models import Annotation, CampaignSettings
+from likewatch.tracking.models import Campaign, CampaignPage
 from likewatch.web import charts
 
 
@@ -198,3 +205,77 @@ def chart_data(campaign: Campaign, page_ids: list[int]) -> dict:
     """Each page's history since the campaign's start, in uPlot's column layout."""
     points = charts.pages_points(page_ids, since=campaign.starts_at)
     return {str(pk): charts.columns(points[pk]) for pk in page_ids}
+
+
+# Bump when what the board page shows starts to depend on something board_etag does not read.
+ETAG_REVISION = "board-2"
+
+# Columns of a page that move without changing anything shown: the poller's scheduling.
+_SCHEDULING = {"next_fetch_at", "lease_until"}
+
+
+def board_etag(campaign: Campaign, full_path: str, now: datetime | None = None) -> str:
+    """The public board page's ETag, known before any rendering: a 304 costs five small
+    queries where a rendering reads the whole history since the campaign's start.
+
+    It hashes everything an anonymous visitor's board is made of: the campaign's row and its
+    organisers' settings (milestones), each page's row and place (its history moves
+    `last_seq` and `last_success_at`, failures `last_error_at`), the events flagged on the
+    pages (and their reviews), the organisers' notes, the stored effect estimates, the
+    language, the address (the language form sends the reader back to it), the code that
+    draws the page, and the clock: to the minute, the finest step any wording of time on
+    the board takes ("15:43 UTC", "5 hours 10 minutes"), plus each page's staleness now (a
+    page turns stale at any second). Only for anonymous visitors: what organisers see
+    depends on who they are.
+    """
+    now = now or timezone.now()
+    entries = CampaignPage.objects.filter(campaign=campaign).select_related("page")
+    pages, page_ids = [], []
+    for entry in entries.order_by("position", "pk"):
+        page = entry.page
+        pages.append((_row(entry), _row(page, skip=_SCHEDULING), page.is_stale(now)))
+        page_ids.append(page.pk)
+    parts = [
+        ETAG_REVISION,
+        _code_revision(),
+        get_language(),
+        full_path,
+        now.replace(second=0, microsecond=0).isoformat(),
+        _row(campaign),
+        [_row(s) for s in CampaignSettings.objects.filter(campaign=campaign)],
+        pages,
+        list(
+            Event.objects.filter(page_id__in=page_ids)
+            .order_by("pk")
+            .values_list("pk", "updated_at", "status", "reviewed_at", "platform_event__updated_at")
+        ),
+        list(Annotation.objects.filter(campaign=campaign).order_by("pk").values_list()),
+        list(
+            EffectEstimate.objects.filter(campaign=campaign)
+            .order_by("pk")
+            .values_list("pk", "computed_at")
+        ),
+    ]
+    return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:40] + '"'
+
+
+def _row(instance, skip: set[str] = frozenset()) -> tuple:
+    return tuple(
+        getattr(instance, f.attname) for f in instance._meta.concrete_fields if f.name not in skip
+    )
+
+
+@functools.cache
+def _code_revision() -> int:
+    """Changes when a deployment changes the templates or the front-end build, so that no
+    browser is told its page from the previous version is still the current one."""
+    newest = 0
+    for config in django_apps.get_app_configs():
+        if not config.name.startswith("likewatch"):
+            continue
+        root = Path(config.path)
+        for folder in (root / "templates", root / "static"):
+            if folder.is_dir():
+                for path in folder.rglob("*"):
+                    newest = max(newest, path.stat().st_mtime_ns)
+    return newest

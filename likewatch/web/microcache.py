@@ -19,6 +19,13 @@ of an HTTP shared cache (RFC 9111) with three deliberate limits:
   request refreshes it behind the scenes, and readers who arrive while nothing is stored wait
   for that one computation instead of starting their own.
 
+That refresh is a conditional request: it carries the stored answer's ETag (If-None-Match),
+and a 304 from Django makes the stored answer fresh again, its body kept (RFC 9111 4.3.4).
+A view that knows its ETag before working (the board: likewatch.web.board.board_etag) then
+answers a refresh with a few queries instead of a whole rendering: a rendering in a thread
+holds the GIL for tens of milliseconds, and every request the event loop is serving meanwhile
+waits for it.
+
 Answers are keyed by everything a public answer may depend on: the host and scheme, the path
 and the canonical query (see `canonical_query`), the language Django will answer in (chosen
 from Accept-Language and the language cookie by Django's own rule, so that a crowd's many
@@ -207,8 +214,18 @@ class MicroCache:
             accepted_encodings(accept_encoding),
         )
 
-    async def fetch(self, key: tuple, scope: Scope, receive: Receive, send: Send | None) -> None:
-        """Ask Django, pass the answer on as it comes (if `send`), and keep it if shareable."""
+    async def fetch(
+        self,
+        key: tuple,
+        scope: Scope,
+        receive: Receive,
+        send: Send | None,
+        revalidating: Entry | None = None,
+    ) -> None:
+        """Ask Django, pass the answer on as it comes (if `send`), and keep it if shareable.
+
+        `revalidating`: the stored answer whose ETag the request carries; a 304 renews it.
+        """
         flight = asyncio.get_running_loop().create_future()
         self.flights[key] = flight
 
@@ -220,11 +237,15 @@ class MicroCache:
             if not flight.done():
                 flight.set_result(entry)
 
-        recorder = Recorder(self, send, on_private=lambda: land(None))
+        recorder = Recorder(
+            self, send, on_private=lambda: land(None), revalidating=revalidating is not None
+        )
         entry = None
         try:
             await self.app(scope, receive, recorder.send)
             entry = recorder.entry()
+            if entry is None and revalidating is not None:
+                entry = recorder.renewed(revalidating)
             if entry is not None:
                 self.store(key, entry)
         finally:
@@ -239,6 +260,15 @@ class MicroCache:
         task.add_done_callback(lambda _: self.refreshing.discard(key))
 
     async def _refresh(self, key: tuple, scope: Scope) -> None:
+        # The refresh asks about the stored answer, not about whatever copy the reader who
+        # set it off holds: their own validators are dropped, the stored ETag sent instead.
+        stored = self.entries.get(key)
+        headers = [(k, v) for k, v in scope["headers"] if k not in _VALIDATORS]
+        if stored is not None and stored.etag is not None:
+            headers.append((b"if-none-match", stored.etag))
+        else:
+            stored = None
+        scope["headers"] = headers
         sent = False
 
         async def receive() -> Message:
@@ -250,7 +280,7 @@ class MicroCache:
             raise AssertionError("unreachable")
 
         try:
-            await self.fetch(key, scope, receive, None)
+            await self.fetch(key, scope, receive, None, revalidating=stored)
         except Exception:
             # The stale copy keeps being served until it expires; the next miss retries.
             log.exception("microcache: refreshing %s failed", scope["path"])
@@ -305,11 +335,16 @@ class Recorder:
     """Passes one answer on to the client and keeps a copy while it may still be stored."""
 
     def __init__(
-        self, cache: MicroCache, send: Send | None, on_private: Callable[[], None]
+        self,
+        cache: MicroCache,
+        send: Send | None,
+        on_private: Callable[[], None],
+        revalidating: bool = False,
     ) -> None:
         self.cache = cache
         self.client = send
         self.on_private = on_private
+        self.revalidating = revalidating
         self.status = 0
         self.headers: list[tuple[bytes, bytes]] = []
         self.chunks: list[bytes] = []
@@ -325,7 +360,8 @@ class Recorder:
             self.headers = [(k.lower(), v) for k, v in message.get("headers", [])]
             self.lifetimes = self.cache.lifetimes(self.headers) if self.status == 200 else None
             self.keeping = self.lifetimes is not None
-            if not self.keeping:
+            # A 304 to a revalidation is settled when it ends (`renewed`), like a 200.
+            if not self.keeping and not (self.revalidating and self.status == 304):
                 self.on_private()
         elif message["type"] == "http.response.body" and self.keeping:
             body = message.get("body", b"")
@@ -356,8 +392,41 @@ class Recorder:
             etag=etag,
         )
 
+    def renewed(self, stored: Entry) -> Entry | None:
+        """The stored answer made fresh again by this 304, its headers updated by the 304's
+        (RFC 9111 4.3.4); None unless the 304 is about that very answer and may be kept."""
+        if self.status != 304 or stored.etag is None:
+            return None
+        etag = next((v for k, v in self.headers if k == b"etag"), None)
+        if etag is None or etag.removeprefix(b"W/") != stored.etag.removeprefix(b"W/"):
+            return None
+        updated = {k for k, _ in self.headers if k not in _KEPT_ON_RENEWAL}
+        headers = [(k, v) for k, v in stored.headers if k not in updated]
+        headers += [(k, v) for k, v in self.headers if k in updated]
+        lifetimes = self.cache.lifetimes(headers)
+        if lifetimes is None:
+            return None
+        fresh, stale = lifetimes
+        now = self.cache.clock()
+        return Entry(
+            status=stored.status,
+            headers=headers,
+            body=stored.body,
+            stored_at=now,
+            fresh_until=now + fresh,
+            stale_until=now + fresh + stale,
+            etag=stored.etag,
+        )
+
 
 _EMPTY_BODY: Message = {"type": "http.response.body", "body": b""}
+
+# A refresh's own validators replace the reader's (see MicroCache._refresh).
+_VALIDATORS = {b"if-none-match", b"if-modified-since"}
+
+# What a 304 says nothing about: the stored body's own description, and its ETag as stored
+# (a compressed answer's weak ETag is not replaced by the 304's strong spelling of it).
+_KEPT_ON_RENEWAL = {b"content-length", b"content-encoding", b"content-type", b"etag"}
 
 _NOT_MODIFIED_HEADERS = {
     b"cache-control",

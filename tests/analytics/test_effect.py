@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from likewatch.analytics import effect as effect_module
 from likewatch.analytics.effect import Effect, NoEffect, estimate, total
 
 HOUR = 3600.0
@@ -56,3 +57,59 @@ def test_the_campaign_total_adds_effects_and_widens_as_independent_errors():
     assert both.effect == -150
     assert round(both.effect - both.low) == 50  # sqrt(30^2 + 40^2)
     assert round(both.high - both.effect) == 50
+
+
+def test_a_kept_fit_is_reused_while_the_pre_campaign_history_is_unchanged(monkeypatch):
+    t, values = page()
+    start = t[14 * 24]
+    values = values + np.where(t >= start, -(t - start) / HOUR * 400, 0.0)
+    first = estimate(t, values, start, t[15 * 24])
+    assert isinstance(first, Effect) and first.fit is not None
+
+    def no_fitting(self):
+        raise AssertionError("the model was fitted again")
+
+    monkeypatch.setattr(effect_module._Model, "fit", no_fitting)
+    # Hours later: the same pre-period, so the kept fit forecasts to the new moment.
+    later = estimate(t, values, start, t[16 * 24], fit=first.fit)
+    again = estimate(t, values, start, t[15 * 24], fit=first.fit)
+    assert later.fit == first.fit
+    assert (again.low, again.effect, again.high) == (first.low, first.effect, first.high)
+    truth = -48 * 400
+    assert later.low <= truth <= later.high
+
+
+def test_a_changed_pre_campaign_history_is_fitted_again(monkeypatch):
+    t, values = page()
+    start, now = t[14 * 24], t[15 * 24]
+    kept = estimate(t[48:], values[48:], start, now).fit
+    fitted = []
+    real_fit = effect_module._Model.fit
+    monkeypatch.setattr(
+        effect_module._Model, "fit", lambda self: fitted.append(1) or real_fit(self)
+    )
+    # Two days of history imported for the time before the page was tracked (a backfill).
+    result = estimate(t, values, start, now, fit=kept)
+    assert fitted == [1]
+    assert result.fit.key != kept.key
+    assert result.pre_hours == 14 * 24
+
+
+def test_the_interval_is_the_one_paths_drawn_from_the_model_give():
+    """The total's distribution is carried exactly; drawing paths from the fitted model
+    (statsmodels' simulate) must land on the same quantiles, up to the draws' noise."""
+    t, values = page(days=10)
+    start, now = t[8 * 24], t[9 * 24 + 12]
+    result = estimate(t, values, start, now)
+    pre = effect_module._pre(t.astype(float), values.astype(float), start)
+    model = effect_module._Model(np.diff(pre.values), pre.cycles)
+    fitted = model.model.filter(np.array(result.fit.params))
+    horizon = round((now - start) / HOUR)
+    paths = fitted.simulate(horizon, anchor="end", repetitions=20_000, rng=np.random.default_rng(0))
+    totals = np.asarray(paths).reshape(horizon, -1).sum(axis=0) * model.scale
+    totals += model.centre * horizon
+    low, middle, high = np.quantile(totals, [0.025, 0.5, 0.975])
+    width = high - low
+    assert abs(result.expected - middle) < 0.03 * width
+    assert abs((result.observed - result.high) - low) < 0.03 * width
+    assert abs((result.observed - result.low) - high) < 0.03 * width

@@ -92,3 +92,46 @@ def test_a_flagged_purge_is_not_counted_as_people_leaving():
     # Dismissed by an organiser: it was people after all, and counts again.
     Event.objects.update(status=Status.DISMISSED)
     assert campaign_change(c, START + timedelta(hours=9)).total_moved == 109_000
+
+
+def test_a_refresh_reuses_the_stored_fit_until_the_history_before_the_campaign_changes(
+    monkeypatch,
+):
+    from likewatch.analytics import effect as model
+    from likewatch.sources.base import Count
+    from likewatch.tracking.history import Entry, record_backfill
+    from likewatch.tracking.models import Provenance
+
+    telecom = page("111", "Maroc Telecom")
+    values, first = history(days_before=5, hours_after=30)
+    record_hourly(telecom, values, start=first)
+    campaign(pages=[(telecom, "leave")])
+    fits = []
+    real_fit = model._Model.fit
+    monkeypatch.setattr(model._Model, "fit", lambda self: fits.append(1) or real_fit(self))
+
+    effects.refresh_one(START + timedelta(hours=12))
+    stored = EffectEstimate.objects.get()
+    assert fits == [1] and stored.fit["key"] and len(stored.fit["params"]) >= 4
+
+    # Past MAX_AGE, the poller refreshes: the pre-campaign history is the same, so the
+    # stored fit is reused and only the forecast moves on.
+    effects.refresh_one(START + timedelta(hours=24))
+    assert fits == [1]
+    data = EffectEstimate.objects.get().data
+    assert data["low"] <= -24 * 2_000 <= data["high"]
+
+    # Two days before the page was tracked are imported: the model learns them.
+    rng = np.random.default_rng(9)
+    older = values[0] - np.cumsum(rng.poisson(60, 48))[::-1]
+    record_backfill(
+        [
+            Entry(telecom, Count(int(v)), first - timedelta(hours=48 - h), Provenance.IMPORTED)
+            for h, v in enumerate(older)
+        ]
+    )
+    effects.refresh_one(START + timedelta(hours=30))
+    assert fits == [1, 1]
+    refreshed = EffectEstimate.objects.get()
+    assert refreshed.fit["key"] != stored.fit["key"]
+    assert refreshed.data["pre_hours"] == (5 + 2) * 24

@@ -6,16 +6,17 @@ checks what `verify` or a witness says.
 """
 
 import base64
+import json
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from likewatch.evidence import audit, checkpoints, log, merkle, note, witness
+from likewatch.evidence import audit, checkpoints, log, merkle, note, raw, witness
 from likewatch.evidence.models import Checkpoint, LogDocument, LogState, LogTile
 from likewatch.evidence.verify import Report
 from likewatch.sources.base import Count
 from likewatch.sources.errors import Transient
-from likewatch.tracking import history
+from likewatch.tracking import chain, history, records
 from likewatch.tracking.models import Observation, Page
 
 from .conftest import logged, minutes
@@ -254,3 +255,114 @@ def test_verify_names_a_rewrite_from_the_command_line(polled, tmp_path, capsys):
     with pytest.raises(CommandError, match="does NOT check out"):
         call_command("verify", "--database", "--checkpoint", str(kept))
     assert "rewritten" in capsys.readouterr().out
+
+
+# Naming the record after a rewrite, from the platform's answers kept -----------------------
+
+
+def graph_answer(values: dict[str, int]) -> bytes:
+    """A Graph API batch answer, as the platform sent it for a round of both pages."""
+    return json.dumps(
+        {pid: {"id": pid, "fan_count": v, "followers_count": v} for pid, v in values.items()}
+    ).encode()
+
+
+@pytest.fixture
+def polled_with_answers(signing_key):
+    """`polled`, with each round's platform answer kept (one batch answer for both pages)."""
+    pages = [
+        Page.objects.create(platform="facebook", platform_id=str(n), metric="likes") for n in (1, 2)
+    ]
+    for n, value in enumerate(VALUES):
+        counts = {p.platform_id: (value or 0) + 7 * i for i, p in enumerate(pages)}
+        body = graph_answer(counts) if value is not None else None
+        entries = [
+            history.Entry(
+                page,
+                Count(counts[page.platform_id]) if value is not None else Transient("timeout"),
+                minutes(5 * n),
+                raw=body,
+            )
+            for page in pages
+        ]
+        history.record_batch(entries)
+        checkpoints.make(now=minutes(5 * n), ask_witnesses=False)
+    return pages
+
+
+def rechain(page):
+    """Recompute the tail's chain hashes after an edit, as a careful operator would."""
+    prev = chain.GENESIS
+    for row in Observation.objects.filter(page=page).order_by("seq"):
+        if row.hash:
+            digest = chain.link_hash(prev, records.as_record(row).form())
+            Observation.objects.filter(pk=row.pk).update(prev_hash=prev, hash=digest)
+            prev = digest
+
+
+def test_an_edited_value_is_named_exactly_by_the_platform_answer_kept_for_it(polled_with_answers):
+    first, second = polled_with_answers
+    Observation.objects.filter(page=first, seq=2).update(value=991)  # the platform said 990
+    rechain(first)
+
+    report, found = log_problems()
+    assert found == [(first.pk, 2, "changed")]
+    detail = report.problems[0].detail
+    assert "its value disagrees with the platform's answer kept at 2016-02-26T22:05:00" in detail
+    assert "the record says 991, the answer 990" in detail
+
+
+def test_the_answers_name_the_record_in_packed_blocks_too(polled_with_answers):
+    first, _ = polled_with_answers
+    raw.pack(force=True)
+    Observation.objects.filter(page=first, seq=3).update(value=1)
+
+    _, found = log_problems()
+    assert found == [(first.pk, 3, "changed")]
+
+
+def test_without_answers_kept_the_round_is_named_and_the_reason_given(polled_with_answers):
+    first, _ = polled_with_answers
+    raw.prune(now=minutes(60 * 24 * 400))
+    Observation.objects.filter(page=first, seq=2).update(value=991)
+
+    report, found = log_problems()
+    assert found == [(None, None, "changed")]
+    assert f"{first.pk}#2" in report.problems[0].detail
+    assert "no platform answer is kept for them" in report.problems[0].detail
+
+
+def test_a_change_the_answers_do_not_hold_is_not_pinned_on_a_record(polled_with_answers):
+    first, _ = polled_with_answers
+    Observation.objects.filter(page=first, seq=2).update(fetches=5)
+
+    report, found = log_problems()
+    assert found == [(None, None, "changed")]
+    assert "each agrees in value and time with the platform's answer" in report.problems[0].detail
+
+
+def test_a_rewrite_resigned_is_caught_by_a_kept_checkpoint_and_the_answers_name_the_record(
+    polled_with_answers,
+):
+    first, _ = polled_with_answers
+    kept = checkpoints.full_note(checkpoints.latest())
+    rewrite_everything(first, 2, 991)
+
+    assert log_problems()[1] == []  # self-consistent: the database alone cannot tell
+    report, found = log_problems(held=[kept])
+    assert found == [(None, None, "rewritten"), (first.pk, 2, "changed")]
+    assert "the record says 991, the answer 990" in report.problems[1].detail
+
+
+def test_a_log_rebuilt_but_not_resigned_names_the_record_from_the_answers(polled_with_answers):
+    first, _ = polled_with_answers
+    signed = list(Checkpoint.objects.all())
+    rewrite_everything(first, 2, 991)
+    Checkpoint.objects.all().delete()
+    Checkpoint.objects.bulk_create(signed)  # the site's old signatures, still published
+
+    report, found = log_problems()
+    assert (first.pk, 2, "changed") in found
+    assert {what for _, _, what in found} == {"changed"}
+    # Nothing else is blamed: the other records agree with their answers.
+    assert [(p, s) for p, s, _ in found if p is not None] == [(first.pk, 2)]

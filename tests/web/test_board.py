@@ -105,3 +105,66 @@ def test_an_uncached_board_costs_the_same_few_queries_for_two_pages_or_twenty_fi
     assert counts[2] == counts[25], counts
     # A few queries per board section (pages, changes, rates, purges, effects, notes, proofs).
     assert counts[25] <= 30, counts
+
+
+def test_the_boards_etag_moves_with_what_the_board_shows(campaign, pages, now):
+    from django.utils import timezone
+
+    from likewatch.events.models import Event, Kind, Status
+    from likewatch.organisers.models import Annotation
+    from likewatch.sources.base import Count
+    from likewatch.tracking.history import record_count
+
+    minute = now.replace(second=10)
+
+    def etag(at=minute, path="/c/operators/"):
+        return board.board_etag(campaign, path, at)
+
+    seen = {etag()}
+    assert etag(minute.replace(second=50)) == etag()  # nothing on the board moves by seconds
+
+    def moved(tag: str) -> bool:
+        new = tag not in seen
+        seen.add(tag)
+        return new
+
+    assert moved(etag(minute + timedelta(minutes=1)))  # "5 hours 10 minutes" to a milestone
+    assert moved(etag(path="/c/operators/?utm_source=x"))  # the language form's return address
+    with translation.override("fr"):
+        assert moved(etag())
+    Annotation.objects.create(campaign=campaign, at=now, text="Prices up")
+    assert moved(etag())
+    event = Event.objects.create(
+        page=pages[0],
+        kind=Kind.PURGE,
+        start=now,
+        end=now,
+        size=-1000,
+        expected=0,
+        seen=-1000,
+        confidence=0.9,
+    )
+    assert moved(etag())
+    event.status = Status.CONFIRMED
+    event.reviewed_at = timezone.now()
+    event.save()
+    assert moved(etag())
+    campaign.title = "Leave the operators"
+    campaign.save()
+    assert moved(etag())
+    record_count(pages[1], Count(50_600), now)
+    assert moved(etag())
+
+
+def test_the_boards_etag_moves_the_second_a_page_turns_stale(campaign, pages, now):
+    from likewatch.sources.base import Count
+    from likewatch.tracking.history import record_count
+
+    page = pages[0]
+    # Last measured on a whole minute, so that it turns stale on one too, mid-minute after.
+    record_count(page, Count(97_000), now.replace(second=0))
+    page.refresh_from_db()
+    turns = page.last_success_at + timedelta(seconds=3 * page.interval)
+    later = turns + timedelta(seconds=30)
+    assert not page.is_stale(turns) and page.is_stale(later)
+    assert board.board_etag(campaign, "/c/", turns) != board.board_etag(campaign, "/c/", later)

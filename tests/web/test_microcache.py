@@ -7,7 +7,7 @@ import asyncio
 import time
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 
 from likewatch.web.microcache import MicroCache
 from tests.web.asgi import Stream, get
@@ -403,3 +403,138 @@ def test_every_parameter_a_public_view_reads_is_in_the_key():
         for path in (root / folder).glob("*.py"):
             read |= set(re.findall(r"GET(?:\.get\(|\[)\"(\w+)\"", path.read_text()))
     assert read <= PARAMETERS, read - PARAMETERS
+
+
+class Validating:
+    """An origin that knows its ETag before working: a 304 when asked about the current
+    version, a rendering (counted) otherwise."""
+
+    def __init__(self) -> None:
+        self.version = 1
+        self.renders = 0
+        self.asked: list[bytes | None] = []
+
+    async def __call__(self, scope, receive, send):
+        await receive()
+        etag = f'"v{self.version}"'.encode()
+        headers = [(b"cache-control", PUBLIC["cache-control"].encode()), (b"etag", etag)]
+        asked = dict(scope["headers"]).get(b"if-none-match")
+        self.asked.append(asked)
+        if asked == etag:
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        self.renders += 1
+        headers.append((b"content-type", b"text/html"))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        body = f"board v{self.version}, rendering {self.renders}".encode()
+        await send({"type": "http.response.body", "body": body})
+
+
+async def settled(app, origin, asked: int) -> None:
+    """Until the background refresh has been answered `asked` times in all and is over."""
+    deadline = time.monotonic() + 60
+    while len(origin.asked) < asked or app.refreshing:
+        assert time.monotonic() < deadline, "the stale answer was never refreshed"
+        await asyncio.sleep(0.005)
+
+
+def test_a_refresh_asks_whether_the_answer_changed_and_a_304_keeps_it_fresh():
+    clock = Clock()
+    origin = Validating()
+    app = cache(origin, clock)
+
+    @async_to_sync
+    async def scenario():
+        await get(app, "/c/operators/")
+        clock.now += 5
+        stale = await get(app, "/c/operators/")
+        await settled(app, origin, 2)
+        renewed = await get(app, "/c/operators/")
+        clock.now += 1.5  # within the renewed window: nothing asked
+        still = await get(app, "/c/operators/")
+        return stale, renewed, still
+
+    stale, renewed, still = scenario()
+    assert origin.asked == [None, b'"v1"']
+    assert origin.renders == 1  # the refresh cost a 304, not a rendering
+    assert stale.body == renewed.body == still.body == b"board v1, rendering 1"
+    assert renewed.status == 200 and renewed.headers["age"] == "0"  # fresh again
+    assert renewed.headers["content-type"] == "text/html"  # the stored answer's own headers
+    assert still.headers["age"] == "1"
+
+
+def test_a_change_reaches_readers_within_the_window_and_its_grace():
+    clock = Clock()
+    origin = Validating()
+    app = cache(origin, clock)
+
+    @async_to_sync
+    async def scenario():
+        await get(app, "/c/operators/")
+        origin.version = 2  # a poller wrote a new count
+        clock.now += 2.5
+        stale = await get(app, "/c/operators/")
+        await settled(app, origin, 2)
+        return stale, await get(app, "/c/operators/")
+
+    stale, fresh = scenario()
+    assert stale.body == b"board v1, rendering 1"
+    assert fresh.body == b"board v2, rendering 2"
+    assert fresh.headers["etag"] == '"v2"'
+
+
+def test_a_refresh_asks_about_the_stored_answer_not_the_readers_copy():
+    # The reader who set the refresh off holds a copy of their own; a 304 about it would say
+    # nothing about what is stored.
+    clock = Clock()
+    origin = Validating()
+    app = cache(origin, clock)
+
+    @async_to_sync
+    async def scenario():
+        await get(app, "/c/operators/")
+        clock.now += 5
+        mine = await get(app, "/c/operators/", {"if-none-match": '"v0"'})
+        await settled(app, origin, 2)
+        return mine
+
+    assert scenario().status == 200
+    assert origin.asked == [None, b'"v1"']
+
+
+def test_the_boards_refresh_is_a_304_until_a_new_count_then_the_new_count(
+    django_asgi, campaign, pages, monkeypatch
+):
+    from django.utils import timezone
+
+    from likewatch.sources.base import Count
+    from likewatch.tracking.history import record_count
+    from likewatch.web import board, views
+
+    renders = []
+    snapshot = board.snapshot
+    monkeypatch.setattr(views.boards, "snapshot", lambda *a: renders.append(1) or snapshot(*a))
+    clock = Clock()
+    app = cache(django_asgi, clock)
+
+    @async_to_sync
+    async def scenario():
+        first = await get(app, "/c/operators/")
+        clock.now += 3
+        await get(app, "/c/operators/")
+        while app.refreshing:
+            await asyncio.sleep(0.005)
+        unchanged = await get(app, "/c/operators/")
+        await sync_to_async(record_count)(pages[0], Count(96_000), timezone.now())
+        clock.now += 3
+        stale = await get(app, "/c/operators/")
+        while app.refreshing:
+            await asyncio.sleep(0.005)
+        return first, unchanged, stale, await get(app, "/c/operators/")
+
+    first, unchanged, stale, moved = scenario()
+    assert unchanged.body == first.body and unchanged.headers["age"] == "0"
+    assert "97,000" in stale.body.decode()  # within the grace: the last copy, once
+    assert "96,000" in moved.body.decode()
+    assert len(renders) == 2  # the first answer and the one after the new count

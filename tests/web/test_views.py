@@ -94,6 +94,56 @@ def test_the_board_is_compressed_for_browsers_that_accept_it(client, campaign):
     assert response["Content-Encoding"] == "gzip"
 
 
+def test_a_reader_holding_the_current_board_gets_not_modified(client, campaign):
+    # A phone on slow data revalidating an unchanged board downloads no page again.
+    first = client.get("/c/operators/")
+    again = client.get("/c/operators/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert first.status_code == 200 and first["ETag"]
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == first["ETag"]
+    assert "public" in again["Cache-Control"]
+    assert "Accept-Encoding" in again["Vary"] and "Accept-Language" in again["Vary"]
+
+
+def test_a_compressed_boards_weak_etag_revalidates_too(client, campaign):
+    first = client.get("/c/operators/", HTTP_ACCEPT_ENCODING="gzip")
+    assert first["Content-Encoding"] == "gzip" and first["ETag"].startswith("W/")
+    again = client.get(
+        "/c/operators/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=first["ETag"]
+    )
+    assert again.status_code == 304
+
+
+def test_a_new_count_makes_the_board_answer_in_full_again(client, campaign, pages):
+    from django.utils import timezone
+
+    from likewatch.sources.base import Count
+    from likewatch.tracking.history import record_count
+
+    first = client.get("/c/operators/")
+    record_count(pages[0], Count(96_000), timezone.now())
+    after = client.get("/c/operators/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert after.status_code == 200
+    assert after["ETag"] != first["ETag"]
+    assert "96,000" in after.content.decode()
+
+
+def test_each_language_has_its_own_etag(client, campaign):
+    english = client.get("/c/operators/", HTTP_ACCEPT_LANGUAGE="en")
+    french = client.get(
+        "/c/operators/", HTTP_ACCEPT_LANGUAGE="fr", HTTP_IF_NONE_MATCH=english["ETag"]
+    )
+    assert french.status_code == 200
+    assert french["ETag"] != english["ETag"]
+    assert "Depuis le début" in french.content.decode()
+
+
+def test_organisers_boards_carry_no_shared_etag(admin_client, campaign):
+    # What an organiser sees depends on who they are; no validator that says otherwise.
+    response = admin_client.get("/c/operators/")
+    assert response.status_code == 200 and "ETag" not in response
+
+
 def test_unknown_and_private_boards_are_not_found(client, campaign, private):
     assert client.get("/c/nothing-here/").status_code == 404
     assert client.get("/c/secret/").status_code == 404

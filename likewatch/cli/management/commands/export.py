@@ -1,10 +1,12 @@
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.utils import timezone
 
+from likewatch.cli import moments
 from likewatch.cli.base import LikewatchCommand
 from likewatch.evidence import keys
-from likewatch.evidence.bundle import BundleError, export
+from likewatch.evidence.bundle import BundleError, Window, export
 from likewatch.exports import campaign_info, csv_lines, json_chunks, page_info
 from likewatch.tracking.lookup import find_pages
 from likewatch.tracking.models import Campaign, Page
@@ -31,10 +33,20 @@ class Command(LikewatchCommand):
         parser.add_argument(
             "--raw", action="store_true", help="with --evidence: add the raw platform answers"
         )
+        parser.add_argument(
+            "--since",
+            metavar="TIME",
+            help="with --evidence: a bundle of one time range, public records only, from TIME "
+            "(ISO 8601 with a zone, e.g. 2016-02-26T22:00:00Z)",
+        )
+        parser.add_argument(
+            "--until", metavar="TIME", help="with --evidence: the range's end (default: now)"
+        )
         parser.add_argument("--format", choices=["csv", "json"], default="csv")
         parser.add_argument("-o", "--output", help="write to this file instead of the screen")
 
     def handle(self, *args, **options):
+        window = self.window(options)
         campaign = self.campaign(options["campaign"]) if options["campaign"] else None
         if campaign is not None and options["pages"]:
             raise CommandError("Give pages or --campaign, not both.")
@@ -44,12 +56,15 @@ class Command(LikewatchCommand):
             # The operator's own export: every annotation, as staff see them on the web.
             notes = list(campaign.annotations.order_by("at", "pk").values("at", "text"))
             subject = {"campaign": campaign_info(campaign, entries, notes)}
+        elif window is not None and not options["pages"]:
+            pages = None  # every public page
+            notes = []
         else:
             pages = self.pages(options["pages"])
             notes = []
             subject = {"page": page_info(pages[0])} if len(pages) == 1 else {}
         if options["evidence"]:
-            self.bundle(Path(options["evidence"]), pages, options["raw"])
+            self.bundle(Path(options["evidence"]), pages, options["raw"], window)
             return
         out = _Verbatim(self.stdout)
         if options["output"]:
@@ -92,16 +107,37 @@ class Command(LikewatchCommand):
             found.update((p.pk, p) for p in matches)
         return [found[pk] for pk in sorted(found)]
 
-    def bundle(self, path: Path, pages: list[Page], with_raw: bool) -> None:
+    @staticmethod
+    def window(options) -> Window | None:
+        """The time range of --since/--until (None without them); CommandError if bad."""
+        since = moments.parse(options["since"], "--since")
+        until = moments.parse(options["until"], "--until")
+        if since is None and until is None:
+            return None
+        if not options["evidence"]:
+            raise CommandError("--since and --until make a bundle of a time range: add --evidence.")
+        if since is None:
+            raise CommandError("Give --since: where the time range starts.")
         try:
-            summary = export(path, pages, with_raw=with_raw)
+            return Window(since, until or timezone.now())
+        except BundleError as exc:
+            raise CommandError(f"{exc}.") from None
+
+    def bundle(
+        self, path: Path, pages: list[Page] | None, with_raw: bool, window: Window | None = None
+    ) -> None:
+        try:
+            summary = export(path, pages, with_raw=with_raw, window=window)
         except keys.KeyMissing as exc:
             raise CommandError(f"Cannot export evidence: {exc}.") from None
         except BundleError as exc:
             raise CommandError(f"{exc}.") from None
+        documents = (
+            f"{summary.documents} annotation(s) and review(s), " if window is not None else ""
+        )
         self.stdout.write(
             f"Wrote {summary.path}: {summary.pages} page(s), {summary.records} record(s), "
-            f"{summary.digests} digest(s), {summary.raw} raw answer(s). "
+            f"{documents}{summary.digests} digest(s), {summary.raw} raw answer(s). "
             f"Check it with `likewatch verify {summary.path}`."
         )
 

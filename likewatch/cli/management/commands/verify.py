@@ -1,9 +1,9 @@
 import json
-from datetime import datetime
 from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from likewatch.cli import moments
 from likewatch.cli.base import LikewatchCommand
 from likewatch.evidence import proofs
 from likewatch.evidence.bundle import BundleError
@@ -63,8 +63,8 @@ class Command(LikewatchCommand):
         if options["database"]:
             report = verify_database(
                 self._pages(options),
-                self._time(options["since"], "--since"),
-                self._time(options["until"], "--until"),
+                moments.parse(options["since"], "--since"),
+                moments.parse(options["until"], "--until"),
                 held,
                 log_key,
             )
@@ -79,6 +79,11 @@ class Command(LikewatchCommand):
             except BundleError as exc:
                 raise CommandError(f"{exc}.") from None
             what = f"The bundle {options['bundle']}"
+        if report.covers:
+            self.stdout.write(
+                f"The bundle covers {report.covers}: {report.pages} public page(s), "
+                f"{report.records} record(s), {report.documents} annotation(s) and review(s)."
+            )
         summary = (
             f"{report.pages} page(s), {report.records} record(s), {report.digests} digest(s), "
             f"{report.leaves} log leaves under checkpoint {report.checkpoint_size}"
@@ -132,18 +137,6 @@ class Command(LikewatchCommand):
             return Path(path).read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
-
-    @staticmethod
-    def _time(value: str | None, option: str) -> datetime | None:
-        if not value:
-            return None
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise CommandError(f"{option} {value!r} is not an ISO 8601 time.") from None
-        if moment.tzinfo is None:
-            raise CommandError(f"{option} {value!r} needs a time zone (e.g. Z).")
-        return moment
 
     @staticmethod
     def _pages(options) -> set[int] | None:
