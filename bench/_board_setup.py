@@ -1,7 +1,8 @@
 """Set up (or move) the board benchmark's campaign. Usage: python -m bench._board_setup
-setup|move (DATABASE_URL set). `setup` creates a public campaign of three pages with a day of
-history and prints JSON {slug, pages}; `move` records a new count for the first page (as a
-poller would, one committed round) and prints JSON {at}: the moment it committed."""
+setup|move|keep-moving SECONDS (DATABASE_URL set). `setup` creates a public campaign of three
+pages with a day of history and prints JSON {slug, pages}; `move` records a new count for the
+first page (as a poller would, one committed round) and prints JSON {at}: the moment it
+committed; `keep-moving` does so every SECONDS until it is stopped."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from datetime import timedelta
 import django
 
 
-def main(action: str) -> None:
+def main(action: str, every: str = "0") -> None:
     django.setup()
     from django.utils import timezone
 
@@ -40,11 +41,15 @@ def main(action: str) -> None:
             history.record_batch([history.Entry(page, count, at) for page in pages])
         print(json.dumps({"slug": campaign.slug, "pages": [p.pk for p in pages]}))
         return
-    page = Page.objects.order_by("pk").first()
-    value = page.observations.order_by("-seq").first().value - 1000
-    history.record_batch([history.Entry(page, Count(value), timezone.now())])
-    print(json.dumps({"at": time.time(), "value": value}))
+    while True:
+        page = Page.objects.order_by("pk").first()
+        value = page.observations.order_by("-seq").first().value - 1000
+        history.record_batch([history.Entry(page, Count(value), timezone.now())])
+        print(json.dumps({"at": time.time(), "value": value}), flush=True)
+        if action != "keep-moving":
+            return
+        time.sleep(float(every))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

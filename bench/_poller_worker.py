@@ -1,21 +1,25 @@
 """The poller benchmark's measured process: one real Poller, timed from inside.
 
-Usage: python -m bench._poller_worker PAGES SECONDS SIMULATOR_URL (DATABASE_URL set). Creates
-PAGES pages due at a 60-second interval, spread over the first minute as in a running
-deployment, polls them against the simulator for SECONDS, and prints JSON: every fetch's
+Usage: python -m bench._poller_worker PAGES SECONDS SIMULATOR_URL [PROFILE_FILE] (DATABASE_URL
+set). Creates PAGES pages due at a 60-second interval, spread over the first minute as in a
+running deployment, polls them against the simulator for SECONDS, and prints JSON: every fetch's
 schedule lag (from the moment the page was due to the moment its result was committed), how
 many fetches read a count and how many failed (by kind), the process's CPU seconds and peak
-memory.
+memory. With PROFILE_FILE, the polling (not the seeding) is profiled with cProfile, in CPU
+time, into that file.
 
 The simulator listens on 127.0.0.1, which the outbound guard refuses unless the operator allows
 it (LIKEWATCH_OUTBOUND_ALLOW, as the demo does): without that every fetch is a failure, backed
 off for longer each time, and the figures would time a poller recording refusals.
 
 LIKEWATCH_BENCH_HISTORY_HOURS (default 0) first gives every page that many hours of history, as
-after hours of running: a changing page a span per minute, a stable page one open span. Work
-that reads recent history (event detection reads the last four hours) costs its steady-state
-price only then. The history is written in small chunks before the clock starts, but the
-peak memory figure then includes the writing.
+after hours of running: a changing page a span per minute, a stable page one open span. The
+history is left as those hours of polling would have left it, so the clock times the steady
+state, not a catch-up no running poller ever does: sealed records packed into segments with the
+newest one a row (what the segments consumer keeps), each page's detector state built from its
+history by the events scan itself (what live detection stores after every round), and the
+chart buckets rebuilt. The seeding is done in chunks before the clock starts, but the peak
+memory figure includes it.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ HISTORY_HOURS = float(os.environ.get("LIKEWATCH_BENCH_HISTORY_HOURS", 0))
 wall0 = 0.0
 
 
-def main(pages: int, seconds: float, simulator: str) -> None:
+def main(pages: int, seconds: float, simulator: str, profile: str | None = None) -> None:
     os.environ["FACEBOOK_BASE_URL"] = simulator
     os.environ["FACEBOOK_TOKEN"] = "bench-token"
     os.environ["LIKEWATCH_OUTBOUND_ALLOW"] = "127.0.0.1"
@@ -99,7 +103,14 @@ def main(pages: int, seconds: float, simulator: str) -> None:
     threading.Timer(seconds, stop.set).start()
     global wall0
     cpu0, wall0 = time.process_time(), time.monotonic()
-    poller.run_forever(stop)
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.runcall(poller.run_forever, stop)
+        profiler.dump_stats(profile)
+    else:
+        poller.run_forever(stop)
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
     print(
         json.dumps(
@@ -119,15 +130,16 @@ def main(pages: int, seconds: float, simulator: str) -> None:
 
 def seed_history(rows, hours: float, now) -> None:
     """`hours` of history before `now` for each page (the odd ones change every minute)."""
+    from likewatch.events import scan
     from likewatch.rollups import update
-    from likewatch.tracking import bulk, chain
-    from likewatch.tracking.models import Health, Observation
+    from likewatch.tracking import bulk, chain, records, segments, segments_codec
+    from likewatch.tracking.models import Health, Observation, Segment
 
     minutes = int(hours * 60)
     start = now - timedelta(minutes=minutes)
     rng = random.Random(1)
     for first in range(0, len(rows), 50):
-        chunk, spans = rows[first : first + 50], []
+        chunk, spans, packed = rows[first : first + 50], [], []
         for page in chunk:
             i = int(page.platform_id[1:])
             values = [100_000 + i + (rng.randint(-50, 50) if i % 2 else 0) for _ in range(minutes)]
@@ -138,6 +150,7 @@ def seed_history(rows, hours: float, now) -> None:
                 else:
                     runs.append((value, m, 1))
             prev = chain.GENESIS
+            sealed = []
             for seq, (value, m, fetches) in enumerate(runs, 1):
                 at = start + timedelta(minutes=m)
                 span = Observation(
@@ -151,15 +164,38 @@ def seed_history(rows, hours: float, now) -> None:
                 )
                 if seq < len(runs):  # every span but the newest is sealed
                     span.hash = prev = chain.observation_hash(span)
-                spans.append(span)
-            page.last_seq = len(runs)
+                    sealed.append(records.span_from_row(span))
+                else:
+                    spans.append(span)  # the newest stays a row: the write path extends it
+            # Sealed records in segments, as the segments consumer leaves them.
+            for lo in range(0, len(sealed), segments.SEGMENT_RECORDS):
+                part = sealed[lo : lo + segments.SEGMENT_RECORDS]
+                packed.append(
+                    Segment(
+                        page=page,
+                        data=segments_codec.encode(part),
+                        **segments.summarise(part),
+                    )
+                )
+            page.last_seq = page.segmented_seq = len(runs)
+            page.segmented_seq -= 1
             page.last_success_at = spans[-1].last_seen
             page.health = Health.OK
+        Segment.objects.bulk_create(packed, batch_size=500)
         Observation.objects.bulk_create(spans, batch_size=2000)
-        bulk.update_rows(chunk, ["last_seq", "last_success_at", "health"])
+        bulk.update_rows(chunk, ["last_seq", "segmented_seq", "last_success_at", "health"])
     # The chart buckets of that history, written outside the write path (a bulk seed).
     update.rebuild()
+    # Each page's detector state, as live detection would have stored it round after round
+    # (the same state: live and rescan are one code path, likewatch.events.scan).
+    for first in range(0, len(rows), 500):
+        scan.scan_pages(rows[first : first + 500], now=now)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), float(sys.argv[2]), sys.argv[3])
+    main(
+        int(sys.argv[1]),
+        float(sys.argv[2]),
+        sys.argv[3],
+        sys.argv[4] if len(sys.argv) > 4 else None,
+    )

@@ -10,6 +10,9 @@ its JSON (/api/campaigns/SLUG, with the API's per-address rate limit lifted: all
 comes from one address), WRK_RUNS times each, after one request has filled the cache. Beside
 requests per second and p99, the web process's own CPU time per 10,000 requests (from
 /proc): what a request costs, which a busy machine changes far less than it changes latency.
+The counts stand still while wrk runs unless LIKEWATCH_BENCH_BOARD_MOVE_SECONDS is set: then a
+writer commits a new count every that many seconds, as a poller would, so that the
+micro-cache's refreshes find a changed board and render it instead of revalidating it.
 Then LIKEWATCH_BENCH_LISTENERS (5,000) connections open the board's event stream (the cap of
 streams per address lifted, as the rate limit is); a new count is committed, as by a
 poller, and the figure is how long until each listener received it.
@@ -45,6 +48,7 @@ LISTENERS = int(os.environ.get("LIKEWATCH_BENCH_LISTENERS", 5000))
 WRK_SECONDS = int(os.environ.get("LIKEWATCH_BENCH_WRK_SECONDS", 10))
 WRK_RUNS = 3
 PORT = int(os.environ.get("LIKEWATCH_BENCH_PORT", 8601))
+MOVE_SECONDS = float(os.environ.get("LIKEWATCH_BENCH_BOARD_MOVE_SECONDS", 0))
 
 
 def run() -> list[tuple]:
@@ -81,10 +85,13 @@ def _run(kind: str) -> list[tuple]:
             slug = setup["slug"]
             broker = "LISTEN/NOTIFY" if kind == "postgresql" else "database watch"
             label = f"board ({kind}, {broker}, 1 web process)"
+            if MOVE_SECONDS:
+                label += f", a count moving every {MOVE_SECONDS:g} s"
             if shutil.which("wrk"):
                 for name, path in (("page", f"/c/{slug}/"), ("JSON", f"/api/campaigns/{slug}")):
                     urllib.request.urlopen(base + path, timeout=60).read()
-                    runs = [_wrk(base + path, server.pid) for _ in range(WRK_RUNS)]
+                    with _moving(url):
+                        runs = [_wrk(base + path, server.pid) for _ in range(WRK_RUNS)]
                     rps = [r for r, _, _ in runs]
                     p99 = [p for _, p, _ in runs]
                     cpu = [c for _, _, c in runs]
@@ -109,6 +116,27 @@ def _run(kind: str) -> list[tuple]:
             server.terminate()
             server.wait(timeout=30)
     return rows
+
+
+@contextlib.contextmanager
+def _moving(url: str):
+    """A writer committing a new count every MOVE_SECONDS while the block runs (if set)."""
+    if not MOVE_SECONDS:
+        yield
+        return
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "bench._board_setup", "keep-moving", str(MOVE_SECONDS)],
+        env=base_env(DATABASE_URL=url),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        writer.stdout.readline()  # its first count is committed: the board has moved
+        yield
+    finally:
+        writer.terminate()
+        writer.wait(timeout=30)
 
 
 def _run_async(coroutine):

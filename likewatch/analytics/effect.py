@@ -19,7 +19,8 @@ forecasts to now, in milliseconds. A changed pre-period (history imported for th
 the page was tracked: a backfill) changes the digest, and the model is fitted again.
 
 `estimate(times, values, start, now)` is pure (epoch seconds); `page_effect(page, start)`
-reads a page's history through analytics.series and caches the answer for a few minutes.
+reads a page's recorded spans (exactly, not a chart's downsampled points) and caches the
+answer for a few minutes.
 """
 
 from __future__ import annotations
@@ -289,8 +290,8 @@ def page_effect(
     from django.db.models import Q
     from django.utils import timezone
 
-    from likewatch.analytics.series import page_series
     from likewatch.events.models import Event, Kind, Status
+    from likewatch.tracking.records import span_points
 
     now = now or timezone.now()
     bucket = int(now.timestamp() // 300)
@@ -298,8 +299,13 @@ def page_effect(
     cached = cache.get(key)
     if cached is not None:
         return cached
-    series = page_series(page, start - timedelta(days=PRE_DAYS), now)
-    points = [(p.at.timestamp(), p.value) for p in series.points if p.value is not None]
+    # The spans themselves, not a chart's downsampled points: a chart's buckets widen as the
+    # range grows, so its points before the campaign would change at every refresh (and the
+    # kept fit with them); the spans before the start never change, short of a backfill.
+    points = []
+    for first_seen, last_seen, value in span_points(page, start - timedelta(days=PRE_DAYS), now):
+        if value is not None:
+            points += [(first_seen, value), (last_seen, value)]
     # What the platform did is not what people did: flagged drops (possible removals), and
     # gains that many pages of the platform made at once (likewatch.events.platform).
     platform_moves = Event.objects.filter(page=page, start__gte=start).filter(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -75,6 +77,13 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
             "measured_at": pc.measured_at,
             "baseline": pc.baseline,
             "baseline_at": pc.baseline_at,
+            # "Cite this number": the proofs of the two numbers the change is made of.
+            "proof": reverse("evidence:page_proof_json", args=[pc.page.pk]),
+            "baseline_proof": (
+                reverse("evidence:page_proof_json", args=[pc.page.pk])
+                + "?"
+                + urlencode({"at": campaign.starts_at.isoformat()})
+            ),
             "change": pc.change,
             "change_percent": pc.change_percent,
             "moved": pc.moved,

@@ -67,6 +67,8 @@ class CampaignEntry(Schema):
     measured_at: datetime | None
     baseline: int | None
     baseline_at: datetime | None
+    proof: str = Field(description="The proof of the current number (likewatch verify checks it).")
+    baseline_proof: str = Field(description="The proof of the number at the campaign's start.")
     change: int | None
     change_percent: float | None
     moved: int | None

@@ -15,7 +15,14 @@ What triggers a scan, kept cheap for a page fetched every minute:
 
 A round's pages are scanned together, in a fixed number of queries (`scan.scan_pages`): at ten
 thousand pages a minute, five queries per changed page would cost the poller most of its time.
-Rolling detector state, when there is some, belongs in this consumer.
+
+The rolling state: each page's detector state is stored (`DetectorState`) in this consumer's
+transaction, with its cursor, so it always ends on the record the cursor says was processed.
+The records after it are then exactly the page's records in the rounds this consumer is handed
+next, so those are what the detector is fed (`following`): after hours of history a scan reads
+no history at all. Where they do not continue the state (a page scanned for the first time, a
+failure in an earlier batch that did not ask for a scan), the scan reads the history from the
+state's last record, as a rescan does from the first.
 """
 
 from __future__ import annotations
@@ -54,4 +61,34 @@ def consume(batch: consumers.Batch) -> None:
     from likewatch.events.scan import scan_pages
 
     pages = batch.pages()
-    scan_pages([pages[pk] for pk in wanted if pk in pages])
+    scan_pages([pages[pk] for pk in wanted if pk in pages], following=following(batch, wanted))
+
+
+def following(batch: consumers.Batch, page_ids: list[int]) -> dict[int, list]:
+    """The batch's records of `page_ids`, each page's in order, in the detector's terms.
+
+    An extension of a span the batch did not open carries no first fetch (None): the state the
+    scan resumes from knows it (`scan.scan_pages`)."""
+    wanted = set(page_ids)
+    found: dict[int, list] = {pk: [] for pk in page_ids}
+    opened: dict[tuple[int, int], float] = {}  # (page, seq) -> first fetch, of spans opened here
+    for r in batch.records:
+        if r.page_id not in wanted:
+            continue
+        at = r.at.timestamp()
+        if r.kind == consumers.FAILURE:
+            found[r.page_id].append(detect.Miss(seq=r.seq, at=at))
+            continue
+        if r.created:
+            opened[(r.page_id, r.seq)] = at
+        found[r.page_id].append(
+            detect.Span(
+                seq=r.seq,
+                value=r.value,
+                precision=r.precision,
+                first_seen=opened.get((r.page_id, r.seq)),
+                last_seen=at,
+                fetches=r.fetches,
+            )
+        )
+    return found

@@ -4,22 +4,28 @@ A count that reads the same for hours is either a quiet page (a small page at ni
 dormant account) or a number the platform keeps serving from a cache that stopped. The one
 rule that tells them apart lives here, and every "stale" decision goes through `judge`:
 
-1. **The page's own flat runs.** likewatch.events.detect learns, hour of the week by hour of the
+1. **The answers' own dates.** Each answer is dated by its HTTP metadata (Date, Age,
+   Last-Modified: likewatch.sources.freshness), and the page keeps the date of the newest
+   (`Page.answer_produced_at`). While a flat run lasts, an answer produced before the run
+   began (within `ANSWER_SLACK`) is a cache that stopped: stale, whatever else says
+   (`STOPPED`). An answer produced at the run's last fetch is the platform answering afresh
+   with the same count: quiet (`FRESH`), unless all the platform's pages stopped (2). Answers
+   that carry no date, or a date in between (a cache that refreshes slowly), leave it to the
+   rules below. A run that has ended is judged without this witness: the page keeps only
+   its newest answer's date, so a rescan of past runs cannot ask it.
+2. **The page's own flat runs.** likewatch.events.detect learns, hour of the week by hour of the
    week, how often the page's count stays put between two fetches, and proposes a *stale*
    event only when the run is less likely than `detect.STALE_PROBABILITY` by that history
    (`likelihood` below). Quiet nights the page has had before are never proposed.
-2. **The other tracked pages of the same platform**, over the same window (`peers`). If they
+3. **The other tracked pages of the same platform**, over the same window (`peers`). If they
    stopped too (at most `STOPPED_SHARE` of them changed), the platform's answers stopped: the
    event is stale, and says so of the platform. If they kept changing, the platform was
    answering with live counts, and a cache stuck on this one page is much less likely than a
    page that is simply quiet: the page's own evidence must then be `PAGE_CACHE_ODDS` times
    stronger (a longer run) before the count is called stale; short of that the run is quiet
    and no event is kept.
-3. Too few peers to say (fewer than `MIN_PEERS` fetched over the window): the page's own
+4. Too few peers to say (fewer than `MIN_PEERS` fetched over the window): the page's own
    history decides alone.
-
-The answer's own metadata (an HTTP Age or Last-Modified, an ETag, a timestamp in the body)
-would be a third witness, but the sources do not keep it with the history today.
 """
 
 from __future__ import annotations
@@ -33,10 +39,15 @@ MIN_PEERS = 3  # other pages of the platform fetched over the window, to say any
 MAX_PEERS = 50  # read at most this many (the most recently fetched)
 STOPPED_SHARE = 0.1  # at most this share of the peers changed: the platform stopped
 PAGE_CACHE_ODDS = 1e-3  # with the platform live, own evidence this much stronger
+# Clocks and fetch spacing: an answer dated this close to a moment is taken as of that moment
+# (at least this, or two of the page's intervals).
+ANSWER_SLACK = 120.0
 
 PLATFORM = "platform"  # the platform's counts stopped for its pages
 PAGE = "page"  # this page's count stopped while the platform's others moved
 OWN = "own"  # too few peers: by the page's own history alone
+STOPPED = "answer"  # the platform's answers were produced before the run began
+FRESH = "fresh"  # ...produced afresh at the run's last fetch, with the same count: quiet
 QUIET = "quiet"
 
 
@@ -51,16 +62,48 @@ class Verdict:
         return {"quiet_rule": self.reason, "peers": self.peers, "peers_moved": self.moved}
 
 
-def judge(likelihood: float, peers: int, moved: int) -> Verdict:
+def by_answer(
+    produced: float | None, start: float, end: float, slack: float = ANSWER_SLACK
+) -> bool | None:
+    """What the newest answer's date (`produced`, epoch seconds) says of a flat run from
+    `start` to `end` that still lasts: True (stale) when it was produced before the run began,
+    False (fresh) when produced at the run's last fetch, None when it cannot say."""
+    if produced is None:
+        return None
+    if produced <= start + slack:
+        return True
+    if produced >= end - slack:
+        return False
+    return None
+
+
+def judge(likelihood: float, peers: int, moved: int, answer: bool | None = None) -> Verdict:
     """Stale or quiet, for a flat run the page's own history gives `likelihood` (the chance
-    of staying flat that long), while `moved` of `peers` other pages of its platform changed."""
+    of staying flat that long), while `moved` of `peers` other pages of its platform changed,
+    and the answers' own dates say `answer` (`by_answer`)."""
+    if answer is True:
+        return Verdict(True, STOPPED, peers, moved)
+    if peers >= MIN_PEERS and moved <= STOPPED_SHARE * peers:
+        return Verdict(True, PLATFORM, peers, moved)
+    if answer is False:
+        return Verdict(False, FRESH, peers, moved)
     if peers >= MIN_PEERS:
-        if moved <= STOPPED_SHARE * peers:
-            return Verdict(True, PLATFORM, peers, moved)
         stale = likelihood < detect.STALE_PROBABILITY * PAGE_CACHE_ODDS
         return Verdict(stale, PAGE if stale else QUIET, peers, moved)
     stale = likelihood < detect.STALE_PROBABILITY
     return Verdict(stale, OWN if stale else QUIET, peers, moved)
+
+
+def answer_witness(page, start: float, end: float) -> bool | None:
+    """`by_answer` for `page`'s flat run from `start` to `end`, if the run still lasts (its
+    end is the page's last successful fetch) and the page's newest answer was dated."""
+    produced, last = page.answer_produced_at, page.last_success_at
+    if produced is None or last is None:
+        return None
+    slack = max(ANSWER_SLACK, 2.0 * (page.interval or 0))
+    if end < last.timestamp() - slack:
+        return None  # the run has ended: the newest answer is not about it
+    return by_answer(produced.timestamp(), start, end, slack)
 
 
 def review(page, findings: list[detect.Finding]) -> tuple[list[detect.Finding], set]:
@@ -73,7 +116,8 @@ def review(page, findings: list[detect.Finding]) -> tuple[list[detect.Finding], 
             continue
         likelihood = float((finding.details or {}).get("likelihood", 1 - finding.confidence))
         peers, moved = peers_moving(page, finding.start, finding.end)
-        verdict = judge(likelihood, peers, moved)
+        answer = answer_witness(page, finding.start, finding.end)
+        verdict = judge(likelihood, peers, moved, answer)
         if not verdict.stale:
             quiet.add(finding.key)
             continue

@@ -3,10 +3,12 @@
 Live and rescan are one code path (`_scan`):
 
 - live (`scan_pages`, called by the poller for a round's pages): the page's `DetectorState`
-  is loaded, only the records from the state's last `seq` on are read (the last one again: an
-  open span grows), fed to `detect.Detector`, and the new state is stored with the events, in
-  one transaction. A page with no state yet (new, or tracked before this version) reads its
-  whole history once.
+  is loaded, the records from the state's last `seq` on (the last one again: an open span
+  grows) are fed to `detect.Detector`, and the new state is stored with the events, in one
+  transaction. Those records are the round's own when the caller hands them over
+  (`following`, what the events consumer was given) and they start where the state ended;
+  otherwise (no state yet, a record the round lacks) they are read from the history. A page
+  with no state yet (new, or tracked before this version) reads its whole history once.
 - rescan (`scan_page(page, rescan=True)`, `likewatch events --rescan`): the state is dropped
   and the whole history fed from the start; open events it no longer finds are withdrawn.
 
@@ -19,7 +21,7 @@ touched.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -29,6 +31,7 @@ from django.utils import timezone
 from likewatch.events import detect, quiet
 from likewatch.events import platform as platforms
 from likewatch.events.models import DetectorState, Event, Status
+from likewatch.tracking import bulk
 from likewatch.tracking import records as history_records
 from likewatch.tracking.models import CampaignPage, Direction, Page
 
@@ -142,13 +145,51 @@ def scan_page(page: Page, *, rescan: bool = False, now: datetime | None = None) 
     return _scan([page], rescan=rescan, now=now, isolate=False)[0]
 
 
-def scan_pages(pages: list[Page], *, now: datetime | None = None) -> list[ScanResult]:
+def scan_pages(
+    pages: list[Page],
+    *,
+    now: datetime | None = None,
+    following: dict[int, list[detect.Span | detect.Miss]] | None = None,
+) -> list[ScanResult]:
     """`scan_page` for a round's pages, in a fixed number of queries. A page whose detection
-    fails is logged and skipped; the others are stored."""
-    return _scan(pages, rescan=False, now=now, isolate=True)
+    fails is logged and skipped; the others are stored.
+
+    `following` (page id -> records in seq order, in the detector's terms) are records the
+    caller already holds, the newest of each page: a page whose records start where its stored
+    state ended is fed them, and its history is not read. An extension of an open span may
+    leave `first_seen` as None when the span began before them (the state knows it)."""
+    return _scan(pages, rescan=False, now=now, isolate=True, following=following)
 
 
-def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: bool):
+def _continuing(state: dict, records: list) -> list | None:
+    """`records` completed from `state`, if they are every record after the one the state
+    ended on (that one again, grown, allowed); None if the history must be read instead."""
+    seq = state.get("seq", 0)
+    prev = state.get("prev")
+    if not seq or not records:
+        return None
+    newest, complete = seq, []
+    for record in records:
+        if record.seq > newest + 1:
+            return None  # a record in between is not in hand
+        newest = max(newest, record.seq)
+        if isinstance(record, detect.Span) and record.first_seen is None:
+            # An open span that began before these records: the state holds its start.
+            if prev is None or prev.get("seq") != record.seq:
+                return None
+            record = replace(record, first_seen=prev["first_seen"])
+        complete.append(record)
+    return complete
+
+
+def _scan(
+    pages: list[Page],
+    *,
+    rescan: bool,
+    now: datetime | None,
+    isolate: bool,
+    following: dict[int, list] | None = None,
+):
     now = now or timezone.now()
     results = {p.pk: ScanResult(p) for p in pages}
     if not pages:
@@ -175,7 +216,12 @@ def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: boo
             for pk, s in states.items()
         }
         since = {p.pk: (saved.get(p.pk) or {}).get("seq", 0) for p in pages}
-        records = _histories(pages, since)
+        records = {}
+        for pk, held in (following or {}).items():
+            complete = _continuing(saved.get(pk) or {}, held) if pk in since else None
+            if complete is not None:
+                records[pk] = complete
+        records.update(_histories([p for p in pages if p.pk not in records], since))
         read = [p for p in pages if records[p.pk]]
         first_time = {
             p.pk: min(r.first_seen if isinstance(r, detect.Span) else r.at for r in records[p.pk])
@@ -209,9 +255,10 @@ def _scan(pages: list[Page], *, rescan: bool, now: datetime | None, isolate: boo
             row = states.get(page.pk) or DetectorState(page=page)
             row.state, row.interval, row.updated_at = detector.packed(), page.interval, now
             (changed if row.pk and page.pk in states else new).append(row)
-        # Two statements for the round's states, however many pages.
+        # Two statements for the round's states, however many pages (bulk.update_rows: Django's
+        # bulk_update builds a CASE per row and field, which cost more than the scan itself).
         DetectorState.objects.bulk_create(new)
-        DetectorState.objects.bulk_update(changed, ["state", "interval", "updated_at"])
+        bulk.update_rows(changed, ["state", "interval", "updated_at"])
         if flagged:
             # Many pages of one platform moving together: the platform, said once.
             platforms.relate(flagged, now)

@@ -543,6 +543,12 @@ def check_bundle_log(
         report.problems.append(Problem(None, None, SIGNATURE, f"the bundle's checkpoint: {exc}"))
         return
     report.checkpoint_size = checkpoint.size
+    if "log/checkpoint.tsr" in bundle.files:
+        report.notes.append(
+            "the checkpoint carries an RFC 3161 timestamp (log/checkpoint.tsr): check it with "
+            "the timestamp authority's certificate, e.g. openssl ts -verify -token_in -in "
+            "log/checkpoint.tsr -data <the checkpoint's text, above its blank line> -CAfile ..."
+        )
     for key in witness_keys:
         try:
             witness = note.Verifier.parse(key)

@@ -16,8 +16,11 @@ A bundle is a directory, a .zip or a .tar.gz holding:
     log/vkey.txt                the log's verifier key (compare it with the site's)
     log/leaves.jsonl            every leaf of these records: {"page", "index", "leaf",
                                 "inclusion"} (the leaf's exact bytes and its inclusion proof)
-    log/consistency.jsonl       consistency proofs from each checkpoint the site kept to
-                                log/checkpoint.txt: {"old", "proof"}, for readers who kept one
+    log/checkpoint.tsr          its RFC 3161 timestamp token (DER), when a TSA gave one
+    log/consistency.jsonl       consistency proofs to log/checkpoint.txt from the newest
+                                checkpoints and the last of each day before them: {"old",
+                                "proof"}, for readers who kept one (any other: the site's
+                                /evidence/consistency)
 
 pages.json gives each page's salt when its campaign is public (or the exporter chose to), so
 the page commitment in its leaves can be opened.
@@ -51,7 +54,7 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 
-from likewatch.evidence import checkpoints, digests, keys, leaves, log, raw
+from likewatch.evidence import checkpoints, digests, keys, leaves, log, merkle, raw
 from likewatch.evidence.models import Checkpoint, Digest
 from likewatch.evidence.records import describe, page_entries
 from likewatch.tracking import chain
@@ -193,7 +196,7 @@ def export(
                 summary.digests += 1
         else:
             writer.add("range.json", _json(_range_json(window, runs), indent=2))
-        summary.leaves = _add_log(writer, pages, runs)
+        summary.leaves = _add_log(writer, pages, runs, window)
         if window is not None:
             summary.documents = _add_documents(writer, pages, window)
         if with_raw:
@@ -269,27 +272,79 @@ def _range_json(window: Window, runs: dict) -> dict:
     }
 
 
-def _proven(tree: log.Tree, index: int, **item) -> bytes:
-    item.update(
-        index=index,
-        leaf=tree.record(index).decode("utf-8"),
-        inclusion=[base64.b64encode(h).decode() for h in tree.inclusion(index)],
-    )
-    return _json(item) + b"\n"
+class _Tree(log.Tree):
+    """The log's tree for a bundle's proofs: it remembers every subtree hash it computes (the
+    proofs share most of their paths; log.Tree keeps only those of a tile or more, as a
+    whole-log check must), and rebuilds leaves a tile at a time, once, for both their bytes
+    and their hashes (an inclusion path inside a tile needs all 256 leaf hashes, so proving
+    one leaf rebuilds its tile anyway). Bounded by the tiles a bundle proves."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.tiles: dict[int, list[bytes] | None] = {}
+
+    def hash_range(self, start: int, end: int) -> bytes:
+        key = (start, end)
+        if key not in self._cache:
+            self._cache[key] = super().hash_range(start, end)
+        return self._cache[key]
+
+    def record(self, index: int) -> bytes:
+        number = index // log.TILE
+        if number not in self.tiles:
+            try:
+                self.tiles[number] = log.rebuild(self.refs(number), number * log.TILE)
+            except log.RecordMissing:
+                self.tiles[number] = None  # a record gone: each leaf alone, to say which
+        found = self.tiles[number]
+        return found[index % log.TILE] if found is not None else super().record(index)
+
+    def leaf(self, index: int) -> bytes:
+        return merkle.leaf_hash(self.record(index))
 
 
-def _add_log(writer: _Writer, pages: list[Page], runs: dict | None = None) -> int:
+class _Proofs:
+    """Leaves with their inclusion proofs under one checkpoint."""
+
+    def __init__(self, size: int) -> None:
+        self.tree = _Tree(size)
+
+    def leaf(self, index: int) -> bytes:
+        return self.tree.record(index)
+
+    def line(self, index: int, **item) -> bytes:
+        item.update(
+            index=index,
+            leaf=self.leaf(index).decode("utf-8"),
+            inclusion=[base64.b64encode(h).decode() for h in self.tree.inclusion(index)],
+        )
+        return _json(item) + b"\n"
+
+
+def _add_log(
+    writer: _Writer, pages: list[Page], runs: dict | None = None, window: Window | None = None
+) -> int:
     """The log part: the newest checkpoint and, for each record, its leaves and proofs.
 
     `runs` (a range bundle): only the leaves of each page's run, and the edges around it."""
     newest = checkpoints.latest()
     if newest is None:
         return 0
-    tree = log.Tree(newest.size)
+    proofs = _Proofs(newest.size)
+    tree = proofs.tree
     writer.add("log/checkpoint.txt", checkpoints.full_note(newest).encode())
+    if newest.timestamp_token:
+        # RFC 3161: a third party's signed time over the checkpoint's text (its DER token).
+        writer.add("log/checkpoint.tsr", bytes(newest.timestamp_token))
     verifier = checkpoints.verifier()
     writer.add("log/vkey.txt", ((verifier.vkey if verifier else "") + "\n").encode())
     found = log.leaf_index({p.pk for p in pages}, newest.size)
+    if runs is not None:
+        found = {
+            (page, seq, kind): index
+            for (page, seq, kind), index in found.items()
+            if runs[page][0] - 1 <= seq <= runs[page][1] + 1
+        }
     lines, edges = [], []
     for (page, seq, kind), index in sorted(found.items()):
         if runs is not None:
@@ -301,20 +356,44 @@ def _add_log(writer: _Writer, pages: list[Page], runs: dict | None = None) -> in
                 if (side, kind) in (("before", leaves.SPAN), ("after", leaves.OPEN)) or (
                     kind == leaves.FAILURE
                 ):
-                    edges.append(_proven(tree, index, page=page, side=side))
+                    edges.append(proofs.line(index, page=page, side=side))
                 continue
             if not first <= seq <= last:
                 continue
-        lines.append(_proven(tree, index, page=page))
+        lines.append(proofs.line(index, page=page))
     writer.add("log/leaves.jsonl", b"".join(lines))
     if runs is not None:
         writer.add("log/edges.jsonl", b"".join(edges))
-    proofs = []
-    for size in Checkpoint.objects.filter(size__lt=newest.size).values_list("size", flat=True):
+    consistency = []
+    for size in _held_sizes(newest, window):
         proof = [base64.b64encode(h).decode() for h in tree.consistency(size)]
-        proofs.append(_json({"old": size, "proof": proof}) + b"\n")
-    writer.add("log/consistency.jsonl", b"".join(proofs))
+        consistency.append(_json({"old": size, "proof": proof}) + b"\n")
+    writer.add("log/consistency.jsonl", b"".join(consistency))
     return len(lines)
+
+
+WHOLE_RECENT = 96
+
+
+def _held_sizes(newest: Checkpoint, window: Window | None) -> list[int]:
+    """The checkpoints a reader may hold, for consistency proofs to the bundle's: for a whole
+    bundle the newest and one a day before them; for a range, those that first covered it -
+    the newest signed by its end and the first after (a checkpoint every round would make
+    thousands; the site serves any other at /evidence/consistency, and verify says so)."""
+    older = Checkpoint.objects.filter(size__lt=newest.size)
+    if window is None:
+        # One a round is thousands a week: the newest WHOLE_RECENT, and the last of each day
+        # before them (what a reader saving one a day holds).
+        recent = list(older.order_by("-size").values_list("size", flat=True)[:WHOLE_RECENT])
+        daily: dict = {}
+        rest = older.filter(size__lt=min(recent)) if recent else older.none()
+        for size, at in rest.order_by("size").values_list("size", "created_at").iterator():
+            daily[at.date()] = size
+        return sorted([*daily.values(), *recent])
+    sizes = older.values_list("size", flat=True)
+    before = sizes.filter(created_at__lte=window.until).order_by("-size")[:1]
+    after = sizes.filter(created_at__gt=window.until).order_by("size")[:1]
+    return [*before, *after]
 
 
 def _add_documents(writer: _Writer, pages: list[Page], window: Window) -> int:
@@ -329,7 +408,7 @@ def _add_documents(writer: _Writer, pages: list[Page], window: Window) -> int:
     newest = checkpoints.latest()
     if newest is None:
         return 0
-    tree = log.Tree(newest.size)
+    proofs = _Proofs(newest.size)
     wanted = [
         (documents.ANNOTATION, pk)
         for pk in filter_by_campaign(
@@ -352,7 +431,7 @@ def _add_documents(writer: _Writer, pages: list[Page], window: Window) -> int:
             .first()
         )
         if leaf is not None:
-            lines.append(_proven(tree, leaf, kind=kind, id=object_id))
+            lines.append(proofs.line(leaf, kind=kind, id=object_id))
     writer.add("log/documents.jsonl", b"".join(lines))
     return len(lines)
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("evidence/consistency", views.consistency, name="consistency"),
     path("proof/<int:page_id>/", views.proof_page, name="page_proof"),
     path("proof/<int:page_id>.json", views.proof_json, name="page_proof_json"),
+    path("proof/<int:page_id>/bundle.zip", views.range_bundle, name="range_bundle"),
     path("proof/<int:page_id>/<int:seq>/", views.proof_page, name="proof"),
     path("proof/<int:page_id>/<int:seq>.json", views.proof_json, name="proof_json"),
     path("witness/add-checkpoint", views.witness_add_checkpoint, name="witness_add"),

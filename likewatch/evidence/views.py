@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,7 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from likewatch.evidence import checkpoints, keys, log, proofs, raw, witness
+from likewatch.evidence import bundle, checkpoints, keys, log, proofs, raw, witness
 from likewatch.evidence.digests import publishable
 from likewatch.evidence.models import Checkpoint, Digest
 from likewatch.tracking import records
@@ -213,6 +216,17 @@ def _proof(request, page_id: int, seq: int | None):
 def proof_page(request, page_id: int, seq: int | None = None):
     page, record, data = _proof(request, page_id, seq)
     context = {"page": page, "record": record, "proof": data}
+    if page_is_public(page):
+        # The day around the number as a bundle anyone can check offline; the hour when the
+        # day holds more records than the web builds on demand.
+        start = in_utc(record.at).replace(hour=0, minute=0, second=0, microsecond=0)
+        span = timedelta(days=1)
+        if _records_in(page, start, start + span) > WEB_RECORDS:
+            start, span = start.replace(hour=in_utc(record.at).hour), timedelta(hours=1)
+            context["bundle_span"] = "hour"
+        context["range_bundle"] = "?" + urlencode(
+            {"from": start.isoformat(), "to": (start + span).isoformat()}
+        )
     if "not_covered" not in data:
         context["json"] = json.dumps(data, indent=1, ensure_ascii=False)
         context["cosignatures"] = [
@@ -227,6 +241,57 @@ def proof_json(request, page_id: int, seq: int | None = None):
     response = JsonResponse(data, status=404 if "not_covered" in data else 200)
     response["Access-Control-Allow-Origin"] = "*"
     return _cacheable(response, page) if "not_covered" not in data else response
+
+
+# The longest range a visitor may ask a bundle of: a bundle is built on demand (leaves rebuilt,
+# proofs computed), about a second for a day of a page changing every minute.
+WEB_RANGE = timedelta(days=7)
+# And at most this many records: each proven leaf's tile is rebuilt from the history (an
+# inclusion path inside a tile needs its 256 leaves), a few tenths of a second each on a busy
+# PostgreSQL. `likewatch export --evidence --since --until` has no limit.
+WEB_RECORDS = 200
+
+
+def _records_in(page, start, end) -> int:
+    return sum(1 for _ in records.records(page, start=start, end=end))
+
+
+@require_safe
+def range_bundle(request, page_id: int):
+    """A bundle of one time range of one public page (.zip; `likewatch verify` checks it)."""
+    page = get_object_or_404(Page, pk=page_id)
+    if not page_is_public(page):
+        raise Http404("No such page.")  # a range bundle holds public records only
+    # `from` and `to`, as the page history's ranges (and the micro-cache's key) name them.
+    moments = {}
+    for name in ("from", "to"):
+        value = parse_datetime(request.GET.get(name, "").replace(" ", "+"))
+        if value is None or value.tzinfo is None:
+            return _text(f"give ?from=&to= as ISO 8601 times with a zone ({name})\n", 400)
+        moments[name] = in_utc(value)
+    if moments["to"] - moments["from"] > WEB_RANGE:
+        return _text(f"a range of at most {WEB_RANGE.days} days\n", 400)
+    found = _records_in(page, moments["from"], moments["to"])
+    if found > WEB_RECORDS:
+        return _text(
+            f"{found} records in that range, at most {WEB_RECORDS} here: ask a shorter range, "
+            "or the site's operator for `likewatch export --evidence --since --until`\n",
+            400,
+        )
+    try:
+        window = bundle.Window(moments["from"], moments["to"])
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "bundle.zip"
+            bundle.export(path, pages=[page], window=window)
+            data = path.read_bytes()
+    except bundle.BundleError as exc:
+        return _text(f"{exc}\n", 400)
+    except keys.KeyMissing:
+        raise Http404("This site has no signing key yet.") from None
+    response = HttpResponse(data, content_type="application/zip")
+    stamp = f"{moments['from']:%Y%m%dT%H%M}-{moments['to']:%Y%m%dT%H%M}"
+    response["Content-Disposition"] = f'attachment; filename="likewatch-{page.pk}-{stamp}.zip"'
+    return _cacheable(response, page)
 
 
 def _cacheable(response, page):

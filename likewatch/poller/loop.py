@@ -393,6 +393,7 @@ class Poller:
                     source_url=o.reading.source_url if o.reading else "",
                     duration_ms=o.duration_ms,
                     raw=o.reading.raw if o.reading else None,
+                    produced_at=o.reading.produced_at if o.reading else None,
                 )
             )
         with transaction.atomic():

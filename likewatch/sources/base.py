@@ -70,6 +70,7 @@ class Reading:
     source_url: str = ""  # the address asked, without credentials
     duration_ms: int = 0
     raw: bytes | None = None  # the platform's answer body, for the evidence store
+    produced_at: datetime | None = None  # by the answer's own metadata (sources.freshness)
 
     def __post_init__(self) -> None:
         # The platform wrote these: no control characters into the database, no link that

@@ -149,6 +149,7 @@ class BlueskySource(http.HTTPSource):
             handle=handle[:255],
             url=f"https://bsky.app/profile/{did}",
             source_url=answer.url,
+            produced_at=answer.produced_at,
             duration_ms=answer.duration_ms,
             raw=answer.body,
         )

@@ -307,6 +307,7 @@ class FacebookSource(Source):
             url=str(item.get("link", ""))[:500],
             provenance="api",
             source_url=answer.url,
+            produced_at=answer.produced_at,
             duration_ms=answer.duration_ms,
             raw=answer.body,
         )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from likewatch import __version__
 from likewatch.security import outbound
-from likewatch.sources import limits
+from likewatch.sources import freshness, limits
 from likewatch.sources.base import Source
 from likewatch.sources.errors import InvalidAnswer, MissingCredentials, RateLimited, Transient
 
@@ -57,6 +57,9 @@ class Answer:
     duration_ms: int
     url: str
     final_url: str = ""  # where redirects led, when the client follows them
+    # When the platform produced it, by its own Date, Age and Last-Modified (sources.freshness):
+    # a cache that stopped keeps answering with an old one.
+    produced_at: datetime | None = None
 
     def json(self) -> Any:
         """The body as JSON, or InvalidAnswer naming what came back instead."""
@@ -115,6 +118,7 @@ async def get(
         duration_ms=exchange.duration_ms,
         url=public_url(shown_url or url, params),
         final_url=str(response.url),
+        produced_at=freshness.produced_at(response.headers, timezone.now()),
     )
 
 

@@ -139,6 +139,7 @@ class InstagramSource(http.HTTPSource):
             handle=handle[:255],
             url=f"https://www.instagram.com/{handle}/",
             source_url=answer.url,
+            produced_at=answer.produced_at,
             duration_ms=answer.duration_ms,
             raw=answer.body,
         )

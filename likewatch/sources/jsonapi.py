@@ -160,6 +160,7 @@ class JSONSource(http.HTTPSource):
             name=display_name(url, options.get("name", "")),
             url=url,
             source_url=answer.url,
+            produced_at=answer.produced_at,
             duration_ms=answer.duration_ms,
             raw=answer.body,
         )

@@ -178,6 +178,7 @@ class MastodonSource(http.HTTPSource):
             handle=f"{acct}@{host}"[:255] if acct else "",
             url=str(data.get("url") or "")[:500],
             source_url=answer.url,
+            produced_at=answer.produced_at,
             duration_ms=answer.duration_ms,
             raw=answer.body,
         )

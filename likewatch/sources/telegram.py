@@ -113,6 +113,7 @@ class TelegramSource(http.HTTPSource):
             counts={"members": checked_count(result, "member count")},
             fetched_at=timezone.now(),
             source_url=answer.url,
+            produced_at=answer.produced_at,
             duration_ms=answer.duration_ms,
             raw=answer.body,
         )

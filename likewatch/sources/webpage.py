@@ -222,6 +222,7 @@ class WebPageSource(http.HTTPSource):
             url=url,
             provenance="scrape",
             source_url=answer.url,
+            produced_at=answer.produced_at,
             duration_ms=answer.duration_ms,
             raw=answer.body[:MAX_BODY],
         )

@@ -167,6 +167,7 @@ class XSource(http.HTTPSource):
             handle=username[:255],
             url=f"https://x.com/{username}" if username else "",
             source_url=answer.url,
+            produced_at=answer.produced_at,
             duration_ms=answer.duration_ms,
             raw=answer.body,
         )

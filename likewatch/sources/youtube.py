@@ -235,6 +235,7 @@ class YouTubeSource(http.HTTPSource):
             handle=handle[:255],
             url=f"https://www.youtube.com/channel/{channel_id}",
             source_url=answer.url,
+            produced_at=answer.produced_at,
             duration_ms=answer.duration_ms,
             raw=answer.body,
         )

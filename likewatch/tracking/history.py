@@ -70,14 +70,7 @@ def record_failure(
 
 def _copy_state(source: Page, target: Page) -> None:
     # Keep the caller's Page object in step with the row we locked and saved.
-    for name in (
-        "last_seq",
-        "health",
-        "last_success_at",
-        "last_error_at",
-        "last_error",
-        "failures_in_row",
-    ):
+    for name in PAGE_STATE:
         setattr(target, name, getattr(source, name))
 
 
@@ -92,6 +85,7 @@ class Entry:
     source_url: str = ""
     duration_ms: int = 0
     raw: bytes | None = None  # the answer body; for a failure, default the error's own
+    produced_at: datetime | None = None  # by the answer's own metadata (sources.freshness)
 
     @property
     def body(self) -> bytes | None:
@@ -99,7 +93,7 @@ class Entry:
 
 
 PAGE_STATE = ["last_seq", "health", "last_success_at", "failures_in_row"]
-PAGE_STATE += ["last_error_at", "last_error"]
+PAGE_STATE += ["last_error_at", "last_error", "answer_produced_at"]
 
 
 def record_backfill(entries: Sequence[Entry]) -> list[Observation | FetchFailure | None]:
@@ -251,6 +245,7 @@ class _Plan:
         if not self.backfill:
             page.health = Health.OK
             page.last_success_at = entry.at
+            page.answer_produced_at = entry.produced_at
             page.failures_in_row = 0
         written = Written(
             0,

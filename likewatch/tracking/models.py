@@ -94,6 +94,11 @@ class Page(models.Model):
     # Health, kept up to date by likewatch.tracking.history.
     health = models.CharField(max_length=16, choices=Health.choices, default=Health.NEW)
     last_success_at = models.DateTimeField(null=True, blank=True)
+    # When the platform produced the newest answer read, by the answer's own metadata (Date,
+    # Age, Last-Modified: likewatch.sources.freshness); None when it said nothing. One value
+    # per page, not per fetch: whether a count that stopped moving is still answered fresh
+    # (a quiet page) or served from a cache that stopped (likewatch.events.quiet).
+    answer_produced_at = models.DateTimeField(null=True, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     failures_in_row = models.PositiveIntegerField(default=0)

@@ -210,11 +210,13 @@ def chart_data(campaign: Campaign, page_ids: list[int]) -> dict:
 # Bump when what the board page shows starts to depend on something board_etag does not read.
 ETAG_REVISION = "board-2"
 
+_EVENT_COLUMNS = tuple(f.attname for f in Event._meta.concrete_fields)
+
 # Columns of a page that move without changing anything shown: the poller's scheduling.
 _SCHEDULING = {"next_fetch_at", "lease_until"}
 
 
-def board_etag(campaign: Campaign, full_path: str, now: datetime | None = None) -> str:
+def board_etag(campaign: Campaign, address: str, now: datetime | None = None) -> str:
     """The public board page's ETag, known before any rendering: a 304 costs five small
     queries where a rendering reads the whole history since the campaign's start.
 
@@ -222,11 +224,11 @@ def board_etag(campaign: Campaign, full_path: str, now: datetime | None = None) 
     organisers' settings (milestones), each page's row and place (its history moves
     `last_seq` and `last_success_at`, failures `last_error_at`), the events flagged on the
     pages (and their reviews), the organisers' notes, the stored effect estimates, the
-    language, the address (the language form sends the reader back to it), the code that
-    draws the page, and the clock: to the minute, the finest step any wording of time on
-    the board takes ("15:43 UTC", "5 hours 10 minutes"), plus each page's staleness now (a
-    page turns stale at any second). Only for anonymous visitors: what organisers see
-    depends on who they are.
+    language, the `address` as the micro-cache keys it (the language form sends the reader
+    back to it), the code that draws the page, and the clock: to the minute, the finest step
+    any wording of time on the board takes ("15:43 UTC", "5 hours 10 minutes"), plus each
+    page's staleness now (a page turns stale at any second). Only for anonymous visitors:
+    what organisers see depends on who they are.
     """
     now = now or timezone.now()
     entries = CampaignPage.objects.filter(campaign=campaign).select_related("page")
@@ -239,15 +241,17 @@ def board_etag(campaign: Campaign, full_path: str, now: datetime | None = None) 
         ETAG_REVISION,
         _code_revision(),
         get_language(),
-        full_path,
+        address,
         now.replace(second=0, microsecond=0).isoformat(),
         _row(campaign),
         [_row(s) for s in CampaignSettings.objects.filter(campaign=campaign)],
         pages,
+        # Whole rows: the detector bumps updated_at, but a review or an edit in the admin
+        # need not.
         list(
             Event.objects.filter(page_id__in=page_ids)
             .order_by("pk")
-            .values_list("pk", "updated_at", "status", "reviewed_at", "platform_event__updated_at")
+            .values_list(*_EVENT_COLUMNS, "platform_event__updated_at")
         ),
         list(Annotation.objects.filter(campaign=campaign).order_by("pk").values_list()),
         list(

@@ -29,6 +29,7 @@ from likewatch.tracking.moments import in_utc
 from likewatch.tracking.records import Failure, Span
 from likewatch.web import board as boards
 from likewatch.web import charts, markers, stream
+from likewatch.web.microcache import canonical_query
 
 # Fifty records: a phone shows each in a few lines, and a page should stay a page.
 RECORDS_PER_PAGE = 50
@@ -80,7 +81,10 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     etag = None
     if not request.user.is_authenticated:
-        etag = boards.board_etag(campaign, request.get_full_path(), now)
+        # The address as the micro-cache keys it: a refresh set off by a reader who came
+        # with ?utm_source=… asks about the same stored copy as any other reader's.
+        query = canonical_query(request.META.get("QUERY_STRING", "").encode("latin-1"))
+        etag = boards.board_etag(campaign, f"{request.path}?{query.decode('latin-1')}", now)
         unchanged = get_conditional_response(request, etag=etag)
         if unchanged is not None:
             unchanged["ETag"] = etag

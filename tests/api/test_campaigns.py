@@ -29,6 +29,9 @@ def test_the_detail_gives_totals_and_each_page_since_the_start(campaign, api_get
         -60_000,
     )
     assert telecom["direction"] == "leave"
+    assert telecom["proof"] == f"/proof/{TELECOM}.json"
+    start = "2016-03-12T12%3A00%3A00%2B00%3A00"  # the campaign's start, URL-encoded
+    assert telecom["baseline_proof"] == f"/proof/{TELECOM}.json?at={start}"
     assert data["links"]["card"] == "/card/c/morocco-2016.png"
     assert data["links"]["feed"] == "/feeds/c/morocco-2016.atom"
     assert data["next_milestone"] == 200_000

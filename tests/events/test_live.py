@@ -105,3 +105,92 @@ def test_a_round_s_pages_are_scanned_together_after_its_commit(
         (page.pk, "purge"),
         (other.pk, "purge"),
     }
+
+
+def _rounds(page, changes, *, start, value):
+    """Record `changes` (None: a failed fetch) one fetch a round; the next (moment, value)."""
+    at = start
+    for change in changes:
+        at += timedelta(seconds=page.interval)
+        if change is None:
+            record_failure(page, Transient("timeout"), at)
+        else:
+            value += change
+            record_count(page, Count(value), at)
+    return at, value
+
+
+@pytest.fixture
+def history_reads(monkeypatch):
+    """The pages each scan read history for (the rest were fed the consumer's records)."""
+    from likewatch.events import scan
+
+    reads = []
+    real = scan._histories
+
+    def reading(pages, since):
+        reads.append(sorted(p.pk for p in pages))
+        return real(pages, since)
+
+    monkeypatch.setattr(scan, "_histories", reading)
+    return reads
+
+
+def _found():
+    return sorted(Event.objects.values_list("kind", "start", "end", "size", "seq_from", "seq_to"))
+
+
+def test_after_its_first_scan_a_page_is_fed_the_rounds_records_and_agrees_with_a_rescan(
+    page, history_reads, django_capture_on_commit_callbacks
+):
+    from likewatch.events import detect, scan
+    from likewatch.events.models import DetectorState
+    from likewatch.tracking import consumers
+
+    changes = campaign(300)
+    changes[250] -= 3000  # a purge
+    changes[100:112] = [0] * 12  # a flat run: one span extended fetch after fetch
+    changes[180] = changes[181] = None  # failures inside a batch
+    with django_capture_on_commit_callbacks(execute=True):
+        record_count(page, Count(3_000_000), T0)  # the consumer's cursor, the first scan
+    assert history_reads == [[page.pk]]
+    at, value = T0, 3_000_000
+    # Batches of 25 rounds, as a paced poller hands them over.
+    for first in range(0, 300, 25):
+        at, value = _rounds(page, changes[first : first + 25], start=at, value=value)
+        consumers.catch_up(["events"])
+
+    assert history_reads == [[page.pk]] + [[]] * 12  # never read again
+    live, state = _found(), bytes(DetectorState.objects.get(page=page).state)
+    assert any(kind == "purge" and -3300 < size < -2700 for kind, _s, _e, size, *_ in live)
+    assert detect.Detector.unpack(state)["seq"] == page.observations.order_by("-seq")[0].seq
+
+    scan.scan_page(page, rescan=True)
+    assert _found() == live
+    assert bytes(DetectorState.objects.get(page=page).state) == state
+
+
+def test_records_an_earlier_batch_did_not_scan_are_read_from_the_history(
+    page, history_reads, django_capture_on_commit_callbacks
+):
+    from likewatch.events import scan
+    from likewatch.tracking import consumers
+
+    changes = campaign(120)
+    changes[90] -= 3000
+    with django_capture_on_commit_callbacks(execute=True):
+        record_count(page, Count(3_000_000), T0)
+    at, value = _rounds(page, changes[:60], start=T0, value=3_000_000)
+    consumers.catch_up(["events"])
+    # One failure alone asks for no scan: its batch leaves the page's state where it was.
+    at, value = _rounds(page, [None], start=at, value=value)
+    consumers.catch_up(["events"])
+    assert history_reads == [[page.pk], []]
+    at, value = _rounds(page, changes[60:], start=at, value=value)
+    consumers.catch_up(["events"])
+
+    assert history_reads == [[page.pk], [], [page.pk]]  # the failure was read back
+    live = _found()
+    assert any(kind == "purge" and -3300 < size < -2700 for kind, _s, _e, size, *_ in live)
+    scan.scan_page(page, rescan=True)
+    assert _found() == live

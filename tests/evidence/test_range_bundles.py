@@ -281,3 +281,46 @@ def test_bad_times_get_a_clear_message_and_write_nothing(polled, tmp_path, args,
 def test_a_range_needs_an_evidence_bundle(polled):
     with pytest.raises(CommandError, match="add --evidence"):
         call_command("export", "--since", "2016-02-26T22:12:00Z")
+
+
+def test_a_checkpoint_kept_from_the_end_of_the_range_is_proven_consistent(polled, tmp_path):
+    from likewatch.evidence.models import Checkpoint
+
+    kept = Checkpoint.objects.filter(created_at__lte=RANGE.until).order_by("-size").first()
+    path = tmp_path / "range"
+    bundle.export(path, window=RANGE)
+    consistency = read_lines(path / "log" / "consistency.jsonl")
+    # The newest checkpoint signed by the range's end, and the first one after it.
+    sizes = [item["old"] for item in consistency]
+    assert len(sizes) == 2 and sizes[0] == kept.size < sizes[1]
+
+    report = verify_bundle(path, held=[checkpoints.full_note(kept)])
+    assert report.ok, report.problems
+    assert not any("no consistency proof" in note for note in report.notes)
+
+
+def test_a_whole_bundle_proves_consistency_from_the_newest_checkpoints_and_one_a_day(
+    polled, tmp_path, monkeypatch
+):
+    from likewatch.evidence.models import Checkpoint
+
+    monkeypatch.setattr(bundle, "WHOLE_RECENT", 2)
+    path = tmp_path / "whole"
+    bundle.export(path)
+    sizes = [item["old"] for item in read_lines(path / "log" / "consistency.jsonl")]
+    older = list(Checkpoint.objects.order_by("-size").values_list("size", flat=True))[1:]
+    # All nine rounds fall on one day: its last before the two newest, then those two.
+    assert sizes == [older[2], older[1], older[0]]
+    assert verify_bundle(path).ok
+
+
+def test_the_checkpoints_timestamp_travels_with_the_bundle(polled, tmp_path):
+    from likewatch.evidence.models import Checkpoint
+
+    newest = checkpoints.latest()
+    Checkpoint.objects.filter(pk=newest.pk).update(timestamp_token=b"\x30\x03\x02\x01\x01")
+    path = tmp_path / "stamped"
+    bundle.export(path, window=RANGE)
+    assert (path / "log" / "checkpoint.tsr").read_bytes() == b"\x30\x03\x02\x01\x01"
+    report = verify_bundle(path)
+    assert report.ok and any("RFC 3161" in note for note in report.notes)

@@ -101,3 +101,72 @@ def test_the_methodology_explains_events_and_verification(client):
     body = client.get("/methodology/").content.decode()
     assert "Flagged events" in body and "extreme-value fit" in body
     assert "likewatch verify bundle.zip --key site-key.pem" in body
+
+
+def test_a_public_pages_proof_offers_the_day_as_a_range_bundle_that_verifies(
+    client, history, signing_key, tmp_path
+):
+    from likewatch.evidence import checkpoints
+    from likewatch.evidence.verify import verify_bundle
+
+    telecom, _ = history
+    _publish(telecom)
+    checkpoints.make(now=minutes(45), ask_witnesses=False)
+    page = client.get(f"/proof/{telecom.pk}/3/").content.decode()
+    link = f"/proof/{telecom.pk}/bundle.zip?from=2016-02-26T00%3A00%3A00%2B00%3A00&amp;to="
+    assert link in page
+
+    url = f"/proof/{telecom.pk}/bundle.zip?from=2016-02-26T22:08:00Z&to=2016-02-26T22:27:00Z"
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert "attachment" in response["Content-Disposition"]
+    (tmp_path / "b.zip").write_bytes(response.content)
+    report = verify_bundle(tmp_path / "b.zip")
+    assert report.ok, report.problems
+    assert report.records == 3  # seqs 2-4: 990 (minute 10), 985 (15-20), 970 (25)
+
+
+def test_a_range_bundle_of_a_private_page_does_not_exist(client, history, signing_key):
+    telecom, _ = history
+    url = f"/proof/{telecom.pk}/bundle.zip?from=2016-02-26T22:00:00Z&to=2016-02-26T23:00:00Z"
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=yesterday&to=2016-02-26T23:00:00Z", "ISO 8601 times with a zone (from)"),
+        ("from=2016-02-26T22:00:00Z", "ISO 8601 times with a zone (to)"),
+        ("from=2016-02-01T00:00:00Z&to=2016-02-26T00:00:00Z", "at most 7 days"),
+        ("from=2016-02-26T23:00:00Z&to=2016-02-26T22:00:00Z", "before it starts"),
+        ("from=2017-01-01T00:00:00Z&to=2017-01-02T00:00:00Z", "no public record falls"),
+    ],
+)
+def test_a_bad_range_gets_a_clear_answer(client, history, signing_key, query, message):
+    from likewatch.evidence import checkpoints
+
+    telecom, _ = history
+    _publish(telecom)
+    checkpoints.make(now=minutes(45), ask_witnesses=False)
+    response = client.get(f"/proof/{telecom.pk}/bundle.zip?{query}")
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_the_web_builds_no_bundle_of_more_records_than_it_can_afford(
+    client, history, signing_key, monkeypatch
+):
+    from likewatch.evidence import checkpoints, views
+
+    telecom, _ = history
+    _publish(telecom)
+    checkpoints.make(now=minutes(45), ask_witnesses=False)
+    monkeypatch.setattr(views, "WEB_RECORDS", 2)
+    url = f"/proof/{telecom.pk}/bundle.zip?from=2016-02-26T22:08:00Z&to=2016-02-26T22:27:00Z"
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "3 records in that range, at most 2 here" in response.content.decode()
+    # The proof page offers the hour of the number instead of its day.
+    page = client.get(f"/proof/{telecom.pk}/3/").content.decode()
+    assert "that hour" in page
+    assert "from=2016-02-26T22%3A00%3A00%2B00%3A00&amp;to=2016-02-26T23%3A00%3A00" in page

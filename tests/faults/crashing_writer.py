@@ -118,7 +118,7 @@ def main(cycles: int, seed: int) -> None:
     # What a poller does when it starts: every consumer resumes from its cursor.
     consumers.register(TALLY, tally(None), order=99)
     caught = consumers.catch_up()
-    from tests.faults.evidence import history_rows
+    from tests.faults.evidence import history_rows, log_problems
 
     counters = dict(Cursor.objects.filter(name__in=COUNTERS).values_list("name", "position"))
     print(
@@ -126,6 +126,7 @@ def main(cycles: int, seed: int) -> None:
             {
                 "reported": reported,
                 "history": history_rows("w"),
+                "log_problems": log_problems("w"),
                 "tally": [counters[name] for name in COUNTERS],
                 "inside_consumer": inside_consumer,
                 "caught_up": caught,

@@ -1,7 +1,8 @@
 """Reading a history as plain rows and checking its chain, for tests that run other processes.
 
 `python -m tests.faults.evidence` (with DATABASE_URL set) prints every page's history as JSON;
-`verify_chain(rows)` recomputes every hash with likewatch.tracking.chain.
+`verify_chain(rows)` recomputes every hash with likewatch.tracking.chain; `log_problems()`
+checks the transparency log against the history.
 """
 
 from __future__ import annotations
@@ -91,6 +92,38 @@ def verify_chain(rows: list[dict]) -> None:
         if not row["segmented"]:
             assert row["hash"] == computed, f"bad hash at seq {row['seq']}"
         previous = computed
+
+
+def log_problems(prefix: str = "") -> list[str]:
+    """What is wrong with the transparency log: `likewatch verify --database`'s log check
+    (every tile and the right edge rebuilt from the history), a leaf logged twice, or a
+    record (of the pages whose platform id starts with prefix) without its leaf."""
+    from collections import Counter
+
+    from likewatch.evidence import audit, leaves
+    from likewatch.evidence.models import LogTile
+    from likewatch.evidence.verify import Report
+    from likewatch.tracking import records
+    from likewatch.tracking.models import Page
+
+    report = Report()
+    audit.check_database(report)
+    problems = [str(problem) for problem in report.problems]
+    logged: Counter = Counter()
+    for data in LogTile.objects.order_by("index").values_list("refs", flat=True):
+        for ref in leaves.decode_refs(data):
+            if ref.kind != leaves.DOCUMENT:
+                logged[(ref.page, ref.seq, ref.kind)] += 1
+    problems += [f"{key} logged {n} times" for key, n in sorted(logged.items()) if n > 1]
+    for page in Page.objects.filter(platform_id__startswith=prefix):
+        for record in records.records(page, by_seq=True):
+            kind = leaves.OPEN if isinstance(record, records.Span) else leaves.FAILURE
+            if not logged[(page.pk, record.seq, kind)]:
+                problems.append(f"page {page.pk} seq {record.seq} has no leaf")
+            sealed = isinstance(record, records.Span) and not record.is_open
+            if sealed and not logged[(page.pk, record.seq, leaves.SPAN)]:
+                problems.append(f"page {page.pk} seq {record.seq} (sealed) has no final leaf")
+    return problems
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ The writer (tests/faults/crashing_writer.py) records a known sequence of fetches
 and is killed at random moments. Whatever the moment, the stored history must be exactly the
 history of the first K fetches of that sequence for some K, must contain every fetch a writer
 was told had committed, and every sealed record's hash must recompute from its content and the
-hash before it. And the consumers of the history, killed mid-round as often as not, must have
-processed every committed fetch exactly once once they caught up from their cursors.
+hash before it; the transparency log must hold each record's leaves exactly once and hash to
+what the history rebuilds. And the consumers of the history, killed mid-round as often as not,
+must have processed every committed fetch exactly once once they caught up from their cursors.
 """
 
 import json
@@ -96,6 +97,10 @@ def test_fifty_sigkills_mid_write_lose_and_invent_nothing(tmp_path):
             expected[key]
         )
         verify_chain(rows)
+
+    # The transparency log: each record's leaves once, none missing, the tiles and the right
+    # edge exactly what the history rebuilds.
+    assert result["log_problems"] == []
 
     # The consumers: every committed fetch processed once, none twice, none invented.
     assert result["inside_consumer"] > 0, "no kill landed inside a consumer: it proved nothing"

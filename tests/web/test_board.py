@@ -149,6 +149,8 @@ def test_the_boards_etag_moves_with_what_the_board_shows(campaign, pages, now):
     event.reviewed_at = timezone.now()
     event.save()
     assert moved(etag())
+    Event.objects.filter(pk=event.pk).update(note="Confirmed with the platform")
+    assert moved(etag())
     campaign.title = "Leave the operators"
     campaign.save()
     assert moved(etag())

@@ -538,3 +538,45 @@ def test_the_boards_refresh_is_a_304_until_a_new_count_then_the_new_count(
     assert "97,000" in stale.body.decode()  # within the grace: the last copy, once
     assert "96,000" in moved.body.decode()
     assert len(renders) == 2  # the first answer and the one after the new count
+
+
+def test_each_language_and_encoding_of_the_board_is_revalidated_as_itself(
+    django_asgi, campaign, monkeypatch
+):
+    import gzip
+
+    from likewatch.web import board, views
+
+    renders = []
+    snapshot = board.snapshot
+    monkeypatch.setattr(views.boards, "snapshot", lambda *a: renders.append(1) or snapshot(*a))
+    clock = Clock()
+    app = cache(django_asgi, clock)
+    asks = {
+        "en": {"accept-language": "en"},
+        "fr": {"accept-language": "fr"},
+        "fr, gzip": {"accept-language": "fr", "accept-encoding": "gzip"},
+    }
+
+    @async_to_sync
+    async def scenario():
+        first = {name: await get(app, "/c/operators/", h) for name, h in asks.items()}
+        clock.now += 3
+        for headers in asks.values():
+            await get(app, "/c/operators/", headers)
+            while app.refreshing:
+                await asyncio.sleep(0.005)
+        renewed = {name: await get(app, "/c/operators/", h) for name, h in asks.items()}
+        return first, renewed
+
+    first, renewed = scenario()
+    assert len(renders) == 3  # one rendering per variant; the refreshes were all 304s
+    for name in asks:
+        assert renewed[name].body == first[name].body, name
+        assert renewed[name].headers["age"] == "0", name
+        assert renewed[name].headers["etag"] == first[name].headers["etag"], name
+    assert "Depuis le début" in renewed["fr"].body.decode()
+    assert "Since the start" in renewed["en"].body.decode()
+    assert renewed["fr, gzip"].headers["content-encoding"] == "gzip"
+    assert renewed["fr, gzip"].headers["etag"].startswith("W/")
+    assert "Depuis le début" in gzip.decompress(renewed["fr, gzip"].body).decode()

@@ -105,6 +105,12 @@ def test_a_reader_holding_the_current_board_gets_not_modified(client, campaign):
     assert "Accept-Encoding" in again["Vary"] and "Accept-Language" in again["Vary"]
 
 
+def test_parameters_the_board_does_not_read_do_not_change_its_etag(client, campaign):
+    plain = client.get("/c/operators/")
+    shared = client.get("/c/operators/?utm_source=x", HTTP_IF_NONE_MATCH=plain["ETag"])
+    assert shared.status_code == 304
+
+
 def test_a_compressed_boards_weak_etag_revalidates_too(client, campaign):
     first = client.get("/c/operators/", HTTP_ACCEPT_ENCODING="gzip")
     assert first["Content-Encoding"] == "gzip" and first["ETag"].startswith("W/")
