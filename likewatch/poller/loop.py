@@ -15,7 +15,6 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -95,97 +94,53 @@ class Poller:
 
     def run_once(self, now: datetime | None = None) -> int:
         """Fetch every page due now (up to `limit`); return how many were fetched."""
-        pages = self._claim(now)
-        if not pages:
-            return 0
-        self._finish(self.loop.run_until_complete(self._fetch(pages)))
-        return len(pages)
-
-    def _claim(self, now: datetime | None = None) -> list[Page]:
         self._daily(now)
         pages = claims.claim_due(self.owner, self.limit, now)
+        if not pages:
+            return 0
         for platform in {page.platform for page in pages}:
             self.source(platform)  # built here: reading stored tokens needs no event loop
-        return pages
-
-    def _finish(self, outcomes: list[Outcome]) -> None:
-        """Record a fetched round, say what it did, and sign the log after it."""
+        outcomes = self.loop.run_until_complete(self._fetch(pages))
         self._record_round(outcomes)
         self.last_round = round_summary(outcomes)
         failed = any(isinstance(o.result, SourceError) for o in outcomes)
         log.log(logging.WARNING if failed else logging.INFO, "round: %s", self.last_round)
         self._checkpoint()
+        return len(pages)
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
-        """Poll until `stop` is set, sleeping until the next round is worth starting.
-
-        Rounds overlap: while one round's pages are fetched (the event loop, on a thread of its
-        own, doing nothing but HTTP), the round before is recorded and handed to the consumers
-        on this thread, which alone uses the database. Fetching and writing in turn left the
-        network idle while the database worked and the other way round, and every page due
-        meanwhile waited for both. A round's pages stay claimed (leased) until it is recorded,
-        so no other round, here or on another poller, takes them meanwhile.
-        """
+        """Poll until `stop` is set, sleeping until the next round is worth starting."""
         stop = stop or threading.Event()
         log.info("poller %s started", self.owner)
         # A round a second: analysis consumers take several rounds at once (tracking.consumers).
         consumers.pace()
         self._catch_up()
-        fetching = threading.Thread(
-            target=self.loop.run_forever, name=f"{self.owner} fetches", daemon=True
-        )
-        fetching.start()
-        pending: Future | None = None  # the round being fetched, recorded at the next step
-        try:
-            while not stop.is_set():
-                try:
-                    wait = self._wait_seconds()
-                    if wait <= 0:
-                        pages = self._claim()
-                        started = (
-                            asyncio.run_coroutine_threadsafe(self._fetch(pages), self.loop)
-                            if pages
-                            else None
-                        )
-                    else:
-                        started = None
-                    # The round before is recorded while this one is fetched.
-                    previous, pending = pending, started
-                    if previous is not None:
-                        self._finish(previous.result())
-                        if started is None:
-                            continue  # recording took a while: see what is due now
-                except DatabaseError as exc:
-                    # An outage or a full disk must not end the poller: what was recorded stays
-                    # recorded, what could not be is a gap, and the poller resumes on its own.
-                    log.error("%s Retrying in %d s.", database_trouble(exc), RETRY_SECONDS)
-                    connections.close_all()  # a broken connection is reopened on the next query
-                    stop.wait(RETRY_SECONDS)
-                    continue
-                except Exception:
-                    log.exception("poll round failed; retrying in %d s", RETRY_SECONDS)
-                    stop.wait(RETRY_SECONDS)
-                    continue
-                # _finish logged what each round read and what failed.
-                if wait > 0:
-                    # Idle: sign what others wrote meanwhile (a page added, an annotation), so
-                    # it too is covered within seconds, not at this poller's next round.
-                    self._checkpoint()
-                    consumers.catch_up_paced()  # rounds held for a paced consumer, their turn
-                    if wait > 2 and self._effects():
-                        continue  # that took a while: see what is due now
-                    stop.wait(wait)
-                # else another poller may have claimed them first: on to the next round at
-                # once, as the quickest one does, or the one that won once would win every
-                # round after.
-            if pending is not None:  # the last round fetched is recorded before stopping
-                try:
-                    self._finish(pending.result())
-                except Exception:  # its claims lapse: the next poller reads those pages again
-                    log.exception("the last round could not be recorded")
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            fetching.join()
+        while not stop.is_set():
+            try:
+                wait = self._wait_seconds()
+                fetched = self.run_once() if wait <= 0 else None
+            except DatabaseError as exc:
+                # An outage or a full disk must not end the poller: what was recorded stays
+                # recorded, what could not be is a gap, and the poller resumes on its own.
+                log.error("%s Retrying in %d s.", database_trouble(exc), RETRY_SECONDS)
+                connections.close_all()  # a broken connection is reopened on the next query
+                stop.wait(RETRY_SECONDS)
+                continue
+            except Exception:
+                log.exception("poll round failed; retrying in %d s", RETRY_SECONDS)
+                stop.wait(RETRY_SECONDS)
+                continue
+            # run_once logged what the round read and what failed.
+            if fetched is None:
+                # Idle: sign what others wrote meanwhile (a page added, an annotation), so
+                # it too is covered within seconds, not at this poller's next round.
+                self._checkpoint()
+                consumers.catch_up_paced()  # rounds held for a paced consumer, once its turn came
+                if wait > 2 and self._effects():
+                    continue  # that took a while: see what is due now
+                stop.wait(wait)
+            # else another poller claimed them first: on to the next round at once, as the
+            # quickest one does, or the one that won once would win every round after.
         # Stopping: nothing held back for a paced consumer waits for a restart.
         consumers.pace(False)
         self._catch_up()

@@ -1,6 +1,5 @@
 """A round gathers the due pages of one-page-per-request sources, and keeps their cadence."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -105,46 +104,3 @@ def test_a_round_waits_at_most_a_share_of_the_soonest_pages_interval(endpoints):
     # The 600 s page could wait the whole 10 s; the 20 s page only a sixth of 20 s.
     start = round_start(full=50, wait=10.0, now=now)
     assert start == fast.next_fetch_at + timedelta(seconds=20 * WAIT_SHARE)
-
-
-def test_a_round_is_recorded_while_the_next_one_is_fetched(endpoints, settings):
-    # Two rounds of one page each, due at once: the second round's request is out while the
-    # first round is written, instead of the network waiting for the database.
-    settings.LIKEWATCH_BATCH_WAIT_SECONDS = 0
-    now = timezone.now()
-    first = json_page(endpoints, 1, next_fetch_at=now - timedelta(seconds=2))
-    second = json_page(endpoints, 2, next_fetch_at=now - timedelta(seconds=1))
-    second_asked, first_recorded, stop = threading.Event(), threading.Event(), threading.Event()
-    overlapped: list[bool] = []
-
-    def slow(request) -> Answer:
-        second_asked.set()
-        first_recorded.wait(10)
-        return count(22)
-
-    endpoints.route("/p/1", lambda request: count(11))
-    endpoints.route("/p/2", slow)
-
-    class Watched(Poller):
-        def _record_round(self, outcomes) -> None:
-            if outcomes[0].page.pk == first.pk:
-                overlapped.append(second_asked.wait(10))
-            super()._record_round(outcomes)
-            if outcomes[0].page.pk == first.pk:
-                first_recorded.set()
-            else:
-                stop.set()
-
-    poller = Watched(owner="test", limit=1)
-    guard = threading.Timer(60, stop.set)  # a broken loop fails the test instead of hanging
-    guard.daemon = True
-    guard.start()
-    try:
-        poller.run_forever(stop)
-    finally:
-        guard.cancel()
-        poller.close()
-    assert overlapped == [True]
-    values = dict(Observation.objects.values_list("page_id", "value"))
-    assert values == {first.pk: 11, second.pk: 22}
-    assert not Page.objects.exclude(lease_owner="").exists()
