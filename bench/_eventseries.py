@@ -264,7 +264,13 @@ def spread_series(seed: int, interval: int, index: int) -> Series:
     k = int(rng.integers(n // 2, n - int(13 * HOUR / interval) - 2))
     hours = rng.uniform(2, 12)
     steps = max(1, int(hours * HOUR / interval))
-    total = rng.uniform(10, 40) * typical(changes, k, interval) * hours * HOUR / interval / 12
+    # "The typical change per hour" is measured on the page's hourly changes, at any sampling
+    # (it was the per-interval typical change times intervals per hour / 12: right at 5
+    # minutes only, and at hourly sampling 1/12 of the documented size, 1-3 typical changes
+    # an hour, inside ordinary traffic).
+    per_hour = max(1, int(HOUR // interval))
+    hourly = changes[: n // per_hour * per_hour].reshape(-1, per_hour).sum(axis=1)
+    total = rng.uniform(10, 40) * typical(hourly, k // per_hour, int(HOUR)) * hours
     extra = np.zeros(n)
     extra[k : k + steps] -= total / steps
     series = Series(f"spread-{interval}-{index}", "spread", interval)

@@ -76,6 +76,27 @@ def test_a_purge_is_one_event_with_its_window_and_size():
     assert abs(near[0].size + 20_000) < 1_000
 
 
+def test_a_drop_spread_over_hours_is_one_drop_and_its_end_is_no_gain():
+    # The platform removes 20,000 over four hours: one purge of about that size, and the page
+    # going back to its usual pace afterwards (the fast baseline had followed the drop) is
+    # the drop's end, not a gain of its own.
+    changes = overdispersed(40 * DAY_STEPS, seed=4)
+    at, steps = 30 * DAY_STEPS + 100, 4 * 3600 // INTERVAL
+    for k in range(steps):
+        changes[at + k] -= 20_000 / steps
+    changes = [round(c) for c in changes]
+    findings = Detector(INTERVAL).run(series(changes))
+    near = [
+        f
+        for f in findings
+        if f.kind in (detect.GAIN, detect.PURGE)
+        and f.start <= (at + steps + 36) * INTERVAL
+        and f.end >= (at - 2) * INTERVAL
+    ]
+    assert [f.kind for f in near] == [detect.PURGE], [(f.kind, f.start, f.size) for f in near]
+    assert abs(near[0].size + 20_000) < 1_500
+
+
 def test_a_new_page_says_its_history_is_short_but_still_flags_a_huge_drop():
     changes = noisy(60, pace=-5, sd=4)
     changes[50] -= 150_000
@@ -172,13 +193,27 @@ def test_the_demo_flags_its_scripted_incidents_at_their_time_with_their_size():
 
 
 def test_the_packed_state_gives_back_the_state_exactly_and_stays_small():
+    from likewatch.tracking import compression
+
     changes = overdispersed(10 * DAY_STEPS, seed=6)
     detector = Detector(INTERVAL)
     detector.run(series(changes))
     packed = detector.packed()
     assert Detector(INTERVAL, state=packed).state() == json.loads(json.dumps(detector.state()))
-    assert len(packed) < 16_000
+    # Rewritten at every scan of every changing page: compressed, about half the raw size.
+    assert len(packed) < 0.6 * len(compression.decompress(packed)) < 8_000
     assert Detector.unpack(b"not a state") == {}  # unreadable: start afresh, never crash
+    assert Detector.unpack(packed[:-3]) == {}  # a truncated frame too
+
+
+def test_a_state_stored_before_states_were_compressed_is_read_as_it_was():
+    from likewatch.tracking import compression
+
+    detector = Detector(INTERVAL)
+    detector.run(series(overdispersed(3 * DAY_STEPS, seed=7)))
+    stored_then = compression.decompress(detector.packed())  # the uncompressed form
+    assert Detector.unpack(stored_then) == Detector.unpack(detector.packed())
+    assert Detector.unpack(stored_then)["seq"] == detector.seq
 
 
 def test_backfilled_records_older_than_what_was_read_are_passed_over():
