@@ -78,6 +78,8 @@ PUBLIC = {
     "api:page_current",
     "api:page_events",
     "api:page_history",
+    "api:checkpoints",  # the transparency log, public by design (as above)
+    "api:checkpoint_latest",
     # Signing in and recovering an account.
     "login",
     "password_reset",

@@ -27,7 +27,8 @@ def build_api() -> NinjaAPI:
         version="1",
         description=(
             "Read-only access to what likewatch measured: public campaigns, their pages, "
-            "current values, histories downsampled on the server, and flagged events. "
+            "current values, histories downsampled on the server, flagged events, and the "
+            "transparency log's signed checkpoints. "
             "Every answer carries an ETag (send If-None-Match to get 304 Not Modified) "
             "and may be read from any origin."
         ),
@@ -45,10 +46,11 @@ def build_api() -> NinjaAPI:
     api.add_exception_handler(MultiPartParserError, _malformed_body)
     api.add_exception_handler(Exception, _server_error)
 
-    from likewatch.api import campaigns, pages
+    from likewatch.api import campaigns, checkpoints, pages
 
     api.add_router("/campaigns", campaigns.router)
     api.add_router("/pages", pages.router)
+    api.add_router("/checkpoints", checkpoints.router)
     # The organisers' write API (bearer tokens from /manage/tokens/), likewatch.organisers.api.
     from likewatch.organisers.api import router as manage_router
 

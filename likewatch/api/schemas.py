@@ -162,3 +162,35 @@ class Event(Schema):
         "platform moved at once, most likely the platform itself ('' when none).",
     )
     platform_event_url: str = Field("", description="Where that platform-wide event is explained.")
+
+
+class CheckpointCosignature(Schema):
+    """A witness's cosignature of a checkpoint (its line is part of the checkpoint's note)."""
+
+    witness: str = Field(description="The witness's name, as in its cosignature line.")
+    signed_at: datetime
+
+
+class Checkpoint(Schema):
+    """A signed checkpoint of the transparency log (C2SP tlog-checkpoint)."""
+
+    size: int = Field(description="How many records (leaves) the log held.")
+    root: str = Field(description="The Merkle tree's root hash (RFC 6962), base64.")
+    created_at: datetime
+    note: str = Field(
+        description="The signed note: the checkpoint, the log's signature and every "
+        "cosignature gathered (check it with the log's vkey)."
+    )
+    cosignatures: list[CheckpointCosignature]
+    timestamped: bool = Field(
+        description="Whether an RFC 3161 timestamp token was obtained for the note."
+    )
+
+
+class CheckpointList(Schema):
+    """The transparency log: its identity, how much of it is signed, its newest checkpoints."""
+
+    origin: str = Field(description="The log's origin line, first line of every checkpoint.")
+    vkey: str | None = Field(description="The log's public key (a note verifier key).")
+    uncovered_leaves: int = Field(description="Records no checkpoint covers yet.")
+    checkpoints: list[Checkpoint] = Field(description="The newest checkpoints, newest first.")

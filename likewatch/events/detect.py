@@ -71,6 +71,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
+from likewatch.tracking import compression
+
 GAIN = "gain"
 PURGE = "purge"  # an unusual drop; "purge" is only ever a hypothesis in the words shown
 TAKEOFF = "takeoff"  # kept for events stored by earlier versions; no longer produced
@@ -127,6 +129,7 @@ STALE_PROBABILITY = 1e-6  # an unchanged run less likely than this is stale
 STALE_MIN_INTERVALS = 6
 SWITCH_TOLERANCE = 0.002  # a level within 0.2 % of the other metric's counts as landing on it
 DAY = 86400.0
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # how a zstd frame begins (a packed state)
 
 
 @dataclass(frozen=True)
@@ -411,7 +414,10 @@ class Detector:
     def packed(self) -> bytes:
         """`state()` in a compact binary form (what the poller stores): the per-bin lists as
         float64, exactly (a rounded state would make live rounds drift from a rescan), the
-        rest as JSON. A few kilobytes, read and written in well under a millisecond."""
+        rest as JSON, in one zstd frame (likewatch.tracking.compression, its fast level):
+        about half the size (6 kB instead of 12.6 after ten days of a page; 1.5 instead of 12
+        after four hours). The poller rewrites every changing page's state at each scan, and
+        the database writes all of it again (WAL, TOAST) each time."""
         nan = math.nan
         columns = [
             self.profile,
@@ -425,11 +431,18 @@ class Detector:
         body = array("d", [nan if v is None else v for column in columns for v in column])
         head = self._small_state()
         data = json.dumps(head, separators=(",", ":")).encode()
-        return len(data).to_bytes(4, "big") + data + body.tobytes()
+        raw = len(data).to_bytes(4, "big") + data + body.tobytes()
+        return compression.compress(raw, compression.FAST)
 
     @staticmethod
     def unpack(data: bytes) -> dict:
-        """The state `packed()` wrote (an empty dict for anything unreadable: start afresh)."""
+        """The state `packed()` wrote (an empty dict for anything unreadable: start afresh).
+        A state stored before it was compressed is read as it is."""
+        if data[:4] == _ZSTD_MAGIC:
+            try:
+                data = compression.decompress(data)
+            except compression.CorruptFrame:
+                return {}
         try:
             size = int.from_bytes(data[:4], "big")
             state = json.loads(data[4 : 4 + size])

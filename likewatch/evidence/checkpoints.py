@@ -23,6 +23,7 @@ it, since proofs are computed from the tiles, not from the stored checkpoints.
 
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -127,6 +128,39 @@ def full_note(checkpoint: Checkpoint) -> str:
     """The checkpoint with the log's signature and every cosignature gathered."""
     lines = [c.line for c in checkpoint.cosignatures.all()]
     return checkpoint.note + "".join(lines)
+
+
+# How many of the newest checkpoints a listing gives (the site's page, its JSON, the API).
+LISTED = 200
+
+
+def describe(checkpoint: Checkpoint) -> dict:
+    """One checkpoint as published in JSON (the evidence pages and the API): its size, root,
+    signed note with every cosignature, the witnesses that cosigned it, and whether an RFC 3161
+    timestamp token was obtained for it."""
+    return {
+        "size": checkpoint.size,
+        "root": base64.b64encode(bytes(checkpoint.root)).decode(),
+        "created_at": checkpoint.created_at,
+        "note": full_note(checkpoint),
+        "cosignatures": [
+            {"witness": s.witness, "signed_at": s.signed_at} for s in checkpoint.cosignatures.all()
+        ],
+        "timestamped": bool(checkpoint.timestamp_token),
+    }
+
+
+def listing(limit: int = LISTED) -> dict:
+    """The log as published in JSON: its origin and public key, how many leaves no checkpoint
+    covers yet, and the newest `limit` checkpoints, newest first."""
+    rows = Checkpoint.objects.order_by("-size").prefetch_related("cosignatures")[:limit]
+    log_key = verifier()
+    return {
+        "origin": origin(),
+        "vkey": log_key.vkey if log_key else None,
+        "uncovered_leaves": uncovered(),
+        "checkpoints": [describe(c) for c in rows],
+    }
 
 
 def uncovered() -> int:

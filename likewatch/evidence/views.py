@@ -115,7 +115,7 @@ def _text(body: str, status: int = 200, content_type: str = "text/plain; charset
 @require_safe
 def checkpoints_page(request):
     """Every checkpoint kept, its cosignatures, and how to keep and check them."""
-    rows = Checkpoint.objects.prefetch_related("cosignatures")[:200]
+    rows = Checkpoint.objects.prefetch_related("cosignatures")[: checkpoints.LISTED]
     verifier = checkpoints.verifier()
     context = {
         "checkpoints": rows,
@@ -168,25 +168,7 @@ def consistency(request):
 
 @require_safe
 def checkpoints_json(request):
-    rows = Checkpoint.objects.prefetch_related("cosignatures")[:200]
-    verifier = checkpoints.verifier()
-    data = {
-        "origin": checkpoints.origin(),
-        "vkey": verifier.vkey if verifier else None,
-        "uncovered_leaves": checkpoints.uncovered(),
-        "checkpoints": [
-            {
-                "size": c.size,
-                "root": base64.b64encode(bytes(c.root)).decode(),
-                "created_at": c.created_at,
-                "note": checkpoints.full_note(c),
-                "cosignatures": [
-                    {"witness": s.witness, "signed_at": s.signed_at} for s in c.cosignatures.all()
-                ],
-            }
-            for c in rows
-        ],
-    }
+    data = checkpoints.listing()
     response = JsonResponse(data)
     response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -154,8 +154,9 @@ def register(name: str, handle: Handler, *, order: int = 50, every: float = 0.0)
     `every` (seconds) lets a consumer that need not follow each round take several at once in
     a writer that asked for it (`pace`, the poller): it is handed what accumulated in the
     journal at most that often, in one batch, with the same guarantees. At a round a second,
-    work with a fixed cost per batch (event detection reads its pages' recent history) then
-    costs a tenth.
+    work with a fixed cost per batch (a consumer's queries for its pages' campaigns) is then
+    paid once for several rounds; work that costs per record is not made cheaper, only
+    lumped, and a batch runs between two of the writer's rounds: keep `every` short.
     """
     if not name or name == Cursor.WRITTEN or len(name) > 64:
         raise ValueError(f"not a consumer name: {name!r}")

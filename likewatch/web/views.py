@@ -88,6 +88,8 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         unchanged = get_conditional_response(request, etag=etag)
         if unchanged is not None:
             unchanged["ETag"] = etag
+            if unchanged.status_code != 304:
+                return unchanged  # a 412 to this reader's own If-Match: never shared
             # The 304 says what the 200 would (RFC 9110 15.4.5): gzip_page adds this header
             # to bodies only.
             patch_vary_headers(unchanged, ("Accept-Encoding",))

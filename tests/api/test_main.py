@@ -20,6 +20,9 @@ def test_the_openapi_document_lists_every_endpoint(client):
         "/api/pages/{page_id}/current",
         "/api/pages/{page_id}/history",
         "/api/pages/{page_id}/events",
+        # The transparency log's checkpoints (likewatch.evidence.checkpoints).
+        "/api/checkpoints",
+        "/api/checkpoints/latest",
         # The organisers' write API, behind an API token (likewatch.organisers.api).
         "/api/manage/campaigns",
         "/api/manage/campaigns/{slug}/pages",

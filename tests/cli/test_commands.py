@@ -127,7 +127,11 @@ def test_a_campaign_from_creation_to_history(initialised, simulator):
 
 
 def test_campaign_errors_are_clear(initialised):
-    assert "is not a date" in initialised("campaign", "create", "x", "--start", "soon").err
+    assert (
+        "is not an ISO 8601 time" in initialised("campaign", "create", "x", "--start", "soon").err
+    )
+    naive = initialised("campaign", "create", "x", "--start", "2016-02-26T22:00:00")
+    assert naive.code != 0 and "needs a time zone" in naive.err
     missing = initialised("campaign", "add", "nope", "#1")
     assert missing.code == 1 and "No campaign 'nope'" in missing.err
     initialised("campaign", "create", "x")

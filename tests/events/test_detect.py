@@ -193,13 +193,27 @@ def test_the_demo_flags_its_scripted_incidents_at_their_time_with_their_size():
 
 
 def test_the_packed_state_gives_back_the_state_exactly_and_stays_small():
+    from likewatch.tracking import compression
+
     changes = overdispersed(10 * DAY_STEPS, seed=6)
     detector = Detector(INTERVAL)
     detector.run(series(changes))
     packed = detector.packed()
     assert Detector(INTERVAL, state=packed).state() == json.loads(json.dumps(detector.state()))
-    assert len(packed) < 16_000
+    # Rewritten at every scan of every changing page: compressed, about half the raw size.
+    assert len(packed) < 0.6 * len(compression.decompress(packed)) < 8_000
     assert Detector.unpack(b"not a state") == {}  # unreadable: start afresh, never crash
+    assert Detector.unpack(packed[:-3]) == {}  # a truncated frame too
+
+
+def test_a_state_stored_before_states_were_compressed_is_read_as_it_was():
+    from likewatch.tracking import compression
+
+    detector = Detector(INTERVAL)
+    detector.run(series(overdispersed(3 * DAY_STEPS, seed=7)))
+    stored_then = compression.decompress(detector.packed())  # the uncompressed form
+    assert Detector.unpack(stored_then) == Detector.unpack(detector.packed())
+    assert Detector.unpack(stored_then)["seq"] == detector.seq
 
 
 def test_backfilled_records_older_than_what_was_read_are_passed_over():

@@ -105,6 +105,12 @@ def test_a_reader_holding_the_current_board_gets_not_modified(client, campaign):
     assert "Accept-Encoding" in again["Vary"] and "Accept-Language" in again["Vary"]
 
 
+def test_a_failed_precondition_is_the_readers_own_and_never_shared(client, campaign):
+    response = client.get("/c/operators/", HTTP_IF_MATCH='"some other board"')
+    assert response.status_code == 412
+    assert "public" not in response.get("Cache-Control", "")
+
+
 def test_parameters_the_board_does_not_read_do_not_change_its_etag(client, campaign):
     plain = client.get("/c/operators/")
     shared = client.get("/c/operators/?utm_source=x", HTTP_IF_NONE_MATCH=plain["ETag"])

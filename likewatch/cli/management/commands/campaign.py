@@ -1,13 +1,10 @@
-from datetime import datetime
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
+from likewatch.cli import moments
 from likewatch.cli.base import LikewatchCommand
 from likewatch.cli.format import moment, number, table
 from likewatch.organisers.credentials import source_configs
@@ -25,8 +22,12 @@ class Command(LikewatchCommand):
         create.add_argument("slug", help="short name used in the board's address")
         create.add_argument("--title", help="the campaign's title (default: the slug)")
         create.add_argument("--description", default="")
-        create.add_argument("--start", default="now", help="the baseline, ISO 8601 (default: now)")
-        create.add_argument("--end", help="when the campaign ends, ISO 8601")
+        create.add_argument(
+            "--start",
+            default="now",
+            help="the baseline, ISO 8601 with a zone, or now (default: now)",
+        )
+        create.add_argument("--end", help="when the campaign ends, ISO 8601 with a zone, or now")
         create.add_argument("--target", type=int, help="how many people the campaign hopes to move")
         create.add_argument(
             "--language", default="en", choices=[code for code, _ in settings.LANGUAGES]
@@ -76,8 +77,8 @@ class Command(LikewatchCommand):
             slug=slug,
             title=options["title"] or options["slug"],
             description=options["description"],
-            starts_at=_when(options["start"], "--start"),
-            ends_at=_when(options["end"], "--end") if options["end"] else None,
+            starts_at=moments.parse(options["start"], "--start", now=True),
+            ends_at=moments.parse(options["end"], "--end", now=True),
             target=options["target"],
             language=options["language"],
             public=options["public"],
@@ -176,14 +177,3 @@ def _pick_metric(pages, metric):
         return next((p for p in pages if p.metric == metric), None)
     preferred = source_class(pages[0].platform).metrics
     return min(pages, key=lambda p: preferred.index(p.metric) if p.metric in preferred else 99)
-
-
-def _when(text: str, option: str) -> datetime:
-    if text == "now":
-        return timezone.now()
-    parsed = parse_datetime(text)
-    if parsed is None:
-        raise CommandError(f"{option} {text!r} is not a date and time like 2016-02-26T22:00:00Z.")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
-    return parsed
