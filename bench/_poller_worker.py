@@ -5,8 +5,9 @@ set). Creates PAGES pages due at a 60-second interval, spread over the first min
 running deployment, polls them against the simulator for SECONDS, and prints JSON: every fetch's
 schedule lag (from the moment the page was due to the moment its result was committed), how
 many fetches read a count and how many failed (by kind), the process's CPU seconds and peak
-memory. With PROFILE_FILE, the polling (not the seeding) is profiled with cProfile, in CPU
-time, into that file.
+memory, and the CPU seconds of the PostgreSQL backends serving this database meanwhile (read
+from /proc as the polling-cost benchmark does; 0 on SQLite). With PROFILE_FILE, the polling
+(not the seeding) is profiled with cProfile, in CPU time, into that file.
 
 The simulator listens on 127.0.0.1, which the outbound guard refuses unless the operator allows
 it (LIKEWATCH_OUTBOUND_ALLOW, as the demo does): without that every fetch is a failure, backed
@@ -34,6 +35,8 @@ import time
 from datetime import timedelta
 
 import django
+
+from bench._polling_cost_worker import backend_cpu, backends
 
 INTERVAL = 60
 HISTORY_HOURS = float(os.environ.get("LIKEWATCH_BENCH_HISTORY_HOURS", 0))
@@ -102,6 +105,8 @@ def main(pages: int, seconds: float, simulator: str, profile: str | None = None)
     stop = threading.Event()
     threading.Timer(seconds, stop.set).start()
     global wall0
+    pids = backends()
+    db0 = backend_cpu(pids)
     cpu0, wall0 = time.process_time(), time.monotonic()
     if profile:
         import cProfile
@@ -112,6 +117,8 @@ def main(pages: int, seconds: float, simulator: str, profile: str | None = None)
     else:
         poller.run_forever(stop)
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+    pids |= backends()
+    db1 = backend_cpu(pids)
     print(
         json.dumps(
             {
@@ -120,6 +127,7 @@ def main(pages: int, seconds: float, simulator: str, profile: str | None = None)
                 "read": poller.read,
                 "failed": poller.failed,
                 "cpu": cpu,
+                "db_cpu": sum(db1[pid] - db0.get(pid, 0.0) for pid in db1),
                 "wall": wall,
                 "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                 "observations": Observation.objects.count(),

@@ -8,13 +8,23 @@ round, and the history is compacted and the raw answers packed as the poller doe
 round. Prints JSON: fetches, and for each part (history, evidence, rollups, raw) its bytes on
 disk before, half-way and after (compacted first: VACUUM FULL on PostgreSQL, VACUUM on SQLite,
 so dead rows do not count), indexes included. The second half's growth is what each further
-sample costs once a page's open tail and its recent answers have reached their steady size.
+sample costs once a page's open tail has reached its steady size.
 
 Two fixed costs come and go in cycles, and are not a sample's: a page's tail grows from one
 row to TAIL_RECORDS + 1 and is compacted, and the journal of rounds is pruned every few
 rounds. So "half-way" is taken a whole number of compaction cycles before the end (the tail
 is the same length at both points), and the journal's consumed rounds are pruned before each
 measure, as the poller prunes them.
+
+The raw answers have a cycle of their own, which the compaction's does not divide: a
+platform's recent answers are kept as received (about two hundred bytes each) until they span
+an hour or number BLOCK_ANSWERS, then packed into one compressed block (evidence/raw.py). Their
+size at the half-way point and at the end therefore depends on where each falls in that cycle
+(measured between those points, the raw answers even shrank). So the raw answers are also
+measured right after each pack of the second half: "raw_packed" is the raw tables' bytes just
+after the first and the last such pack, the recent answers left unpacked at each (equal, or
+the figure is not comparable), and the fetches between them: the growth over whole blocks.
+"packs" counts the second half's packs.
 
 Commits are not flushed to disk (synchronous_commit off, PRAGMA synchronous OFF): it changes
 nothing on disk but the time this takes on a busy machine.
@@ -40,7 +50,7 @@ PARTS = {
 }
 
 
-def sizes() -> dict[str, int]:
+def sizes(parts: tuple[str, ...] = tuple(PARTS)) -> dict[str, int]:
     """Bytes on disk of each part's tables (with their indexes)."""
     from django.db import connection
 
@@ -50,7 +60,8 @@ def sizes() -> dict[str, int]:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             cursor.execute("VACUUM")
-        for part, wanted in PARTS.items():
+        for part in parts:
+            wanted = PARTS[part]
             total = 0
             for table in filter(wanted, tables):
                 if connection.vendor == "postgresql":
@@ -96,8 +107,21 @@ def main(mode: str, pages: int, rounds: int) -> None:
 
     cycle = segments.TAIL_RECORDS + 1
     half = rounds - cycle * max(1, (rounds - rounds // 2) // cycle)
+    from likewatch.evidence.models import RawBlock, RecentAnswer
+
+    def packed_point(r: int) -> dict[str, int]:
+        return {
+            "round": r,
+            "bytes": sizes(("raw",))["raw"],
+            "unpacked": RecentAnswer.objects.count(),
+        }
+
     before = measure()
     middle = None
+    blocks = 0
+    packs = 0
+    first_pack: dict[str, int] | None = None
+    last_pack: dict[str, int] | None = None
     for r in range(rounds):
         if r == half:
             middle = measure()
@@ -121,7 +145,25 @@ def main(mode: str, pages: int, rounds: int) -> None:
         # The write path hands the round to its consumers (rollups, the log, the compaction
         # into segments, the packing of raw answers) once it commits, as in a poller.
         history.record_batch(entries)
+        now = RawBlock.objects.count()
+        if r >= half and now != blocks:
+            # A pack happened in this round: the first such point is kept, the latest replaces
+            # the one before it.
+            packs += 1
+            point = packed_point(r)
+            if first_pack is None:
+                first_pack = point
+            else:
+                last_pack = point
+        blocks = now
     after = measure()
+    raw_packed = None
+    if first_pack and last_pack:
+        raw_packed = {
+            "first": first_pack,
+            "last": last_pack,
+            "fetches": pages * (last_pack["round"] - first_pack["round"]),
+        }
     print(
         json.dumps(
             {
@@ -130,6 +172,8 @@ def main(mode: str, pages: int, rounds: int) -> None:
                 "before": before,
                 "middle": middle,
                 "after": after,
+                "packs": packs,
+                "raw_packed": raw_packed,
             }
         )
     )

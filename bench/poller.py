@@ -3,7 +3,9 @@
 One real poller process polls 10,000 pages (half of them changing at every fetch, half
 stable) from the Graph API simulator, running in its own process, on PostgreSQL (SQLite when
 no PostgreSQL answers). Figures: schedule lag (from when a page was due to when its result was
-committed) p50 and p99, the poller's CPU as a share of one core, and its peak memory.
+committed) p50 and p99, the poller's CPU as a share of one core and per 1,000 fetches (the
+figure that holds on a loaded machine), with its PostgreSQL backends' CPU added, and its peak
+memory.
 
 LIKEWATCH_BENCH_SECONDS sets the duration (default 600, the target's ten minutes);
 LIKEWATCH_BENCH_PAGES the number of pages (default 10,000); LIKEWATCH_BENCH_HISTORY_HOURS
@@ -83,5 +85,13 @@ def run() -> list[tuple]:
         (f"{label}: schedule lag p50", percentile(lags, 50), "s", ""),
         (f"{label}: schedule lag p99", percentile(lags, 99), "s", "< 2"),
         (f"{label}: CPU", result["cpu"] / result["wall"], "cores", "< 0.5"),
+        # CPU-seconds hold under load where the lag, a wall-clock figure, does not.
+        (f"{label}: CPU per 1,000 fetches", result["cpu"] * 1000 / max(1, len(lags)), "s", ""),
+        (
+            f"{label}: poller + database CPU",
+            (result["cpu"] + result["db_cpu"]) / result["wall"],
+            "cores",
+            "",
+        ),
         (f"{label}: peak memory", result["max_rss_kb"] / 1024, "MB", ""),
     ]

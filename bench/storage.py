@@ -14,7 +14,12 @@ fetches, when every page's open tail (up to TAIL_RECORDS rows) and its platform'
 answers (up to an hour's) have reached their steady size: what each further sample costs.
 The second half is a whole number of compaction cycles (the tail is as long at its start as
 at its end) and the journal of consumed rounds is pruned before each measure, so neither
-fixed cost is counted as a sample's (bench/_storage_worker.py).
+fixed cost is counted as a sample's (bench/_storage_worker.py). The raw answers' "per sample"
+is measured apart, over whole packed blocks: their bytes right after the first pack of the
+second half and right after its last, divided by the fetches between (a platform's answers are
+packed once they span an hour, a cycle the tail's does not divide). With fewer than two packs
+in the second half there is no such figure ("-"), unless there was none at all (a stable page,
+whose answers stay as received: then its growth).
 "whole run" divides the whole growth by all fetches, those fixed costs per page included (a
 longer run spreads them thinner).
 
@@ -76,9 +81,24 @@ def run() -> list[tuple]:
                     (f"{label}, {name}: rollups", grew["rollups"] / fetches, "B", ""),
                     (
                         f"{label}, {name}: raw answers",
-                        grew["raw"] / fetches,
+                        raw_per_fetch(result) if name == "per sample" else grew["raw"] / fetches,
                         "B",
                         ("<= 32" if mode == "changing" else "about 0") if marked else "",
                     ),
                 ]
     return rows
+
+
+def raw_per_fetch(result: dict) -> float | str:
+    """What the raw answers add per further fetch: over whole packed blocks when the second
+    half packed at least twice, else (nothing was packed: a stable page's answers stay as
+    received) the second half's growth, which no pack then distorts."""
+    packed = result.get("raw_packed")
+    if packed is None:
+        grew = result["after"]["raw"] - result["middle"]["raw"]
+        # With a pack in the second half the growth would count a part of a block's cycle.
+        return grew / result["second_half"] if result.get("packs", 0) == 0 else "-"
+    first, last = packed["first"], packed["last"]
+    if first["unpacked"] != last["unpacked"]:
+        return "-"  # not at the same point of the packing cycle: no honest figure
+    return (last["bytes"] - first["bytes"]) / packed["fetches"]
