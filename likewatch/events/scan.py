@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from likewatch.events import detect, quiet
@@ -276,9 +277,15 @@ def _store(result: ScanResult, findings, withdrawn, rescan: bool, now: datetime)
     stored = {}
     if rescan:
         events = Event.objects.filter(page=page)
+    elif wanted:
+        # A key holds the whole second an event started; stored starts keep the fetch's
+        # microseconds, so each key is the one-second window it names.
+        within = Q()
+        for kind, start in wanted:
+            within |= Q(kind=kind, start__gte=_moment(start), start__lt=_moment(start + 1))
+        events = Event.objects.filter(within, page=page)
     else:
-        starts = [_moment(start) for _kind, start in wanted]
-        events = Event.objects.filter(page=page, start__in=starts) if starts else []
+        events = []
     for event in events:
         stored[(event.kind, int(event.start.timestamp()))] = event
     for finding in findings:

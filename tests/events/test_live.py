@@ -194,3 +194,21 @@ def test_records_an_earlier_batch_did_not_scan_are_read_from_the_history(
     assert any(kind == "purge" and -3300 < size < -2700 for kind, _s, _e, size, *_ in live)
     scan.scan_page(page, rescan=True)
     assert _found() == live
+
+
+def test_an_event_starting_within_a_second_is_found_again_by_the_next_round(
+    page, measure, django_capture_on_commit_callbacks, caplog
+):
+    """Fetch times carry microseconds; the next round must update the open event, not try to
+    store it a second time (the unique key is page, kind and exact start)."""
+    end = measure(page, campaign(100), start=T0 + timedelta(microseconds=250_000))
+    value = page.observations.last().value
+    with django_capture_on_commit_callbacks(execute=True):
+        record_count(page, Count(value - 2500), end)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_count(page, Count(value - 5000), end + timedelta(seconds=page.interval))
+
+    assert "consumer events" not in caplog.text
+    purge = Event.objects.get(kind="purge")
+    assert purge.start.microsecond == 250_000
+    assert purge.size < -4000  # the second round grew it
