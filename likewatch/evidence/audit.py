@@ -521,12 +521,13 @@ def _check_records(report, logged, pages, since, until, stored) -> None:
 
 
 def check_bundle_log(
-    bundle, chains, report: Report, log_key, held, witness_keys, window=None
+    bundle, chains, report: Report, log_key, held, witness_keys, window=None, tsa_certificates=None
 ) -> None:
     """The bundle's log part: each record's leaves proven in the bundle's checkpoint.
 
     `window` (verify.Range): a range bundle's runs, whose ends and documents are checked too
-    (`_check_range`)."""
+    (`_check_range`). `tsa_certificates`: the timestamp authority's, to check the
+    checkpoint's RFC 3161 token's signature and chain (its imprint is checked always)."""
     text = bundle.files.get("log/checkpoint.txt")
     if text is None:
         report.notes.append("this bundle has no transparency-log part (made before the log)")
@@ -543,12 +544,14 @@ def check_bundle_log(
         report.problems.append(Problem(None, None, SIGNATURE, f"the bundle's checkpoint: {exc}"))
         return
     report.checkpoint_size = checkpoint.size
-    if "log/checkpoint.tsr" in bundle.files:
-        report.notes.append(
-            "the checkpoint carries an RFC 3161 timestamp (log/checkpoint.tsr): check it with "
-            "the timestamp authority's certificate, e.g. openssl ts -verify -token_in -in "
-            "log/checkpoint.tsr -data <the checkpoint's text, above its blank line> -CAfile ..."
-        )
+    token = bundle.files.get("log/checkpoint.tsr")
+    if token is not None:
+        from likewatch.evidence import timestamps
+
+        notes, problem = timestamps.findings(token, parsed.text.encode(), tsa_certificates)
+        report.notes += notes
+        if problem:
+            report.problems.append(Problem(None, None, SIGNATURE, problem))
     for key in witness_keys:
         try:
             witness = note.Verifier.parse(key)

@@ -170,8 +170,12 @@ def check(
     data: dict[str, Any] | bytes | str,
     log_key: str | None = None,
     witness_keys: list[str] = (),
+    tsa_certificates: list | None = None,
 ) -> Checked:
-    """Check a proof with nothing but itself and the keys given (see the module docstring)."""
+    """Check a proof with nothing but itself and the keys given (see the module docstring).
+
+    An RFC 3161 token in it is checked against the checkpoint's text: its imprint always, its
+    signature and chain with `tsa_certificates` (the timestamp authority's, x509)."""
     result = Checked(ok=False)
     problems = result.problems
     try:
@@ -191,6 +195,18 @@ def check(
         problems.append(f"unreadable proof or checkpoint: {exc}")
         return result
     result.size = checkpoint.size
+    if data.get("timestamp_token"):
+        from likewatch.evidence import timestamps
+
+        try:
+            token = base64.b64decode(data["timestamp_token"], validate=True)
+        except (ValueError, TypeError) as exc:
+            problems.append(f"the checkpoint's RFC 3161 timestamp is not base64: {exc}")
+        else:
+            notes, problem = timestamps.findings(token, parsed.text.encode(), tsa_certificates)
+            result.notes += notes
+            if problem:
+                problems.append(problem)
     for key in witness_keys:
         try:
             witness = note.Verifier.parse(key)

@@ -257,11 +257,13 @@ def verify_bundle(
     log_key: str | None = None,
     held: list[str] = (),
     witness_keys: list[str] = (),
+    tsa_certificates: list | None = None,
 ) -> Report:
     """Check a bundle offline. `public_key_pem`: the site's key, fetched separately.
 
-    `log_key` (the log's vkey), `held` (checkpoints the reader kept) and `witness_keys`
-    check the bundle's transparency-log part (likewatch.evidence.audit).
+    `log_key` (the log's vkey), `held` (checkpoints the reader kept), `witness_keys` and
+    `tsa_certificates` (a timestamp authority's, x509) check the bundle's transparency-log
+    part (likewatch.evidence.audit).
     """
     bundle = load(path)
     report = Report()
@@ -309,7 +311,9 @@ def verify_bundle(
         )
     from likewatch.evidence import audit
 
-    audit.check_bundle_log(bundle, chains, report, log_key, held, witness_keys, runs)
+    audit.check_bundle_log(
+        bundle, chains, report, log_key, held, witness_keys, runs, tsa_certificates
+    )
     return report
 
 

@@ -86,6 +86,9 @@ class Poller:
         self.checkpoint = checkpoints.AfterRound()
         # What the last round did, in one line (see round_summary).
         self.last_round = ""
+        # Loaded at start: the effect estimate's statistics (scipy) take most of a CPU-second
+        # to import, which at the first idle moment would hold the next round behind it.
+        from likewatch.events import effects  # noqa: F401
 
     def source(self, platform: str) -> Source:
         if platform not in self.sources:

@@ -35,15 +35,17 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 import time
 import zlib
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
+
+from likewatch.security import http1
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -257,23 +259,29 @@ def check_url(url: str, rules: Policy | None = None) -> str:
 class GuardedTransport(httpx.AsyncBaseTransport):
     """An httpx transport that connects only to checked addresses, pinned for the connection.
 
-    Connections are pooled per host name, never shared between names that happen to resolve to
-    one address, so a TLS connection verified for one name never carries another's requests.
+    A name is resolved and every address it has is checked when a connection to it is opened;
+    the connection goes to the checked address (TLS verified for the name), so a second DNS
+    answer cannot swap in another one. Kept connections are pooled per host name, never
+    shared between names that happen to resolve to one address, so a TLS connection verified
+    for one name never carries another's requests; reusing one costs no DNS lookup, and its
+    address is checked again against the operator's current rules before every request.
     """
 
-    POOLS = 32
+    def __init__(self, verify: bool | ssl.SSLContext = True) -> None:
+        self.verify = verify
+        self.pool = http1.Pool()
+        self._ssl: ssl.SSLContext | None = None
 
-    def __init__(self, **transport_options: Any) -> None:
-        self.transport_options = transport_options
-        self.pools: OrderedDict[str, httpx.AsyncHTTPTransport] = OrderedDict()
-
-    def _pool(self, key: str) -> httpx.AsyncHTTPTransport:
-        pool = self.pools.pop(key, None) or httpx.AsyncHTTPTransport(**self.transport_options)
-        self.pools[key] = pool
-        while len(self.pools) > self.POOLS:
-            _old_key, old = self.pools.popitem(last=False)
-            asyncio.get_running_loop().create_task(old.aclose())
-        return pool
+    def _ssl_context(self) -> ssl.SSLContext:
+        # Built once per client: loading the certificate store costs milliseconds.
+        if self._ssl is None:
+            if isinstance(self.verify, ssl.SSLContext):
+                context = self.verify
+            else:
+                context = httpx.create_ssl_context(verify=self.verify, trust_env=False)
+            context.set_alpn_protocols(["http/1.1"])
+            self._ssl = context
+        return self._ssl
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -281,29 +289,33 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             raise Refused(f"only http and https addresses may be fetched, not {url.scheme!r}")
         host = url.host
         port = url.port or (443 if url.scheme == "https" else 80)
-        address = await resolve(host, port)
-        pool = self._pool(f"{url.scheme}://{host}:{port}")
-        if _literal(host) is not None:
-            return await pool.handle_async_request(request)
-        # Connect to the checked address; the Host header (already set from the name) and the
-        # TLS server name keep the name. The caller's request keeps its URL, so redirects and
-        # `response.url` still speak of the name.
-        extensions = dict(request.extensions)
-        if url.scheme == "https":
-            extensions["sni_hostname"] = host
-        pinned = httpx.Request(
-            request.method,
-            url.copy_with(host=address),
-            headers=request.headers,
-            stream=request.stream,
-            extensions=extensions,
+        key = (url.scheme, host, port)
+        rules = policy()
+        timeouts = request.extensions.get("timeout", {})
+        kept = self.pool.take(key)
+        if kept is not None:
+            check_address(host, ipaddress.ip_address(kept.address), rules)
+            try:
+                return await kept.send(request, timeouts, self.pool, key)
+            except httpx.RemoteProtocolError:
+                # The server closed a kept connection as it was reused: nothing was read, so
+                # a request that changes nothing is sent once more on a new connection.
+                if kept.received or request.method not in ("GET", "HEAD"):
+                    raise
+        address = await resolve(host, port, rules)
+        https = url.scheme == "https"
+        connection = await self.pool.open(
+            address,
+            port,
+            request,
+            self._ssl_context() if https else None,
+            host if https else None,
+            timeouts.get("connect"),
         )
-        return await pool.handle_async_request(pinned)
+        return await connection.send(request, timeouts, self.pool, key)
 
     async def aclose(self) -> None:
-        for pool in self.pools.values():
-            await pool.aclose()
-        self.pools.clear()
+        await self.pool.aclose()
 
 
 def client(**kwargs: Any) -> httpx.AsyncClient:

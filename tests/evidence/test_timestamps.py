@@ -197,3 +197,158 @@ def test_a_real_authority_timestamps_the_checkpoint_and_its_token_verifies(
     # The token is over this checkpoint's text and nothing else.
     with pytest.raises(rfc3161_client.VerificationError):
         verifier.verify_message(answer, text.replace(b"\n", b"\n\n", 1))
+
+
+# Checking a kept token offline (likewatch verify) ------------------------------------------
+
+
+@pytest.fixture
+def stamped(real_authority, settings, signing_key):
+    """A checkpoint timestamped by the real authority: (its text, its token, root, TSA cert)."""
+    url, root, tsa = real_authority
+    settings.LIKEWATCH_TSA_URL = url
+    settings.LIKEWATCH_OUTBOUND_ALLOW = ["127.0.0.1"]
+    page = Page.objects.create(platform="facebook", platform_id="1", metric="likes")
+    history.record_count(page, Count(10), minutes(0))
+    checkpoint, _ = checkpoints.make()
+    checkpoint.refresh_from_db()
+    token = bytes(checkpoint.timestamp_token or b"")
+    assert token, "the authority's token was not kept"
+    return note.parse(checkpoint.note).text.encode(), token, root, tsa
+
+
+def test_a_token_is_checked_offline_against_the_checkpoint_and_says_what_it_did_not(stamped):
+    from likewatch.evidence import timestamps
+
+    text, token, _, _ = stamped
+    result = timestamps.check(token, text)
+    assert "Test TSA" in result.authority
+    assert any("message imprint" in c for c in result.checked)
+    assert len(result.checked) == 1  # the imprint only: a signature needs the authority's root
+    assert any("signature" in u for u in result.unchecked)
+    assert abs(result.time - datetime.now(UTC)) < timedelta(hours=1)
+
+
+def test_with_the_authoritys_root_the_chain_is_checked_too(stamped):
+    from likewatch.evidence import timestamps
+
+    text, token, root, tsa = stamped
+    result = timestamps.check(token, text, [root, tsa])
+    assert any("chains to the authority's root" in c for c in result.checked)
+    assert result.unchecked == []
+
+
+def test_a_token_over_other_bytes_or_from_another_authority_is_refused(stamped):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from likewatch.evidence import timestamps
+
+    text, token, _, _ = stamped
+    with pytest.raises(timestamps.TimestampProblem, match="other bytes"):
+        timestamps.check(token, text.replace(b"\n", b"\n\n", 1))
+    other_key = ec.generate_private_key(ec.SECP256R1())
+    other = _certificate("Other root", "Other root", other_key.public_key(), other_key, ca=True)
+    with pytest.raises(timestamps.TimestampProblem, match="does not verify"):
+        timestamps.check(token, text, [other])
+    with pytest.raises(timestamps.TimestampProblem, match="cannot be decoded"):
+        timestamps.check(b"\x30\x03\x02\x01\x01", text)
+
+
+def test_a_token_whose_signature_was_altered_is_refused(stamped):
+    from likewatch.evidence import timestamps
+
+    text, token, root, tsa = stamped
+    # The signature is the token's last bytes (an ECDSA signature, DER): flip one of them.
+    altered = token[:-3] + bytes([token[-3] ^ 0x01]) + token[-2:]
+    assert timestamps.check(token, text, [root, tsa]).unchecked == []
+    with pytest.raises(timestamps.TimestampProblem):
+        timestamps.check(altered, text, [root, tsa])
+
+
+@pytest.fixture
+def stamped_public(stamped):
+    """`stamped`, with its page on a public campaign (so proofs and bundles name it)."""
+    from likewatch.tracking.models import Campaign, CampaignPage
+
+    page = Page.objects.get()
+    campaign = Campaign.objects.create(slug="c", title="C", starts_at=minutes(0), public=True)
+    CampaignPage.objects.create(campaign=campaign, page=page)
+    return (page, *stamped)
+
+
+def _pem(tmp_path, *certs):
+    from cryptography.hazmat.primitives import serialization
+
+    path = tmp_path / "tsa.pem"
+    path.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs))
+    return str(path)
+
+
+def test_verify_checks_a_proofs_timestamp_and_says_what_it_did_not(stamped_public, tmp_path):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    from likewatch.evidence import proofs
+
+    page, _, _, root, tsa = stamped_public
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(proofs.build(page, proofs.record_of(page), True)))
+    out = io.StringIO()
+    call_command("verify", str(path), stdout=out)
+    said = out.getvalue()
+    assert "checks out" in said
+    assert "RFC 3161 timestamp" in said and "message imprint" in said
+    assert "NOT checked: its signature" in said
+
+    out = io.StringIO()
+    call_command("verify", str(path), "--tsa-cert", _pem(tmp_path, root, tsa), stdout=out)
+    said = out.getvalue()
+    assert "chains to the authority's root" in said and "NOT checked" not in said
+
+
+def test_verify_refuses_a_proof_whose_timestamp_is_of_another_checkpoint(stamped_public, tmp_path):
+    import base64
+    import json
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from likewatch.evidence import proofs
+
+    page, _, _, _, _ = stamped_public
+    data = proofs.build(page, proofs.record_of(page), True)
+    history.record_count(page, Count(11), minutes(1))
+    newer, _ = checkpoints.make()  # its own token, over other text
+    newer.refresh_from_db()
+    data["timestamp_token"] = base64.b64encode(bytes(newer.timestamp_token)).decode()
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CommandError, match="does NOT check out"):
+        call_command("verify", str(path))
+
+
+def test_verify_checks_a_bundles_timestamp_with_the_authoritys_certificates(
+    stamped_public, tmp_path
+):
+    import io
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    _, _, _, root, tsa = stamped_public
+    target = str(tmp_path / "b.zip")
+    call_command("export", "--evidence", target, stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("verify", target, "--tsa-cert", _pem(tmp_path, root, tsa), stdout=out)
+    assert "chains to the authority's root" in out.getvalue()
+    assert "checks out" in out.getvalue()
+
+    other_key = ec.generate_private_key(ec.SECP256R1())
+    other = _certificate("Other root", "Other root", other_key.public_key(), other_key, ca=True)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="does NOT check out"):
+        call_command("verify", target, "--tsa-cert", _pem(tmp_path, other), stdout=out)
+    assert "RFC 3161 timestamp" in out.getvalue()

@@ -46,6 +46,14 @@ class Command(LikewatchCommand):
             default=[],
             help="a witness's verifier key whose cosignature must be there (repeatable)",
         )
+        parser.add_argument(
+            "--tsa-cert",
+            action="append",
+            default=[],
+            help="the timestamp authority's certificates (PEM: its root, its own), to check "
+            "the signature and chain of the checkpoint's RFC 3161 timestamp (repeatable; "
+            "without it only the timestamp's imprint is checked)",
+        )
 
     def execute(self, *args, **options):
         # A bundle or a proof is checked offline: no database needed, not even a configured one.
@@ -60,6 +68,7 @@ class Command(LikewatchCommand):
         if log_key and Path(log_key).is_file():
             log_key = Path(log_key).read_text().strip()
         witness_keys = options["witness_key"]
+        tsa = self._certificates(options["tsa_cert"])
         if options["database"]:
             report = verify_database(
                 self._pages(options),
@@ -72,10 +81,10 @@ class Command(LikewatchCommand):
         else:
             path = Path(options["bundle"])
             if path.is_file() and path.suffix == ".json":
-                return self._proof(path, log_key, witness_keys)
+                return self._proof(path, log_key, witness_keys, tsa)
             key = self._read(options["key"]) if options["key"] else None
             try:
-                report = verify_bundle(path, key, log_key, held, witness_keys)
+                report = verify_bundle(path, key, log_key, held, witness_keys, tsa)
             except BundleError as exc:
                 raise CommandError(f"{exc}.") from None
             what = f"The bundle {options['bundle']}"
@@ -108,12 +117,12 @@ class Command(LikewatchCommand):
             f"{what} does NOT check out: {len(report.problems)} problem(s) in {summary}."
         )
 
-    def _proof(self, path: Path, log_key, witness_keys) -> None:
+    def _proof(self, path: Path, log_key, witness_keys, tsa) -> None:
         try:
             data = json.loads(self._read(str(path)))
         except ValueError as exc:
             raise CommandError(f"{path} is not JSON: {exc}.") from None
-        checked = proofs.check(data, log_key, witness_keys)
+        checked = proofs.check(data, log_key, witness_keys, tsa)
         for line in checked.notes:
             self.stdout.write(f"note: {line}")
         if checked.ok:
@@ -130,6 +139,17 @@ class Command(LikewatchCommand):
         for problem in checked.problems:
             self.stdout.write(problem)
         raise CommandError(f"The proof {path} does NOT check out.")
+
+    def _certificates(self, paths: list[str]) -> list | None:
+        from cryptography import x509
+
+        found = []
+        for path in paths:
+            try:
+                found += x509.load_pem_x509_certificates(self._read(path))
+            except ValueError:
+                raise CommandError(f"--tsa-cert {path}: not PEM certificates.") from None
+        return found or None
 
     @staticmethod
     def _read(path: str) -> bytes:
