@@ -13,11 +13,18 @@ class EventsConfig(AppConfig):
         consumers.register(live.NAME, live.consume, order=80, every=live.EVERY)
         # A campaign's effect estimate (a model fit of about a second when its pre-campaign
         # history changed, milliseconds otherwise), refreshed when a poller has time to spare.
-        chores.register("effect estimate", _refresh_one_effect, when=chores.SPARE_TIME)
+        chores.register(
+            "effect estimate", _refresh_one_effect, when=chores.SPARE_TIME, load=_load_effects
+        )
+
+
+def _load_effects() -> None:
+    # Imported by the pollers that estimate effects, not by every process (scipy and
+    # statsmodels take most of a CPU-second to import).
+    from likewatch.events import effects  # noqa: F401
 
 
 def _refresh_one_effect() -> bool:
-    # Imported when first needed: the model's libraries need not load in every process.
     from likewatch.events import effects
 
     return effects.refresh_one()

@@ -22,13 +22,12 @@ from django.conf import settings
 from django.db import DatabaseError, OperationalError, connections, transaction
 from django.utils import timezone
 
-from likewatch.evidence import checkpoints, digests
 from likewatch.organisers.credentials import source_config
 from likewatch.poller import claims
 from likewatch.sources import registry
 from likewatch.sources.base import Count, Reading, Source, plausible
 from likewatch.sources.errors import InvalidAnswer, RateLimited, SourceError, Transient
-from likewatch.tracking import consumers, history
+from likewatch.tracking import chores, consumers, history
 from likewatch.tracking.models import Page
 
 log = logging.getLogger("likewatch.poller")
@@ -79,16 +78,11 @@ class Poller:
         # A round is worth starting once this many pages are due: the largest request any
         # platform takes (see claims.round_start).
         self.full_request = max(registry.source_class(p).batch_size for p in registry.platforms())
-        # Once a day: sign the evidence digest and prune expired raw answers.
-        self.daily = digests.Daily()
-        # After each round: a signed checkpoint of the transparency log (when this poller
-        # holds the key and LIKEWATCH_CHECKPOINT_SIGNER is not "separate").
-        self.checkpoint = checkpoints.AfterRound()
         # What the last round did, in one line (see round_summary).
         self.last_round = ""
-        # Loaded at start: the effect estimate's statistics (scipy) take most of a CPU-second
-        # to import, which at the first idle moment would hold the next round behind it.
-        from likewatch.events import effects  # noqa: F401
+        # What the chores need loaded is loaded at start: a library that takes a second to
+        # import (the effect estimate's statistics) would otherwise hold a round behind it.
+        chores.load()
 
     def source(self, platform: str) -> Source:
         if platform not in self.sources:
@@ -97,7 +91,6 @@ class Poller:
 
     def run_once(self, now: datetime | None = None) -> int:
         """Fetch every page due now (up to `limit`); return how many were fetched."""
-        self._daily(now)
         pages = claims.claim_due(self.owner, self.limit, now)
         if not pages:
             return 0
@@ -108,7 +101,9 @@ class Poller:
         self.last_round = round_summary(outcomes)
         failed = any(isinstance(o.result, SourceError) for o in outcomes)
         log.log(logging.WARNING if failed else logging.INFO, "round: %s", self.last_round)
-        self._checkpoint()
+        # The apps' work beside the round (tracking.chores): the transparency log's signed
+        # checkpoint, so what this round wrote is covered within seconds; the daily pruning.
+        chores.after_round()
         return len(pages)
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
@@ -137,9 +132,9 @@ class Poller:
             if fetched is None:
                 # Idle: sign what others wrote meanwhile (a page added, an annotation), so
                 # it too is covered within seconds, not at this poller's next round.
-                self._checkpoint()
+                chores.after_round()
                 consumers.catch_up_paced()  # rounds held for a paced consumer, once its turn came
-                if wait > 2 and self._effects():
+                if wait > 2 and chores.spare_time():
                     continue  # that took a while: see what is due now
                 stop.wait(wait)
             # else another poller claimed them first: on to the next round at once, as the
@@ -147,33 +142,6 @@ class Poller:
         # Stopping: nothing held back for a paced consumer waits for a restart.
         consumers.pace(False)
         self._catch_up()
-
-    def _daily(self, now: datetime | None) -> None:
-        try:
-            self.daily(now)
-        except DatabaseError as exc:  # an outage: one line, as for a round
-            log.error("daily evidence step postponed: %s", database_trouble(exc))
-        except Exception:  # the digest can wait a round; the measurements cannot
-            log.exception("daily evidence step failed")
-
-    def _checkpoint(self) -> None:
-        try:
-            self.checkpoint()
-        except DatabaseError as exc:
-            log.error("checkpoint postponed to the next round: %s", database_trouble(exc))
-        except Exception:  # the checkpoint can wait a round; the measurements cannot
-            log.exception("checkpoint failed")
-
-    @staticmethod
-    def _effects() -> bool:
-        # Idle time refreshes one campaign effect estimate (about a second of model fitting).
-        try:
-            from likewatch.events import effects
-
-            return effects.refresh_one()
-        except Exception:  # derived figures: never a reason not to poll
-            log.exception("could not estimate a campaign effect")
-            return False
 
     @staticmethod
     def _catch_up() -> None:

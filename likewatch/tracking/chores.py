@@ -13,6 +13,10 @@ here, in the owning app's `AppConfig.ready`:
   one at a time; each returns whether it did some work, since it may have taken a while
   and the poller then looks at what is due before sleeping: a campaign's effect estimate.
 
+A chore may name what it needs `load`ed: the poller loads it at start, since importing a
+library that takes a second (the effect model's statistics) in the middle of polling would hold
+a round behind it.
+
 A chore that fails is logged and tried again at the next occasion: derived work can wait,
 the measurements cannot.
 """
@@ -36,16 +40,25 @@ class Chore:
     run: Callable[[], object]
     when: str
     order: int
+    load: Callable[[], object] | None = None
 
 
 _chores: dict[str, Chore] = {}
 
 
-def register(name: str, run: Callable[[], object], *, when: str, order: int = 50) -> None:
-    """Have pollers call `run()` at `when` (AFTER_ROUND or SPARE_TIME), lowest order first."""
+def register(
+    name: str,
+    run: Callable[[], object],
+    *,
+    when: str,
+    order: int = 50,
+    load: Callable[[], object] | None = None,
+) -> None:
+    """Have pollers call `run()` at `when` (AFTER_ROUND or SPARE_TIME), lowest order first,
+    and `load()` once at their start."""
     if when not in (AFTER_ROUND, SPARE_TIME):
         raise ValueError(f"a chore runs {AFTER_ROUND!r} or {SPARE_TIME!r}, not {when!r}")
-    _chores[name] = Chore(name, run, when, order)
+    _chores[name] = Chore(name, run, when, order, load)
 
 
 def unregister(name: str) -> None:
@@ -54,6 +67,13 @@ def unregister(name: str) -> None:
 
 def registered(when: str) -> list[Chore]:
     return sorted((c for c in _chores.values() if c.when == when), key=lambda c: c.order)
+
+
+def load() -> None:
+    """Load what the chores need, once, before a poller's first round."""
+    for chore in sorted(_chores.values(), key=lambda c: c.order):
+        if chore.load is not None:
+            chore.load()
 
 
 def after_round() -> None:

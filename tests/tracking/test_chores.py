@@ -68,3 +68,34 @@ def test_spare_time_says_when_nothing_was_done(clean):
 def test_a_chore_must_say_when_it_runs(clean):
     with pytest.raises(ValueError, match="after-round"):
         chores.register("typo", lambda: None, when="hourly")
+
+
+def test_what_a_chore_needs_is_loaded_once_at_the_poller_s_start(clean):
+    loaded = []
+    chores.register(
+        "estimate", lambda: False, when=chores.SPARE_TIME, load=lambda: loaded.append(1)
+    )
+    chores.register("checkpoint", lambda: None, when=chores.AFTER_ROUND)
+
+    chores.load()
+
+    assert loaded == [1]
+
+
+def test_a_poller_loads_what_its_chores_need_before_its_first_round(clean):
+    from likewatch.poller.loop import Poller
+
+    loaded = []
+    chores.register(
+        "estimate", lambda: False, when=chores.SPARE_TIME, load=lambda: loaded.append(1)
+    )
+    poller = Poller(owner="test")
+    try:
+        assert loaded == [1]
+    finally:
+        poller.close()
+
+
+def test_the_effect_model_is_loaded_by_pollers_not_by_every_process():
+    (effect,) = chores.registered(chores.SPARE_TIME)
+    assert effect.load is not None
