@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -357,19 +359,22 @@ def span_points(page, start: datetime, end: datetime) -> Iterator[tuple[float, f
     from likewatch.tracking.models import Observation, Segment
 
     page_id = _page_id(page)
-    tail = list(
+    # The tail first (see `records` on compaction meanwhile), read whole but kept in three
+    # arrays of 8 bytes a span: it is small once compaction has run, but a history imported
+    # or migrated and not compacted yet may hold a year of rows, which as Python tuples
+    # would take hundreds of megabytes.
+    tail = _TailSpans(
         Observation.objects.filter(page_id=page_id, last_seen__gte=start, first_seen__lte=end)
         .order_by("first_seen", "seq")
         .values_list("seq", "first_seen", "last_seen", "value")
+        .iterator(chunk_size=2000)
     )
     segs = Segment.objects.filter(page_id=page_id, spans__gt=0, end__gte=start, start__lte=end)
-    if tail:
+    if tail.oldest_seq is not None:
         # See `records` on compaction meanwhile: segments hold the seqs below the tail's.
-        segs = segs.filter(last_seq__lt=min(row[0] for row in tail))
+        segs = segs.filter(last_seq__lt=tail.oldest_seq)
     low, high = start.timestamp(), end.timestamp()
     ordered = segs.order_by("start", "first_seq").values_list("data", "start", "end")
-    newer = [(first.timestamp(), last.timestamp(), value) for _seq, first, last, value in tail]
-    taken = 0
     # Segments never overlap in time, so by start they come in time order (a backfill too).
     # The tail's rows usually all come after them; one older than a segment's last span (a
     # backfill) is merged into that segment's spans, as a merge of the two streams would.
@@ -379,12 +384,45 @@ def span_points(page, start: datetime, end: datetime) -> Iterator[tuple[float, f
         # first and the last): the others are handed on whole, without a test per span.
         if first < start or last > end:
             points = [p for p in points if p[1] >= low and p[0] <= high]
-        if points and taken < len(newer) and newer[taken][0] < points[-1][0]:
-            upto = bisect.bisect_left(newer, points[-1][0], lo=taken, key=itemgetter(0))
-            points = list(heapq.merge(points, newer[taken:upto], key=itemgetter(0)))
-            taken = upto
+        if points:
+            earlier = tail.take_before(points[-1][0])
+            if earlier:
+                points = list(heapq.merge(points, earlier, key=itemgetter(0)))
         yield from points
-    yield from newer[taken:]
+    yield from tail.rest()
+
+
+class _TailSpans:
+    """The tail's spans in time order as (first, last, value) with times in seconds, kept in
+    arrays (a value is exact in a float: counts stay far below 2**53; NaN is a hidden one)."""
+
+    def __init__(self, rows: Iterable[tuple[int, datetime, datetime, int | None]]) -> None:
+        self.firsts, self.lasts, self.values = array("d"), array("d"), array("d")
+        self.oldest_seq: int | None = None
+        for seq, first, last, value in rows:
+            self.firsts.append(first.timestamp())
+            self.lasts.append(last.timestamp())
+            self.values.append(math.nan if value is None else value)
+            if self.oldest_seq is None or seq < self.oldest_seq:
+                self.oldest_seq = seq
+        self.taken = 0
+
+    def take_before(self, moment: float) -> list[tuple[float, float, int | None]]:
+        """The spans not taken yet that were first seen before `moment`."""
+        upto = bisect.bisect_left(self.firsts, moment, lo=self.taken)
+        spans = [
+            (self.firsts[i], self.lasts[i], None if math.isnan(v) else int(v))
+            for i, v in zip(range(self.taken, upto), self.values[self.taken : upto], strict=True)
+        ]
+        self.taken = upto
+        return spans
+
+    def rest(self) -> Iterator[tuple[float, float, int | None]]:
+        """The spans not taken yet, one at a time."""
+        for i in range(self.taken, len(self.firsts)):
+            value = self.values[i]
+            yield self.firsts[i], self.lasts[i], None if math.isnan(value) else int(value)
+        self.taken = len(self.firsts)
 
 
 def known_before(page, at: datetime | None = None) -> Span | None:

@@ -168,3 +168,20 @@ def test_an_evidence_bundle_with_a_backfill_checks_out_offline(page, tmp_path, s
     bundle.export(tmp_path / "bundle")
     report = verify_bundle(tmp_path / "bundle")
     assert report.ok, [str(p) for p in report.problems]
+
+
+def test_chart_points_merge_a_long_uncompacted_tail_with_backfilled_segments(page, monkeypatch):
+    """A history imported or migrated and not compacted yet: a long tail, read as a stream
+    of arrays, still merges in time order with the segments a backfill left before it."""
+    monkeypatch.setattr(segments, "SEGMENT_RECORDS", 4)
+    backfill(page, *[(2000 - n, at(-100 + n)) for n in range(6)])
+    segments.compact(keep=0)
+    for n in range(300):  # the tail, left uncompacted
+        history.record_count(page, Count(900 - n), at(4 + n / 60))
+    backfill(page, (1500, at(-50)))  # one more, in the tail but older than the segments' end
+
+    points = list(records.span_points(page, at(-200), at(20)))
+
+    spans = [s for s in records.records(page) if isinstance(s, Span)]
+    assert [(p[0], p[2]) for p in points] == [(s.first_seen.timestamp(), s.value) for s in spans]
+    assert all(isinstance(p[2], int) for p in points)
