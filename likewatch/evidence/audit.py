@@ -565,20 +565,7 @@ def check_bundle_log(
             report.problems.append(Problem(None, None, SIGNATURE, f"cosignature: {exc}"))
     salts = _salts(bundle)
     proven: dict[tuple[int, int], dict[str, dict]] = {}
-    for number, line in enumerate(bundle.files.get("log/leaves.jsonl", b"").splitlines(), 1):
-        try:
-            item = json.loads(line)
-            data = item["leaf"].encode("utf-8")
-            path = [base64.b64decode(h, validate=True) for h in item["inclusion"]]
-            merkle.verify_inclusion(
-                item["index"], checkpoint.size, merkle.leaf_hash(data), path, checkpoint.root
-            )
-            leaf = json.loads(data)
-        except (ValueError, KeyError, TypeError, merkle.ProofError) as exc:
-            report.problems.append(
-                Problem(None, None, CHANGED, f"log/leaves.jsonl line {number}: {exc}")
-            )
-            continue
+    for item, leaf in _proven_lines(bundle, "log/leaves.jsonl", checkpoint, report):
         report.leaves += 1
         page = int(item["page"])
         salt = salts.get(page)
