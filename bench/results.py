@@ -8,6 +8,12 @@ A row: {"figure", "unit", "target", "median", "min", "max", "samples"}; for a fi
 not a number (e.g. "0.96 / 0.95") "median" holds the text and there is no spread. A figure
 measured beside peers (other programs doing the same work in the same run) also has
 "peers": {name: {"median", "min", "max", "samples"}}, in the row's unit.
+
+A timing (a row whose unit is one of TIMED_UNITS) comes from at least MIN_SAMPLES samples,
+so that its spread says how far a re-measurement may fall. A benchmark may say why one of its
+timings is measured fewer times: its ONCE, {part of a row's label: reason}, and the row then
+carries "once": the reason (a one-off setup figure, say). `unrepeated` names the timings that
+break the rule; tests/bench/test_repeats.py fails on them.
 """
 
 from __future__ import annotations
@@ -65,6 +71,50 @@ def _samples(values) -> list:
     for value in values:
         samples.extend(value if isinstance(value, list | tuple) else [value])
     return samples
+
+
+# Units of figures that time something: a re-measurement varies, so one sample is not enough.
+TIMED_UNITS = frozenset({"µs", "ms", "s", "min", "CPU-s", "cores", "req/s"})
+MIN_SAMPLES = 3
+
+
+def once(declared: dict[str, str], figure: str) -> str | None:
+    """Why the row `figure` may be measured fewer than MIN_SAMPLES times, as its benchmark's
+    ONCE declares it ({part of the label: reason}; the part "" covers every row), or None."""
+    for part, reason in declared.items():
+        if part in figure:
+            return reason
+    return None
+
+
+def mark_once(rows: list[dict], declared: dict[str, str]) -> list[dict]:
+    """Give each timing measured fewer than MIN_SAMPLES times the reason its benchmark
+    declares for it (its ONCE), so the tables print why beside the figure."""
+    for row in rows:
+        reason = once(declared, row["figure"])
+        if reason and row.get("unit") in TIMED_UNITS and row.get("samples", 1) < MIN_SAMPLES:
+            row["once"] = reason
+    return rows
+
+
+def unrepeated(rows: list[dict], declared: dict[str, str] | None = None) -> list[str]:
+    """The timings among `rows` (likewatch's figure or a peer's) that come from fewer than
+    MIN_SAMPLES samples and give no reason, either in the row ("once") or in `declared`."""
+    found = []
+    for row in rows:
+        if row.get("unit") not in TIMED_UNITS:
+            continue
+        if row.get("once") or once(declared or {}, row["figure"]):
+            continue
+        # A timing given as text ("3.9 / 5.8") has no spread, however many runs made it.
+        counts = {"": row.get("samples", 1) if "min" in row else 1}
+        for name, peer in (row.get("peers") or {}).items():
+            counts[name] = peer.get("samples", 1) if "min" in peer else 1
+        for name, count in counts.items():
+            if count < MIN_SAMPLES:
+                whose = f" (peer {name})" if name else ""
+                found.append(f"{row['figure']}{whose}: n={count} {row['unit']}")
+    return found
 
 
 def spread(samples: list) -> dict:
