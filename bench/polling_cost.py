@@ -40,7 +40,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench._polling_cost_worker import window_count
+from bench._polling_cost_worker import MIN_WINDOWS, window_count
 from bench._processes import ROOT, base_env, database, percentile, postgres_available, worker
 
 PAGES = int(os.environ.get("LIKEWATCH_BENCH_POLL_PAGES", 200))
@@ -50,6 +50,9 @@ SECONDS = float(os.environ.get("LIKEWATCH_BENCH_POLL_SECONDS", 300))
 # windows instead: each run is cut into windows of one polling interval (at least three), and
 # each window is a sample (bench/_polling_cost_worker.py, Windows).
 REPEATS = 1
+# changedetection.io rechecks its watches in bursts (about 100 fetches in 5 minutes whatever
+# the load): when fewer than MIN_WINDOWS windows hold fetches, its figure is the whole run's.
+ONCE = {"changedetection.io": "checks in bursts: too few windows hold fetches"}
 SCALE_PAGES = int(os.environ.get("LIKEWATCH_BENCH_SCALE_PAGES", 10_000))
 SCALE_SECONDS = float(os.environ.get("LIKEWATCH_BENCH_SCALE_SECONDS", 300))
 PEERS = ROOT / "var" / "peers"
@@ -203,16 +206,31 @@ def measure_peer(name: str, command: list[str], server: JSONServer, kind: str, *
     try:
         time.sleep(WARMUP)
         cpu0, before = tree_cpu(process.pid), server.served()[kind]
+        # Consecutive windows, each closed at the first window end with fetches since the
+        # last: a window without any (a peer that checks in bursts) is charged to the next
+        # one that has some, or to the last, so no CPU is left out of the samples.
+        stretches: list[tuple[float, int]] = []
+        pending_cpu, pending = 0.0, 0
         for _ in range(count):
             time.sleep(SECONDS / count)  # a measured window, not a wait for readiness
             if process.poll() is not None:
                 error = process.stderr.read().decode(errors="replace").strip().splitlines()
                 return f"{name}: could not be run ({(error or ['exited'])[-1][:120]})"
             cpu, served = tree_cpu(process.pid), server.served()[kind]
-            if served > before:
-                samples.append((cpu - cpu0) * 1000 / (served - before))
-            fetches += served - before
+            pending_cpu, pending = pending_cpu + cpu - cpu0, pending + served - before
             cpu0, before = cpu, served
+            if pending:
+                stretches.append((pending_cpu, pending))
+                pending_cpu, pending = 0.0, 0
+        if stretches and pending_cpu:
+            spent, done = stretches.pop()
+            stretches.append((spent + pending_cpu, done))
+        fetches = sum(done for _, done in stretches)
+        samples = [spent * 1000 / done for spent, done in stretches]
+        if len(samples) < MIN_WINDOWS and fetches:
+            # Too few windows with fetches to give a spread: the whole run's figure, once
+            # (the module's ONCE says so beside it).
+            samples = [sum(spent for spent, _ in stretches) * 1000 / fetches]
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

@@ -91,10 +91,21 @@ def mark_once(rows: list[dict], declared: dict[str, str]) -> list[dict]:
     """Give each timing measured fewer than MIN_SAMPLES times the reason its benchmark
     declares for it (its ONCE), so the tables print why beside the figure."""
     for row in rows:
+        if row.get("unit") not in TIMED_UNITS:
+            continue
         reason = once(declared, row["figure"])
-        if reason and row.get("unit") in TIMED_UNITS and row.get("samples", 1) < MIN_SAMPLES:
+        if reason and row.get("samples", 1) < MIN_SAMPLES:
             row["once"] = reason
+        for name, peer in (row.get("peers") or {}).items():
+            reason = once(declared, peer_label(row, name))
+            if reason and peer.get("samples", 1) < MIN_SAMPLES:
+                peer["once"] = reason
     return rows
+
+
+def peer_label(row: dict, name: str) -> str:
+    """How a peer's figure in `row` is named, to ONCE and in `unrepeated`'s report."""
+    return f"{row['figure']} (peer {name})"
 
 
 def unrepeated(rows: list[dict], declared: dict[str, str] | None = None) -> list[str]:
@@ -104,16 +115,15 @@ def unrepeated(rows: list[dict], declared: dict[str, str] | None = None) -> list
     for row in rows:
         if row.get("unit") not in TIMED_UNITS:
             continue
-        if row.get("once") or once(declared or {}, row["figure"]):
-            continue
         # A timing given as text ("3.9 / 5.8") has no spread, however many runs made it.
-        counts = {"": row.get("samples", 1) if "min" in row else 1}
+        count = row.get("samples", 1) if "min" in row else 1
+        if count < MIN_SAMPLES and not (row.get("once") or once(declared or {}, row["figure"])):
+            found.append(f"{row['figure']}: n={count} {row['unit']}")
         for name, peer in (row.get("peers") or {}).items():
-            counts[name] = peer.get("samples", 1) if "min" in peer else 1
-        for name, count in counts.items():
-            if count < MIN_SAMPLES:
-                whose = f" (peer {name})" if name else ""
-                found.append(f"{row['figure']}{whose}: n={count} {row['unit']}")
+            count = peer.get("samples", 1) if "min" in peer else 1
+            label = peer_label(row, name)
+            if count < MIN_SAMPLES and not (peer.get("once") or once(declared or {}, label)):
+                found.append(f"{label}: n={count} {row['unit']}")
     return found
 
 
