@@ -67,6 +67,24 @@ def test_a_peers_timing_needs_its_samples_too():
     assert results.unrepeated(rows) == ["example: time (peer Prometheus): n=1 ms"]
 
 
+def test_a_peer_measured_once_is_exempt_only_by_a_reason_naming_it():
+    once = {"median": 18.4, "min": 18.4, "max": 18.4, "samples": 1}
+    five = {"median": 0.95, "min": 0.9, "max": 1.1, "samples": 5}
+    measured = {"median": 2.0, "min": 1.9, "max": 2.2, "samples": 5}
+    rows = [row(**measured, peers={"changedetection.io": once, "Prometheus": five})]
+    declared = {"changedetection.io": "checks in bursts"}
+    assert results.unrepeated(rows, declared) == []
+    (marked,) = results.mark_once(rows, declared)
+    assert marked["peers"]["changedetection.io"]["once"] == "checks in bursts"
+    assert "once" not in marked["peers"]["Prometheus"] and "once" not in marked
+    assert results.unrepeated(rows, {"Prometheus": "never"}) == []  # the row carries it now
+    alone = {"median": 18.4, "min": 18.4, "max": 18.4, "samples": 1}
+    bare = [row(**measured, peers={"changedetection.io": alone})]
+    assert results.unrepeated(bare, {"Prometheus": "never"}) == [
+        "example: time (peer changedetection.io): n=1 ms"
+    ]
+
+
 def test_three_samples_are_enough_and_counts_need_none():
     rows = [
         row(median=4.0, min=3.0, max=5.0, samples=3),
