@@ -19,7 +19,6 @@ from bench import results, tables
 PENDING = {
     "poller": "sustained run measured once; its owner adds windows",
     "events": "sustained run measured once; its owner adds windows",
-    "effect": "sustained run measured once; its owner adds windows",
 }
 
 
