@@ -19,9 +19,6 @@ from bench import results, tables
 PENDING = {
     "poller": "sustained run measured once; its owner adds windows",
     "events": "sustained run measured once; its owner adds windows",
-    # Its windows are in bench/polling_cost.py; the figures of a clean run of that code await
-    # a quiet machine (two runs overlapped by mistake, 11:59-12:20, and were thrown away).
-    "polling_cost": "figures measured before its windows; re-measured with them by the next run",
 }
 
 
