@@ -78,19 +78,24 @@ class Coverage:
     campaigns: int
     width: float  # median interval width / |effect|
     later_covered: float  # ...of the estimate a day later, with the kept fit
-    fit_cpu: float  # mean CPU-s of an estimate that fits the model
-    refresh_cpu: float  # mean CPU-s of an estimate with a kept fit
+    later_width: float  # ...and its median width / |effect|
+    # CPU-s of each estimate that fit (and calibrated) the model, and of each that reused the
+    # kept fit: one sample per campaign, for the median and its range.
+    fit_cpu: list[float]
+    refresh_cpu: list[float]
 
 
 def coverage(seed: int, count: int = 60) -> Coverage:
     covered = later_covered = n = 0
     widths: list[float] = []
-    fit_cpu = refresh_cpu = 0.0
+    later_widths: list[float] = []
+    fit_cpu: list[float] = []
+    refresh_cpu: list[float] = []
     for index in range(count):
         t, values, start, now, wave = campaign(seed, index)
         began = time.process_time()
         result = estimate(t, values, start, now)
-        fit_cpu += time.process_time() - began
+        fit_cpu.append(round(time.process_time() - began, 4))
         if not isinstance(result, Effect):
             continue
         n += 1
@@ -100,14 +105,16 @@ def coverage(seed: int, count: int = 60) -> Coverage:
         later = now + DAY
         began = time.process_time()
         again = estimate(t, values, start, later, fit=result.fit)
-        refresh_cpu += time.process_time() - began
+        refresh_cpu.append(round(time.process_time() - began, 5))
         truth = float(wave[np.searchsorted(t, later)])
         later_covered += again.low <= truth <= again.high
+        later_widths.append((again.high - again.low) / max(1.0, abs(truth)))
     return Coverage(
         round(covered / n, 3) if n else 0.0,
         n,
         round(float(median(widths)), 3) if widths else 0.0,
         round(later_covered / n, 3) if n else 0.0,
-        round(fit_cpu / max(1, count), 3),
-        round(refresh_cpu / max(1, n), 4),
+        round(float(median(later_widths)), 3) if later_widths else 0.0,
+        fit_cpu,
+        refresh_cpu,
     )

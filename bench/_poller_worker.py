@@ -39,6 +39,7 @@ import django
 from bench._polling_cost_worker import backend_cpu, backends
 
 INTERVAL = 60
+WINDOW = 60.0  # seconds: the run is cut into windows of a minute (bench/poller.py)
 HISTORY_HOURS = float(os.environ.get("LIKEWATCH_BENCH_HISTORY_HOURS", 0))
 wall0 = 0.0
 
@@ -80,9 +81,14 @@ def main(pages: int, seconds: float, simulator: str, profile: str | None = None)
 
     class MeasuredPoller(Poller):
         lags: list[float] = []
+        lag_at: list[float] = []  # when each lag ended (its commit), seconds into the run
         rounds: list[tuple[float, int, float]] = []
+        behind: list[float] = []  # each round's commit to its delivery to every consumer
         read = 0
         failed: dict[str, int] = {}
+
+        def _consumers_done(self, seconds: float) -> None:
+            MeasuredPoller.behind.append(seconds)
 
         def _record_round(self, outcomes) -> None:
             super()._record_round(outcomes)
@@ -94,12 +100,16 @@ def main(pages: int, seconds: float, simulator: str, profile: str | None = None)
                     kind = o.result.kind
                     MeasuredPoller.failed[kind] = MeasuredPoller.failed.get(kind, 0) + 1
             # Each outcome's page still carries the due time its claim found.
-            self.lags.extend(
+            lags = [
                 (committed - o.page.next_fetch_at).total_seconds()
                 for o in outcomes
                 if o.result is not None
-            )
-            self.rounds.append((time.monotonic() - wall0, len(outcomes), self.lags[-1]))
+            ]
+            offset = time.monotonic() - wall0
+            self.lags.extend(lags)
+            self.lag_at.extend([offset] * len(lags))
+            if lags:
+                self.rounds.append((offset, len(outcomes), lags[-1]))
 
     poller = MeasuredPoller(owner="bench")
     stop = threading.Event()
@@ -108,6 +118,23 @@ def main(pages: int, seconds: float, simulator: str, profile: str | None = None)
     pids = backends()
     db0 = backend_cpu(pids)
     cpu0, wall0 = time.process_time(), time.monotonic()
+    # The process's CPU (every thread) and its backends' at every window's edge, for the
+    # figures' spread over the run (bench/poller.py).
+    marks: list[tuple[float, float, float]] = []
+    seen = dict(db0)  # a backend that ended keeps the CPU it had used
+
+    def mark() -> None:
+        seen.update(backend_cpu(pids | backends() | set(seen)))
+        marks.append((time.monotonic() - wall0, time.process_time(), sum(seen.values())))
+
+    def sample() -> None:
+        mark()
+        for edge in range(1, int(seconds // WINDOW) + 1):
+            time.sleep(max(0.0, edge * WINDOW - (time.monotonic() - wall0)))
+            mark()
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     if profile:
         import cProfile
 
@@ -117,13 +144,17 @@ def main(pages: int, seconds: float, simulator: str, profile: str | None = None)
     else:
         poller.run_forever(stop)
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+    sampler.join()
     pids |= backends()
     db1 = backend_cpu(pids)
     print(
         json.dumps(
             {
                 "lags": poller.lags,
+                "lag_at": poller.lag_at,
                 "rounds": poller.rounds,
+                "behind": poller.behind,
+                "marks": marks,
                 "read": poller.read,
                 "failed": poller.failed,
                 "cpu": cpu,

@@ -7,16 +7,19 @@ of the page's hourly changes over up to `PRE_DAYS` days before the campaign (dai
 pages read once a day or less): their mean, the daily cycle (and the weekly one, given two
 weeks), swings of pace that last hours (an AR(1)) and noise, projected to now. The 95 %
 interval is the spread of the total change that model forecasts, its steps correlated (see
-`_Model` for why a random walk of the count is not enough). What the platform did
+`_Model` for why a random walk of the count is not enough), widened as far as forecasts made
+within the pre-campaign history itself missed by (`_Model.calibrate`): the model's noise is
+Gaussian, a real page's traffic is heavy-tailed. What the platform did
 (flagged drops, and gains many pages of the platform made at once: `purges`) is taken out
 first and shown apart: it is not people leaving, nor joining.
 
 Fitting the model (maximum likelihood) is the only costly step, about a CPU-second, and the
 pre-campaign history it learns from does not change once the campaign has begun. So a fit is
-kept (`Fit`: the parameters, and a digest of the history they were learned from) and reused:
-a later estimate only runs the Kalman filter over that history with the kept parameters and
-forecasts to now, in milliseconds. A changed pre-period (history imported for the time before
-the page was tracked: a backfill) changes the digest, and the model is fitted again.
+kept (`Fit`: the parameters, the interval's calibration, and a digest of the history they
+were learned from) and reused: a later estimate only runs the Kalman filter over that history
+with the kept parameters and forecasts to now, in milliseconds. A changed pre-period (history
+imported for the time before the page was tracked: a backfill) changes the digest, and the
+model is fitted (and calibrated) again.
 
 `estimate(times, values, start, now)` is pure (epoch seconds); `page_effect(page, start)`
 reads a page's recorded spans (exactly, not a chart's downsampled points) and caches the
@@ -38,7 +41,7 @@ PRE_DAYS = 28  # the past the model learns from
 MIN_PRE_HOURS = 48  # less than two days before the campaign: no estimate, and it says so
 LEVEL = 0.95
 # Part of every fit's digest: a fit kept by an older model is never reused by a newer one.
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -48,15 +51,26 @@ class Fit:
 
     key: str
     params: tuple[float, ...]
+    # (horizon in model steps, widening of the model's interval): `_Model.calibrate`.
+    calibration: tuple[tuple[int, float], ...] = ()
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "params": list(self.params)}
+        return {
+            "key": self.key,
+            "params": list(self.params),
+            "calibration": [list(pair) for pair in self.calibration],
+        }
 
     @classmethod
     def from_dict(cls, data: dict | None) -> Fit | None:
-        """The fit stored by `as_dict`, or None for anything else (nothing stored yet)."""
+        """The fit stored by `as_dict`, or None for anything else (nothing stored yet, or a
+        fit stored before intervals were calibrated)."""
         try:
-            return cls(str(data["key"]), tuple(float(p) for p in data["params"]))
+            return cls(
+                str(data["key"]),
+                tuple(float(p) for p in data["params"]),
+                tuple((int(h), float(f)) for h, f in data["calibration"]),
+            )
         except (TypeError, KeyError, ValueError):
             return None
 
@@ -153,8 +167,14 @@ def estimate(
     horizon = max(1, math.ceil((now - pre.grid[-1]) / pre.step))
     model = _Model(np.diff(pre.values), pre.cycles)
     if fit is None or fit.key != pre.key:
-        fit = Fit(pre.key, model.fit())
+        params = model.fit()
+        fit = Fit(pre.key, params, model.calibrate(params))
+    if not fit.calibration:
+        # Not one forecast within the history could be checked: the model's interval alone
+        # would be a guess.
+        return NoEffect("too little history before the campaign", pre.hours)
     expected, spread = model.forecast_total(fit.params, horizon)
+    spread *= widening(fit.calibration, horizon)
     low, high = norm.ppf([(1 - LEVEL) / 2, (1 + LEVEL) / 2], loc=expected, scale=spread)
     # Without the campaign the change would be in [low, high]: the effect is what lies beyond.
     net = observed - purges
@@ -217,19 +237,23 @@ class _Model:
             warnings.simplefilter("ignore")  # convergence chatter; the interval speaks for it
             return tuple(float(p) for p in self.model.fit(disp=False, maxiter=200).params)
 
-    def forecast_total(self, params, horizon: int) -> tuple[float, float]:
-        """Mean and standard deviation (people) of the total change over `horizon` steps.
-
-        The state at the end of the history is known up to the filter's uncertainty, and the
-        steps ahead are correlated (the AR(1) swing and the cycles carry over), so the total's
-        variance is not the sum of the steps': it is carried exactly, step by step, with the
-        state's covariance with the running total. The model is linear and Gaussian, so this
-        is the distribution that drawing paths from it (statsmodels' `simulate`) approaches,
-        without the draws' noise or their cost.
-        """
+    def _filtered(self, params):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = self.model.filter(np.asarray(params, dtype=float))
+            return self.model.filter(np.asarray(params, dtype=float))
+
+    def _totals(self, mean: np.ndarray, cov: np.ndarray, horizon: int):
+        """Mean and variance (the model's standardised units) of the total change over 1 to
+        `horizon` steps, from each of several first-step states (`mean`: origins x states,
+        `cov`: origins x states x states): arrays of horizons x origins.
+
+        The state at the origin is known up to the filter's uncertainty, and the steps ahead
+        are correlated (the AR(1) swing and the cycles carry over), so the total's variance is
+        not the sum of the steps': it is carried exactly, step by step, with the state's
+        covariance with the running total. The model is linear and Gaussian, so this is the
+        distribution that drawing paths from it (statsmodels' `simulate`) approaches, without
+        the draws' noise or their cost.
+        """
         ssm = self.model.ssm
 
         def matrix(name: str) -> np.ndarray:  # time-invariant: the one matrix, 2-D
@@ -243,22 +267,108 @@ class _Model:
         noise = float(matrix("obs_cov")[0, 0])  # H
         obs_intercept = float(np.ravel(ssm["obs_intercept"])[0])
         state_intercept = np.asarray(ssm["state_intercept"]).reshape(len(design), -1)[:, 0]
-        # The one-step-ahead prediction past the history: the first step's state.
-        mean = np.array(result.predicted_state[:, -1])
-        cov = np.array(result.predicted_state_cov[:, :, -1])
-        total_mean, total_var = 0.0, 0.0
-        cross = np.zeros_like(mean)  # Cov(state, running total)
-        for _ in range(horizon):
-            total_mean += obs_intercept + design @ mean
-            total_var += design @ cov @ design + noise + 2 * design @ cross
-            cross = transition @ (cross + cov @ design)
-            mean = state_intercept + transition @ mean
+        mean, cov = np.array(mean, dtype=float), np.array(cov, dtype=float)
+        cross = np.zeros_like(mean)  # Cov(state, running total), per origin
+        total_mean = np.zeros(len(mean))
+        total_var = np.zeros(len(mean))
+        means, variances = np.empty((horizon, len(mean))), np.empty((horizon, len(mean)))
+        for step in range(horizon):
+            total_mean += obs_intercept + mean @ design
+            total_var += (cov @ design) @ design + noise + 2 * cross @ design
+            means[step], variances[step] = total_mean, total_var
+            cross = (cross + cov @ design) @ transition.T
+            mean = state_intercept + mean @ transition.T
             cov = transition @ cov @ transition.T + disturbance
-        spread = math.sqrt(max(total_var, 0.0))
+        return means, np.maximum(variances, 0.0)
+
+    def forecast_total(self, params, horizon: int) -> tuple[float, float]:
+        """Mean and standard deviation (people) of the total change over the `horizon` steps
+        past the history (the model's own, Gaussian: `calibrate` says how far to trust it)."""
+        result = self._filtered(params)
+        # The one-step-ahead prediction past the history: the first step's state.
+        mean = result.predicted_state[:, -1][None, :]
+        cov = result.predicted_state_cov[:, :, -1][None, :, :]
+        means, variances = self._totals(mean, cov, horizon)
         return (
-            total_mean * self.scale + self.centre * horizon,
-            spread * self.scale,
+            float(means[-1, 0]) * self.scale + self.centre * horizon,
+            math.sqrt(float(variances[-1, 0])) * self.scale,
         )
+
+    def calibrate(self, params) -> tuple[tuple[int, float], ...]:
+        """How much wider than the model's own the 95 % interval must be, by horizon: the
+        model's noise is Gaussian and its swings short, real traffic is neither (news spikes,
+        good and dull weeks), so its interval alone is too narrow, and more so the further it
+        reaches.
+
+        Rolling-origin backtests within the history the model was fitted to: from each step
+        once the filter has settled, the kept parameters forecast the total change over the
+        next h steps from what came before (the filter's prediction at that origin), and the
+        realised total is standardised by the forecast's mean and spread. The widening at h
+        is the conformal quantile of those errors' sizes over 1.96, never below 1: the exact
+        Gaussian interval is the floor.
+
+        Split-conformal takes the ceil((n + 1) x 95 %)-th smallest of n independent errors.
+        Backtests whose windows overlap are not independent (four weeks hold some 600
+        two-day windows, but neighbours share most of their hours), so n counts only windows
+        that share at most half their steps (`_SEPARATE`); with fewer than 19 of them, the
+        quantile is the largest error seen. And the model misses slow swings, whose share
+        grows with the horizon, so a longer horizon is never widened less than a shorter one.
+        Horizons with fewer backtests than steps (or than `MIN_BACKTESTS`) are left out;
+        `widening` carries the longest one beyond them.
+        The constants were chosen on synthetic campaigns and the real tuning series only
+        (bench/effect.py).
+        """
+        result = self._filtered(params)
+        changes = np.asarray(self.model.endog, dtype=float).ravel()
+        n = len(changes)
+        # The filter starts knowing nothing of the mean and the cycles; until it has settled
+        # (its one-step variance within `_SETTLED` of its last), its forecasts are not the
+        # kind the estimate makes from the whole history, and are left out.
+        step_var = np.asarray(result.forecasts_error_cov[0, 0], dtype=float)
+        unsettled = np.flatnonzero(step_var > _SETTLED * step_var[-1])
+        burn = int(unsettled[-1]) + 1 if len(unsettled) else 0
+        horizons = [h for h in _HORIZONS if n - burn - h + 1 >= max(h, MIN_BACKTESTS)]
+        if not horizons:
+            return ()
+        origins = np.arange(burn, n - horizons[0] + 1)
+        means, variances = self._totals(
+            result.predicted_state[:, origins].T,
+            np.moveaxis(result.predicted_state_cov[:, :, origins], 2, 0),
+            horizons[-1],
+        )
+        running = np.concatenate([[0.0], np.cumsum(changes)])
+        z_crit = float(norm.ppf((1 + LEVEL) / 2))
+        calibration, widest = [], 1.0
+        for h in horizons:
+            usable = origins + h <= n
+            o = origins[usable]
+            realised = running[o + h] - running[o]
+            spread = np.sqrt(variances[h - 1, usable])
+            errors = np.abs(realised - means[h - 1, usable]) / np.maximum(spread, 1e-12)
+            separate = max(1.0, len(errors) / max(1.0, h * _SEPARATE))
+            level = min(1.0, math.ceil((separate + 1) * LEVEL) / separate)
+            quantile = float(np.quantile(errors, level, method="higher"))
+            widest = max(widest, quantile / z_crit)
+            calibration.append((h, widest))
+        return tuple(calibration)
+
+
+# Horizons (model steps) the backtests measure; between them the widening is interpolated.
+_HORIZONS = (1, 2, 3, 6, 12, 18, 24, 36, 48, 72, 96, 120, 144, 168, 240, 336)
+MIN_BACKTESTS = 12  # origins at the least, at any horizon (a daily page has few)
+# Backtest windows this share of their length apart count as separate (independent) ones.
+_SEPARATE = 0.5
+# The filter has settled once its one-step variance is within this factor of its last.
+_SETTLED = 1.5
+
+
+def widening(calibration, horizon: int) -> float:
+    """The factor the model's interval is widened by at `horizon` steps: interpolated between
+    the backtested horizons, the longest one's beyond them, 1 with none."""
+    if not calibration:
+        return 1.0
+    steps, factors = zip(*calibration, strict=True)
+    return max(1.0, float(np.interp(horizon, steps, factors)))
 
 
 def total(effects: list[Effect]) -> Effect | None:

@@ -2,11 +2,11 @@
 
 Fitting the counterfactual model takes about a CPU-second per page, far too long for a reader
 to wait, so a poller refreshes one estimate whenever it is idle between rounds (`refresh_one`),
-the oldest first, each at most every `MAX_AGE`. The fit is stored with the estimate and reused
-while the page's pre-campaign history is unchanged, so a refresh after the first only filters
-and forecasts (milliseconds); a backfill of that history brings a new fit. Readers only read
-what is stored (`for_campaign`): a page not estimated yet shows "being estimated", never a
-guess.
+the oldest first, each at most every `MAX_AGE`. The fit (the model's parameters and its
+interval's calibration) is stored with the estimate and reused while the page's pre-campaign
+history is unchanged, so a refresh after the first only filters and forecasts (milliseconds);
+a backfill of that history brings a new fit. Readers only read what is stored
+(`for_campaign`): a page not estimated yet shows "being estimated", never a guess.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from likewatch.organisers.credentials import source_config
 from likewatch.poller import claims
+from likewatch.poller.deliveries import Deliveries
 from likewatch.sources import registry
 from likewatch.sources.base import Count, Reading, Source, plausible
 from likewatch.sources.errors import InvalidAnswer, RateLimited, SourceError, Transient
@@ -34,7 +35,7 @@ log = logging.getLogger("likewatch.poller")
 MAX_BACKOFF = 3600
 RETRY_SECONDS = 5
 MAX_IDLE = 5.0  # look at the schedule at least this often: pages may be added meanwhile
-JITTER = 0.1  # of the batch wait
+JITTER = 0.1  # of the sleep before a round (see _wait_seconds)
 # Pages of one-page-per-request sources (JSON endpoints, web pages) read side by side.
 SINGLE_PAGE_READS = 8
 
@@ -107,12 +108,29 @@ class Poller:
         return len(pages)
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
-        """Poll until `stop` is set, sleeping until the next round is worth starting."""
+        """Poll until `stop` is set, sleeping until the next round is worth starting.
+
+        On PostgreSQL the history's consumers take each committed round on a thread of their
+        own (poller.deliveries), so the next round does not wait for them.
+        """
         stop = stop or threading.Event()
         log.info("poller %s started", self.owner)
         # A round a second: analysis consumers take several rounds at once (tracking.consumers).
         consumers.pace()
         self._catch_up()
+        deliveries = Deliveries(self.owner, self._consumers_done) if Deliveries.possible() else None
+        if deliveries is not None:
+            deliveries.start()
+        try:
+            self._poll(stop, deliveries)
+        finally:
+            if deliveries is not None:
+                deliveries.stop()  # every round recorded is delivered before the poller ends
+        # Stopping: nothing held back for a paced consumer waits for a restart.
+        consumers.pace(False)
+        self._catch_up()
+
+    def _poll(self, stop: threading.Event, deliveries: Deliveries | None) -> None:
         while not stop.is_set():
             try:
                 wait = self._wait_seconds()
@@ -133,15 +151,17 @@ class Poller:
                 # Idle: sign what others wrote meanwhile (a page added, an annotation), so
                 # it too is covered within seconds, not at this poller's next round.
                 chores.after_round()
-                consumers.catch_up_paced()  # rounds held for a paced consumer, once its turn came
+                if deliveries is None:  # else the consumers' thread looks for them
+                    consumers.catch_up_paced()  # rounds held for a paced consumer, its turn come
                 if wait > 2 and chores.spare_time():
                     continue  # that took a while: see what is due now
                 stop.wait(wait)
             # else another poller claimed them first: on to the next round at once, as the
             # quickest one does, or the one that won once would win every round after.
-        # Stopping: nothing held back for a paced consumer waits for a restart.
-        consumers.pace(False)
-        self._catch_up()
+
+    def _consumers_done(self, seconds: float) -> None:
+        """Called on the consumers' thread once a round was delivered, `seconds` after its
+        commit (for measuring how far the consumers trail the write; nothing to do here)."""
 
     @staticmethod
     def _catch_up() -> None:
@@ -172,8 +192,11 @@ class Poller:
         if seconds <= 0:
             return seconds
         # Pollers sharing the pages would all wake at the same moment and the quickest would
-        # take every round; a little jitter lets each of them win rounds in turn.
-        return min(MAX_IDLE, seconds + random.uniform(0, JITTER * wait))
+        # take every round; a little jitter lets each of them win rounds in turn. A share of
+        # the sleep, not of the batch wait: at ten thousand pages a minute the next round is
+        # due in a fraction of a second, and a second of jitter (a tenth of the batch wait)
+        # was a second more of every page's lag, where milliseconds part the pollers.
+        return min(MAX_IDLE, seconds + random.uniform(0, JITTER * min(wait, seconds)))
 
     # Fetching -----------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -142,6 +143,10 @@ _consumers: dict[str, Consumer] = {}
 _last_run: dict[str, float] = {}
 _held: set[str] = set()  # paced consumers with rounds waiting for their turn
 _paced = False
+# Per writing thread: where its committed rounds go instead of `deliver` (see `hand_off`).
+_hand_offs = threading.local()
+
+Delivery = Callable[[int, Sequence["Written"], "dict[int, Page] | None", Any], None]
 
 
 def register(name: str, handle: Handler, *, order: int = 50, every: float = 0.0) -> None:
@@ -176,6 +181,17 @@ def pace(enabled: bool = True) -> None:
         _held.clear()
 
 
+def hand_off(to: Delivery | None) -> None:
+    """Have the rounds this thread commits from now on handed to `to` instead of delivered.
+
+    `to` receives `deliver`'s arguments right after the commit and must see that `deliver` is
+    called with them, in the same order, elsewhere: the poller hands them to a thread of its
+    own, so that its next round does not wait for the consumers (likewatch.poller.deliveries).
+    None restores delivery in the writing thread. Other threads are not affected.
+    """
+    _hand_offs.to = to
+
+
 def unregister(name: str) -> None:
     """Stop delivering to `name` (its cursor stays; see `forget`)."""
     _consumers.pop(name, None)
@@ -205,7 +221,8 @@ def journal(
     position = _next_position()
     stamped = [_at_position(r, position) for r in records]
     Round.objects.create(position=position, records=encode(stamped))
-    transaction.on_commit(lambda: deliver(position, stamped, pages, rows))
+    to = getattr(_hand_offs, "to", None) or deliver
+    transaction.on_commit(lambda: to(position, stamped, pages, rows))
     return position
 
 
