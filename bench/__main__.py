@@ -11,9 +11,12 @@ target): target is a short text such as "< 2" or ">= 0.9", or "". A value that i
 set of samples of one timing (the row then shows their median, min and max). The runner calls
 `run()` REPEATS times (the module's REPEATS, else 3; 1 for benchmarks whose figures are counts,
 or which sample many times inside one run) and gives each row the median of its runs with
-their spread. Each benchmark's rows are written to bench/results.json with the conditions
-they were measured under (bench/conditions.py), replacing that benchmark's previous entry
-only: `make bench ONLY=board` updates the board's figures and keeps the others'. The measured tables
+their spread. A timing (results.TIMED_UNITS) needs at least three samples; a benchmark
+declares in ONCE ({part of a row's label: reason}) why one of its timings has fewer, and the
+runner prints a warning for any that has neither. Each benchmark's rows are written to
+bench/results.json with the conditions they were measured under (bench/conditions.py),
+replacing that benchmark's previous entry only: `make bench ONLY=board` updates the board's
+figures and keeps the others'. The measured tables
 of README.md and docs/production.md are then rewritten from the file (bench/tables.py).
 """
 
@@ -60,8 +63,9 @@ def measure(name: str, module, machine: dict) -> dict:
     started = time.monotonic()
     runs = [module.run() for _ in range(repeats)]
     seconds = time.monotonic() - started
+    rows = results.mark_once(results.combine(runs), getattr(module, "ONCE", {}))
     return {
-        "rows": results.combine(runs),
+        "rows": rows,
         "conditions": {
             "measured_at": started_at,
             "seconds": round(seconds, 1),
@@ -107,6 +111,8 @@ def main(argv: list[str]) -> int:
         else:
             # Written as soon as measured: an interrupted run keeps what it finished.
             results.merge({name: entries[name]})
+            for problem in results.unrepeated(entries[name]["rows"]):
+                print(f"  warning: a timing without its spread: {problem}", file=sys.stderr)
         print(f"  done in {time.monotonic() - begun:.1f} s", file=sys.stderr, flush=True)
     print(tables.console(entries, failed))
     # The documents' tables follow the file at once: committing one without the other fails

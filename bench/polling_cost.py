@@ -40,13 +40,19 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench._polling_cost_worker import MIN_WINDOWS, window_count
 from bench._processes import ROOT, base_env, database, percentile, postgres_available, worker
 
 PAGES = int(os.environ.get("LIKEWATCH_BENCH_POLL_PAGES", 200))
 SECONDS = float(os.environ.get("LIKEWATCH_BENCH_POLL_SECONDS", 300))
 # One run measures CPU over minutes of polling, for likewatch and each peer: repeating it
-# would triple a run that is already the longest of `make bench`.
+# would triple a run that is already the longest of `make bench`. Its spread comes from
+# windows instead: each run is cut into windows of one polling interval (at least three), and
+# each window is a sample (bench/_polling_cost_worker.py, Windows).
 REPEATS = 1
+# changedetection.io rechecks its watches in bursts (about 100 fetches in 5 minutes whatever
+# the load): when fewer than MIN_WINDOWS windows hold fetches, its figure is the whole run's.
+ONCE = {"changedetection.io": "checks in bursts: too few windows hold fetches"}
 SCALE_PAGES = int(os.environ.get("LIKEWATCH_BENCH_SCALE_PAGES", 10_000))
 SCALE_SECONDS = float(os.environ.get("LIKEWATCH_BENCH_SCALE_SECONDS", 300))
 PEERS = ROOT / "var" / "peers"
@@ -125,18 +131,29 @@ def likewatch_rows(server: JSONServer, kind: str) -> list[tuple]:
             server.url,
             timeout=SECONDS + 600,
         )
-    fetches = max(1, result["fetches"])
     label = f"polling cost: likewatch, {PAGES} single-page JSON sources/60 s, {kind}"
+    windows = [w for w in result["windows"] if w["fetches"]]
     return [
         (f"{label}: fetches in {result['wall']:.0f} s", result["fetches"], "", ""),
-        (f"{label}: poller CPU per 1,000 fetches", result["cpu"] * 1000 / fetches, "CPU-s", ""),
         (
-            f"{label}: poller + database CPU per 1,000 fetches",
-            (result["cpu"] + result["db_cpu"]) * 1000 / fetches,
+            f"{label}: poller CPU per 1,000 fetches, each {_window(result)}",
+            [w["cpu"] * 1000 / w["fetches"] for w in windows],
+            "CPU-s",
+            "",
+        ),
+        (
+            f"{label}: poller + database CPU per 1,000 fetches, each {_window(result)}",
+            [(w["cpu"] + w["db_cpu"]) * 1000 / w["fetches"] for w in windows],
             "CPU-s",
             TARGET,
         ),
     ]
+
+
+def _window(result: dict) -> str:
+    """How the run was cut into samples, for a row's label: "of 5 windows of 60 s"."""
+    windows = result["windows"]
+    return f"of {len(windows)} windows of {result['wall'] / len(windows):.0f} s"
 
 
 def scale_rows(server: JSONServer, kind: str) -> list[tuple]:
@@ -149,15 +166,25 @@ def scale_rows(server: JSONServer, kind: str) -> list[tuple]:
             server.url,
             timeout=SCALE_SECONDS + 900,
         )
-    lags = result["lags"]
     label = f"polling cost: {SCALE_PAGES:,} single-page sources/60 s, {kind}"
+    windows = result["windows"]
     return [
         (f"{label}: fetches in {result['wall']:.0f} s", result["fetches"], "", ""),
-        (f"{label}: schedule lag p99", percentile(lags, 99), "s", "< 2"),
-        (f"{label}: poller CPU", result["cpu"] / result["wall"], "cores", "< 0.5"),
         (
-            f"{label}: poller + database CPU",
-            (result["cpu"] + result["db_cpu"]) / result["wall"],
+            f"{label}: schedule lag p99, each {_window(result)}",
+            [percentile(w["lags"], 99) for w in windows if w["lags"]],
+            "s",
+            "< 2",
+        ),
+        (
+            f"{label}: poller CPU, each {_window(result)}",
+            [w["cpu"] / w["wall"] for w in windows],
+            "cores",
+            "< 0.5",
+        ),
+        (
+            f"{label}: poller + database CPU, each {_window(result)}",
+            [(w["cpu"] + w["db_cpu"]) / w["wall"] for w in windows],
             "cores",
             "",
         ),
@@ -165,23 +192,45 @@ def scale_rows(server: JSONServer, kind: str) -> list[tuple]:
 
 
 def measure_peer(name: str, command: list[str], server: JSONServer, kind: str, **popen):
-    """Run a peer; its tree's CPU per 1,000 answers of `kind` the server gave it.
+    """Run a peer; its tree's CPU per 1,000 answers of `kind` the server gave it, one sample
+    per window (the SECONDS cut as the poller's run is, window_count), and its fetches.
 
-    The first WARMUP seconds (starting up, its first checks) are left out, as the poller's
-    start is: the figures are taken over the SECONDS after them.
+    The first WARMUP seconds (starting up, its first checks) are left out: the figures are
+    taken over the SECONDS after them.
     """
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, **popen
     )
+    count = window_count(SECONDS)
+    samples, fetches = [], 0
     try:
         time.sleep(WARMUP)
         cpu0, before = tree_cpu(process.pid), server.served()[kind]
-        time.sleep(SECONDS)  # the measured run itself, not a wait for readiness
-        if process.poll() is not None:
-            error = process.stderr.read().decode(errors="replace").strip().splitlines()
-            return f"{name}: could not be run ({(error or ['exited'])[-1][:120]})"
-        cpu = tree_cpu(process.pid) - cpu0
-        fetches = server.served()[kind] - before
+        # Consecutive windows, each closed at the first window end with fetches since the
+        # last: a window without any (a peer that checks in bursts) is charged to the next
+        # one that has some, or to the last, so no CPU is left out of the samples.
+        stretches: list[tuple[float, int]] = []
+        pending_cpu, pending = 0.0, 0
+        for _ in range(count):
+            time.sleep(SECONDS / count)  # a measured window, not a wait for readiness
+            if process.poll() is not None:
+                error = process.stderr.read().decode(errors="replace").strip().splitlines()
+                return f"{name}: could not be run ({(error or ['exited'])[-1][:120]})"
+            cpu, served = tree_cpu(process.pid), server.served()[kind]
+            pending_cpu, pending = pending_cpu + cpu - cpu0, pending + served - before
+            cpu0, before = cpu, served
+            if pending:
+                stretches.append((pending_cpu, pending))
+                pending_cpu, pending = 0.0, 0
+        if stretches and pending_cpu:
+            spent, done = stretches.pop()
+            stretches.append((spent + pending_cpu, done))
+        fetches = sum(done for _, done in stretches)
+        samples = [spent * 1000 / done for spent, done in stretches]
+        if len(samples) < MIN_WINDOWS and fetches:
+            # Too few windows with fetches to give a spread: the whole run's figure, once
+            # (the module's ONCE says so beside it).
+            samples = [sum(spent for spent, _ in stretches) * 1000 / fetches]
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -192,7 +241,7 @@ def measure_peer(name: str, command: list[str], server: JSONServer, kind: str, *
                 process.wait()
     if not fetches:
         return f"{name}: ran but fetched nothing in {SECONDS:.0f} s"
-    return cpu * 1000 / fetches, fetches
+    return samples, fetches
 
 
 def _peer_row(label: str, outcome) -> tuple:

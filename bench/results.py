@@ -8,6 +8,12 @@ A row: {"figure", "unit", "target", "median", "min", "max", "samples"}; for a fi
 not a number (e.g. "0.96 / 0.95") "median" holds the text and there is no spread. A figure
 measured beside peers (other programs doing the same work in the same run) also has
 "peers": {name: {"median", "min", "max", "samples"}}, in the row's unit.
+
+A timing (a row whose unit is one of TIMED_UNITS) comes from at least MIN_SAMPLES samples,
+so that its spread says how far a re-measurement may fall. A benchmark may say why one of its
+timings is measured fewer times: its ONCE, {part of a row's label: reason}, and the row then
+carries "once": the reason (a one-off setup figure, say). `unrepeated` names the timings that
+break the rule; tests/bench/test_repeats.py fails on them.
 """
 
 from __future__ import annotations
@@ -65,6 +71,60 @@ def _samples(values) -> list:
     for value in values:
         samples.extend(value if isinstance(value, list | tuple) else [value])
     return samples
+
+
+# Units of figures that time something: a re-measurement varies, so one sample is not enough.
+TIMED_UNITS = frozenset({"µs", "ms", "s", "min", "CPU-s", "cores", "req/s"})
+MIN_SAMPLES = 3
+
+
+def once(declared: dict[str, str], figure: str) -> str | None:
+    """Why the row `figure` may be measured fewer than MIN_SAMPLES times, as its benchmark's
+    ONCE declares it ({part of the label: reason}; the part "" covers every row), or None."""
+    for part, reason in declared.items():
+        if part in figure:
+            return reason
+    return None
+
+
+def mark_once(rows: list[dict], declared: dict[str, str]) -> list[dict]:
+    """Give each timing measured fewer than MIN_SAMPLES times the reason its benchmark
+    declares for it (its ONCE), so the tables print why beside the figure."""
+    for row in rows:
+        if row.get("unit") not in TIMED_UNITS:
+            continue
+        reason = once(declared, row["figure"])
+        if reason and row.get("samples", 1) < MIN_SAMPLES:
+            row["once"] = reason
+        for name, peer in (row.get("peers") or {}).items():
+            reason = once(declared, peer_label(row, name))
+            if reason and peer.get("samples", 1) < MIN_SAMPLES:
+                peer["once"] = reason
+    return rows
+
+
+def peer_label(row: dict, name: str) -> str:
+    """How a peer's figure in `row` is named, to ONCE and in `unrepeated`'s report."""
+    return f"{row['figure']} (peer {name})"
+
+
+def unrepeated(rows: list[dict], declared: dict[str, str] | None = None) -> list[str]:
+    """The timings among `rows` (likewatch's figure or a peer's) that come from fewer than
+    MIN_SAMPLES samples and give no reason, either in the row ("once") or in `declared`."""
+    found = []
+    for row in rows:
+        if row.get("unit") not in TIMED_UNITS:
+            continue
+        # A timing given as text ("3.9 / 5.8") has no spread, however many runs made it.
+        count = row.get("samples", 1) if "min" in row else 1
+        if count < MIN_SAMPLES and not (row.get("once") or once(declared or {}, row["figure"])):
+            found.append(f"{row['figure']}: n={count} {row['unit']}")
+        for name, peer in (row.get("peers") or {}).items():
+            count = peer.get("samples", 1) if "min" in peer else 1
+            label = peer_label(row, name)
+            if count < MIN_SAMPLES and not (peer.get("once") or once(declared or {}, label)):
+                found.append(f"{label}: n={count} {row['unit']}")
+    return found
 
 
 def spread(samples: list) -> dict:

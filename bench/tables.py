@@ -36,13 +36,17 @@ def number(value: object) -> str:
 
 
 def value(row: dict) -> str:
-    """ "median unit (min–max, n runs)" for a timing; the value alone for a one-off figure."""
+    """ "median unit (min–max, n=samples)" for a timing; the value alone for a one-off figure,
+    with the reason its benchmark gives when it is a timing measured once."""
     text = number(row["median"])
     if row.get("unit"):
         text += f" {row['unit']}"
     if "min" in row and row.get("samples", 1) > 1:
         low, high = number(row["min"]), number(row["max"])
         text += f" ({low}–{high}, n={row['samples']})"
+    if row.get("once"):
+        # A timing measured fewer times than results.MIN_SAMPLES says why, beside its figure.
+        text += f" (n={row.get('samples', 1)}: {row['once']})"
     return text
 
 
