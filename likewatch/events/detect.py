@@ -47,7 +47,11 @@ detector keeps the largest `TAIL` peaks per baseline and direction with the coun
 episodes, fits a generalised Pareto distribution to the excesses over the smallest of those
 peaks (scipy.stats.genpareto; the peaks-over-threshold method of SPOT, Siffer et al. 2017) and
 sets the threshold whose exceedance probability per episode gives `target` flags per 30 days of
-the page's own episode rate, shared between the four tails. A flagged episode far beyond its
+the page's own episode rate, shared between the four tails. The fitted shape is kept at 0 or
+above (an audience count's moves have no upper bound; a bounded fit made every new record of
+ordinary traffic a flag), and the threshold is never below what the kept peaks say outright:
+no more of the page's own episodes may have reached it than the rate allows (small counts
+make tied peaks, on which a fit would otherwise set the level). A flagged episode far beyond its
 threshold (`OUTLIER` times) is left out of the tail, as SPOT leaves out its alarms: otherwise a
 page's bought bursts would raise the bar for the next ones. Until a page has `MIN_EPISODES`
 episodes per tail and `MIN_DAYS` of history, the threshold is a conservative multiple of the
@@ -90,12 +94,21 @@ TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
 FREEZE_MINUTES = 30  # the fast baseline stops learning during a burst for at most this
 FREEZE_Z = 4.0  # ...one that starts with a step this many spreads off
 CUSUM_K = {"fast": 2.0, "slow": 0.5}  # allowance per fetch, in spreads (CUSUM reference)
+# (A fast k of 1, to add up bursts of 2-3 spreads a fetch, was tried on 2026-12-02: synthetic
+# recall fell at every sampling, 0.63 -> 0.44 at 5 minutes; the tail it fits is heavier.)
 # What one fetch can add to the slow CUSUM, in spreads: the slow baseline looks for moves
 # sustained over many fetches. Unclipped, one huge step (a burst the fast baseline judges)
 # would keep it high for a thousand fetches and merge every later event into one.
 SLOW_CLIP = 3.0
-MIN_THRESHOLD = {"fast": 6.0, "slow": 10.0}
-# never flag below this CUSUM peak
+# Never flag below this CUSUM peak, whatever the fitted tail says. The fast floor was 6 (a
+# single fetch had to be 8 spreads off): on the tuning series it, not the page's fitted tail,
+# set the bar at daily sampling (where one flag in 30 days is one in 30 fetches, and the tail
+# puts the bar near 4 spreads) and missed purges 8-12 times the typical change there; at
+# 1-minute it let through the ties of small counts (below, `threshold_from_tail`). The fitted
+# tail now sets the bar; this floor only keeps a step of under 4 spreads from ever counting.
+MIN_THRESHOLD = {"fast": 2.0, "slow": 10.0}
+# With a short history (no tail fitted yet): never flag below this CUSUM peak.
+SHORT_MIN_THRESHOLD = {"fast": 12.0, "slow": 20.0}
 OUTLIER = 2.0  # a flagged episode this many thresholds high is left out of the tail
 RELEASE = 0.5  # an episode ends when its CUSUM falls below this share of its peak
 TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
@@ -222,7 +235,12 @@ def threshold_from_tail(
 
     shape, _loc, scale = genpareto.fit(excesses, floc=0)
     # Shapes far outside what a handful of peaks supports make absurd quantiles either way.
-    shape = max(-0.5, min(0.8, shape))
+    # Not below 0: audience counts have no upper bound on a move, and 30 peaks cannot tell a
+    # bounded tail from an exponential one (the shape's standard error is about 0.2). A
+    # negative shape put the level just past the largest peak seen, so each new record of
+    # ordinary traffic was a flag (synthetic 5-minute control pages, 1.33 per 30 days, every
+    # one a new largest peak fitted with shape -0.1 to -0.5).
+    shape = max(0.0, min(0.8, shape))
     ratio = probability * count / len(excesses)
     if ratio >= 1:
         # Rarer than the tail's own rate: the empirical quantile of the kept peaks.
@@ -232,6 +250,18 @@ def threshold_from_tail(
         level = u - scale * math.log(ratio)
     else:
         level = u + scale / shape * (ratio ** (-shape) - 1)
+    # Never below what the page's own history says outright: at most `probability * count`
+    # of its episodes may have reached the level. Small counts (a few people a minute) make
+    # peaks of a handful of distinct values, many tied; a Pareto fit to excesses that are
+    # mostly zero puts the level on the ties themselves, and every ordinary peak of that
+    # value is flagged (1-minute flights, tuning part: 6.6 flags per 30 days, all at the
+    # tied level). An episode is flagged at `peak >= level`, so the level sits just above
+    # the largest peak that must not be.
+    allowed = int(probability * count)
+    if allowed < len(peaks):
+        ordinary = peaks[len(peaks) - 1 - allowed]
+        if level <= ordinary:
+            level = math.nextafter(ordinary, math.inf)
     return level, {"shape": round(shape, 3), "scale": round(scale, 3)}
 
 
@@ -693,7 +723,10 @@ class Detector:
                 new = 1.25 * size  # mean absolute deviation -> standard deviation
                 self.spread[which][b] = new if old is None else old + alpha * (new - old)
                 overall = self.global_spread.get(which)
-                if overall is not None and self.steps > 6:
+                # A wild fetch teaches the overall spread at most WINSOR times it; once that
+                # is known (an overall spread of 0, after a first run of unchanged fetches,
+                # would otherwise cap every later value at 0 for good).
+                if overall and self.steps > 6:
                     new = min(new, 1.25 * WINSOR * overall)
                 weight = 1 / min(self.steps, self.day_steps)
                 self.global_spread[which] = (
@@ -803,7 +836,7 @@ class Detector:
         )
         if not enough:
             largest = tail.peaks[-1] if tail.peaks else 0.0
-            level = max(MIN_THRESHOLD[which] * 2, SHORT_FACTOR * largest)
+            level = max(SHORT_MIN_THRESHOLD[which], SHORT_FACTOR * largest)
             return level, {"short_history": True, "history_days": round(days, 2)}
         if tail.level is None or tail.count >= tail.fitted_at * 1.1 + 5:
             per_30_days = tail.count / days * 30
@@ -1009,7 +1042,12 @@ class Detector:
         # the next one, until a page buying likes every week was never flagged.
         which = key[:-1]
         if not episode.flagged or episode.peak <= OUTLIER * episode.threshold:
-            self.tails.setdefault(key, _Tail()).add(episode.peak)
+            tail = self.tails.setdefault(key, _Tail())
+            tail.add(episode.peak)
+            if tail.level is not None and episode.peak >= tail.level:
+                # A peak past the level changes the tail where it matters: refit now, not
+                # after another tenth of the page's episodes (the same near miss again).
+                tail.level = None
         if which == "fast" and not any(k.startswith("fast") for k in self.episodes):
             self.frozen = 0
 

@@ -244,3 +244,31 @@ def test_backfilled_records_older_than_what_was_read_are_passed_over():
     live = Detector(INTERVAL, state=state)
     assert live.feed(records[-1:] + old) == []
     assert live.state()["seq"] == old[-1].seq
+
+
+def test_a_tail_that_looks_bounded_still_puts_the_level_beyond_its_largest_peak():
+    # 30 peaks spread evenly under 3.0 fit a negative (bounded) shape; read literally, the next
+    # record of ordinary traffic just past 3.0 would be a flag. The shape is kept at 0 or
+    # above: an exponential tail, with the level well past the largest peak.
+    peaks = sorted(2.0 + np.random.default_rng(9).uniform(0, 1, 30))  # excesses: uniform
+    level, fit = detect.threshold_from_tail(peaks, 500, 1e-4)
+    assert fit["shape"] >= 0
+    assert level > peaks[-1] + 1.0
+
+
+def test_tied_peaks_of_small_counts_do_not_set_the_threshold_on_the_ties():
+    # A page moving by a person or two a minute makes CUSUM peaks of a few distinct values.
+    # Ten of the largest 30 of 5,000 episodes reached 6.0: a level of 6.0 would flag ten
+    # ordinary episodes where the set rate allows one.
+    peaks = [4.0] * 20 + [6.0] * 10
+    level, _fit = detect.threshold_from_tail(peaks, 5_000, 2e-4)
+    assert level > 6.0
+
+
+def test_a_page_that_starts_with_unchanged_fetches_still_learns_its_spread():
+    # Its first fetches read the same value (a quiet night): the overall spread starts at 0,
+    # and must grow once the page moves.
+    changes = [0] * 12 + noisy(400, pace=20, sd=10)
+    detector = Detector(INTERVAL)
+    detector.run(series(changes))
+    assert detector.global_spread["fast"] > 3
