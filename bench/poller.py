@@ -32,6 +32,12 @@ from bench._processes import ROOT, base_env, database, percentile, postgres_avai
 # and each run would begin with the same start-up; a minute holds some 10,000 fetches, enough
 # for its own p99.
 REPEATS = 1
+# Figures over the whole run, each one number by nature: their spread is in the per-minute rows.
+ONCE = {
+    "schedule lag p99, whole run": "all the run's fetches in one; spread: each minute's p99",
+    "CPU per 1,000 fetches": "the whole run's; spread: each minute's CPU",
+    "consumers behind the write": "all the run's rounds in one percentile",
+}
 
 PAGES = int(os.environ.get("LIKEWATCH_BENCH_PAGES", 10_000))
 SECONDS = float(os.environ.get("LIKEWATCH_BENCH_SECONDS", 600))

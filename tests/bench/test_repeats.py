@@ -14,13 +14,6 @@ import pytest
 from bench import __main__ as runner
 from bench import results, tables
 
-# Benchmarks whose timings are still measured once, with why, until their owners add windows
-# or repeats: named here so that the exemption is seen and removed, never silent.
-PENDING = {
-    "poller": "sustained run measured once; its owner adds windows",
-    "events": "sustained run measured once; its owner adds windows",
-}
-
 
 def recorded() -> list[tuple[str, dict]]:
     return sorted(results.load().items())
@@ -28,8 +21,6 @@ def recorded() -> list[tuple[str, dict]]:
 
 @pytest.mark.parametrize(("name", "entry"), recorded(), ids=[n for n, _ in recorded()])
 def test_every_timing_in_the_results_gives_its_spread_or_says_why_not(name, entry):
-    if name in PENDING:
-        pytest.skip(f"{name}: {PENDING[name]}")
     declared = getattr(importlib.import_module(f"bench.{name}"), "ONCE", {})
     problems = results.unrepeated(entry["rows"], declared)
     assert not problems, (
