@@ -17,6 +17,7 @@ was last seen.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 from django.db import connection
@@ -26,14 +27,23 @@ from likewatch.tracking.models import Observation
 
 # Microseconds since the epoch of a timestamp column, exact: SQLite holds Django's UTC text
 # "YYYY-MM-DD HH:MM:SS[.ffffff]" (the fraction, when present, has six digits); PostgreSQL's
-# EXTRACT gives an exact numeric.
+# EXTRACT gives an exact numeric. SQLite's unixepoch() (3.38 and later) reads the seconds five
+# times faster than strftime('%s') (0.11 s against 0.57 s for a year of minutes' two columns).
 MICROSECONDS = {
-    "sqlite": (
-        "(CAST(strftime('%%s', substr({0}, 1, 19)) AS INTEGER) * 1000000"
-        " + CAST(substr({0} || '000000', 21, 6) AS INTEGER))"
-    ),
+    "sqlite": "({seconds} * 1000000 + CAST(substr({0} || '000000', 21, 6) AS INTEGER))",
     "postgresql": "CAST(EXTRACT(EPOCH FROM {0}) * 1000000 AS BIGINT)",
 }
+SQLITE_SECONDS = {
+    True: "unixepoch({0})",
+    False: "CAST(strftime('%%s', substr({0}, 1, 19)) AS INTEGER)",
+}
+
+
+def _micro_sql(column: str) -> str:
+    if connection.vendor == "sqlite":
+        seconds = SQLITE_SECONDS[sqlite3.sqlite_version_info >= (3, 38)].format(column)
+        return MICROSECONDS["sqlite"].format(column, seconds=seconds)
+    return MICROSECONDS[connection.vendor].format(column)
 
 
 def _floor_div(numerator: str, denominator: str) -> str:
@@ -56,26 +66,32 @@ def tail_envelope(
     """
     q = connection.ops.quote_name
     table = q(Observation._meta.db_table)
-    micro = MICROSECONDS[connection.vendor]
-    first, last = micro.format(q("first_seen")), micro.format(q("last_seen"))
-    begin = "CASE WHEN s.f > %(lo)s THEN s.f ELSE %(lo)s END"
-    finish = "CASE WHEN s.l < %(hi)s THEN s.l ELSE %(hi)s END"
-    bucket = _floor_div("p.t", "%(w)s")
-    sql = (
-        "WITH s AS MATERIALIZED ("
-        f"SELECT {q('seq')} AS seq, {q('value')} AS v, {first} AS f, {last} AS l "
+    first, last = _micro_sql(q("first_seen")), _micro_sql(q("last_seen"))
+    begin = f"(CASE WHEN {first} > %(lo)s THEN {first} ELSE %(lo)s END)"
+    finish = f"(CASE WHEN {last} < %(hi)s THEN {last} ELSE %(hi)s END)"
+    rows = (
         f"FROM {table} WHERE {q('page_id')} = %(page)s "
-        f"AND {q('last_seen')} >= %(start)s AND {q('first_seen')} <= %(end)s), "
-        "p AS MATERIALIZED ("
-        f"SELECT v, {begin} AS t FROM s "
-        f"UNION ALL SELECT v, {finish} AS t FROM s WHERE {finish} > {begin}), "
-        f"b AS MATERIALIZED (SELECT {bucket} AS k, v, t FROM p), "
+        f"AND {q('last_seen')} >= %(start)s AND {q('first_seen')} <= %(end)s"
+    )
+    value, seq = q("value"), q("seq")
+    # Each span's point where it was first seen, and where it was last seen if later (most
+    # spans of a busy page were seen once: the text comparison skips them cheaply).
+    points = (
+        f"SELECT {seq} AS seq, {value} AS v, {begin} AS t {rows} UNION ALL "
+        f"SELECT {seq}, {value}, {finish} {rows} "
+        f"AND {q('last_seen')} > {q('first_seen')} AND {finish} > {begin}"
+    )
+    sql = (
+        f"WITH p AS MATERIALIZED ({points}), "
+        f"b AS MATERIALIZED (SELECT {_floor_div('t', '%(w)s')} AS k, v, t, seq FROM p), "
         "g AS MATERIALIZED (SELECT k, MIN(v) AS lo, MAX(v) AS hi, "
-        "MIN(CASE WHEN v IS NULL THEN t END) AS gap FROM b GROUP BY k) "
-        "SELECT g.k, g.lo, MIN(CASE WHEN b.v = g.lo THEN b.t END), "
-        "g.hi, MIN(CASE WHEN b.v = g.hi THEN b.t END), g.gap, "
-        "(SELECT MIN(seq) FROM s) "
-        "FROM g JOIN b ON b.k = g.k GROUP BY g.k, g.lo, g.hi, g.gap ORDER BY g.k"
+        "MIN(CASE WHEN v IS NULL THEN t END) AS gap, MIN(seq) AS seq FROM b GROUP BY k) "
+        # A bucket's gap point is kept only when it has no value: then no row joins, and the
+        # LEFT JOIN keeps the bucket.
+        "SELECT g.lo, MIN(CASE WHEN b.v = g.lo THEN b.t END), "
+        "g.hi, MIN(CASE WHEN b.v = g.hi THEN b.t END), g.gap, g.seq "
+        "FROM g LEFT JOIN b ON b.k = g.k AND (b.v = g.lo OR b.v = g.hi) "
+        "GROUP BY g.k, g.lo, g.hi, g.gap, g.seq ORDER BY g.k"
     )
     at = connection.ops.adapt_datetimefield_value
     params = {
@@ -90,8 +106,8 @@ def tail_envelope(
     oldest_seq = None
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for _bucket, low, low_at, high, high_at, gap_at, seq in cursor:
-            oldest_seq = seq
+        for low, low_at, high, high_at, gap_at, seq in cursor:
+            oldest_seq = seq if oldest_seq is None else min(oldest_seq, seq)
             if low is None:
                 points.append(Point(gap_at / 1e6, None))
                 continue

@@ -134,3 +134,20 @@ def test_a_long_tail_costs_one_query_and_few_rows():
     assert oldest_seq == 1
     # At most two candidates a bucket instead of two points a span.
     assert len(candidates) <= 2 * (end - start).total_seconds() // width + 2
+
+
+def test_both_ways_of_reading_sqlite_seconds_agree():
+    # unixepoch() where SQLite has it (3.38+), strftime('%s') before: the same seconds.
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's two ways only")
+    from likewatch.analytics.tail_envelope import SQLITE_SECONDS
+
+    moments = ["1969-12-31 23:59:59", "2016-03-12 12:00:00.000001", "2038-01-19 03:14:08.5"]
+    with connection.cursor() as cursor:
+        for moment in moments:
+            found = set()
+            for sql in SQLITE_SECONDS.values():
+                cursor.execute("SELECT " + sql.format("%s"), [moment])
+                found.add(cursor.fetchone()[0])
+            expected = int(datetime.fromisoformat(moment).replace(tzinfo=UTC).timestamp() // 1)
+            assert found == {expected}
