@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -159,15 +160,18 @@ def _rollup_grain(page: Page, start: datetime, width: int) -> str | None:
     if width < GRAIN_SECONDS[Grain.DAY] // 2:
         return None
     grain = Grain.DAY
-    newest = records.known_before(page)
-    if newest is None or newest.last_seen < start:
-        return None  # nothing to draw, or hidden counts only: the spans say so
-    rollups = Rollup.objects.filter(page=page, grain=grain).order_by("start")
-    bucket = rollups.values_list("start", flat=True).first()
-    if bucket is None:
-        return None
+    # One look at the rollups (their first bucket through the index, the newest moment they
+    # hold among one row a day) instead of four queries for the newest span and the first
+    # bucket: the rollups are fed every fetch that measured a value, so the newest moment they
+    # hold is the newest known span's last sighting.
+    extent = Rollup.objects.filter(page=page, grain=grain).aggregate(
+        bucket=Min("start"), newest=Max("last_at")
+    )
+    bucket, newest = extent["bucket"], extent["newest"]
+    if bucket is None or newest < start:
+        return None  # nothing to draw, hidden counts only, or not yet rolled up: the spans
     if bucket <= bucket_start(grain, start):
-        return grain  # the usual case, answered from both ends of the index
+        return grain  # the usual case
     # The rollups begin inside the range: they serve it if no value was seen before them.
     # (Usually the range starts before the history: the first span is the first one read.)
     span = next((s for s in records.spans(page, start=start) if s.value is not None), None)
