@@ -302,6 +302,11 @@ class _Tail:
         }
 
     def add(self, peak: float) -> bool:
+        # Kept to a thousandth of a spread, far below anything a threshold can tell apart:
+        # the state the poller rewrites every round holds up to six tails of TAIL peaks, and
+        # seventeen digits each were a sixth of it. Rounded here, where they enter, so a
+        # rescan and live rounds through a stored state keep the very same numbers.
+        peak = round(float(peak), 3)
         self.count += 1
         if len(self.peaks) < TAIL:
             insort(self.peaks, peak)
