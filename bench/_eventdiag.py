@@ -42,8 +42,13 @@ def _instrument():
     original = detect.Detector._maybe_flag
 
     def wrapped(self, which, key, episode, over=False):
-        steps = episode.steps if over else detect.BURST_SCALES
-        level, about = self._threshold(which, key, steps)
+        # Also runs on a detector from before burst lengths had their own tails (to measure
+        # a "before"): then every fast episode has one threshold.
+        scales = getattr(detect, "BURST_SCALES", None)
+        if scales is None:
+            level, about = self._threshold(which, key)
+        else:
+            level, about = self._threshold(which, key, episode.steps if over else scales)
         entry = {
             "which": which,
             "sign": episode.sign,
@@ -70,6 +75,8 @@ def _instrument():
         else:
             entry["outcome"] = "flag"
         log.append(entry)
+        if getattr(detect, "BURST_SCALES", None) is None:
+            return original(self, which, key, episode)
         return original(self, which, key, episode, over=over)
 
     detect.Detector._maybe_flag = wrapped
