@@ -1,6 +1,6 @@
-"""The web server's HTTP protocol sends each answer in one write: what an application sends
-during one turn of the event loop reaches the socket together, in order, and nothing is lost
-or held back (keep-alive, closing, streaming)."""
+"""The web server's HTTP protocol sends an answer's head and what follows it in the same turn
+of the event loop in one write, in order; nothing is lost, and a stream's later parts are not
+held back (keep-alive, closing, streaming)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import asyncio
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from likewatch.web.http_protocol import CoalescingHttpToolsProtocol, OneWritePerTurn
+from likewatch.web.http_protocol import CoalescingHttpToolsProtocol, HeadersWithBody
 
 
 class Socket:
@@ -35,18 +35,38 @@ class Socket:
         return ("127.0.0.1", 1234) if name == "peername" else default
 
 
-def test_the_writes_of_one_turn_reach_the_socket_together_and_in_order():
+def test_a_head_and_the_body_sent_in_its_turn_reach_the_socket_together_and_in_order():
     async def scenario():
         socket = Socket()
-        transport = OneWritePerTurn(socket, asyncio.get_running_loop())
+        transport = HeadersWithBody(socket, asyncio.get_running_loop())
         transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
         transport.write(b"body")
         assert socket.writes == []  # held until the turn ends
         await asyncio.sleep(0)
         assert socket.writes == [[b"HTTP/1.1 200 OK\r\n\r\n", b"body"]]
-        transport.write(b"next")
+
+    asyncio.run(scenario())
+
+
+def test_a_streams_later_parts_are_written_as_they_come():
+    async def scenario():
+        socket = Socket()
+        transport = HeadersWithBody(socket, asyncio.get_running_loop())
+        transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
         await asyncio.sleep(0)
-        assert socket.writes[-1] == [b"next"]  # a later turn: its own write
+        transport.write(b"event: board\n\n")
+        assert socket.writes[-1] == [b"event: board\n\n"]  # at once, not a turn later
+
+    asyncio.run(scenario())
+
+
+def test_a_head_alone_in_its_turn_is_not_held_longer():
+    async def scenario():
+        socket = Socket()
+        transport = HeadersWithBody(socket, asyncio.get_running_loop())
+        transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        await asyncio.sleep(0)
+        assert socket.writes == [[b"HTTP/1.1 200 OK\r\n\r\n"]]
 
     asyncio.run(scenario())
 
@@ -54,12 +74,12 @@ def test_the_writes_of_one_turn_reach_the_socket_together_and_in_order():
 def test_closing_sends_what_is_held_first():
     async def scenario():
         socket = Socket()
-        transport = OneWritePerTurn(socket, asyncio.get_running_loop())
-        transport.write(b"last answer")
+        transport = HeadersWithBody(socket, asyncio.get_running_loop())
+        transport.write(b"HTTP/1.1 200 OK\r\n\r\nlast answer")
         transport.close()
-        assert socket.writes == [[b"last answer"]] and socket.closed
+        assert socket.writes == [[b"HTTP/1.1 200 OK\r\n\r\nlast answer"]] and socket.closed
         await asyncio.sleep(0)
-        assert socket.writes == [[b"last answer"]]  # not twice
+        assert socket.writes == [[b"HTTP/1.1 200 OK\r\n\r\nlast answer"]]  # not twice
 
     asyncio.run(scenario())
 
@@ -67,8 +87,8 @@ def test_closing_sends_what_is_held_first():
 def test_nothing_is_written_to_a_connection_the_peer_has_closed():
     async def scenario():
         socket = Socket()
-        transport = OneWritePerTurn(socket, asyncio.get_running_loop())
-        transport.write(b"too late")
+        transport = HeadersWithBody(socket, asyncio.get_running_loop())
+        transport.write(b"HTTP/1.1 200 OK\r\n\r\ntoo late")
         socket.closed = True
         await asyncio.sleep(0)
         assert socket.writes == []
@@ -78,7 +98,7 @@ def test_nothing_is_written_to_a_connection_the_peer_has_closed():
 
 def test_everything_else_is_the_sockets_own():
     socket = Socket()
-    transport = OneWritePerTurn(socket, asyncio.new_event_loop())
+    transport = HeadersWithBody(socket, asyncio.new_event_loop())
     assert transport.get_extra_info("peername") == ("127.0.0.1", 1234)
     assert transport.is_closing() is False
 
