@@ -13,8 +13,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "likewatch.settings")
 django_application = get_asgi_application()
 
 # These need the settings loaded.
+from likewatch.warmup import warm  # noqa: E402
 from likewatch.web.microcache import MicroCache  # noqa: E402
 from likewatch.web.stream import StreamRoute  # noqa: E402
+
+# Before the first connection, not during the first answer (likewatch.warmup); and before
+# FrozenWhenWarm freezes what start-up loaded.
+warm()
 
 
 class FrozenWhenWarm:
