@@ -59,6 +59,7 @@ def measure(name: str, module, machine: dict) -> dict:
     repeats = int(os.environ.get("LIKEWATCH_BENCH_REPEATS", getattr(module, "REPEATS", 0)) or 0)
     repeats = repeats or DEFAULT_REPEATS
     before = conditions.load_average()
+    reference_before = conditions.cpu_reference()
     started_at = conditions.now()
     started = time.monotonic()
     runs = [module.run() for _ in range(repeats)]
@@ -72,6 +73,8 @@ def measure(name: str, module, machine: dict) -> dict:
             "repeats": repeats,
             "load_before": before,
             "load_after": conditions.load_average(),
+            # The machine's speed can change during a benchmark too (a neighbour on the host).
+            "cpu_reference_ms": [reference_before, conditions.cpu_reference()],
             "shape": conditions.shape(module),
             **machine,
         },

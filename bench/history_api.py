@@ -34,6 +34,9 @@ def _setup() -> None:
     if not settings.configured or not django.apps.apps.ready:
         django.setup()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    from likewatch.warmup import warm
+
+    warm()  # what the server does before it accepts connections (likewatch.asgi)
 
 
 def _fill(page, start: datetime) -> tuple[int, int]:
@@ -91,6 +94,7 @@ def run() -> list[tuple[str, object, str, str]]:
         values = [p.value for p in series.points if p.value is not None]
 
         client = Client()
+        client.handler.load_middleware()  # as the server's handler does when it is created
         url = (
             f"/api/pages/{page.pk}/history?start=2016-01-01T00:00:00Z"
             f"&end={end:%Y-%m-%dT%H:%M:%SZ}&resolution=60"

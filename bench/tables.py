@@ -99,9 +99,18 @@ def conditions_line(name: str, entry: dict) -> str:
     return (
         f"| `{name}` | {c['measured_at'][:16].replace('T', ' ')} UTC | {c['seconds']:,.0f} s "
         f"| {c['repeats']} | {_load(c['load_before'])} → {_load(c['load_after'])} "
-        f"| {c['cores']} × {c.get('cpu', '?')} | {databases}; Python {c.get('python')} "
-        f"| {c.get('commit') or '?'} |"
+        f"| {c['cores']} × {c.get('cpu', '?')} | {_reference(c)} "
+        f"| {databases}; Python {c.get('python')} | {c.get('commit') or '?'} |"
     )
+
+
+def _reference(c: dict) -> str:
+    """The CPU reference before → after (bench/conditions.py), or – for an entry measured
+    before it was recorded."""
+    values = c.get("cpu_reference_ms")
+    if not values:
+        return "–"
+    return " → ".join(f"{v:.0f}" for v in values)
 
 
 def _load(values: list[float]) -> str:
@@ -111,8 +120,8 @@ def _load(values: list[float]) -> str:
 def conditions_table(data: dict[str, dict]) -> list[str]:
     return [
         "| bench | measured | took | runs | load average (1 / 5 / 15 min) before → after "
-        "| cores | databases | commit |",
-        "|---|---|---|---|---|---|---|---|",
+        "| cores | CPU reference, ms before → after | databases | commit |",
+        "|---|---|---|---|---|---|---|---|---|",
         *(conditions_line(name, entry) for name, entry in data.items()),
     ]
 
@@ -215,7 +224,8 @@ def console(entries: dict[str, dict], failed: list[str]) -> str:
         cells.append(
             (
                 f"[{name}] load {_load(c['load_before'])} → {_load(c['load_after'])}, "
-                f"{c['cores']} cores, {c['seconds']:.0f} s, {c['repeats']} run(s)",
+                f"{c['cores']} cores, CPU reference {_reference(c)} ms, "
+                f"{c['seconds']:.0f} s, {c['repeats']} run(s)",
                 "",
                 "",
                 "",

@@ -14,15 +14,20 @@ the range. Hidden counts become gap points (value None); failed fetches become g
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from likewatch.analytics.downsample import MAX_BUCKETS, Point, bucket_width, min_max
 from likewatch.analytics.envelope import envelope
+from likewatch.analytics.tail_envelope import tail_envelope
 from likewatch.rollups.models import Grain, Rollup
 from likewatch.rollups.update import bucket_start
 from likewatch.tracking import records
@@ -90,7 +95,7 @@ def page_series(
         width = _whole(width, GRAIN_SECONDS[grain])
         source = _rollup_points(page, start, end, grain, width)
     else:
-        source = min_max(_span_points(page, start, end), width)
+        source = min_max(_span_points(page, start, end, width), width)
     points = [SeriesPoint(_moment(p.t), None if p.value is None else int(p.value)) for p in source]
     return Series(
         page_id=page.pk,
@@ -111,16 +116,38 @@ def _check(start: datetime, end: datetime, resolution: int | None) -> None:
         raise InvalidRange(_("The resolution must be between 1 second and 50 years."))
 
 
-def _span_points(page: Page, start: datetime, end: datetime) -> Iterator[Point]:
+def _span_points(page: Page, start: datetime, end: datetime, width: int) -> Iterator[Point]:
+    """What `min_max` reads in `width`-second buckets: the segments' spans as points, and
+    the tail's candidates grouped by the database (`tail_envelope`), in time order."""
+    # The tail first (see `records.records` on compaction meanwhile).
+    tail, oldest_seq = tail_envelope(page.pk, start, end, width)
+    taken = 0
+    for spans in records.segment_span_points(page, start, end, below_seq=oldest_seq):
+        points = list(_clipped(spans, start, end))
+        # A tail row older than a segment's last span (a backfill) goes among its points.
+        upto = bisect_right(tail, points[-1].t, lo=taken, key=_time)
+        if upto > taken:
+            points = list(heapq.merge(points, tail[taken:upto], key=_time))
+            taken = upto
+        yield from points
+    yield from tail[taken:]
+
+
+def _clipped(
+    spans: Iterable[tuple[float, float, int | None]], start: datetime, end: datetime
+) -> Iterator[Point]:
     # Every time here is a whole number of microseconds divided by 1e6 (the store keeps
     # microseconds), which is already the float closest to that decimal: no rounding needed.
     low, high = start.timestamp(), end.timestamp()
-    for first_seen, last_seen, value in records.span_points(page, start, end):
+    for first_seen, last_seen, value in spans:
         begin = first_seen if first_seen > low else low
         finish = last_seen if last_seen < high else high
         yield Point(begin, value)
         if finish > begin:
             yield Point(finish, value)
+
+
+_time = attrgetter("t")
 
 
 def _rollup_grain(page: Page, start: datetime, width: int) -> str | None:
@@ -133,15 +160,18 @@ def _rollup_grain(page: Page, start: datetime, width: int) -> str | None:
     if width < GRAIN_SECONDS[Grain.DAY] // 2:
         return None
     grain = Grain.DAY
-    newest = records.known_before(page)
-    if newest is None or newest.last_seen < start:
-        return None  # nothing to draw, or hidden counts only: the spans say so
-    rollups = Rollup.objects.filter(page=page, grain=grain).order_by("start")
-    bucket = rollups.values_list("start", flat=True).first()
-    if bucket is None:
-        return None
+    # One look at the rollups (their first bucket through the index, the newest moment they
+    # hold among one row a day) instead of four queries for the newest span and the first
+    # bucket: the rollups are fed every fetch that measured a value, so the newest moment they
+    # hold is the newest known span's last sighting.
+    extent = Rollup.objects.filter(page=page, grain=grain).aggregate(
+        bucket=Min("start"), newest=Max("last_at")
+    )
+    bucket, newest = extent["bucket"], extent["newest"]
+    if bucket is None or newest < start:
+        return None  # nothing to draw, hidden counts only, or not yet rolled up: the spans
     if bucket <= bucket_start(grain, start):
-        return grain  # the usual case, answered from both ends of the index
+        return grain  # the usual case
     # The rollups begin inside the range: they serve it if no value was seen before them.
     # (Usually the range starts before the history: the first span is the first one read.)
     span = next((s for s in records.spans(page, start=start) if s.value is not None), None)

@@ -355,8 +355,7 @@ def failures(page, **bounds) -> Iterator[Failure]:
 def span_points(page, start: datetime, end: datetime) -> Iterator[tuple[float, float, int | None]]:
     """(first fetch, last fetch, value) of the spans overlapping [start, end], times in seconds
     since the epoch, oldest first: a chart's input, decoded column-wise (no record objects)."""
-    from likewatch.tracking import segments_codec
-    from likewatch.tracking.models import Observation, Segment
+    from likewatch.tracking.models import Observation
 
     page_id = _page_id(page)
     # The tail first (see `records` on compaction meanwhile), read whole but kept in three
@@ -369,27 +368,43 @@ def span_points(page, start: datetime, end: datetime) -> Iterator[tuple[float, f
         .values_list("seq", "first_seen", "last_seen", "value")
         .iterator(chunk_size=2000)
     )
-    segs = Segment.objects.filter(page_id=page_id, spans__gt=0, end__gte=start, start__lte=end)
-    if tail.oldest_seq is not None:
-        # See `records` on compaction meanwhile: segments hold the seqs below the tail's.
-        segs = segs.filter(last_seq__lt=tail.oldest_seq)
+    # The tail's rows usually all come after the segments; one older than a segment's last
+    # span (a backfill) is merged into that segment's spans, as a merge of the two streams would.
+    for points in segment_span_points(page_id, start, end, below_seq=tail.oldest_seq):
+        earlier = tail.take_before(points[-1][0])
+        if earlier:
+            points = list(heapq.merge(points, earlier, key=itemgetter(0)))
+        yield from points
+    yield from tail.rest()
+
+
+def segment_span_points(
+    page, start: datetime, end: datetime, *, below_seq: int | None = None
+) -> Iterator[list[tuple[float, float, int | None]]]:
+    """The spans of `page`'s segments overlapping [start, end] as `span_points` gives them,
+    one non-empty list per segment, in time order; only segments below `below_seq` (the
+    oldest seq of the tail read before: see `records` on compaction meanwhile)."""
+    from likewatch.tracking import segments_codec
+    from likewatch.tracking.models import Segment
+
+    segs = Segment.objects.filter(
+        page_id=_page_id(page), spans__gt=0, end__gte=start, start__lte=end
+    )
+    if below_seq is not None:
+        segs = segs.filter(last_seq__lt=below_seq)
     low, high = start.timestamp(), end.timestamp()
     ordered = segs.order_by("start", "first_seq").values_list("data", "start", "end")
     # Segments never overlap in time, so by start they come in time order (a backfill too).
-    # The tail's rows usually all come after them; one older than a segment's last span (a
-    # backfill) is merged into that segment's spans, as a merge of the two streams would.
-    for data, first, last in ordered.iterator(chunk_size=64):
+    # Fetched at once, not through a server-side cursor (three round trips on PostgreSQL for
+    # the day's three or four segments): a year of minute spans is about a megabyte of them.
+    for data, first, last in ordered:
         points = segments_codec.span_points(data)
         # Only a segment reaching outside the range holds spans to leave out (usually the
         # first and the last): the others are handed on whole, without a test per span.
         if first < start or last > end:
             points = [p for p in points if p[1] >= low and p[0] <= high]
         if points:
-            earlier = tail.take_before(points[-1][0])
-            if earlier:
-                points = list(heapq.merge(points, earlier, key=itemgetter(0)))
-        yield from points
-    yield from tail.rest()
+            yield points
 
 
 class _TailSpans:

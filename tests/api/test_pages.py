@@ -1,10 +1,16 @@
 """/api/pages: pages, current values, downsampled histories and events."""
 
+import json
 from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
+from ninja.responses import NinjaJSONEncoder
 
+from likewatch.analytics.series import page_series
+from likewatch.api import schemas
+from likewatch.api.pages import history_dict, history_response
+from likewatch.tracking.models import Page
 from tests.sharing_data import MEDITEL, START, TELECOM, page, record_hourly
 from tests.sharing_data import campaign as make_campaign
 
@@ -95,3 +101,14 @@ def test_a_page_tracked_only_for_a_private_campaign_stays_hidden(db, api_get):
     make_campaign("private", "Private", public=False, pages=[(p, "leave")])
     assert api_get(f"/api/pages/{p.pk}").status_code == 404
     assert api_get(f"/api/pages/{p.pk}/history").status_code == 404
+
+
+def test_history_is_written_exactly_as_its_schema_would_write_it(campaign):
+    # The endpoint writes its JSON itself (likewatch.api.pages.history_response).
+    meditel = Page.objects.get(pk=MEDITEL)
+    series = page_series(meditel, START, START + timedelta(hours=9, microseconds=1234), 60)
+    assert series.gaps and None in [p.value for p in series.points]
+    schema = schemas.History.model_validate(history_dict(series)).model_dump()
+    written = history_response(series)
+    assert written.content.decode() == json.dumps(schema, cls=NinjaJSONEncoder)
+    assert written["Content-Type"] == "application/json; charset=utf-8"

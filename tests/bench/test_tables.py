@@ -71,6 +71,28 @@ def test_each_figure_is_recorded_with_its_conditions(monkeypatch):
     assert len(c["load_before"]) == 3 and len(c["load_after"]) == 3
     assert c["shape"]["what"] == "Example: a timing."
     assert c["shape"]["settings"] == {"LIKEWATCH_BENCH_EXAMPLE": "7"}
+    before, after = c["cpu_reference_ms"]
+    assert before > 0 and after > 0
+
+
+def test_the_conditions_say_how_fast_the_machine_was():
+    # The CPU reference lets a reader scale a figure to their machine; an entry measured
+    # before the reference was recorded says so instead of showing a number.
+    entry = {
+        "conditions": {
+            "measured_at": "2026-12-02T12:00:00+00:00",
+            "seconds": 10.0,
+            "repeats": 1,
+            "load_before": [0.1, 0.2, 0.3],
+            "load_after": [0.4, 0.5, 0.6],
+            "cores": 2,
+            "cpu": "AMD EPYC",
+            "cpu_reference_ms": [61.2, 64.9],
+        }
+    }
+    assert "| 2 × AMD EPYC | 61 → 65 |" in tables.conditions_line("board", entry)
+    del entry["conditions"]["cpu_reference_ms"]
+    assert "| 2 × AMD EPYC | – |" in tables.conditions_line("board", entry)
 
 
 def test_a_benchmarks_sizes_are_recorded_even_when_no_variable_set_them(monkeypatch):
