@@ -2,16 +2,18 @@
 
 Usage: python -m bench._history_worker DAYS (DATABASE_URL set). Stores one page whose count
 changed every minute for DAYS days (a chained span per minute, hashes computed), compacts it
-into segments as the poller does, and builds its rollups; then asks the history API, as a
-chart does, again and again, for the whole range, for its last day and for its last month,
-timing the server (Django's test client: no network). Then the whole range with the rollups
-removed, which is what drawing costs from the segments alone. Prints JSON.
+into segments as the poller does, and builds its rollups; then, in a process of its own
+(`DAYS --read PAGE`), asks the history API, as a chart does, again and again, for the whole
+range, for its last day and for its last month, timing the server (Django's test client: no
+network). Then the whole range with the rollups removed, which is what drawing costs from the
+segments alone. Prints JSON.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -76,20 +78,12 @@ def settle(connection) -> None:
 
 def main(days: int) -> None:
     django.setup()
-    from django.conf import settings
     from django.db import connection
-    from django.test import Client
 
     from likewatch.rollups import update
-    from likewatch.rollups.models import Rollup
     from likewatch.tracking import segments
     from likewatch.tracking.models import Campaign, CampaignPage, Page
-    from likewatch.warmup import warm
 
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    # What the server does before it accepts connections (likewatch.asgi): the samples time
-    # what readers get, not the process's start-up.
-    warm()
     minutes = days * 24 * 60
     page = Page.objects.create(platform="facebook", platform_id="bench", metric="followers")
     # The API shows the pages of public campaigns.
@@ -103,38 +97,65 @@ def main(days: int) -> None:
     started = time.perf_counter()
     update.rebuild([page])
     rebuild = time.perf_counter() - started
-    end = START + timedelta(minutes=minutes)
+    connection.close()
+    # The answers are timed in a process of their own, as a server reads what the poller's
+    # process wrote: not on the connection and in the process that just wrote and deleted a
+    # year of rows.
+    done = subprocess.run(
+        [sys.executable, "-m", "bench._history_worker", str(days), "--read", str(page.pk)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answers = json.loads(done.stdout.strip().splitlines()[-1])
+    print(json.dumps({"spans": minutes, **answers, "rebuild": rebuild, "compaction": compaction}))
+
+
+def read(days: int, page_id: int) -> None:
+    """Time the answers about the page the build made, as a chart asks for them."""
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from likewatch.rollups.models import Rollup
+    from likewatch.warmup import warm
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # What the server does before it accepts connections (likewatch.asgi): the samples time
+    # what readers get, not the process's start-up.
+    warm()
+    end = START + timedelta(minutes=days * 24 * 60)
     stamp = "%Y-%m-%dT%H:%M:%SZ"
-    url = f"/api/pages/{page.pk}/history?start={START:{stamp}}&end={end:{stamp}}"
+    url = f"/api/pages/{page_id}/history?start={START:{stamp}}&end={end:{stamp}}"
     client = Client()
     client.handler.load_middleware()  # as the server's handler does when it is created
     rolled, body = timed(client, url)
     points = len(body.get("points", []))
     # Its last month, as a chart zoomed in on it asks: a range starting late in the history.
     month = (
-        f"/api/pages/{page.pk}/history?start={end - timedelta(days=30):{stamp}}&end={end:{stamp}}"
+        f"/api/pages/{page_id}/history?start={end - timedelta(days=30):{stamp}}&end={end:{stamp}}"
     )
     recent, _ = timed(client, month)
-    day = f"/api/pages/{page.pk}/history?start={end - timedelta(days=1):{stamp}}&end={end:{stamp}}"
+    day = f"/api/pages/{page_id}/history?start={end - timedelta(days=1):{stamp}}&end={end:{stamp}}"
     last_day, day_body = timed(client, day)
-    Rollup.objects.filter(page=page).delete()
+    Rollup.objects.filter(page_id=page_id).delete()
     spans, _ = timed(client, url, repeat=3)
     print(
         json.dumps(
             {
-                "spans": minutes,
                 "points": points,
                 "rollups": rolled,
                 "recent": recent,
                 "raw": spans,
                 "day": last_day,
                 "day_points": len(day_body.get("points", [])),
-                "rebuild": rebuild,
-                "compaction": compaction,
             }
         )
     )
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    if "--read" in sys.argv:
+        read(int(sys.argv[1]), int(sys.argv[sys.argv.index("--read") + 1]))
+    else:
+        main(int(sys.argv[1]))

@@ -93,6 +93,15 @@ def release_all(page_ids: list[int]) -> None:
         Page.objects.filter(pk__in=page_ids).update(lease_owner="", lease_until=None)
 
 
+def round_horizon(wait: float) -> float:
+    """Seconds ahead within which a round already scheduled is never later than one a page
+    added from now on would ask for (see round_start): such a page, due at once, waits `wait`
+    or WAIT_SHARE of the shortest interval allowed, whichever is less. Only pages enough to
+    fill a request at once (a bulk import), or a dead poller's pages whose lease lapses,
+    would start a round sooner; they wait at most this long for the one scheduled."""
+    return min(wait, settings.LIKEWATCH_MIN_INTERVAL * WAIT_SHARE)
+
+
 def round_start(full: int, wait: float, now: datetime | None = None) -> datetime | None:
     """When the next round is worth starting; None with nothing to poll.
 

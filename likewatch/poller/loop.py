@@ -34,7 +34,9 @@ from likewatch.tracking.models import Page
 log = logging.getLogger("likewatch.poller")
 MAX_BACKOFF = 3600
 RETRY_SECONDS = 5
-MAX_IDLE = 5.0  # look at the schedule at least this often: pages may be added meanwhile
+# With nothing scheduled, look at the schedule at least this often: pages may be added
+# meanwhile. With a round scheduled, the poller sleeps until it, up to claims.round_horizon.
+MAX_IDLE = 5.0
 JITTER = 0.1  # of the sleep before a round (see _wait_seconds)
 # Pages of one-page-per-request sources (JSON endpoints, web pages) read side by side.
 SINGLE_PAGE_READS = 8
@@ -196,7 +198,14 @@ class Poller:
         # the sleep, not of the batch wait: at ten thousand pages a minute the next round is
         # due in a fraction of a second, and a second of jitter (a tenth of the batch wait)
         # was a second more of every page's lag, where milliseconds part the pollers.
-        return min(MAX_IDLE, seconds + random.uniform(0, JITTER * min(wait, seconds)))
+        #
+        # The sleep lasts until that round, as long as no page added meanwhile could want an
+        # earlier one (claims.round_horizon: with the defaults, a page added now waits ten
+        # seconds for its round anyway). Waking every MAX_IDLE seconds to find the same round
+        # still to come cost an idle look at the schedule and the chores (6.3 ms of CPU, load
+        # 6.3) per round at 200 pages a minute, a tenth of what the poller spent.
+        longest = max(MAX_IDLE, claims.round_horizon(wait))
+        return min(longest, seconds + random.uniform(0, JITTER * min(wait, seconds)))
 
     # Fetching -----------------------------------------------------------------------
 

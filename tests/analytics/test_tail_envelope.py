@@ -151,3 +151,28 @@ def test_both_ways_of_reading_sqlite_seconds_agree():
                 found.add(cursor.fetchone()[0])
             expected = int(datetime.fromisoformat(moment).replace(tzinfo=UTC).timestamp() // 1)
             assert found == {expected}
+
+
+def test_a_backfill_in_the_tail_goes_among_the_segments_points():
+    # Compacted recent minutes, then an archive's older counts still in the tail: they are the
+    # newest seqs but the oldest moments.
+    from likewatch.sources.base import Count
+    from likewatch.tracking.history import Entry, record_backfill, record_count
+    from likewatch.tracking.models import Provenance
+
+    page = Page.objects.create(platform="facebook", platform_id="t", metric="likes")
+    for minute in range(600):
+        record_count(page, Count(1000 + minute % 37), T0 + timedelta(minutes=minute))
+    segments.compact([page.pk], keep=0)
+    older = [T0 - timedelta(minutes=30 * n) for n in range(20, 0, -1)]
+    record_backfill(
+        [
+            Entry(page, Count(900 + n), at, provenance=Provenance.IMPORTED)
+            for n, at in enumerate(older)
+        ]
+    )
+    start, end = T0 - timedelta(hours=12), T0 + timedelta(hours=10)
+    for resolution in (60, 600, 3600):
+        points, width = drawn(page, start, end, resolution)
+        assert points == every_span(page, start, end, width)
+        assert points[0][1] == 900  # the archive's oldest count leads

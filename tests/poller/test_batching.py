@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from likewatch.poller.claims import claim_due, round_start
-from likewatch.poller.loop import Poller
+from likewatch.poller.claims import claim_due, round_horizon, round_start
+from likewatch.poller.loop import JITTER, MAX_IDLE, Poller
 from likewatch.simulator.scenario import SimPage
 from likewatch.tracking.models import Observation, Page
 
@@ -107,3 +107,30 @@ def test_a_round_waits_for_a_full_request_or_the_batch_wait(facebook_settings):
 
     claim_due("other", now=now)  # the first page is in flight elsewhere: it no longer counts
     assert round_start(full=3, wait=1.0, now=now) == now + timedelta(seconds=1.1)
+
+
+def test_a_poller_sleeps_until_its_next_round_when_no_new_page_could_want_one_sooner(
+    facebook_settings, settings
+):
+    # A page added while the poller sleeps, due at once, waits for its round anyway: the batch
+    # wait, or a sixth of the shortest interval allowed. So a round scheduled within that
+    # horizon is slept until, not looked at again every MAX_IDLE seconds.
+    settings.LIKEWATCH_BATCH_WAIT_SECONDS = 10.0
+    settings.LIKEWATCH_MIN_INTERVAL = 60
+    assert round_horizon(10.0) == 10.0
+    assert round_horizon(0.07) == 0.07  # a shorter batch wait: pages added wait less
+    settings.LIKEWATCH_MIN_INTERVAL = 30
+    assert round_horizon(10.0) == 5.0  # a shorter interval allowed: pages added wait less
+
+    settings.LIKEWATCH_MIN_INTERVAL = 60
+    due(platform_id="a", metric="likes", interval=60, next_fetch_at=timezone.now())
+    poller = Poller(owner="test")
+    try:
+        seconds = poller._wait_seconds()
+        # One page due now, its round ten seconds away: slept until, not MAX_IDLE.
+        assert MAX_IDLE < seconds <= 10.0 * (1 + JITTER), seconds
+        Page.objects.all().delete()
+        # Nothing scheduled: the poller looks again after MAX_IDLE.
+        assert poller._wait_seconds() == MAX_IDLE
+    finally:
+        poller.close()

@@ -121,6 +121,74 @@ def test_a_stale_answer_is_served_once_while_one_request_refreshes_it():
     assert origin.calls == 2
 
 
+class GatedOrigin(Origin):
+    """An origin whose answers after the first wait until `gate` opens: a slow refresh."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.asked = 0  # requests received, answered or still held
+
+    async def __call__(self, scope, receive, send):
+        self.asked += 1
+        if self.asked > 1:
+            await self.gate.wait()
+        await super().__call__(scope, receive, send)
+
+
+def test_a_refresh_that_takes_long_never_holds_up_readers_the_stale_copy_can_answer():
+    clock = Clock()
+    origin = GatedOrigin()
+    app = cache(origin, clock)
+
+    @async_to_sync
+    async def scenario():
+        origin.gate = asyncio.Event()  # bound to this loop
+        await get(app, "/c/operators/")
+        clock.now += 5  # stale, within the grace: the next reader sets off the refresh
+        readers = []
+        for _ in range(3):
+            # Answered while the refresh is still held at the gate.
+            readers.append(await asyncio.wait_for(get(app, "/c/operators/"), 5))
+            clock.now += 1
+        held = origin.asked
+        origin.gate.set()
+        deadline = time.monotonic() + 60
+        while app.refreshing:
+            assert time.monotonic() < deadline, "the refresh never finished"
+            await asyncio.sleep(0.005)
+        return readers, held, await get(app, "/c/operators/")
+
+    readers, held, after = scenario()
+    assert {a.body for a in readers} == {b"answer 1 b''"}
+    assert held == 2  # one refresh for all three readers
+    assert after.body == b"answer 2 b''"
+
+
+def test_no_reader_gets_the_stale_copy_past_its_grace_even_while_a_refresh_hangs():
+    clock = Clock()
+    origin = GatedOrigin()
+    app = cache(origin, clock)
+
+    @async_to_sync
+    async def scenario():
+        origin.gate = asyncio.Event()
+        await get(app, "/c/operators/")
+        clock.now += 5
+        await get(app, "/c/operators/")  # stale, served; the refresh hangs at the gate
+        clock.now += 8  # past 2 s fresh + 10 s grace
+        late = asyncio.ensure_future(get(app, "/c/operators/"))
+        await asyncio.sleep(0.05)
+        waited = not late.done()  # it waits for the refresh instead of the stale copy
+        origin.gate.set()
+        return waited, await asyncio.wait_for(late, 5)
+
+    waited, late = scenario()
+    assert waited
+    assert late.body == b"answer 2 b''"
+    assert origin.calls == 2
+
+
 def test_an_answer_past_its_grace_is_fetched_again_before_anyone_sees_it():
     clock = Clock()
     origin = Origin()

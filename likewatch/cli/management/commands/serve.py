@@ -33,4 +33,6 @@ class Command(LikewatchCommand):
             # At this log level no access line is written, but uvicorn would still format each
             # request's client and path before dropping them: work on every request of a crowd.
             access_log=False,
+            # Each answer's headers and body in one write (likewatch.web.http_protocol).
+            http="likewatch.web.http_protocol:CoalescingHttpToolsProtocol",
         )
