@@ -19,6 +19,10 @@ misses
   "spread" when delivered over several fetches, "single" otherwise);
 - no-episode: no episode of that direction at the event (swallowed by a pace change, or the
   warm-up).
+
+`takeoff` runs the bench's campaign pages (a purge in the hour after a campaign takes off,
+1-minute and 5-minute sampling) and also lists each false flag by kind, baseline, burst length
+and hours after the take-off.
 """
 
 from __future__ import annotations
@@ -93,6 +97,10 @@ def classify(series) -> tuple[Counter, Counter, dict]:
     unmatched = list(series.injected)
     matched = []
     fps = Counter()
+    # Each false flag's kind, baseline, burst length and, on a campaign page, when it came
+    # relative to the campaign's take-off (hours, floored; "before" when earlier).
+    detail = Counter()
+    start = getattr(series, "campaign_start", None)
     for f in found:
         match = next(
             (
@@ -106,6 +114,18 @@ def classify(series) -> tuple[Counter, Counter, dict]:
             unmatched.remove(match)
             matched.append(match)
             continue
+        if start is not None:
+            hours = (f.start - start) / 3600
+            when = "before" if hours < 0 else f"+{int(hours)}h" if hours < 6 else "+6h+"
+            steps = f.details.get("steps", 0)
+            detail[
+                (
+                    f.kind,
+                    f.details.get("baseline"),
+                    f"{min(steps, 3)}{'+' if steps >= 3 else ''} fetch",
+                    when,
+                )
+            ] += 1
         near = max(DAY, 50 * series.interval)
         if any(
             e.kind == f.kind and f.start <= e.end + slack and f.end >= e.start - slack
@@ -144,7 +164,7 @@ def classify(series) -> tuple[Counter, Counter, dict]:
             misses["under-threshold " + ("spread" if steps > 1 else "single")] += 1
         else:
             misses["no-episode " + ("spread" if steps > 1 else "single")] += 1
-    return fps, misses, events.score([series])
+    return fps, misses, events.score([series]), detail
 
 
 def _groups(parts):
@@ -167,6 +187,11 @@ def _groups(parts):
                     out.append((f"real {part} {label}", (part, n)))
                 if "false-" + part in parts:
                     out.append((f"false flags real {part} {label}", ("false", part, n)))
+    if "takeoff" in parts:
+        for interval in (60, 300):
+            out += [
+                (f"takeoff {synth.LABEL[interval]}", ("takeoff", interval, n)) for n in range(pages)
+            ]
     if "false-synthetic" in parts:
         for interval in synth.INTERVALS:
             for n in range(3):
@@ -191,6 +216,8 @@ def _one(spec):
         return events._false_counts([series])[0]
     if spec[0] == "burst":
         series = synth.burst_series(events.SEED, spec[1], spec[2])
+    elif spec[0] == "takeoff":
+        series = synth.burst_series(events.SEED, spec[1], spec[2], campaign=True)
     else:
         part, n = spec
         series = events.inject(_corpus()[part][n], events.SEED, n)
@@ -218,18 +245,21 @@ def main(argv: list[str]) -> None:
     for (label, spec), item in zip(groups, results, strict=True):
         if spec[0] in ("false", "control"):
             continue
-        fps, misses, result = item
-        row = table.setdefault(label, [Counter(), Counter(), Counter()])
+        fps, misses, result, detail = item
+        row = table.setdefault(label, [Counter(), Counter(), Counter(), Counter()])
         row[0].update(fps)
         row[1].update(misses)
         row[2].update({k: result[k] for k in ("tp", "fp", "fn")})
-    for label, (fps, misses, c) in table.items():
+        row[3].update(detail)
+    for label, (fps, misses, c, detail) in table.items():
         p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
         r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
         print(f"{label:28s} F1 {f1:.2f} P {p:.2f} R {r:.2f} tp {c['tp']} fp {c['fp']} fn {c['fn']}")
         print(f"    FP: {dict(fps)}")
         print(f"    FN: {dict(misses)}")
+        for (kind, baseline, steps, when), n in sorted(detail.items()):
+            print(f"    false {kind:5s} {baseline or '-':4s} {steps:8s} {when:6s} x{n}")
 
 
 if __name__ == "__main__":

@@ -83,6 +83,8 @@ class Series:
     times: list[float] = field(default_factory=list)
     values: list[int] = field(default_factory=list)
     campaign_down: bool = False
+    # When the campaign's wave of departures began (campaign pages only).
+    campaign_start: float | None = None
 
 
 def compact(times, values, failed=None, precision: int = 1) -> list:
@@ -217,6 +219,7 @@ def burst_series(seed: int, interval: int, index: int, campaign: bool = False) -
     t, changes, start = ordinary(rng, interval, days, campaign=campaign)
     series = Series(f"burst-{interval}-{index}", "takeoff" if campaign else "burst", interval)
     series.campaign_down = campaign
+    series.campaign_start = start
     n = len(t)
     extra = np.zeros(n)
     if campaign:

@@ -25,7 +25,8 @@ that time of day (the mean absolute residual, updated with winsorised values), n
 guess: real pages are over-dispersed, and a big page is noisier in people, not quieter.
 Sampled more often than daily, the spread of the last `RECENT_MEMORY` fetches stands in when
 it is larger: a campaign under way makes the page noisier than its usual hours, and its wobbles
-are not events.
+are not events. That recent spread is winsorised by itself as well as by the usual one, so it
+can follow a campaign's pace to many times the page's usual noise.
 A rounded count (precision p > 1) hides up to p of any change, so p is taken off every residual.
 Every fetch is judged, the unchanged ones too (a change of zero): a page that often does not
 move in an interval would otherwise be judged only when it moved, always the same way.
@@ -92,7 +93,9 @@ METRIC_SWITCH = "metric_switch"
 KINDS = (GAIN, PURGE, TAKEOFF, FADING, GAP, STALE, METRIC_SWITCH)
 
 DEFAULT_TARGET = 1.0  # unusual gain/drop flags per page per 30 days of ordinary traffic
-STATE_VERSION = 2  # 2: the fast tails are per burst length, bursts only
+# 2: the fast tails are per burst length, bursts only; 3: the recent spread is winsorised by
+# itself too (a state from before holds a recent spread capped by the usual one)
+STATE_VERSION = 3
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
@@ -731,12 +734,19 @@ class Detector:
                 ("fast", residuals[0], fast_s),
                 ("slow", residuals[1], slow_s),
             ):
-                size = abs(res) / math.sqrt(m)
-                if known:
-                    size = min(size, WINSOR * s)
+                raw = abs(res) / math.sqrt(m)
+                size = min(raw, WINSOR * s) if known else raw
                 if self.frozen <= 0:
                     recent = self.recent_spread.get(which)
-                    new = 1.25 * size
+                    # Winsorised by the larger of the usual and the recent spread, not by the
+                    # usual one alone: a campaign at ten times the page's usual pace is
+                    # noisier in people by as much (over-dispersed counts), and capped at
+                    # WINSOR usual spreads the recent spread could never learn it, so the
+                    # campaign's own wobbles were flagged as unusual drops and gains (bench
+                    # events, campaign take-off pages: 31 -> 11 false flags, see
+                    # RECENT_MEMORY). One wild fetch still moves it by at most WINSOR of itself.
+                    cap = WINSOR * max(s, recent or 0.0)
+                    new = 1.25 * (min(raw, cap) if known else raw)
                     self.recent_spread[which] = (
                         new if recent is None else recent + (new - recent) / RECENT_MEMORY
                     )
