@@ -20,6 +20,8 @@ def encoded(seconds: float) -> str:
 @given(st.integers(min_value=LOWEST * 10**6, max_value=HIGHEST * 10**6))
 @example(0)
 @example(-1)
+@example(1_735_689_600_000_000)  # whole seconds, the usual moment
+@example(-86_401_000_000)  # whole seconds before the epoch
 @example(1_735_689_599_999_999)  # a microsecond before 2025
 @example(1_735_689_600_000_999)  # under a millisecond past a whole second: ".000"
 def test_stored_microseconds_are_written_as_the_encoder_writes_them(micro: int) -> None:
@@ -37,6 +39,12 @@ def test_any_float_is_rounded_as_datetime_rounds_it(seconds: float) -> None:
     assert utc_text(seconds) == encoded(seconds)
 
 
+@given(st.integers(min_value=LOWEST, max_value=HIGHEST))
+def test_whole_seconds_are_written_as_the_encoder_writes_them(whole: int) -> None:
+    assert utc_text(float(whole)) == encoded(float(whole))
+
+
 def test_whole_seconds_carry_no_fraction() -> None:
     assert utc_text(1_735_689_600.0) == "2025-01-01T00:00:00Z"
+    assert utc_text(1_735_775_999.0) == "2025-01-01T23:59:59Z"
     assert utc_text(1_735_689_600.25) == "2025-01-01T00:00:00.250Z"
