@@ -47,17 +47,22 @@ detector keeps the largest `TAIL` peaks per baseline and direction with the coun
 episodes, fits a generalised Pareto distribution to the excesses over the smallest of those
 peaks (scipy.stats.genpareto; the peaks-over-threshold method of SPOT, Siffer et al. 2017) and
 sets the threshold whose exceedance probability per episode gives `target` flags per 30 days of
-the page's own episode rate, shared between the four tails. The fitted shape is kept at 0 or
-above (an audience count's moves have no upper bound; a bounded fit made every new record of
-ordinary traffic a flag), and the threshold is never below what the kept peaks say outright:
-no more of the page's own episodes may have reached it than the rate allows (small counts
-make tied peaks, on which a fit would otherwise set the level). A flagged episode far beyond its
-threshold (`OUTLIER` times) is left out of the tail, as SPOT leaves out its alarms: otherwise a
-page's bought bursts would raise the bar for the next ones. Until a page has `MIN_EPISODES`
-episodes per tail and `MIN_DAYS` of history, the threshold is a conservative multiple of the
-largest peak seen, the count itself must have moved that way by `SHORT_STEP_FACTOR` times
-the largest change that way the page showed before (its cycle and spread are not known yet),
-and the event says the history is short.
+the page's own episode rate, shared between the two baselines and two directions. The fast
+baseline judges only bursts, so its tails hold only episodes over within the freeze (a change of
+pace is never judged and never raises the bar), one tail per burst length (`BURST_SCALES`: a
+one-fetch burst is abrupt on both sides and is judged against the page's own one-fetch bursts,
+not against the longer shoulders of its news spikes), the fast share split between them; a
+length the page rarely shows borrows the tail of all its bursts. The fitted shape is kept at 0
+or above (an audience count's moves have no upper bound; a bounded fit made every new record of
+ordinary traffic a flag), and the threshold is never below what the kept peaks say outright: no
+more of the page's own episodes may have reached it than the rate allows (small counts make tied
+peaks, on which a fit would otherwise set the level). A flagged episode far beyond its threshold
+(`OUTLIER` times) is left out of the tail, as SPOT leaves out its alarms: otherwise a page's
+bought bursts would raise the bar for the next ones. Until a page has `MIN_EPISODES` episodes
+per tail and `MIN_DAYS` of history, the threshold is a conservative multiple of the largest peak
+seen, the count itself must have moved that way by `SHORT_STEP_FACTOR` times the largest change
+that way the page showed before (its cycle and spread are not known yet), and the event says the
+history is short.
 
 Other kinds: *gap* (fetches failed for `GAP_INTERVALS` intervals), *stale* (a count that stayed
 flat for longer than the page's own history of flat runs at those hours makes plausible: quiet
@@ -87,7 +92,7 @@ METRIC_SWITCH = "metric_switch"
 KINDS = (GAIN, PURGE, TAKEOFF, FADING, GAP, STALE, METRIC_SWITCH)
 
 DEFAULT_TARGET = 1.0  # unusual gain/drop flags per page per 30 days of ordinary traffic
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: the fast tails are per burst length, bursts only
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
@@ -109,6 +114,17 @@ SLOW_CLIP = 3.0
 MIN_THRESHOLD = {"fast": 2.0, "slow": 10.0}
 # With a short history (no tail fitted yet): never flag below this CUSUM peak.
 SHORT_MIN_THRESHOLD = {"fast": 12.0, "slow": 20.0}
+# The fast baseline flags bursts only (an episode that opened with a step far off and was over
+# within the freeze), and judges each against the tail of the page's own bursts of the same
+# length: one fetch (abrupt on both sides), or this many and more. Ordinary one-fetch bursts
+# are far smaller than the two- and three-fetch shoulders of news spikes, and changes of pace
+# (never flagged) built the largest CUSUM peaks of all; with one tail for all of them the
+# level sat near 11 spreads at hourly sampling. The target's fast share is split between the
+# lengths, never exceeded. Measured on the tuning series (bench/_eventdiag.py, 2026-12-02):
+# real 1-minute false flags 1.02 -> 0 per 30 days, real 5-minute F1 0.70 -> 0.73, 1-minute
+# 0.44 -> 0.57; synthetic hourly 0.83 -> 0.80. Three lengths (1, 2, 3+) split the share
+# thrice and lost recall at every interval but daily (synthetic hourly 0.77).
+BURST_SCALES = 2
 OUTLIER = 2.0  # a flagged episode this many thresholds high is left out of the tail
 RELEASE = 0.5  # an episode ends when its CUSUM falls below this share of its peak
 TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
@@ -286,6 +302,11 @@ class _Tail:
         }
 
     def add(self, peak: float) -> bool:
+        # Kept to a thousandth of a spread, far below anything a threshold can tell apart:
+        # the state the poller rewrites every round holds up to six tails of TAIL peaks, and
+        # seventeen digits each were a sixth of it. Rounded here, where they enter, so a
+        # rescan and live rounds through a stored state keep the very same numbers.
+        peak = round(float(peak), 3)
         self.count += 1
         if len(self.peaks) < TAIL:
             insort(self.peaks, peak)
@@ -785,7 +806,7 @@ class Detector:
                     if episode.steps <= self.freeze:
                         if not episode.flagged:
                             episode.first_over = b.first_seen  # known only now it is over
-                        self._maybe_flag(which, key, episode)
+                        self._maybe_flag(which, key, episode, over=True)
                     self.cusum[key] = 0.0
                     self._close(key, episode)
                     continue
@@ -824,24 +845,33 @@ class Detector:
                     if which == "slow" or episode.burst:
                         self._maybe_flag(which, key, episode)
 
-    def _threshold(self, which: str, key: str) -> tuple[float, dict]:
-        tail = self.tails.setdefault(key, _Tail())
+    def _tail_key(self, which: str, key: str, steps: int) -> str:
+        """The tail a fast episode of `steps` fetches is judged against (see BURST_SCALES)."""
+        return f"{key}{min(steps, BURST_SCALES)}" if which == "fast" else key
+
+    def _threshold(self, which: str, key: str, steps: int = BURST_SCALES) -> tuple[float, dict]:
         first = self.now if self.first_time is None else self.first_time
         days = max(1e-9, (self.now - first) / DAY)
-        enough = (
-            tail.count >= MIN_EPISODES
-            and days >= MIN_DAYS
-            and self.steps >= 2 * TAIL
-            and len(tail.peaks) >= 10
-        )
-        if not enough:
+        page_known = days >= MIN_DAYS and self.steps >= 2 * TAIL
+        # A fast episode: the tail of its own length, or, while that length has too few
+        # episodes (two-fetch bursts are rare on many pages: the rarity is itself what the
+        # page says), the tail of all its bursts. The page's history is short only when it
+        # is, not when one length of burst is rare.
+        keys = [self._tail_key(which, key, steps), key] if which == "fast" else [key]
+        for name in keys:
+            tail = self.tails.setdefault(name, _Tail())
+            if page_known and tail.count >= MIN_EPISODES and len(tail.peaks) >= 10:
+                break
+        else:
             largest = tail.peaks[-1] if tail.peaks else 0.0
             level = max(SHORT_MIN_THRESHOLD[which], SHORT_FACTOR * largest)
             return level, {"short_history": True, "history_days": round(days, 2)}
         if tail.level is None or tail.count >= tail.fitted_at * 1.1 + 5:
             per_30_days = tail.count / days * 30
-            # The target is shared between four tails (two baselines, two directions).
-            probability = self.target / 4 / max(per_30_days, 1e-9)
+            # The target is shared between two baselines and two directions, and the fast
+            # baseline's share between its BURST_SCALES burst lengths.
+            share = 4 * (BURST_SCALES if which == "fast" else 1)
+            probability = self.target / share / max(per_30_days, 1e-9)
             fitted = threshold_from_tail(tail.peaks, tail.count, probability)
             if fitted is None:
                 tail.level = SHORT_FACTOR * tail.peaks[-1]
@@ -857,10 +887,13 @@ class Detector:
         # only bursts on top of its pace (the fast baseline) are judged then.
         return which == "slow" and (self.campaign_down or self.campaign_up)
 
-    def _maybe_flag(self, which: str, key: str, episode: _Episode) -> None:
+    def _maybe_flag(self, which: str, key: str, episode: _Episode, over: bool = False) -> None:
+        """Flag the episode if it is beyond its threshold. A fast burst still under way is
+        judged against the tail of the longest bursts (it may grow); once `over`, against
+        the tail of bursts of its own length."""
         if self._suppressed(which, episode.sign):
             return
-        level, about = self._threshold(which, key)
+        level, about = self._threshold(which, key, episode.steps if over else BURST_SCALES)
         if not episode.flagged and episode.peak < level:
             return
         size = episode.peak_seen - episode.peak_expected
@@ -1041,13 +1074,22 @@ class Detector:
         # SPOT leaves its alarms out: keeping it would let each bought burst raise the bar for
         # the next one, until a page buying likes every week was never flagged.
         which = key[:-1]
-        if not episode.flagged or episode.peak <= OUTLIER * episode.threshold:
-            tail = self.tails.setdefault(key, _Tail())
-            tail.add(episode.peak)
-            if tail.level is not None and episode.peak >= tail.level:
-                # A peak past the level changes the tail where it matters: refit now, not
-                # after another tenth of the page's episodes (the same near miss again).
-                tail.level = None
+        # The fast baseline flags only bursts (an episode that opened with a step far off and
+        # was over within the freeze), so only episodes over within the freeze teach its
+        # tails, by length (BURST_SCALES): the null distribution must be that of the
+        # statistic judged. A change of pace (hours of the fast baseline catching up) is
+        # never judged and must not raise the bar.
+        if which == "fast" and episode.steps > self.freeze:
+            pass  # a change of pace: never judged, so not in the tail
+        elif not episode.flagged or episode.peak <= OUTLIER * episode.threshold:
+            names = {key, self._tail_key(which, key, episode.steps)}
+            for name in sorted(names):
+                tail = self.tails.setdefault(name, _Tail())
+                tail.add(episode.peak)
+                if tail.level is not None and episode.peak >= tail.level:
+                    # A peak past the level changes the tail where it matters: refit now, not
+                    # after another tenth of the page's episodes (the same near miss again).
+                    tail.level = None
         if which == "fast" and not any(k.startswith("fast") for k in self.episodes):
             self.frozen = 0
 

@@ -272,3 +272,49 @@ def test_a_page_that_starts_with_unchanged_fetches_still_learns_its_spread():
     detector = Detector(INTERVAL)
     detector.run(series(changes))
     assert detector.global_spread["fast"] > 3
+
+
+def shouldered(n, *, seed=5, per_day=3, height=60):
+    """Gaussian traffic (sd 10 around +100 a fetch) with ordinary two-fetch shoulders: about
+    `per_day` times a day the page moves `height` more than its pace for two fetches running
+    (a news mention's first ten minutes). They make the largest ordinary fast episodes."""
+    rng = np.random.default_rng(seed)
+    changes = [int(round(100 + rng.normal(0, 10))) for _ in range(n)]
+    for k in rng.choice(np.arange(50, n - 2), size=int(per_day * n / DAY_STEPS), replace=False):
+        changes[k] += height
+        changes[k + 1] += height
+    return changes
+
+
+def test_a_one_fetch_burst_is_judged_against_one_fetch_bursts_not_longer_shoulders():
+    # +80 for one fetch is about 8 spreads off and then back: beyond any one-fetch move of the
+    # page, though smaller (as a CUSUM peak) than its ordinary two-fetch shoulders. Judged
+    # against all its short episodes together it was lost among the shoulders.
+    changes = shouldered(20 * DAY_STEPS)
+    at = 18 * DAY_STEPS + 7
+    changes[at - 1 : at + 3] = [100, 100, 100, 100]
+    changes[at] += 80
+    findings = Detector(INTERVAL).run(series(changes))
+    gains = [f for f in findings if f.kind == detect.GAIN]
+    near = [f for f in gains if abs(f.end - (at + 1) * INTERVAL) <= 2 * INTERVAL]
+    assert len(near) == 1, [(f.start / INTERVAL, f.size) for f in gains]
+    assert abs(near[0].size - 80) <= 30
+
+
+def test_ordinary_two_fetch_shoulders_are_not_flagged_as_bursts():
+    # The page's own shoulders, three a day, are its ordinary two-fetch bursts: the two-fetch
+    # tail (not the one-fetch one) judges them, so they stay under their threshold.
+    findings = Detector(INTERVAL).run(series(shouldered(20 * DAY_STEPS, seed=6)))
+    flags = [f for f in findings if f.kind in (detect.GAIN, detect.PURGE)]
+    assert len(flags) <= 1, [(f.kind, f.start / INTERVAL, f.size) for f in flags]
+
+
+def test_a_state_stored_by_an_earlier_version_is_rebuilt_not_read():
+    # Version 2 changed what the tails hold (bursts only, by length): an old state's tails
+    # would set the wrong thresholds, so the page is read again from its history.
+    old = Detector(INTERVAL)
+    old.run(series(noisy(200)))
+    state = old.state()
+    state["version"] = 1  # tails of every fast episode, all lengths together
+    assert Detector(INTERVAL, state=state).seq == 0
+    assert Detector(INTERVAL, state=old.state()).seq == old.seq > 0

@@ -1,0 +1,236 @@
+"""Where bench events' F1 is lost: every false positive and every miss of the F1 series, by
+cause, with the series run in worker processes (a quick loop for the detector's author; the
+scores are bench/events.py's own `score`, unchanged).
+
+    PYTHONPATH=. .venv/bin/python -m bench._eventdiag [synthetic|tuning|held-out ...] [-j 2]
+
+Held-out is accepted only to *report* after a change (never to tune on). Causes:
+
+false positives
+- ordinary: no injected event within a day (or 50 intervals) of the flag;
+- second: a flag of the same direction overlapping an injected event already matched;
+- echo: a flag the other way within 20 intervals after an injected event;
+- beside: a flag of the same direction within a day of an injected event, outside the slack;
+misses
+- below-extreme: the event is no larger than the page's own 30-day ordinary extreme;
+- rule:<name>: an episode reached its threshold but a rule dropped it (suppressed, echo,
+  short-history/dwarfs);
+- under-threshold: the episode at the event stayed under the page's threshold (split into
+  "spread" when delivered over several fetches, "single" otherwise);
+- no-episode: no episode of that direction at the event (swallowed by a pace change, or the
+  warm-up).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+
+from bench import _eventseries as synth
+from bench import events
+from likewatch.events import detect
+
+DAY = 86400.0
+
+
+def _instrument():
+    """Record every decision of `_maybe_flag` (monkeypatched: the detector itself is run
+    unchanged)."""
+    log: list[dict] = []
+    original = detect.Detector._maybe_flag
+
+    def wrapped(self, which, key, episode, over=False):
+        # Also runs on a detector from before burst lengths had their own tails (to measure
+        # a "before"): then every fast episode has one threshold.
+        scales = getattr(detect, "BURST_SCALES", None)
+        if scales is None:
+            level, about = self._threshold(which, key)
+        else:
+            level, about = self._threshold(which, key, episode.steps if over else scales)
+        entry = {
+            "which": which,
+            "sign": episode.sign,
+            "start": episode.start,
+            "end": episode.peak_end,
+            "peak": episode.peak,
+            "level": level,
+            "short": about.get("short_history", False),
+            "flagged_before": episode.flagged,
+        }
+        size = episode.peak_seen - episode.peak_expected
+        if self._suppressed(which, episode.sign):
+            entry["outcome"] = "rule:suppressed"
+        elif not episode.flagged and episode.peak < level:
+            entry["outcome"] = "under-threshold"
+        elif size * episode.sign <= 0:
+            entry["outcome"] = "rule:size-sign"
+        elif (
+            not episode.flagged and about.get("short_history") and not self._dwarfs(which, episode)
+        ):
+            entry["outcome"] = "rule:short-history"
+        elif not episode.flagged and self._echo(which, episode, size):
+            entry["outcome"] = "rule:echo"
+        else:
+            entry["outcome"] = "flag"
+        log.append(entry)
+        if getattr(detect, "BURST_SCALES", None) is None:
+            return original(self, which, key, episode)
+        return original(self, which, key, episode, over=over)
+
+    detect.Detector._maybe_flag = wrapped
+    return log, original
+
+
+def classify(series) -> tuple[Counter, Counter, dict]:
+    log, original = _instrument()
+    try:
+        found = events.flags(series)
+    finally:
+        detect.Detector._maybe_flag = original
+    slack = 2 * series.interval
+    unmatched = list(series.injected)
+    matched = []
+    fps = Counter()
+    for f in found:
+        match = next(
+            (
+                e
+                for e in unmatched
+                if e.kind == f.kind and f.start <= e.end + slack and f.end >= e.start - slack
+            ),
+            None,
+        )
+        if match is not None:
+            unmatched.remove(match)
+            matched.append(match)
+            continue
+        near = max(DAY, 50 * series.interval)
+        if any(
+            e.kind == f.kind and f.start <= e.end + slack and f.end >= e.start - slack
+            for e in matched
+        ):
+            fps["second"] += 1
+        elif any(
+            e.kind != f.kind and e.end - slack <= f.start <= e.end + 20 * series.interval
+            for e in series.injected
+        ):
+            fps["echo"] += 1
+        elif any(
+            e.kind == f.kind and f.start <= e.end + near and f.end >= e.start - near
+            for e in series.injected
+        ):
+            fps["beside"] += 1
+        else:
+            fps["ordinary"] += 1
+    misses = Counter()
+    for e in unmatched:
+        sign = 1 if e.kind == detect.GAIN else -1
+        steps = max(1, round((e.end - e.start) / series.interval))
+        near = [
+            x
+            for x in log
+            if x["sign"] == sign and x["start"] <= e.end + slack and x["end"] >= e.start - slack
+        ]
+        outcomes = {x["outcome"] for x in near}
+        if e.relative == e.relative and e.relative <= e.extreme:
+            misses["below-extreme"] += 1
+        elif any(o.startswith("rule") for o in outcomes):
+            misses[next(o for o in sorted(outcomes) if o.startswith("rule"))] += 1
+        elif "flag" in outcomes:
+            misses["flag-outside-window"] += 1
+        elif near:
+            misses["under-threshold " + ("spread" if steps > 1 else "single")] += 1
+        else:
+            misses["no-episode " + ("spread" if steps > 1 else "single")] += 1
+    return fps, misses, events.score([series])
+
+
+def _groups(parts):
+    from bench import _realseries
+
+    pages = 6
+    out = []
+    if "synthetic" in parts:
+        for interval in synth.LABEL:
+            out += [
+                (f"synthetic {synth.LABEL[interval]}", ("burst", interval, n)) for n in range(pages)
+            ]
+    real = None
+    for part in ("tuning", "held-out"):
+        if part in parts or "false-" + part in parts:
+            real = real or _realseries.corpus()
+            for n, series in enumerate(real[part]):
+                label = synth.LABEL[series.interval]
+                if part in parts:
+                    out.append((f"real {part} {label}", (part, n)))
+                if "false-" + part in parts:
+                    out.append((f"false flags real {part} {label}", ("false", part, n)))
+    if "false-synthetic" in parts:
+        for interval in synth.INTERVALS:
+            for n in range(3):
+                label = f"false flags synthetic {synth.LABEL[interval]}"
+                out.append((label, ("control", interval, n)))
+    return out
+
+
+@functools.cache
+def _corpus():
+    from bench import _realseries
+
+    return _realseries.corpus()
+
+
+def _one(spec):
+    if spec[0] in ("false", "control"):
+        if spec[0] == "false":
+            series = _corpus()[spec[1]][spec[2]]
+        else:
+            series = synth.control_series(events.SEED, spec[1], spec[2])
+        return events._false_counts([series])[0]
+    if spec[0] == "burst":
+        series = synth.burst_series(events.SEED, spec[1], spec[2])
+    else:
+        part, n = spec
+        series = events.inject(_corpus()[part][n], events.SEED, n)
+    return classify(series)
+
+
+def main(argv: list[str]) -> None:
+    jobs = 2
+    if "-j" in argv:
+        i = argv.index("-j")
+        jobs = int(argv[i + 1])
+        del argv[i : i + 2]
+    parts = argv or ["synthetic", "tuning"]
+    groups = _groups(parts)
+    with ProcessPoolExecutor(jobs) as pool:
+        results = list(pool.map(_one, [spec for _, spec in groups]))
+    table: dict[str, list] = {}
+    false: dict[str, list] = {}
+    for (label, spec), result in zip(groups, results, strict=True):
+        if spec[0] in ("false", "control"):
+            false.setdefault(label, []).append(result)
+    for label, counts in false.items():
+        rate, count, days = events._rate(counts)
+        print(f"{label:36s} {rate:.2f} per 30 days ({count} flags, {days:,.0f} page-days)")
+    for (label, spec), item in zip(groups, results, strict=True):
+        if spec[0] in ("false", "control"):
+            continue
+        fps, misses, result = item
+        row = table.setdefault(label, [Counter(), Counter(), Counter()])
+        row[0].update(fps)
+        row[1].update(misses)
+        row[2].update({k: result[k] for k in ("tp", "fp", "fn")})
+    for label, (fps, misses, c) in table.items():
+        p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
+        r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        print(f"{label:28s} F1 {f1:.2f} P {p:.2f} R {r:.2f} tp {c['tp']} fp {c['fp']} fn {c['fn']}")
+        print(f"    FP: {dict(fps)}")
+        print(f"    FN: {dict(misses)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
