@@ -16,6 +16,7 @@ from ninja.responses import NinjaJSONEncoder
 from likewatch.analytics.series import Series, page_series
 from likewatch.api import schemas
 from likewatch.api.conditional import history_etag, not_modified
+from likewatch.api.json_times import utc_text
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
 from likewatch.events.records import as_dicts, events_for
 from likewatch.public import MAX_ID, get_page, public_pages
@@ -61,14 +62,24 @@ def page_links(page: Page) -> dict[str, str]:
     }
 
 
-def history_dict(series: Series, moment: Callable[[datetime], object] = lambda at: at) -> dict:
-    """A history answer's fields; `moment` writes its times (default: as datetimes)."""
+def history_dict(
+    series: Series,
+    moment: Callable[[datetime], object] = lambda at: at,
+    seconds: Callable[[float], object] | None = None,
+) -> dict:
+    """A history answer's fields; `moment` writes its times (default: as datetimes), and
+    `seconds`, when given, writes its points' times from their seconds since the epoch
+    (the same text as `moment` would write, without a datetime per point)."""
+    if seconds is None:
+        points = [[moment(p.at), p.value] for p in series.points]
+    else:
+        points = [[seconds(t), value] for t, value in series.points]
     return {
         "page_id": series.page_id,
         "start": moment(series.start),
         "end": moment(series.end),
         "resolution": series.resolution,
-        "points": [[moment(p.at), p.value] for p in series.points],
+        "points": points,
         "gaps": [{"start": moment(a), "end": moment(b)} for a, b in series.gaps],
     }
 
@@ -76,9 +87,10 @@ def history_dict(series: Series, moment: Callable[[datetime], object] = lambda a
 def history_response(series: Series) -> HttpResponse:
     """`history_dict` as the API's JSON, exactly as django-ninja would write it, without
     validating a thousand points against the schema they were built to fit and without a
-    Python call per point inside the JSON encoder: each moment is written by the API's own
-    encoder, then the C encoder writes plain strings and numbers."""
-    body = history_dict(series, NinjaJSONEncoder().default)
+    Python call per point inside the JSON encoder: the few moments by the API's own encoder,
+    the points' ones from their seconds (`json_times.utc_text`, held to that encoder by its
+    tests), then the C encoder writes plain strings and numbers."""
+    body = history_dict(series, NinjaJSONEncoder().default, utc_text)
     return HttpResponse(json.dumps(body), content_type=JSON)
 
 

@@ -233,3 +233,39 @@ def test_httpx_errors_say_what_failed_without_the_answer():
         fetch(f"http://127.0.0.2:{port}/")
     assert "network error" in str(failed.value)
     assert isinstance(httpx.ConnectError("x"), httpx.HTTPError)
+
+
+def test_a_cookie_an_answer_sets_is_sent_back_and_an_answer_without_one_changes_nothing():
+    seen = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        if request.url.path == "/login":
+            return httpx.Response(200, headers={"Set-Cookie": "session=abc; Path=/"})
+        return httpx.Response(200, json={"ok": True})
+
+    async def exchange() -> None:
+        async with outbound.Client(transport=httpx.MockTransport(answer)) as client:
+            await client.get("http://example.org/plain")
+            assert dict(client.cookies) == {}
+            await client.get("http://example.org/login")
+            await client.get("http://example.org/plain")
+            assert dict(client.cookies) == {"session": "abc"}
+            client.cookies = {"other": "1"}  # replacing the jar keeps the same behaviour
+            await client.get("http://example.org/login")
+            assert dict(client.cookies) == {"other": "1", "session": "abc"}
+
+    asyncio.run(exchange())
+    assert seen[:3] == [None, None, "session=abc"]
+
+
+def test_a_changed_allow_setting_is_read_at_the_next_request(settings):
+    settings.LIKEWATCH_OUTBOUND_ALLOW = []
+    assert not outbound.policy().allow_networks
+    settings.LIKEWATCH_OUTBOUND_ALLOW = ["10.1.0.0/16"]
+    assert outbound.policy().allow_networks == (ipaddress.ip_network("10.1.0.0/16"),)
+    with pytest.raises(outbound.Refused):
+        outbound.check_address("intranet", ipaddress.ip_address("10.2.0.1"), outbound.policy())
+    settings.LIKEWATCH_OUTBOUND_ALLOW = []
+    with pytest.raises(outbound.Refused):
+        outbound.check_address("intranet", ipaddress.ip_address("10.1.0.1"), outbound.policy())
