@@ -37,6 +37,7 @@ from datetime import timedelta
 import django
 
 from bench._polling_cost_worker import backend_cpu, backends
+from bench._processes import signing_keys
 
 INTERVAL = 60
 WINDOW = 60.0  # seconds: the run is cut into windows of a minute (bench/poller.py)
@@ -49,6 +50,7 @@ def main(pages: int, seconds: float, simulator: str, profile: str | None = None)
     os.environ["FACEBOOK_TOKEN"] = "bench-token"
     os.environ["LIKEWATCH_OUTBOUND_ALLOW"] = "127.0.0.1"
     django.setup()
+    signing_keys()  # the poller signs a checkpoint each round, as in production
     from django.utils import timezone
 
     from likewatch.poller.loop import Poller

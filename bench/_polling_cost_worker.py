@@ -21,6 +21,8 @@ from datetime import timedelta
 
 import django
 
+from bench._processes import signing_keys
+
 INTERVAL = 60
 
 
@@ -54,6 +56,7 @@ def backends() -> set[int]:
 def main(pages: int, seconds: float, server: str, profile: str | None) -> None:
     os.environ["LIKEWATCH_OUTBOUND_ALLOW"] = "127.0.0.1"
     django.setup()
+    signing_keys()  # the poller signs a checkpoint each round, as in production
     from django.utils import timezone
 
     from likewatch.poller.loop import Poller

@@ -102,3 +102,23 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+def signing_keys(*, witness_too: bool = False) -> Path:
+    """Give this (set-up Django) process its own log signing key (and, asked, a witness
+    key) in a fresh folder, as a production install has one: without it the poller's
+    checkpoint chore fails at once every round and a benchmark would leave the log's signing
+    out of what it measures; with the one `make demo` may have left in ./var, the figure
+    would depend on the checkout. Returns the folder."""
+    from django.conf import settings
+
+    from likewatch.evidence import keys, witness
+
+    folder = Path(tempfile.mkdtemp(prefix="likewatch-bench-keys-"))
+    settings.LIKEWATCH_SIGNING_KEY = folder / "signing-key.pem"
+    keys.ensure_key()
+    if witness_too:
+        settings.LIKEWATCH_WITNESS_KEY = folder / "witness-key.pem"
+        settings.LIKEWATCH_WITNESS_NAME = "bench.test/witness"
+        witness.ensure_key()
+    return folder

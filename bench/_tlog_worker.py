@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import django
+
+from bench._processes import signing_keys
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 # Each cheap timing (witness, proof, bundle) is taken this many times in one run.
@@ -22,22 +23,16 @@ CHECKS = 20  # offline proof checks averaged into one sample
 
 def main(pages: int, rounds: int) -> None:
     django.setup()
-    from django.conf import settings
     from django.db import connection
 
-    folder = Path(tempfile.mkdtemp())
-    settings.LIKEWATCH_SIGNING_KEY = folder / "signing-key.pem"
-    settings.LIKEWATCH_WITNESS_KEY = folder / "witness-key.pem"
-    settings.LIKEWATCH_WITNESS_NAME = "bench.test/witness"
+    folder = signing_keys(witness_too=True)
 
-    from likewatch.evidence import checkpoints, keys, proofs, witness
+    from likewatch.evidence import checkpoints, proofs, witness
     from likewatch.evidence.models import LogTile
     from likewatch.sources.base import Count
     from likewatch.tracking import history
     from likewatch.tracking.models import Page
 
-    keys.ensure_key()
-    witness.ensure_key()
     rows = Page.objects.bulk_create(
         [
             Page(platform="facebook", platform_id=str(100064000000 + i), metric="followers")
