@@ -122,6 +122,27 @@ def _taken_over(simulator: LoggingSimulator, orphans: list[str], killed_at: floa
         time.sleep(0.05)
 
 
+def _each_fetched_again(simulator: LoggingSimulator, since: float) -> None:
+    """Wait until every page has been asked for at least twice since `since`, so that each
+    has a gap between fetches to check. A page the dead poller had claimed, whose request
+    never reached the simulator (the kill reset its connection), is fetched once by its
+    taker-over near the end of the run and needs one more interval."""
+    deadline = time.monotonic() + TAKEOVER_DEADLINE
+    while True:
+        with simulator._lock:
+            counts: dict[str, int] = defaultdict(int)
+            for m, _token, ids in simulator.log:
+                if m >= since:
+                    for k in ids:
+                        counts[k] += 1
+        once = sorted(f"p{i}" for i in range(PAGES) if counts[f"p{i}"] < 2)
+        if not once:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{TAKEOVER_DEADLINE:.0f} s on, fetched at most once: {once}")
+        time.sleep(0.05)
+
+
 def test_three_pollers_share_the_pages_and_survive_a_sigkill(simulator):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (SKIP LOCKED): run with DATABASE_URL=postgres://…")
@@ -193,6 +214,7 @@ def test_three_pollers_share_the_pages_and_survive_a_sigkill(simulator):
         # until the survivors have fetched every page the dead poller held (with a deadline).
         threading.Event().wait(max(0.0, killed_at + RUN_SECONDS / 2 - time.monotonic()))
         _taken_over(simulator, orphans, killed_at)
+        _each_fetched_again(simulator, started)
         ended = time.monotonic()
     finally:
         for process in pollers.values():
