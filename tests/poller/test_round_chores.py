@@ -13,9 +13,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from likewatch.evidence import checkpoints, keys
+from likewatch.evidence import checkpoints, keys, log
 from likewatch.evidence import consumer as log_consumer
-from likewatch.evidence import log
 from likewatch.poller.loop import Poller
 from likewatch.tracking import chores, consumers
 from tests.poller.test_rounds import count, json_page

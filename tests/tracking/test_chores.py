@@ -101,9 +101,7 @@ def test_the_effect_model_is_loaded_by_pollers_not_by_every_process():
     assert effect.load is not None
 
 
-def test_a_spare_time_chore_with_nothing_to_do_rests_before_it_is_asked_again(
-    clean, monkeypatch
-):
+def test_a_spare_time_chore_with_nothing_to_do_rests_before_it_is_asked_again(clean, monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(chores.time, "monotonic", lambda: clock[0])
     asked = []
