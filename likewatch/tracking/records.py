@@ -23,11 +23,12 @@ import bisect
 import heapq
 import math
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from likewatch.tracking import chain
 
@@ -130,6 +131,8 @@ class Failure:
 
 
 Record = Span | Failure
+# An item of a stream in time order whose first element is its moment (see `interleave`).
+Timed = TypeVar("Timed", bound=tuple)
 
 
 def _label(choices, value: str) -> str:
@@ -368,14 +371,42 @@ def span_points(page, start: datetime, end: datetime) -> Iterator[tuple[float, f
         .values_list("seq", "first_seen", "last_seen", "value")
         .iterator(chunk_size=2000)
     )
-    # The tail's rows usually all come after the segments; one older than a segment's last
-    # span (a backfill) is merged into that segment's spans, as a merge of the two streams would.
-    for points in segment_span_points(page_id, start, end, below_seq=tail.oldest_seq):
-        earlier = tail.take_before(points[-1][0])
-        if earlier:
-            points = list(heapq.merge(points, earlier, key=itemgetter(0)))
-        yield from points
-    yield from tail.rest()
+    runs = segment_span_points(page_id, start, end, below_seq=tail.oldest_seq)
+    yield from interleave(runs, tail)
+
+
+def interleave(runs: Iterable[list[Timed]], tail: Sequence[Timed]) -> Iterator[Timed]:
+    """A page's segments and its tail (rows not compacted yet) as one stream in time order.
+
+    `runs`: what was read of each segment, a list per segment, in time order (segments never
+    overlap in time); `tail`: what was read of the tail, in time order. Each item is a tuple
+    whose first element is its moment in seconds (a span's first fetch, a chart's point).
+    The tail usually comes after every segment; a row older than a segment's last item (a
+    backfill: an older count numbered after the records around it) goes among that segment's
+    items, without merging the two streams item by item.
+
+    At an equal moment the segments' items come first, then the tail's: the order `records`
+    gives listings, exports, the API and the evidence's readers (it merges by `when`, moment
+    then seq, and every segment read holds seqs below the tail's: see `below_seq`). So a count
+    stored before one backfilled at the same moment stays before it, in every reader, even
+    where one segment ends and the next begins at that moment.
+    """
+    taken = 0
+    for run in runs:
+        if not run:
+            continue
+        # Strictly older than the run's last item: a tail row at that very moment goes after
+        # it (and after any later segment's items at that moment).
+        upto = bisect.bisect_left(tail, run[-1][0], lo=taken, key=_moment)
+        if upto > taken:
+            # heapq.merge is stable: of equal moments, the run's (the first stream's) first.
+            run = list(heapq.merge(run, tail[taken:upto], key=_moment))
+            taken = upto
+        yield from run
+    yield from islice(tail, taken, None)
+
+
+_moment = itemgetter(0)
 
 
 def segment_span_points(
@@ -407,9 +438,10 @@ def segment_span_points(
             yield points
 
 
-class _TailSpans:
+class _TailSpans(Sequence[tuple[float, float, int | None]]):
     """The tail's spans in time order as (first, last, value) with times in seconds, kept in
-    arrays (a value is exact in a float: counts stay far below 2**53; NaN is a hidden one)."""
+    arrays (a value is exact in a float: counts stay far below 2**53; NaN is a hidden one);
+    each span becomes a tuple only when read."""
 
     def __init__(self, rows: Iterable[tuple[int, datetime, datetime, int | None]]) -> None:
         self.firsts, self.lasts, self.values = array("d"), array("d"), array("d")
@@ -420,24 +452,25 @@ class _TailSpans:
             self.values.append(math.nan if value is None else value)
             if self.oldest_seq is None or seq < self.oldest_seq:
                 self.oldest_seq = seq
-        self.taken = 0
 
-    def take_before(self, moment: float) -> list[tuple[float, float, int | None]]:
-        """The spans not taken yet that were first seen before `moment`."""
-        upto = bisect.bisect_left(self.firsts, moment, lo=self.taken)
-        spans = [
-            (self.firsts[i], self.lasts[i], None if math.isnan(v) else int(v))
-            for i, v in zip(range(self.taken, upto), self.values[self.taken : upto], strict=True)
-        ]
-        self.taken = upto
-        return spans
+    def __len__(self) -> int:
+        return len(self.firsts)
 
-    def rest(self) -> Iterator[tuple[float, float, int | None]]:
-        """The spans not taken yet, one at a time."""
-        for i in range(self.taken, len(self.firsts)):
-            value = self.values[i]
-            yield self.firsts[i], self.lasts[i], None if math.isnan(value) else int(value)
-        self.taken = len(self.firsts)
+    @overload
+    def __getitem__(self, index: int) -> tuple[float, float, int | None]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[float, float, int | None]]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        value = self.values[index]
+        return self.firsts[index], self.lasts[index], None if math.isnan(value) else int(value)
+
+    def __iter__(self) -> Iterator[tuple[float, float, int | None]]:
+        for first, last, value in zip(self.firsts, self.lasts, self.values, strict=True):
+            yield first, last, None if math.isnan(value) else int(value)
 
 
 def known_before(page, at: datetime | None = None) -> Span | None:
