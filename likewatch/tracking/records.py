@@ -794,8 +794,11 @@ def known_around(page_ids: Iterable[int], moments: dict[str, datetime]) -> dict[
 def failures_many(
     page_ids: Iterable[int], start: datetime | None = None, end: datetime | None = None
 ) -> list[Failure]:
-    """The failed fetches of several pages in [start, end], by page then time, in a fixed
-    number of queries; only segments holding failures are decoded."""
+    """The failed fetches of several pages in [start, end], by page then time, in one query
+    (the tail's failure rows and the segments holding failures, as one UNION ALL: a chart's
+    gaps and the board's markers cost one round trip); only those segments are decoded."""
+    from django.db.models import BinaryField, CharField, DateTimeField, IntegerField, Value
+
     from likewatch.tracking import segments_codec
     from likewatch.tracking.models import FetchFailure, Segment
 
@@ -808,8 +811,43 @@ def failures_many(
         rows, segs = rows.filter(at__gte=start), segs.filter(end__gte=start)
     if end is not None:
         rows, segs = rows.filter(at__lte=end), segs.filter(start__lte=end)
-    found = {(r.page_id, r.seq): failure_from_row(r) for r in rows}
-    for data in segs.values_list("data", flat=True):
+    # A row is a failure row (no data) or a segment (its data, the rest left empty); the
+    # columns line up with the failure's fields, so each side keeps its types.
+    # (No ORDER BY inside a compound statement: the models' default ordering is cleared.)
+    rows = (
+        rows.order_by()
+        .annotate(packed=Value(None, output_field=BinaryField()))
+        .values_list("page_id", "seq", "at", "kind", "message", "duration_ms", "retry_at", "packed")
+    )
+    segs = (
+        segs.order_by()
+        .annotate(
+            no_kind=Value(None, output_field=CharField()),
+            no_message=Value(None, output_field=CharField()),
+            no_duration=Value(None, output_field=IntegerField()),
+            no_retry=Value(None, output_field=DateTimeField()),
+        )
+        .values_list(
+            "page_id",
+            "first_seq",
+            "start",
+            "no_kind",
+            "no_message",
+            "no_duration",
+            "no_retry",
+            "data",
+        )
+    )
+    found: dict[tuple[int, int], Failure] = {}
+    packed = []
+    for page_id, seq, at, kind, message, duration_ms, retry_at, data in rows.union(segs, all=True):
+        if data is None:
+            found[(page_id, seq)] = Failure(page_id, seq, at, kind, message, duration_ms, retry_at)
+        else:
+            packed.append(data)
+    # One statement reads one snapshot, so a compaction committing meanwhile cannot show a
+    # record both as a row and in a segment; were it to, the row's copy would be kept.
+    for data in packed:
         for record in segments_codec.decode(data):
             if (
                 isinstance(record, Failure)

@@ -7,10 +7,12 @@ listing, export and API answer (by moment, then seq; the tail's seqs are the new
 """
 
 import heapq
+from datetime import UTC, datetime, timedelta
 from itertools import chain
 from operator import itemgetter
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from likewatch.tracking.records import _TailSpans, interleave
@@ -70,6 +72,8 @@ def segments_and_tail(draw):
     return runs, tail
 
 
+# No deadline: a busy two-core machine may pause any example.
+@settings(deadline=None)
 @given(segments_and_tail())
 def test_interleaving_is_the_merge_records_does_of_the_stored_stream_and_the_tail(drawn):
     runs, tail = drawn
@@ -77,6 +81,8 @@ def test_interleaving_is_the_merge_records_does_of_the_stored_stream_and_the_tai
     assert list(interleave(runs, tail)) == merged
 
 
+# No deadline: a busy two-core machine may pause any example.
+@settings(deadline=None)
 @given(segments_and_tail())
 def test_a_spans_tail_kept_in_arrays_interleaves_as_a_list_does(drawn):
     # The two callers: `records.span_points` hands a tail of spans kept in arrays
@@ -95,6 +101,44 @@ def test_a_spans_tail_kept_in_arrays_interleaves_as_a_list_does(drawn):
 
 
 def _when(seconds: float):
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+@pytest.mark.django_db
+def test_the_failures_of_several_pages_take_one_query_wherever_they_are_stored():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from likewatch.sources.base import Count
+    from likewatch.sources.errors import Transient
+    from likewatch.tracking import history, records, segments
+    from likewatch.tracking.models import FetchFailure, Page, Segment
+
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    pages = [
+        Page.objects.create(platform="facebook", platform_id=str(n), metric="likes")
+        for n in range(2)
+    ]
+    for page in pages:
+        for hour in range(6):
+            at = start + timedelta(hours=hour)
+            if hour % 2:
+                history.record_failure(page, Transient(f"timed out {hour}"), at)
+            else:
+                history.record_count(page, Count(100 + hour), at)
+    segments.compact([p.pk for p in pages], keep=2)  # hours 0-3 packed, 4-5 in the tail
+    assert Segment.objects.filter(failures__gt=0).count() == 2
+    assert FetchFailure.objects.count() == 2  # each page's 5th hour
+
+    with CaptureQueriesContext(connection) as queries:
+        found = records.failures_many([p.pk for p in pages], start + timedelta(hours=2))
+    assert len(queries) == 1
+    assert [(f.page_id, f.at, f.message, f.kind) for f in found] == [
+        (page.pk, start + timedelta(hours=hour), f"timed out {hour}", "transient")
+        for page in pages
+        for hour in (3, 5)
+    ]
+    # The same failures as the record stream gives them, field for field.
+    for page in pages:
+        mine = [f for f in found if f.page_id == page.pk]
+        assert mine == list(records.failures(page, start=start + timedelta(hours=2)))
