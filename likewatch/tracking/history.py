@@ -204,8 +204,12 @@ class _Plan:
 
     def write(self, pages: list[Page], loaded: dict[int, tuple]) -> None:
         """Write the plan; `loaded` is each page's PAGE_STATE as locked (see `_changed`)."""
-        bulk.update_rows(list(self.extended.values()), ["last_seen", "fetches"])
-        bulk.update_rows(list(self.sealed.values()), ["hash"])
+        # Extended and sealed rows in one statement (a round has both: the pages whose count
+        # held, and those whose count moved); each writes the other's fields as they are.
+        # Only the write path changes a page's newest rows, under the page's lock.
+        bulk.update_rows(
+            list({**self.extended, **self.sealed}.values()), ["last_seen", "fetches", "hash"]
+        )
         Observation.objects.bulk_create(self.new_spans, batch_size=500)
         FetchFailure.objects.bulk_create(self.new_failures, batch_size=500)
         changed, fields = _changed(pages, loaded)

@@ -93,6 +93,25 @@ def test_a_round_of_extended_spans_asks_for_no_failures_and_writes_only_what_cha
         assert (page.last_seq, page.last_success_at, page.health) == (1, at(1), "ok")
 
 
+def test_spans_extended_and_spans_sealed_in_one_round_are_one_update():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    stable, moving = make_pages(2)
+    history.record_batch([history.Entry(p, Count(1), at(0)) for p in (stable, moving)])
+    with CaptureQueriesContext(connection) as queries:
+        history.record_batch(
+            [history.Entry(stable, Count(1), at(1)), history.Entry(moving, Count(2), at(1))]
+        )
+    updates = [q["sql"] for q in queries.captured_queries]
+    assert len([sql for sql in updates if 'UPDATE "tracking_observation"' in sql]) == 1
+    rows = history_rows("p")
+    assert shape(rows["p0"]) == [("observation", 1, 2, False)]
+    assert shape(rows["p1"]) == [("observation", 1, 1, True), ("observation", 2, 1, False)]
+    for page_rows in rows.values():
+        verify_chain(page_rows)
+
+
 def test_a_page_whose_newest_record_is_a_failure_is_linked_to_it_beside_spans():
     down, up = make_pages(2)
     history.record_batch(
