@@ -20,6 +20,7 @@ row, so a record read back from a segment is, byte for byte, the record that was
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import heapq
 import math
 from array import array
@@ -59,7 +60,7 @@ class Span:
 
     def fields(self) -> dict[str, Any]:
         """The row's fields by name (page_id and seq included), as `Observation.__dict__`."""
-        return {"page_id": self.page_id, "seq": self.seq, **self._fields()}
+        return {name: getattr(self, name) for name in SPAN_FIELDS}
 
     def get_provenance_display(self) -> str:
         from likewatch.tracking.models import Provenance
@@ -67,18 +68,7 @@ class Span:
         return _label(Provenance, self.provenance)
 
     def form(self) -> dict[str, Any]:
-        return chain.observation_form(self.page_id, self.seq, self._fields())
-
-    def _fields(self) -> dict[str, Any]:
-        return {
-            "value": self.value,
-            "precision": self.precision,
-            "first_seen": self.first_seen,
-            "last_seen": self.last_seen,
-            "fetches": self.fetches,
-            "provenance": self.provenance,
-            "source_url": self.source_url,
-        }
+        return chain.observation_form(self.page_id, self.seq, self.fields())
 
 
 @dataclass(slots=True)
@@ -101,15 +91,7 @@ class Failure:
 
     def fields(self) -> dict[str, Any]:
         """The row's fields by name (page_id and seq included), as `FetchFailure.__dict__`."""
-        return {
-            "page_id": self.page_id,
-            "seq": self.seq,
-            "at": self.at,
-            "kind": self.kind,
-            "message": self.message,
-            "duration_ms": self.duration_ms,
-            "retry_at": self.retry_at,
-        }
+        return {name: getattr(self, name) for name in FAILURE_FIELDS}
 
     def get_kind_display(self) -> str:
         from likewatch.tracking.models import FailureKind
@@ -117,19 +99,17 @@ class Failure:
         return _label(FailureKind, self.kind)
 
     def form(self) -> dict[str, Any]:
-        return chain.failure_form(
-            self.page_id,
-            self.seq,
-            {
-                "at": self.at,
-                "kind": self.kind,
-                "message": self.message,
-                "duration_ms": self.duration_ms,
-                "retry_at": self.retry_at,
-            },
-        )
+        return chain.failure_form(self.page_id, self.seq, self.fields())
 
 
+def _row_fields(record: type) -> tuple[str, ...]:
+    # What a record shares with its row, in the row's order: every field of the dataclass
+    # but `is_open`, which the reader works out (one list, so a new column is added once).
+    return tuple(f.name for f in dataclasses.fields(record) if f.name != "is_open")
+
+
+SPAN_FIELDS = _row_fields(Span)
+FAILURE_FIELDS = _row_fields(Failure)
 Record = Span | Failure
 # An item of a stream in time order whose first element is its moment (see `interleave`).
 Timed = TypeVar("Timed", bound=tuple)
@@ -142,30 +122,14 @@ def _label(choices, value: str) -> str:
 
 def span_from_row(row, last_seq: int | None = None) -> Span:
     """A `Span` from an `Observation` row (or anything with its fields)."""
-    return Span(
-        page_id=row.page_id,
-        seq=row.seq,
-        value=row.value,
-        precision=row.precision,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-        fetches=row.fetches,
-        provenance=row.provenance,
-        source_url=row.source_url,
-        is_open=(row.seq == last_seq) if last_seq is not None else False,
-    )
+    span = Span(*(getattr(row, name) for name in SPAN_FIELDS))
+    span.is_open = (row.seq == last_seq) if last_seq is not None else False
+    return span
 
 
 def failure_from_row(row) -> Failure:
-    return Failure(
-        page_id=row.page_id,
-        seq=row.seq,
-        at=row.at,
-        kind=row.kind,
-        message=row.message,
-        duration_ms=row.duration_ms,
-        retry_at=row.retry_at,
-    )
+    """A `Failure` from a `FetchFailure` row (or anything with its fields)."""
+    return Failure(*(getattr(row, name) for name in FAILURE_FIELDS))
 
 
 def as_record(obj) -> Record:
@@ -275,31 +239,32 @@ def tail_records(
     segments holding some; reading its spans would cost two queries for nothing.)"""
     from likewatch.tracking.models import FetchFailure, Observation
 
+    seqs = {"seq_from": seq_from, "seq_to": seq_to}
     fails = FetchFailure.objects.filter(page_id=page_id)
-    if seq_from is not None:
-        fails = fails.filter(seq__gte=seq_from)
-    if seq_to is not None:
-        fails = fails.filter(seq__lte=seq_to)
-    if start is not None:
-        fails = fails.filter(at__gte=start)
-    if end is not None:
-        fails = fails.filter(at__lte=end)
+    fails = _within(fails, "at", "at", start, end, **seqs)
     if only_failures:
         return sorted((failure_from_row(r) for r in fails), key=when)
     last_seq = _last_seq(page_id)
     obs = Observation.objects.filter(page_id=page_id)
-    if seq_from is not None:
-        obs = obs.filter(seq__gte=seq_from)
-    if seq_to is not None:
-        obs = obs.filter(seq__lte=seq_to)
-    if start is not None:
-        obs = obs.filter(last_seen__gte=start)
-    if end is not None:
-        obs = obs.filter(first_seen__lte=end)
+    obs = _within(obs, "first_seen", "last_seen", start, end, **seqs)
     tail: list[Record] = [span_from_row(r, last_seq) for r in obs]
     tail += [failure_from_row(r) for r in fails]
     tail.sort(key=when)
     return tail
+
+
+def _within(rows, first: str, last: str, start, end, seq_from=None, seq_to=None):
+    """`rows` whose time, from their `first` to their `last` column, overlaps [start, end]
+    and whose seq is in [seq_from, seq_to]: the bounds of `records` (None: unbounded)."""
+    if seq_from is not None:
+        rows = rows.filter(seq__gte=seq_from)
+    if seq_to is not None:
+        rows = rows.filter(seq__lte=seq_to)
+    if start is not None:
+        rows = rows.filter(**{f"{last}__gte": start})
+    if end is not None:
+        rows = rows.filter(**{f"{first}__lte": end})
+    return rows
 
 
 def newest(page, count: int = 1) -> list[Record]:
@@ -805,19 +770,16 @@ def failures_many(
     ids = list(dict.fromkeys(page_ids))
     if not ids:
         return []
-    rows = FetchFailure.objects.filter(page_id__in=ids)
+    rows = _within(FetchFailure.objects.filter(page_id__in=ids), "at", "at", start, end)
     segs = Segment.objects.filter(page_id__in=ids, failures__gt=0)
-    if start is not None:
-        rows, segs = rows.filter(at__gte=start), segs.filter(end__gte=start)
-    if end is not None:
-        rows, segs = rows.filter(at__lte=end), segs.filter(start__lte=end)
+    segs = _within(segs, "start", "end", start, end)
     # A row is a failure row (no data) or a segment (its data, the rest left empty); the
     # columns line up with the failure's fields, so each side keeps its types.
     # (No ORDER BY inside a compound statement: the models' default ordering is cleared.)
     rows = (
         rows.order_by()
         .annotate(packed=Value(None, output_field=BinaryField()))
-        .values_list("page_id", "seq", "at", "kind", "message", "duration_ms", "retry_at", "packed")
+        .values_list(*FAILURE_FIELDS, "packed")
     )
     segs = (
         segs.order_by()
@@ -840,9 +802,10 @@ def failures_many(
     )
     found: dict[tuple[int, int], Failure] = {}
     packed = []
-    for page_id, seq, at, kind, message, duration_ms, retry_at, data in rows.union(segs, all=True):
+    for *fields, data in rows.union(segs, all=True):
         if data is None:
-            found[(page_id, seq)] = Failure(page_id, seq, at, kind, message, duration_ms, retry_at)
+            failure = Failure(*fields)
+            found[(failure.page_id, failure.seq)] = failure
         else:
             packed.append(data)
     # One statement reads one snapshot, so a compaction committing meanwhile cannot show a
