@@ -41,7 +41,9 @@ peaked, and its size is the measured change minus the prediction frozen at the e
 While an episode of the fast baseline runs, that baseline stops learning (for at most about half
 an hour), so a burst of several fetches is measured whole and never echoes as a drop. A longer
 move (a drop spread over hours) is followed by the fast baseline; when it stops, the page going
-back to its pace is that move's end, not an event the other way (`Detector._echo`).
+back to its pace is that move's end, not an event the other way (`Detector._echo`). A burst
+flagged at once that outlasts the freeze while a campaign runs was the campaign's change of
+pace, and its event is withdrawn (`Detector._unflag`).
 
 **A threshold for a set false-alarm rate.** Ordinary traffic makes many small episodes. The
 detector keeps the largest `TAIL` peaks per baseline and direction with the count of all
@@ -844,6 +846,10 @@ class Detector:
                 if which == "fast" and episode.steps > self.freeze:
                     self.frozen = 0
                     episode.burst = False
+                    # A change of pace, not a burst: a running campaign explains it as it
+                    # explains the slow baseline's moves.
+                    if episode.flagged and self._suppressed("slow", sign):
+                        self._unflag(episode)
                 if s > episode.peak:
                     episode.peak = s
                     episode.peak_end = b.first_seen
@@ -979,6 +985,27 @@ class Detector:
         episode.finding = list(finding.key)
         self.open[finding.key] = finding
         self._emit(finding)
+
+    def _unflag(self, episode: _Episode) -> None:
+        """Withdraw the event of a fast burst that turned out to be a change of pace (it
+        outlasted the freeze) while a campaign runs, which explains such moves (`_suppressed`).
+
+        A burst is flagged the moment it is beyond its threshold (a purge must show when it
+        is recorded), before anyone knows it will be over within the freeze. At a campaign's
+        take-off the pace of departures can jump within a fetch or two: that opened a burst
+        of drops against the pace before it, with the ring frozen, and the ramp's next
+        fetches flagged it as a purge of several fetches (bench events, take-off pages, 5
+        minutes: two of the nine false flags, +2 and +3 hours after the take-off). Once it
+        outlasts the freeze it is the campaign's pace, which the campaign already shows:
+        its event is withdrawn (live too: `withdrawn`), unless another episode feeds it."""
+        mine = tuple(episode.finding) if episode.finding else None
+        episode.flagged = False
+        episode.finding = None
+        if mine is None or any(
+            e.finding and tuple(e.finding) == mine for e in self.episodes.values()
+        ):
+            return
+        self._forget(mine)
 
     def _dwarfs(self, which: str, episode: _Episode) -> bool:
         """With a short history, is this a step far beyond every move that way the page showed?
