@@ -5,9 +5,10 @@ set). Creates PAGES pages due at a 60-second interval, spread over the first min
 running deployment, polls them against the simulator for SECONDS, and prints JSON: every fetch's
 schedule lag (from the moment the page was due to the moment its result was committed), how
 many fetches read a count and how many failed (by kind), the process's CPU seconds and peak
-memory, and the CPU seconds of the PostgreSQL backends serving this database meanwhile (read
-from /proc as the polling-cost benchmark does; 0 on SQLite). With PROFILE_FILE, the polling
-(not the seeding) is profiled with cProfile, in CPU time, into that file.
+memory, and the CPU seconds of the PostgreSQL backends serving this database meanwhile (0 on
+SQLite), for the whole run and for each of its windows (bench/_windows.py, as the
+polling-cost benchmark samples its run). With PROFILE_FILE, the polling (not the seeding) is
+profiled with cProfile, in CPU time, into that file.
 
 The simulator listens on 127.0.0.1, which the outbound guard refuses unless the operator allows
 it (LIKEWATCH_OUTBOUND_ALLOW, as the demo does): without that every fetch is a failure, backed
@@ -36,13 +37,11 @@ from datetime import timedelta
 
 import django
 
-from bench._polling_cost_worker import backend_cpu, backends
 from bench._processes import signing_keys
+from bench._windows import Windows
 
 INTERVAL = 60
-WINDOW = 60.0  # seconds: the run is cut into windows of a minute (bench/poller.py)
 HISTORY_HOURS = float(os.environ.get("LIKEWATCH_BENCH_HISTORY_HOURS", 0))
-wall0 = 0.0
 
 
 def main(pages: int, seconds: float, simulator: str, profile: str | None = None) -> None:
@@ -81,10 +80,10 @@ def main(pages: int, seconds: float, simulator: str, profile: str | None = None)
         page.next_fetch_at = now + timedelta(seconds=INTERVAL * i / pages)
     bulk.update_rows(rows, ["next_fetch_at"])
 
+    lags: list[float] = []
+    windows = Windows(seconds, lags)
+
     class MeasuredPoller(Poller):
-        lags: list[float] = []
-        lag_at: list[float] = []  # when each lag ended (its commit), seconds into the run
-        rounds: list[tuple[float, int, float]] = []
         behind: list[float] = []  # each round's commit to its delivery to every consumer
         read = 0
         failed: dict[str, int] = {}
@@ -102,41 +101,17 @@ def main(pages: int, seconds: float, simulator: str, profile: str | None = None)
                     kind = o.result.kind
                     MeasuredPoller.failed[kind] = MeasuredPoller.failed.get(kind, 0) + 1
             # Each outcome's page still carries the due time its claim found.
-            lags = [
+            lags.extend(
                 (committed - o.page.next_fetch_at).total_seconds()
                 for o in outcomes
                 if o.result is not None
-            ]
-            offset = time.monotonic() - wall0
-            self.lags.extend(lags)
-            self.lag_at.extend([offset] * len(lags))
-            if lags:
-                self.rounds.append((offset, len(outcomes), lags[-1]))
+            )
+            windows.look_up_backends()
 
     poller = MeasuredPoller(owner="bench")
     stop = threading.Event()
     threading.Timer(seconds, stop.set).start()
-    global wall0
-    pids = backends()
-    db0 = backend_cpu(pids)
-    cpu0, wall0 = time.process_time(), time.monotonic()
-    # The process's CPU (every thread) and its backends' at every window's edge, for the
-    # figures' spread over the run (bench/poller.py).
-    marks: list[tuple[float, float, float]] = []
-    seen = dict(db0)  # a backend that ended keeps the CPU it had used
-
-    def mark() -> None:
-        seen.update(backend_cpu(pids | backends() | set(seen)))
-        marks.append((time.monotonic() - wall0, time.process_time(), sum(seen.values())))
-
-    def sample() -> None:
-        mark()
-        for edge in range(1, int(seconds // WINDOW) + 1):
-            time.sleep(max(0.0, edge * WINDOW - (time.monotonic() - wall0)))
-            mark()
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    windows.start()
     if profile:
         import cProfile
 
@@ -145,23 +120,19 @@ def main(pages: int, seconds: float, simulator: str, profile: str | None = None)
         profiler.dump_stats(profile)
     else:
         poller.run_forever(stop)
-    cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
-    sampler.join()
-    pids |= backends()
-    db1 = backend_cpu(pids)
+    windows.finish()
+    total = windows.total()
     print(
         json.dumps(
             {
-                "lags": poller.lags,
-                "lag_at": poller.lag_at,
-                "rounds": poller.rounds,
+                "lags": lags,
                 "behind": poller.behind,
-                "marks": marks,
+                "windows": windows.done,
                 "read": poller.read,
                 "failed": poller.failed,
-                "cpu": cpu,
-                "db_cpu": sum(db1[pid] - db0.get(pid, 0.0) for pid in db1),
-                "wall": wall,
+                "cpu": total["cpu"],
+                "db_cpu": total["db_cpu"],
+                "wall": total["wall"],
                 "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                 "observations": Observation.objects.count(),
             }

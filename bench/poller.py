@@ -12,8 +12,8 @@ peak memory.
 LIKEWATCH_BENCH_SECONDS sets the duration (default 600, the target's ten minutes);
 LIKEWATCH_BENCH_PAGES the number of pages (default 10,000); LIKEWATCH_BENCH_HISTORY_HOURS
 (default 4) the hours of history the pages already have, as after hours of running (see
-bench/_poller_worker.py). The lag's and the CPU's spread are taken over the run's whole
-minutes (`windows`).
+bench/_poller_worker.py). The lag's and the CPU's spread are taken over the run's windows of
+a polling interval, its minutes (`windows`; bench/_windows.py).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from bench._processes import ROOT, base_env, database, percentile, postgres_available, worker
 
-# One sustained run, its spread taken over its minutes: each whole minute's lag p99 and CPU is
-# a sample (`windows`). Three runs would triple a benchmark whose point is to be sustained,
+# One sustained run, its spread taken over its minutes: each minute's lag p99 and CPU is a
+# sample (`windows`). Three runs would triple a benchmark whose point is to be sustained,
 # and each run would begin with the same start-up; a minute holds some 10,000 fetches, enough
 # for its own p99.
 REPEATS = 1
@@ -103,11 +103,14 @@ def run() -> list[tuple]:
     after = f", after {HISTORY_HOURS:g} h" if HISTORY_HOURS else ""
     label = f"poller: {PAGES:,} pages/60 s, {result['wall']:.0f} s{after}, {kind}"
     minutes = windows(result)
-    each = f"{label}, each minute"
+    # A window is a polling interval, a minute, at least three of them (bench/_windows.py): a
+    # run shorter than three minutes, not the benchmark's shape, gives shorter ones.
+    length = round(result["wall"] / max(1, len(minutes)))
+    each = f"{label}, each minute" if length == 60 else f"{label}, each window of {length} s"
     rows = [
         (f"{label}: fetches", len(lags), "", f"~{PAGES * result['wall'] / 60:,.0f}"),
-        (f"{each}: schedule lag p50", [m["p50"] for m in minutes], "s", ""),
-        (f"{each}: schedule lag p99", [m["p99"] for m in minutes], "s", "< 2"),
+        (f"{each}: schedule lag p50", _lagged(minutes, "p50"), "s", ""),
+        (f"{each}: schedule lag p99", _lagged(minutes, "p99"), "s", "< 2"),
         (f"{label}: schedule lag p99, whole run", percentile(lags, 99), "s", "< 2"),
         (f"{each}: CPU", [m["cpu"] for m in minutes], "cores", "< 0.5"),
         # CPU-seconds hold under load where the lag, a wall-clock figure, does not.
@@ -124,27 +127,24 @@ def run() -> list[tuple]:
     return rows
 
 
-def windows(result: dict) -> list[dict]:
-    """Each whole minute of the run: its fetches' lag p50 and p99, its CPU in cores.
+def _lagged(minutes: list[dict], key: str) -> list[float]:
+    return [m[key] for m in minutes if m[key] is not None]
 
-    A fetch's lag belongs to the minute it was committed in; the CPU is read at each minute's
-    edge (bench/_poller_worker.py), the poller's alone and with its database backends'.
+
+def windows(result: dict) -> list[dict]:
+    """Each window of the run (a minute: bench/_windows.py): its fetches' lag p50 and p99,
+    its CPU in cores, the poller's alone and with its database backends'.
+
+    A fetch's lag belongs to the window it was committed in; a window without fetches (a
+    poller stalled for a whole minute) has no lag percentiles to give and is left out of them,
+    not counted as a lag of 0.
     """
-    marks = result["marks"]
-    found = []
-    for (start, cpu0, db0), (end, cpu1, db1) in zip(marks, marks[1:], strict=False):
-        lags = [
-            lag
-            for lag, at in zip(result["lags"], result["lag_at"], strict=True)
-            if start <= at < end
-        ]
-        span = end - start
-        found.append(
-            {
-                "p50": percentile(lags, 50),
-                "p99": percentile(lags, 99),
-                "cpu": (cpu1 - cpu0) / span,
-                "with_db": (cpu1 - cpu0 + db1 - db0) / span,
-            }
-        )
-    return found
+    return [
+        {
+            "p50": percentile(w["lags"], 50) if w["lags"] else None,
+            "p99": percentile(w["lags"], 99) if w["lags"] else None,
+            "cpu": w["cpu"] / w["wall"],
+            "with_db": (w["cpu"] + w["db_cpu"]) / w["wall"],
+        }
+        for w in result["windows"]
+    ]

@@ -40,15 +40,15 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench._polling_cost_worker import MIN_WINDOWS, window_count
 from bench._processes import ROOT, base_env, database, percentile, postgres_available, worker
+from bench._windows import MIN_WINDOWS, window_count
 
 PAGES = int(os.environ.get("LIKEWATCH_BENCH_POLL_PAGES", 200))
 SECONDS = float(os.environ.get("LIKEWATCH_BENCH_POLL_SECONDS", 300))
 # One run measures CPU over minutes of polling, for likewatch and each peer: repeating it
 # would triple a run that is already the longest of `make bench`. Its spread comes from
 # windows instead: each run is cut into windows of one polling interval (at least three), and
-# each window is a sample (bench/_polling_cost_worker.py, Windows).
+# each window is a sample (bench/_windows.py, Windows).
 REPEATS = 1
 # changedetection.io rechecks its watches in bursts (about 100 fetches in 5 minutes whatever
 # the load): when fewer than MIN_WINDOWS windows hold fetches, its figure is the whole run's.

@@ -14,12 +14,9 @@ the range. Hidden counts become gap points (value None); failed fetches become g
 
 from __future__ import annotations
 
-import heapq
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
 from typing import NamedTuple
 
 from django.db.models import Max, Min
@@ -129,19 +126,15 @@ def _span_points(
     page: Page, start: datetime, end: datetime, width: int
 ) -> Iterator[tuple[float, int | None]]:
     """What `min_max` reads in `width`-second buckets: the segments' spans as points, and
-    the tail's candidates grouped by the database (`tail_envelope`), in time order."""
+    the tail's candidates grouped by the database (`tail_envelope`), in time order (a
+    backfill in the tail among the segments' points: `records.interleave`)."""
     # The tail first (see `records.records` on compaction meanwhile).
     tail, oldest_seq = tail_envelope(page.pk, start, end, width)
-    taken = 0
-    for spans in records.segment_span_points(page, start, end, below_seq=oldest_seq):
-        points = list(_clipped(spans, start, end))
-        # A tail row older than a segment's last span (a backfill) goes among its points.
-        upto = bisect_right(tail, points[-1][0], lo=taken, key=_time)
-        if upto > taken:
-            points = list(heapq.merge(points, tail[taken:upto], key=_time))
-            taken = upto
-        yield from points
-    yield from tail[taken:]
+    runs = (
+        list(_clipped(spans, start, end))
+        for spans in records.segment_span_points(page, start, end, below_seq=oldest_seq)
+    )
+    return records.interleave(runs, tail)
 
 
 def _clipped(
@@ -158,9 +151,6 @@ def _clipped(
         yield (begin, value)
         if finish > begin:
             yield (finish, value)
-
-
-_time = itemgetter(0)
 
 
 def _rollup_grain(page: Page, start: datetime, width: int) -> str | None:

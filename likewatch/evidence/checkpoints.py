@@ -16,9 +16,10 @@ after it was written. A stable page adds no leaf, so it costs no checkpoint.
 
 Then each configured witness is asked to cosign it (likewatch.evidence.witness), and a
 timestamp authority to timestamp it (likewatch.evidence.timestamps), when configured.
-Checkpoints older than LIKEWATCH_CHECKPOINT_KEEP_HOURS are thinned to the last of each UTC
-day and every cosigned one: anyone who kept a copy can still get a consistency proof from
-it, since proofs are computed from the tiles, not from the stored checkpoints.
+Checkpoints older than LIKEWATCH_CHECKPOINT_KEEP_HOURS are thinned (by the first checkpoint of
+each hour) to the last of each UTC day and every cosigned one: anyone who kept a copy can
+still get a consistency proof from it, since proofs are computed from the tiles, not from the
+stored checkpoints.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import logging
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
@@ -45,13 +47,19 @@ def default_origin() -> str:
 
 
 def origin() -> str:
-    stored = LogState.objects.filter(pk=1).values_list("origin", flat=True).first()
+    return named(LogState.objects.filter(pk=1).values_list("origin", flat=True).first())
+
+
+def named(stored: str | None) -> str:
+    """The log's name: the one its first checkpoint fixed (`stored`), else as configured."""
     return stored or settings.LIKEWATCH_LOG_ORIGIN or default_origin()
 
 
-def signer() -> note.Signer:
-    """The log's signer; keys.KeyMissing when this process cannot read the key."""
-    return note.Signer(note.check_name(origin()), note.ED25519, keys.private_key())
+def signer(name: str | None = None, key: Ed25519PrivateKey | None = None) -> note.Signer:
+    """The log's signer (its name read unless given); keys.KeyMissing when this process
+    cannot read the key."""
+    key = key or keys.private_key()
+    return note.Signer(note.check_name(name or origin()), note.ED25519, key)
 
 
 def verifier() -> note.Verifier | None:
@@ -74,7 +82,7 @@ def make(now: datetime | None = None, ask_witnesses: bool = True) -> tuple[Check
     Returns (checkpoint, created); (None, False) while the log is empty.
     """
     now = now or timezone.now()
-    log_signer = signer()  # raises KeyMissing before anything is read
+    key = keys.private_key()  # raises KeyMissing before anything is read
     from likewatch.evidence import consumer, documents
 
     consumer.catch_up()  # records whose delivery failed or is still to come
@@ -85,6 +93,9 @@ def make(now: datetime | None = None, ask_witnesses: bool = True) -> tuple[Check
     newest = latest()
     if newest is not None and newest.size >= current.size:
         return newest, False
+    # The log's name and key as `signer()` gives them, from the state in hand: a poller
+    # signs after every round, and each query a checkpoint saves is one a round saves.
+    log_signer = signer(named(current.origin), key)
     root = merkle.frontier_root(log._split(current.frontier))
     body = note.Checkpoint(log_signer.name, current.size, root).text
     signed = note.Note(body, [note.sign(body, log_signer)])
@@ -95,15 +106,19 @@ def make(now: datetime | None = None, ask_witnesses: bool = True) -> tuple[Check
             )
     except IntegrityError:  # another signer signed this size first (the same root)
         return Checkpoint.objects.get(size=current.size), False
-    LogState.objects.filter(pk=1, vkey="").update(
-        origin=log_signer.name, vkey=log_signer.verifier.vkey
-    )
+    if not current.vkey:  # the first checkpoint fixes the log's name and publishes its key
+        LogState.objects.filter(pk=1, vkey="").update(
+            origin=log_signer.name, vkey=log_signer.verifier.vkey
+        )
     if ask_witnesses:
         from likewatch.evidence import timestamps, witness
 
         witness.gather(checkpoint)
         timestamps.stamp(checkpoint)
-    thin(now)
+    # Thinning keeps days and hours, not seconds: once an hour is enough (with the first
+    # checkpoint of each hour), rather than a query after every round.
+    if newest is None or newest.created_at < now.replace(minute=0, second=0, microsecond=0):
+        thin(now)
     return checkpoint, True
 
 

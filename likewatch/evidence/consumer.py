@@ -41,6 +41,16 @@ def consume(batch: consumers.Batch) -> None:
 
 
 def catch_up() -> int:
-    """Log every committed record not logged yet; how many records were read."""
+    """Log every committed record not logged yet; how many records were read.
+
+    Before every checkpoint, and the log follows each round live, so it is nearly always up
+    to date: one query says so (its cursor at the newest committed round), where catching
+    up took four to find nothing.
+    """
+    positions = dict(
+        Cursor.objects.filter(name__in=[NAME, Cursor.WRITTEN]).values_list("name", "position")
+    )
+    if NAME in positions and positions[NAME] >= positions.get(Cursor.WRITTEN, 0):
+        return 0
     Cursor.objects.get_or_create(name=NAME, defaults={"position": 0})
     return consumers.catch_up([NAME]).get(NAME, 0)

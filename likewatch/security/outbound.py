@@ -33,6 +33,7 @@ and tested in tests/security/test_outbound.py against real servers on loopback.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import ssl
@@ -199,6 +200,12 @@ def check_address(host: str, address: Address, rules: Policy) -> None:
     raise Refused(f"{host}: refused, it is not a public internet address")
 
 
+@functools.lru_cache(maxsize=1024)
+def _address(text: str) -> Address:
+    # A kept connection's address, parsed once: it is checked again before each request.
+    return ipaddress.ip_address(text)
+
+
 def _literal(host: str) -> Address | None:
     try:
         return ipaddress.ip_address(host.strip("[]"))
@@ -309,7 +316,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         timeouts = request.extensions.get("timeout", {})
         kept = self.pool.take(key)
         if kept is not None:
-            check_address(host, ipaddress.ip_address(kept.address), rules)
+            check_address(host, _address(kept.address), rules)
             try:
                 return await kept.send(request, timeouts, self.pool, key)
             except httpx.RemoteProtocolError:
@@ -408,16 +415,36 @@ async def send(
     limit = max_bytes() if limit is None else limit
     headers = dict(request.pop("headers", None) or {})
     headers.setdefault("Accept-Encoding", "gzip, deflate")
+    # No parameters is None, not {}: httpx rebuilds (parses again) a URL given any params.
+    request["params"] = request.get("params") or None
+    target = parsed_url(url)
     started = time.monotonic()
     try:
         async with asyncio.timeout(deadline):
-            async with http.stream(method, url, headers=headers, **request) as response:
+            outgoing = http.build_request(method, target, headers=headers, **request)
+            response = await http.send(outgoing, stream=True)
+            try:
                 body = await read(response, limit)
+            finally:
+                await response.aclose()
     except TimeoutError:
-        raise DeadlinePassed(
-            f"{httpx.URL(url).host}: no complete answer within {deadline:g} s"
-        ) from None
+        raise DeadlinePassed(f"{target.host}: no complete answer within {deadline:g} s") from None
     return Exchange(response, body, int((time.monotonic() - started) * 1000))
+
+
+@functools.lru_cache(maxsize=4096)
+def parsed_url(url: str) -> httpx.URL:
+    """`url` parsed by httpx, once per address rather than at every request.
+
+    A poller asks the same addresses every interval, and httpx's parser (pure Python, IDNA
+    and percent-encoding checks) ran twice a request (the second for an empty `params`):
+    building a request cost 126 µs of CPU with the address as text, 48 µs with it parsed, of
+    some 700 µs a guarded request cost (load 8). An httpx.URL is immutable, so one can be
+    shared; a malformed address raises httpx.InvalidURL at every call (exceptions are not
+    cached). Whether the address may be reached is still decided at every request, by the
+    transport below.
+    """
+    return httpx.URL(url)
 
 
 async def read(response: httpx.Response, limit: int) -> bytes:

@@ -15,6 +15,7 @@ else is an InvalidAnswer naming what was found instead.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from urllib.parse import urlsplit
 
@@ -46,6 +47,12 @@ def expression_of(text: str) -> str:
     if text.startswith("$["):
         return text[1:]
     return text
+
+
+@functools.lru_cache(maxsize=1024)
+def compiled(expression: str) -> jmespath.parser.ParsedResult:
+    """`expression` compiled once, not at every fetch (a page asks the same one each time)."""
+    return jmespath.compile(expression)
 
 
 def page_id(url: str, expression: str) -> str:
@@ -105,7 +112,7 @@ class JSONSource(http.HTTPSource):
         url, raw_expression, metric = parsed
         expression = expression_of(raw_expression)
         try:
-            jmespath.compile(expression)
+            compiled(expression)
         except JMESPathError:
             return None
         return PageRef(
@@ -146,7 +153,7 @@ class JSONSource(http.HTTPSource):
         self._check_status(answer)
         data = answer.json()
         try:
-            found = jmespath.search(expression, data)
+            found = compiled(expression).search(data)
         except JMESPathError as exc:
             raise InvalidAnswer(f"the expression {expression!r} failed: {exc}") from None
         if found is None:

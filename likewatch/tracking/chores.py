@@ -12,6 +12,9 @@ here, in the owning app's `AppConfig.ready`:
 - `SPARE_TIME` chores run only when the poller has seconds to spare before its next round,
   one at a time; each returns whether it did some work, since it may have taken a while
   and the poller then looks at what is due before sleeping: a campaign's effect estimate.
+  One registered with `rest` that found nothing to do is not asked again for that many
+  seconds: the poller has spare time after nearly every round, and the look itself (a
+  query) cost more than the rounds' own queries when there was never anything to do.
 
 A chore may name what it needs `load`ed: the poller loads it at start, since importing a
 library that takes a second (the effect model's statistics) in the middle of polling would hold
@@ -24,6 +27,7 @@ the measurements cannot.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,9 +45,12 @@ class Chore:
     when: str
     order: int
     load: Callable[[], object] | None = None
+    rest: float = 0.0
 
 
 _chores: dict[str, Chore] = {}
+# Monotonic time until which a SPARE_TIME chore that found nothing to do is not asked again.
+_resting: dict[str, float] = {}
 
 
 def register(
@@ -53,16 +60,20 @@ def register(
     when: str,
     order: int = 50,
     load: Callable[[], object] | None = None,
+    rest: float = 0.0,
 ) -> None:
     """Have pollers call `run()` at `when` (AFTER_ROUND or SPARE_TIME), lowest order first,
-    and `load()` once at their start."""
+    and `load()` once at their start. A SPARE_TIME chore whose `run()` did nothing (returned
+    false) is not run again for `rest` seconds."""
     if when not in (AFTER_ROUND, SPARE_TIME):
         raise ValueError(f"a chore runs {AFTER_ROUND!r} or {SPARE_TIME!r}, not {when!r}")
-    _chores[name] = Chore(name, run, when, order, load)
+    _chores[name] = Chore(name, run, when, order, load, rest)
+    _resting.pop(name, None)
 
 
 def unregister(name: str) -> None:
     _chores.pop(name, None)
+    _resting.pop(name, None)
 
 
 def registered(when: str) -> list[Chore]:
@@ -83,8 +94,19 @@ def after_round() -> None:
 
 
 def spare_time() -> bool:
-    """Run SPARE_TIME chores until one does some work; return whether one did."""
-    return any(_run(chore) for chore in registered(SPARE_TIME))
+    """Run SPARE_TIME chores until one does some work; return whether one did.
+
+    A chore resting (it found nothing to do less than its `rest` ago) is not run.
+    """
+    for chore in registered(SPARE_TIME):
+        now = time.monotonic()
+        if _resting.get(chore.name, now) > now:
+            continue
+        if _run(chore):
+            return True
+        if chore.rest:
+            _resting[chore.name] = now + chore.rest
+    return False
 
 
 def _run(chore: Chore) -> bool:

@@ -20,7 +20,7 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -132,10 +132,8 @@ def record_batch(
         locked = {
             p.pk: p for p in Page.objects.select_for_update().filter(pk__in=ids).order_by("pk")
         }
-        heads: dict[int, Observation | FetchFailure] = {}
-        for model in (Observation, FetchFailure):
-            for record in model.objects.filter(page_id__in=ids, seq=F("page__last_seq")):
-                heads[record.page_id] = record
+        heads = _heads(locked.values())
+        loaded = {pk: _state(page) for pk, page in locked.items()}
         plan = _Plan(backfill=backfill)
         results: list[tuple[Entry, Observation | FetchFailure | None, Written | None]] = []
         for entry in entries:
@@ -146,13 +144,39 @@ def record_batch(
             record, written = plan.apply(page, heads.get(page.pk), entry)
             heads[page.pk] = record
             results.append((entry, record, written))
-        plan.write(list(locked.values()))
+        plan.write(list(locked.values()), loaded)
         _keep_raw_many(results)
         consumers.journal([w for _, _, w in results if w is not None], locked, plan.rows())
         for entry, record, _ in results:
             if record is not None:
                 _copy_state(locked[entry.page.pk], entry.page)
     return [record for _, record, _ in results]
+
+
+def _heads(pages: Iterable[Page]) -> dict[int, Observation | FetchFailure]:
+    """Each page's newest record (its seq is the page's last_seq), by page id.
+
+    The compaction always leaves a page's newest record a row (the write path may extend it),
+    so it is an Observation or a FetchFailure. Spans are asked for first, and failures only
+    for the pages whose newest record was not a span: in most rounds none is (a failing page
+    is the exception), so the second query is not sent at all. A page with no record yet has
+    no head and is not asked about.
+    """
+    wanted = [page.pk for page in pages if page.last_seq]
+    heads: dict[int, Observation | FetchFailure] = {}
+    for model in (Observation, FetchFailure):
+        if not wanted:
+            break
+        # Unordered: the models' default order (by page name) made the database sort the rows.
+        asked = model.objects.filter(page_id__in=wanted, seq=F("page__last_seq")).order_by()
+        for record in asked:
+            heads[record.page_id] = record
+        wanted = [pk for pk in wanted if pk not in heads]
+    return heads
+
+
+def _state(page: Page) -> tuple:
+    return tuple(getattr(page, name) for name in PAGE_STATE)
 
 
 class _Plan:
@@ -178,12 +202,18 @@ class _Plan:
             (r.page_id, r.seq): r for r in (*self.sealed_all, *self.new_spans, *self.new_failures)
         }
 
-    def write(self, pages: list[Page]) -> None:
-        bulk.update_rows(list(self.extended.values()), ["last_seen", "fetches"])
-        bulk.update_rows(list(self.sealed.values()), ["hash"])
+    def write(self, pages: list[Page], loaded: dict[int, tuple]) -> None:
+        """Write the plan; `loaded` is each page's PAGE_STATE as locked (see `_changed`)."""
+        # Extended and sealed rows in one statement (a round has both: the pages whose count
+        # held, and those whose count moved); each writes the other's fields as they are.
+        # Only the write path changes a page's newest rows, under the page's lock.
+        bulk.update_rows(
+            list({**self.extended, **self.sealed}.values()), ["last_seen", "fetches", "hash"]
+        )
         Observation.objects.bulk_create(self.new_spans, batch_size=500)
         FetchFailure.objects.bulk_create(self.new_failures, batch_size=500)
-        bulk.update_rows(pages, PAGE_STATE)
+        changed, fields = _changed(pages, loaded)
+        bulk.update_rows(changed, fields)
 
     def _seal(self, head) -> tuple[str, int]:
         """Seal the page's newest record if it is an open span; its hash and sealed seq."""
@@ -296,6 +326,24 @@ class _Plan:
             sealed=sealed,
         )
         return failure, written
+
+
+def _changed(pages: list[Page], loaded: dict[int, tuple]) -> tuple[list[Page], list[str]]:
+    """The pages whose state this batch changed, and the PAGE_STATE fields it changed in any.
+
+    A fetch that extends its span moves only the page's last success, so rewriting all seven
+    fields of every page (a value each to prepare, send and store) was mostly rewriting what
+    the rows already held; the rows are locked until the commit, so what was read is what
+    they hold.
+    """
+    changed: list[Page] = []
+    moved: set[int] = set()
+    for page in pages:
+        now, before = _state(page), loaded[page.pk]
+        if now != before:
+            changed.append(page)
+            moved.update(i for i, (a, b) in enumerate(zip(now, before, strict=True)) if a != b)
+    return changed, [name for i, name in enumerate(PAGE_STATE) if i in moved]
 
 
 def _keep_raw_many(results) -> None:

@@ -20,14 +20,16 @@ row, so a record read back from a segment is, byte for byte, the record that was
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import heapq
 import math
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from likewatch.tracking import chain
 
@@ -58,7 +60,7 @@ class Span:
 
     def fields(self) -> dict[str, Any]:
         """The row's fields by name (page_id and seq included), as `Observation.__dict__`."""
-        return {"page_id": self.page_id, "seq": self.seq, **self._fields()}
+        return {name: getattr(self, name) for name in SPAN_FIELDS}
 
     def get_provenance_display(self) -> str:
         from likewatch.tracking.models import Provenance
@@ -66,18 +68,7 @@ class Span:
         return _label(Provenance, self.provenance)
 
     def form(self) -> dict[str, Any]:
-        return chain.observation_form(self.page_id, self.seq, self._fields())
-
-    def _fields(self) -> dict[str, Any]:
-        return {
-            "value": self.value,
-            "precision": self.precision,
-            "first_seen": self.first_seen,
-            "last_seen": self.last_seen,
-            "fetches": self.fetches,
-            "provenance": self.provenance,
-            "source_url": self.source_url,
-        }
+        return chain.observation_form(self.page_id, self.seq, self.fields())
 
 
 @dataclass(slots=True)
@@ -100,15 +91,7 @@ class Failure:
 
     def fields(self) -> dict[str, Any]:
         """The row's fields by name (page_id and seq included), as `FetchFailure.__dict__`."""
-        return {
-            "page_id": self.page_id,
-            "seq": self.seq,
-            "at": self.at,
-            "kind": self.kind,
-            "message": self.message,
-            "duration_ms": self.duration_ms,
-            "retry_at": self.retry_at,
-        }
+        return {name: getattr(self, name) for name in FAILURE_FIELDS}
 
     def get_kind_display(self) -> str:
         from likewatch.tracking.models import FailureKind
@@ -116,20 +99,20 @@ class Failure:
         return _label(FailureKind, self.kind)
 
     def form(self) -> dict[str, Any]:
-        return chain.failure_form(
-            self.page_id,
-            self.seq,
-            {
-                "at": self.at,
-                "kind": self.kind,
-                "message": self.message,
-                "duration_ms": self.duration_ms,
-                "retry_at": self.retry_at,
-            },
-        )
+        return chain.failure_form(self.page_id, self.seq, self.fields())
 
 
+def _row_fields(record: type) -> tuple[str, ...]:
+    # What a record shares with its row, in the row's order: every field of the dataclass
+    # but `is_open`, which the reader works out (one list, so a new column is added once).
+    return tuple(f.name for f in dataclasses.fields(record) if f.name != "is_open")
+
+
+SPAN_FIELDS = _row_fields(Span)
+FAILURE_FIELDS = _row_fields(Failure)
 Record = Span | Failure
+# An item of a stream in time order whose first element is its moment (see `interleave`).
+Timed = TypeVar("Timed", bound=tuple)
 
 
 def _label(choices, value: str) -> str:
@@ -139,30 +122,14 @@ def _label(choices, value: str) -> str:
 
 def span_from_row(row, last_seq: int | None = None) -> Span:
     """A `Span` from an `Observation` row (or anything with its fields)."""
-    return Span(
-        page_id=row.page_id,
-        seq=row.seq,
-        value=row.value,
-        precision=row.precision,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-        fetches=row.fetches,
-        provenance=row.provenance,
-        source_url=row.source_url,
-        is_open=(row.seq == last_seq) if last_seq is not None else False,
-    )
+    span = Span(*(getattr(row, name) for name in SPAN_FIELDS))
+    span.is_open = (row.seq == last_seq) if last_seq is not None else False
+    return span
 
 
 def failure_from_row(row) -> Failure:
-    return Failure(
-        page_id=row.page_id,
-        seq=row.seq,
-        at=row.at,
-        kind=row.kind,
-        message=row.message,
-        duration_ms=row.duration_ms,
-        retry_at=row.retry_at,
-    )
+    """A `Failure` from a `FetchFailure` row (or anything with its fields)."""
+    return Failure(*(getattr(row, name) for name in FAILURE_FIELDS))
 
 
 def as_record(obj) -> Record:
@@ -272,31 +239,32 @@ def tail_records(
     segments holding some; reading its spans would cost two queries for nothing.)"""
     from likewatch.tracking.models import FetchFailure, Observation
 
+    seqs = {"seq_from": seq_from, "seq_to": seq_to}
     fails = FetchFailure.objects.filter(page_id=page_id)
-    if seq_from is not None:
-        fails = fails.filter(seq__gte=seq_from)
-    if seq_to is not None:
-        fails = fails.filter(seq__lte=seq_to)
-    if start is not None:
-        fails = fails.filter(at__gte=start)
-    if end is not None:
-        fails = fails.filter(at__lte=end)
+    fails = _within(fails, "at", "at", start, end, **seqs)
     if only_failures:
         return sorted((failure_from_row(r) for r in fails), key=when)
     last_seq = _last_seq(page_id)
     obs = Observation.objects.filter(page_id=page_id)
-    if seq_from is not None:
-        obs = obs.filter(seq__gte=seq_from)
-    if seq_to is not None:
-        obs = obs.filter(seq__lte=seq_to)
-    if start is not None:
-        obs = obs.filter(last_seen__gte=start)
-    if end is not None:
-        obs = obs.filter(first_seen__lte=end)
+    obs = _within(obs, "first_seen", "last_seen", start, end, **seqs)
     tail: list[Record] = [span_from_row(r, last_seq) for r in obs]
     tail += [failure_from_row(r) for r in fails]
     tail.sort(key=when)
     return tail
+
+
+def _within(rows, first: str, last: str, start, end, seq_from=None, seq_to=None):
+    """`rows` whose time, from their `first` to their `last` column, overlaps [start, end]
+    and whose seq is in [seq_from, seq_to]: the bounds of `records` (None: unbounded)."""
+    if seq_from is not None:
+        rows = rows.filter(seq__gte=seq_from)
+    if seq_to is not None:
+        rows = rows.filter(seq__lte=seq_to)
+    if start is not None:
+        rows = rows.filter(**{f"{last}__gte": start})
+    if end is not None:
+        rows = rows.filter(**{f"{first}__lte": end})
+    return rows
 
 
 def newest(page, count: int = 1) -> list[Record]:
@@ -368,14 +336,42 @@ def span_points(page, start: datetime, end: datetime) -> Iterator[tuple[float, f
         .values_list("seq", "first_seen", "last_seen", "value")
         .iterator(chunk_size=2000)
     )
-    # The tail's rows usually all come after the segments; one older than a segment's last
-    # span (a backfill) is merged into that segment's spans, as a merge of the two streams would.
-    for points in segment_span_points(page_id, start, end, below_seq=tail.oldest_seq):
-        earlier = tail.take_before(points[-1][0])
-        if earlier:
-            points = list(heapq.merge(points, earlier, key=itemgetter(0)))
-        yield from points
-    yield from tail.rest()
+    runs = segment_span_points(page_id, start, end, below_seq=tail.oldest_seq)
+    yield from interleave(runs, tail)
+
+
+def interleave(runs: Iterable[list[Timed]], tail: Sequence[Timed]) -> Iterator[Timed]:
+    """A page's segments and its tail (rows not compacted yet) as one stream in time order.
+
+    `runs`: what was read of each segment, a list per segment, in time order (segments never
+    overlap in time); `tail`: what was read of the tail, in time order. Each item is a tuple
+    whose first element is its moment in seconds (a span's first fetch, a chart's point).
+    The tail usually comes after every segment; a row older than a segment's last item (a
+    backfill: an older count numbered after the records around it) goes among that segment's
+    items, without merging the two streams item by item.
+
+    At an equal moment the segments' items come first, then the tail's: the order `records`
+    gives listings, exports, the API and the evidence's readers (it merges by `when`, moment
+    then seq, and every segment read holds seqs below the tail's: see `below_seq`). So a count
+    stored before one backfilled at the same moment stays before it, in every reader, even
+    where one segment ends and the next begins at that moment.
+    """
+    taken = 0
+    for run in runs:
+        if not run:
+            continue
+        # Strictly older than the run's last item: a tail row at that very moment goes after
+        # it (and after any later segment's items at that moment).
+        upto = bisect.bisect_left(tail, run[-1][0], lo=taken, key=_moment)
+        if upto > taken:
+            # heapq.merge is stable: of equal moments, the run's (the first stream's) first.
+            run = list(heapq.merge(run, tail[taken:upto], key=_moment))
+            taken = upto
+        yield from run
+    yield from islice(tail, taken, None)
+
+
+_moment = itemgetter(0)
 
 
 def segment_span_points(
@@ -407,9 +403,10 @@ def segment_span_points(
             yield points
 
 
-class _TailSpans:
+class _TailSpans(Sequence[tuple[float, float, int | None]]):
     """The tail's spans in time order as (first, last, value) with times in seconds, kept in
-    arrays (a value is exact in a float: counts stay far below 2**53; NaN is a hidden one)."""
+    arrays (a value is exact in a float: counts stay far below 2**53; NaN is a hidden one);
+    each span becomes a tuple only when read."""
 
     def __init__(self, rows: Iterable[tuple[int, datetime, datetime, int | None]]) -> None:
         self.firsts, self.lasts, self.values = array("d"), array("d"), array("d")
@@ -420,24 +417,25 @@ class _TailSpans:
             self.values.append(math.nan if value is None else value)
             if self.oldest_seq is None or seq < self.oldest_seq:
                 self.oldest_seq = seq
-        self.taken = 0
 
-    def take_before(self, moment: float) -> list[tuple[float, float, int | None]]:
-        """The spans not taken yet that were first seen before `moment`."""
-        upto = bisect.bisect_left(self.firsts, moment, lo=self.taken)
-        spans = [
-            (self.firsts[i], self.lasts[i], None if math.isnan(v) else int(v))
-            for i, v in zip(range(self.taken, upto), self.values[self.taken : upto], strict=True)
-        ]
-        self.taken = upto
-        return spans
+    def __len__(self) -> int:
+        return len(self.firsts)
 
-    def rest(self) -> Iterator[tuple[float, float, int | None]]:
-        """The spans not taken yet, one at a time."""
-        for i in range(self.taken, len(self.firsts)):
-            value = self.values[i]
-            yield self.firsts[i], self.lasts[i], None if math.isnan(value) else int(value)
-        self.taken = len(self.firsts)
+    @overload
+    def __getitem__(self, index: int) -> tuple[float, float, int | None]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[float, float, int | None]]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        value = self.values[index]
+        return self.firsts[index], self.lasts[index], None if math.isnan(value) else int(value)
+
+    def __iter__(self) -> Iterator[tuple[float, float, int | None]]:
+        for first, last, value in zip(self.firsts, self.lasts, self.values, strict=True):
+            yield first, last, None if math.isnan(value) else int(value)
 
 
 def known_before(page, at: datetime | None = None) -> Span | None:
@@ -761,22 +759,58 @@ def known_around(page_ids: Iterable[int], moments: dict[str, datetime]) -> dict[
 def failures_many(
     page_ids: Iterable[int], start: datetime | None = None, end: datetime | None = None
 ) -> list[Failure]:
-    """The failed fetches of several pages in [start, end], by page then time, in a fixed
-    number of queries; only segments holding failures are decoded."""
+    """The failed fetches of several pages in [start, end], by page then time, in one query
+    (the tail's failure rows and the segments holding failures, as one UNION ALL: a chart's
+    gaps and the board's markers cost one round trip); only those segments are decoded."""
+    from django.db.models import BinaryField, CharField, DateTimeField, IntegerField, Value
+
     from likewatch.tracking import segments_codec
     from likewatch.tracking.models import FetchFailure, Segment
 
     ids = list(dict.fromkeys(page_ids))
     if not ids:
         return []
-    rows = FetchFailure.objects.filter(page_id__in=ids)
+    rows = _within(FetchFailure.objects.filter(page_id__in=ids), "at", "at", start, end)
     segs = Segment.objects.filter(page_id__in=ids, failures__gt=0)
-    if start is not None:
-        rows, segs = rows.filter(at__gte=start), segs.filter(end__gte=start)
-    if end is not None:
-        rows, segs = rows.filter(at__lte=end), segs.filter(start__lte=end)
-    found = {(r.page_id, r.seq): failure_from_row(r) for r in rows}
-    for data in segs.values_list("data", flat=True):
+    segs = _within(segs, "start", "end", start, end)
+    # A row is a failure row (no data) or a segment (its data, the rest left empty); the
+    # columns line up with the failure's fields, so each side keeps its types.
+    # (No ORDER BY inside a compound statement: the models' default ordering is cleared.)
+    rows = (
+        rows.order_by()
+        .annotate(packed=Value(None, output_field=BinaryField()))
+        .values_list(*FAILURE_FIELDS, "packed")
+    )
+    segs = (
+        segs.order_by()
+        .annotate(
+            no_kind=Value(None, output_field=CharField()),
+            no_message=Value(None, output_field=CharField()),
+            no_duration=Value(None, output_field=IntegerField()),
+            no_retry=Value(None, output_field=DateTimeField()),
+        )
+        .values_list(
+            "page_id",
+            "first_seq",
+            "start",
+            "no_kind",
+            "no_message",
+            "no_duration",
+            "no_retry",
+            "data",
+        )
+    )
+    found: dict[tuple[int, int], Failure] = {}
+    packed = []
+    for *fields, data in rows.union(segs, all=True):
+        if data is None:
+            failure = Failure(*fields)
+            found[(failure.page_id, failure.seq)] = failure
+        else:
+            packed.append(data)
+    # One statement reads one snapshot, so a compaction committing meanwhile cannot show a
+    # record both as a row and in a segment; were it to, the row's copy would be kept.
+    for data in packed:
         for record in segments_codec.decode(data):
             if (
                 isinstance(record, Failure)

@@ -71,3 +71,26 @@ def test_the_default_range_is_the_whole_history_and_points_stay_under_the_cap():
 def test_inverted_or_absurd_requests_raise_invalid_range(start, end, resolution):
     with pytest.raises(InvalidRange):
         page_series(page("1", "A"), start, end, resolution)
+
+
+def test_the_gaps_of_a_chart_take_one_query_from_rows_and_segments():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from likewatch.tracking import segments
+
+    p = page("1", "A")
+    record_hourly(p, [100, 101, 102, 103])
+    fail(p, START + 4 * HOUR)
+    record_hourly(p, [104, 105], START + 5 * HOUR)
+    segments.compact([p.pk], keep=2)  # the first failure packed in a segment
+    fail(p, START + 7 * HOUR)  # the second a row of the tail
+    record_hourly(p, [106], START + 8 * HOUR)
+    p.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        series = page_series(p, START, START + 9 * HOUR, 60)
+    assert series.gaps == [(START + 4 * HOUR, START + 4 * HOUR), (START + 7 * HOUR,) * 2]
+    # The tail's failure rows and the segments holding failures, read together.
+    reads = [q["sql"] for q in queries.captured_queries]
+    failures = [sql for sql in reads if "fetchfailure" in sql or '"failures" >' in sql]
+    assert len(failures) == 1

@@ -176,3 +176,57 @@ def test_a_backfill_in_the_tail_goes_among_the_segments_points():
         points, width = drawn(page, start, end, resolution)
         assert points == every_span(page, start, end, width)
         assert points[0][1] == 900  # the archive's oldest count leads
+
+
+def store_backfilled(page, spans, cuts, compacted: int) -> None:
+    """Spans as `store` lays them out in time, but written as a history and its backfills
+    are: the newest run first, then each older run after it (older counts, newer seqs); the
+    first `compacted` seqs moved into segments. A run may end at the moment the next begins."""
+    at, laid = T0, []
+    for value, pause, length in spans:
+        first = at + timedelta(seconds=pause)
+        at = first + timedelta(seconds=length)
+        laid.append((value, first, at))
+    edges = sorted({0, len(laid), *(c for c in cuts if 0 < c < len(laid))})
+    runs = [laid[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    rows = []
+    for seq, (value, first, last) in enumerate((s for run in reversed(runs) for s in run), 1):
+        rows.append(Observation(page=page, seq=seq, value=value, first_seen=first, last_seen=last))
+    Observation.objects.bulk_create(rows)
+    if compacted:
+        Page.objects.filter(pk=page.pk).update(last_seq=compacted + 1)
+        segments.compact([page.pk], keep=0)
+    Page.objects.filter(pk=page.pk).update(last_seq=len(rows))
+    page.refresh_from_db()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    spans=st.lists(st.tuples(values, seconds, seconds), min_size=1, max_size=40),
+    cuts=st.lists(st.integers(1, 39), max_size=3),
+    compacted=st.integers(0, 40),
+    offset=st.integers(-3600, 3 * 3600),
+    length=st.integers(1, 6 * 3600),
+    resolution=st.integers(1, 3600),
+)
+def test_both_readers_of_a_backfilled_history_agree_with_the_records(
+    spans, cuts, compacted, offset, length, resolution, monkeypatch
+):
+    """The chart's two ways through `records.interleave` (every span, as `span_points` gives
+    them; the tail grouped by the database, in `page_series`) give the spans' order the
+    records have, backfilled runs in segments or in the tail, equal moments included."""
+    monkeypatch.setattr(segments, "SEGMENT_RECORDS", 4)  # several segments a run
+    Page.objects.all().delete()
+    page = Page.objects.create(platform="facebook", platform_id="t", metric="likes")
+    store_backfilled(page, spans, cuts, min(compacted, len(spans) - 1))
+    start = T0 + timedelta(seconds=offset)
+    end = start + timedelta(seconds=length)
+    listed = [
+        (s.first_seen.timestamp(), s.last_seen.timestamp(), s.value)
+        for s in records.spans(page, start=start, end=end)
+    ]
+    assert list(records.span_points(page, start, end)) == listed
+    points, width = drawn(page, start, end, resolution)
+    assert points == every_span(page, start, end, width)

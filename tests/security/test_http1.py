@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from likewatch.sources import http
@@ -174,3 +175,41 @@ def test_a_broken_answer_is_a_network_error_never_a_partial_count(broken):
     with ScriptedServer(lambda n: (broken, True)) as server:
         (failed,) = fetch_all([f"{server.url}/x"])
     assert isinstance(failed, Transient) and "network error" in str(failed)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Note": "a\r\nX-Injected: 1"},
+        {"X-Note": "a\nb"},
+        {"X-Note": "a\0b"},
+        {"X-Note:Injected": "1"},
+    ],
+)
+def test_a_header_that_would_split_the_request_is_refused_before_anything_is_sent(headers):
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}"
+
+    async def ask(url: str):
+        async with http.make_client() as client:
+            try:
+                return await http.get(client, url, {}, headers=headers)
+            except Exception as exc:
+                return exc
+
+    with ScriptedServer(lambda n: (ok, False)) as server:
+        found = asyncio.run(ask(f"{server.url}/page"))
+    assert isinstance(found, Transient) and "LocalProtocolError" in str(found)
+    assert server.requests == 0
+
+
+def test_a_space_in_the_method_is_refused_before_anything_is_sent():
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}"
+
+    async def ask(url: str):
+        async with http.make_client() as client:
+            with pytest.raises(httpx.LocalProtocolError):
+                await client.request("GET /admin", url)
+
+    with ScriptedServer(lambda n: (ok, False)) as server:
+        asyncio.run(ask(f"{server.url}/page"))
+    assert server.requests == 0

@@ -269,3 +269,31 @@ def test_a_changed_allow_setting_is_read_at_the_next_request(settings):
     settings.LIKEWATCH_OUTBOUND_ALLOW = []
     with pytest.raises(outbound.Refused):
         outbound.check_address("intranet", ipaddress.ip_address("10.1.0.1"), outbound.policy())
+
+
+def test_an_address_asked_again_is_decided_again_at_each_request(settings):
+    """httpx parses an address once per process (outbound.parsed_url), but whether it may be
+    reached is decided at every request, and the parameters of each reach its query."""
+
+    async def ask(url: str, params: dict) -> http.Answer | Exception:
+        async with http.make_client() as client:
+            try:
+                return await http.get(client, url, params)
+            except InvalidAnswer as exc:
+                return exc
+
+    with FakeServer(lambda h: reply(h, body=b'{"count": 1}'), host="127.0.0.2") as site:
+        url = f"{site.url}/page"
+        plain = asyncio.run(ask(url, {}))
+        with_params = asyncio.run(ask(url, {"id": "7"}))
+        settings.LIKEWATCH_OUTBOUND_DENY = ["127.0.0.2"]
+        refused = asyncio.run(ask(url, {}))
+    assert plain.status == 200 and plain.url == url and with_params.status == 200
+    assert isinstance(refused, InvalidAnswer) and "refused" in str(refused)
+    assert site.hits == ["/page", "/page?id=7"]
+
+
+def test_a_malformed_address_is_malformed_every_time_it_is_asked():
+    for _ in range(2):
+        with pytest.raises(InvalidAnswer, match="malformed"):
+            fetch("http://[::1/page")

@@ -99,3 +99,56 @@ def test_a_poller_loads_what_its_chores_need_before_its_first_round(clean):
 def test_the_effect_model_is_loaded_by_pollers_not_by_every_process():
     (effect,) = chores.registered(chores.SPARE_TIME)
     assert effect.load is not None
+
+
+def test_a_spare_time_chore_with_nothing_to_do_rests_before_it_is_asked_again(clean, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(chores.time, "monotonic", lambda: clock[0])
+    asked = []
+    due = [False]
+    chores.register(
+        "estimate", lambda: asked.append(clock[0]) or due[0], when=chores.SPARE_TIME, rest=60
+    )
+
+    assert chores.spare_time() is False  # nothing due: it rests for a minute
+    clock[0] += 59
+    due[0] = True
+    assert chores.spare_time() is False  # still resting, though it would find work now
+    clock[0] += 1
+    assert chores.spare_time() is True
+    clock[0] += 1
+    assert chores.spare_time() is True  # it did work last time: no rest
+    assert asked == [1000.0, 1060.0, 1061.0]
+
+
+def test_a_spare_time_chore_without_rest_is_asked_every_time(clean):
+    asked = []
+    chores.register("cheap look", lambda: asked.append(1) or False, when=chores.SPARE_TIME)
+    chores.spare_time()
+    chores.spare_time()
+    assert asked == [1, 1]
+
+
+@pytest.mark.django_db
+def test_with_no_campaign_running_a_poller_s_spare_time_runs_no_effect_query_a_minute_long(
+    monkeypatch,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clock = [1000.0]
+    monkeypatch.setattr(chores.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(chores, "_resting", {})
+    (effect,) = chores.registered(chores.SPARE_TIME)
+    assert chores.spare_time() is False  # the look that finds nothing due
+
+    for _ in range(5):  # a round every ten seconds
+        clock[0] += 10
+        with CaptureQueriesContext(connection) as queries:
+            assert chores.spare_time() is False
+        assert len(queries) == 0
+
+    clock[0] = 1000.0 + effect.rest  # a minute on, it looks again
+    with CaptureQueriesContext(connection) as queries:
+        chores.spare_time()
+    assert any("campaign" in q["sql"] for q in queries.captured_queries)

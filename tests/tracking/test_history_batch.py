@@ -73,6 +73,65 @@ def test_a_batch_costs_the_same_statements_for_three_pages_or_thirty():
     assert statements(3, "a") == statements(30, "b")
 
 
+def test_a_round_of_extended_spans_asks_for_no_failures_and_writes_only_what_changed():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pages = make_pages(3)
+    history.record_batch([history.Entry(p, Count(1), at(0)) for p in pages])
+    with CaptureQueriesContext(connection) as queries:
+        history.record_batch([history.Entry(p, Count(1), at(1)) for p in pages])
+    statements = [q["sql"] for q in queries.captured_queries]
+    # Every page's newest record is a span: there is no failure to look for.
+    assert not any("tracking_fetchfailure" in sql for sql in statements)
+    (page_update,) = [sql for sql in statements if 'UPDATE "tracking_page"' in sql]
+    assert "last_success_at" in page_update
+    for unchanged in ("last_seq", "health", "failures_in_row", "last_error"):
+        assert f'"{unchanged}"' not in page_update
+    for page in pages:
+        page.refresh_from_db()
+        assert (page.last_seq, page.last_success_at, page.health) == (1, at(1), "ok")
+
+
+def test_spans_extended_and_spans_sealed_in_one_round_are_one_update():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    stable, moving = make_pages(2)
+    history.record_batch([history.Entry(p, Count(1), at(0)) for p in (stable, moving)])
+    with CaptureQueriesContext(connection) as queries:
+        history.record_batch(
+            [history.Entry(stable, Count(1), at(1)), history.Entry(moving, Count(2), at(1))]
+        )
+    updates = [q["sql"] for q in queries.captured_queries]
+    assert len([sql for sql in updates if 'UPDATE "tracking_observation"' in sql]) == 1
+    rows = history_rows("p")
+    assert shape(rows["p0"]) == [("observation", 1, 2, False)]
+    assert shape(rows["p1"]) == [("observation", 1, 1, True), ("observation", 2, 1, False)]
+    for page_rows in rows.values():
+        verify_chain(page_rows)
+
+
+def test_a_page_whose_newest_record_is_a_failure_is_linked_to_it_beside_spans():
+    down, up = make_pages(2)
+    history.record_batch(
+        [history.Entry(down, Transient("down"), at(0)), history.Entry(up, Count(3), at(0))]
+    )
+    history.record_batch([history.Entry(down, Count(5), at(1)), history.Entry(up, Count(3), at(1))])
+    rows = history_rows("p")
+    assert shape(rows["p0"]) == [("failure", None, None, True), ("observation", 5, 1, False)]
+    assert shape(rows["p1"]) == [("observation", 3, 2, False)]
+    verify_chain(rows["p0"])
+    down.refresh_from_db()
+    # Its recovery rewrote the failure state; the last error stays as it was.
+    assert (down.last_seq, down.health, down.failures_in_row, down.last_error) == (
+        2,
+        "ok",
+        0,
+        "down",
+    )
+
+
 def test_the_same_page_twice_in_a_batch_is_recorded_in_order():
     (page,) = make_pages(1)
     history.record_batch(
