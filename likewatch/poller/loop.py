@@ -93,6 +93,8 @@ class Poller:
         # last round was recorded (monotonic seconds): the idle pass skips them after either.
         self._chores_lock = threading.Lock()
         self._chores_at = self._recorded_at = float("-inf")
+        # Whether the sleep _wait_seconds last gave lasts until the round it found scheduled.
+        self._sleeps_until_round = False
 
     def source(self, platform: str) -> Source:
         if platform not in self.sources:
@@ -166,9 +168,13 @@ class Poller:
         self._catch_up()
 
     def _poll(self, stop: threading.Event, deliveries: Deliveries | None) -> None:
+        round_due = False
         while not stop.is_set():
             try:
-                wait = self._wait_seconds()
+                # Woken at the round it slept for, the poller claims it at once: looking at
+                # the schedule again only to find the round due was a query a round.
+                wait = 0.0 if round_due else self._wait_seconds()
+                round_due = False
                 fetched = self.run_once() if wait <= 0 else None
             except DatabaseError as exc:
                 # An outage or a full disk must not end the poller: what was recorded stays
@@ -194,7 +200,7 @@ class Poller:
                     consumers.catch_up_paced()  # rounds held for a paced consumer, its turn come
                 if wait > 2 and chores.spare_time():
                     continue  # that took a while: see what is due now
-                stop.wait(wait)
+                round_due = not stop.wait(wait) and self._sleeps_until_round
             # else another poller claimed them first: on to the next round at once, as the
             # quickest one does, or the one that won once would win every round after.
 
@@ -223,6 +229,7 @@ class Poller:
 
     def _wait_seconds(self) -> float:
         """Seconds until the next round should start; 0 or less when it should start now."""
+        self._sleeps_until_round = False
         wait = settings.LIKEWATCH_BATCH_WAIT_SECONDS
         start = claims.round_start(self.full_request, wait)
         if start is None:
@@ -242,7 +249,9 @@ class Poller:
         # still to come cost an idle look at the schedule and the chores (6.3 ms of CPU, load
         # 6.3) per round at 200 pages a minute, a tenth of what the poller spent.
         longest = max(MAX_IDLE, claims.round_horizon(wait))
-        return min(longest, seconds + random.uniform(0, JITTER * min(wait, seconds)))
+        sleep = seconds + random.uniform(0, JITTER * min(wait, seconds))
+        self._sleeps_until_round = sleep <= longest
+        return min(longest, sleep)
 
     # Fetching -----------------------------------------------------------------------
 

@@ -94,3 +94,23 @@ def test_old_checkpoints_are_thinned_by_the_first_checkpoint_of_each_hour(
         checkpoints.make(now=later + timedelta(minutes=1), ask_witnesses=False)
     assert Checkpoint.objects.count() == 3
     assert not any(s.startswith("DELETE") or 'created_at" <' in s for s in sql(same_hour))
+
+
+def test_a_checkpoint_after_a_round_costs_a_fixed_handful_of_queries(page, signing_key):
+    # Signed after every round that added leaves: the log found up to date (1), the
+    # annotations and reviews looked at (their logged versions in one query, the annotations,
+    # the reviewed events: 3), the log's state and the newest checkpoint (2), the new one
+    # stored (1). Old ones are thinned by the first of each hour only.
+    consumer.catch_up()
+    record_count(page, Count(1000), minutes(0))
+    checkpoints.make(now=minutes(1), ask_witnesses=False)
+    record_count(page, Count(990), minutes(5))
+    consumer.catch_up()
+
+    with CaptureQueriesContext(connection) as queries:
+        checkpoint, created = checkpoints.make(now=minutes(6), ask_witnesses=False)
+
+    assert created and checkpoint.size == log.state().size
+    statements = [s for s in sql(queries) if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert sum("evidence_logdocument" in s for s in statements) == 1
+    assert len(statements) == 7, statements

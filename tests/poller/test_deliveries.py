@@ -104,3 +104,47 @@ def test_the_jitter_before_a_round_is_a_share_of_the_sleep(monkeypatch, settings
     finally:
         poller.close()
     assert start_in - 0.05 < seconds <= start_in * (1 + loop.JITTER)
+
+
+def test_a_poller_woken_at_its_round_claims_it_without_reading_the_schedule_again(
+    endpoints, monkeypatch
+):
+    # The sleep before a round lasts until it (claims.round_horizon); reading the schedule
+    # again on waking, only to find the round due, was a query a round.
+    from likewatch.tracking import chores
+
+    poller = Poller(owner="test")  # first: loading what its chores need takes a while
+    # Due in 3 s: the poller has time to spare before it (the stop below looks then too).
+    page = json_page(endpoints, 1, next_fetch_at=timezone.now() + timedelta(seconds=3))
+    endpoints.route("/p/1", lambda request: count(11))
+    looks = []
+    real_round_start = loop.claims.round_start
+    monkeypatch.setattr(
+        loop.claims,
+        "round_start",
+        lambda *args, **kw: looks.append(1) or real_round_start(*args, **kw),
+    )
+    stop = threading.Event()
+    fetched = []
+
+    def idle() -> bool:  # the idle pass after a round: stop there
+        fetched.append(Page.objects.get(pk=page.pk).last_seq)
+        if fetched[-1]:
+            stop.set()
+        return False
+
+    chores.register("test-stop", idle, when=chores.SPARE_TIME, order=0)
+    guard = threading.Timer(60, stop.set)
+    guard.daemon = True
+    guard.start()
+    try:
+        poller.run_forever(stop)
+    finally:
+        guard.cancel()
+        poller.close()
+        chores.unregister("test-stop")
+    # One look before the sleep, one after the round (the next is a minute away); none on
+    # waking. The page was read once, in the round the poller slept for.
+    assert fetched == [0, 1]
+    assert len(looks) == 2
+    assert len(endpoints.requests) == 1

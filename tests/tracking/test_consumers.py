@@ -105,6 +105,26 @@ def test_a_consumer_that_missed_rounds_catches_up_from_its_cursor(
     assert consumers.catch_up(["test-recorder"]) == {"test-recorder": 0}
 
 
+def test_catching_up_reads_the_journal_once_when_it_holds_less_than_a_batch(
+    recorder, page, committed, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    committed(entry(page, 1, 0))
+    monkeypatch.setattr(consumers, "deliver", lambda *args: None)
+    for minute in (1, 2, 3):
+        committed(entry(page, 10 + minute, minute))
+    monkeypatch.setattr(consumers, "CATCH_UP_ROUNDS", 2)  # three rounds: a full batch, then one
+
+    with CaptureQueriesContext(connection) as queries:
+        assert consumers.catch_up(["test-recorder"]) == {"test-recorder": 3}
+
+    assert [seq for _, _, seq in recorder.seen] == [1, 2, 3, 4]
+    journal_reads = [q for q in queries.captured_queries if "tracking_round" in q["sql"]]
+    assert len(journal_reads) == 2  # the full batch, then the last round: no empty look after
+
+
 def test_a_new_consumer_starts_at_the_newest_round(page, committed):
     committed(entry(page, 1, 0))
     late = Recorder()
