@@ -367,3 +367,19 @@ def test_a_purge_in_the_hour_after_a_campaign_takes_off_is_found_with_its_size()
         ]
         assert len(purges) == 1, (seed, [(f.kind, f.start / INTERVAL - start) for f in findings])
         assert abs(purges[0].size + 400) <= 60, (seed, purges[0].size)
+
+
+def test_a_flagged_burst_does_not_raise_the_bar_for_the_next_one():
+    # A page buying the same +700 every week: each purchase is flagged. A flagged burst's peak
+    # kept in the page's tail made it the level the next one had to pass (no more of the kept
+    # peaks may reach the level than the rate allows), so only the first of these was found.
+    changes = overdispersed(60 * DAY_STEPS, seed=11)
+    bursts = [day * DAY_STEPS + 150 for day in (25, 32, 39, 46, 53)]
+    for at in bursts:
+        changes[at] += 700
+    gains = [f for f in Detector(INTERVAL).run(series(changes)) if f.kind == detect.GAIN]
+    found = [
+        at for at in bursts if any(abs(f.end - (at + 1) * INTERVAL) <= INTERVAL for f in gains)
+    ]
+    assert found == bursts, [(f.start / INTERVAL, f.size) for f in gains]
+    assert len(gains) == len(bursts)
