@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -10,7 +10,7 @@ from ninja import Query, Schema
 from pydantic import Field
 
 from likewatch.analytics.series import MAX_RANGE, InvalidRange
-from likewatch.tracking.moments import in_utc
+from likewatch.tracking.moments import in_utc, storable
 
 # After this long, no open span still ends inside a past range.
 SETTLED = timedelta(hours=1)
@@ -45,9 +45,7 @@ def aware(moment: datetime | None) -> datetime | None:
     """
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    utc = in_utc(moment)
+    utc = storable(moment)
     if utc is None:
         raise InvalidRange(_("The time %(time)s is out of range.") % {"time": moment.isoformat()})
     # In UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 (and Python) allow.

@@ -641,12 +641,7 @@ def _proven_lines(bundle, name: str, checkpoint, report: Report) -> list[tuple[d
     for number, line in enumerate(bundle.files.get(name, b"").splitlines(), 1):
         try:
             item = json.loads(line)
-            data = item["leaf"].encode("utf-8")
-            path = [base64.b64decode(h, validate=True) for h in item["inclusion"]]
-            merkle.verify_inclusion(
-                item["index"], checkpoint.size, merkle.leaf_hash(data), path, checkpoint.root
-            )
-            leaf = json.loads(data)
+            leaf = json.loads(merkle.proven_leaf(item, checkpoint.size, checkpoint.root))
         except (ValueError, KeyError, TypeError, merkle.ProofError) as exc:
             what = item.get("kind", "") if isinstance(item, dict) else ""
             who = f"{what} {item.get('id')}: " if what else ""

@@ -31,6 +31,12 @@ def ensure_key() -> tuple[Path, bool]:
     path = key_path()
     if path.exists():
         return path, False
+    write_new_key(path)
+    return path, True
+
+
+def write_new_key(path: Path) -> None:
+    """A new Ed25519 private key in PEM at `path` (which must not exist), and its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
@@ -41,7 +47,6 @@ def ensure_key() -> tuple[Path, bool]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
-    return path, True
 
 
 def private_key() -> Ed25519PrivateKey:

@@ -16,6 +16,7 @@ Verification follows RFC 9162 sections 2.1.3.2 and 2.1.4.2 to the letter.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable, Sequence
 
@@ -153,6 +154,17 @@ def root_from_inclusion(index: int, size: int, leaf: bytes, path: Sequence[bytes
 def verify_inclusion(index: int, size: int, leaf: bytes, path: Sequence[bytes], root: bytes):
     if root_from_inclusion(index, size, leaf, path) != root:
         raise ProofError("the inclusion proof does not lead to the checkpoint's root hash")
+
+
+def proven_leaf(item: dict, size: int, root: bytes) -> bytes:
+    """The leaf's bytes of a proof item as bundles and record proofs carry it ({"index",
+    "leaf": its text, "inclusion": base64 hashes}), once its inclusion proof leads to `root`
+    of a tree of `size`. Raises ProofError for a proof that does not, KeyError, ValueError or
+    TypeError for an item that is not one."""
+    data = item["leaf"].encode("utf-8")
+    path = [base64.b64decode(h, validate=True) for h in item["inclusion"]]
+    verify_inclusion(item["index"], size, leaf_hash(data), path, root)
+    return data
 
 
 def verify_consistency(

@@ -221,11 +221,7 @@ def check(
         problems.append("the proof holds no leaf")
     for item in data.get("leaves", []):
         try:
-            leaf_data = item["leaf"].encode("utf-8")
-            path = [base64.b64decode(h, validate=True) for h in item["inclusion"]]
-            merkle.verify_inclusion(
-                item["index"], checkpoint.size, merkle.leaf_hash(leaf_data), path, checkpoint.root
-            )
+            leaf_data = merkle.proven_leaf(item, checkpoint.size, checkpoint.root)
             leaf = json.loads(leaf_data)
         except (KeyError, ValueError, TypeError, merkle.ProofError) as exc:
             problems.append(f"leaf {item.get('index')}: {exc}")

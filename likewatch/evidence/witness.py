@@ -25,7 +25,6 @@ import base64
 import binascii
 import hashlib
 import logging
-import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +38,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from likewatch.evidence import log, merkle, note
+from likewatch.evidence import keys, log, merkle, note
 from likewatch.evidence.models import Checkpoint, Cosignature, WitnessedLog, WitnessRefusal
 from likewatch.security import outbound
 
@@ -76,15 +75,7 @@ def ensure_key() -> tuple[str, bool]:
     path = settings.LIKEWATCH_WITNESS_KEY
     if path.exists():
         return str(path), False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pem = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
+    keys.write_new_key(path)
     return str(path), True
 
 

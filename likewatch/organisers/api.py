@@ -6,7 +6,7 @@ pages and annotating need the editor role. Every change lands in the audit log (
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from django.db import IntegrityError, transaction
@@ -34,7 +34,7 @@ from likewatch.organisers.views.pages import attach
 from likewatch.security import throttling
 from likewatch.tracking.adding import add_pages
 from likewatch.tracking.models import Campaign
-from likewatch.tracking.moments import in_utc
+from likewatch.tracking.moments import storable
 
 
 class TokenAuth(HttpBearer):
@@ -88,9 +88,7 @@ def storable_moment(moment: datetime | None) -> datetime | None:
     """A moment the store can hold (UTC if naive); a ValueError (a clear 400) otherwise."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    utc = in_utc(moment)
+    utc = storable(moment)
     if utc is None:
         raise ValueError("the time is out of range")
     return utc  # PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows

@@ -20,6 +20,14 @@ def in_utc(moment: datetime) -> datetime | None:
         return None
 
 
+def storable(moment: datetime) -> datetime | None:
+    """`moment` in UTC, a naive one read as UTC (what the API's users send without an
+    offset), or None when UTC cannot hold it."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return in_utc(moment)
+
+
 def micros(moment: datetime) -> int:
     """Microseconds since the epoch, exactly (a naive datetime is taken as UTC): how packed
     history and raw answers keep a moment."""
