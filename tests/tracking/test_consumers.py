@@ -250,7 +250,7 @@ def test_a_consumer_failing_in_a_delivery_together_costs_the_others_nothing(page
     finally:
         consumers.unregister("test-marking")
         consumers.unregister("test-broken")
-    marks = list(Cursor.objects.filter(name__startswith="test-mark-").values_list("name", flat=True))
+    marks = Cursor.objects.filter(name__startswith="test-mark-").values_list("name", flat=True)
     assert sorted(marks) == [f"test-mark-{n}" for n in (1, 2, 3, 4)]  # each once
     assert [seq for _, _, seq in broken.seen] == [1, 2, 3, 4]
     assert consumers._apart == set()
