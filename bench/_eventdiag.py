@@ -229,10 +229,10 @@ def _groups(parts):
                 (f"takeoff {synth.LABEL[interval]}", ("takeoff", interval, n)) for n in range(pages)
             ]
     if "false-synthetic" in parts:
-        for interval in synth.INTERVALS:
-            for n in range(3):
-                label = f"false flags synthetic {synth.LABEL[interval]}"
-                out.append((label, ("control", interval, n)))
+        for interval, n, small in synth.CONTROL_PAGES:
+            what = "small counts " if small else ""
+            label = f"false flags synthetic {what}{synth.LABEL[interval]}"
+            out.append((label, ("control", interval, n, small)))
     return out
 
 
@@ -248,7 +248,7 @@ def _one(spec, with_plain: bool = False):
         if spec[0] == "false":
             series = _corpus()[spec[1]][spec[2]]
         else:
-            series = synth.control_series(events.SEED, spec[1], spec[2])
+            series = synth.control_series(events.SEED, *spec[1:])
         return events._false_counts([series])[0]
     if spec[0] == "burst":
         series = synth.burst_series(events.SEED, spec[1], spec[2])

@@ -60,6 +60,20 @@ DEPTH = (0.1, 0.5)  # how far the night's rate falls below the day's
 MOOD = 0.2  # sd of the day-to-day log-rate mood
 MOOD_PHI = 0.5  # its day-to-day correlation
 
+# A page of small counts: a few people a minute by day (12-40 an hour on average), nearly
+# none at night, over-dispersed, like the real tuning 1-minute series (departures from one
+# airport: 0-5 a minute, 15 an hour on average, none from 1 to 4 o'clock;
+# bench/_realseries.py). Sampled every minute its changes take a handful of values, so the
+# detector's episode peaks tie: the case where a threshold that leaves flagged peaks out of
+# its tail runs away (detect.py, `Detector._close`). Two months of history, as the real
+# 1-minute series have; only ever ordinary traffic (a control page).
+SMALL = {"joins": (12, 40), "depth": (0.6, 1.0), "dispersion": (1.0, 5.0), "leaves": (0.0, 0.3)}
+SMALL_DAYS = 60
+# The synthetic ordinary pages of the false-flag rows: (interval, index, small counts).
+CONTROL_PAGES = [(interval, n, False) for interval in INTERVALS for n in range(3)] + [
+    (60, n, True) for n in range(3)
+]
+
 
 @dataclass
 class Injected:
@@ -156,13 +170,25 @@ def ordinary_extreme(changes: np.ndarray, k: int, interval: int) -> float:
     return float(np.max(np.abs(recent - np.median(recent)))) / typical(changes, k, interval)
 
 
-def ordinary(rng: np.random.Generator, interval: int, days: float, campaign: bool = False):
-    """(times, per-interval changes, campaign start or None) of one ordinary page."""
+def ordinary(
+    rng: np.random.Generator,
+    interval: int,
+    days: float,
+    campaign: bool = False,
+    *,
+    joins: tuple[float, float] = (20, 3000),
+    depth: tuple[float, float] = DEPTH,
+    dispersion: tuple[float, float] = DISPERSION,
+    leaves: tuple[float, float] = (0.2, 0.8),
+):
+    """(times, per-interval changes, campaign start or None) of one ordinary page: `joins`
+    per hour by day (drawn log-uniformly), the night's fall, the over-dispersion and the
+    share of leaves drawn uniformly from the ranges given."""
     n = int(days * DAY / interval)
     t = np.arange(n) * float(interval) + 1_700_000_000 // DAY * DAY
     hours = (t % DAY) / HOUR
-    per_hour = math.exp(rng.uniform(math.log(20), math.log(3000)))  # joins per hour by day
-    depth = rng.uniform(*DEPTH)
+    per_hour = math.exp(rng.uniform(math.log(joins[0]), math.log(joins[1])))
+    depth = rng.uniform(*depth)
     peak = rng.uniform(12, 22)
     daily = (1 - depth) + depth * np.clip(np.cos(2 * np.pi * (hours - peak) / 24), 0, None) ** 2
     weekday = ((t // DAY) + 3) % 7
@@ -188,7 +214,7 @@ def ordinary(rng: np.random.Generator, interval: int, days: float, campaign: boo
         shape = np.where(dt < 0, np.exp(np.clip(dt / rise, -50, 0)), np.exp(-dt / fade))
         spikes += height * shape * (dt > -3 * rise)
     joins_rate = rate * spikes * interval / HOUR
-    leaves_rate = joins_rate * rng.uniform(0.2, 0.8)
+    leaves_rate = joins_rate * rng.uniform(*leaves)
     start = None
     if campaign:
         start = float(t[int(n * rng.uniform(0.5, 0.8))])
@@ -197,7 +223,7 @@ def ordinary(rng: np.random.Generator, interval: int, days: float, campaign: boo
         wave = size / (1 + np.exp(np.clip(-(t - start - 2 * width) / (width / 4), -50, 50)))
         fade = np.exp(-np.clip(t - start - 6 * HOUR, 0, None) / (rng.uniform(12, 48) * HOUR))
         wave_rate = wave * fade * daily / daily.max() * interval / HOUR
-    k = rng.uniform(*DISPERSION)  # over-dispersion: variance = mean + mean^2 / k
+    k = rng.uniform(*dispersion)  # over-dispersion: variance = mean + mean^2 / k
 
     def draw(mean, k=k):
         mean = np.maximum(mean, 1e-9)
@@ -284,11 +310,16 @@ def spread_series(seed: int, interval: int, index: int) -> Series:
     return series
 
 
-def control_series(seed: int, interval: int, index: int) -> Series:
-    """Ordinary traffic only: every flag is a false alarm."""
-    rng = np.random.default_rng([seed, interval, index, 3])
-    t, changes, _ = ordinary(rng, interval, INTERVALS[interval])
-    series = Series(f"control-{interval}-{index}", "control", interval)
+def control_series(seed: int, interval: int, index: int, small: bool = False) -> Series:
+    """Ordinary traffic only: every flag is a false alarm. `small`: a page of small, tied
+    counts (`SMALL`)."""
+    rng = np.random.default_rng([seed, interval, index, 3 if not small else 5])
+    if small:
+        t, changes, _ = ordinary(rng, interval, SMALL_DAYS, **SMALL)
+    else:
+        t, changes, _ = ordinary(rng, interval, INTERVALS[interval])
+    name = f"{'small' if small else 'control'}-{interval}-{index}"
+    series = Series(name, "small" if small else "control", interval)
     series.times = list(t)
     series.values = list(5_000_000 + np.cumsum(changes))
     series.records = compact(series.times, series.values)

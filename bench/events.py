@@ -239,8 +239,11 @@ def run() -> list[tuple[str, object, str, str]]:
     if real:
         for part in ("tuning", "held-out"):
             rows += _false_rows(f"real {part}", _false_counts(real[part]), target)
-    controls = [synth.control_series(SEED, i, n) for i in synth.INTERVALS for n in range(3)]
-    rows += _false_rows("synthetic ordinary pages", _false_counts(controls), target)
+    for small, what in ((False, "ordinary pages"), (True, "pages of small tied counts")):
+        pages = [
+            synth.control_series(SEED, *page) for page in synth.CONTROL_PAGES if page[2] == small
+        ]
+        rows += _false_rows(f"synthetic {what}", _false_counts(pages), target)
     pages = int(os.environ.get("LIKEWATCH_BENCH_EVENT_PAGES", "6"))
     for interval, label in synth.LABEL.items():
         result = score([synth.burst_series(SEED, interval, n) for n in range(pages)])
