@@ -62,9 +62,14 @@ length the page rarely shows borrows the tail of all its bursts. The fitted shap
 or above (an audience count's moves have no upper bound; a bounded fit made every new record of
 ordinary traffic a flag), and the threshold is never below what the kept peaks say outright: no
 more of the page's own episodes may have reached it than the rate allows (small counts make tied
-peaks, on which a fit would otherwise set the level). A flagged episode far beyond its threshold
-(`OUTLIER` times) is left out of the tail, as SPOT leaves out its alarms: otherwise a page's
-bought bursts would raise the bar for the next ones. Until a page has `MIN_EPISODES` episodes
+peaks, on which a fit would otherwise set the level; the level clears every peak kept as the
+largest that must not be reached, to the `PEAK_DIGITS` a tail keeps). A flagged episode counts
+as one of the page's episodes, and its peak is left out of the tail when it is clear of what
+the tail holds (`LEFT_OUT` times its largest kept peak), as SPOT leaves out its alarms:
+otherwise each bought burst raised the bar for the next one. A flag near the bar still enters
+the tail: SPOT's threshold is a quantile of a continuous statistic, but small counts make tied
+peaks, and a tie flagged and left out would keep the bar under the tie for good, so every
+later tie would be flagged. Until a page has `MIN_EPISODES` episodes
 per tail and `MIN_DAYS` of history, the threshold is a conservative multiple of the largest peak
 seen, the count itself must have moved that way by `SHORT_STEP_FACTOR` times the largest change
 that way the page showed before (its cycle and spread are not known yet), and the event says the
@@ -99,8 +104,9 @@ KINDS = (GAIN, PURGE, TAKEOFF, FADING, GAP, STALE, METRIC_SWITCH)
 
 DEFAULT_TARGET = 1.0  # unusual gain/drop flags per page per 30 days of ordinary traffic
 # 2: the fast tails are per burst length, bursts only; 3: the recent spread is winsorised by
-# itself too (a state from before holds a recent spread capped by the usual one)
-STATE_VERSION = 3
+# itself too (a state from before holds a recent spread capped by the usual one); 4: a tail
+# counts its flagged episodes whose peaks it left out, and leaves out more of them
+STATE_VERSION = 4
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
@@ -133,9 +139,16 @@ SHORT_MIN_THRESHOLD = {"fast": 12.0, "slow": 20.0}
 # 0.44 -> 0.57; synthetic hourly 0.83 -> 0.80. Three lengths (1, 2, 3+) split the share
 # thrice and lost recall at every interval but daily (synthetic hourly 0.77).
 BURST_SCALES = 2
-OUTLIER = 2.0  # a flagged episode this many thresholds high is left out of the tail
+# A flagged episode whose peak is more than this many times the largest peak its tail keeps
+# is left out of the tail (`Detector._close`). 1.5: one person more on a page of small counts
+# (a CUSUM peak of 2n - 2 spreads at the spread's floor of half a person) is at most 1.5 times
+# the peak one person fewer makes, from 4 spreads up, so such ties are learnt, not left out.
+LEFT_OUT = 1.5
 RELEASE = 0.5  # an episode ends when its CUSUM falls below this share of its peak
 TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
+PEAK_DIGITS = 3  # decimals a tail keeps of a peak (spreads): see `_Tail.add`
+# Half the last kept digit: every peak within this of a kept one was kept as it.
+PEAK_QUANTUM = 0.5 * 10.0**-PEAK_DIGITS
 MIN_EPISODES = 20  # episodes per tail before the fit is trusted
 MIN_DAYS = 3.0  # ...and days of history (and at least 2 x TAIL sampling intervals)
 SHORT_FACTOR = 1.5  # with a short history: flag only this many times the largest peak seen
@@ -280,12 +293,16 @@ def threshold_from_tail(
     # mostly zero puts the level on the ties themselves, and every ordinary peak of that
     # value is flagged (1-minute flights, tuning part: 6.6 flags per 30 days, all at the
     # tied level). An episode is flagged at `peak >= level`, so the level sits just above
-    # the largest peak that must not be.
+    # the largest peak that must not be: above every peak kept as that one (peaks are kept
+    # to PEAK_DIGITS decimals). Just above the kept value itself was below the very peak it
+    # stood for: 4.3333 kept as 4.333 set the level at 4.333 and a point, and every later
+    # 4.3333 (small counts tie) was flagged again, the bar never rising (synthetic page of
+    # small tied counts, bench/_eventseries.py SMALL).
     allowed = int(probability * count)
     if allowed < len(peaks):
         ordinary = peaks[len(peaks) - 1 - allowed]
-        if level <= ordinary:
-            level = math.nextafter(ordinary, math.inf)
+        if level < ordinary + PEAK_QUANTUM:
+            level = ordinary + PEAK_QUANTUM
     return level, {"shape": round(shape, 3), "scale": round(scale, 3)}
 
 
@@ -309,12 +326,21 @@ class _Tail:
             "fitted_at": self.fitted_at,
         }
 
+    def clear_of(self, peak: float) -> bool:
+        """Whether a flagged episode's peak is clear of everything ordinary this tail holds:
+        more than LEFT_OUT times its largest kept peak (see `Detector._close`)."""
+        return bool(self.peaks) and peak > LEFT_OUT * self.peaks[-1]
+
+    def skip(self) -> None:
+        """An episode that counts towards the page's episode rate, its peak left out."""
+        self.count += 1
+
     def add(self, peak: float) -> bool:
         # Kept to a thousandth of a spread, far below anything a threshold can tell apart:
         # the state the poller rewrites every round holds up to six tails of TAIL peaks, and
         # seventeen digits each were a sixth of it. Rounded here, where they enter, so a
         # rescan and live rounds through a stored state keep the very same numbers.
-        peak = round(float(peak), 3)
+        peak = round(float(peak), PEAK_DIGITS)
         self.count += 1
         if len(self.peaks) < TAIL:
             insort(self.peaks, peak)
@@ -1132,11 +1158,22 @@ class Detector:
             if finding is not None:
                 finding.ongoing = False
                 self._emit(finding)
-        # A flagged episode not far over its threshold stays in the tail: leaving such near
-        # misses out would censor the tail and lower the threshold after every flag, until
-        # flags came at the rate of ordinary bumps. One far over it (OUTLIER) is left out, as
-        # SPOT leaves its alarms out: keeping it would let each bought burst raise the bar for
-        # the next one, until a page buying likes every week was never flagged.
+        # A flagged episode counts as one of the page's episodes; its peak stays out of the
+        # tail when it is clear of everything ordinary the tail holds (LEFT_OUT times its
+        # largest kept peak), as SPOT leaves its alarms out. Kept, each bought burst set the
+        # bar for the next: the level never falls below the largest kept peak the rate does
+        # not allow, so one flagged burst at 10 spreads made the bar 10 for the weeks after.
+        # Never kept (62323a8, reverted) it ran away on small counts, where peaks tie: the
+        # level sat just under a tie, each flag there was left out, so the level never rose
+        # and every later tie was flagged (real held-out 1-minute: 28 flags on one page;
+        # bench/_eventseries.py SMALL pages: 0.83 -> 1.50 per 30 days). A flag near the bar
+        # (a tie, a new record of ordinary traffic) still teaches it, so the bar rises past
+        # what the page does often and ordinary traffic cannot be flagged again and again.
+        # Measured on the tuning series (bench/_eventdiag.py, 2026-12-03): synthetic 5-minute
+        # F1 0.63 -> 0.72, hourly 0.79 -> 0.87; real 1-minute 0.57 -> 0.75, 5-minute 0.71 ->
+        # 0.75, hourly 0.71 -> 0.70; small-count pages 1.00 per 30 days. Twice the largest
+        # kept peak: synthetic hourly 0.83, real 1-minute 0.57. A cap on left-out flags per
+        # tail per 30 days (2) alone did not stop the runaway (1.50: it spreads over tails).
         which = key[:-1]
         # The fast baseline flags only bursts (an episode that opened with a step far off and
         # was over within the freeze), so only episodes over within the freeze teach its
@@ -1145,10 +1182,13 @@ class Detector:
         # never judged and must not raise the bar.
         if which == "fast" and episode.steps > self.freeze:
             pass  # a change of pace: never judged, so not in the tail
-        elif not episode.flagged or episode.peak <= OUTLIER * episode.threshold:
+        else:
             names = {key, self._tail_key(which, key, episode.steps)}
             for name in sorted(names):
                 tail = self.tails.setdefault(name, _Tail())
+                if episode.flagged and tail.clear_of(episode.peak):
+                    tail.skip()
+                    continue
                 tail.add(episode.peak)
                 if tail.level is not None and episode.peak >= tail.level:
                     # A peak past the level changes the tail where it matters: refit now, not
