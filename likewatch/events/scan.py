@@ -40,7 +40,7 @@ from likewatch.events import platform as platforms
 from likewatch.events.models import DetectorState, Event, Status
 from likewatch.tracking import bulk
 from likewatch.tracking import records as history_records
-from likewatch.tracking.models import CampaignPage, Direction, Page
+from likewatch.tracking.models import CampaignPage, Direction, Page, Provenance
 
 log = logging.getLogger("likewatch.events")
 
@@ -93,6 +93,7 @@ def _histories(pages: list[Page], since: dict[int, int]) -> dict[int, list]:
                         first_seen=_epoch(r.first_seen),
                         last_seen=_epoch(r.last_seen),
                         fetches=r.fetches,
+                        imported=r.provenance == Provenance.IMPORTED,
                     )
                 )
             else:
