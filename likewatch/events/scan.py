@@ -231,6 +231,12 @@ def _scan(
             )
             for pk, s in states.items()
         }
+        # A state an earlier version stored is not read (the detector starts afresh): the page
+        # is then read from its first record, not from where that state stopped.
+        saved = {
+            pk: state if state.get("version") == detect.STATE_VERSION else {}
+            for pk, state in saved.items()
+        }
         since = {p.pk: (saved.get(p.pk) or {}).get("seq", 0) for p in pages}
         records = {}
         for pk, held in (following or {}).items():
