@@ -32,15 +32,23 @@ Every fetch is judged, the unchanged ones too (a change of zero): a page that of
 move in an interval would otherwise be judged only when it moved, always the same way.
 
 **Episodes, one event each.** A one-sided CUSUM on the residuals (per baseline, per direction)
-opens an *episode* when it leaves zero and closes it when it returns; the episode's peak is its
-strength. The slow CUSUM takes at most `SLOW_CLIP` spreads from one fetch: it looks for moves
-sustained over many fetches, and one huge step (the fast baseline's business) must not hold it
-up for days and swallow every later event into one.
-The window of an event is from its first deviating fetch to the fetch where the CUSUM
+opens an *episode* when it leaves zero and closes it when it returns. A slow episode's peak is
+its strength. The slow CUSUM takes at most `SLOW_CLIP` spreads from one fetch: it looks for
+moves sustained over many fetches, and one huge step (the fast baseline's business) must not
+hold it up for days and swallow every later event into one.
+The fast baseline's episodes that matter are *bursts*: one that opens with a step `FREEZE_Z`
+spreads off, or whose first L of up to `SCAN_STEPS` steps (within half an hour) add up to
+`FREEZE_Z` x sqrt(L) spreads: bought likes delivered over two or three fetches, none far off
+alone (`Detector._late_burst`; not when the baseline's carried-forward trend made most of it,
+nor while a campaign runs, whose pace climbs so as it takes off). A fast episode's strength is
+that scan statistic, the largest sum of its first L residuals over sqrt(L) (less `CUSUM_K`), so
+a move of three spreads a fetch over three fetches counts as one of five at once.
+The window of an event is from its first deviating fetch to the fetch where its strength
 peaked, and its size is the measured change minus the prediction frozen at the episode's start.
-While an episode of the fast baseline runs, that baseline stops learning (for at most about half
-an hour), so a burst of several fetches is measured whole and never echoes as a drop. A longer
-move (a drop spread over hours) is followed by the fast baseline; when it stops, the page going
+While a burst runs, the fast baseline stops learning (for at most about half an hour; a burst
+found late forgets what its first fetches taught), so a burst of several fetches is measured
+whole and never echoes as a drop. A longer move (a drop spread over hours) is followed by the
+fast baseline; when it stops, the page going
 back to its pace is that move's end, not an event the other way (`Detector._echo`). A burst
 flagged at once that outlasts the freeze while a campaign runs was the campaign's change of
 pace, and its event is withdrawn (`Detector._unflag`).
@@ -96,8 +104,9 @@ KINDS = (GAIN, PURGE, TAKEOFF, FADING, GAP, STALE, METRIC_SWITCH)
 
 DEFAULT_TARGET = 1.0  # unusual gain/drop flags per page per 30 days of ordinary traffic
 # 2: the fast tails are per burst length, bursts only; 3: the recent spread is winsorised by
-# itself too (a state from before holds a recent spread capped by the usual one)
-STATE_VERSION = 3
+# itself too (a state from before holds a recent spread capped by the usual one); 4: a fast
+# episode's strength is its scan statistic and it keeps its CUSUM's top and sum of residuals
+STATE_VERSION = 4
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
@@ -130,6 +139,12 @@ SHORT_MIN_THRESHOLD = {"fast": 12.0, "slow": 20.0}
 # 0.44 -> 0.57; synthetic hourly 0.83 -> 0.80. Three lengths (1, 2, 3+) split the share
 # thrice and lost recall at every interval but daily (synthetic hourly 0.77).
 BURST_SCALES = 2
+# A burst may also open late: when the first L <= SCAN_STEPS steps of a fast episode add up to
+# FREEZE_Z * sqrt(L) spreads (bought likes delivered over two or three fetches, each under
+# FREEZE_Z spreads off). A fast episode's strength is the same scan statistic: the largest
+# sum of its first L residuals over sqrt(L), less CUSUM_K, so a one-fetch burst keeps its old
+# strength and a move of ~3 spreads a fetch over three fetches (5.2 in all) is not worth 3.
+SCAN_STEPS = 3
 OUTLIER = 2.0  # a flagged episode this many thresholds high is left out of the tail
 RELEASE = 0.5  # an episode ends when its CUSUM falls below this share of its peak
 TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
@@ -345,6 +360,8 @@ class _Episode:
     burst: bool = False  # began with one step far off: judged when it is over
     first_over: float = 0.0
     finding: list | None = None  # the key (kind, start) of the event it feeds
+    top: float = 0.0  # the CUSUM's own highest value (the episode ends below RELEASE of it)
+    z_sum: float = 0.0  # the fast episode's residuals so far, in spreads (its scan statistic)
     # The page's largest change per interval that way before the episode (see _dwarfs).
     largest_before: float = 0.0
 
@@ -381,6 +398,9 @@ class Detector:
         self.slow_alpha = 1 - 0.5 ** (1 / max(7.0, per_day))  # level half-life: a day
         self.profile_memory = max(4.0, per_day / (1 if self.weekly else 24) * 4)
         self.freeze = max(3, round(FREEZE_MINUTES * 60 / self.interval))
+        # Fetches a burst delivered over several may take to add up (a delivery within the
+        # freeze's half hour: none when sampled every half hour or less often).
+        self.scan = min(SCAN_STEPS, round(FREEZE_MINUTES * 60 / self.interval))
         self.day_steps = max(7.0, per_day)
         # Every finding made or changed since this detector was built, by key; keys that a
         # merge replaced (scan withdraws them).
@@ -822,7 +842,7 @@ class Detector:
                     self.cusum[key] = 0.0
                     self._close(key, episode)
                     continue
-                if episode is not None and s < episode.peak * RELEASE:
+                if episode is not None and s < episode.top * RELEASE:
                     s = 0.0  # the excess is over: the episode ends where it peaked
                 self.cusum[key] = s
                 if s <= 0:
@@ -843,6 +863,20 @@ class Detector:
                 episode.seen += delta
                 episode.expected += m * (episode.base_rate + p)
                 episode.max_step_z = max(episode.max_step_z, sign * z)
+                episode.top = max(episode.top, s)
+                strength = s
+                if which == "fast":
+                    episode.z_sum += sign * z
+                    # While a campaign runs, its pace can climb by a few spreads a fetch for a
+                    # few fetches as it takes off: only a step far off at once is a burst then.
+                    if (
+                        not episode.burst
+                        and 1 < episode.steps <= self.scan
+                        and episode.z_sum >= FREEZE_Z * math.sqrt(episode.steps)
+                        and not self._suppressed("slow", sign)
+                    ):
+                        self._late_burst(episode, spread / math.sqrt(m))
+                    strength = episode.z_sum / math.sqrt(episode.steps) - CUSUM_K[which]
                 if which == "fast" and episode.steps > self.freeze:
                     self.frozen = 0
                     episode.burst = False
@@ -850,8 +884,8 @@ class Detector:
                     # explains the slow baseline's moves.
                     if episode.flagged and self._suppressed("slow", sign):
                         self._unflag(episode)
-                if s > episode.peak:
-                    episode.peak = s
+                if strength > episode.peak:
+                    episode.peak = strength
                     episode.peak_end = b.first_seen
                     episode.peak_seq = b.seq
                     episode.peak_seen = episode.seen
@@ -861,11 +895,38 @@ class Detector:
                     if which == "slow" or episode.burst:
                         self._maybe_flag(which, key, episode)
 
+    def _late_burst(self, episode: _Episode, spread: float) -> None:
+        """A fast episode whose first few steps, each under FREEZE_Z spreads, add up to a
+        step that far off (scaled to their number): a burst delivered over a few fetches,
+        judged as one from its first fetch. The baseline stops learning for what is left of
+        the freeze, and forgets what it learnt from the burst's earlier fetches (they would
+        lift its median and trend, and shrink the burst's next steps).
+
+        Not when the baseline's trend made most of it: after a few fetches above the pace the
+        carried-forward trend overshoots, and the page going on at its pace reads as a few
+        fetches of drops. The steps must add up that far against the plain median of the
+        fetches before the episode (no trend) too."""
+        learnt = episode.steps - 1
+        frozen = self.frozen > 0
+        before = self.ring if frozen or not learnt else self.ring[:-learnt]
+        if before:
+            plain = median(rate - self._season(b) for rate, b in before)
+            overshoot = max(0.0, episode.sign * (plain - episode.base_rate))
+            z_sum = episode.z_sum - episode.steps * overshoot / max(spread, 1e-9)
+            if z_sum < FREEZE_Z * math.sqrt(episode.steps):
+                return
+        episode.burst = True
+        if not frozen and learnt:
+            del self.ring[-learnt:]
+        self.frozen = max(self.frozen, self.freeze - learnt)
+
     def _tail_key(self, which: str, key: str, steps: int) -> str:
         """The tail a fast episode of `steps` fetches is judged against (see BURST_SCALES)."""
-        return f"{key}{min(steps, BURST_SCALES)}" if which == "fast" else key
+        if which != "fast":
+            return key
+        return f"{key}{min(steps, BURST_SCALES)}"
 
-    def _threshold(self, which: str, key: str, steps: int = BURST_SCALES) -> tuple[float, dict]:
+    def _threshold(self, which: str, key: str, steps: int = 1_000) -> tuple[float, dict]:
         first = self.now if self.first_time is None else self.first_time
         days = max(1e-9, (self.now - first) / DAY)
         page_known = days >= MIN_DAYS and self.steps >= 2 * TAIL
@@ -909,7 +970,7 @@ class Detector:
         the tail of bursts of its own length."""
         if self._suppressed(which, episode.sign):
             return
-        level, about = self._threshold(which, key, episode.steps if over else BURST_SCALES)
+        level, about = self._threshold(which, key, episode.steps if over else self.freeze)
         if not episode.flagged and episode.peak < level:
             return
         size = episode.peak_seen - episode.peak_expected
