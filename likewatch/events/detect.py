@@ -362,6 +362,7 @@ class _Episode:
     finding: list | None = None  # the key (kind, start) of the event it feeds
     top: float = 0.0  # the CUSUM's own highest value (the episode ends below RELEASE of it)
     z_sum: float = 0.0  # the fast episode's residuals so far, in spreads (its scan statistic)
+    held: list = field(default_factory=list)  # its rates not yet taught to the fast baseline
     # The page's largest change per interval that way before the episode (see _dwarfs).
     largest_before: float = 0.0
 
@@ -747,8 +748,17 @@ class Detector:
             self.profile[b] = deviation if old is None else old + alpha * (deviation - old)
             # The running mean at first, then a memory of about a day.
             self.level += max(self.slow_alpha, 1 / self.steps) * (d - self.level)
-            self.ring.append([rate, b])
-            del self.ring[:-FAST_RING]
+            pending = [
+                e
+                for k, e in self.episodes.items()
+                if k.startswith("fast") and not e.burst and e.steps < self.scan
+            ]
+            if pending:
+                # It may turn out a burst's first fetch (`_late_burst`): held until then.
+                pending[0].held.append([rate, b])
+            else:
+                self.ring.append([rate, b])
+                del self.ring[:-FAST_RING]
         else:
             self.frozen -= 1
         if residuals is not None:
@@ -847,6 +857,7 @@ class Detector:
                 self.cusum[key] = s
                 if s <= 0:
                     if episode is not None:
+                        self._teach_held(episode)
                         self._close(key, episode)
                     continue
                 if episode is None:
@@ -876,6 +887,8 @@ class Detector:
                         and not self._suppressed("slow", sign)
                     ):
                         self._late_burst(episode, spread / math.sqrt(m))
+                    if not episode.burst and episode.steps >= self.scan:
+                        self._teach_held(episode)
                     strength = episode.z_sum / math.sqrt(episode.steps) - CUSUM_K[which]
                 if which == "fast" and episode.steps > self.freeze:
                     self.frozen = 0
@@ -906,19 +919,23 @@ class Detector:
         carried-forward trend overshoots, and the page going on at its pace reads as a few
         fetches of drops. The steps must add up that far against the plain median of the
         fetches before the episode (no trend) too."""
-        learnt = episode.steps - 1
-        frozen = self.frozen > 0
-        before = self.ring if frozen or not learnt else self.ring[:-learnt]
-        if before:
-            plain = median(rate - self._season(b) for rate, b in before)
+        if self.ring:
+            plain = median(rate - self._season(b) for rate, b in self.ring)
             overshoot = max(0.0, episode.sign * (plain - episode.base_rate))
             z_sum = episode.z_sum - episode.steps * overshoot / max(spread, 1e-9)
             if z_sum < FREEZE_Z * math.sqrt(episode.steps):
                 return
         episode.burst = True
-        if not frozen and learnt:
-            del self.ring[-learnt:]
-        self.frozen = max(self.frozen, self.freeze - learnt)
+        episode.held = []
+        self.frozen = max(self.frozen, self.freeze - (episode.steps - 1))
+
+    def _teach_held(self, episode: _Episode) -> None:
+        """A fast episode's first fetches, held back while it might have been a burst, are
+        ordinary after all: the fast baseline learns them now."""
+        if episode.held:
+            self.ring.extend(episode.held)
+            del self.ring[:-FAST_RING]
+            episode.held = []
 
     def _tail_key(self, which: str, key: str, steps: int) -> str:
         """The tail a fast episode of `steps` fetches is judged against (see BURST_SCALES)."""
