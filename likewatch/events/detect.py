@@ -4,11 +4,14 @@ This module has no database: `likewatch.events.scan` feeds it a page's records a
 it finds, and bench/events.py runs the very same code on real and synthetic series.
 
 **One code path, with a rolling state.** A `Detector` reads records (value spans and failed
-fetches, in `seq` order) one at a time and keeps everything it learnt in a small state
+fetches, in time order) one at a time and keeps everything it learnt in a small state
 (`Detector.state()`, plain JSON). The poller stores that state after each round and feeds the
 next round's records to a detector rebuilt from it; `likewatch events --rescan` starts from an
 empty state and feeds the whole history. Both run the same steps on the same records in the same
-order, so they find the same events with the same keys (kind, start).
+order, so they find the same events with the same keys (kind, start). Counts imported from
+before a page was tracked (a backfill) are numbered after its records but older than them: a
+state cannot read them (`Detector.rewinds`), so the page is read again from the start, the
+archive in its place in time (likewatch.events.scan), and its events are found like any other.
 
 **What is ordinary, from the page's own history.** Each change between two fetches becomes a
 rate per sampling interval. Two baselines predict it:
@@ -370,6 +373,11 @@ class _Episode:
         return dict(vars(self))
 
 
+class Rewind(ValueError):
+    """Records a detector cannot read from its state: older than what it read, numbered after
+    it (a backfill). The page's history is read again from the start (`Detector.rewinds`)."""
+
+
 class Detector:
     """Finds events in one page's history; see the module docstring for the method."""
 
@@ -550,30 +558,49 @@ class Detector:
         return sorted(self.findings.values(), key=lambda f: (f.start, f.kind))
 
     def feed(self, records: Iterable[Span | Miss]) -> list[Finding]:
-        """Read the records after the state's last one (the last one again, to see its final
-        form: an open span keeps growing). Returns the findings made or changed."""
+        """Read a page's records in time order (as likewatch.tracking.records reads them), from
+        where the state stopped. Returns the findings made or changed.
+
+        Time order is seq order except after a backfill (counts imported from before the page
+        was tracked take the next seqs: tracking.history.record_backfill), so the state keeps
+        both where it is in time (`now`, the newest moment read) and the newest seq it read
+        (`seq`; every record numbered up to it was read). A record numbered up to `seq` is
+        passed over, but for the span the state ended on, read again to see its final form (an
+        open span keeps growing). A record numbered after it and older than `now` cannot be
+        read from this state: `Rewind` is raised before anything is read (see `rewinds`)."""
         self._touched: dict[tuple[str, int], Finding] = {}
-        for record in sorted(records, key=lambda r: r.seq):
-            if record.seq < self.seq:
+        records = list(records)
+        if _passed(self.seq, self.now, records):
+            raise Rewind(f"records older than the state's newest, numbered after seq {self.seq}")
+        read = self.seq
+        for record in records:
+            if (
+                isinstance(record, Span)
+                and self.prev is not None
+                and record.seq == self.prev["seq"]
+            ):
+                self.prev = _span_dict(record)  # the open head, grown since
+                self.now = max(self.now, record.last_seen)
                 continue
-            end = record.at if isinstance(record, Miss) else record.last_seen
-            if self.now and end < self.now:
-                # Older than what was read already: a backfilled record (counts imported from
-                # before the page's first one take the next seqs; tracking.history). The
-                # detector reads time forwards only, so it passes over them.
-                self.seq = max(self.seq, record.seq)
+            if record.seq <= read:
                 continue
             if isinstance(record, Miss):
-                if record.seq > self.seq:
-                    self.misses.append([int(record.seq), float(record.at)])
-                    self.seq = record.seq
-                    self.now = max(self.now, record.at)
-                continue
-            if record.seq == self.seq and self.prev is not None:
-                self.prev = _span_dict(record)  # the open head, grown since
+                self.misses.append([int(record.seq), float(record.at)])
+                self.seq = max(self.seq, record.seq)
+                self.now = max(self.now, record.at)
                 continue
             self._span(record)
         return list(self._touched.values())
+
+    @staticmethod
+    def rewinds(state: dict | None, records: Iterable[Span | Miss]) -> bool:
+        """Whether `records` hold one that a detector resumed from `state` cannot read: numbered
+        after every record it read, yet older than the newest moment it read (a backfill
+        landed, or records not in time order). Its page's history is then read again from the
+        start, in time order, by a detector without a state (likewatch.events.scan does)."""
+        if not state or state.get("version") != STATE_VERSION:
+            return False
+        return _passed(state.get("seq", 0), state.get("now", 0.0), records)
 
     def _emit(self, finding: Finding) -> None:
         self.findings[finding.key] = finding
@@ -600,12 +627,12 @@ class Detector:
 
     def _span(self, record: Span) -> None:
         prev = self.prev
-        self.seq = record.seq
+        self.seq = max(self.seq, record.seq)  # the newest seq read (see `feed`)
         self.now = max(self.now, record.last_seen)
         if self.first_time is None:
             self.first_time = record.first_seen
         if prev is not None:
-            gap = self._gap(prev["last_seen"], record.first_seen, prev["seq"], False)
+            gap = self._gap(prev["last_seen"], record.first_seen, prev["seq"], False, record.seq)
             if gap:
                 self._emit(gap)
         self.misses = []
@@ -1260,7 +1287,11 @@ class Detector:
         self._close_all(b.first_seen)
         return True
 
-    def _gap(self, since: float, until: float, seq_from: int, ongoing: bool) -> Finding | None:
+    def _gap(
+        self, since: float, until: float, seq_from: int, ongoing: bool, seq_to: int = 0
+    ) -> Finding | None:
+        """Fetches failed from `since` to `until`: a gap if they make GAP_INTERVALS. `seq_to` is
+        the record that ended it (ongoing: the newest failure)."""
         missing = round((until - since) / self.interval) - (0 if ongoing else 1)
         if missing < GAP_INTERVALS:
             return None
@@ -1277,7 +1308,7 @@ class Detector:
             detected_at=misses[GAP_INTERVALS - 1][1] if len(misses) >= GAP_INTERVALS else until,
             ongoing=ongoing,
             seq_from=seq_from,
-            seq_to=int(misses[-1][0]) if ongoing and misses else self.seq,
+            seq_to=int(misses[-1][0]) if ongoing and misses else seq_to,
             details={"failures": len(misses)},
         )
 
@@ -1316,6 +1347,19 @@ class Detector:
             # For likewatch.events.quiet, which weighs it against the platform's other pages.
             details={"likelihood": likelihood},
         )
+
+
+def _passed(seq: int, now: float, records: Iterable[Span | Miss]) -> bool:
+    """A record numbered after `seq` older than `now` (a state that read nothing, seq 0, has
+    no `now`), or older than a new record before it."""
+    newest = now if seq else -math.inf
+    for record in records:
+        if record.seq > seq:
+            end = record.at if isinstance(record, Miss) else record.last_seen
+            if end < newest:
+                return True
+            newest = max(newest, end)
+    return False
 
 
 def _span_dict(record: Span) -> dict:

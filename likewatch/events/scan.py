@@ -1,9 +1,10 @@
 """Feed a page's new history to its detector, resumed from its stored state, and store events.
 
-Live and rescan are one code path (`_scan`):
+One code path for live detection and a rescan (`_scan`); both feed the detector a page's
+records in time order (`tracking.records`), so they find the same events:
 
 - live (`scan_pages`, called by the poller for a round's pages): the page's `DetectorState`
-  is loaded, the records from the state's last `seq` on (the last one again: an open span
+  is loaded, the records from the state's `seq` on (the newest it read, again: an open span
   grows) are fed to `detect.Detector`, and the new state is stored with the events, in one
   transaction. Those records are the round's own when the caller hands them over
   (`following`, what the events consumer was given) and they start where the state ended;
@@ -11,6 +12,11 @@ Live and rescan are one code path (`_scan`):
   with no state yet (new, or tracked before this version) reads its whole history once.
 - rescan (`scan_page(page, rescan=True)`, `likewatch events --rescan`): the state is dropped
   and the whole history fed from the start; open events it no longer finds are withdrawn.
+- a backfill (`likewatch import` of counts from before the page was tracked): its records
+  take the next seqs but are older than what the state read (`detect.Detector.rewinds`), so
+  the round that brings them rescans the page, as above, in the same transaction. The
+  importer only stores rows; the events consumer notices and rescans. The other rounds read
+  what they read before.
 
 Events are keyed (page, kind, start): a finding with a known key updates its event (an ongoing
 event grows), a new key makes a new event, and a key the detector replaced by merging two
@@ -62,17 +68,20 @@ def target() -> float:
 
 
 def history(page: Page, since_seq: int = 0) -> list[detect.Span | detect.Miss]:
-    """The page's records from `since_seq` on, in the detector's terms."""
+    """The page's records from `since_seq` on, in time order, in the detector's terms."""
     return _histories([page], {page.pk: since_seq})[page.pk]
 
 
 def _histories(pages: list[Page], since: dict[int, int]) -> dict[int, list]:
-    # One query per kind of record for all the pages, each from its own seq.
+    # One query per kind of record for all the pages, each from its own seq, in time order
+    # (tracking.records: a backfill's records come before those numbered before them).
     ids = [p.pk for p in pages]
     records: dict[int, list] = {pk: [] for pk in ids}
     if not ids:
         return records
-    found = history_records.many(ids, since_seq={pk: since[pk] for pk in ids if since[pk]})
+    found = history_records.many(
+        ids, since_seq={pk: since[pk] for pk in ids if since[pk]}, by_time=True
+    )
     for page_id, rows in found.items():
         for r in rows:
             if isinstance(r, history_records.Span):
@@ -108,7 +117,7 @@ def _siblings(pages: list[Page], since: dict[int, float]) -> dict[int, detect.Si
     points: dict[int, list[tuple[float, float, int]]] = {pk: [] for pk in wanted}
     if wanted:
         earliest = min(since.values(), default=0.0)
-        found = history_records.many(sorted(wanted), start=_moment(earliest))
+        found = history_records.many(sorted(wanted), start=_moment(earliest), by_time=True)
         for page_id, rows in found.items():
             for r in rows:
                 if isinstance(r, history_records.Span) and r.value is not None:
@@ -227,6 +236,16 @@ def _scan(
             if complete is not None:
                 records[pk] = complete
         records.update(_histories([p for p in pages if p.pk not in records], since))
+        # A backfill landed (records numbered after the state's, older than what it read):
+        # the state cannot take them, so the page is rescanned, its whole history read again
+        # in time order. Only such a round reads more; the others read what they read before.
+        rewound = {p.pk for p in pages if detect.Detector.rewinds(saved.get(p.pk), records[p.pk])}
+        if rewound:
+            for pk in rewound:
+                saved[pk] = {}
+            records.update(
+                _histories([p for p in pages if p.pk in rewound], dict.fromkeys(rewound, 0))
+            )
         read = [p for p in pages if records[p.pk]]
         first_time = {
             p.pk: min(r.first_seen if isinstance(r, detect.Span) else r.at for r in records[p.pk])
@@ -255,7 +274,13 @@ def _scan(
                 continue
             # A flat run is stale or quiet by one rule, which also asks the platform's others.
             found, quiet_keys = quiet.review(page, found)
-            _store(results[page.pk], found, detector.withdrawn | quiet_keys, rescan, now)
+            _store(
+                results[page.pk],
+                found,
+                detector.withdrawn | quiet_keys,
+                rescan or page.pk in rewound,
+                now,
+            )
             flagged += [(page, f) for f in found if f.kind in (detect.GAIN, detect.PURGE)]
             row = states.get(page.pk) or DetectorState(page=page)
             row.state, row.interval, row.updated_at = detector.packed(), page.interval, now

@@ -24,11 +24,11 @@ import dataclasses
 import heapq
 import math
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar, overload
 
 from likewatch.tracking import chain
@@ -340,12 +340,15 @@ def span_points(page, start: datetime, end: datetime) -> Iterator[tuple[float, f
     yield from interleave(runs, tail)
 
 
-def interleave(runs: Iterable[list[Timed]], tail: Sequence[Timed]) -> Iterator[Timed]:
+def interleave(
+    runs: Iterable[list[Timed]], tail: Sequence[Timed], moment: Callable[[Any], Any] | None = None
+) -> Iterator[Timed]:
     """A page's segments and its tail (rows not compacted yet) as one stream in time order.
 
     `runs`: what was read of each segment, a list per segment, in time order (segments never
     overlap in time); `tail`: what was read of the tail, in time order. Each item is a tuple
-    whose first element is its moment in seconds (a span's first fetch, a chart's point).
+    whose first element is its moment in seconds (a span's first fetch, a chart's point), or
+    anything `moment` gives the moment of (a record's `at`: `many`'s time order).
     The tail usually comes after every segment; a row older than a segment's last item (a
     backfill: an older count numbered after the records around it) goes among that segment's
     items, without merging the two streams item by item.
@@ -356,22 +359,24 @@ def interleave(runs: Iterable[list[Timed]], tail: Sequence[Timed]) -> Iterator[T
     stored before one backfilled at the same moment stays before it, in every reader, even
     where one segment ends and the next begins at that moment.
     """
+    moment = moment or _moment
     taken = 0
     for run in runs:
         if not run:
             continue
         # Strictly older than the run's last item: a tail row at that very moment goes after
         # it (and after any later segment's items at that moment).
-        upto = bisect.bisect_left(tail, run[-1][0], lo=taken, key=_moment)
+        upto = bisect.bisect_left(tail, moment(run[-1]), lo=taken, key=moment)
         if upto > taken:
             # heapq.merge is stable: of equal moments, the run's (the first stream's) first.
-            run = list(heapq.merge(run, tail[taken:upto], key=_moment))
+            run = list(heapq.merge(run, tail[taken:upto], key=moment))
             taken = upto
         yield from run
     yield from islice(tail, taken, None)
 
 
 _moment = itemgetter(0)
+_at = attrgetter("at")  # a record's moment (a span's first fetch), for `interleave`
 
 
 def segment_span_points(
@@ -599,11 +604,12 @@ def many(
     start: datetime | None = None,
     since_seq: dict[int, int] | None = None,
     until_seq: dict[int, int] | None = None,
+    by_time: bool = False,
 ) -> dict[int, list[Record]]:
-    """The records of several pages, each page's by seq, in a fixed number of queries per
-    PAGES_PER_QUERY pages (the poller's round reads all its pages' recent history at once):
-    those overlapping [start, now), and for the pages in `since_seq` (`until_seq`) those from
-    (up to) that seq."""
+    """The records of several pages, each page's by seq (`by_time`: in time order, as
+    `records` gives them), in a fixed number of queries per PAGES_PER_QUERY pages (the
+    poller's round reads all its pages' recent history at once): those overlapping
+    [start, now), and for the pages in `since_seq` (`until_seq`) those from (up to) that seq."""
     ids = list(dict.fromkeys(page_ids))
     found: dict[int, list[Record]] = {}
     for first in range(0, len(ids), PAGES_PER_QUERY):
@@ -613,6 +619,7 @@ def many(
                 start=start,
                 since_seq=since_seq,
                 until_seq=until_seq,
+                by_time=by_time,
             )
         )
     return found
@@ -624,10 +631,12 @@ def _many(
     start: datetime | None = None,
     since_seq: dict[int, int] | None = None,
     until_seq: dict[int, int] | None = None,
+    by_time: bool = False,
 ) -> dict[int, list[Record]]:
-    """The records of several pages, each page's by seq, in a fixed number of queries (the
-    poller's round reads all its pages' recent history at once): those overlapping
-    [start, now), and for the pages in `since_seq` (`until_seq`) those from (up to) that seq."""
+    """The records of several pages, each page's by seq (or by time), in a fixed number of
+    queries (the poller's round reads all its pages' recent history at once): those
+    overlapping [start, now), and for the pages in `since_seq` (`until_seq`) those from (up
+    to) that seq."""
     from django.db.models import Q
 
     from likewatch.tracking import segments_codec
@@ -662,23 +671,33 @@ def _many(
         tail[row.page_id].append(span_from_row(row, last.get(row.page_id)))
     for row in fails:
         tail[row.page_id].append(failure_from_row(row))
-    for page_id, data in segs.order_by("page_id", "first_seq").values_list("page_id", "data"):
+    # Each segment's records, a run per segment: by time, segments come by their start (they
+    # never overlap in time; see the module's docstring), and each holds its records in order.
+    runs: dict[int, list[list[Record]]] = {pk: [] for pk in ids}
+    order = ("page_id", "start", "first_seq") if by_time else ("page_id", "first_seq")
+    for page_id, data in segs.order_by(*order).values_list("page_id", "data"):
         first_seq = since_seq.get(page_id, 0)
         last_seq = until_seq.get(page_id)
-        for record in segments_codec.decode(data):
-            if (
-                (start is None or record.end >= start)
+        runs[page_id].append(
+            [
+                record
+                for record in segments_codec.decode(data)
+                if (start is None or record.end >= start)
                 and record.seq >= first_seq
                 and (last_seq is None or record.seq <= last_seq)
-            ):
-                found[page_id].append(record)
+            ]
+        )
     for page_id, rows in tail.items():
-        rows.sort(key=lambda r: r.seq)
+        rows.sort(key=when if by_time else (lambda r: r.seq))
         # A compaction committed between the two reads: keep one copy of each record.
-        first_tail = rows[0].seq if rows else None
+        first_tail = min((r.seq for r in rows), default=None)
+        kept = runs[page_id]
         if first_tail is not None:
-            found[page_id] = [r for r in found[page_id] if r.seq < first_tail]
-        found[page_id] += rows
+            kept = [[r for r in run if r.seq < first_tail] for run in kept]
+        if by_time:
+            found[page_id] = list(interleave(kept, rows, _at))
+        else:
+            found[page_id] = [r for run in kept for r in run] + rows
     return found
 
 

@@ -216,34 +216,82 @@ def test_a_state_stored_before_states_were_compressed_is_read_as_it_was():
     assert Detector.unpack(stored_then)["seq"] == detector.seq
 
 
-def test_backfilled_records_older_than_what_was_read_are_passed_over():
-    # Counts imported from before a page's first record take the next seqs
-    # (tracking.history.record_backfill): the detector reads time forwards only, so a run
-    # far below and long before the history is no drop, live or in a rescan.
-    changes = overdispersed(6 * DAY_STEPS, seed=5)
-    changes[4 * DAY_STEPS] += 9_000
-    records = series(changes)
-    before = {(f.key, f.end, f.size) for f in Detector(INTERVAL).run(records)}
-    last = records[-1].seq
-    old = [
+def backfilled(records, changes, *, start=400_000):
+    """`changes` as an archive imported after `records` (tracking.history.record_backfill):
+    numbered after them, timed before them, ending an interval before their first."""
+    archive = series(changes, start=start)
+    last, shift = records[-1].seq, archive[-1].last_seen + INTERVAL - records[0].first_seen
+    return [
         Span(
-            seq=last + 1 + n,
-            value=400_000 + n,
-            precision=1,
-            first_seen=-86400 * (30 - n),
-            last_seen=-86400 * (30 - n),
-            fetches=1,
+            r.seq + last, r.value, r.precision, r.first_seen - shift, r.last_seen - shift, r.fetches
         )
-        for n in range(5)
+        if isinstance(r, Span)
+        else Miss(r.seq + last, r.at - shift)
+        for r in archive
     ]
-    rescan = {(f.key, f.end, f.size) for f in Detector(INTERVAL).run(records + old)}
-    assert rescan == before
+
+
+def test_backfilled_records_are_read_in_time_order_and_their_drop_is_found():
+    # Counts imported from before a page's first record take the next seqs; read in time order
+    # (as tracking.records gives them), the archive is history like any other.
+    changes = overdispersed(4 * DAY_STEPS, seed=5)
+    records = series(changes, start=3_000_000)
+    archive_changes = overdispersed(6 * DAY_STEPS, seed=6)
+    archive_changes[4 * DAY_STEPS : 4 * DAY_STEPS + 72] = [-850] * 72  # 61,200 over six hours
+    old = backfilled(records, archive_changes, start=3_000_000 - sum(archive_changes))
+    assert old[-1].seq > records[-1].seq and old[-1].last_seen < records[0].first_seen
+
+    findings = Detector(INTERVAL).run(old + records)
+
+    purges = [f for f in findings if f.kind == detect.PURGE]
+    assert [(f.start < records[0].first_seen, f.seq_from > records[-1].seq) for f in purges] == [
+        (True, True)
+    ]
+    assert -62_000 < purges[0].size < -59_000
+
+
+def test_a_state_cannot_read_a_backfill_and_says_so_before_reading_anything():
+    records = series(overdispersed(3 * DAY_STEPS, seed=5))
+    old = backfilled(records, noisy(50))
     detector = Detector(INTERVAL)
     detector.run(records)
-    state = detector.state()
+    state = json.loads(json.dumps(detector.state()))
+
+    assert Detector.rewinds(state, records[-1:] + old)  # the history must be read again
+    assert not Detector.rewinds(state, records[-1:])  # the open head again, grown or not
+    assert not Detector.rewinds(None, old)  # no state: nothing to read it from
     live = Detector(INTERVAL, state=state)
-    assert live.feed(records[-1:] + old) == []
-    assert live.state()["seq"] == old[-1].seq
+    try:
+        live.feed(records[-1:] + old)
+    except detect.Rewind:
+        pass
+    else:
+        raise AssertionError("a backfill fed to a state must not be passed over")
+    assert live.state() == state  # nothing was read
+    # Records out of time order are refused the same way: never read, never passed over.
+    assert Detector.rewinds({**state, "seq": 0, "now": 0.0}, old[1:2] + old[:1])
+
+
+def test_the_newest_seq_read_is_kept_whatever_the_time_order():
+    # After a backfill, the record read last (the newest in time) is not the one numbered last:
+    # the state keeps the newest seq read, so the next round reads what follows it.
+    records = series(overdispersed(2 * DAY_STEPS, seed=8))
+    old = backfilled(records, noisy(50))
+    detector = Detector(INTERVAL)
+    detector.run(old + records)
+    assert detector.seq == old[-1].seq and detector.prev["seq"] == records[-1].seq
+    more = series(noisy(10), start=records[-1].value)[1:]
+    shift = records[-1].last_seen
+    following = [
+        Span(r.seq + old[-1].seq, r.value, 1, r.first_seen + shift, r.last_seen + shift, r.fetches)
+        for r in more
+    ]
+    state = json.loads(json.dumps(detector.state()))
+    resumed = Detector(INTERVAL, state=state)
+    resumed.feed([old[-1], *following])  # read from the state's seq on, as scan reads
+    once = Detector(INTERVAL)
+    once.run(old + records + following)
+    assert resumed.state() == json.loads(json.dumps(once.state()))
 
 
 def test_a_tail_that_looks_bounded_still_puts_the_level_beyond_its_largest_peak():

@@ -185,3 +185,22 @@ def test_chart_points_merge_a_long_uncompacted_tail_with_backfilled_segments(pag
     spans = [s for s in records.records(page) if isinstance(s, Span)]
     assert [(p[0], p[2]) for p in points] == [(s.first_seen.timestamp(), s.value) for s in spans]
     assert all(isinstance(p[2], int) for p in points)
+
+
+def test_many_pages_read_in_time_order_as_one_page_s_records_are(page, monkeypatch):
+    """Detection reads a round's pages together (`records.many`), a backfill in its place."""
+    monkeypatch.setattr(segments, "SEGMENT_RECORDS", 4)
+    backfill(page, *[(2000 - n, at(-100 + n)) for n in range(6)])
+    segments.compact(keep=0)
+    for n in range(5):
+        history.record_count(page, Count(970 - n), at(4 + n))
+    backfill(page, (1500, at(-50)))  # in the tail, older than the segments' end
+    one = [(r.seq, r.at) for r in records.records(page)]
+
+    def read(**bounds):
+        return [(r.seq, r.at) for r in records.many([page.pk], by_time=True, **bounds)[page.pk]]
+
+    assert read() == one
+    assert read(since_seq={page.pk: 8}) == [(seq, moment) for seq, moment in one if seq >= 8]
+    # By seq, as the chain numbers them (the default).
+    assert [r.seq for r in records.many([page.pk])[page.pk]] == sorted(seq for seq, _ in one)
