@@ -75,10 +75,12 @@ def _instrument():
             "flagged_before": episode.flagged,
         }
         size = episode.peak_seen - episode.peak_expected
-        if self._suppressed(which, episode.sign):
-            entry["outcome"] = "rule:suppressed"
-        elif not episode.flagged and episode.peak < level:
+        # Under the threshold first: a slow episode on a campaign page is suppressed, but
+        # one under its threshold would not have been flagged anyway.
+        if not episode.flagged and episode.peak < level:
             entry["outcome"] = "under-threshold"
+        elif self._suppressed(which, episode.sign):
+            entry["outcome"] = "rule:suppressed"
         elif size * episode.sign <= 0:
             entry["outcome"] = "rule:size-sign"
         elif (

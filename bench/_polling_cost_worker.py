@@ -6,7 +6,9 @@ due every 60 s and spread over the first minute, polls them from the loopback se
 SECONDS, and prints JSON: fetches, every fetch's schedule lag, the process's CPU seconds, and
 the CPU seconds of the PostgreSQL backends serving this database (read from /proc; 0 on
 SQLite), for the whole run and for each of its windows (bench/_windows.py). With PROFILE_FILE,
-the run is profiled with cProfile into that file.
+the run is profiled with cProfile into that file: the poller's thread and the consumers' thread
+(on PostgreSQL: rollups, the log, fan-out, alerts, live detection, the checkpoint), each on the
+CPU clock of its own thread, merged into one pstats file (`profiled`).
 """
 
 from __future__ import annotations
@@ -77,11 +79,7 @@ def main(pages: int, seconds: float, server: str, profile: str | None) -> None:
     threading.Timer(seconds, stop.set).start()
     windows.start()
     if profile:
-        import cProfile
-
-        profiler = cProfile.Profile(time.process_time)
-        profiler.runcall(poller.run_forever, stop)
-        profiler.dump_stats(profile)
+        profiled(poller, stop, profile)
     else:
         poller.run_forever(stop)
     windows.finish()
@@ -99,6 +97,36 @@ def main(pages: int, seconds: float, server: str, profile: str | None) -> None:
             }
         )
     )
+
+
+def profiled(poller, stop: threading.Event, path: str) -> None:
+    """Run the poller with every thread that does its work profiled, into one pstats file.
+
+    Each thread's profiler reads that thread's own CPU clock: with the process's clock (as
+    before), the consumers' CPU was charged to whatever the poller's thread was doing,
+    waiting included, and the consumers' own calls were not in the file at all."""
+    import cProfile
+    import pstats
+
+    from likewatch.poller.deliveries import Deliveries
+
+    profilers = [cProfile.Profile(time.thread_time)]
+    run = Deliveries._run
+
+    def consumers_profiled(self) -> None:
+        profiler = cProfile.Profile(time.thread_time)
+        profilers.append(profiler)
+        profiler.runcall(run, self)
+
+    Deliveries._run = consumers_profiled
+    try:
+        profilers[0].runcall(poller.run_forever, stop)
+    finally:
+        Deliveries._run = run
+    stats = pstats.Stats(profilers[0])
+    for other in profilers[1:]:
+        stats.add(other)
+    stats.dump_stats(path)
 
 
 if __name__ == "__main__":

@@ -54,8 +54,9 @@ burst are held back from it until it does or does not), so a burst of several fe
 measured whole and never echoes as a drop. A longer move (a drop spread over hours) is followed
 by the fast baseline; when it stops, the page going back to its pace is that move's end, not an
 event the other way (`Detector._echo`). A burst flagged at once that outlasts the freeze while a
-campaign runs was the campaign's change of
-pace, and its event is withdrawn (`Detector._unflag`).
+campaign runs was the campaign's change of pace, and its event is withdrawn (`Detector._unflag`);
+one over within the freeze stands only if it stands out against the pace after it too
+(`Detector._confirm`).
 
 **A threshold for a set false-alarm rate.** Ordinary traffic makes many small episodes. The
 detector keeps the largest `TAIL` peaks per baseline and direction with the count of all
@@ -442,6 +443,10 @@ class Detector:
         self.recent_spread: dict[str, float] = s.get("recent_spread", {})
         # The last flagged episode once over: {"last": [sign, end, rate before it]}.
         self.after: dict[str, list[float]] = s.get("after", {})
+        # Flagged bursts awaiting the pace after them while a campaign runs (`_confirm`):
+        # [kind, start, sign, fetches to the peak, rate before, spread, peak, threshold,
+        # fetches of the ring still to come].
+        self.pending: list[list] = s.get("pending", [])
         self.level: float = s.get("level", 0.0)
         self.ring: list[list[float]] = s.get("ring", [])  # [rate, bin] of the last fetches
         # Distinct days each bin was seen on, and the last one: a bin's profile is used
@@ -489,6 +494,7 @@ class Detector:
             "global_spread": dict(self.global_spread),
             "recent_spread": dict(self.recent_spread),
             "after": {k: list(v) for k, v in self.after.items()},
+            "pending": [list(p) for p in self.pending],
             "ring": [list(r) for r in self.ring],
             "frozen": self.frozen,
             "steps": self.steps,
@@ -787,8 +793,7 @@ class Detector:
                 # It may turn out a burst's first fetch (`_late_burst`): held until then.
                 pending[0].held.append([rate, b])
             else:
-                self.ring.append([rate, b])
-                del self.ring[:-FAST_RING]
+                self._teach([rate, b])
         else:
             self.frozen -= 1
         if residuals is not None:
@@ -968,10 +973,16 @@ class Detector:
     def _teach_held(self, episode: _Episode) -> None:
         """A fast episode's first fetches, held back while it might have been a burst, are
         ordinary after all: the fast baseline learns them now."""
-        if episode.held:
-            self.ring.extend(episode.held)
-            del self.ring[:-FAST_RING]
-            episode.held = []
+        for entry in episode.held:
+            self._teach(entry)
+        episode.held = []
+
+    def _teach(self, entry: list[float]) -> None:
+        """One rate (and its bin) into the fast baseline's ring."""
+        self.ring.append(entry)
+        del self.ring[:-FAST_RING]
+        if self.pending:
+            self._confirm()
 
     def _tail_key(self, which: str, key: str, steps: int) -> str:
         """The tail a fast episode of `steps` fetches is judged against (see BURST_SCALES)."""
@@ -1121,6 +1132,72 @@ class Detector:
             return
         self._forget(mine)
 
+    def _await_pace(self, key: tuple[str, int], episode: _Episode) -> None:
+        """Hold a flagged burst's event for `_confirm` once the ring is refilled after it."""
+        size = episode.peak_seen - episode.peak_expected
+        fetches = max(1, round((episode.peak_end - episode.start) / self.interval))
+        # The spread the burst was judged against, from its own CUSUM: its top is the sum of
+        # its steps' z less the allowance of each (the spread is frozen with the baseline).
+        spread = episode.sign * size / (episode.top + CUSUM_K["fast"] * fetches)
+        if spread <= 0 or episode.threshold <= 0:
+            return
+        self.pending.append(
+            [
+                key[0],
+                key[1],
+                episode.sign,
+                fetches,
+                episode.steps,
+                episode.base_rate,
+                spread,
+                episode.peak,
+                episode.threshold,
+                FAST_RING,
+            ]
+        )
+
+    def _confirm(self) -> None:
+        """While a campaign runs, a burst stands only if it stands out against the pace after
+        it as well as the pace before it: a burst on top of the pace is abrupt on both sides.
+
+        A campaign's pace can jump within a few fetches as it takes off (its departures come
+        on a steep logistic ramp, and they are over-dispersed: a hundred more leaving one
+        minute, two hundred the next). The fast baseline, frozen from the first fetch off,
+        measured the jump against the pace before it and flagged a "purge" that the pace
+        after it matched (bench events, take-off pages at 1-minute: 419 people over three
+        fetches two hours after the take-off, the pace then at its level for good). Once the
+        ring has refilled after the burst, each of its steps is judged again against the
+        pace after it, where that moved the burst's way: the ring's line carried back to the
+        burst (a pace rising steadily is held against the burst where it was then, not where
+        it got to), never beyond the ring's median. The event is withdrawn (live too:
+        `withdrawn`) if its strength falls under the threshold it crossed. A purge on a
+        steady pace, or on a pace going back to what it was, is unchanged."""
+        kept = []
+        for item in self.pending:
+            item[-1] -= 1
+            if item[-1] > 0:
+                kept.append(item)
+                continue
+            kind, start, sign, fetches, steps, before, spread, peak, threshold, _left = item
+            # The ring's resistant line (as `_fast_rate`), carried back to the burst's
+            # fetches up to its peak: a pace still rising steadily (a ramp) is not held
+            # against the burst at the level it reached later, only where it was then.
+            ring = [rate - self._season(b) for rate, b in self.ring]
+            half = len(ring) // 2
+            older, newer = median(ring[:half]), median(ring[half:])
+            c_old = (half - 1) / 2
+            c_new = half + (len(ring) - half - 1) / 2
+            slope = (newer - older) / (c_new - c_old)
+            centre = -steps + (fetches - 1) / 2
+            back = newer + TREND_DAMPING * slope * (centre - c_new)
+            moved = min(sign * (back - before), sign * (median(ring) - before))
+            # (The strength is the scan statistic: the steps' z over the root of their number.)
+            if moved > 0 and peak - math.sqrt(fetches) * moved / spread < threshold:
+                mine = (kind, int(start))
+                if not any(e.finding and tuple(e.finding) == mine for e in self.episodes.values()):
+                    self._forget(mine)
+        self.pending = kept
+
     def _dwarfs(self, which: str, episode: _Episode) -> bool:
         """With a short history, is this a step far beyond every move that way the page showed?
 
@@ -1212,6 +1289,13 @@ class Detector:
             # Either baseline's: a drop the slow baseline flagged was followed by the fast one.
             self.after["last"] = [episode.sign, episode.peak_end, episode.base_rate]
         mine = tuple(episode.finding) if episode.finding else None
+        if (
+            mine is not None
+            and key.startswith("fast")
+            and episode.steps <= self.freeze
+            and self._suppressed("slow", episode.sign)
+        ):
+            self._await_pace(mine, episode)
         if mine is not None and not any(
             e.finding and tuple(e.finding) == mine for e in self.episodes.values()
         ):
@@ -1250,6 +1334,7 @@ class Detector:
         self.cusum = {}
         self.ring = []
         self.frozen = 0
+        self.pending = []  # the pace after them is not known: the flags stand
 
     def _daily(self, at: float, rate: float) -> None:
         day = int(at // DAY)

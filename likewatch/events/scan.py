@@ -214,7 +214,8 @@ def _scan(
     }
     moved = _campaigns(latest)
     down, up = moved[Direction.LEAVE], moved[Direction.JOIN]
-    with transaction.atomic():
+    # No savepoint inside the events consumer's transaction: a failure fails it all the same.
+    with transaction.atomic(savepoint=False):
         states = {
             s.page_id: s
             for s in DetectorState.objects.select_for_update().filter(

@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max, Subquery
 from django.utils import timezone
 
 from likewatch.evidence import keys, log, merkle, note
@@ -85,14 +85,32 @@ def make(now: datetime | None = None, ask_witnesses: bool = True) -> tuple[Check
     key = keys.private_key()  # raises KeyMissing before anything is read
     from likewatch.evidence import consumer, documents
 
-    consumer.catch_up()  # records whose delivery failed or is still to come
-    documents.catch_up()  # annotations and reviews changed since the last checkpoint
-    current = log.state()
+    # The log's state, its cursor and the newest checkpoint in one query: a poller signs after
+    # every round, and each query a checkpoint saves is one a round saves.
+    found = (
+        LogState.objects.filter(pk=1)
+        .annotate(
+            **consumer.positions(),
+            newest_size=Subquery(Checkpoint.objects.order_by("-size").values("size")[:1]),
+            newest_at=Subquery(Checkpoint.objects.order_by("-size").values("created_at")[:1]),
+        )
+        .first()
+    )
+    positions = {"logged": found.logged, "written": found.written} if found else None
+    # Records whose delivery failed or is still to come, then the annotations and reviews
+    # changed since the last checkpoint: either appends leaves, and the state is read again.
+    appended = consumer.catch_up(positions)
+    appended += documents.catch_up()
+    current = found if found is not None and not appended else log.state()
     if current.size == 0:
         return None, False
-    newest = latest()
-    if newest is not None and newest.size >= current.size:
-        return newest, False
+    if current is found:
+        newest_size, newest_at = found.newest_size, found.newest_at
+    else:
+        newest = latest()
+        newest_size, newest_at = (newest.size, newest.created_at) if newest else (None, None)
+    if newest_size is not None and newest_size >= current.size:
+        return Checkpoint.objects.get(size=newest_size), False
     # The log's name and key as `signer()` gives them, from the state in hand: a poller
     # signs after every round, and each query a checkpoint saves is one a round saves.
     log_signer = signer(named(current.origin), key)
@@ -100,10 +118,7 @@ def make(now: datetime | None = None, ask_witnesses: bool = True) -> tuple[Check
     body = note.Checkpoint(log_signer.name, current.size, root).text
     signed = note.Note(body, [note.sign(body, log_signer)])
     try:
-        with transaction.atomic():
-            checkpoint = Checkpoint.objects.create(
-                size=current.size, root=root, note=str(signed), created_at=now
-            )
+        checkpoint = _insert(size=current.size, root=root, note=str(signed), created_at=now)
     except IntegrityError:  # another signer signed this size first (the same root)
         return Checkpoint.objects.get(size=current.size), False
     if not current.vkey:  # the first checkpoint fixes the log's name and publishes its key
@@ -117,9 +132,19 @@ def make(now: datetime | None = None, ask_witnesses: bool = True) -> tuple[Check
         timestamps.stamp(checkpoint)
     # Thinning keeps days and hours, not seconds: once an hour is enough (with the first
     # checkpoint of each hour), rather than a query after every round.
-    if newest is None or newest.created_at < now.replace(minute=0, second=0, microsecond=0):
+    if newest_at is None or newest_at < now.replace(minute=0, second=0, microsecond=0):
         thin(now)
     return checkpoint, True
+
+
+def _insert(**fields) -> Checkpoint:
+    """Store a new checkpoint; IntegrityError if one of its size exists. Outside a transaction
+    (the poller's chores) the INSERT is its own, without the BEGIN and COMMIT round trips of
+    an atomic block; inside one, a savepoint keeps a refused INSERT from spoiling it."""
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            return Checkpoint.objects.create(**fields)
+    return Checkpoint.objects.create(**fields)
 
 
 def thin(now: datetime) -> int:

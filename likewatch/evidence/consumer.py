@@ -14,6 +14,8 @@ journal's head.
 
 from __future__ import annotations
 
+from django.db.models import Subquery
+
 from likewatch.evidence import log
 from likewatch.evidence.leaves import FAILURE, OPEN, SPAN, Ref
 from likewatch.tracking import consumers
@@ -40,17 +42,33 @@ def consume(batch: consumers.Batch) -> None:
     log.append_refs(refs_of(batch.records), known=batch.rows)
 
 
-def catch_up() -> int:
+def catch_up(positions: dict[str, int | None] | None = None) -> int:
     """Log every committed record not logged yet; how many records were read.
 
     Before every checkpoint, and the log follows each round live, so it is nearly always up
     to date: one query says so (its cursor at the newest committed round), where catching
-    up took four to find nothing.
+    up took four to find nothing. `positions`: the two cursors' positions (`positions()`), when
+    the caller read them already in a query of its own (the checkpoint's).
     """
-    positions = dict(
-        Cursor.objects.filter(name__in=[NAME, Cursor.WRITTEN]).values_list("name", "position")
-    )
-    if NAME in positions and positions[NAME] >= positions.get(Cursor.WRITTEN, 0):
+    if positions is None:
+        positions = dict.fromkeys(_ALIASES.values())
+        cursors = Cursor.objects.filter(name__in=[NAME, Cursor.WRITTEN])
+        for name, position in cursors.values_list("name", "position"):
+            positions[_ALIASES[name]] = position
+    logged, written = positions["logged"], positions["written"]
+    if logged is not None and logged >= (written or 0):
         return 0
     Cursor.objects.get_or_create(name=NAME, defaults={"position": 0})
     return consumers.catch_up([NAME]).get(NAME, 0)
+
+
+_ALIASES = {NAME: "logged", Cursor.WRITTEN: "written"}
+
+
+def positions() -> dict[str, Subquery]:
+    """What `catch_up(positions)` is given: the log's cursor and the writer's (the newest
+    round), as subqueries a caller's query reads with its own (None: no such cursor yet)."""
+    return {
+        alias: Subquery(Cursor.objects.filter(name=name).values("position")[:1])
+        for name, alias in _ALIASES.items()
+    }

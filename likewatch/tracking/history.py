@@ -123,11 +123,15 @@ def record_batch(
     records read in two queries, and every insert and update written in one statement per
     kind. A page may appear several times: its entries apply in the order given. A page
     deleted since it was claimed gets None. The caller's Page objects follow the new state.
-    `backfill`: see `record_backfill`.
+    `backfill`: see `record_backfill`. Within a caller's transaction (the poller's round) the
+    batch is part of it: a failure fails the caller's transaction too.
     """
     if not entries:
         return []
-    with transaction.atomic():
+    # Inside a caller's transaction (the poller's round), no savepoint of its own: every
+    # caller lets a failure end its transaction, and the savepoint was two more round trips
+    # a round.
+    with transaction.atomic(savepoint=False):
         ids = sorted({e.page.pk for e in entries})
         locked = {
             p.pk: p for p in Page.objects.select_for_update().filter(pk__in=ids).order_by("pk")

@@ -203,3 +203,54 @@ def test_without_pace_every_write_reaches_a_paced_consumer_at_once(page, committ
     finally:
         consumers.unregister("test-paced")
     assert seen == [1, 2]
+
+
+def test_a_round_reaches_the_consumers_in_one_transaction_that_moves_every_cursor_at_once(
+    page, committed
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    firsts, seconds = Recorder(), Recorder()
+    consumers.register("test-first", firsts, order=98)
+    consumers.register("test-second", seconds, order=99)
+    try:
+        committed(entry(page, 1, 0))  # their cursors made, at the newest round
+        with CaptureQueriesContext(connection) as queries:
+            committed(entry(page, 2, 1))
+    finally:
+        consumers.unregister("test-first")
+        consumers.unregister("test-second")
+    assert firsts.seen == seconds.seen == [(1, page.pk, 1), (2, page.pk, 2)]
+    moves = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    moves = [s for s in moves if "tracking_cursor" in s and "RETURNING" in s and "+ 1" not in s]
+    assert len(moves) == 1  # every consumer's cursor, in one statement
+    positions = dict(Cursor.objects.values_list("name", "position"))
+    assert positions["test-first"] == positions["test-second"] == 2
+
+
+def test_a_consumer_failing_in_a_delivery_together_costs_the_others_nothing(page, committed):
+    """The failed delivery together commits nothing; each consumer then takes the round on its
+    own: the working one's rows are written once, the broken one keeps its place."""
+
+    def marking(batch: consumers.Batch) -> None:
+        for r in batch.records:  # a row per record, as a consumer that writes data does
+            Cursor.objects.create(name=f"test-mark-{r.position}", position=r.seq)
+
+    broken = Recorder()
+    consumers.register("test-marking", marking, order=98)
+    consumers.register("test-broken", broken, order=99)
+    try:
+        committed(entry(page, 1, 0))
+        broken.broken = True
+        committed(entry(page, 2, 1))
+        broken.broken = False
+        committed(entry(page, 3, 2))  # delivered one by one: the broken one catches up
+        committed(entry(page, 4, 3))  # and together again
+    finally:
+        consumers.unregister("test-marking")
+        consumers.unregister("test-broken")
+    marks = Cursor.objects.filter(name__startswith="test-mark-").values_list("name", flat=True)
+    assert sorted(marks) == [f"test-mark-{n}" for n in (1, 2, 3, 4)]  # each once
+    assert [seq for _, _, seq in broken.seen] == [1, 2, 3, 4]
+    assert consumers._apart == set()

@@ -200,6 +200,9 @@ def test_a_batch_journals_what_it_wrote_for_the_consumers():
     assert second[1].failures_in_row == 1 and second[1].failure_kind == "transient"
 
 
+# Outside any transaction, as the poller writes: inside a caller's, the batch takes no
+# savepoint of its own, and its failure fails the caller's transaction with it.
+@pytest.mark.django_db(transaction=True)
 def test_a_batch_that_fails_leaves_nothing_behind(monkeypatch):
     (page,) = make_pages(1)
     history.record_count(page, Count(1), at(0))
