@@ -31,7 +31,10 @@ misses
 
 `takeoff` runs the bench's campaign pages (a purge in the hour after a campaign takes off,
 1-minute and 5-minute sampling) and also lists each false flag by kind, baseline, burst length
-and hours after the take-off.
+and hours after the take-off; `spread` runs the pages with a purge spread over 2-12 hours
+(1-minute, 5-minute, hourly) and lists each false flag the same way, by hours after the
+purge's end (on 2026-12-03, 10 of their 13 false flags were hundreds of hours away from it:
+the pages' ordinary rate; 2 were slow-baseline gains 6 and 30 hours after it, its end).
 """
 
 from __future__ import annotations
@@ -131,6 +134,8 @@ def classify(series, with_plain: bool = False) -> tuple[Counter, Counter, dict]:
     # relative to the campaign's take-off (hours, floored; "before" when earlier).
     detail = Counter()
     start = getattr(series, "campaign_start", None)
+    if series.family == "spread":
+        start = series.injected[0].end
     for f in found:
         match = next(
             (
@@ -146,7 +151,12 @@ def classify(series, with_plain: bool = False) -> tuple[Counter, Counter, dict]:
             continue
         if start is not None:
             hours = (f.start - start) / 3600
-            when = "before" if hours < 0 else f"+{int(hours)}h" if hours < 6 else "+6h+"
+            if hours < 0:
+                when = "before"
+            elif hours < 6:
+                when = f"+{int(hours)}h"
+            else:
+                when = "+6-48h" if hours < 48 else "+48h+"
             steps = f.details.get("steps", 0)
             detail[
                 (
@@ -230,6 +240,9 @@ def _groups(parts):
             out += [
                 (f"takeoff {synth.LABEL[interval]}", ("takeoff", interval, n)) for n in range(pages)
             ]
+    if "spread" in parts:
+        for interval in (60, 300, 3600):
+            out += [(f"spread {synth.LABEL[interval]}", ("spread", interval, n)) for n in range(4)]
     if "false-synthetic" in parts:
         for interval in synth.INTERVALS:
             for n in range(3):
@@ -256,6 +269,8 @@ def _one(spec, with_plain: bool = False):
         series = synth.burst_series(events.SEED, spec[1], spec[2])
     elif spec[0] == "takeoff":
         series = synth.burst_series(events.SEED, spec[1], spec[2], campaign=True)
+    elif spec[0] == "spread":
+        series = synth.spread_series(events.SEED, spec[1], spec[2])
     else:
         part, n = spec
         series = events.inject(_corpus()[part][n], events.SEED, n)

@@ -188,7 +188,11 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # how a zstd frame begins (a packed state)
 
 @dataclass(frozen=True)
 class Span:
-    """A run of identical values (tracking.models.Observation). Times in epoch seconds."""
+    """A run of identical values (tracking.models.Observation). Times in epoch seconds.
+
+    `imported`: counts typed in from an archive (`likewatch import`), not fetched: the time
+    between two of them, or between one and a fetch, is the archive's pace, not fetches that
+    failed, and an unchanged run of them is no cached count (no gap, no stale run)."""
 
     seq: int
     value: int | None
@@ -196,6 +200,7 @@ class Span:
     first_seen: float
     last_seen: float
     fetches: int
+    imported: bool = False
 
 
 @dataclass(frozen=True)
@@ -640,7 +645,7 @@ class Detector:
         self.now = max(self.now, record.last_seen)
         if self.first_time is None:
             self.first_time = record.first_seen
-        if prev is not None:
+        if prev is not None and not (record.imported or prev.get("imported")):
             gap = self._gap(prev["last_seen"], record.first_seen, prev["seq"], False, record.seq)
             if gap:
                 self._emit(gap)
@@ -1411,6 +1416,8 @@ class Detector:
         frozen = span["fetches"] - 1
         if frozen < STALE_MIN_INTERVALS or self.steps < 2 * STALE_MIN_INTERVALS:
             return None
+        if span.get("imported"):
+            return None  # an archive's counts: nothing was fetched, nothing cached
         if span["first_seen"] - (self.first_time or span["first_seen"]) < DAY:
             return None  # no night seen yet: too little history to call a flat run odd
         likelihood, expected, detected = 1.0, 0.0, None
@@ -1464,6 +1471,8 @@ def _span_dict(record: Span) -> dict:
         "first_seen": float(record.first_seen),
         "last_seen": float(record.last_seen),
         "fetches": int(record.fetches),
+        # Only when set: the states of pages without imported counts stay as they were.
+        **({"imported": True} if record.imported else {}),
     }
 
 

@@ -31,6 +31,7 @@ from django.conf import settings
 
 from likewatch.events import detect
 from likewatch.tracking import consumers
+from likewatch.tracking.models import Provenance
 
 NAME = "events"
 # In the poller, rounds reach detection in batches at most this often (consumers.pace), which
@@ -92,6 +93,7 @@ def following(batch: consumers.Batch, page_ids: list[int]) -> dict[int, list]:
                 first_seen=opened.get((r.page_id, r.seq)),
                 last_seen=at,
                 fetches=r.fetches,
+                imported=r.provenance == Provenance.IMPORTED,
             )
         )
     return found

@@ -40,7 +40,7 @@ from likewatch.events import platform as platforms
 from likewatch.events.models import DetectorState, Event, Status
 from likewatch.tracking import bulk
 from likewatch.tracking import records as history_records
-from likewatch.tracking.models import CampaignPage, Direction, Page
+from likewatch.tracking.models import CampaignPage, Direction, Page, Provenance
 
 log = logging.getLogger("likewatch.events")
 
@@ -93,6 +93,7 @@ def _histories(pages: list[Page], since: dict[int, int]) -> dict[int, list]:
                         first_seen=_epoch(r.first_seen),
                         last_seen=_epoch(r.last_seen),
                         fetches=r.fetches,
+                        imported=r.provenance == Provenance.IMPORTED,
                     )
                 )
             else:
@@ -229,6 +230,12 @@ def _scan(
                 else detect.Detector.unpack(bytes(s.state))
             )
             for pk, s in states.items()
+        }
+        # A state an earlier version stored is not read (the detector starts afresh): the page
+        # is then read from its first record, not from where that state stopped.
+        saved = {
+            pk: state if state.get("version") == detect.STATE_VERSION else {}
+            for pk, state in saved.items()
         }
         since = {p.pk: (saved.get(p.pk) or {}).get("seq", 0) for p in pages}
         records = {}

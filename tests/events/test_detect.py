@@ -250,6 +250,30 @@ def test_backfilled_records_are_read_in_time_order_and_their_drop_is_found():
     assert -62_000 < purges[0].size < -59_000
 
 
+def test_an_archive_s_pace_is_no_gap_and_its_unchanged_counts_are_no_stale_run():
+    # Hourly counts on a page fetched every five minutes: between two fetches an hour apart,
+    # eleven fetches failed; between two counts typed in from an archive, nothing was fetched.
+    hourly = series(noisy(24 * 8, pace=480, sd=40) + [0] * 30, interval=3600)
+
+    def kinds(imported):
+        later = 30 * 86400  # a first moment past the epoch (0 reads as no history yet)
+        records = [
+            Span(
+                **{
+                    **vars(r),
+                    "imported": imported,
+                    "first_seen": r.first_seen + later,
+                    "last_seen": r.last_seen + later,
+                }
+            )
+            for r in hourly
+        ]
+        return {f.kind for f in Detector(INTERVAL).run(records)}
+
+    assert {detect.GAP, detect.STALE} <= kinds(imported=False)
+    assert not {detect.GAP, detect.STALE} & kinds(imported=True)
+
+
 def test_a_state_cannot_read_a_backfill_and_says_so_before_reading_anything():
     records = series(overdispersed(3 * DAY_STEPS, seed=5))
     old = backfilled(records, noisy(50))

@@ -253,3 +253,31 @@ def test_pages_of_one_platform_dropping_together_are_said_to_be_the_platform(mea
     lone = Event.objects.get(page=alone, kind="purge")
     assert "platform_pages" not in lone.details
     assert "most likely the platform" not in lone.sentence()
+
+
+def test_a_state_an_earlier_version_stored_is_rebuilt_from_the_first_record(
+    page, measure, monkeypatch
+):
+    # The detector does not read such a state: the page is read again from its first record,
+    # not from where that state stopped (with nothing learnt, the purge would be judged as
+    # in a page's first hour).
+    changes = campaign(300)
+    changes[250] -= 3000
+    end = measure(page, changes[:200])
+    scan_page(page, now=end)
+    detector = detect.Detector(page.interval, state=DetectorState.objects.get(page=page).state)
+    monkeypatch.setattr(detect, "STATE_VERSION", detect.STATE_VERSION - 1)
+    older = detector.packed()
+    monkeypatch.undo()
+    DetectorState.objects.filter(page=page).update(state=older)
+    end = measure(page, changes[200:], start=end, value=3_000_000 + sum(changes[:200]))
+
+    scan_page(Page.objects.get(pk=page.pk), now=end)
+    live = sorted(Event.objects.values_list("kind", "start", "end", "size"))
+    state = bytes(DetectorState.objects.get(page=page).state)
+    scan_page(page, rescan=True)
+
+    assert detect.Detector.unpack(state)["first_time"] == T0.timestamp()
+    assert bytes(DetectorState.objects.get(page=page).state) == state
+    assert sorted(Event.objects.values_list("kind", "start", "end", "size")) == live
+    assert [kind for kind, *_ in live].count("purge") == 1
