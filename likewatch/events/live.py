@@ -72,7 +72,8 @@ def following(batch: consumers.Batch, page_ids: list[int]) -> dict[int, list]:
     """The batch's records of `page_ids`, each page's in order, in the detector's terms.
 
     An extension of a span the batch did not open carries no first fetch (None): the state the
-    scan resumes from knows it (`scan.scan_pages`)."""
+    scan resumes from knows it (`scan.scan_pages`). So does the span a record seals, given as
+    it ended (`_ended`)."""
     wanted = set(page_ids)
     found: dict[int, list] = {pk: [] for pk in page_ids}
     opened: dict[tuple[int, int], float] = {}  # (page, seq) -> first fetch, of spans opened here
@@ -80,6 +81,8 @@ def following(batch: consumers.Batch, page_ids: list[int]) -> dict[int, list]:
         if r.page_id not in wanted:
             continue
         at = r.at.timestamp()
+        if r.sealed and r.sealed_last_seen is not None:
+            _ended(found[r.page_id], r)
         if r.kind == consumers.FAILURE:
             found[r.page_id].append(detect.Miss(seq=r.seq, at=at))
             continue
@@ -97,3 +100,21 @@ def following(batch: consumers.Batch, page_ids: list[int]) -> dict[int, list]:
             )
         )
     return found
+
+
+def _ended(records: list, sealing: consumers.Written) -> None:
+    """Add, before the record that seals it, the page's open span as it ended, unless the batch
+    already holds it so.
+
+    An unchanged fetch extends the open span and asks for no scan, so the page's stored state
+    may hold that span as an earlier scan saw it: fed the next record against that, the
+    detector read the fetches in between as missing (a false gap) and the step as spread over
+    them, and a rescan disagreed. The state holds the rest of the span (`scan.Ended`)."""
+    from likewatch.events.scan import Ended
+
+    last = records[-1] if records else None
+    if isinstance(last, detect.Span) and last.seq == sealing.sealed:
+        return  # opened or extended in this batch: its last record is how it ended
+    records.append(
+        Ended(sealing.sealed, sealing.sealed_last_seen.timestamp(), sealing.sealed_fetches)
+    )

@@ -176,6 +176,16 @@ def scan_pages(
     return _scan(pages, rescan=False, now=now, isolate=True, following=following)
 
 
+@dataclass(frozen=True)
+class Ended:
+    """An open span given only as it ended, when a record sealed it (`live.following`): the
+    rest of it (value, first fetch) is what the state holds (`_continuing`)."""
+
+    seq: int
+    last_seen: float
+    fetches: int
+
+
 def _continuing(state: dict, records: list) -> list | None:
     """`records` completed from `state`, if they are every record after the one the state
     ended on (that one again, grown, allowed); None if the history must be read instead."""
@@ -188,7 +198,25 @@ def _continuing(state: dict, records: list) -> list | None:
         if record.seq > newest + 1:
             return None  # a record in between is not in hand
         newest = max(newest, record.seq)
-        if isinstance(record, detect.Span) and record.first_seen is None:
+        if isinstance(record, Ended):
+            if prev is not None and prev.get("seq") == record.seq:
+                record = detect.Span(
+                    seq=record.seq,
+                    value=prev["value"],
+                    precision=prev["precision"],
+                    first_seen=prev["first_seen"],
+                    last_seen=record.last_seen,
+                    fetches=record.fetches,
+                    imported=prev.get("imported", False),
+                )
+            elif prev is not None and record.seq <= seq and record.last_seen <= prev["last_seen"]:
+                # Older than the state's newest span: read whole already (a backfill's last
+                # span, sealed only now). Only a span as new as the page's newest fetch is
+                # ever extended (tracking.history), so it cannot have grown since.
+                continue
+            else:
+                return None
+        elif isinstance(record, detect.Span) and record.first_seen is None:
             # An open span that began before these records: the state holds its start.
             if prev is None or prev.get("seq") != record.seq:
                 return None

@@ -79,8 +79,11 @@ class Written:
     extended the open one, which then has `fetches` fetches) or FAILURE (always created).
     `sealed` is the seq of the open span this record sealed (0: none), so a consumer that
     follows sealed records (the transparency log, the compaction into segments) knows which
-    record just became final without reading the page's history. `failures_in_row` is the
-    page's count after this record. `at` is the moment of this fetch.
+    record just became final without reading the page's history; `sealed_fetches` and
+    `sealed_last_seen` are that span's final form. A consumer that skipped the rounds which
+    extended it (events detection scans an unchanged count only now and then) learns how it
+    ended from them. `failures_in_row` is the page's count after this record. `at` is the
+    moment of this fetch.
     """
 
     position: int
@@ -96,6 +99,8 @@ class Written:
     failure_kind: str = ""
     failures_in_row: int = 0
     sealed: int = 0
+    sealed_fetches: int = 0
+    sealed_last_seen: datetime | None = None
 
 
 @dataclass
@@ -250,6 +255,12 @@ def _at_position(record: Written, position: int) -> Written:
     return Written(position, *_fields(record)[1:])
 
 
+# The fields of a Written that are moments (kept in the journal as microseconds since 1970).
+_MOMENTS = tuple(
+    i for i, name in enumerate(Written.__slots__) if name in ("at", "sealed_last_seen")
+)
+
+
 def _fields(record: Written) -> list:
     return [getattr(record, name) for name in Written.__slots__]
 
@@ -259,14 +270,22 @@ def encode(records: Iterable[Written]) -> str:
     rows = []
     for r in records:
         row = _fields(r)
-        row[5] = (r.at - _EPOCH) // timedelta(microseconds=1)
+        for i in _MOMENTS:
+            if row[i] is not None:
+                row[i] = (row[i] - _EPOCH) // timedelta(microseconds=1)
         rows.append(row)
     return json.dumps(rows, separators=(",", ":"))
 
 
 def decode(text: str) -> list[Written]:
-    rows = json.loads(text)
-    return [Written(*row[:5], _EPOCH + timedelta(microseconds=row[5]), *row[6:]) for row in rows]
+    """`encode`'s records; rounds kept before a field was added take its default."""
+    out = []
+    for row in json.loads(text):
+        for i in _MOMENTS:
+            if i < len(row) and row[i] is not None:
+                row[i] = _EPOCH + timedelta(microseconds=row[i])
+        out.append(Written(*row))
+    return out
 
 
 # The read side ----------------------------------------------------------------------------

@@ -183,6 +183,13 @@ def _state(page: Page) -> tuple:
     return tuple(getattr(page, name) for name in PAGE_STATE)
 
 
+def _sealed_form(head, sealed: int) -> dict:
+    """The Written fields saying which span this record sealed and how that span ended."""
+    if not sealed:
+        return {}
+    return {"sealed": sealed, "sealed_fetches": head.fetches, "sealed_last_seen": head.last_seen}
+
+
 class _Plan:
     """The rows one batch inserts and updates, built in memory by the rules above."""
 
@@ -292,7 +299,7 @@ class _Plan:
             precision=obs.precision,
             provenance=obs.provenance,
             fetches=obs.fetches,
-            sealed=sealed,
+            **_sealed_form(head, sealed),
         )
         return obs, written
 
@@ -327,7 +334,7 @@ class _Plan:
             entry.at,
             failure_kind=failure.kind,
             failures_in_row=page.failures_in_row,
-            sealed=sealed,
+            **_sealed_form(head, sealed),
         )
         return failure, written
 

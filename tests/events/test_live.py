@@ -212,3 +212,32 @@ def test_an_event_starting_within_a_second_is_found_again_by_the_next_round(
     purge = Event.objects.get(kind="purge")
     assert purge.start.microsecond == 250_000
     assert purge.size < -4000  # the second round grew it
+
+
+def test_a_span_extended_in_rounds_that_asked_for_no_scan_is_fed_as_it_ended(
+    page, history_reads, django_capture_on_commit_callbacks
+):
+    """An unchanged fetch asks for no scan (`live.wants_scan`), so the page's stored state still
+    holds its open span as the last scan saw it. The round whose count then moves must feed
+    that span as it ended: fed as last seen, the fetches in between read as a gap ("no count
+    could be read") and the step as spread over them, which a rescan then contradicted."""
+    from likewatch.events import scan
+    from likewatch.events.models import DetectorState
+    from likewatch.tracking import consumers
+
+    changes = campaign(80)
+    for first in range(10, 80, 10):
+        changes[first : first + 3] = [0, 0, 0]  # three unchanged fetches: no scan asked
+    with django_capture_on_commit_callbacks(execute=True):
+        record_count(page, Count(3_000_000), T0)
+    at, value = T0, 3_000_000
+    for change in changes:  # one round a batch: the unchanged ones scan nothing
+        at, value = _rounds(page, [change], start=at, value=value)
+        consumers.catch_up(["events"])
+
+    assert not Event.objects.filter(kind="gap").exists()
+    assert all(read == [] for read in history_reads[1:])  # fed, never read back
+    live, state = _found(), bytes(DetectorState.objects.get(page=page).state)
+    scan.scan_page(page, rescan=True)
+    assert _found() == live
+    assert bytes(DetectorState.objects.get(page=page).state) == state

@@ -198,6 +198,20 @@ def test_a_batch_journals_what_it_wrote_for_the_consumers():
     ]
     assert [w.at for w in second] == [at(1), at(1), at(2)]
     assert second[1].failures_in_row == 1 and second[1].failure_kind == "transient"
+    # ...and how the span it sealed ended, for a consumer that skipped its extension
+    assert (second[2].sealed_fetches, second[2].sealed_last_seen) == (2, at(1))
+    assert (second[0].sealed_fetches, second[0].sealed_last_seen) == (0, None)
+
+
+def test_a_round_journalled_before_the_sealed_span_s_end_was_kept_still_reads():
+    """Rounds are kept a while in the journal: one written by the version before
+    `sealed_fetches` and `sealed_last_seen` existed decodes with their defaults."""
+    old = '[[3,1,2,"span",true,1456531200000000,8,1,"fetched",1,"",0,1]]'
+    (written,) = consumers.decode(old)
+    assert (written.position, written.seq, written.value, written.sealed) == (3, 2, 8, 1)
+    assert written.at == datetime(2016, 2, 27, tzinfo=UTC)
+    assert (written.sealed_fetches, written.sealed_last_seen) == (0, None)
+    assert consumers.decode(consumers.encode([written])) == [written]
 
 
 # Outside any transaction, as the poller writes: inside a caller's, the batch takes no
