@@ -66,7 +66,7 @@ def _instrument():
         if scales is None:
             level, about = self._threshold(which, key)
         else:
-            level, about = self._threshold(which, key, episode.steps if over else scales)
+            level, about = self._threshold(which, key, episode.steps if over else self.freeze)
         entry = {
             "which": which,
             "sign": episode.sign,
