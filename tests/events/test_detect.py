@@ -619,9 +619,10 @@ def test_a_page_of_small_tied_counts_is_not_flagged_again_and_again_at_a_tie():
     # once the page is known (from day 20, a busier season), four joining at once every day.
     # At the spread's floor those make CUSUM peaks of a few tied values. The first four at
     # once is a new record and may be flagged; left out of the tail as a bought burst would
-    # be, it kept the level under the tie for good and every later one was flagged too (27
+    # be, it kept the level under the tie for good and every later one was flagged too (32
     # flags in these 60 days when no flagged peak entered the tail). Near the bar it is
-    # learnt: the page is flagged about as often as the set rate allows.
+    # learnt: from day 20 the page is flagged about as often as the set rate allows (1.3 in
+    # those 40 days), at a few new records, never at every tie.
     rng = np.random.default_rng(1)
     minute, days = 60, 60
     per_day = 86400 // minute
@@ -633,5 +634,5 @@ def test_a_page_of_small_tied_counts_is_not_flagged_again_and_again_at_a_tie():
             changes[day * per_day + rng.integers(per_day)] = 4
     findings = Detector(minute).run(series([int(c) for c in changes], interval=minute))
     flags = [f for f in findings if f.kind in (detect.GAIN, detect.PURGE)]
-    # Target: one per 30 days; two months may not raise more than a handful.
-    assert len(flags) <= 4, [(f.kind, f.start / 86400, f.details["strength"]) for f in flags]
+    later = [f for f in flags if f.start >= 20 * 86400]
+    assert len(later) <= 3, [(f.kind, f.start / 86400, f.details["strength"]) for f in later]
