@@ -74,8 +74,9 @@ ordinary traffic a flag), and the threshold is never below what the kept peaks s
 more of the page's own episodes may have reached it than the rate allows (small counts make tied
 peaks, on which a fit would otherwise set the level; the level clears every peak kept as the
 largest that must not be reached, to the `PEAK_DIGITS` a tail keeps). A flagged episode counts
-as one of the page's episodes, and its peak is left out of the tail when it is clear of what
-the tail holds (`LEFT_OUT` times its largest kept peak), as SPOT leaves out its alarms:
+as one of the page's episodes, and a burst's peak is left out of the tail when it is clear of
+what the tail holds (`LEFT_OUT` times its largest kept peak; a slow episode's when it is
+`OUTLIER` times its threshold), as SPOT leaves out its alarms:
 otherwise each bought burst raised the bar for the next one. A flag near the bar still enters
 the tail: SPOT's threshold is a quantile of a continuous statistic, but small counts make tied
 peaks, and a tie flagged and left out would keep the bar under the tie for good, so every
@@ -161,6 +162,10 @@ SCAN_STEPS = 3
 # (a CUSUM peak of 2n - 2 spreads at the spread's floor of half a person) is at most 1.5 times
 # the peak one person fewer makes, from 4 spreads up, so such ties are learnt, not left out.
 LEFT_OUT = 1.5
+# A flagged slow episode (a move over hours) this many thresholds high is left out of its tail.
+# LEFT_OUT on the slow tails too: two slow gains days apart on a page of small counts, the
+# first left out, the second flagged (small tied counts 1.00 -> 1.17 per 30 days).
+OUTLIER = 2.0
 RELEASE = 0.5  # an episode ends when its CUSUM falls below this share of its peak
 TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
 PEAK_DIGITS = 3  # decimals a tail keeps of a peak (spreads): see `_Tail.add`
@@ -1334,9 +1339,10 @@ class Detector:
             if finding is not None:
                 finding.ongoing = False
                 self._emit(finding)
-        # A flagged episode counts as one of the page's episodes; its peak stays out of the
+        # A flagged burst counts as one of the page's episodes; its peak stays out of the
         # tail when it is clear of everything ordinary the tail holds (LEFT_OUT times its
-        # largest kept peak), as SPOT leaves its alarms out. Kept, each bought burst set the
+        # largest kept peak), as SPOT leaves its alarms out (a slow episode: OUTLIER times its
+        # threshold, as before). Kept, each bought burst set the
         # bar for the next: the level never falls below the largest kept peak the rate does
         # not allow, so one flagged burst at 10 spreads made the bar 10 for the weeks after.
         # Never kept (62323a8, reverted) it ran away on small counts, where peaks tie: the
@@ -1362,7 +1368,11 @@ class Detector:
             names = {key, self._tail_key(which, key, episode.steps)}
             for name in sorted(names):
                 tail = self.tails.setdefault(name, _Tail())
-                if episode.flagged and tail.clear_of(episode.peak):
+                if episode.flagged and (
+                    tail.clear_of(episode.peak)
+                    if which == "fast"
+                    else episode.peak > OUTLIER * episode.threshold
+                ):
                     tail.skip()
                     continue
                 tail.add(episode.peak)
