@@ -39,3 +39,32 @@ def measure():
 def campaign(n, pace=-40, sd=8, seed=1):
     rng = random.Random(seed)
     return [round(pace + rng.gauss(0, sd)) for _ in range(n)]
+
+
+@pytest.fixture
+def history_reads(monkeypatch):
+    """The pages each scan read history for (the rest were fed the consumer's records)."""
+    from likewatch.events import scan
+
+    reads = []
+    real = scan._histories
+
+    def reading(pages, since):
+        reads.append(sorted(p.pk for p in pages))
+        return real(pages, since)
+
+    monkeypatch.setattr(scan, "_histories", reading)
+    return reads
+
+
+def rounds(page, changes, *, start, value):
+    """Record `changes` (None: a failed fetch) one fetch a round; the next (moment, value)."""
+    at = start
+    for change in changes:
+        at += timedelta(seconds=page.interval)
+        if change is None:
+            record_failure(page, Transient("timeout"), at)
+        else:
+            value += change
+            record_count(page, Count(value), at)
+    return at, value

@@ -18,11 +18,11 @@ from likewatch.events.models import DetectorState, Event, Status
 from likewatch.events.scan import scan_page
 from likewatch.sources.base import Count
 from likewatch.tracking import consumers, records
-from likewatch.tracking.history import Entry, record_backfill, record_count, record_failure
+from likewatch.tracking.history import Entry, record_backfill, record_count
 from likewatch.tracking.importing import ImportProblem, import_rows, read_rows
 from likewatch.tracking.models import Page, Provenance
 
-from .conftest import T0, campaign
+from .conftest import T0, campaign, rounds
 
 pytestmark = pytest.mark.django_db
 
@@ -120,22 +120,6 @@ def test_a_reviewed_event_stays_as_it_was_reviewed_when_a_backfill_rescans_the_p
     assert Event.objects.filter(kind="purge").count() == 2  # the archive's own, beside it
 
 
-@pytest.fixture
-def history_reads(monkeypatch):
-    """The pages each scan read history for (the rest were fed the consumer's records)."""
-    from likewatch.events import scan
-
-    reads = []
-    real = scan._histories
-
-    def reading(pages, since):
-        reads.append(sorted(p.pk for p in pages))
-        return real(pages, since)
-
-    monkeypatch.setattr(scan, "_histories", reading)
-    return reads
-
-
 def test_only_the_round_that_brings_a_backfill_reads_the_history_again(
     page, history_reads, django_capture_on_commit_callbacks
 ):
@@ -144,14 +128,14 @@ def test_only_the_round_that_brings_a_backfill_reads_the_history_again(
 
     with django_capture_on_commit_callbacks(execute=True):
         record_count(page, Count(3_000_000), T0)  # the first scan reads the (short) history
-    at, value = _rounds(page, campaign(30, pace=40), start=T0, value=3_000_000)
+    at, value = rounds(page, campaign(30, pace=40), start=T0, value=3_000_000)
     consumers.catch_up(["events"])
-    at, value = _rounds(page, [44], start=at, value=value)
+    at, value = rounds(page, [44], start=at, value=value)
     with CaptureQueriesContext(connection) as before:
         consumers.catch_up(["events"])
     _backfill(page, campaign(50, pace=35, seed=2))
     consumers.catch_up(["events"])
-    at, value = _rounds(page, [38], start=at, value=value)
+    at, value = rounds(page, [38], start=at, value=value)
     with CaptureQueriesContext(connection) as after:
         consumers.catch_up(["events"])
 
@@ -159,21 +143,6 @@ def test_only_the_round_that_brings_a_backfill_reads_the_history_again(
     # after it.
     assert history_reads == [[page.pk], [], [], [], [page.pk], []]
     assert len(after) == len(before)  # an ordinary round after it costs what it cost before
-
-
-def _rounds(page, changes, *, start, value):
-    """Record `changes` (None: a failed fetch) one fetch a round; the next (moment, value)."""
-    at = start
-    for change in changes:
-        at += timedelta(seconds=page.interval)
-        if change is None:
-            from likewatch.sources.errors import Transient
-
-            record_failure(page, Transient("timeout"), at)
-        else:
-            value += change
-            record_count(page, Count(value), at)
-    return at, value
 
 
 def _backfill(page, changes):
@@ -225,10 +194,10 @@ def test_live_rounds_a_backfill_and_more_rounds_find_what_one_rescan_finds(
     at, value = T0, 3_000_000
     # Batches of `every` rounds, as a paced poller hands them over; the backfill's round may
     # share a batch with the rounds around it.
-    rounds = [("live", c) for c in before] + [("backfill", archived)] + [("live", c) for c in after]
-    for n, (kind, change) in enumerate(rounds):
+    plan = [("live", c) for c in before] + [("backfill", archived)] + [("live", c) for c in after]
+    for n, (kind, change) in enumerate(plan):
         if kind == "live":
-            at, value = _rounds(page, [change], start=at, value=value)
+            at, value = rounds(page, [change], start=at, value=value)
         else:
             _backfill(page, change)
         if n % every == every - 1:

@@ -10,7 +10,7 @@ from likewatch.sources.errors import Transient
 from likewatch.tracking.history import record_count, record_failure
 from likewatch.tracking.models import Page
 
-from .conftest import T0, campaign
+from .conftest import T0, campaign, rounds
 
 pytestmark = pytest.mark.django_db
 
@@ -107,35 +107,6 @@ def test_a_round_s_pages_are_scanned_together_after_its_commit(
     }
 
 
-def _rounds(page, changes, *, start, value):
-    """Record `changes` (None: a failed fetch) one fetch a round; the next (moment, value)."""
-    at = start
-    for change in changes:
-        at += timedelta(seconds=page.interval)
-        if change is None:
-            record_failure(page, Transient("timeout"), at)
-        else:
-            value += change
-            record_count(page, Count(value), at)
-    return at, value
-
-
-@pytest.fixture
-def history_reads(monkeypatch):
-    """The pages each scan read history for (the rest were fed the consumer's records)."""
-    from likewatch.events import scan
-
-    reads = []
-    real = scan._histories
-
-    def reading(pages, since):
-        reads.append(sorted(p.pk for p in pages))
-        return real(pages, since)
-
-    monkeypatch.setattr(scan, "_histories", reading)
-    return reads
-
-
 def _found():
     return sorted(Event.objects.values_list("kind", "start", "end", "size", "seq_from", "seq_to"))
 
@@ -157,7 +128,7 @@ def test_after_its_first_scan_a_page_is_fed_the_rounds_records_and_agrees_with_a
     at, value = T0, 3_000_000
     # Batches of 25 rounds, as a paced poller hands them over.
     for first in range(0, 300, 25):
-        at, value = _rounds(page, changes[first : first + 25], start=at, value=value)
+        at, value = rounds(page, changes[first : first + 25], start=at, value=value)
         consumers.catch_up(["events"])
 
     assert history_reads == [[page.pk]] + [[]] * 12  # never read again
@@ -180,13 +151,13 @@ def test_records_an_earlier_batch_did_not_scan_are_read_from_the_history(
     changes[90] -= 3000
     with django_capture_on_commit_callbacks(execute=True):
         record_count(page, Count(3_000_000), T0)
-    at, value = _rounds(page, changes[:60], start=T0, value=3_000_000)
+    at, value = rounds(page, changes[:60], start=T0, value=3_000_000)
     consumers.catch_up(["events"])
     # One failure alone asks for no scan: its batch leaves the page's state where it was.
-    at, value = _rounds(page, [None], start=at, value=value)
+    at, value = rounds(page, [None], start=at, value=value)
     consumers.catch_up(["events"])
     assert history_reads == [[page.pk], []]
-    at, value = _rounds(page, changes[60:], start=at, value=value)
+    at, value = rounds(page, changes[60:], start=at, value=value)
     consumers.catch_up(["events"])
 
     assert history_reads == [[page.pk], [], [page.pk]]  # the failure was read back
@@ -232,7 +203,7 @@ def test_a_span_extended_in_rounds_that_asked_for_no_scan_is_fed_as_it_ended(
         record_count(page, Count(3_000_000), T0)
     at, value = T0, 3_000_000
     for change in changes:  # one round a batch: the unchanged ones scan nothing
-        at, value = _rounds(page, [change], start=at, value=value)
+        at, value = rounds(page, [change], start=at, value=value)
         consumers.catch_up(["events"])
 
     assert not Event.objects.filter(kind="gap").exists()
