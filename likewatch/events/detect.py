@@ -84,7 +84,10 @@ later tie would be flagged. Until a page has `MIN_EPISODES` episodes
 per tail and `MIN_DAYS` of history, the threshold is a conservative multiple of the largest peak
 seen, the count itself must have moved that way by `SHORT_STEP_FACTOR` times the largest change
 that way the page showed before (its cycle and spread are not known yet), and the event says the
-history is short.
+history is short. A page watched for `RARE_DAYS` with fewer bursts one way than that rarely
+bursts that way (a page that only ever grows, and its drops): its history is not short; the
+few bursts it showed are its tail, fitted from 10 peaks on, below that the same multiple of the
+largest, and the first burst flagged on an empty tail is left out of it.
 
 Other kinds: *gap* (fetches failed for `GAP_INTERVALS` intervals), *stale* (a count that stayed
 flat for longer than the page's own history of flat runs at those hours makes plausible: quiet
@@ -172,6 +175,16 @@ PEAK_DIGITS = 3  # decimals a tail keeps of a peak (spreads): see `_Tail.add`
 # Half the last kept digit: every peak within this of a kept one was kept as it.
 PEAK_QUANTUM = 0.5 * 10.0**-PEAK_DIGITS
 MIN_EPISODES = 20  # episodes per tail before the fit is trusted
+# ...or, for the fast baseline's bursts, once the page has been watched this long: a page with
+# fewer than MIN_EPISODES bursts one way in a month rarely bursts that way, and its history is
+# not short. A page that only ever grows has a few ordinary drop bursts a year; held to the
+# short-history rule for good (a multiple of its largest peak, which every purge it missed
+# raised, and a step twice its largest drop, which every purge it found raised), it missed the
+# purges after the first (real tuning "tweets per hour 2013-2014": 4 of 27 purges found, 26 of
+# 27 with this rule; 2026-12-03). Not the slow baseline: its episodes can last for weeks, so
+# few of them say nothing of how rarely the page moves that way (a page growing in sprees held
+# one slow gain open for 119 days, and flagged it on day 30 as a gain of 1,520).
+RARE_DAYS = 30.0
 MIN_DAYS = 3.0  # ...and days of history (and at least 2 x TAIL sampling intervals)
 SHORT_FACTOR = 1.5  # with a short history: flag only this many times the largest peak seen
 # ...and only a step this many times the largest change that way per interval the page had
@@ -355,8 +368,10 @@ class _Tail:
 
     def clear_of(self, peak: float) -> bool:
         """Whether a flagged episode's peak is clear of everything ordinary this tail holds:
-        more than LEFT_OUT times its largest kept peak (see `Detector._close`)."""
-        return bool(self.peaks) and peak > LEFT_OUT * self.peaks[-1]
+        more than LEFT_OUT times its largest kept peak, or anything at all when it holds none
+        (see `Detector._close`): the first drop a page that never fell showed is no ordinary
+        drop, and kept it put the bar for every later one at SHORT_FACTOR times itself."""
+        return not self.peaks or peak > LEFT_OUT * self.peaks[-1]
 
     def skip(self) -> None:
         """An episode that counts towards the page's episode rate, its peak left out."""
@@ -1040,9 +1055,14 @@ class Detector:
             if page_known and tail.count >= MIN_EPISODES and len(tail.peaks) >= 10:
                 break
         else:
-            largest = tail.peaks[-1] if tail.peaks else 0.0
-            level = max(SHORT_MIN_THRESHOLD[which], SHORT_FACTOR * largest)
-            return level, {"short_history": True, "history_days": round(days, 2)}
+            # Bursts that way are rare on a page watched for RARE_DAYS (see RARE_DAYS): the
+            # few it showed are its tail (fitted from 10 peaks), or, fewer still, a multiple of
+            # the largest; either way its history is not short.
+            rare = which == "fast" and page_known and days >= RARE_DAYS
+            if not (rare and len(tail.peaks) >= 10):
+                largest = tail.peaks[-1] if tail.peaks else 0.0
+                level = max(SHORT_MIN_THRESHOLD[which], SHORT_FACTOR * largest)
+                return level, {"short_history": not rare, "history_days": round(days, 2)}
         if tail.level is None or tail.count >= tail.fitted_at * 1.1 + 5:
             per_30_days = tail.count / days * 30
             # The target is shared between two baselines and two directions, and the fast
