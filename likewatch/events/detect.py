@@ -1035,12 +1035,21 @@ class Detector:
         # page says), the tail of all its bursts. The page's history is short only when it
         # is, not when one length of burst is rare.
         keys = [self._tail_key(which, key, steps), key] if which == "fast" else [key]
+        if which == "fast" and page_known:
+            # A direction the page rarely moves in abruptly (drops on a page that grows,
+            # sampled daily: about one fast episode a month each way) borrows the other
+            # direction's bursts: their rarity is what the page says, not a short history.
+            # Until then a daily page's drops were judged as a new page's for a year and a
+            # half (synthetic daily: purges of 9 and 13 typical changes missed at the bar of
+            # 12 spreads).
+            keys.append(key[:-1] + ("-" if key.endswith("+") else "+"))
         for name in keys:
             tail = self.tails.setdefault(name, _Tail())
             if page_known and tail.count >= MIN_EPISODES and len(tail.peaks) >= 10:
                 break
         else:
-            largest = tail.peaks[-1] if tail.peaks else 0.0
+            own = self.tails[key]
+            largest = own.peaks[-1] if own.peaks else 0.0
             level = max(SHORT_MIN_THRESHOLD[which], SHORT_FACTOR * largest)
             return level, {"short_history": True, "history_days": round(days, 2)}
         if tail.level is None or tail.count >= tail.fitted_at * 1.1 + 5:
