@@ -68,15 +68,16 @@ baseline judges only bursts, so its tails hold only episodes over within the fre
 pace is never judged and never raises the bar), one tail per burst length (`BURST_SCALES`: a
 one-fetch burst is abrupt on both sides and is judged against the page's own one-fetch bursts,
 not against the longer shoulders of its news spikes), the fast share split between them; a
-length the page rarely shows borrows the tail of all its bursts. The fitted shape is kept at 0
-or above (an audience count's moves have no upper bound; a bounded fit made every new record of
-ordinary traffic a flag), and the threshold is never below what the kept peaks say outright: no
-more of the page's own episodes may have reached it than the rate allows (small counts make tied
-peaks, on which a fit would otherwise set the level; the level clears every peak kept as the
-largest that must not be reached, to the `PEAK_DIGITS` a tail keeps). A flagged episode counts
-as one of the page's episodes, and a burst's peak is left out of the tail when it is clear of
-what the tail holds (`LEFT_OUT` times its largest kept peak; a slow episode's when it is
-`OUTLIER` times its threshold), as SPOT leaves out its alarms:
+length the page rarely shows borrows the tail of all its bursts, and, once the page is known, a
+direction it rarely shows (drops on a page that only grows, sampled daily) the other's. The
+fitted shape is kept at 0 or above (an audience count's moves have no upper bound; a bounded fit
+made every new record of ordinary traffic a flag), and the threshold is never below what the
+kept peaks say outright: no more of the page's own episodes may have reached it than the rate
+allows (small counts make tied peaks, on which a fit would otherwise set the level; the level
+clears every peak kept as the largest that must not be reached, to the `PEAK_DIGITS` a tail
+keeps). A flagged episode counts as one of the page's episodes, and a burst's peak is left out
+of the tail when it is clear of what the tail holds (`LEFT_OUT` times its largest kept peak; a
+slow episode's when it is `OUTLIER` times its threshold), as SPOT leaves out its alarms:
 otherwise each bought burst raised the bar for the next one. A flag near the bar still enters
 the tail: SPOT's threshold is a quantile of a continuous statistic, but small counts make tied
 peaks, and a tie flagged and left out would keep the bar under the tie for good, so every
