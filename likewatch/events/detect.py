@@ -56,7 +56,7 @@ by the fast baseline; when it stops, the page going back to its pace is that mov
 event the other way (`Detector._echo`). A burst flagged at once that outlasts the freeze while a
 campaign runs was the campaign's change of pace, and its event is withdrawn (`Detector._unflag`);
 one over within the freeze stands only if it stands out against the pace after it too
-(`Detector._confirm`).
+(`Detector._confirm`; only a move of that pace beyond the ring's own noise is held against it).
 
 **A threshold for a set false-alarm rate.** Ordinary traffic makes many small episodes. The
 detector keeps the largest `TAIL` peaks per baseline and direction with the count of all
@@ -68,15 +68,16 @@ baseline judges only bursts, so its tails hold only episodes over within the fre
 pace is never judged and never raises the bar), one tail per burst length (`BURST_SCALES`: a
 one-fetch burst is abrupt on both sides and is judged against the page's own one-fetch bursts,
 not against the longer shoulders of its news spikes), the fast share split between them; a
-length the page rarely shows borrows the tail of all its bursts. The fitted shape is kept at 0
-or above (an audience count's moves have no upper bound; a bounded fit made every new record of
-ordinary traffic a flag), and the threshold is never below what the kept peaks say outright: no
-more of the page's own episodes may have reached it than the rate allows (small counts make tied
-peaks, on which a fit would otherwise set the level; the level clears every peak kept as the
-largest that must not be reached, to the `PEAK_DIGITS` a tail keeps). A flagged episode counts
-as one of the page's episodes, and a burst's peak is left out of the tail when it is clear of
-what the tail holds (`LEFT_OUT` times its largest kept peak; a slow episode's when it is
-`OUTLIER` times its threshold), as SPOT leaves out its alarms:
+length the page rarely shows borrows the tail of all its bursts, and, once the page is known, a
+direction it rarely shows (drops on a page that only grows, sampled daily) the other's. The
+fitted shape is kept at 0 or above (an audience count's moves have no upper bound; a bounded fit
+made every new record of ordinary traffic a flag), and the threshold is never below what the
+kept peaks say outright: no more of the page's own episodes may have reached it than the rate
+allows (small counts make tied peaks, on which a fit would otherwise set the level; the level
+clears every peak kept as the largest that must not be reached, to the `PEAK_DIGITS` a tail
+keeps). A flagged episode counts as one of the page's episodes, and a burst's peak is left out
+of the tail when it is clear of what the tail holds (`LEFT_OUT` times its largest kept peak; a
+slow episode's when it is `OUTLIER` times its threshold), as SPOT leaves out its alarms:
 otherwise each bought burst raised the bar for the next one. A flag near the bar still enters
 the tail: SPOT's threshold is a quantile of a continuous statistic, but small counts make tied
 peaks, and a tie flagged and left out would keep the bar under the tie for good, so every
@@ -1050,19 +1051,32 @@ class Detector:
         # page says), the tail of all its bursts. The page's history is short only when it
         # is, not when one length of burst is rare.
         keys = [self._tail_key(which, key, steps), key] if which == "fast" else [key]
-        for name in keys:
+        need = [MIN_EPISODES] * len(keys)  # episodes a tail must hold to be fitted
+        # Bursts that way are rare on a page watched for RARE_DAYS (see RARE_DAYS): the few it
+        # showed are its tail once there are 10 of them, before the other direction's; fewer
+        # still (and no other tail), a multiple of the largest, its history not short.
+        rare = which == "fast" and page_known and days >= RARE_DAYS
+        if rare:
+            keys.append(key)
+            need.append(0)
+        if which == "fast" and page_known:
+            # A direction the page rarely moves in abruptly (drops on a page that grows,
+            # sampled daily: about one fast episode a month each way) borrows the other
+            # direction's bursts: their rarity is what the page says, not a short history.
+            # Until then a daily page's drops were judged as a new page's for a year and a
+            # half (synthetic daily: purges of 9 and 13 typical changes missed at the bar of
+            # 12 spreads).
+            keys.append(key[:-1] + ("-" if key.endswith("+") else "+"))
+            need.append(MIN_EPISODES)
+        for name, episodes in zip(keys, need, strict=True):
             tail = self.tails.setdefault(name, _Tail())
-            if page_known and tail.count >= MIN_EPISODES and len(tail.peaks) >= 10:
+            if page_known and tail.count >= episodes and len(tail.peaks) >= 10:
                 break
         else:
-            # Bursts that way are rare on a page watched for RARE_DAYS (see RARE_DAYS): the
-            # few it showed are its tail (fitted from 10 peaks), or, fewer still, a multiple of
-            # the largest; either way its history is not short.
-            rare = which == "fast" and page_known and days >= RARE_DAYS
-            if not (rare and len(tail.peaks) >= 10):
-                largest = tail.peaks[-1] if tail.peaks else 0.0
-                level = max(SHORT_MIN_THRESHOLD[which], SHORT_FACTOR * largest)
-                return level, {"short_history": not rare, "history_days": round(days, 2)}
+            own = self.tails[key]
+            largest = own.peaks[-1] if own.peaks else 0.0
+            level = max(SHORT_MIN_THRESHOLD[which], SHORT_FACTOR * largest)
+            return level, {"short_history": not rare, "history_days": round(days, 2)}
         if tail.level is None or tail.count >= tail.fitted_at * 1.1 + 5:
             per_30_days = tail.count / days * 30
             # The target is shared between two baselines and two directions, and the fast
@@ -1226,8 +1240,9 @@ class Detector:
         pace after it, where that moved the burst's way: the ring's line carried back to the
         burst (a pace rising steadily is held against the burst where it was then, not where
         it got to), never beyond the ring's median. The event is withdrawn (live too:
-        `withdrawn`) if its strength falls under the threshold it crossed. A purge on a
-        steady pace, or on a pace going back to what it was, is unchanged."""
+        `withdrawn`) if its strength falls under the threshold it crossed, counting only
+        what the pace moved beyond the ring's own noise. A purge on a steady pace, or on a
+        pace going back to what it was, is unchanged."""
         kept = []
         for item in self.pending:
             item[-1] -= 1
@@ -1247,6 +1262,13 @@ class Detector:
             centre = -steps + (fetches - 1) / 2
             back = newer + TREND_DAMPING * slope * (centre - c_new)
             moved = min(sign * (back - before), sign * (median(ring) - before))
+            # Only what the pace after moved beyond the ring's own noise: the median of the
+            # ring's fetches strays by about a spread over the root of their number from a
+            # pace that did not move at all, and only a move the burst's way counts, so
+            # without this a flag near its bar was withdrawn about half the time on noise
+            # alone (bench events, take-off pages at 1 minute: a purge of 11 people against
+            # a pace of 1.6 a minute, withdrawn for a ring [-1, 1, 7, 1, 0, 1, 4, 2, 0]).
+            moved -= spread / math.sqrt(len(ring))
             # (The strength is the scan statistic: the steps' z over the root of their number.)
             if moved > 0 and peak - math.sqrt(fetches) * moved / spread < threshold:
                 mine = (kind, int(start))
