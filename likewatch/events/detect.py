@@ -68,8 +68,8 @@ baseline judges only bursts, so its tails hold only episodes over within the fre
 pace is never judged and never raises the bar), one tail per burst length (`BURST_SCALES`: a
 one-fetch burst is abrupt on both sides and is judged against the page's own one-fetch bursts,
 not against the longer shoulders of its news spikes), the fast share split between them; a
-length the page rarely shows borrows the tail of all its bursts, and, once the page is known, a
-direction it rarely shows (drops on a page that only grows, sampled daily) the other's. The
+length the page rarely shows borrows the tail of all its bursts, and, once the page is known
+(until `RARE_DAYS`, below), a direction it rarely shows the other's. The
 fitted shape is kept at 0 or above (an audience count's moves have no upper bound; a bounded fit
 made every new record of ordinary traffic a flag), and the threshold is never below what the
 kept peaks say outright: no more of the page's own episodes may have reached it than the rate
@@ -87,8 +87,10 @@ seen, the count itself must have moved that way by `SHORT_STEP_FACTOR` times the
 that way the page showed before (its cycle and spread are not known yet), and the event says the
 history is short. A page watched for `RARE_DAYS` with fewer bursts one way than that rarely
 bursts that way (a page that only ever grows, and its drops): its history is not short; the
-few bursts it showed are its tail, fitted from 10 peaks on, below that the same multiple of the
-largest, and the first burst flagged on an empty tail is left out of it.
+few bursts it showed are its tail once it keeps 10 of them (not the other direction's, as
+above: a drop on a page that grows in sprees is judged against its drops, not its sprees),
+below that the same multiple of the largest, and the first burst flagged on an empty tail is
+left out of it.
 
 Other kinds: *gap* (fetches failed for `GAP_INTERVALS` intervals), *stale* (a count that stayed
 flat for longer than the page's own history of flat runs at those hours makes plausible: quiet
@@ -1053,13 +1055,14 @@ class Detector:
         keys = [self._tail_key(which, key, steps), key] if which == "fast" else [key]
         need = [MIN_EPISODES] * len(keys)  # episodes a tail must hold to be fitted
         # Bursts that way are rare on a page watched for RARE_DAYS (see RARE_DAYS): the few it
-        # showed are its tail once there are 10 of them, before the other direction's; fewer
-        # still (and no other tail), a multiple of the largest, its history not short.
+        # showed are its tail once there are 10 of them, fewer still a multiple of the
+        # largest, its history not short; never the other direction's (a page that grows in
+        # sprees: its drops are judged against its drops, not its sprees).
         rare = which == "fast" and page_known and days >= RARE_DAYS
         if rare:
             keys.append(key)
             need.append(0)
-        if which == "fast" and page_known:
+        elif which == "fast" and page_known:
             # A direction the page rarely moves in abruptly (drops on a page that grows,
             # sampled daily: about one fast episode a month each way) borrows the other
             # direction's bursts: their rarity is what the page says, not a short history.
