@@ -19,7 +19,9 @@ rate per sampling interval. Two baselines predict it:
 - *fast*: the median of the last few deseasonalised rates, carried forward along their trend
   (a resistant line), plus the time-of-day (or, sampled every few hours, day-of-week) profile.
   It follows a campaign taking off within a few fetches, so a burst on top of a moving pace
-  stands out, whatever the pace;
+  stands out, whatever the pace. After a long still run (a quiet night, a closed bank) its
+  fetches hold only the stillness: it starts again from the slow baseline's prediction
+  (`Detector._wake`);
 - *slow*: the profile plus a level with a memory of about a day. A drop spread over hours,
   invisible fetch by fetch, stands out against it.
 
@@ -85,16 +87,20 @@ later tie would be flagged. Until a page has `MIN_EPISODES` episodes
 per tail and `MIN_DAYS` of history, the threshold is a conservative multiple of the largest peak
 seen, the count itself must have moved that way by `SHORT_STEP_FACTOR` times the largest change
 that way the page showed before (its cycle and spread are not known yet), and the event says the
-history is short. A page watched for `RARE_DAYS` with fewer bursts one way than that rarely
-bursts that way (a page that only ever grows, and its drops): its history is not short; the
-few bursts it showed are its tail once it keeps 10 of them (not the other direction's, as
-above: a drop on a page that grows in sprees is judged against its drops, not its sprees),
-below that the same multiple of the largest, and the first burst flagged on an empty tail is
-left out of it.
+history is short. In a page's first day the slow baseline flags nothing (no level or cycle seen
+once), and a burst flagged with a short history that outlasts the freeze was a new pace (a bank's
+first morning), not a burst: its event is withdrawn. A page watched for `RARE_DAYS` with fewer
+bursts one way than that rarely bursts that way (a page that only ever grows, and its drops):
+its history is not short; the few bursts it showed are its tail once it keeps 10 of them (not
+the other direction's, as above: a drop on a page that grows in sprees is judged against its
+drops, not its sprees), below that the same multiple of the largest, and the first burst
+flagged on an empty tail is left out of it.
 
 Other kinds: *gap* (fetches failed for `GAP_INTERVALS` intervals), *stale* (a count that stayed
 flat for longer than the page's own history of flat runs at those hours makes plausible: quiet
-nights are learnt, not flagged), *metric_switch* (a step lands on the level of the same platform
+nights are learnt, not flagged; the step after it is read as a cache let go, catching up on the
+frozen time, or as the page's next change after truly standing still, whichever the fast
+baseline finds less surprising), *metric_switch* (a step lands on the level of the same platform
 page's other metric).
 """
 
@@ -211,6 +217,9 @@ MATURE_DAYS = 3  # days a bin was seen on before its seasonal profile is used
 # the residuals are judged against the larger of the page's usual spread at that hour and
 # this one.
 RECENT_MEMORY = 24
+# A step after this many unchanged fetches (and at least an hour of them) is the page waking
+# up: the fast baseline starts again from the slow one (`Detector._wake`).
+WAKE_FETCHES = 2 * FAST_RING
 WINSOR = 4.0  # residuals beyond this many spreads teach the baselines only this much
 GAP_INTERVALS = 3  # this many intervals without a value make a gap
 STALE_PROBABILITY = 1e-6  # an unchanged run less likely than this is stale
@@ -723,9 +732,11 @@ class Detector:
             at = a["first_seen"] + (k + 1) * step
             self._learn_flat(at, judge=None if stale else (a, step))
         m = max(1, round((b.first_seen - a["last_seen"]) / self.interval))
-        if stale:
-            m += flat  # a cache let go: the step catches up on the whole frozen time
         delta = b.value - a["value"]
+        if flat >= WAKE_FETCHES and a["last_seen"] - a["first_seen"] >= 3600:
+            self._wake(b.first_seen)
+        if stale and self._caught_up(delta, m, m + flat, b.first_seen):
+            m += flat  # a cache let go: the step catches up on the whole frozen time
         precision = max(a["precision"], b.precision)
         at = b.first_seen
         if b.first_seen - a["last_seen"] > max(6 * self.interval, 2 * 3600):
@@ -733,6 +744,30 @@ class Detector:
             self._close_all(at)
             return
         self._judge(a, b, delta, m, precision, at)
+
+    def _wake(self, at: float) -> None:
+        """The page moves after a long still run (a quiet night, a closed bank): the fast
+        baseline's ring holds nothing but that stillness, which says nothing of the pace the
+        page wakes up to. It starts again from the slow baseline's prediction (the level,
+        with this hour's profile) and learns the page's first fetches from there. From the
+        stillness, a bank's first half hour of calls (-146, -130, -116, ... a fetch against a
+        prediction of -60) opened a "burst" of drops every morning, flagged whenever it
+        ended within the freeze (real tuning 5-minute, fpp3 bank_calls)."""
+        b = self._bin(at)
+        self.ring = [[self.level + self._season(b), b] for _ in range(FAST_RING)]
+
+    def _caught_up(self, delta: int, m: int, whole: int, at: float) -> bool:
+        """After a stale run: is the step a cache let go (catching up on all `whole` frozen
+        intervals), or the page's next change after truly standing still (`m` intervals)?
+        Whichever the fast baseline finds less surprising (residual over the root of the
+        intervals, as `_track` scales it). Always read as a catch-up, a bank's first
+        fetch after a closed weekday (fpp3 bank_calls: Easter, Memorial Day) was judged
+        against a whole day's predicted calls, and its one interval's calls flagged as
+        "gained 135,251 more than expected" (real tuning 5-minute, 2 of its 8 ordinary false
+        flags)."""
+        rate = self._fast_rate() + self._season(self._bin(at))
+        alone = abs(delta - m * rate) / math.sqrt(m)
+        return abs(delta - whole * rate) / math.sqrt(whole) <= alone
 
     # Behaviour --------------------------------------------------------------------------
 
@@ -982,8 +1017,12 @@ class Detector:
                     self.frozen = 0
                     episode.burst = False
                     # A change of pace, not a burst: a running campaign explains it as it
-                    # explains the slow baseline's moves.
-                    if episode.flagged and self._suppressed("slow", sign):
+                    # explains the slow baseline's moves. With a short history, the page's
+                    # pace is not known yet: its first morning is a new pace, no drop (a
+                    # bank still since it was tracked, then 100 calls a fetch from 7:00).
+                    if episode.flagged and (
+                        self._suppressed("slow", sign) or self._flagged_short(episode)
+                    ):
                         self._unflag(episode)
                 # The window runs to the CUSUM's top (the burst's last fetch that was still
                 # CUSUM_K off: its whole delivery); the strength is the scan statistic's peak.
@@ -1184,6 +1223,11 @@ class Detector:
         self.open[finding.key] = finding
         self._emit(finding)
 
+    def _flagged_short(self, episode: _Episode) -> bool:
+        """Was the episode's event flagged saying the page's history is short?"""
+        finding = self.open.get(tuple(episode.finding)) if episode.finding else None
+        return bool(finding and finding.details.get("short_history"))
+
     def _unflag(self, episode: _Episode) -> None:
         """Withdraw the event of a fast burst that turned out to be a change of pace (it
         outlasted the freeze) while a campaign runs, which explains such moves (`_suppressed`).
@@ -1285,6 +1329,11 @@ class Detector:
         Either baseline's episode qualifies only so: a drift against a level and daily cycle
         that a short history has not shown yet is no evidence of anything.
         """
+        if which == "slow" and episode.start - (self.first_time or episode.start) < DAY:
+            # A move over hours in a page's first day is judged against a level and a daily
+            # cycle it has not shown once: a bank's first morning (after a still night, its
+            # largest move so far nothing) "dwarfed" it, a purge of a whole day's calls.
+            return False
         # The count itself moved that way (not merely less the other way than predicted: a
         # quiet hour on a page that only loses), by several times its largest move that way.
         per_step = episode.sign * episode.peak_seen / max(1, episode.steps)
