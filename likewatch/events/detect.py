@@ -72,15 +72,16 @@ baseline judges only bursts, so its tails hold only episodes over within the fre
 pace is never judged and never raises the bar), one tail per burst length (`BURST_SCALES`: a
 one-fetch burst is abrupt on both sides and is judged against the page's own one-fetch bursts,
 not against the longer shoulders of its news spikes), the fast share split between them; a
-length the page rarely shows borrows the tail of all its bursts. The fitted shape is kept at 0
-or above (an audience count's moves have no upper bound; a bounded fit made every new record of
-ordinary traffic a flag), and the threshold is never below what the kept peaks say outright: no
-more of the page's own episodes may have reached it than the rate allows (small counts make tied
-peaks, on which a fit would otherwise set the level; the level clears every peak kept as the
-largest that must not be reached, to the `PEAK_DIGITS` a tail keeps). A flagged episode counts
-as one of the page's episodes, and a burst's peak is left out of the tail when it is clear of
-what the tail holds (`LEFT_OUT` times its largest kept peak; a slow episode's when it is
-`OUTLIER` times its threshold), as SPOT leaves out its alarms:
+length the page rarely shows borrows the tail of all its bursts, and, once the page is known, a
+direction it rarely shows (drops on a page that only grows, sampled daily) the other's. The
+fitted shape is kept at 0 or above (an audience count's moves have no upper bound; a bounded fit
+made every new record of ordinary traffic a flag), and the threshold is never below what the
+kept peaks say outright: no more of the page's own episodes may have reached it than the rate
+allows (small counts make tied peaks, on which a fit would otherwise set the level; the level
+clears every peak kept as the largest that must not be reached, to the `PEAK_DIGITS` a tail
+keeps). A flagged episode counts as one of the page's episodes, and a burst's peak is left out
+of the tail when it is clear of what the tail holds (`LEFT_OUT` times its largest kept peak; a
+slow episode's when it is `OUTLIER` times its threshold), as SPOT leaves out its alarms:
 otherwise each bought burst raised the bar for the next one. A flag near the bar still enters
 the tail: SPOT's threshold is a quantile of a continuous statistic, but small counts make tied
 peaks, and a tie flagged and left out would keep the bar under the tie for good, so every
@@ -1075,12 +1076,21 @@ class Detector:
         # page says), the tail of all its bursts. The page's history is short only when it
         # is, not when one length of burst is rare.
         keys = [self._tail_key(which, key, steps), key] if which == "fast" else [key]
+        if which == "fast" and page_known:
+            # A direction the page rarely moves in abruptly (drops on a page that grows,
+            # sampled daily: about one fast episode a month each way) borrows the other
+            # direction's bursts: their rarity is what the page says, not a short history.
+            # Until then a daily page's drops were judged as a new page's for a year and a
+            # half (synthetic daily: purges of 9 and 13 typical changes missed at the bar of
+            # 12 spreads).
+            keys.append(key[:-1] + ("-" if key.endswith("+") else "+"))
         for name in keys:
             tail = self.tails.setdefault(name, _Tail())
             if page_known and tail.count >= MIN_EPISODES and len(tail.peaks) >= 10:
                 break
         else:
-            largest = tail.peaks[-1] if tail.peaks else 0.0
+            own = self.tails[key]
+            largest = own.peaks[-1] if own.peaks else 0.0
             level = max(SHORT_MIN_THRESHOLD[which], SHORT_FACTOR * largest)
             return level, {"short_history": True, "history_days": round(days, 2)}
         if tail.level is None or tail.count >= tail.fitted_at * 1.1 + 5:

@@ -666,3 +666,21 @@ def test_a_page_of_small_tied_counts_is_not_flagged_again_and_again_at_a_tie():
     flags = [f for f in findings if f.kind in (detect.GAIN, detect.PURGE)]
     later = [f for f in flags if f.start >= 20 * 86400]
     assert len(later) <= 3, [(f.kind, f.start / 86400, f.details["strength"]) for f in later]
+
+
+def test_a_purge_on_a_daily_page_that_only_grows_is_judged_against_its_bursts_of_gains():
+    # Sampled daily, a page that only grows opens a fast episode of drops about once a month
+    # or less: its own tail of drops reached MIN_EPISODES only after years, and until then
+    # a purge of eight standard deviations was judged as on a new page (a bar of 12 spreads).
+    # Once the page is known, the rare direction borrows the tail of the other one.
+    day = 86400
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        mean = 5000 * (1 + 0.3 * (np.arange(760) % 7 >= 5))  # busier weekends
+        changes = list(rng.negative_binomial(10, 10 / (10 + mean)).astype(int))
+        purge = -8 * int(np.std(changes))
+        changes[700] = purge
+        findings = Detector(day).run(series(changes, interval=day))
+        purges = [f for f in findings if f.kind == detect.PURGE and f.start == 700 * day]
+        assert len(purges) == 1, (seed, [(f.kind, f.start / day) for f in findings])
+        assert not purges[0].details["short_history"]
