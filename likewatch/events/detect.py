@@ -43,8 +43,7 @@ its strength. The slow CUSUM takes at most `SLOW_CLIP` spreads from one fetch: i
 moves sustained over many fetches, and one huge step (the fast baseline's business) must not
 hold it up for days and swallow every later event into one.
 The fast baseline's episodes that matter are *bursts*: one that opens with a step `FREEZE_Z`
-spreads off (off the ring's plain median too, not by the carried-forward trend alone), or
-whose first L of up to `SCAN_STEPS` steps (within half an hour) add up to
+spreads off, or whose first L of up to `SCAN_STEPS` steps (within half an hour) add up to
 `FREEZE_Z` x sqrt(L) spreads: bought likes delivered over two or three fetches, none far off
 alone (`Detector._late_burst`; not when the baseline's carried-forward trend made most of it,
 nor while a campaign runs, whose pace climbs so as it takes off). A fast episode's strength is
@@ -961,12 +960,7 @@ class Detector:
                     episode = _Episode(sign, a["last_seen"], a["seq"], base)
                     episode.largest_before = self._largest_move(sign)
                     self.episodes[key] = episode
-                if (
-                    which == "fast"
-                    and sign * z >= FREEZE_Z
-                    and episode.steps == 0
-                    and not self._overshot(sign, res, m, spread)
-                ):
+                if which == "fast" and sign * z >= FREEZE_Z and episode.steps == 0:
                     # A step far off at once is a burst's start, not a pace building up
                     # gradually (a campaign taking off): stop learning while it lasts.
                     self.frozen = self.freeze
@@ -1012,17 +1006,6 @@ class Detector:
                     # beyond the threshold: a purge is flagged the moment it is recorded.
                     if which == "slow" or episode.burst:
                         self._maybe_flag(which, key, episode)
-
-    def _overshot(self, sign: int, res: float, m: int, spread: float) -> bool:
-        """Whether the fast baseline's carried-forward trend made a step far off: it is not
-        FREEZE_Z spreads off the plain median of the ring (no trend) that way too. A page
-        going back to its pace after a drop spread over hours leaves a ring whose trend
-        points far above the pace, and the pace then read as a burst of drops (as in
-        `_late_burst`, which judges late bursts so)."""
-        if not self.ring:
-            return False
-        plain = median(rate - self._season(b) for rate, b in self.ring)
-        return sign * (res + m * (self._fast_rate() - plain)) < FREEZE_Z * spread
 
     def _late_burst(self, episode: _Episode, spread: float) -> None:
         """A fast episode whose first few steps, each under FREEZE_Z spreads, add up to a
