@@ -132,8 +132,11 @@ DEFAULT_TARGET = 1.0  # unusual gain/drop flags per page per 30 days of ordinary
 # 2: the fast tails are per burst length, bursts only; 3: the recent spread is winsorised by
 # itself too (a state from before holds a recent spread capped by the usual one); 4: a fast
 # episode's strength is its scan statistic and it keeps its CUSUM's top and sum of residuals;
-# 5: a tail counts its flagged episodes whose peaks it left out, and leaves out more of them
-STATE_VERSION = 5
+# 5: a tail counts its flagged episodes whose peaks it left out, and leaves out more of them;
+# 6: the same state, learnt by new rules (rare burst directions, the slow hold, a page waking
+# from a still run): a state learnt by the old ones is rebuilt from the page's first record, so
+# that live detection after an upgrade still equals a rescan
+STATE_VERSION = 6
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
