@@ -77,12 +77,11 @@ def test_a_purge_is_one_event_with_its_window_and_size():
     assert abs(near[0].size + 20_000) < 1_000
 
 
-def test_a_drop_spread_over_hours_is_one_drop_and_its_end_is_no_gain():
-    # The platform removes 20,000 over four hours: one purge of about that size, and the page
-    # going back to its usual pace afterwards (the fast baseline had followed the drop) is
-    # the drop's end, not a gain of its own.
-    changes = overdispersed(40 * DAY_STEPS, seed=4)
-    at, steps = 30 * DAY_STEPS + 100, 4 * 3600 // INTERVAL
+def spread_drop(seed: int, hours: int, after: int) -> tuple[list, int, int]:
+    """The gains and drops found near a drop of 20,000 spread over `hours` on 40 days of an
+    over-dispersed page, up to `after` fetches past its end: (findings, first step, steps)."""
+    changes = overdispersed(40 * DAY_STEPS, seed=seed)
+    at, steps = 30 * DAY_STEPS + 100, hours * 3600 // INTERVAL
     for k in range(steps):
         changes[at + k] -= 20_000 / steps
     changes = [round(c) for c in changes]
@@ -91,9 +90,17 @@ def test_a_drop_spread_over_hours_is_one_drop_and_its_end_is_no_gain():
         f
         for f in findings
         if f.kind in (detect.GAIN, detect.PURGE)
-        and f.start <= (at + steps + 36) * INTERVAL
+        and f.start <= (at + steps + after) * INTERVAL
         and f.end >= (at - 2) * INTERVAL
     ]
+    return near, at, steps
+
+
+def test_a_drop_spread_over_hours_is_one_drop_and_its_end_is_no_gain():
+    # The platform removes 20,000 over four hours: one purge of about that size, and the page
+    # going back to its usual pace afterwards (the fast baseline had followed the drop) is
+    # the drop's end, not a gain of its own.
+    near, _, _ = spread_drop(seed=4, hours=4, after=36)
     assert [f.kind for f in near] == [detect.PURGE], [(f.kind, f.start, f.size) for f in near]
     assert abs(near[0].size + 20_000) < 1_500
 
@@ -105,19 +112,7 @@ def test_a_drop_spread_over_six_hours_is_one_drop_of_its_size_and_nothing_after_
     # going back to its pace read as a gain against the sunken level (bench spread pages).
     # Nothing else is flagged in the two days after it.
     for seed in (1, 3):
-        changes = overdispersed(40 * DAY_STEPS, seed=seed)
-        at, steps = 30 * DAY_STEPS + 100, 6 * 3600 // INTERVAL
-        for k in range(steps):
-            changes[at + k] -= 20_000 / steps
-        changes = [round(c) for c in changes]
-        findings = Detector(INTERVAL).run(series(changes))
-        near = [
-            f
-            for f in findings
-            if f.kind in (detect.GAIN, detect.PURGE)
-            and f.start <= (at + steps + 2 * DAY_STEPS) * INTERVAL
-            and f.end >= (at - 2) * INTERVAL
-        ]
+        near, at, steps = spread_drop(seed=seed, hours=6, after=2 * DAY_STEPS)
         assert [f.kind for f in near] == [detect.PURGE], [(f.kind, f.start, f.size) for f in near]
         assert abs(near[0].start - at * INTERVAL) <= 2 * INTERVAL
         assert abs(near[0].end - (at + steps) * INTERVAL) <= 2 * INTERVAL
