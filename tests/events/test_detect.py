@@ -374,6 +374,26 @@ def test_a_flag_kept_near_the_bar_does_not_lift_the_bar_for_the_next_flag():
     assert detect._Tail(json.loads(json.dumps(tail.dump()))).clear_of(13.0)
 
 
+def test_a_page_that_calmed_down_is_judged_against_what_it_does_now():
+    # Hourly joins (sd 5 around +50) with a spree of 15 sd every day for its first two
+    # months, then a year without one. Bought bursts of 10 sd in its second year are each
+    # flagged: its bursts teach a tail that forgets them after 180 to 360 days (TAIL_DAYS).
+    # Held against its first months for good, none of them was. Its calm year raises no flag.
+    hour = 3600
+    changes = noisy(460 * 24, pace=50, sd=5, seed=0)
+    rng = np.random.default_rng(0)
+    for day in range(60):
+        changes[day * 24 + int(rng.integers(24))] += 75
+    bought = [(400 + 10 * i) * 24 + 13 for i in range(5)]
+    for at in bought:
+        changes[at] += 50
+    findings = Detector(hour).run(series(changes, interval=hour))
+    flags = [f for f in findings if f.kind in (detect.GAIN, detect.PURGE)]
+    assert [(f.kind, round(f.end / hour) - 1) for f in flags if f.start > 120 * 86400] == [
+        (detect.GAIN, at) for at in bought
+    ], [(f.kind, f.start / 86400, f.size) for f in flags]
+
+
 def test_a_page_that_starts_with_unchanged_fetches_still_learns_its_spread():
     # Its first fetches read the same value (a quiet night): the overall spread starts at 0,
     # and must grow once the page moves.
