@@ -235,6 +235,10 @@ WINSOR = 4.0  # residuals beyond this many spreads teach the baselines only this
 GAP_INTERVALS = 3  # this many intervals without a value make a gap
 STALE_PROBABILITY = 1e-6  # an unchanged run less likely than this is stale
 STALE_MIN_INTERVALS = 6
+# A step between two counts longer than this many intervals, and than LONGEST_STEP_SECONDS,
+# says too little about any moment to be judged (`judged_step`).
+LONGEST_STEP_INTERVALS = 6
+LONGEST_STEP_SECONDS = 2 * 3600.0
 SWITCH_TOLERANCE = 0.002  # a level within 0.2 % of the other metric's counts as landing on it
 DAY = 86400.0
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # how a zstd frame begins (a packed state)
@@ -706,6 +710,12 @@ class Detector:
             self._emit(finding)
         return out
 
+    def end(self, at: float) -> None:
+        """The records end here for good (an archive's last count, judged apart from the
+        page's own fetches: likewatch.events.archives): every episode closes, as after a
+        long gap, and its event is no longer ongoing."""
+        self._close_all(at)
+
     # Records ----------------------------------------------------------------------------
 
     def _span(self, record: Span) -> None:
@@ -750,7 +760,7 @@ class Detector:
             m += flat  # a cache let go: the step catches up on the whole frozen time
         precision = max(a["precision"], b.precision)
         at = b.first_seen
-        if b.first_seen - a["last_seen"] > max(6 * self.interval, 2 * 3600):
+        if b.first_seen - a["last_seen"] > judged_step(self.interval):
             # After a long gap the step says little about any moment: judge it not.
             self._close_all(at)
             return
@@ -1618,6 +1628,11 @@ class Detector:
             # For likewatch.events.quiet, which weighs it against the platform's other pages.
             details={"likelihood": likelihood},
         )
+
+
+def judged_step(interval: float) -> float:
+    """The longest time between two counts whose step a detector at `interval` judges."""
+    return max(LONGEST_STEP_INTERVALS * interval, LONGEST_STEP_SECONDS)
 
 
 def _passed(seq: int, now: float, records: Iterable[Span | Miss]) -> bool:
