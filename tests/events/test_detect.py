@@ -359,6 +359,21 @@ def test_tied_peaks_of_small_counts_do_not_set_the_threshold_on_the_ties():
     assert level > 6.0
 
 
+def test_a_flag_kept_near_the_bar_does_not_lift_the_bar_for_the_next_flag():
+    # A tail whose ordinary bursts reach 8 spreads learns a flag of 11 (a new record near the
+    # bar, or a tie of small counts: within LEFT_OUT of what it knew). A later flag of 13 is
+    # still clear of every ordinary burst and stays out of the tail, also once the state is
+    # stored and read back: measured against the kept flag instead, a page's bought bursts
+    # climbed into its tail one by one, each setting the bar for the next.
+    tail = detect._Tail()
+    for peak in (3.0, 5.0, 8.0):
+        tail.add(peak)
+    assert not tail.clear_of(11.0)
+    tail.add(11.0, flagged=True)
+    assert tail.clear_of(13.0)
+    assert detect._Tail(json.loads(json.dumps(tail.dump()))).clear_of(13.0)
+
+
 def test_a_page_that_starts_with_unchanged_fetches_still_learns_its_spread():
     # Its first fetches read the same value (a quiet night): the overall spread starts at 0,
     # and must grow once the page moves.
