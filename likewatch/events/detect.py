@@ -140,6 +140,17 @@ STATE_VERSION = 6
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
+# (Sampled every minute the ring is nine minutes of noise, and its trend carried forward
+# strays from the pace by up to the page's spread. Tried on 2026-12-03, bench._eventdiag:
+# carrying it only when the ring's two halves differ by 3 standard errors of their medians
+# (the ring's median otherwise) lifted synthetic 1-minute F1 0.78 -> 0.85 (false 5 -> 2),
+# 5-minute 0.80 -> 0.84, real 5-minute 0.82 -> 0.86 and take-off 1-minute purges 2 -> 3 of 6,
+# but real 1-minute fell 0.89 -> 0.25 (its small counts: 0 -> 3 false flags, 1.53 per 30
+# days), real hourly 0.87 -> 0.75, and the 5-minute take-off pages had 2 false flags, not 1.
+# Shrinking the slope by d^2 / (d^2 + se^2) instead: synthetic 1-minute 0.81, real hourly
+# 0.85, and 2 false flags on the 1-minute take-off pages (the ramp read as a purge); at 2 se,
+# real 1-minute 0.33. Judging each fetch against the nearer of the trend's guess and the
+# ring's median: synthetic 1-minute 14 -> 13 of 17 found, 5 -> 6 false.)
 FREEZE_MINUTES = 30  # the fast baseline stops learning during a burst for at most this
 FREEZE_Z = 4.0  # ...one that starts with a step this many spreads off
 CUSUM_K = {"fast": 2.0, "slow": 0.5}  # allowance per fetch, in spreads (CUSUM reference)
@@ -233,7 +244,12 @@ BIN_VISITS = 5  # visits before an hour of the week's own spread is trusted
 MATURE_DAYS = 3  # days a bin was seen on before its seasonal profile is used
 # Fetches the recent spread remembers (an exponential memory). Sampled more often than daily,
 # the residuals are judged against the larger of the page's usual spread at that hour and
-# this one.
+# this one. (Letting it stand in only once it is a margin above the usual one, beyond its own
+# noise, was tried on 2026-12-03, bench._eventdiag 1-minute pages: a margin of 1.3 changed
+# nothing found (synthetic 14 of 17, 5 false; take-off purges 2 of 6), 1.6 found 12 and
+# flagged 10. It measures real local noise (a news spike's hours), and the tails, learnt in
+# its units, rose with the purges' strengths: in the hour after a take-off the campaign's
+# departures have barely begun, and the recent spread was 0.8-1.3 times the usual one.)
 RECENT_MEMORY = 24
 # A step after this many unchanged fetches (and at least an hour of them) is the page waking
 # up: the fast baseline starts again from the slow one (`Detector._wake`).
