@@ -132,10 +132,16 @@ def _spacing(spans: list[detect.Span]) -> float | None:
 
 
 def judge(
-    run: Run, *, siblings: detect.Siblings | None = None, target: float = detect.DEFAULT_TARGET
+    run: Run,
+    *,
+    siblings: detect.Siblings | None = None,
+    target: float = detect.DEFAULT_TARGET,
+    fetches_per_flag: float = detect.DEFAULT_FETCHES_PER_FLAG,
 ) -> list[detect.Finding]:
     """The events of one judged archive run, by a detector at the run's own spacing."""
-    detector = detect.Detector(round(run.spacing), siblings=siblings, target=target)
+    detector = detect.Detector(
+        round(run.spacing), siblings=siblings, target=target, fetches_per_flag=fetches_per_flag
+    )
     detector.feed(run.spans)
     detector.end(run.end)
     found = sorted(detector.findings.values(), key=lambda f: (f.start, f.kind))
@@ -152,6 +158,7 @@ def review(
     *,
     siblings: detect.Siblings | None = None,
     target: float = detect.DEFAULT_TARGET,
+    fetches_per_flag: float = detect.DEFAULT_FETCHES_PER_FLAG,
 ) -> tuple[list[detect.Finding], list[dict]]:
     """The page's findings from its whole history (`records`, time order) with each archive
     run it could not judge judged at its own spacing, and notes on the runs too slow to judge.
@@ -167,7 +174,7 @@ def review(
         or not any(run.start <= f.start and f.end <= run.end for run in judged)
     ]
     for run in judged:
-        kept += judge(run, siblings=siblings, target=target)
+        kept += judge(run, siblings=siblings, target=target, fetches_per_flag=fetches_per_flag)
     return kept, [run.note() for run in archive_runs if not run.judged]
 
 

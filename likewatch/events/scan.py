@@ -341,6 +341,7 @@ def _scan(
                     found,
                     siblings=sibling_series[page.pk],
                     target=target(),
+                    fetches_per_flag=fetches_per_flag(),
                 )
             found, quiet_keys = quiet.review(page, found)
             _store(
