@@ -143,7 +143,7 @@ DEFAULT_TARGET = 1.0  # unusual gain/drop flags per page per 30 days of ordinary
 # less often (one flag in about 7 months of a daily page); 5-minute and hourly pages keep one
 # per 30 days. Measured with the calendar (likewatch.events.recurrence) on the tuning series
 # (bench._eventdiag, 2026-12-03), daily F1 real / synthetic and false flags per 30 days real /
-# synthetic: no bound 0.88 / 0.80, 0.21 / 0.09; 100 fetches 0.89 / 0.81, 0.11 / 0.07; 200
+# synthetic: no bound 0.87 / 0.78, 0.22 / 0.12; 100 fetches 0.89 / 0.81, 0.11 / 0.07; 200
 # 0.90 / 0.83, 0.08 / 0.05; 400 0.81 / 0.81, 0.07 / 0.03 (recall 0.75 / 0.73: the tail is
 # extrapolated too far); 1000 (no calendar) 0.67 / 0.73.
 DEFAULT_FETCHES_PER_FLAG = 200.0
