@@ -140,6 +140,17 @@ STATE_VERSION = 6
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
+# (Sampled every minute the ring is nine minutes of noise, and its trend carried forward
+# strays from the pace by up to the page's spread. Tried on 2026-12-03, bench._eventdiag:
+# carrying it only when the ring's two halves differ by 3 standard errors of their medians
+# (the ring's median otherwise) lifted synthetic 1-minute F1 0.78 -> 0.85 (false 5 -> 2),
+# 5-minute 0.80 -> 0.84, real 5-minute 0.82 -> 0.86 and take-off 1-minute purges 2 -> 3 of 6,
+# but real 1-minute fell 0.89 -> 0.25 (its small counts: 0 -> 3 false flags, 1.53 per 30
+# days), real hourly 0.87 -> 0.75, and the 5-minute take-off pages had 2 false flags, not 1.
+# Shrinking the slope by d^2 / (d^2 + se^2) instead: synthetic 1-minute 0.81, real hourly
+# 0.85, and 2 false flags on the 1-minute take-off pages (the ramp read as a purge); at 2 se,
+# real 1-minute 0.33. Judging each fetch against the nearer of the trend's guess and the
+# ring's median: synthetic 1-minute 14 -> 13 of 17 found, 5 -> 6 false.)
 FREEZE_MINUTES = 30  # the fast baseline stops learning during a burst for at most this
 FREEZE_Z = 4.0  # ...one that starts with a step this many spreads off
 CUSUM_K = {"fast": 2.0, "slow": 0.5}  # allowance per fetch, in spreads (CUSUM reference)
@@ -245,7 +256,12 @@ BIN_VISITS = 5  # visits before an hour of the week's own spread is trusted
 MATURE_DAYS = 3  # days a bin was seen on before its seasonal profile is used
 # Fetches the recent spread remembers (an exponential memory). Sampled more often than daily,
 # the residuals are judged against the larger of the page's usual spread at that hour and
-# this one.
+# this one. (Letting it stand in only once it is a margin above the usual one, beyond its own
+# noise, was tried on 2026-12-03, bench._eventdiag 1-minute pages: a margin of 1.3 changed
+# nothing found (synthetic 14 of 17, 5 false; take-off purges 2 of 6), 1.6 found 12 and
+# flagged 10. It measures real local noise (a news spike's hours), and the tails, learnt in
+# its units, rose with the purges' strengths: in the hour after a take-off the campaign's
+# departures have barely begun, and the recent spread was 0.8-1.3 times the usual one.)
 RECENT_MEMORY = 24
 # A step after this many unchanged fetches (and at least an hour of them) is the page waking
 # up: the fast baseline starts again from the slow one (`Detector._wake`).
@@ -254,6 +270,10 @@ WINSOR = 4.0  # residuals beyond this many spreads teach the baselines only this
 GAP_INTERVALS = 3  # this many intervals without a value make a gap
 STALE_PROBABILITY = 1e-6  # an unchanged run less likely than this is stale
 STALE_MIN_INTERVALS = 6
+# A step between two counts longer than this many intervals, and than LONGEST_STEP_SECONDS,
+# says too little about any moment to be judged (`judged_step`).
+LONGEST_STEP_INTERVALS = 6
+LONGEST_STEP_SECONDS = 2 * 3600.0
 SWITCH_TOLERANCE = 0.002  # a level within 0.2 % of the other metric's counts as landing on it
 DAY = 86400.0
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # how a zstd frame begins (a packed state)
@@ -740,6 +760,12 @@ class Detector:
             self._emit(finding)
         return out
 
+    def end(self, at: float) -> None:
+        """The records end here for good (an archive's last count, judged apart from the
+        page's own fetches: likewatch.events.archives): every episode closes, as after a
+        long gap, and its event is no longer ongoing."""
+        self._close_all(at)
+
     # Records ----------------------------------------------------------------------------
 
     def _span(self, record: Span) -> None:
@@ -784,7 +810,7 @@ class Detector:
             m += flat  # a cache let go: the step catches up on the whole frozen time
         precision = max(a["precision"], b.precision)
         at = b.first_seen
-        if b.first_seen - a["last_seen"] > max(6 * self.interval, 2 * 3600):
+        if b.first_seen - a["last_seen"] > judged_step(self.interval):
             # After a long gap the step says little about any moment: judge it not.
             self._close_all(at)
             return
@@ -1661,6 +1687,11 @@ class Detector:
             # For likewatch.events.quiet, which weighs it against the platform's other pages.
             details={"likelihood": likelihood},
         )
+
+
+def judged_step(interval: float) -> float:
+    """The longest time between two counts whose step a detector at `interval` judges."""
+    return max(LONGEST_STEP_INTERVALS * interval, LONGEST_STEP_SECONDS)
 
 
 def _passed(seq: int, now: float, records: Iterable[Span | Miss]) -> bool:

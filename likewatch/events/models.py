@@ -167,6 +167,10 @@ class DetectorState(models.Model):
     # detect.Detector.packed(): exact, in one zstd frame (about 6 kB after days of minutes).
     state = models.BinaryField(default=b"")
     updated_at = models.DateTimeField(default=timezone.now)
+    # Archive runs of the page's history read but too slow to judge (likewatch.events.archives:
+    # start and end in epoch seconds, spacing in seconds, counts), for the page's history to
+    # say so. Written whenever a scan reads the history from the start; not the detector's.
+    unjudged_archives = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"detector state of page {self.page_id}"

@@ -5,14 +5,16 @@ dormant account) or a number the platform keeps serving from a cache that stoppe
 rule that tells them apart lives here, and every "stale" decision goes through `judge`:
 
 1. **The answers' own dates.** Each answer is dated by its HTTP metadata (Date, Age,
-   Last-Modified: likewatch.sources.freshness), and the page keeps the date of the newest
-   (`Page.answer_produced_at`). While a flat run lasts, an answer produced before the run
-   began (within `ANSWER_SLACK`) is a cache that stopped: stale, whatever else says
-   (`STOPPED`). An answer produced at the run's last fetch is the platform answering afresh
-   with the same count: quiet (`FRESH`), unless all the platform's pages stopped (2). Answers
-   that carry no date, or a date in between (a cache that refreshes slowly), leave it to the
-   rules below. A run that has ended is judged without this witness: the page keeps only
-   its newest answer's date, so a rescan of past runs cannot ask it.
+   Last-Modified: likewatch.sources.freshness), and each span of the history keeps the date
+   of the answer at its last fetch (`Observation.answer_produced_at`, written by the one
+   write path, carried into segments by the compaction). A flat run is one span, so its own
+   answer date is asked, whether the run still lasts (live) or ended long ago (a rescan): the
+   two judge it alike. An answer produced before the run began (within `ANSWER_SLACK`) is a
+   cache that stopped: stale, whatever else says (`STOPPED`). An answer produced at the run's
+   last fetch is the platform answering afresh with the same count: quiet (`FRESH`), unless
+   all the platform's pages stopped (2). Answers that carry no date, or a date in between (a
+   cache that refreshes slowly), leave it to the rules below. Spans recorded before they
+   kept dates have none (only a page's newest span got its page's date when they began to).
 2. **The page's own flat runs.** likewatch.events.detect learns, hour of the week by hour of the
    week, how often the page's count stays put between two fetches, and proposes a *stale*
    event only when the run is less likely than `detect.STALE_PROBABILITY` by that history
@@ -65,8 +67,8 @@ class Verdict:
 def by_answer(
     produced: float | None, start: float, end: float, slack: float = ANSWER_SLACK
 ) -> bool | None:
-    """What the newest answer's date (`produced`, epoch seconds) says of a flat run from
-    `start` to `end` that still lasts: True (stale) when it was produced before the run began,
+    """What the date of the answer at a flat run's last fetch (`produced`, epoch seconds) says
+    of the run from `start` to `end`: True (stale) when it was produced before the run began,
     False (fresh) when produced at the run's last fetch, None when it cannot say."""
     if produced is None:
         return None
@@ -94,16 +96,23 @@ def judge(likelihood: float, peers: int, moved: int, answer: bool | None = None)
     return Verdict(stale, OWN if stale else QUIET, peers, moved)
 
 
-def answer_witness(page, start: float, end: float) -> bool | None:
-    """`by_answer` for `page`'s flat run from `start` to `end`, if the run still lasts (its
-    end is the page's last successful fetch) and the page's newest answer was dated."""
-    produced, last = page.answer_produced_at, page.last_success_at
-    if produced is None or last is None:
+def answer_witness(page, finding: detect.Finding) -> bool | None:
+    """`by_answer` for `page`'s flat run `finding` (a stale proposal: one span, `seq_from`),
+    by the date of the answer at the span's last fetch, as the history keeps it."""
+    from likewatch.tracking import records
+
+    span = next(
+        (
+            r
+            for r in records.records(page, seq_from=finding.seq_from, seq_to=finding.seq_from)
+            if isinstance(r, records.Span)
+        ),
+        None,
+    )
+    if span is None or span.answer_produced_at is None:
         return None
     slack = max(ANSWER_SLACK, 2.0 * (page.interval or 0))
-    if end < last.timestamp() - slack:
-        return None  # the run has ended: the newest answer is not about it
-    return by_answer(produced.timestamp(), start, end, slack)
+    return by_answer(span.answer_produced_at.timestamp(), finding.start, finding.end, slack)
 
 
 def review(page, findings: list[detect.Finding]) -> tuple[list[detect.Finding], set]:
@@ -116,7 +125,7 @@ def review(page, findings: list[detect.Finding]) -> tuple[list[detect.Finding], 
             continue
         likelihood = float((finding.details or {}).get("likelihood", 1 - finding.confidence))
         peers, moved = peers_moving(page, finding.start, finding.end)
-        answer = answer_witness(page, finding.start, finding.end)
+        answer = answer_witness(page, finding)
         verdict = judge(likelihood, peers, moved, answer)
         if not verdict.stale:
             quiet.add(finding.key)

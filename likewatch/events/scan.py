@@ -15,8 +15,15 @@ records in time order (`tracking.records`), so they find the same events:
 - a backfill (`likewatch import` of counts from before the page was tracked): its records
   take the next seqs but are older than what the state read (`detect.Detector.rewinds`), so
   the round that brings them rescans the page, as above, in the same transaction. The
-  importer only stores rows; the events consumer notices and rescans. The other rounds read
-  what they read before.
+  importer only stores rows; the events consumer notices and rescans. Imported counts
+  appended after the page's newest record are read the same way (`_imports`). The other
+  rounds read what they read before.
+
+Whenever the whole history is read (a page's first scan, a rescan, a round that brings
+imported counts), archive runs spaced too far apart for the page's detector are judged at
+their own spacing, or noted as unjudged for the page's history to say so
+(likewatch.events.archives). Nothing of that is in the stored state, and the other rounds
+read no archive: live detection and a rescan find the same events.
 
 Events are keyed (page, kind, start): a finding with a known key updates its event (an ongoing
 event grows), a new key makes a new event, and a key the detector replaced by merging two
@@ -35,7 +42,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from likewatch.events import detect, quiet
+from likewatch.events import archives, detect, quiet
 from likewatch.events import platform as platforms
 from likewatch.events.models import DetectorState, Event, Status
 from likewatch.tracking import bulk
@@ -275,7 +282,12 @@ def _scan(
         # A backfill landed (records numbered after the state's, older than what it read):
         # the state cannot take them, so the page is rescanned, its whole history read again
         # in time order. Only such a round reads more; the others read what they read before.
-        rewound = {p.pk for p in pages if detect.Detector.rewinds(saved.get(p.pk), records[p.pk])}
+        rewound = {
+            p.pk
+            for p in pages
+            if detect.Detector.rewinds(saved.get(p.pk), records[p.pk])
+            or _imports(saved.get(p.pk), records[p.pk])
+        }
         if rewound:
             for pk in rewound:
                 saved[pk] = {}
@@ -309,6 +321,15 @@ def _scan(
                 log.exception("event scan of page %s failed", page.pk)
                 continue
             # A flat run is stale or quiet by one rule, which also asks the platform's others.
+            whole = not since[page.pk] or page.pk in rewound  # read from its first record
+            if whole:
+                found, unjudged = archives.review(
+                    page.interval,
+                    records[page.pk],
+                    found,
+                    siblings=sibling_series[page.pk],
+                    target=target(),
+                )
             found, quiet_keys = quiet.review(page, found)
             _store(
                 results[page.pk],
@@ -320,15 +341,32 @@ def _scan(
             flagged += [(page, f) for f in found if f.kind in (detect.GAIN, detect.PURGE)]
             row = states.get(page.pk) or DetectorState(page=page)
             row.state, row.interval, row.updated_at = detector.packed(), page.interval, now
+            if whole:
+                row.unjudged_archives = unjudged
             (changed if row.pk and page.pk in states else new).append(row)
         # Two statements for the round's states, however many pages (bulk.update_rows: Django's
         # bulk_update builds a CASE per row and field, which cost more than the scan itself).
         DetectorState.objects.bulk_create(new)
-        bulk.update_rows(changed, ["state", "interval", "updated_at"])
+        bulk.update_rows(changed, ["state", "interval", "updated_at", "unjudged_archives"])
         if flagged:
             # Many pages of one platform moving together: the platform, said once.
             platforms.relate(flagged, now)
     return [results[p.pk] for p in pages]
+
+
+def _imports(state: dict | None, records: list) -> bool:
+    """Whether `records` bring imported counts the state has not read (appended after the
+    page's newest record, or extending its newest span): the page's whole history is then
+    read again, so its archive runs are judged as a rescan judges them (events.archives)."""
+    if not state:
+        return False
+    seq, prev = state.get("seq", 0), state.get("prev") or {}
+    return any(
+        isinstance(r, detect.Span)
+        and r.imported
+        and (r.seq > seq or (r.seq == prev.get("seq") and r.last_seen != prev.get("last_seen")))
+        for r in records
+    )
 
 
 def _page(pages: list[Page], pk: int) -> Page:

@@ -7,6 +7,8 @@ LocaleMiddleware), so one event reads in Arabic, French or English.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -112,7 +114,23 @@ def _measured(event: Event, what: str) -> str:
     text += _(
         "The page's own history predicted %(expected)s over that time."
     ) % formatting.isolated({"expected": _signed(event.expected)})
-    if details.get("short_history"):
+    spacing = details.get("archive_spacing")
+    if spacing:
+        # Judged by likewatch.events.archives: the archive's counts, not the page's fetches.
+        text += " " + _(
+            "These counts were imported from an archive, about %(spacing)s apart, and the "
+            "change is judged against the archive's own counts at that spacing."
+        ) % formatting.isolated({"spacing": formatting.duration(timedelta(seconds=spacing))})
+    if details.get("short_history") and spacing:
+        days = max(1, round(float(details.get("history_days", 0))))
+        text += " " + ngettext(
+            "The archive holds only %(days)d day of counts before it: too little history to "
+            "say how rare this is.",
+            "The archive holds only %(days)d days of counts before it: too little history to "
+            "say how rare this is.",
+            days,
+        ) % formatting.isolated({"days": days})
+    elif details.get("short_history"):
         hours = max(1, round(float(details.get("history_days", 0)) * 24))
         text += " " + ngettext(
             "The page has been tracked for only %(hours)d hour: too little history to say "

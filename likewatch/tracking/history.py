@@ -3,7 +3,8 @@
 Rules (see README.md, "Architecture: one history, compact and chained"):
 
 1. A fetch that reads the same value (and precision and provenance) as the page's newest
-   record, which is an open span, extends that span: `last_seen` moves, `fetches` grows.
+   record, which is an open span, extends that span: `last_seen` moves, `fetches` grows,
+   and the span's `answer_produced_at` becomes this fetch's (the answer's own date).
 2. Anything else appends a record with the next `seq`. Before it does, the open span is sealed:
    its final state is hashed with the hash before it. Sealed records are never edited.
 3. A failed fetch is always a record of its own, sealed at once, so the span before it closes
@@ -93,7 +94,7 @@ class Entry:
 
 
 PAGE_STATE = ["last_seq", "health", "last_success_at", "failures_in_row"]
-PAGE_STATE += ["last_error_at", "last_error", "answer_produced_at"]
+PAGE_STATE += ["last_error_at", "last_error"]
 
 
 def record_backfill(entries: Sequence[Entry]) -> list[Observation | FetchFailure | None]:
@@ -219,7 +220,8 @@ class _Plan:
         # held, and those whose count moved); each writes the other's fields as they are.
         # Only the write path changes a page's newest rows, under the page's lock.
         bulk.update_rows(
-            list({**self.extended, **self.sealed}.values()), ["last_seen", "fetches", "hash"]
+            list({**self.extended, **self.sealed}.values()),
+            ["last_seen", "fetches", "answer_produced_at", "hash"],
         )
         Observation.objects.bulk_create(self.new_spans, batch_size=500)
         FetchFailure.objects.bulk_create(self.new_failures, batch_size=500)
@@ -262,6 +264,9 @@ class _Plan:
         ):
             head.last_seen = entry.at
             head.fetches += 1
+            # The span's answer date is its last fetch's: a cache that stopped keeps giving
+            # the date it was filled, a page answered afresh today's (events.quiet).
+            head.answer_produced_at = entry.produced_at
             if id(head) not in self.fresh:
                 self.extended[id(head)] = head
             obs, created, sealed = head, False, 0
@@ -278,6 +283,7 @@ class _Plan:
                 fetches=1,
                 provenance=entry.provenance,
                 source_url=entry.source_url,
+                answer_produced_at=entry.produced_at,
                 prev_hash=prev_hash,
             )
             self.new_spans.append(obs)
@@ -286,7 +292,6 @@ class _Plan:
         if not self.backfill:
             page.health = Health.OK
             page.last_success_at = entry.at
-            page.answer_produced_at = entry.produced_at
             page.failures_in_row = 0
         written = Written(
             0,
@@ -342,7 +347,7 @@ class _Plan:
 def _changed(pages: list[Page], loaded: dict[int, tuple]) -> tuple[list[Page], list[str]]:
     """The pages whose state this batch changed, and the PAGE_STATE fields it changed in any.
 
-    A fetch that extends its span moves only the page's last success, so rewriting all seven
+    A fetch that extends its span moves only the page's last success, so rewriting all six
     fields of every page (a value each to prepare, send and store) was mostly rewriting what
     the rows already held; the rows are locked until the commit, so what was read is what
     they hold.

@@ -94,11 +94,6 @@ class Page(models.Model):
     # Health, kept up to date by likewatch.tracking.history.
     health = models.CharField(max_length=16, choices=Health.choices, default=Health.NEW)
     last_success_at = models.DateTimeField(null=True, blank=True)
-    # When the platform produced the newest answer read, by the answer's own metadata (Date,
-    # Age, Last-Modified: likewatch.sources.freshness); None when it said nothing. One value
-    # per page, not per fetch: whether a count that stopped moving is still answered fresh
-    # (a quiet page) or served from a cache that stopped (likewatch.events.quiet).
-    answer_produced_at = models.DateTimeField(null=True, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     failures_in_row = models.PositiveIntegerField(default=0)
@@ -165,6 +160,13 @@ class Observation(models.Model):
     source_url = models.CharField(
         max_length=500, blank=True, help_text=_("The address that answered (no credentials).")
     )
+    # When the platform produced the answer read at the span's last fetch, by the answer's
+    # own metadata (likewatch.sources.freshness); None when it said nothing, and for counts
+    # not fetched (imported). Kept per span, not only per page, so that a flat run is judged
+    # by its own answers' date however long ago it ended (likewatch.events.quiet): a rescan
+    # reads what live detection read. Not part of the chain's form (tracking.chain): the hash
+    # covers what was measured, and records sealed before this field existed keep theirs.
+    answer_produced_at = models.DateTimeField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     # Empty while the span is open; set once, when the next record seals it.
     hash = models.CharField(max_length=64, blank=True)

@@ -47,6 +47,8 @@ class Span:
     fetches: int
     provenance: str
     source_url: str
+    # When the platform produced the answer of the span's last fetch (Observation's field).
+    answer_produced_at: datetime | None = None
     # Only the page's newest record can be open (still extended by identical fetches).
     is_open: bool = False
 

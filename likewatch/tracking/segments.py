@@ -49,7 +49,7 @@ READ_CHUNK = 8192
 NAME = "segments"
 
 OBSERVATION_COLUMNS = ("page_id", "seq", "value", "precision", "first_seen", "last_seen")
-OBSERVATION_COLUMNS += ("fetches", "provenance", "source_url")
+OBSERVATION_COLUMNS += ("fetches", "provenance", "source_url", "answer_produced_at")
 FAILURE_COLUMNS = ("page_id", "seq", "at", "kind", "message", "duration_ms", "retry_at")
 
 
@@ -197,12 +197,20 @@ class _Packer:
         self.pending = []
 
 
+def _own(model, columns: tuple[str, ...]) -> tuple[str, ...]:
+    # The columns the model has: a migration's historical model may predate the newer ones
+    # (0006 compacts rows that have no answer dates yet); the records' fields default.
+    names = {f.name for f in model._meta.get_fields()} | {"page_id"}
+    return tuple(c for c in columns if c in names)
+
+
 def _tail(Observation, FetchFailure, page_id: int, lo: int, hi: int) -> list[Record]:
+    columns = _own(Observation, OBSERVATION_COLUMNS)
     rows: list[Record] = [
-        Span(*row)
+        Span(**dict(zip(columns, row, strict=True)))
         for row in Observation.objects.filter(page_id=page_id, seq__gte=lo, seq__lte=hi)
         .order_by("seq")
-        .values_list(*OBSERVATION_COLUMNS)
+        .values_list(*columns)
     ]
     rows += [
         Failure(*row)
@@ -307,6 +315,7 @@ def expand(page_ids: Iterable[int] | None = None, *, apps=None) -> int:
                         extra, prev = {"prev_hash": prev, "hash": digest}, digest
                     fields = {n: getattr(r, n) for n in r.__dataclass_fields__ if n != "is_open"}
                     if isinstance(r, Span):
+                        fields = {n: fields[n] for n in _own(Observation, tuple(fields))}
                         obs.append(Observation(**fields, **extra))
                     else:
                         fails.append(FetchFailure(**fields, **extra))

@@ -11,12 +11,17 @@ zstd:
   precision as deltas from the previous span (or plainly when a delta would overflow 64 bits),
   with a mask for hidden counts;
 - strings (provenance, source address, failure kind and message) as indexes into the
-  segment's own table of distinct strings.
+  segment's own table of distinct strings;
+- the date the platform produced a span's last answer (its HTTP dates: whole seconds) as
+  whole seconds, deltas of deltas from span to span (a page answered afresh every minute, or a
+  cache's fixed date, gives zeros), and the microseconds besides (zeros), with a mask for
+  spans whose answers carried no date.
 
 The columns come in a fixed order (COLUMNS), each as long as the segment's records, spans or
 failures, so the header holds only those counts, each column's integer width and whether it
 is delta-coded, and the string table: a few dozen bytes. (Version 1 named every column and
-its length in the header, half of a compressed segment; it is still read.)
+its length in the header, half of a compressed segment; version 2 had no answer dates, which
+read as None. Both are still read.)
 
 Decoding is array slicing and `itertools.accumulate`, in C: a day of minute records decodes in
 about a millisecond. Every field comes back exactly: microseconds, None, the 64-bit extremes.
@@ -35,11 +40,11 @@ from likewatch.tracking.moments import from_micros as moment
 from likewatch.tracking.moments import micros
 from likewatch.tracking.records import Failure, Record, Span
 
-VERSION = 2
+VERSION = 3
 SPAN, FAILURE = 0, 1
 _TYPECODES = (("b", 1 << 7), ("h", 1 << 15), ("i", 1 << 31), ("q", 1 << 63))
-# The columns of a version 2 segment, in order, and how long each is: one entry per record
-# ("n"), per span ("s") or per failure ("f").
+# The columns of a segment, in order, and how long each is: one entry per record ("n"), per
+# span ("s") or per failure ("f"). Version 2 had the first 15.
 COLUMNS = (
     ("type", "n"),
     ("seq", "n"),
@@ -56,7 +61,11 @@ COLUMNS = (
     ("duration_ms", "f"),
     ("no_retry", "f"),
     ("retry", "f"),
+    ("undated", "s"),
+    ("answer_seconds", "s"),
+    ("answer_micros", "s"),
 )
+LAYOUTS = {2: COLUMNS[:15], 3: COLUMNS}
 
 
 class CorruptSegment(ValueError):
@@ -138,6 +147,14 @@ def encode(records: list[Record]) -> bytes:
         "retry",
         [0 if f.retry_at is None else micros(f.retry_at) - micros(f.at) for f in fails],
     )
+    dated, previous = [], 0
+    for s in spans:
+        # An undated span repeats the date before it: no break in the deltas.
+        previous = micros(s.answer_produced_at) if s.answer_produced_at is not None else previous
+        dated.append(previous)
+    w.ints("undated", [1 if s.answer_produced_at is None else 0 for s in spans])
+    w.ints("answer_seconds", _deltas(_deltas([d // 1_000_000 for d in dated])))
+    w.ints("answer_micros", [d % 1_000_000 for d in dated])
     header = json.dumps(
         {
             "v": VERSION,
@@ -180,13 +197,13 @@ def _columns(data: bytes) -> tuple[int, list[str], dict[str, list[int]]]:
         body = compression.decompress(data)
         (length,) = struct.unpack_from("<I", body)
         header = json.loads(body[4 : 4 + length])
-        if header.get("v") == VERSION:
+        if header.get("v") in LAYOUTS:
             records, spans = header["n"]
             counts = {"n": records, "s": spans, "f": records - spans}
             layout = [
                 (name, code, mode, counts[length])
                 for (name, length), code, mode in zip(
-                    COLUMNS, header["t"], header["d"], strict=True
+                    LAYOUTS[header["v"]], header["t"], header["d"], strict=True
                 )
             ]
         elif header.get("v") == 1:
@@ -218,6 +235,10 @@ def _columns(data: bytes) -> tuple[int, list[str], dict[str, list[int]]]:
 
 def _records(page_id: int, strings: list[str], c: dict[str, list[int]]) -> list[Record]:
     times = list(accumulate(accumulate(c["time"])))
+    # Segments written before spans kept answer dates (version 2) hold none.
+    undated = c.get("undated")
+    if undated is not None:
+        seconds = list(accumulate(accumulate(c["answer_seconds"])))
     out: list[Record] = []
     s = f = 0
     for index, kind in enumerate(c["type"]):
@@ -234,6 +255,11 @@ def _records(page_id: int, strings: list[str], c: dict[str, list[int]]) -> list[
                     fetches=c["fetches"][s],
                     provenance=strings[c["provenance"][s]],
                     source_url=strings[c["source_url"][s]],
+                    answer_produced_at=(
+                        None
+                        if undated is None or undated[s]
+                        else moment(seconds[s] * 1_000_000 + c["answer_micros"][s])
+                    ),
                 )
             )
             s += 1

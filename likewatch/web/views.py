@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from likewatch import formatting
 from likewatch.analytics.change import campaign_change
+from likewatch.events import archives
 from likewatch.security import throttling
 from likewatch.tracking import records as history_records
 from likewatch.tracking import visibility
@@ -254,6 +255,7 @@ def page_history(request: HttpRequest, pk: int) -> HttpResponse:
         "until": until,
         "errors": errors,
         "campaigns": campaigns,
+        "unjudged_archives": archives.unjudged(page),
         "markers": markers.for_pages(
             [page.pk], since, until, [c.pk for c in campaigns], viewer=request.user
         ),

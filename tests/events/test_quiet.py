@@ -1,12 +1,18 @@
 """Quiet is not stale: a page that truly does not change, or a count that stopped."""
 
+import random
 from datetime import timedelta
 
 import pytest
 
 from likewatch.events import detect, quiet
+from likewatch.events.models import Event
 from likewatch.events.quiet import judge
-from likewatch.tracking.models import Page
+from likewatch.events.scan import scan_page
+from likewatch.sources.base import Count
+from likewatch.tracking import records, segments
+from likewatch.tracking.history import Entry, record_backfill, record_batch
+from likewatch.tracking.models import Page, Provenance
 
 from .conftest import T0
 
@@ -32,6 +38,7 @@ def test_with_too_few_other_pages_the_pages_own_history_decides():
 
 
 def _stale(page, hours=6):
+    """The detector's proposal of the page's first span, `hours` flat from T0, as stale."""
     return detect.Finding(
         kind=detect.STALE,
         start=T0.timestamp(),
@@ -41,6 +48,8 @@ def _stale(page, hours=6):
         seen=0.0,
         confidence=1.0,
         detected_at=(T0 + timedelta(hours=hours)).timestamp(),
+        seq_from=1,
+        seq_to=1,
         details={"likelihood": RARE},
     )
 
@@ -102,9 +111,6 @@ def test_an_answer_dated_before_the_run_began_is_stale_one_dated_now_is_fresh():
 def _fetch_flat(page, produced, fetches=14):
     """`fetches` fetches of the same count every interval from T0, each answer dated by
     `produced(at)` as the poller records it."""
-    from likewatch.sources.base import Count
-    from likewatch.tracking.history import Entry, record_batch
-
     for n in range(fetches):
         at = T0 + timedelta(seconds=n * page.interval)
         record_batch([Entry(page, Count(3_000_000), at, produced_at=produced(at))])
@@ -129,7 +135,7 @@ def test_a_flat_run_served_from_a_cache_that_stopped_is_stale_though_the_platfor
         measure(peer, [7] * 14)
     # A CDN filled ten minutes before the run and never since: every answer says so.
     end = _fetch_flat(page, lambda at: T0 - timedelta(minutes=10))
-    assert page.answer_produced_at == T0 - timedelta(minutes=10)
+    assert records.latest_span(page).answer_produced_at == T0 - timedelta(minutes=10)
     finding = _stale(page, hours=(end - T0).total_seconds() / 3600)
     kept, left_out = quiet.review(page, [finding])
     assert kept == [finding] and not left_out
@@ -146,27 +152,84 @@ def test_a_flat_run_answered_afresh_at_every_fetch_is_quiet(page):
 
 
 @pytest.mark.django_db
-def test_a_run_that_has_ended_is_judged_without_the_newest_answers_date(page):
-    from likewatch.sources.base import Count
-    from likewatch.tracking.history import Entry, record_batch
-
-    end = _fetch_flat(page, lambda at: at)
+@pytest.mark.parametrize(
+    ("produced", "stale"),
+    [(lambda at: at, False), (lambda at: T0 - timedelta(minutes=10), True)],
+    ids=["answered-afresh", "cache-stopped"],
+)
+def test_a_run_that_has_ended_is_judged_by_its_own_answers_date(page, produced, stale):
+    # The page's newest answer (after the run, with a new count) is fresh either way: only
+    # the run's own span says whether the answers during the run were.
+    end = _fetch_flat(page, produced)
     later = end + timedelta(hours=3)
     record_batch([Entry(page, Count(3_000_100), later, produced_at=later)])
     page.refresh_from_db()
     finding = _stale(page, hours=(end - T0).total_seconds() / 3600)
-    kept, _ = quiet.review(page, [finding])
-    assert kept == [finding] and finding.details["quiet_rule"] == quiet.OWN
+    kept, left_out = quiet.review(page, [finding])
+    if stale:
+        assert kept == [finding] and finding.details["quiet_rule"] == quiet.STOPPED
+    else:
+        assert kept == [] and left_out == {finding.key}
 
 
 @pytest.mark.django_db
-def test_a_backfill_leaves_the_newest_answers_date_as_it_was(page):
-    from likewatch.sources.base import Count
-    from likewatch.tracking.history import Entry, record_backfill
-    from likewatch.tracking.models import Provenance
-
-    _fetch_flat(page, lambda at: at, fetches=2)
-    dated = page.answer_produced_at
+def test_a_span_keeps_the_date_of_its_last_answer_and_a_backfill_has_none(page):
+    _fetch_flat(page, lambda at: at, fetches=3)
+    dated = records.latest_span(page)
+    assert dated.answer_produced_at == dated.last_seen  # the third fetch's, not the first's
     record_backfill([Entry(page, Count(2_900_000), T0 - timedelta(days=2), Provenance.IMPORTED)])
+    spans = list(records.spans(page))
+    assert [s.answer_produced_at for s in spans] == [None, dated.last_seen]
+
+
+def _past_flat_run(page, produced, *, moving_hours=25, flat=12, after=24):
+    """`moving_hours` of a page that moves at every fetch, then `flat` fetches at one count,
+    then `after` fetches moving again, recorded round by round with the events consumer
+    running live; each answer dated `produced(at, run)` (`run`: whether the count is flat)."""
+    rng = random.Random(3)
+    moving = [rng.randint(5, 40) for _ in range(moving_hours * 3600 // page.interval)]
+    changes = moving + [0] * flat + [rng.randint(5, 40) for _ in range(after)]
+    value, at = 3_000_000, T0
+    for n, change in enumerate(changes):
+        value += change
+        run = len(moving) <= n < len(moving) + flat
+        record_batch([Entry(page, Count(value), at, produced_at=produced(at, run))])
+        at += timedelta(seconds=page.interval)
     page.refresh_from_db()
-    assert page.answer_produced_at == dated
+    return T0 + timedelta(seconds=(len(moving) - 1) * page.interval)  # the run's first fetch
+
+
+def _stale_events():
+    return sorted(
+        Event.objects.filter(kind=detect.STALE).values_list("start", "end", "details", "status")
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cache_stopped", [True, False], ids=["cache-stopped", "answered-afresh"])
+def test_a_past_flat_run_is_judged_alike_live_and_on_a_rescan(
+    page, cache_stopped, django_capture_on_commit_callbacks
+):
+    # Both runs are an hour flat at hours the page always moved: its own history alone calls
+    # either stale (no other page of the platform is tracked). The answers' dates tell them
+    # apart: a cache filled ten minutes before the run and served since, or the platform
+    # answering afresh with the same count.
+    def produced(at, run):
+        return run_start - timedelta(minutes=10) if run and cache_stopped else at
+
+    run_start = T0 + timedelta(hours=25) - timedelta(seconds=page.interval)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _past_flat_run(page, produced) == run_start
+    live = _stale_events()
+    segments.compact(keep=0)  # long after: the run's span is packed in a segment
+    span = next(records.spans(page, start=run_start, end=run_start))
+    page.refresh_from_db()
+    assert page.segmented_seq >= span.seq
+    scan_page(page, rescan=True)
+    assert _stale_events() == live
+    if cache_stopped:
+        assert [(start, details["quiet_rule"]) for start, _e, details, _s in live] == [
+            (run_start, quiet.STOPPED)
+        ]
+    else:
+        assert live == []

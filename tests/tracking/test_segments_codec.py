@@ -40,6 +40,7 @@ def histories(draw):
                     fetches=draw(UINT31),
                     provenance=draw(st.sampled_from(["api", "scrape", "imported"])),
                     source_url=draw(TEXT),
+                    answer_produced_at=draw(st.one_of(st.none(), MOMENTS)),
                 )
             )
         else:
@@ -146,9 +147,38 @@ def test_segments_of_the_first_version_are_still_read():
         Failure(7, 2, t0 + 6 * minute, "transient", "timed out", 5000, None),
         Span(7, 3, None, 1, t0 + 7 * minute, t0 + 7 * minute, 1, "scrape", ""),
     ]
-    # Re-packed (as compaction does when it grows a segment), they are written as version 2.
+    # Re-packed (as compaction does when it grows a segment), they are written as version 3.
     assert codec.decode(codec.encode(codec.decode(VERSION_1))) == codec.decode(VERSION_1)
     assert len(codec.encode(codec.decode(VERSION_1))) < len(VERSION_1)
+
+
+# The same three records packed by version 2, before spans kept their answers' dates.
+VERSION_2 = bytes.fromhex(
+    "28b52ffd24d0cd0500420b292e804bd2019c0d2301ce1422747208e210708c9b04c9b67e6de2b7bf2751b2bc"
+    "1817512eff6653cd226979f49b4c0146020b810000081a190f7060d8e885be781438be7c68646c3474d8cc02"
+    "834224c188687485f31761892c5669cfb1163905bde79f57cd03590cd8c356d4046b9a14ed7b94e7d92ac8a1"
+    "adfa243d7a5c835ef4fcda5dfbf4f5bc2a459baa42a83efd3d1d491e4cd2dd13219d3d6a9f92748953d8be08"
+    "0708b0743a80f7fbf165491300b2dc3a0ff42c94f052"
+)
+
+
+def test_segments_of_the_second_version_are_read_with_no_answer_dates():
+    assert codec.decode(VERSION_2) == codec.decode(VERSION_1)
+    assert all(r.answer_produced_at is None for r in codec.decode(VERSION_2) if isinstance(r, Span))
+
+
+def test_answer_dates_cost_little_a_page_answered_afresh_or_from_a_stopped_cache():
+    # HTTP dates are whole seconds: a page answered afresh every minute (its fetches a few
+    # hundred milliseconds late), and one whose cache stopped (the same date every time).
+    plain = _minute_spans(512)
+    fresh = [
+        Span(**{**_fields(s), "answer_produced_at": s.last_seen.replace(microsecond=0)})
+        for s in plain
+    ]
+    stopped = [Span(**{**_fields(s), "answer_produced_at": plain[0].first_seen}) for s in plain]
+    for dated in (fresh, stopped):
+        assert codec.decode(codec.encode(dated)) == dated
+        assert len(codec.encode(dated)) < len(codec.encode(plain)) + 64
 
 
 def test_an_unknown_version_is_refused():
