@@ -343,6 +343,11 @@ LIKEWATCH_EVENTS_LIVE = env.bool("LIKEWATCH_EVENTS_LIVE", default=True)
 LIKEWATCH_EVENTS_FALSE_ALARMS_PER_30_DAYS = env.float(
     "LIKEWATCH_EVENTS_FALSE_ALARMS_PER_30_DAYS", default=1.0
 )
+# ...and at most one per this many fetches: a page fetched once a day is held to about one
+# flag in 7 months, not one in 30 fetches (binds only pages fetched every few hours or less).
+LIKEWATCH_EVENTS_FETCHES_PER_FALSE_ALARM = env.float(
+    "LIKEWATCH_EVENTS_FETCHES_PER_FALSE_ALARM", default=200.0
+)
 # How long the raw body of each platform answer is kept (compressed), in days.
 LIKEWATCH_RAW_RETENTION_DAYS = env.int("LIKEWATCH_RAW_RETENTION_DAYS", default=90)
 # The Ed25519 key that signs the daily digests; `likewatch init` makes it (mode 0600).

@@ -82,18 +82,39 @@ class Run:
 
 def runs(interval: float, records: Sequence[detect.Span | detect.Miss]) -> list[Run]:
     """The archive runs in a page's records (time order) that its own detector, at
-    `interval`, leaves unjudged: those whose counts are spaced beyond `detect.judged_step`."""
+    `interval`, leaves unjudged: those whose counts are spaced beyond `detect.judged_step`.
+
+    Consecutive imported counts are one run, cut where their spacing changes so much that a
+    detector at the whole run's spacing would not judge the steps (a few monthly snapshots
+    before years of daily counts): those steps are a run of their own, at their own spacing."""
     found, current = [], []
     for record in [*records, None]:
         if isinstance(record, detect.Span) and record.imported:
             current.append(record)
             continue
-        if current:
-            spacing = _spacing(current)
-            if spacing is not None and spacing > detect.judged_step(interval):
-                found.append(Run(tuple(current), spacing))
-            current = []
+        for run in _cut(current):
+            if run.spacing > detect.judged_step(interval):
+                found.append(run)
+        current = []
     return found
+
+
+def _cut(spans: list[detect.Span]) -> list[Run]:
+    """`spans` (consecutive imported counts) as runs: cut between the steps a detector at
+    their median spacing judges and those it does not; two runs share the count between."""
+    spacing = _spacing(spans)
+    if spacing is None:
+        return []
+    longest = detect.judged_step(spacing)
+    pieces, start = [], 0
+    for n in range(1, len(spans) - 1):
+        long_before = spans[n].first_seen - spans[n - 1].last_seen > longest
+        long_after = spans[n + 1].first_seen - spans[n].last_seen > longest
+        if long_before != long_after:
+            pieces.append(spans[start : n + 1])
+            start = n
+    pieces.append(spans[start:])
+    return [Run(tuple(p), _spacing(p)) for p in pieces if _spacing(p) is not None]
 
 
 def _spacing(spans: list[detect.Span]) -> float | None:
@@ -111,10 +132,16 @@ def _spacing(spans: list[detect.Span]) -> float | None:
 
 
 def judge(
-    run: Run, *, siblings: detect.Siblings | None = None, target: float = detect.DEFAULT_TARGET
+    run: Run,
+    *,
+    siblings: detect.Siblings | None = None,
+    target: float = detect.DEFAULT_TARGET,
+    fetches_per_flag: float = detect.DEFAULT_FETCHES_PER_FLAG,
 ) -> list[detect.Finding]:
     """The events of one judged archive run, by a detector at the run's own spacing."""
-    detector = detect.Detector(round(run.spacing), siblings=siblings, target=target)
+    detector = detect.Detector(
+        round(run.spacing), siblings=siblings, target=target, fetches_per_flag=fetches_per_flag
+    )
     detector.feed(run.spans)
     detector.end(run.end)
     found = sorted(detector.findings.values(), key=lambda f: (f.start, f.kind))
@@ -131,6 +158,7 @@ def review(
     *,
     siblings: detect.Siblings | None = None,
     target: float = detect.DEFAULT_TARGET,
+    fetches_per_flag: float = detect.DEFAULT_FETCHES_PER_FLAG,
 ) -> tuple[list[detect.Finding], list[dict]]:
     """The page's findings from its whole history (`records`, time order) with each archive
     run it could not judge judged at its own spacing, and notes on the runs too slow to judge.
@@ -146,7 +174,7 @@ def review(
         or not any(run.start <= f.start and f.end <= run.end for run in judged)
     ]
     for run in judged:
-        kept += judge(run, siblings=siblings, target=target)
+        kept += judge(run, siblings=siblings, target=target, fetches_per_flag=fetches_per_flag)
     return kept, [run.note() for run in archive_runs if not run.judged]
 
 

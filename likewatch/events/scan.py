@@ -74,6 +74,17 @@ def target() -> float:
     return float(getattr(settings, "LIKEWATCH_EVENTS_FALSE_ALARMS_PER_30_DAYS", 1.0))
 
 
+def fetches_per_flag() -> float:
+    """...and at most one per this many fetches of the page (a setting)."""
+    return float(
+        getattr(
+            settings,
+            "LIKEWATCH_EVENTS_FETCHES_PER_FALSE_ALARM",
+            detect.DEFAULT_FETCHES_PER_FLAG,
+        )
+    )
+
+
 def history(page: Page, since_seq: int = 0) -> list[detect.Span | detect.Miss]:
     """The page's records from `since_seq` on, in time order, in the detector's terms."""
     return _histories([page], {page.pk: since_seq})[page.pk]
@@ -310,6 +321,7 @@ def _scan(
                 campaign_down=page.pk in down,
                 campaign_up=page.pk in up,
                 target=target(),
+                fetches_per_flag=fetches_per_flag(),
                 state=saved.get(page.pk),
             )
             try:
@@ -329,6 +341,7 @@ def _scan(
                     found,
                     siblings=sibling_series[page.pk],
                     target=target(),
+                    fetches_per_flag=fetches_per_flag(),
                 )
             found, quiet_keys = quiet.review(page, found)
             _store(

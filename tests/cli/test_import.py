@@ -79,6 +79,9 @@ def test_counts_before_the_first_record_are_backfilled_and_the_database_still_ve
     assert capsys.readouterr().out == (
         "Imported 3 count(s) for 1 page(s), marked as imported: 2 before the first record of "
         "their page (backfilled), 1 after its newest.\n"
+        "inwi.ma: 5 imported counts about 11 days apart are shown but not judged for unusual "
+        "gains or drops: counts more than a day apart say too little about when a change "
+        "happened.\n"
     )
     assert list(
         Observation.objects.order_by("first_seen").values_list("value", "seq", "source_url")
@@ -109,3 +112,17 @@ def test_a_count_inside_the_recorded_history_is_refused_with_its_times(page, tmp
         "2016-04-20 00:00:00 UTC and 2016-04-22 00:00:00 UTC."
     ) in message
     assert Observation.objects.count() == 2  # the good backfill line is not half-imported
+
+
+def test_the_import_says_how_an_archive_too_far_apart_for_the_page_is_judged(
+    page, tmp_path, capsys
+):
+    daily = "".join(f"inwi.ma,2016-04-{day:02d},{1000 + day}\n" for day in range(1, 29))
+    weekly = "".join(f"inwi.ma,2016-{month:02d}-01,{900 + month}\n" for month in (1, 2, 3))
+    path = tmp_path / "counts.csv"
+    path.write_text("page,at,count\n" + weekly + daily)
+    call_command("import", str(path))
+    out = capsys.readouterr().out
+    # January to April a month apart, then April daily: two runs, sharing 1 April.
+    assert "inwi.ma: 28 imported counts about 1 day apart are judged" in out
+    assert "inwi.ma: 4 imported counts about 31 days apart are shown but not judged" in out

@@ -57,6 +57,18 @@ def test_runs_are_the_imported_counts_spaced_beyond_what_the_page_judges():
     assert [(r.spacing, r.judged) for r in weekly] == [(7 * DAY, False)]
 
 
+def test_a_few_sparse_snapshots_before_daily_counts_are_a_run_of_their_own():
+    # Five monthly snapshots, then 60 daily counts: at a daily spacing the monthly steps would
+    # not be judged, so they are a run of their own (sharing the first daily count).
+    monthly = spans(counts(5), every=30 * DAY)
+    daily = spans(counts(60), start=monthly[-1].last_seen + 30 * DAY)
+    found = archives.runs(300, monthly + daily)
+    assert [(r.counts, r.spacing, r.judged) for r in found] == [
+        (6, 30 * DAY, False),
+        (60, DAY, True),
+    ]
+
+
 def test_an_unchanged_stretch_of_an_archive_counts_its_steps():
     # Five identical daily counts are one span of five counts: four steps of a day each.
     run = spans(counts(10))

@@ -1,7 +1,9 @@
 import sys
+from datetime import timedelta
 
 from django.core.management.base import CommandError
 
+from likewatch import formatting
 from likewatch.cli.base import LikewatchCommand
 from likewatch.tracking.importing import ImportProblem, import_rows, read_rows
 
@@ -37,6 +39,26 @@ class Command(LikewatchCommand):
                 f"{outcome.appended} after its newest"
             )
         self.stdout.write(message + ".")
+        for page in {row.page.pk: row.page for row in rows}.values():
+            self.archives(page)
+
+    def archives(self, page) -> None:
+        """How the page's imported counts spaced beyond its own detector are judged
+        (likewatch.events.archives): at their own spacing, or, too far apart, not at all."""
+        from likewatch.events import archives
+        from likewatch.events.scan import history
+
+        for run in archives.runs(page.interval, history(page)):
+            spacing = formatting.duration(timedelta(seconds=round(run.spacing)))
+            said = f"{page.label}: {run.counts} imported counts about {spacing} apart"
+            if run.judged:
+                said += " are judged for unusual gains and drops at that spacing."
+            else:
+                said += (
+                    " are shown but not judged for unusual gains or drops: counts more than a"
+                    " day apart say too little about when a change happened."
+                )
+            self.stdout.write(said)
 
     @staticmethod
     def read(path: str) -> bytes:

@@ -1,0 +1,114 @@
+"""A page sampled daily has its own calendar: what the same days did a year before is not news."""
+
+import calendar
+import datetime as dt
+
+import numpy as np
+
+from likewatch.events import recurrence
+from likewatch.events.detect import GAIN, PURGE, Detector, Span
+
+DAY = 86400
+
+
+def _epoch_day(date: dt.date) -> int:
+    return (date - dt.date(1970, 1, 1)).days
+
+
+def thanksgiving(year: int) -> dt.date:
+    """The fourth Thursday of November."""
+    days = calendar.Calendar().itermonthdates(year, 11)
+    thursdays = [d for d in days if d.month == 11 and d.weekday() == 3]
+    return thursdays[3]
+
+
+def daily_page(years: int, *, dips: set[dt.date], purge: dt.date | None = None, seed: int = 3):
+    """Records of a page fetched once a day at midnight from 1 January 1970: about 1,000 joins a
+    day (fewer at weekends), 40 fewer on each day in `dips` (a holiday), and 400 removed
+    on `purge`. The value fetched at midnight holds the day before."""
+    rng = np.random.default_rng(seed)
+    start = dt.date(1970, 1, 1)
+    records, value = [], 1_000_000
+    for i in range(years * 365):
+        day = start + dt.timedelta(days=i)
+        joins = 1000 * (0.8 if day.weekday() >= 5 else 1.0) + rng.normal(0, 12)
+        if day in dips:
+            joins -= 150
+        if day == purge:
+            joins -= 400
+        value += round(joins)
+        at = float((i + 1) * DAY)  # fetched the next midnight
+        records.append(Span(i + 1, value, 1, at, at, 1))
+    return records
+
+
+def flagged_on(findings, day: dt.date, kind: str = PURGE) -> bool:
+    """Whether an event of `kind` covers the day (a fetch at the next midnight holds it)."""
+    at = (_epoch_day(day) + 1) * DAY
+    return any(f.kind == kind and f.start < at <= f.end for f in findings)
+
+
+def test_a_dip_every_christmas_and_thanksgiving_is_the_page_s_calendar_once_it_recurred():
+    years = range(1970, 1974)
+    dips = {dt.date(y, 12, 25) for y in years} | {thanksgiving(y) for y in years}
+    findings = Detector(DAY).run(daily_page(4, dips=dips))
+    # Flagged the first time (no year before it); a dip flagged a year before is the calendar
+    # once it recurs a second time (it might have been an event that fell there); the third
+    # year on, never flagged.
+    assert flagged_on(findings, dt.date(1970, 12, 25))
+    for year in (1972, 1973):
+        assert not flagged_on(findings, dt.date(year, 12, 25)), year
+        assert not flagged_on(findings, thanksgiving(year)), year
+    # Thanksgiving moves (26 November 1970, 23 November 1972): the fourth Thursday is found
+    # 52 or 53 weeks back, not on the same date.
+    assert thanksgiving(1972).day != thanksgiving(1971).day
+
+
+def test_a_purge_on_an_ordinary_day_is_still_flagged_on_a_page_with_a_calendar():
+    years = range(1970, 1974)
+    dips = {dt.date(y, 12, 25) for y in years} | {thanksgiving(y) for y in years}
+    purge = dt.date(1973, 6, 13)
+    findings = Detector(DAY).run(daily_page(4, dips=dips, purge=purge))
+    assert flagged_on(findings, purge)
+
+
+def test_a_purge_on_a_holiday_far_beyond_its_usual_dip_is_flagged():
+    years = range(1970, 1974)
+    dips = {dt.date(y, 12, 25) for y in years}
+    findings = Detector(DAY).run(daily_page(4, dips=dips, purge=dt.date(1973, 12, 25)))
+    assert flagged_on(findings, dt.date(1973, 12, 25))
+
+
+def test_an_event_flagged_a_year_before_on_the_same_date_is_no_calendar():
+    # Bought likes on 10 March two years running: the second is flagged too (one year of
+    # recurrence is a coincidence when the first was an event).
+    rng = np.random.default_rng(5)
+    records, value = [], 1_000_000
+    for i in range(3 * 365):
+        day = dt.date(1970, 1, 1) + dt.timedelta(days=i)
+        value += round(1000 + rng.normal(0, 12)) + (400 if (day.month, day.day) == (3, 10) else 0)
+        at = float((i + 1) * DAY)
+        records.append(Span(i + 1, value, 1, at, at, 1))
+    findings = Detector(DAY).run(records)
+    assert flagged_on(findings, dt.date(1971, 3, 10), GAIN)
+
+
+def test_the_same_days_a_year_earlier_are_the_date_and_the_weekday_52_or_53_weeks_back():
+    christmas = _epoch_day(dt.date(1973, 12, 25))
+    assert 365 in recurrence.year_earlier(christmas)
+    day = _epoch_day(thanksgiving(1972))  # 23 November; 25 November 1971, 52 weeks back
+    assert day - _epoch_day(thanksgiving(1971)) in recurrence.year_earlier(day)
+    day = _epoch_day(thanksgiving(1974))  # 28 November; 22 November 1973, 53 weeks back
+    assert day - _epoch_day(thanksgiving(1973)) in recurrence.year_earlier(day)
+    leap = _epoch_day(dt.date(1972, 2, 29))  # a year earlier: 28 February
+    assert 366 in recurrence.year_earlier(leap)
+
+
+def test_only_a_page_sampled_daily_keeps_a_calendar_in_its_state_and_only_two_years_of_it():
+    daily = Detector(DAY)
+    daily.run(daily_page(3, dips=set()))
+    first, days, flagged = daily.state()["calendar"]
+    assert len(days) == recurrence.MEMORY_DAYS
+    assert first + len(days) - 1 == 3 * 365 - 1  # up to the last day fetched
+    assert Detector(DAY, state=Detector.unpack(daily.packed())).state() == daily.state()
+    assert "calendar" not in Detector(300).state()
