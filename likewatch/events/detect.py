@@ -81,13 +81,13 @@ made every new record of ordinary traffic a flag), and the threshold is never be
 kept peaks say outright: no more of the page's own episodes may have reached it than the rate
 allows (small counts make tied peaks, on which a fit would otherwise set the level; the level
 clears every peak kept as the largest that must not be reached, to the `PEAK_DIGITS` a tail
-keeps). A flagged episode counts as one of the page's episodes, and a burst's peak is left out
-of the tail when it is clear of what the tail holds (`LEFT_OUT` times its largest peak that
-was not flagged; a slow episode's when it is `OUTLIER` times its threshold), as SPOT leaves
-out its alarms: otherwise each bought burst raised the bar for the next one. A flag near the
-bar still enters the tail: SPOT's threshold is a quantile of a continuous statistic, but small
-counts make tied peaks, and a tie flagged and left out would keep the bar under the tie for
-good, so every later tie would be flagged. Until a page has `MIN_EPISODES` episodes
+keeps). A flagged episode counts as one of the page's episodes, and a burst's peak is left out of
+the tail when it is clear of what the tail holds (by `LEFT_OUT` spreads, or people, beyond its
+largest peak that was not flagged; a slow episode's when it is `OUTLIER` times its threshold), as
+SPOT leaves out its alarms: otherwise each bought burst raised the bar for the next one. A flag near
+the bar still enters the tail: SPOT's threshold is a quantile of a continuous statistic, but small
+counts make tied peaks, and a tie flagged and left out would keep the bar under the tie for good, so
+every later tie would be flagged. Until a page has `MIN_EPISODES` episodes
 per tail and `MIN_DAYS` of history, the threshold is a conservative multiple of the largest peak
 seen, the count itself must have moved that way by `SHORT_STEP_FACTOR` times the largest change
 that way the page showed before (its cycle and spread are not known yet), and the event says the
@@ -143,7 +143,7 @@ DEFAULT_TARGET = 1.0  # unusual gain/drop flags per page per 30 days of ordinary
 # less often (one flag in about 7 months of a daily page); 5-minute and hourly pages keep one
 # per 30 days. Measured with the calendar (likewatch.events.recurrence) on the tuning series
 # (bench._eventdiag, 2026-12-03), daily F1 real / synthetic and false flags per 30 days real /
-# synthetic: no bound 0.88 / 0.80, 0.21 / 0.09; 100 fetches 0.89 / 0.81, 0.11 / 0.07; 200
+# synthetic: no bound 0.87 / 0.78, 0.22 / 0.12; 100 fetches 0.89 / 0.81, 0.11 / 0.07; 200
 # 0.90 / 0.83, 0.08 / 0.05; 400 0.81 / 0.81, 0.07 / 0.03 (recall 0.75 / 0.73: the tail is
 # extrapolated too far); 1000 (no calendar) 0.67 / 0.73.
 DEFAULT_FETCHES_PER_FLAG = 200.0
@@ -204,18 +204,30 @@ BURST_SCALES = 2
 # sum of its first L residuals over sqrt(L), less CUSUM_K, so a one-fetch burst keeps its old
 # strength and a move of ~3 spreads a fetch over three fetches (5.2 in all) is not worth 3.
 SCAN_STEPS = 3
-# A flagged episode whose peak is more than this many times the largest peak its tail learnt
-# from an episode it did not flag is left out of the tail (`Detector._close`,
-# `_Tail.clear_of`).
-# 1.5: one person more on a page of small counts (a CUSUM peak of 2n - 2 spreads at the
-# spread's floor of half a person) is at most 1.5 times the peak one person fewer makes, from
-# 4 spreads up, so such ties are learnt, not left out. Measured against the largest kept peak,
-# flagged or not (until 2026-12-03), each flag kept near the bar lifted the reference for the
-# next: real tuning hourly F1 0.87 -> 0.89 (tweets: purges found 24 of 27 -> 27 of 27; the
-# drop tail had held only injected purges, its bar 26 spreads where ordinary drops reached
-# 7.8), 5-minute 0.82 -> 0.83, daily 0.78 -> 0.77 (2 more echoes); every false-flag row,
-# small tied counts (1.00) included, unchanged (bench._eventdiag, 2026-12-03).
-LEFT_OUT = 1.5
+# A flagged burst whose peak clears the largest peak its tail learnt from an episode it did
+# not flag by more than this many spreads, or people where a person is worth more than a
+# spread, is left out of the tail (`Detector._close`, `_Tail.clear_of`). A margin, not a
+# ratio: one person more moves a peak by at most one person's worth of spreads (2 at the
+# spread's floor of half a person), so a tie of small counts and its neighbours are learnt,
+# not left out, at any size; a ratio of 1.5 (until 2026-12-03) kept every flag within half
+# the ordinary maximum, and the bar of a page with large ordinary bursts climbed on the bought
+# ones it learnt: real tuning JFK 5-minute learnt a purge of 11.7 spreads against ordinary
+# drops of 8.7, its one-fetch bar rose from 8 to 14-17 spreads and 6 purges of 9-13 typical
+# changes were missed. Measured (bench._eventdiag, 2026-12-03, against 1.5 times the same
+# reference): real tuning 5-minute F1 0.83 -> 0.88 (misses of one fetch 6 -> 0), its false
+# flags 0.11 -> 0.18 per 30 days, hourly 0.89 -> 0.90; synthetic 5-minute 0.800 -> 0.778 (a
+# purge of 8.2 typical changes on a page whose ordinary extreme was 10.7 missed), synthetic
+# daily tp 56 -> 55, real daily false positives 42 -> 43; every other row unchanged, small
+# tied counts 1.00. Two spreads only (no person; the largest kept peak as reference): small
+# tied counts 1.00 -> 1.17 (a two-fetch gain of 11.3 spreads,
+# 1.5 people past the largest of 8.4, left out, and a later one of 14 flagged).
+# The reference is the largest peak learnt from an episode the tail did not flag: measured
+# against the largest kept peak, flagged or not, each flag kept near the bar lifted the
+# reference for the next: real tuning hourly F1 0.87 -> 0.89 (tweets: purges found 24 of 27
+# -> 27 of 27; the drop tail had held only injected purges, its bar 26 spreads where ordinary
+# drops reached 7.8), 5-minute 0.82 -> 0.83, daily 0.78 -> 0.77 (2 more echoes); every
+# false-flag row, small tied counts (1.00) included, unchanged (bench._eventdiag, 2026-12-03).
+LEFT_OUT = 2.0
 # A flagged slow episode (a move over hours) this many thresholds high is left out of its tail.
 # LEFT_OUT on the slow tails too: two slow gains days apart on a page of small counts, the
 # first left out, the second flagged (small tied counts 1.00 -> 1.17 per 30 days).
@@ -487,21 +499,24 @@ class _Tail:
         self.peaks, self.count, self.ordinary, self.since = [], 0, None, at
         self.level = None  # fitted afresh on what the tail holds now
 
-    def clear_of(self, peak: float) -> bool:
+    def clear_of(self, peak: float, person: float = 0.0) -> bool:
         """Whether a flagged episode's peak is clear of everything ordinary this tail holds:
-        more than LEFT_OUT times the largest peak it learnt from an episode it did not flag,
-        or anything at all when it holds none (see `Detector._close`): the first drop a page
-        that never fell showed is no ordinary drop, and kept it put the bar for every later
-        one at SHORT_FACTOR times itself. Not LEFT_OUT times its largest kept peak: a flag
-        kept near the bar then lifted the reference for the next flag, and a page's bought
-        bursts climbed into its tail one by one, each setting the bar for the next (real
-        tuning "tweets per hour 2013-2014": its drop tail held only injected purges by the
-        end, the bar at 26 spreads where its ordinary drops reached 7.8)."""
+        by more than LEFT_OUT spreads (or LEFT_OUT people, `person` being what one person
+        adds to a peak, in spreads, when that is more than one) beyond the largest peak it
+        learnt from an episode it did not flag, or anything at all when it holds none (see
+        `Detector._close`): the first drop a page that never fell showed is no ordinary
+        drop, and kept it put the bar for every later one at SHORT_FACTOR times itself. Not
+        beyond its largest kept peak: a flag kept near the bar then lifted the reference for
+        the next flag, and a page's bought bursts climbed into its tail one by one, each
+        setting the bar for the next (real tuning "tweets per hour 2013-2014": its drop tail
+        held only injected purges by the end, the bar at 26 spreads where its ordinary drops
+        reached 7.8)."""
         peaks, _count = self.window()
         if not peaks:
             return True
         ordinary = [o for o in (self.ordinary, (self.old or {}).get("ordinary")) if o is not None]
-        return peak > LEFT_OUT * (max(ordinary) if ordinary else peaks[-1])
+        reference = max(ordinary) if ordinary else peaks[-1]
+        return peak > reference + LEFT_OUT * max(1.0, person) + PEAK_QUANTUM
 
     def skip(self, at: float | None = None) -> None:
         """An episode (from `at`, in a tail that forgets) that counts towards the page's
@@ -1628,12 +1643,12 @@ class Detector:
             if finding is not None:
                 finding.ongoing = False
                 self._emit(finding)
-        # A flagged burst counts as one of the page's episodes; its peak stays out of the
-        # tail when it is clear of everything ordinary the tail holds (LEFT_OUT times its
-        # largest peak that was not flagged), as SPOT leaves its alarms out (a slow
-        # episode: OUTLIER times its threshold, as before). Kept, each bought burst set the
-        # bar for the next: the level never falls below the largest kept peak the rate does
-        # not allow, so one flagged burst at 10 spreads made the bar 10 for the weeks after.
+        # A flagged burst counts as one of the page's episodes; its peak stays out of the tail when
+        # it is clear of everything ordinary the tail holds (LEFT_OUT spreads, or people, beyond its
+        # largest peak that was not flagged), as SPOT leaves its alarms out (a slow episode: OUTLIER
+        # times its threshold, as before). Kept, each bought burst set the bar for the next: the
+        # level never falls below the largest kept peak the rate does not allow, so one flagged
+        # burst at 10 spreads made the bar 10 for the weeks after.
         # Never kept (62323a8, reverted) it ran away on small counts, where peaks tie: the
         # level sat just under a tie, each flag there was left out, so the level never rose
         # and every later tie was flagged (real held-out 1-minute: 28 flags on one page;
@@ -1657,10 +1672,11 @@ class Detector:
             names = {key, self._tail_key(which, key, episode.steps)}
             # Only the fast tails forget (TAIL_DAYS).
             at = episode.start if which == "fast" else None
+            person = self._person(episode) if episode.flagged else 0.0
             for name in sorted(names):
                 tail = self.tails.setdefault(name, _Tail())
                 if episode.flagged and (
-                    tail.clear_of(episode.peak)
+                    tail.clear_of(episode.peak, person)
                     if which == "fast"
                     else episode.peak > OUTLIER * episode.threshold
                 ):
@@ -1673,6 +1689,14 @@ class Detector:
                     tail.level = None
         if which == "fast" and not any(k.startswith("fast") for k in self.episodes):
             self.frozen = 0
+
+    def _person(self, episode: _Episode) -> float:
+        """What one person adds to a fast episode's peak, in spreads: one over the spread it
+        was judged against, from its own CUSUM (as `_await_pace` reads it)."""
+        fetches = max(1, round((episode.peak_end - episode.start) / self.interval))
+        size = episode.sign * (episode.peak_seen - episode.peak_expected)
+        judged = episode.top + CUSUM_K["fast"] * fetches
+        return judged / size if size > 0 and judged > 0 else 0.0
 
     def _close_all(self, at: float) -> None:
         for key, episode in list(self.episodes.items()):

@@ -360,18 +360,30 @@ def test_tied_peaks_of_small_counts_do_not_set_the_threshold_on_the_ties():
 
 
 def test_a_flag_kept_near_the_bar_does_not_lift_the_bar_for_the_next_flag():
-    # A tail whose ordinary bursts reach 8 spreads learns a flag of 11 (a new record near the
-    # bar, or a tie of small counts: within LEFT_OUT of what it knew). A later flag of 13 is
-    # still clear of every ordinary burst and stays out of the tail, also once the state is
-    # stored and read back: measured against the kept flag instead, a page's bought bursts
+    # A tail whose ordinary bursts reach 8 spreads learns a flag of 9.5 (a new record near the
+    # bar, or a tie of small counts: within LEFT_OUT spreads of what it knew). A later flag of
+    # 11 is still clear of every ordinary burst and stays out of the tail, also once the state
+    # is stored and read back: measured against the kept flag instead, a page's bought bursts
     # climbed into its tail one by one, each setting the bar for the next.
     tail = detect._Tail()
     for peak in (3.0, 5.0, 8.0):
         tail.add(peak)
-    assert not tail.clear_of(11.0)
-    tail.add(11.0, flagged=True)
-    assert tail.clear_of(13.0)
-    assert detect._Tail(json.loads(json.dumps(tail.dump()))).clear_of(13.0)
+    assert not tail.clear_of(9.5)
+    tail.add(9.5, flagged=True)
+    assert tail.clear_of(11.0)
+    assert detect._Tail(json.loads(json.dumps(tail.dump()))).clear_of(11.0)
+
+
+def test_a_flag_a_person_or_two_past_the_ordinary_bursts_of_small_counts_is_learnt():
+    # At a spread of half a person, one person more adds 2 spreads to a peak: a flag of 11
+    # against ordinary bursts of 8 is 1.5 people past them, a neighbour of what the page does
+    # (learnt), where on a page whose person is a fraction of a spread it is clear of them.
+    tail = detect._Tail()
+    for peak in (3.0, 5.0, 8.0):
+        tail.add(peak)
+    assert tail.clear_of(11.0, person=0.2)
+    assert not tail.clear_of(11.0, person=2.0)
+    assert tail.clear_of(12.5, person=2.0)
 
 
 def test_a_page_that_calmed_down_is_judged_against_what_it_does_now():
