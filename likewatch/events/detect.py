@@ -255,6 +255,8 @@ TAIL = 30  # largest episode peaks kept per tail for the extreme-value fit
 # holds TAIL peaks: a page that rarely bursts one way (drops on a page that only grows) keeps
 # the few it showed; rolled on time alone (every tail, 120 days), that tail emptied and 14
 # of 27 purges on the tweets page were missed.
+# With LEFT_OUT's additive rule as merged (aed1f61): real tuning hourly F1 0.92 (tp 85, fp
+# 8, fn 7), its false flags 0.25 per 30 days (bench._eventdiag, 2026-12-03, load ~5).
 TAIL_DAYS = 180.0
 PEAK_DIGITS = 3  # decimals a tail keeps of a peak (spreads): see `_Tail.add`
 # Half the last kept digit: every peak within this of a kept one was kept as it.
