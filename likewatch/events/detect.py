@@ -153,8 +153,12 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # 5: a tail counts its flagged episodes whose peaks it left out, and leaves out more of them;
 # 6: the same state, learnt by new rules (rare burst directions, the slow hold, a page waking
 # from a still run): a state learnt by the old ones is rebuilt from the page's first record, so
-# that live detection after an upgrade still equals a rescan
-STATE_VERSION = 6
+# that live detection after an upgrade still equals a rescan; 7: a tail remembers which of its
+# peaks were ordinary (not flagged) and forgets by generations (TAIL_DAYS), flagged peaks are
+# left out by an additive margin (LEFT_OUT), and a daily page keeps its calendar
+# (likewatch.events.recurrence) and is held to DEFAULT_FETCHES_PER_FLAG: a state from 6 has
+# learnt its tails by the old rules, so it is rebuilt from the page's first record
+STATE_VERSION = 7
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
