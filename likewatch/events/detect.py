@@ -1452,11 +1452,8 @@ class Detector:
 
     def _await_pace(self, key: tuple[str, int], episode: _Episode) -> None:
         """Hold a flagged burst's event for `_confirm` once the ring is refilled after it."""
-        size = episode.peak_seen - episode.peak_expected
         fetches = max(1, round((episode.peak_end - episode.start) / self.interval))
-        # The spread the burst was judged against, from its own CUSUM: its top is the sum of
-        # its steps' z less the allowance of each (the spread is frozen with the baseline).
-        spread = episode.sign * size / (episode.top + CUSUM_K["fast"] * fetches)
+        spread = self._judged_spread(episode)
         if spread <= 0 or episode.threshold <= 0:
             return
         self.pending.append(
@@ -1696,13 +1693,18 @@ class Detector:
         if which == "fast" and not any(k.startswith("fast") for k in self.episodes):
             self.frozen = 0
 
-    def _person(self, episode: _Episode) -> float:
-        """What one person adds to a fast episode's peak, in spreads: one over the spread it
-        was judged against, from its own CUSUM (as `_await_pace` reads it)."""
+    def _judged_spread(self, episode: _Episode) -> float:
+        """The spread (people) a fast episode was judged against, from its own CUSUM: its top
+        is the sum of its steps' z less the allowance of each (the spread is frozen with the
+        baseline). 0 or less when the episode did not move its way."""
         fetches = max(1, round((episode.peak_end - episode.start) / self.interval))
         size = episode.sign * (episode.peak_seen - episode.peak_expected)
-        judged = episode.top + CUSUM_K["fast"] * fetches
-        return judged / size if size > 0 and judged > 0 else 0.0
+        return size / (episode.top + CUSUM_K["fast"] * fetches)
+
+    def _person(self, episode: _Episode) -> float:
+        """What one person adds to a fast episode's peak, in spreads (0: not known)."""
+        spread = self._judged_spread(episode)
+        return 1 / spread if spread > 0 else 0.0
 
     def _close_all(self, at: float) -> None:
         for key, episode in list(self.episodes.items()):
