@@ -359,6 +359,31 @@ def test_tied_peaks_of_small_counts_do_not_set_the_threshold_on_the_ties():
     assert level > 6.0
 
 
+def test_a_burst_length_whose_kept_peaks_are_most_of_its_episodes_is_not_judged_by_a_fit_alone():
+    # A bank's busy middays make a few dozen drops of several fetches in three months: the 30
+    # peaks a tail keeps of 45 are their bulk, and a fit to them put the bar under the page's
+    # own rarer ones (real tuning 5-minute: flagged at 9-11 spreads against 7.8-9.3). The bar
+    # is then at least SHORT_FACTOR times the largest peak kept; the same 30 peaks kept of
+    # 3,000 episodes are a tail, and the fit alone sets the bar.
+    peaks = sorted(1.5 + np.random.default_rng(3).exponential(1.2, 30))
+
+    def judged(episodes):
+        detector = Detector(INTERVAL)
+        detector.first_time, detector.now, detector.steps = 0.0, 90 * 86400.0, 20_000
+        tail = detector.tails.setdefault("fast-2", detect._Tail())
+        for peak in peaks:
+            tail.add(peak)
+        for _ in range(episodes - len(peaks)):
+            tail.skip()
+        level, _about = detector._threshold("fast", "fast-", steps=2)
+        return level, tail.level, detect.SHORT_FACTOR * tail.peaks[-1]
+
+    level, fitted, floor = judged(45)
+    assert fitted < floor <= level
+    level, fitted, floor = judged(3_000)
+    assert level == max(detect.MIN_THRESHOLD["fast"], fitted) < floor
+
+
 def test_a_flag_kept_near_the_bar_does_not_lift_the_bar_for_the_next_flag():
     # A tail whose ordinary bursts reach 8 spreads learns a flag of 9.5 (a new record near the
     # bar, or a tie of small counts: within LEFT_OUT spreads of what it knew). A later flag of
