@@ -106,7 +106,7 @@ def test_a_page_tracked_less_than_an_hour_says_so_not_one_hour(page):
     )
     assert "tracked for less than an hour: too little history" in gain.sentence()
     with translation.override("fr"):
-        assert "suivie que depuis moins d’une heure" in gain.sentence()
+        assert "suivie que depuis moins d'une heure" in gain.sentence()
 
 
 def test_a_gap_counts_its_missed_fetches(page):
