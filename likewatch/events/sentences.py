@@ -67,10 +67,13 @@ def _values(event: Event) -> dict:
 def _window(event: Event) -> str:
     """'between 02:10 and 02:15 on 12 March 2016' (or two full moments across days)."""
     if formatting.utc(event.start).date() == formatting.utc(event.end).date():
+        # A window inside one minute (pages fetched more often, as the demo's) gives its
+        # seconds: "between 15:58 and 15:58" would say nothing.
+        seconds = formatting.clock(event.start) == formatting.clock(event.end)
         return _("between %(start)s and %(end)s on %(day)s") % formatting.isolated(
             {
-                "start": formatting.clock(event.start),
-                "end": formatting.clock(event.end),
+                "start": formatting.clock(event.start, seconds=seconds),
+                "end": formatting.clock(event.end, seconds=seconds),
                 "day": formatting.date(event.start),
             }
         )
@@ -130,8 +133,13 @@ def _measured(event: Event, what: str) -> str:
             "say how rare this is.",
             days,
         ) % formatting.isolated({"days": days})
+    elif details.get("short_history") and float(details.get("history_days", 0)) * 24 < 1:
+        text += " " + _(
+            "The page has been tracked for less than an hour: too little history to say how "
+            "rare this is."
+        )
     elif details.get("short_history"):
-        hours = max(1, round(float(details.get("history_days", 0)) * 24))
+        hours = round(float(details.get("history_days", 0)) * 24)
         text += " " + ngettext(
             "The page has been tracked for only %(hours)d hour: too little history to say "
             "how rare this is.",
@@ -246,7 +254,7 @@ def _gain(event: Event) -> str:
     # "Bought likes" is only ever a hypothesis, and only shown with the facts behind it.
     if event.details.get("campaign_down") and len(evidence) >= 2:
         text += " " + _("One possible explanation is bought likes: %(evidence)s.") % {
-            "evidence": "; ".join(evidence)
+            "evidence": formatting.clauses(evidence)
         }
     return text + _platform(event)
 
@@ -265,7 +273,7 @@ def _purge(event: Event) -> str:
         text += " " + _(
             "One possible explanation is the platform removing accounts: %(evidence)s. "
             "It is not counted as people leaving."
-        ) % {"evidence": "; ".join(evidence)}
+        ) % {"evidence": formatting.clauses(evidence)}
     return text + _platform(event)
 
 
