@@ -34,7 +34,11 @@ misses
 and hours after the take-off; `spread` runs the pages with a purge spread over 2-12 hours
 (1-minute, 5-minute, hourly) and lists each false flag the same way, by hours after the
 purge's end (on 2026-12-03, 10 of their 13 false flags were hundreds of hours away from it:
-the pages' ordinary rate; 2 were slow-baseline gains 6 and 30 hours after it, its end).
+the pages' ordinary rate; 2 were slow-baseline gains 6 and 30 hours after it, its end; on
+2026-12-04 all 9 were also raised with nothing injected, none within 48 hours of the purge:
+0.2 per 30 days over 1,320 page-days, 2 of them slow drops on the weekends of a 5-minute page
+whose weekend runs at 0.78 of its weekday pace, days 5.7 and 18.3, before an hour of the week
+is seen on MATURE_DAYS (3) days).
 Both also list each miss, by minutes after the take-off (or the purge's end), with its size
 and the page's ordinary extreme in typical changes, and what dropped it: the rule that
 withdrew (`_unflag`, `_confirm`) or refused it, or its strength against the bar and against

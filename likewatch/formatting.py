@@ -164,9 +164,9 @@ def moment(value: datetime | None, now: datetime | None = None) -> str:
     return full_moment(value)
 
 
-def full_moment(value: datetime) -> str:
-    """'1 Dec 2026, 15:43 UTC' in the active language."""
-    return _("%(date)s, %(time)s") % {"date": date(value), "time": clock(value)}
+def full_moment(value: datetime, seconds: bool = False) -> str:
+    """'1 Dec 2026, 15:43 UTC' in the active language ('15:43:07 UTC' with its seconds)."""
+    return _("%(date)s, %(time)s") % {"date": date(value), "time": clock(value, seconds)}
 
 
 def relative(value: datetime, now: datetime | None = None) -> str:

@@ -24,6 +24,16 @@ def _moment(value) -> str:
     return formatting.full_moment(value)
 
 
+def _moments(event: Event) -> tuple[str, str]:
+    """The event's start and end as full moments, with their seconds when the minutes alone
+    would read the same ("from 15:54 UTC to 15:54 UTC" says nothing)."""
+    start, end = _moment(event.start), _moment(event.end)
+    if start == end and event.start != event.end:
+        start = formatting.full_moment(event.start, seconds=True)
+        end = formatting.full_moment(event.end, seconds=True)
+    return start, end
+
+
 def _minutes(event: Event) -> int:
     return max(1, round((event.end - event.start).total_seconds() / 60))
 
@@ -52,13 +62,14 @@ def verdict(event: Event) -> str:
 
 
 def _values(event: Event) -> dict:
+    start, end = _moments(event)
     return {
         "page": event.page.label,
         "size": _count(event.size),
         "expected": _count(event.expected),
         "seen": _count(event.seen),
-        "start": _moment(event.start),
-        "end": _moment(event.end),
+        "start": start,
+        "end": end,
         "minutes": _minutes(event),
         "duration": formatting.minutes(_minutes(event)),
     }
@@ -77,12 +88,8 @@ def _window(event: Event) -> str:
                 "day": formatting.date(event.start),
             }
         )
-    return _("between %(start)s and %(end)s") % formatting.isolated(
-        {
-            "start": _moment(event.start),
-            "end": _moment(event.end),
-        }
-    )
+    start, end = _moments(event)
+    return _("between %(start)s and %(end)s") % formatting.isolated({"start": start, "end": end})
 
 
 def _measured(event: Event, what: str) -> str:

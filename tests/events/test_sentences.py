@@ -106,7 +106,7 @@ def test_a_page_tracked_less_than_an_hour_says_so_not_one_hour(page):
     )
     assert "tracked for less than an hour: too little history" in gain.sentence()
     with translation.override("fr"):
-        assert "suivie que depuis moins d’une heure" in gain.sentence()
+        assert "suivie que depuis moins d'une heure" in gain.sentence()
 
 
 def test_a_gap_counts_its_missed_fetches(page):
@@ -115,6 +115,11 @@ def test_a_gap_counts_its_missed_fetches(page):
 
     assert "(1 fetch missed)" in one.sentence()
     assert "(12 fetches missed)" in many.sentence()
+    assert "from Feb 26, 2016, 12:00 UTC to Feb 26, 2016, 12:15 UTC" in one.sentence()
+    # Inside one minute (the demo's outage, fetched every ten seconds), with seconds.
+    start = T0 + timedelta(hours=2, seconds=1)
+    brief = make(page, Kind.GAP, start=start, end=start + timedelta(seconds=43), size=3.0)
+    assert "from Feb 26, 2016, 14:00:01 UTC to Feb 26, 2016, 14:00:44 UTC" in brief.sentence()
 
 
 def test_the_organisers_verdict_follows_the_sentence(page):
