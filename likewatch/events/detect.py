@@ -126,6 +126,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
+from scipy.stats import median_abs_deviation
+
 from likewatch.events import recurrence
 from likewatch.tracking import compression
 
@@ -330,6 +332,25 @@ PREWARM_STEPS = 6
 PREWARM_Z = 20.0
 BIN_VISITS = 5  # visits before an hour of the week's own spread is trusted
 MATURE_DAYS = 3  # days a bin was seen on before its seasonal profile is used
+# Sampled daily, a page's spread is 1.4826 x the MAD of its last DAILY_SPREAD_DAYS residuals
+# per baseline, once DAILY_SPREAD_MIN are known, not a mean deviation per weekday: a weekday
+# is seen once a week, so its running spread rested on a handful of days and every burst
+# inflated it for weeks (bench daily rows, see `Detector._spread`).
+DAILY_SPREAD_DAYS = 91
+DAILY_SPREAD_MIN = 28
+# Sampled daily, a weekday's deviations from the level over the last DAILY_PROFILE_WEEKS weeks
+# are kept, learnt even while a burst freezes the baselines, and once DAILY_PROFILE_MIN of
+# them are, a profile more than DAILY_PROFILE_DRIFT spreads off their median is set to it
+# (`Detector._learn_rate`). Against the tight robust spread, a weekday learnt wrong in a
+# page's first weeks (one clean page: ~150, at a noise of 12) opened a burst at every later
+# visit, the burst froze the very lesson that would correct it, and the page "dropped" 7-10
+# spreads every week for years (tests/events/test_recurrence.py); one burst cannot move a
+# median of 13. The median as the profile itself, always, was measured and not kept
+# (/tmp/daily/quick.py, 2026-12-04): synthetic daily F1 0.875, not 0.935; the running profile
+# is steadier while it agrees with the median.
+DAILY_PROFILE_WEEKS = 13
+DAILY_PROFILE_MIN = 5
+DAILY_PROFILE_DRIFT = 1.5
 # Fetches the recent spread remembers (an exponential memory). Sampled more often than daily,
 # the residuals are judged against the larger of the page's usual spread at that hour and
 # this one. (Letting it stand in only once it is a margin above the usual one, beyond its own
@@ -698,6 +719,10 @@ class Detector:
         self.global_spread: dict[str, float] = s.get("global_spread", {})
         # The spread of the last few dozen fetches (see RECENT_MEMORY).
         self.recent_spread: dict[str, float] = s.get("recent_spread", {})
+        # Sampled daily: the last residuals of each baseline (DAILY_SPREAD_DAYS) and each
+        # weekday's last deviations from the level (DAILY_PROFILE_WEEKS).
+        self.residuals: dict[str, list[float]] = s.get("residuals", {})
+        self.weekdays: list[list[float]] = s.get("weekdays", [[] for _ in range(self.bins)])
         # The last flagged episode once over: {"last": [sign, end, rate before it]}.
         self.after: dict[str, list[float]] = s.get("after", {})
         # Flagged bursts awaiting the pace after them while a campaign runs (`_confirm`):
@@ -753,6 +778,8 @@ class Detector:
             "level": self.level,
             "global_spread": dict(self.global_spread),
             "recent_spread": dict(self.recent_spread),
+            "residuals": {k: list(v) for k, v in self.residuals.items()},
+            "weekdays": [list(v) for v in self.weekdays],
             "after": {k: list(v) for k, v in self.after.items()},
             "pending": [list(p) for p in self.pending],
             "ring": [list(r) for r in self.ring],
@@ -994,6 +1021,11 @@ class Detector:
         return median(known) if known else None
 
     def _spread(self, which: str, b: int, precision: int) -> float:
+        kept = self.residuals.get(which, [])
+        if self.interval >= DAY and len(kept) >= DAILY_SPREAD_MIN:
+            # Robust to the bursts among them, and to the weekday (see DAILY_SPREAD_DAYS).
+            value = float(median_abs_deviation(kept, scale="normal"))
+            return max(value, 0.5, precision / 2)
         # An hour of the week seen only a few times says little yet: the page's overall
         # spread stands in for it (a new page's first day, a page's first Sunday).
         value = self.spread[which][b] if self.visits[b] > BIN_VISITS else None
@@ -1074,6 +1106,21 @@ class Detector:
         d = rate - p
         if known:
             d = max(-clip / m, min(clip / m, d - self.level)) + self.level
+        if self.interval >= DAY:
+            # The weekday's running profile, learnt outside a burst's freeze, and its recent
+            # deviations, kept even while frozen, the arbiter when the two part (see
+            # DAILY_PROFILE_WEEKS).
+            kept = self.weekdays[b]
+            kept.append(rate - self.level)
+            del kept[:-DAILY_PROFILE_WEEKS]
+            old = self.profile[b]
+            if self.frozen <= 0 or old is None:
+                deviation = d + p - self.level
+                self.profile[b] = deviation if old is None else old + alpha * (deviation - old)
+            mid = median(kept)
+            profile = self.profile[b]
+            if len(kept) >= DAILY_PROFILE_MIN and abs(profile - mid) > DAILY_PROFILE_DRIFT * slow_s:
+                self.profile[b] = mid
         # While a burst may be under way (the fast baseline frozen), nothing learns from it:
         # its size is measured against what the page did before it.
         if self.frozen <= 0:
@@ -1081,7 +1128,7 @@ class Detector:
             # Sampled hourly or less often, an hour of the week is seen once a week: held
             # back for a day it would miss a week's lesson (real tuning hourly false flags
             # 0.18 -> 0.33 per 30 days with it held, 0.18 without).
-            if not held or self.interval >= 3600:
+            if (not held or self.interval >= 3600) and self.interval < DAY:
                 old = self.profile[b]
                 deviation = d + p - self.level  # this rate's departure from the level
                 self.profile[b] = deviation if old is None else old + alpha * (deviation - old)
@@ -1106,6 +1153,10 @@ class Detector:
                 ("slow", residuals[1], slow_s),
             ):
                 raw = abs(res) / math.sqrt(m)
+                if self.interval >= DAY:
+                    kept = self.residuals.setdefault(which, [])
+                    kept.append(res / math.sqrt(m))
+                    del kept[:-DAILY_SPREAD_DAYS]
                 size = min(raw, WINSOR * s) if known else raw
                 if self.frozen <= 0:
                     recent = self.recent_spread.get(which)
@@ -1366,6 +1417,13 @@ class Detector:
             if page_known and count >= episodes and len(peaks) >= 10:
                 break
         else:
+            pooled = None
+            if which == "fast" and page_known and self.interval >= DAY:
+                pooled = self._pooled(key, days)
+            if pooled is not None:
+                level, fit = pooled
+                about = {"short_history": False, "history_days": round(days, 2), **fit}
+                return max(MIN_THRESHOLD[which], level), about
             own = self.tails[key].window()[0]
             largest = own[-1] if own else 0.0
             level = max(SHORT_MIN_THRESHOLD[which], SHORT_FACTOR * largest)
@@ -1396,6 +1454,27 @@ class Detector:
             level = max(level, SHORT_FACTOR * peaks[-1])
         level = max(MIN_THRESHOLD[which], level)
         return level, {"short_history": False, "history_days": round(days, 2), **tail.fit}
+
+    def _pooled(self, key: str, days: float) -> tuple[float, dict] | None:
+        """Sampled daily, the bar from a fast tail's bursts both ways together, when neither
+        direction has 10 of its own: a clean page (noise alone, a few wobbles each way) has
+        that few in a year against the robust spread (DAILY_SPREAD_DAYS), and was judged as a
+        new page, 12 spreads at least, for good (tests/events/test_recurrence.py: its first
+        Christmas dip, 150 at a noise of 12, 8.3 spreads, with 9 drops and 5 gains in its
+        tail). Both directions' bursts are the page's evidence of how far it moves at once.
+        None when even both together hold fewer than 10."""
+        other = key[:-1] + ("-" if key.endswith("+") else "+")
+        peaks, count = [], 0
+        for name in (key, other):
+            p, c = self.tails.setdefault(name, _Tail()).window()
+            peaks += p
+            count += c
+        peaks = sorted(peaks)[-TAIL:]
+        if len(peaks) < 10:
+            return None
+        per_30_days = count / days * 30
+        probability = self.target / (4 * BURST_SCALES) / max(per_30_days, 1e-9)
+        return threshold_from_tail(peaks, count, probability)
 
     def _suppressed(self, which: str, sign: int) -> bool:
         # A running campaign explains sustained moves either way (its pace rises and fades):
