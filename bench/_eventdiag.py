@@ -34,7 +34,16 @@ misses
 and hours after the take-off; `spread` runs the pages with a purge spread over 2-12 hours
 (1-minute, 5-minute, hourly) and lists each false flag the same way, by hours after the
 purge's end (on 2026-12-03, 10 of their 13 false flags were hundreds of hours away from it:
-the pages' ordinary rate; 2 were slow-baseline gains 6 and 30 hours after it, its end).
+the pages' ordinary rate; 2 were slow-baseline gains 6 and 30 hours after it, its end; on
+2026-12-04 all 9 were also raised with nothing injected, none within 48 hours of the purge:
+0.2 per 30 days over 1,320 page-days, 2 of them slow drops on the weekends of a 5-minute page
+whose weekend runs at 0.78 of its weekday pace, days 5.7 and 18.3, before an hour of the week
+is seen on MATURE_DAYS (3) days).
+Both also list each miss, by minutes after the take-off (or the purge's end), with its size
+and the page's ordinary extreme in typical changes, and what dropped it: the rule that
+withdrew (`_unflag`, `_confirm`) or refused it, or its strength against the bar and against
+the largest peak the page's own traffic left in the tail it was judged by (a bar under that
+flags the page's ordinary traffic first).
 """
 
 from __future__ import annotations
@@ -53,20 +62,54 @@ from likewatch.events import detect
 DAY = 86400.0
 
 
+def _ordinary(detector, which: str, key: str, steps: int) -> float | None:
+    """The largest peak the tail an episode is judged against learnt from an episode it did
+    not flag: no bar under it can find the episode without flagging the page's own traffic
+    (None on a detector without that record)."""
+    tail_key = getattr(detector, "_tail_key", None)
+    tail = detector.tails.get(tail_key(which, key, steps) if tail_key else key)
+    if tail is None:
+        return None
+    values = [getattr(tail, "ordinary", None), (getattr(tail, "old", None) or {}).get("ordinary")]
+    values = [v for v in values if v is not None]
+    return max(values) if values else None
+
+
 def _instrument():
-    """Record every decision of `_maybe_flag` (monkeypatched: the detector itself is run
-    unchanged)."""
+    """Record every decision of `_maybe_flag`, and every flag `_unflag` or `_confirm`
+    withdrew (monkeypatched: the detector itself is run unchanged)."""
     log: list[dict] = []
     original = detect.Detector._maybe_flag
+    withdrawals = {
+        name: getattr(detect.Detector, name)
+        for name in ("_unflag", "_confirm")
+        if hasattr(detect.Detector, name)
+    }
+    close = detect.Detector._close
+
+    def closing(self, key, episode):
+        # A fast episode that never became a burst is never judged: its largest step says
+        # how far it was from being one.
+        if key.startswith("fast") and not episode.burst and not episode.flagged:
+            log.append(
+                {
+                    "unjudged": episode.max_step_z,
+                    "sign": episode.sign,
+                    "start": episode.start,
+                    "end": episode.peak_end or episode.start,
+                }
+            )
+        return close(self, key, episode)
 
     def wrapped(self, which, key, episode, over=False):
         # Also runs on a detector from before burst lengths had their own tails (to measure
         # a "before"): then every fast episode has one threshold.
         scales = getattr(detect, "BURST_SCALES", None)
+        steps = episode.steps if over else self.freeze
         if scales is None:
             level, about = self._threshold(which, key)
         else:
-            level, about = self._threshold(which, key, episode.steps if over else self.freeze)
+            level, about = self._threshold(which, key, steps)
         entry = {
             "which": which,
             "sign": episode.sign,
@@ -74,6 +117,9 @@ def _instrument():
             "end": episode.peak_end,
             "peak": episode.peak,
             "level": level,
+            "steps": episode.steps,
+            "over": over,
+            "ordinary": _ordinary(self, which, key, steps),
             "short": about.get("short_history", False),
             "flagged_before": episode.flagged,
         }
@@ -99,8 +145,29 @@ def _instrument():
             return original(self, which, key, episode)
         return original(self, which, key, episode, over=over)
 
+    def withdrawing(name):
+        # A flag withdrawn by the campaign rules: its (kind, start) and the rule's name.
+        def call(self, *args):
+            before = set(self.withdrawn)
+            result = withdrawals[name](self, *args)
+            for kind, start in self.withdrawn - before:
+                log.append({"withdrawn": name, "kind": kind, "start": float(start)})
+            return result
+
+        return call
+
     detect.Detector._maybe_flag = wrapped
-    return log, original
+    detect.Detector._close = closing
+    for name in withdrawals:
+        setattr(detect.Detector, name, withdrawing(name))
+
+    def restore():
+        detect.Detector._maybe_flag = original
+        detect.Detector._close = close
+        for name, method in withdrawals.items():
+            setattr(detect.Detector, name, method)
+
+    return log, restore
 
 
 def plain(series):
@@ -120,11 +187,14 @@ def plain(series):
 
 
 def classify(series, with_plain: bool = False) -> tuple[Counter, Counter, dict]:
-    log, original = _instrument()
+    log, restore = _instrument()
     try:
         found = events.flags(series)
     finally:
-        detect.Detector._maybe_flag = original
+        restore()
+    withdrawn = [x for x in log if "withdrawn" in x]
+    unjudged = [x for x in log if "unjudged" in x]
+    log = [x for x in log if "outcome" in x]
     without = events.flags(plain(series)) if with_plain else None
     slack = 2 * series.interval
     unmatched = list(series.injected)
@@ -202,6 +272,18 @@ def classify(series, with_plain: bool = False) -> tuple[Counter, Counter, dict]:
             if x["sign"] == sign and x["start"] <= e.end + slack and x["end"] >= e.start - slack
         ]
         outcomes = {x["outcome"] for x in near}
+        outcomes |= {
+            "rule:" + x["withdrawn"].strip("_")
+            for x in withdrawn
+            if x["kind"] == e.kind and e.start - slack <= x["start"] <= e.end + slack
+        }
+        if start is not None:
+            fast = [
+                x
+                for x in unjudged
+                if x["sign"] == sign and x["start"] <= e.end + slack and x["end"] >= e.start - slack
+            ]
+            detail[_missed(e, near, fast, outcomes, start)] += 1
         if e.relative == e.relative and e.relative <= e.extreme:
             misses["below-extreme"] += 1
         elif any(o.startswith("rule") for o in outcomes):
@@ -213,6 +295,37 @@ def classify(series, with_plain: bool = False) -> tuple[Counter, Counter, dict]:
         else:
             misses["no-episode " + ("spread" if steps > 1 else "single")] += 1
     return fps, misses, events.score([series]), detail
+
+
+def _missed(e, near: list[dict], unjudged: list[dict], outcomes: set[str], start: float):
+    """One missed event of a take-off or spread page, with what dropped it: the rules that
+    withdrew or refused it; or, judged last by the fast baseline once over (else by whichever
+    came nearest its bar), its strength against the bar and against the largest peak of the
+    page's own traffic in the tail it was judged by (a bar under that flags the page's
+    ordinary traffic first); or a fast episode that never became a burst (its largest step,
+    in spreads, under FREEZE_Z)."""
+    minutes = (e.end - start) / 60
+    when = f"{minutes:+.0f} min" if abs(minutes) < 120 else f"{minutes / 60:+.0f} h"
+    size = ""
+    if e.relative == e.relative:  # not NaN: a take-off page's purge
+        size = f"{e.relative:.1f}x typical (extreme {e.extreme:.1f}x)"
+    rules = sorted(o for o in outcomes if o.startswith("rule"))
+    judged = [x for x in near if x["which"] == "fast" and x["over"]] or near
+    if rules:
+        why = ", ".join(rules)
+    elif judged:
+        x = max(judged, key=lambda x: x["peak"] / x["level"] if x["level"] else 0.0)
+        ordinary = "-" if x["ordinary"] is None else f"{x['ordinary']:.2f}"
+        why = (
+            f"{x['which']} {x['steps']} fetch strength {x['peak']:.2f}, bar {x['level']:.2f}, "
+            f"largest ordinary {ordinary}"
+        )
+    else:
+        why = "no episode"
+    if unjudged and not rules and not any(x["which"] == "fast" for x in near):
+        step = max(x["unjudged"] for x in unjudged)
+        why += f"; fast: no burst (largest step {step:.1f} spreads)"
+    return ("missed", e.kind, f"{when} {size}", why)
 
 
 def _groups(parts):
@@ -317,6 +430,9 @@ def main(argv: list[str]) -> None:
         print(f"    FP: {dict(fps)}")
         print(f"    FN: {dict(misses)}")
         for (kind, baseline, steps, when), n in sorted(detail.items()):
+            if kind == "missed":
+                print(f"    missed {baseline:5s} {steps}: {when}")
+                continue
             print(f"    false {kind:5s} {baseline or '-':4s} {steps:8s} {when:6s} x{n}")
 
 

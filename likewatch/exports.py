@@ -3,9 +3,11 @@ command line (`likewatch export`): the same columns, the same JSON, described co
 in docs/exports.md. Change it there and here together.
 
 Every record of each page's chain, in seq order: spans (value, precision, first and last seen,
-fetches, provenance, source URL) and failed fetches, each with its prev_hash and hash, so a
-researcher can check the chain (see likewatch.tracking.chain). A campaign's export adds its
-public annotations (what happened when, by the organisers' account) as rows of their own.
+fetches, provenance, source URL, when the platform produced the answer of its last fetch) and
+failed fetches, each with its prev_hash and hash, so a researcher can check the chain (see
+likewatch.tracking.chain; the answer's date is kept outside the hashed form). A campaign's
+export adds its public annotations (what happened when, by the organisers' account) as rows of
+their own.
 Times are ISO 8601 in UTC with a trailing Z.
 
 CSV cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a
@@ -45,6 +47,7 @@ COLUMNS = [
     "fetches",
     "provenance",
     "source_url",
+    "answer_produced_at",
     "at",
     "kind",
     "message",
@@ -54,6 +57,13 @@ COLUMNS = [
     "hash",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What a span keeps beyond its chained form: the date of the answer at its last fetch (it tells
+# a quiet page from a stale count, likewatch.events.quiet). It is not hashed, so records sealed
+# before spans kept it still verify; empty (null) when unknown.
+SPAN_EXTRAS = ("answer_produced_at",)
+# Each kind's fields, in the columns' order (the JSON records list them in the same order).
+OBSERVATION_KEYS = tuple(c for c in COLUMNS if c in {*OBSERVATION_FIELDS, *SPAN_EXTRAS})
+FAILURE_KEYS = tuple(c for c in COLUMNS if c in FAILURE_FIELDS)
 
 
 def safe_cell(value: Any) -> Any:
@@ -88,9 +98,11 @@ def records(page: Page) -> Iterator[dict[str, Any]]:
     one; see likewatch.tracking.records)."""
     for record, prev_hash, digest in chained(page):
         if isinstance(record, Span):
-            row, names = {"record": "observation", **record.form()}, OBSERVATION_FIELDS
+            row = {"record": "observation", **record.form()}
+            row.update(answer_produced_at=iso(record.answer_produced_at))
+            names = OBSERVATION_KEYS
         else:
-            row, names = {"record": "failure", **record.form()}, FAILURE_FIELDS
+            row, names = {"record": "failure", **record.form()}, FAILURE_KEYS
         row.update(prev_hash=prev_hash, hash=digest)
         yield {"record": row["record"], **{name: row[name] for name in names}}
 

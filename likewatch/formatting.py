@@ -37,7 +37,7 @@ from babel.numbers import (
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 MINUS = "\u2212"
 PLUS = "+"
@@ -149,9 +149,9 @@ def date(value: datetime) -> str:
     return format_skeleton("yMMMd", utc(value), locale=locale())
 
 
-def clock(value: datetime) -> str:
-    """'15:43 UTC': the time of day, with its zone."""
-    return format_skeleton("Hm", utc(value), locale=locale()) + " UTC"
+def clock(value: datetime, seconds: bool = False) -> str:
+    """'15:43 UTC': the time of day, with its zone ('15:43:07 UTC' with its seconds)."""
+    return format_skeleton("Hms" if seconds else "Hm", utc(value), locale=locale()) + " UTC"
 
 
 def moment(value: datetime | None, now: datetime | None = None) -> str:
@@ -164,9 +164,9 @@ def moment(value: datetime | None, now: datetime | None = None) -> str:
     return full_moment(value)
 
 
-def full_moment(value: datetime) -> str:
-    """'1 Dec 2026, 15:43 UTC' in the active language."""
-    return _("%(date)s, %(time)s") % {"date": date(value), "time": clock(value)}
+def full_moment(value: datetime, seconds: bool = False) -> str:
+    """'1 Dec 2026, 15:43 UTC' in the active language ('15:43:07 UTC' with its seconds)."""
+    return _("%(date)s, %(time)s") % {"date": date(value), "time": clock(value, seconds)}
 
 
 def relative(value: datetime, now: datetime | None = None) -> str:
@@ -204,6 +204,12 @@ def minutes(count: int) -> str:
 def people(count: int) -> str:
     """'1 person', '5 people', and Arabic's six forms (no 'شخصًا' after zero)."""
     return ngettext("%(n)s person", "%(n)s people", abs(count)) % {"n": number(count)}
+
+
+def clauses(parts: list[str]) -> str:
+    """Clauses of one sentence, each a fact of its own: 'a; b; c' in English, 'a ; b ; c' in
+    French, 'a؛ b؛ c' in Arabic (the semicolon as each language writes it)."""
+    return pgettext("between the clauses of one sentence", "; ").join(parts)
 
 
 def _has_rtl(text: str) -> bool:

@@ -105,7 +105,7 @@ def flag_events(page_pk: int) -> None:
 
 
 def compile_catalogs() -> None:
-    """Compile the translation catalogs when `make messages` has not (a bare pytest run), so
+    """Compile the translation catalogs when `make locale` has not (a bare pytest run), so
     the Arabic and French surfaces are tested translated."""
     root = Path(__file__).resolve().parent.parent / "likewatch"
     for po in root.glob("**/locale/*/LC_MESSAGES/django.po"):

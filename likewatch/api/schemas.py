@@ -143,15 +143,29 @@ class CampaignHistory(Schema):
 
 
 class Event(Schema):
+    """A flagged event; what its numbers mean depends on its kind (likewatch.events.detect's
+    Finding), and `explanation` says it in words."""
+
     id: str
     page_id: int
-    kind: str
-    starts_at: datetime
-    ends_at: datetime
-    size: int | None
-    expected: float | None
-    observed: float | None
-    confidence: float | None
+    kind: str = Field(
+        description="gain or purge (an unusual gain or drop), gap (fetches that failed), stale "
+        "(a count that stopped changing), metric_switch (the platform changed what it reports); "
+        "takeoff and fading on events stored by earlier versions."
+    )
+    starts_at: datetime = Field(description="When the event begins, as the fetches saw it (UTC).")
+    ends_at: datetime = Field(description="When it ends (UTC).")
+    size: int | None = Field(
+        description="gain/purge: people beyond what the page's own history predicted "
+        "(observed - expected, signed); gap: fetches missed; stale: fetches that read the same "
+        "count; metric_switch: the step."
+    )
+    expected: float | None = Field(
+        description="gain/purge: the change the page's own history predicted over the window; "
+        "stale: the changes it made likely."
+    )
+    observed: float | None = Field(description="gain/purge: the change measured over the window.")
+    confidence: float | None = Field(description="0 to 1.")
     explanation: str = Field(description="What happened, in one sentence.")
     status: str = Field(description="flagged (not reviewed), confirmed or dismissed.")
     note: str = Field(description="The organisers' note when they reviewed it.")

@@ -24,6 +24,16 @@ def _moment(value) -> str:
     return formatting.full_moment(value)
 
 
+def moments(event: Event) -> tuple[str, str]:
+    """The event's start and end as full moments, with their seconds when the minutes alone
+    would read the same ("from 15:54 UTC to 15:54 UTC" says nothing)."""
+    start, end = _moment(event.start), _moment(event.end)
+    if start == end and event.start != event.end:
+        start = formatting.full_moment(event.start, seconds=True)
+        end = formatting.full_moment(event.end, seconds=True)
+    return start, end
+
+
 def _minutes(event: Event) -> int:
     return max(1, round((event.end - event.start).total_seconds() / 60))
 
@@ -52,13 +62,14 @@ def verdict(event: Event) -> str:
 
 
 def _values(event: Event) -> dict:
+    start, end = moments(event)
     return {
         "page": event.page.label,
         "size": _count(event.size),
         "expected": _count(event.expected),
         "seen": _count(event.seen),
-        "start": _moment(event.start),
-        "end": _moment(event.end),
+        "start": start,
+        "end": end,
         "minutes": _minutes(event),
         "duration": formatting.minutes(_minutes(event)),
     }
@@ -67,19 +78,18 @@ def _values(event: Event) -> dict:
 def _window(event: Event) -> str:
     """'between 02:10 and 02:15 on 12 March 2016' (or two full moments across days)."""
     if formatting.utc(event.start).date() == formatting.utc(event.end).date():
+        # A window inside one minute (pages fetched more often, as the demo's) gives its
+        # seconds: "between 15:58 and 15:58" would say nothing.
+        seconds = formatting.clock(event.start) == formatting.clock(event.end)
         return _("between %(start)s and %(end)s on %(day)s") % formatting.isolated(
             {
-                "start": formatting.clock(event.start),
-                "end": formatting.clock(event.end),
+                "start": formatting.clock(event.start, seconds=seconds),
+                "end": formatting.clock(event.end, seconds=seconds),
                 "day": formatting.date(event.start),
             }
         )
-    return _("between %(start)s and %(end)s") % formatting.isolated(
-        {
-            "start": _moment(event.start),
-            "end": _moment(event.end),
-        }
-    )
+    start, end = moments(event)
+    return _("between %(start)s and %(end)s") % formatting.isolated({"start": start, "end": end})
 
 
 def _measured(event: Event, what: str) -> str:
@@ -130,8 +140,13 @@ def _measured(event: Event, what: str) -> str:
             "say how rare this is.",
             days,
         ) % formatting.isolated({"days": days})
+    elif details.get("short_history") and float(details.get("history_days", 0)) * 24 < 1:
+        text += " " + _(
+            "The page has been tracked for less than an hour: too little history to say how "
+            "rare this is."
+        )
     elif details.get("short_history"):
-        hours = max(1, round(float(details.get("history_days", 0)) * 24))
+        hours = round(float(details.get("history_days", 0)) * 24)
         text += " " + ngettext(
             "The page has been tracked for only %(hours)d hour: too little history to say "
             "how rare this is.",
@@ -246,7 +261,7 @@ def _gain(event: Event) -> str:
     # "Bought likes" is only ever a hypothesis, and only shown with the facts behind it.
     if event.details.get("campaign_down") and len(evidence) >= 2:
         text += " " + _("One possible explanation is bought likes: %(evidence)s.") % {
-            "evidence": "; ".join(evidence)
+            "evidence": formatting.clauses(evidence)
         }
     return text + _platform(event)
 
@@ -265,7 +280,7 @@ def _purge(event: Event) -> str:
         text += " " + _(
             "One possible explanation is the platform removing accounts: %(evidence)s. "
             "It is not counted as people leaving."
-        ) % {"evidence": "; ".join(evidence)}
+        ) % {"evidence": formatting.clauses(evidence)}
     return text + _platform(event)
 
 

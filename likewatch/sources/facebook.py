@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from likewatch.sources import graph_api, http, limits
 from likewatch.sources.base import (
@@ -92,11 +92,11 @@ MISSING_ALIASES = re.compile(r"do not exist:\s*(.+)$")
 
 
 PREFIXES = ("facebook:", "fb:")
-PPMA_HINT = _lazy(
+PPMA_HINT = gettext_lazy(
     "The app needs the Page Public Metadata Access feature (App Review); "
     "meanwhile set FACEBOOK_FALLBACK=web to read the public page instead."
 )
-PERMISSION_HINT = _lazy(
+PERMISSION_HINT = gettext_lazy(
     "The Graph API refused the app a permission it needs to read this page: use an app token "
     "(or app secret proof) of an app with Page Public Metadata Access, or set "
     "FACEBOOK_FALLBACK=web to read the public page instead."

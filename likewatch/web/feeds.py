@@ -60,16 +60,13 @@ def milestone_title(campaign: Campaign, milestone: milestones.Milestone) -> str:
 
 
 def event_summary(event: EventRecord) -> str:
-    """The event's explanation and what the organisers made of it."""
-    review = {
-        "flagged": _("Flagged automatically; not reviewed yet."),
-        "confirmed": _("Confirmed by the organisers."),
-        "dismissed": _("Dismissed by the organisers."),
-    }.get(event.status, "")
-    parts = [one_line(event.explanation), review]
-    if event.note:
-        parts.append(_("Note: %(note)s") % formatting.isolated({"note": one_line(event.note)}))
-    return " ".join(part for part in parts if part)
+    """The event's explanation and what the organisers made of it. A reviewed event's
+    explanation ends with their verdict and note (likewatch.events.sentences.verdict, as the
+    API and the board say it); an open one is said to be unreviewed here."""
+    summary = one_line(event.explanation)
+    if event.status == "flagged":
+        summary += " " + _("Flagged automatically; not reviewed yet.")
+    return summary
 
 
 def effect_sentence(effect: effects.Shown) -> str:

@@ -1,9 +1,10 @@
 """The press view of a board, /c/<slug>/press/: what a newsroom prints or quotes.
 
 The board's numbers (the same snapshot the board and its live updates show), one chart drawn
-on the server as SVG (it prints, and needs no script), the organisers' public notes, the
-methodology in one line and a citation to copy. Nothing to click: printed, it is a page of
-numbers, not of buttons.
+on the server as SVG (it prints, and needs no script), the flagged events with their sentences
+and verdicts (what a journalist quotes about a suspicious move, as the board lists them), the
+organisers' public notes, the methodology in one line and a citation to copy. Nothing to
+click: printed, it is a page of numbers, not of buttons.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from likewatch.events import publish
 from likewatch.web import board as boards
 from likewatch.web import markers, sparkline
 from likewatch.web.links import absolute
@@ -60,7 +62,8 @@ def trend(pages, start: datetime, notes: list[dict]) -> Trend | None:
 @gzip_page
 @require_GET
 def press(request: HttpRequest, slug: str) -> HttpResponse:
-    """A board for print and for quoting: numbers, chart, notes, methodology, citation."""
+    """A board for print and for quoting: numbers, chart, events, notes, methodology,
+    citation."""
     campaign = get_object_or_404(public_campaigns(request), slug=slug)
     data = boards.snapshot(campaign)
     notes = [
@@ -77,6 +80,7 @@ def press(request: HttpRequest, slug: str) -> HttpResponse:
         "board": data,
         "start_display": start_time(campaign),
         "trend": line,
+        "events": publish.for_campaign(campaign),
         "methodology_url": absolute(reverse("web:methodology")),
         "notes": [{**n, "at": datetime.fromtimestamp(n["start"], tz=UTC)} for n in notes],
         "measured_at": max(measured) if measured else None,

@@ -43,7 +43,8 @@ def test_detected_events_are_published_with_their_review(campaign, api_get, clie
 
     feed = client.get("/feeds/c/morocco-2016.atom").content.decode()
     assert "<title>unusual drop on Maroc Telecom</title>" in feed
-    assert "Confirmed by the organisers." in feed
+    assert "Confirmed by the organisers: Facebook removed" in feed  # said once, with the note
+    assert feed.count("Confirmed by the organisers") == 1
     assert "&amp;lt;b&amp;gt;inactive&amp;lt;/b&amp;gt;" in feed
 
 

@@ -16,3 +16,28 @@ def test_the_plain_series_is_the_page_with_its_injected_events_taken_out():
     page.values = [1000 + 10 * k + e for k, e in enumerate(extra)]
     page.records = synth.compact(page.times, page.values)
     assert _eventdiag.plain(page).values == [1000 + 10 * k for k in range(12)]
+
+
+def test_a_missed_purge_is_listed_with_what_dropped_it():
+    # A purge of 6.4 typical changes 11 minutes after a take-off, judged by the fast baseline
+    # while under way (against the longest bursts' bar) and once over (against one-fetch
+    # bursts): the last judgement is what dropped it, with the page's own largest ordinary
+    # one-fetch drop beside the bar.
+    purge = synth.Injected("purge", 600.0, 660.0, -28.0, extreme=6.3, relative=6.4)
+    under_way = {"which": "fast", "over": False, "steps": 1, "peak": 2.86, "level": 5.42}
+    over = {"which": "fast", "over": True, "steps": 1, "peak": 2.86, "level": 2.98}
+    near = [{**under_way, "ordinary": 3.01}, {**over, "ordinary": 2.24}]
+    assert _eventdiag._missed(purge, near, [], {"under-threshold"}, 0.0) == (
+        "missed",
+        "purge",
+        "+11 min 6.4x typical (extreme 6.3x)",
+        "fast 1 fetch strength 2.86, bar 2.98, largest ordinary 2.24",
+    )
+    # Flagged, then withdrawn by a campaign rule: the rule is named, not the strength.
+    withdrawn = _eventdiag._missed(purge, near, [], {"flag", "rule:confirm"}, 0.0)
+    assert withdrawn[-1] == "rule:confirm"
+    # Never a burst: never judged by the fast baseline, its largest step is given.
+    step = {"unjudged": 3.21, "sign": -1, "start": 600.0, "end": 660.0}
+    assert _eventdiag._missed(purge, [], [step], set(), 0.0)[-1] == (
+        "no episode; fast: no burst (largest step 3.2 spreads)"
+    )

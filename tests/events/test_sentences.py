@@ -61,6 +61,26 @@ def test_a_gain_says_what_was_measured_in_english_french_and_arabic(page):
     assert "شراء إعجابات" in arabic
 
 
+def test_the_evidence_is_listed_with_each_languages_semicolon(page):
+    gain = make(page, Kind.GAIN, details={"campaign_down": True, "steps": 1, "threshold": 9.0})
+    with translation.override("fr"):
+        french = gain.sentence()
+    with translation.override("ar"):
+        arabic = gain.sentence()
+    assert "sous l'effet d'une campagne ; la hausse a commencé" in french
+    assert "بسبب حملة في ذلك الوقت؛ بدأت الزيادة" in arabic
+
+
+def test_a_window_inside_one_minute_gives_its_seconds(page):
+    # Pages fetched more often than once a minute (the demo's, every ten seconds).
+    gain = make(page, Kind.GAIN, start=T0 + timedelta(seconds=4), end=T0 + timedelta(seconds=34))
+    assert "a gain of +4,600 between 12:00:04 UTC and 12:00:34 UTC on Feb 26, 2016." in (
+        gain.sentence()
+    )
+    # Minutes apart, minutes are enough.
+    assert "between 12:00 UTC and 12:15 UTC on" in make(page, Kind.PURGE).sentence()
+
+
 def test_bought_likes_are_never_suggested_without_evidence(page):
     gain = make(page, Kind.GAIN, details={"steps": 12, "threshold": 9.0})
     assert "bought" not in gain.sentence()
@@ -80,12 +100,26 @@ def test_a_short_history_says_so(page):
     assert "It is not counted as people leaving." in text
 
 
+def test_a_page_tracked_less_than_an_hour_says_so_not_one_hour(page):
+    gain = make(
+        page, Kind.GAIN, details={"steps": 1, "short_history": True, "history_days": 16 / 1440}
+    )
+    assert "tracked for less than an hour: too little history" in gain.sentence()
+    with translation.override("fr"):
+        assert "suivie que depuis moins d'une heure" in gain.sentence()
+
+
 def test_a_gap_counts_its_missed_fetches(page):
     one = make(page, Kind.GAP, size=1.0, expected=1.0, seen=0.0)
     many = make(page, Kind.GAP, start=T0 + timedelta(hours=1), size=12.0)
 
     assert "(1 fetch missed)" in one.sentence()
     assert "(12 fetches missed)" in many.sentence()
+    assert "from Feb 26, 2016, 12:00 UTC to Feb 26, 2016, 12:15 UTC" in one.sentence()
+    # Inside one minute (the demo's outage, fetched every ten seconds), with seconds.
+    start = T0 + timedelta(hours=2, seconds=1)
+    brief = make(page, Kind.GAP, start=start, end=start + timedelta(seconds=43), size=3.0)
+    assert "from Feb 26, 2016, 14:00:01 UTC to Feb 26, 2016, 14:00:44 UTC" in brief.sentence()
 
 
 def test_the_organisers_verdict_follows_the_sentence(page):

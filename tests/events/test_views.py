@@ -49,6 +49,25 @@ def test_a_dismissed_event_stays_visible_with_the_note(client, public_event):
     assert f'href="/p/{public_event.page_id}/"' in body  # the records it covers
 
 
+def test_an_events_page_gives_its_window_in_utc_and_its_size_with_signs(client, public_event):
+    body = client.get(f"/events/{public_event.pk}/").content.decode()
+    # The server's text says its zone (the browser rewrites it in the reader's own).
+    assert '<time datetime="2016-02-26T12:00:00Z">Feb 26, 2016, 12:00 UTC</time>' in body
+    assert '<time datetime="2016-02-26T12:05:00Z">Feb 26, 2016, 12:05 UTC</time>' in body
+    assert ">\u2212200<" in body and ">\u22123,200<" in body  # expected, measured
+    assert "Beyond what was expected" in body and ">\u22123,000<" in body
+    brief = flag(public_event.page, kind="gain")
+    Event.objects.filter(pk=brief.pk).update(
+        start=T0 + timedelta(hours=1, seconds=4), end=T0 + timedelta(hours=1, seconds=34)
+    )
+    inside_a_minute = client.get(f"/events/{brief.pk}/").content.decode()
+    assert ">Feb 26, 2016, 13:00:04 UTC</time>" in inside_a_minute
+    assert ">Feb 26, 2016, 13:00:34 UTC</time>" in inside_a_minute
+    client.cookies["django_language"] = "ar"
+    arabic = client.get(f"/events/{public_event.pk}/").content.decode()
+    assert "26 فبراير 2016، 12:00 UTC" in arabic and ">\u22123,000<" in arabic
+
+
 def test_events_of_pages_on_no_public_campaign_are_hidden(client, public_event):
     hidden = flag(Page.objects.create(platform="facebook", platform_id="x", metric="likes"))
     assert client.get(f"/events/{hidden.pk}/").status_code == 404

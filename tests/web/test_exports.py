@@ -3,17 +3,21 @@
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
 
 from likewatch.exports import safe_cell
+from likewatch.sources.base import Count
 from likewatch.tracking import chain
-from likewatch.tracking.models import FetchFailure, Observation
+from likewatch.tracking.history import Entry, record_batch, record_count
+from likewatch.tracking.models import FetchFailure, Observation, Provenance
 from tests.sharing_data import (
     HOSTILE,
     INWI,
     MEDITEL,
+    START,
     TELECOM,
     campaign,
     morocco,
@@ -84,6 +88,25 @@ def test_the_exported_hashes_rebuild_the_chain(client):
     stored = Observation.objects.get(page_id=MEDITEL, seq=1)
     assert records[0]["hash"] == chain.observation_hash(stored)
     assert records[-1]["hash"] == FetchFailure.objects.get(page_id=MEDITEL, seq=6).hash
+
+
+def test_each_span_says_when_its_last_answer_was_produced_empty_when_unknown(client):
+    """The date that tells a quiet page from a stale count (likewatch.events.quiet), so a
+    researcher can check each verdict: the answer of the span's last fetch, by its own HTTP
+    dates; empty (JSON null) for an undated answer and for imported counts."""
+    p = page("444", "Dated")
+    cached = START - timedelta(hours=5)  # a cache that stopped before the span began
+    record_batch([Entry(p, Count(10_000), START, produced_at=START)])
+    record_batch([Entry(p, Count(10_000), START + timedelta(hours=1), produced_at=cached)])
+    record_count(p, Count(10_200), START + timedelta(hours=2))  # an answer with no date
+    record_count(p, Count(10_300), START + timedelta(hours=3), provenance=Provenance.IMPORTED)
+    campaign(pages=[(p, "leave")])
+    rows = list(csv.DictReader(io.StringIO(body(client.get(f"/export/p/{p.pk}.csv")))))
+    assert [r["answer_produced_at"] for r in rows] == [chain.iso(cached), "", ""]
+    records = json.loads(body(client.get(f"/export/p/{p.pk}.json")))["pages"][0]["records"]
+    assert [r["answer_produced_at"] for r in records] == [chain.iso(cached), None, None]
+    # Not hashed: the exported hash is the chain's, over what was measured.
+    assert records[0]["hash"] == chain.observation_hash(Observation.objects.get(page=p, seq=1))
 
 
 def test_a_campaign_export_holds_each_page_of_the_campaign(client):

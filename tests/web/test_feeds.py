@@ -59,8 +59,14 @@ def test_flagged_events_appear_with_their_review(client):
     event = items[titles.index("unusual gain on Maroc Telecom")]
     summary = event.find(f"{ATOM}summary").text
     assert "Maroc Telecom: a gain of +2,500" in summary
-    # Atom readers render summaries as HTML: the organisers' note is escaped to stay text.
-    assert "Note: &lt;b&gt;Checked&lt;/b&gt; by hand." in summary
+    # The verdict and its note are said once, as the event's sentence says them; Atom readers
+    # render summaries as HTML, so the organisers' note is escaped to stay text.
+    assert summary.count("Confirmed by the organisers") == 1
+    assert summary.count("Checked") == 1
+    assert "&lt;b&gt;Checked&lt;/b&gt; by hand." in summary and "<b>" not in summary
+    assert "not reviewed" not in summary
+    drop = items[titles.index("unusual drop on Maroc Telecom")]
+    assert drop.find(f"{ATOM}summary").text.endswith("Flagged automatically; not reviewed yet.")
 
 
 def test_hostile_titles_stay_text_and_controls_cannot_break_the_xml(client):

@@ -31,6 +31,30 @@ def test_the_press_view_has_numbers_chart_notes_method_and_citation(client, camp
     assert "UTC</time>" in html
 
 
+def test_the_press_view_lists_the_flagged_events_with_their_sentences(client, campaign, now):
+    from likewatch.events.models import Event, Kind, Status
+
+    publish(campaign)
+    telecom = campaign.entries.get(position=0).page
+    gain = Event.objects.create(
+        page=telecom,
+        kind=Kind.GAIN,
+        start=now - timedelta(hours=2),
+        end=now - timedelta(hours=2) + timedelta(minutes=30),
+        size=5_800.0,
+        expected=-200.0,
+        seen=5_600.0,
+        confidence=0.9,
+    )
+    gain.review(Status.CONFIRMED, "Bought, by the page's own admission.")
+    html = client.get("/c/operators/press/").content.decode()
+    assert "Flagged events" in html
+    assert "Telecom: a gain of +5,600 between" in html
+    assert "Confirmed by the organisers: Bought, by the page&#x27;s own admission." in html
+    french = client.get("/c/operators/press/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Événements signalés" in french and "une hausse de +5" in french
+
+
 def test_the_press_view_of_a_private_campaign_is_not_found(client, campaign):
     campaign.public = False
     campaign.save()
