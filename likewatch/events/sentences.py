@@ -24,7 +24,7 @@ def _moment(value) -> str:
     return formatting.full_moment(value)
 
 
-def _moments(event: Event) -> tuple[str, str]:
+def moments(event: Event) -> tuple[str, str]:
     """The event's start and end as full moments, with their seconds when the minutes alone
     would read the same ("from 15:54 UTC to 15:54 UTC" says nothing)."""
     start, end = _moment(event.start), _moment(event.end)
@@ -62,7 +62,7 @@ def verdict(event: Event) -> str:
 
 
 def _values(event: Event) -> dict:
-    start, end = _moments(event)
+    start, end = moments(event)
     return {
         "page": event.page.label,
         "size": _count(event.size),
@@ -88,7 +88,7 @@ def _window(event: Event) -> str:
                 "day": formatting.date(event.start),
             }
         )
-    start, end = _moments(event)
+    start, end = moments(event)
     return _("between %(start)s and %(end)s") % formatting.isolated({"start": start, "end": end})
 
 

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from likewatch.events import sentences
 from likewatch.events.models import Event, Kind, PlatformEvent
 from likewatch.public import MAX_ID
 from likewatch.tracking import visibility
@@ -40,7 +41,8 @@ def event_list(request):
 @require_safe
 def event_detail(request, pk: int):
     event = get_object_or_404(visible(request), pk=pk)
-    return render(request, "events/detail.html", {"event": event})
+    start, end = sentences.moments(event)
+    return render(request, "events/detail.html", {"event": event, "start": start, "end": end})
 
 
 @require_safe

@@ -56,6 +56,13 @@ def test_an_events_page_gives_its_window_in_utc_and_its_size_with_signs(client, 
     assert '<time datetime="2016-02-26T12:05:00Z">Feb 26, 2016, 12:05 UTC</time>' in body
     assert ">\u2212200<" in body and ">\u22123,200<" in body  # expected, measured
     assert "Beyond what was expected" in body and ">\u22123,000<" in body
+    brief = flag(public_event.page, kind="gain")
+    Event.objects.filter(pk=brief.pk).update(
+        start=T0 + timedelta(hours=1, seconds=4), end=T0 + timedelta(hours=1, seconds=34)
+    )
+    inside_a_minute = client.get(f"/events/{brief.pk}/").content.decode()
+    assert ">Feb 26, 2016, 13:00:04 UTC</time>" in inside_a_minute
+    assert ">Feb 26, 2016, 13:00:34 UTC</time>" in inside_a_minute
     client.cookies["django_language"] = "ar"
     arabic = client.get(f"/events/{public_event.pk}/").content.decode()
     assert "26 فبراير 2016، 12:00 UTC" in arabic and ">\u22123,000<" in arabic
