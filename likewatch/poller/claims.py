@@ -87,12 +87,6 @@ def release(page: Page, next_fetch_at: datetime | None = None) -> None:
     Page.objects.filter(pk=page.pk).update(**fields)
 
 
-def release_all(page_ids: list[int]) -> None:
-    """Give up the leases on pages fetched as planned (their next fetch is already set)."""
-    if page_ids:
-        Page.objects.filter(pk__in=page_ids).update(lease_owner="", lease_until=None)
-
-
 def round_horizon(wait: float) -> float:
     """Seconds ahead within which a round already scheduled is never later than one a page
     added from now on would ask for (see round_start): such a page, due at once, waits `wait`

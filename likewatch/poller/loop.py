@@ -409,8 +409,9 @@ class Poller:
                 if isinstance(o.result, Count):
                     _follow_rename(o.page, o.reading)
                     done.append(o.page.pk)
-            claims.release_all(done)
-            history.record_batch(entries)
+            # The leases of the pages read as planned (their next fetch is already set) end
+            # in the statement that writes the pages' state: one write of each page row less.
+            history.record_batch(entries, release=done)
             for o in outcomes:
                 if o.result is not None and not isinstance(o.result, Count):
                     # The back-off reads failures_in_row as the write left it.

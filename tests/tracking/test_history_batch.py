@@ -93,6 +93,29 @@ def test_a_round_of_extended_spans_asks_for_no_failures_and_writes_only_what_cha
         assert (page.last_seq, page.last_success_at, page.health) == (1, at(1), "ok")
 
 
+def test_leases_given_up_with_a_batch_end_in_the_update_that_writes_the_page_state():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    released, kept = make_pages(2)
+    history.record_batch([history.Entry(p, Count(1), at(0)) for p in (released, kept)])
+    Page.objects.update(lease_owner="poller-1", lease_until=at(2))
+    with CaptureQueriesContext(connection) as queries:
+        history.record_batch(
+            [history.Entry(p, Count(1), at(1)) for p in (released, kept)],
+            release=[released.pk],
+        )
+    (page_update,) = [
+        q["sql"] for q in queries.captured_queries if 'UPDATE "tracking_page"' in q["sql"]
+    ]
+    assert '"lease_owner"' in page_update and '"last_success_at"' in page_update
+    released.refresh_from_db()
+    kept.refresh_from_db()
+    assert (released.lease_owner, released.lease_until) == ("", None)
+    assert (kept.lease_owner, kept.lease_until) == ("poller-1", at(2))
+    assert released.last_success_at == kept.last_success_at == at(1)
+
+
 def test_spans_extended_and_spans_sealed_in_one_round_are_one_update():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
