@@ -161,8 +161,12 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # peaks were ordinary (not flagged) and forgets by generations (TAIL_DAYS), flagged peaks are
 # left out by an additive margin (LEFT_OUT), and a daily page keeps its calendar
 # (likewatch.events.recurrence) and is held to DEFAULT_FETCHES_PER_FLAG: a state from 6 has
-# learnt its tails by the old rules, so it is rebuilt from the page's first record
-STATE_VERSION = 7
+# learnt its tails by the old rules, so it is rebuilt from the page's first record; 8: a daily
+# page keeps its last residuals (a robust spread) and each weekday's recent deviations, an
+# hourly page's slow CUSUM has its own allowance (SLOW_K_HOURLY), a fast tail whose kept peaks
+# are its bulk holds its bar over them (FIT_EPISODES), and calendar moves stay out of a daily
+# page's tails: a state from 7 learnt other tails and lacks those fields, so it is rebuilt
+STATE_VERSION = 8
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
