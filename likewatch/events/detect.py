@@ -751,7 +751,10 @@ class Detector:
         # Sampled daily: the last residuals of each baseline (DAILY_SPREAD_DAYS) and each
         # weekday's last deviations from the level (DAILY_PROFILE_WEEKS).
         self.residuals: dict[str, list[float]] = s.get("residuals", {})
-        self.weekdays: list[list[float]] = s.get("weekdays", [[] for _ in range(self.bins)])
+        # (Only a daily page keeps weekdays: the other pages' states stay without 168 empty lists.)
+        self.weekdays: list[list[float]] = s.get("weekdays") or (
+            [[] for _ in range(self.bins)] if self.interval >= DAY else []
+        )
         # The last flagged episode once over: {"last": [sign, end, rate before it]}.
         self.after: dict[str, list[float]] = s.get("after", {})
         # Flagged bursts awaiting the pace after them while a campaign runs (`_confirm`):
@@ -1135,21 +1138,9 @@ class Detector:
         d = rate - p
         if known:
             d = max(-clip / m, min(clip / m, d - self.level)) + self.level
+        deviation = d + p - self.level  # this rate's departure from the level
         if self.interval >= DAY:
-            # The weekday's running profile, learnt outside a burst's freeze, and its recent
-            # deviations, kept even while frozen, the arbiter when the two part (see
-            # DAILY_PROFILE_WEEKS).
-            kept = self.weekdays[b]
-            kept.append(rate - self.level)
-            del kept[:-DAILY_PROFILE_WEEKS]
-            old = self.profile[b]
-            if self.frozen <= 0 or old is None:
-                deviation = d + p - self.level
-                self.profile[b] = deviation if old is None else old + alpha * (deviation - old)
-            mid = median(kept)
-            profile = self.profile[b]
-            if len(kept) >= DAILY_PROFILE_MIN and abs(profile - mid) > DAILY_PROFILE_DRIFT * slow_s:
-                self.profile[b] = mid
+            self._teach_weekday(b, rate, deviation, alpha, slow_s)
         # While a burst may be under way (the fast baseline frozen), nothing learns from it:
         # its size is measured against what the page did before it.
         if self.frozen <= 0:
@@ -1158,9 +1149,7 @@ class Detector:
             # back for a day it would miss a week's lesson (real tuning hourly false flags
             # 0.18 -> 0.33 per 30 days with it held, 0.18 without).
             if (not held or self.interval >= 3600) and self.interval < DAY:
-                old = self.profile[b]
-                deviation = d + p - self.level  # this rate's departure from the level
-                self.profile[b] = deviation if old is None else old + alpha * (deviation - old)
+                self._teach_profile(b, deviation, alpha)
             if not held:
                 # The running mean at first, then a memory of about a day.
                 self.level += max(self.slow_alpha, 1 / self.steps) * (d - self.level)
@@ -1217,6 +1206,27 @@ class Detector:
         if rate != 0 or m > 1:
             z = self.zeros[b]
             self.zeros[b] = 0.0 if z is None else z + alpha * (0.0 - z)
+
+    def _teach_profile(self, b: int, deviation: float, alpha: float) -> None:
+        """Move an hour of the week's profile towards one rate's departure from the level."""
+        old = self.profile[b]
+        self.profile[b] = deviation if old is None else old + alpha * (deviation - old)
+
+    def _teach_weekday(self, b: int, rate: float, deviation: float, alpha: float, spread: float):
+        """Sampled daily: the weekday's running profile, learnt outside a burst's freeze, and
+        its recent deviations, kept even while frozen, the arbiter when the two part (see
+        DAILY_PROFILE_WEEKS)."""
+        kept = self.weekdays[b]
+        kept.append(rate - self.level)
+        del kept[:-DAILY_PROFILE_WEEKS]
+        if self.frozen <= 0 or self.profile[b] is None:
+            self._teach_profile(b, deviation, alpha)
+        mid = median(kept)
+        if (
+            len(kept) >= DAILY_PROFILE_MIN
+            and abs(self.profile[b] - mid) > DAILY_PROFILE_DRIFT * spread
+        ):
+            self.profile[b] = mid
 
     def _slow_hold(self, at: float) -> bool:
         """Whether a flagged slow episode, open for less than SLOW_HOLD, keeps the level and
@@ -1438,7 +1448,7 @@ class Detector:
             # daily, with a spread robust to news days: 8 drop episodes in 514 days, a purge
             # of 17 typical changes (11.2 spreads) missed, then all 9 purges after it). Once
             # the page is known for RARE_DAYS, 10 of them are enough, as of its own.
-            keys.append(key[:-1] + ("-" if key.endswith("+") else "+"))
+            keys.append(_other_direction(key))
             need.append(0 if rare else MIN_EPISODES)
         for name, episodes in zip(keys, need, strict=True):
             tail = self.tails.setdefault(name, _Tail())
@@ -1462,11 +1472,7 @@ class Detector:
             if tail.old:
                 # The episodes of the generations it holds, over the days they cover.
                 covered = min(days, max(1e-9, (self.now - tail.old["since"]) / DAY))
-            per_30_days = count / covered * 30
-            # The target is shared between two baselines and two directions, and the fast
-            # baseline's share between its BURST_SCALES burst lengths.
-            share = 4 * (BURST_SCALES if which == "fast" else 1)
-            probability = self.target / share / max(per_30_days, 1e-9)
+            probability = self._probability(which, count, covered)
             fitted = threshold_from_tail(peaks, count, probability)
             if fitted is None:
                 tail.level = SHORT_FACTOR * peaks[-1]
@@ -1492,18 +1498,24 @@ class Detector:
         Christmas dip, 150 at a noise of 12, 8.3 spreads, with 9 drops and 5 gains in its
         tail). Both directions' bursts are the page's evidence of how far it moves at once.
         None when even both together hold fewer than 10."""
-        other = key[:-1] + ("-" if key.endswith("+") else "+")
         peaks, count = [], 0
-        for name in (key, other):
+        for name in (key, _other_direction(key)):
             p, c = self.tails.setdefault(name, _Tail()).window()
             peaks += p
             count += c
         peaks = sorted(peaks)[-TAIL:]
         if len(peaks) < 10:
             return None
+        return threshold_from_tail(peaks, count, self._probability("fast", count, days))
+
+    def _probability(self, which: str, count: int, days: float) -> float:
+        """The chance an episode of a tail that saw `count` in `days` may have of being
+        flagged, for the page to meet its target. The target is shared between two baselines
+        and two directions, and the fast baseline's share between its BURST_SCALES burst
+        lengths."""
         per_30_days = count / days * 30
-        probability = self.target / (4 * BURST_SCALES) / max(per_30_days, 1e-9)
-        return threshold_from_tail(peaks, count, probability)
+        share = 4 * (BURST_SCALES if which == "fast" else 1)
+        return self.target / share / max(per_30_days, 1e-9)
 
     def _suppressed(self, which: str, sign: int) -> bool:
         # A running campaign explains sustained moves either way (its pace rises and fades):
@@ -2059,6 +2071,11 @@ def _span_dict(record: Span) -> dict:
         # Only when set: the states of pages without imported counts stay as they were.
         **({"imported": True} if record.imported else {}),
     }
+
+
+def _other_direction(key: str) -> str:
+    """The tail key of the same baseline the other way ("fast+" -> "fast-")."""
+    return key[:-1] + ("-" if key.endswith("+") else "+")
 
 
 def _clamp(value: float, low: float, high: float) -> float:

@@ -25,6 +25,15 @@ def make(page, kind, **fields):
     return Event.objects.create(page=page, kind=kind, **values)
 
 
+def sentences(event) -> dict[str, str]:
+    """The event's sentence in each language the site speaks."""
+    out = {}
+    for language in ("en", "fr", "ar"):
+        with translation.override(language):
+            out[language] = event.sentence()
+    return out
+
+
 def test_every_kind_has_a_sentence_in_every_language(page):
     events = [make(page, kind, start=T0 + timedelta(hours=i)) for i, kind in enumerate(Kind)]
     events[-1].details = {"metric": "followers"}
@@ -38,12 +47,7 @@ def test_every_kind_has_a_sentence_in_every_language(page):
 def test_a_gain_says_what_was_measured_in_english_french_and_arabic(page):
     gain = make(page, Kind.GAIN, details={"campaign_down": True, "steps": 1, "threshold": 9.0})
 
-    with translation.override("en"):
-        english = gain.sentence()
-    with translation.override("fr"):
-        french = gain.sentence()
-    with translation.override("ar"):
-        arabic = gain.sentence()
+    english, french, arabic = sentences(gain).values()
 
     assert english.startswith(
         "Maroc Telecom: a gain of +4,600 between 12:00 UTC and 12:15 UTC on Feb 26, 2016."
@@ -63,12 +67,9 @@ def test_a_gain_says_what_was_measured_in_english_french_and_arabic(page):
 
 def test_the_evidence_is_listed_with_each_languages_semicolon(page):
     gain = make(page, Kind.GAIN, details={"campaign_down": True, "steps": 1, "threshold": 9.0})
-    with translation.override("fr"):
-        french = gain.sentence()
-    with translation.override("ar"):
-        arabic = gain.sentence()
-    assert "sous l'effet d'une campagne ; la hausse a commencé" in french
-    assert "بسبب حملة في ذلك الوقت؛ بدأت الزيادة" in arabic
+    said = sentences(gain)
+    assert "sous l'effet d'une campagne ; la hausse a commencé" in said["fr"]
+    assert "بسبب حملة في ذلك الوقت؛ بدأت الزيادة" in said["ar"]
 
 
 def test_a_window_inside_one_minute_gives_its_seconds(page):
