@@ -36,6 +36,7 @@ import os
 from statistics import median
 
 import numpy as np
+from scipy import stats
 
 from bench import _eventseries as synth
 from likewatch.events.detect import DEFAULT_TARGET, GAIN, PURGE, Detector
@@ -101,12 +102,57 @@ def _false_rows(what: str, counts, target: str) -> list[tuple[str, object, str, 
     return rows
 
 
+def _block_length(series) -> float:
+    """Seconds of one block `f1_interval` resamples: a week, or 28 fetches when that is
+    longer (4 weeks of a daily page, which has an injected event every week or two)."""
+    return max(7 * 86400.0, 28.0 * series.interval)
+
+
+def _block(series, at: float) -> int:
+    """Which of the series' consecutive blocks the moment falls in."""
+    return int((at - series.times[0]) // _block_length(series))
+
+
+def f1_interval(blocks: dict[tuple[int, int], list[int]]) -> tuple[float, float] | None:
+    """A 95 % percentile-bootstrap interval of the F1, resampling blocks of each series
+    (a week of the page, with its injected events, hits and false flags) with replacement.
+
+    A row's F1 rests on a few dozen injected events, and neighbouring events share the page's
+    state, so resampling whole blocks and not single events keeps that dependence. None when
+    fewer than 4 blocks hold anything (no interval worth printing). Blocks where nothing
+    happened are resampled too: how many events a resample holds is part of the uncertainty."""
+    counts = np.array(list(blocks.values()), dtype=float)
+    if np.count_nonzero(counts.sum(axis=1)) < 4:
+        return None
+
+    def f1(tp, fp, fn, axis=-1):
+        tp, fp, fn = tp.sum(axis=axis), fp.sum(axis=axis), fn.sum(axis=axis)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = 2 * tp / (2 * tp + fp + fn)
+        return np.nan_to_num(value)
+
+    result = stats.bootstrap(
+        (counts[:, 0], counts[:, 1], counts[:, 2]),
+        f1,
+        paired=True,
+        vectorized=True,
+        n_resamples=4000,
+        method="percentile",
+        random_state=np.random.default_rng(SEED),
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
 def score(all_series) -> dict:
     tp = fp = fn = 0
     delays, size_errors = [], []
     above = found_above = 0
     extremes = []
-    for series in all_series:
+    # (series, block) -> [hits, false flags, misses], for the F1's interval
+    blocks: dict[tuple[int, int], list[int]] = {}
+    for number, series in enumerate(all_series):
+        for n in range(_block(series, series.times[-1]) + 1):
+            blocks[number, n] = [0, 0, 0]
         for e in series.injected:
             if e.extreme == e.extreme:  # not NaN
                 extremes.append(e.extreme)
@@ -128,14 +174,18 @@ def score(all_series) -> dict:
             )
             if match is None:
                 fp += 1
+                blocks[number, _block(series, finding.start)][1] += 1
                 continue
             unmatched.remove(match)
             tp += 1
+            blocks[number, _block(series, match.start)][0] += 1
             if match.extreme == match.extreme and match.relative > match.extreme:
                 found_above += 1
             delays.append(max(0.0, finding.detected_at - match.end) / 60)
             size_errors.append(abs(finding.size - match.size) / abs(match.size))
         fn += len(unmatched)
+        for e in unmatched:
+            blocks[number, _block(series, e.start)][2] += 1
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -146,6 +196,9 @@ def score(all_series) -> dict:
         "precision": precision,
         "recall": recall,
         "f1": f1,
+        "f1_interval": f1_interval(blocks),
+        "blocks": len(blocks),
+        "block_weeks": round(_block_length(all_series[0]) / (7 * 86400.0)),
         "delay": median(delays) if delays else float("nan"),
         "size_error": median(size_errors) if size_errors else float("nan"),
         "extreme": median(extremes) if extremes else float("nan"),
@@ -196,6 +249,19 @@ def _beyond(result: dict) -> str:
     return (
         f"; ordinary 30-day extreme {result['extreme']:.0f}x typical, "
         f"{result['found_above']} of {result['above']} larger than it found"
+    )
+
+
+def _interval_row(what: str, result: dict) -> tuple[str, object, str, str]:
+    """The F1 row's 95 % interval, so a reader sees how far one event moves it."""
+    bounds = result["f1_interval"]
+    weeks = result["block_weeks"]
+    unit = "page-weeks" if weeks == 1 else f"{weeks}-week blocks"
+    return (
+        f"  F1 95 % interval, {what} (bootstrap over {result['blocks']} {unit})",
+        f"{bounds[0]:.2f}-{bounds[1]:.2f}" if bounds else "too few events",
+        "",
+        "",
     )
 
 
@@ -257,6 +323,7 @@ def run() -> list[tuple[str, object, str, str]]:
                 ">= 0.9",
             )
         )
+        rows.append(_interval_row(f"synthetic {label}", result))
         rows.append(
             (f"  detection delay after the event, synthetic {label}", result["delay"], "min", "")
         )
@@ -277,6 +344,7 @@ def run() -> list[tuple[str, object, str, str]]:
                         ">= 0.9",
                     )
                 )
+                rows.append(_interval_row(f"real {part} {synth.LABEL[interval]}", result))
     takeoff = score(
         [synth.burst_series(SEED, i, n, campaign=True) for i in (60, 300) for n in range(6)]
     )
