@@ -3,7 +3,10 @@ cause, with the series run in worker processes (a quick loop for the detector's 
 scores are bench/events.py's own `score`, unchanged).
 
     PYTHONPATH=. .venv/bin/python -m bench._eventdiag [synthetic|tuning|held-out ...] [-j 2]
-        [--plain]
+        [--plain] [--draws N]
+
+`--draws N` injects each real series N times at different places, as bench events does
+(`events.DRAWS`, 3); the default is the first draw only, the quicker loop.
 
 Held-out is accepted only to *report* after a change (never to tune on). Causes:
 
@@ -328,7 +331,7 @@ def _missed(e, near: list[dict], unjudged: list[dict], outcomes: set[str], start
     return ("missed", e.kind, f"{when} {size}", why)
 
 
-def _groups(parts):
+def _groups(parts, draws: int = 1):
     from bench import _realseries
 
     pages = 6
@@ -345,7 +348,7 @@ def _groups(parts):
             for n, series in enumerate(real[part]):
                 label = synth.LABEL[series.interval]
                 if part in parts:
-                    out.append((f"real {part} {label}", (part, n)))
+                    out += [(f"real {part} {label}", (part, n, d)) for d in range(draws)]
                 if "false-" + part in parts:
                     out.append((f"false flags real {part} {label}", ("false", part, n)))
     if "takeoff" in parts:
@@ -385,8 +388,8 @@ def _one(spec, with_plain: bool = False):
     elif spec[0] == "spread":
         series = synth.spread_series(events.SEED, spec[1], spec[2])
     else:
-        part, n = spec
-        series = events.inject(_corpus()[part][n], events.SEED, n)
+        part, n, draw = spec
+        series = events.inject(_corpus()[part][n], events.draw_seed(draw), n)
     return classify(series, with_plain)
 
 
@@ -395,12 +398,17 @@ def main(argv: list[str]) -> None:
     with_plain = "--plain" in argv
     if with_plain:
         argv.remove("--plain")
+    draws = 1
+    if "--draws" in argv:
+        i = argv.index("--draws")
+        draws = int(argv[i + 1])
+        del argv[i : i + 2]
     if "-j" in argv:
         i = argv.index("-j")
         jobs = int(argv[i + 1])
         del argv[i : i + 2]
     parts = argv or ["synthetic", "tuning"]
-    groups = _groups(parts)
+    groups = _groups(parts, draws)
     with ProcessPoolExecutor(jobs) as pool:
         results = list(
             pool.map(functools.partial(_one, with_plain=with_plain), [s for _, s in groups])
