@@ -41,7 +41,11 @@ the pages' ordinary rate; 2 were slow-baseline gains 6 and 30 hours after it, it
 2026-12-04 all 9 were also raised with nothing injected, none within 48 hours of the purge:
 0.2 per 30 days over 1,320 page-days, 2 of them slow drops on the weekends of a 5-minute page
 whose weekend runs at 0.78 of its weekday pace, days 5.7 and 18.3, before an hour of the week
-is seen on MATURE_DAYS (3) days).
+is seen on MATURE_DAYS (3) days). The one left on 2026-12-04 (spread 5-minute page 3, a "purge"
+of 18,896 over 41 hours from day 18.3, strength 106 against a bar of 10) is no young page's
+weekend: its Saturday bins are seen on their third day then, and the page's pace fell from
+107-135 a fetch on average (days 10-17) to 56-75 for a week (days 18-23), a dull week of the
+generator's day-to-day mood that its weekend began.
 Both also list each miss, by minutes after the take-off (or the purge's end), with its size
 and the page's ordinary extreme in typical changes, and what dropped it: the rule that
 withdrew (`_unflag`, `_confirm`) or refused it, or its strength against the bar and against
