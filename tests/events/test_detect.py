@@ -500,9 +500,13 @@ def test_a_page_that_calmed_down_is_judged_against_what_it_does_now():
         changes[at] += 50
     findings = Detector(hour).run(series(changes, interval=hour))
     flags = [f for f in findings if f.kind in (detect.GAIN, detect.PURGE)]
-    assert [(f.kind, round(f.end / hour) - 1) for f in flags if f.start > 120 * 86400] == [
-        (detect.GAIN, at) for at in bought
-    ], [(f.kind, f.start / 86400, f.size) for f in flags]
+    # Each flag is one bought burst's (its window may take in the fetch after it, when that
+    # one is beyond the page's wobble too: WOBBLE).
+    assert [
+        (f.kind, [at for at in bought if f.start < (at + 1) * hour <= f.end])
+        for f in flags
+        if f.start > 120 * 86400
+    ] == [(detect.GAIN, [at]) for at in bought], [(f.kind, f.start / 86400, f.size) for f in flags]
 
 
 def test_a_page_that_starts_with_unchanged_fetches_still_learns_its_spread():
