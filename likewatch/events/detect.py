@@ -1303,6 +1303,13 @@ class Detector:
             # Sampled daily, a few dozen fetches are a month, not "right now": not used.
             if self.interval < DAY:
                 spread = max(spread, self.recent_spread.get(which, 0.0) * math.sqrt(m))
+            # Sampled daily, a slow episode is weeks of a season (births fall from their
+            # September peak); a purge flagged on one of its days, added to it, made a second
+            # event of the same people, or made the season's move too large for the calendar
+            # to know it. The slow baseline sees that day as the fast one predicted it: the
+            # burst is reported once, by itself, and is part of what the slow one expected.
+            apart = residuals[0] if which == "slow" and self._reported_burst() else 0.0
+            res -= apart
             z = res / spread
             if which == "slow":
                 z = max(-self.slow_clip, min(self.slow_clip, z))
@@ -1359,7 +1366,7 @@ class Detector:
                     episode.burst = True
                 episode.steps += 1
                 episode.seen += delta
-                episode.expected += m * (episode.base_rate + p)
+                episode.expected += m * (episode.base_rate + p) + apart
                 episode.max_step_z = max(episode.max_step_z, sign * z)
                 strength = s
                 if which == "fast":
@@ -1402,6 +1409,16 @@ class Detector:
                     # beyond the threshold: a purge is flagged the moment it is recorded.
                     if which == "slow" or episode.burst:
                         self._maybe_flag(which, key, episode)
+
+    def _reported_burst(self) -> bool:
+        """Sampled daily or less often: a fast burst is running and flagged (this fetch is
+        part of an event of its own)."""
+        if self.interval < DAY:
+            return False
+        return any(
+            e is not None and e.burst and e.flagged
+            for e in (self.episodes.get("fast+"), self.episodes.get("fast-"))
+        )
 
     def _late_burst(self, episode: _Episode, spread: float) -> None:
         """A fast episode whose first few steps, each under FREEZE_Z spreads, add up to a
