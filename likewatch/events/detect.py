@@ -299,6 +299,16 @@ BURST_SCALES = 2
 # FREEZE_Z spreads off). A fast episode's strength is the same scan statistic: the largest
 # sum of its first L residuals over sqrt(L), less CUSUM_K, so a one-fetch burst keeps its old
 # strength and a move of ~3 spreads a fetch over three fetches (5.2 in all) is not worth 3.
+# Tried on 2026-12-04 and not kept (bench._eventdiag, first draw): (a) the strength scanned
+# over the first SCAN_STEPS fetches only, tails and judged alike (ordinary shoulders of 4-6
+# fetches then no longer add up past a bought delivery of 2-3): real tuning 5-minute tp 45 ->
+# 46 (EWR's several-fetch bar 10.0-11.6 -> 8.4), but its false flags 0.07 -> 0.11 per 30 days
+# and small tied counts 0.83 -> 1.00 (a two-fetch tie of 14.0 against a bar that fell from
+# 14.08 to 13.99), synthetic rows unchanged; (b) one burst tail for all lengths at the whole
+# fast share: real JFK 5-minute 5 more one-fetch purges missed (judged against its drops of
+# several fetches), synthetic 1-minute 3 -> 5 missed; (c) a several-fetch tail that is its
+# bulk (FIT_EPISODES) judged by the one-fetch tail's bar: synthetic 1-minute 2 more false
+# flags, the bank's several-fetch drops flagged again.
 SCAN_STEPS = 3
 # A flagged burst whose peak clears the largest peak its tail learnt from an episode it did
 # not flag by more than this many spreads, or people where a person is worth more than a
@@ -408,6 +418,16 @@ SHORT_STEP_FACTOR = 2.0
 # became the rule rather than a guard: real tuning hourly F1 0.919 -> 0.907 and daily 0.923
 # -> 0.911 (two more misses each, no false flag fewer), synthetic hourly 0.887 -> 0.875,
 # daily 0.817 -> 0.803.
+# The multiple is of the largest step kept (its strength plus the allowance CUSUM_K: the
+# normalised scan statistic, spreads a fetch), not of the strength, whose allowance says
+# nothing of how far the page moved: a quiet page's first days kept 33 one-fetch drops of at
+# most 3.1 spreads (strength 1.09), 1.5 times the strength left the bar at MIN_THRESHOLD (a
+# step of 4 spreads) and an ordinary drop of 4.5 spreads was flagged; 1.5 times the step is
+# 4.6 spreads. Sampled hourly or less often the multiple stays the strength's (untouched
+# there). Measured (bench._eventdiag, 2026-12-04, load ~10): synthetic 5-minute F1 0.778 ->
+# 0.784 (P 0.78 -> 0.83: 2 of its 6 false flags gone; a three-fetch gain of 5.7 against a
+# bar of 6.2 missed, tp 21 -> 20); every other row of the quick loop, the false-flag, take-off
+# and spread rows included, unchanged.
 FIT_EPISODES = 3
 # A move the other way that opens within this long after a flagged one ends (fetches for the
 # fast baseline, days for the slow one, whose level has a memory of about a day) and owes
@@ -1624,7 +1644,11 @@ class Detector:
             # fit rests on their bulk, not their tail, and says little of how far a rare one
             # goes (see FIT_EPISODES). Held to SHORT_FACTOR times its largest peak at least,
             # as a short history is. Not sampled every half hour or less often (see there).
-            level = max(level, SHORT_FACTOR * peaks[-1])
+            # Sampled every few minutes, a multiple of the step itself (the normalised scan
+            # statistic, strength + CUSUM_K), not of the strength, whose allowance is no
+            # part of how far the page moved: see FIT_EPISODES.
+            k = CUSUM_K[which] if self.scan >= 2 else 0.0
+            level = max(level, SHORT_FACTOR * (peaks[-1] + k) - k)
         level = max(MIN_THRESHOLD[which], level)
         return level, {"short_history": False, "history_days": round(days, 2), **tail.fit}
 
