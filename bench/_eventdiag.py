@@ -189,7 +189,7 @@ def plain(series):
     out.times = list(times)
     out.values = list(np.round(np.array(series.values, dtype=float) - np.cumsum(extra)))
     out.records = synth.compact(out.times, out.values)
-    out.campaign_down = series.campaign_down
+    out.campaigns = series.campaigns
     return out
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from likewatch.events.detect import Miss, Span
+from likewatch.events.detect import LEAVE, Campaign, Miss, Span
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -96,7 +96,9 @@ class Series:
     injected: list[Injected] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     values: list[int] = field(default_factory=list)
-    campaign_down: bool = False
+    # The campaigns moving the page, as a live page has them (likewatch.events.scan): a
+    # take-off page's from the campaign's start on, not over the weeks before it.
+    campaigns: list[Campaign] = field(default_factory=list)
     # When the campaign's wave of departures began (campaign pages only).
     campaign_start: float | None = None
 
@@ -244,8 +246,9 @@ def burst_series(seed: int, interval: int, index: int, campaign: bool = False) -
     days = INTERVALS[interval]
     t, changes, start = ordinary(rng, interval, days, campaign=campaign)
     series = Series(f"burst-{interval}-{index}", "takeoff" if campaign else "burst", interval)
-    series.campaign_down = campaign
     series.campaign_start = start
+    if campaign:
+        series.campaigns = [Campaign(start, None, LEAVE)]
     n = len(t)
     extra = np.zeros(n)
     if campaign:

@@ -60,7 +60,7 @@ JOBS = min(os.cpu_count() or 1, 4)
 
 
 def flags(series) -> list:
-    detector = Detector(series.interval, campaign_down=series.campaign_down)
+    detector = Detector(series.interval, campaigns=series.campaigns)
     return [f for f in detector.run(series.records) if f.kind in FLAGS]
 
 

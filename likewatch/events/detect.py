@@ -230,9 +230,10 @@ TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
 # ordinary one-fetch gain of 5 people at 7.7 against a bar of 6.0: false flags 0 -> 0.51 per
 # 30 days), synthetic 1-minute 0.90 -> 0.87 (a purge of 5.9 typical changes, under the
 # page's ordinary extreme of 7.1, no longer found). Only
-# while a campaign runs: the bench's take-off pages run with `campaign_down` for their whole
-# history, so the same 3 of 6 there, but switched on at the take-off itself (as a live page
-# is) 2 of 6 and 1 false flag, unchanged: the gain came from the weeks before the campaign.
+# while a campaign runs: the bench's take-off pages then ran with `campaign_down` for their
+# whole history, so the same 3 of 6 there, but switched on at the take-off itself (as a live
+# page is, and as the bench now gives them their campaign) 2 of 6 and 1 false flag,
+# unchanged: the gain came from the weeks before the campaign.
 FREEZE_MINUTES = 30  # the fast baseline stops learning during a burst for at most this
 FREEZE_Z = 4.0  # ...one that starts with a step this many spreads off
 CUSUM_K = {"fast": 2.0, "slow": 0.5}  # allowance per fetch, in spreads (CUSUM reference)
@@ -512,6 +513,28 @@ class Miss:
     at: float
 
 
+LEAVE = "leave"  # a campaign asking people to leave the page (tracking.models.Direction)
+JOIN = "join"  # ...or to join it
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A campaign moving the page, from `start` to `end` (epoch seconds; `end` None while it
+    runs, both ends included), people asked to `direction` it (LEAVE or JOIN).
+
+    The page's campaigns are given to its detector each time (likewatch.events.scan reads
+    them every round), never kept in its state: a campaign's rules apply to each fetch
+    recorded while it runs, and only to those, so a live round and a rescan, run before the
+    campaign started, during it or after it ended, judge every fetch alike."""
+
+    start: float
+    end: float | None
+    direction: str
+
+    def runs(self, at: float) -> bool:
+        return self.start <= at and (self.end is None or at <= self.end)
+
+
 @dataclass
 class Finding:
     """One event. Sizes are people, except where the kind says otherwise.
@@ -773,6 +796,7 @@ class Detector:
         interval: float,
         *,
         siblings: Siblings | None = None,
+        campaigns: Sequence[Campaign] = (),
         campaign_down: bool = False,
         campaign_up: bool = False,
         target: float = DEFAULT_TARGET,
@@ -781,10 +805,19 @@ class Detector:
     ) -> None:
         self.interval = float(max(1, interval))
         self.siblings = siblings or Siblings()
-        # A campaign moving the page explains a sustained move its way: only the fast
-        # baseline (bursts on top of the pace) judges that direction then.
-        self.campaign_down = campaign_down
-        self.campaign_up = campaign_up
+        # A campaign moving the page explains a sustained move: only the fast baseline
+        # (bursts on top of the pace) judges then (`_suppressed`). Each is judged at the
+        # fetch being read (`campaign_down`); `campaign_down` / `campaign_up` given as
+        # such stand for a campaign running through the whole history.
+        always = float("-inf")
+        self.campaigns = [
+            *campaigns,
+            *([Campaign(always, None, LEAVE)] if campaign_down else []),
+            *([Campaign(always, None, JOIN)] if campaign_up else []),
+        ]
+        # The time of the fetch being read (its span's first fetch: the step's moment, the
+        # same live and in a rescan, where `now` can be a flat run's later fetch).
+        self.at: float | None = None
         # Flags per 30 days the thresholds are set for: `target`, or one per
         # `fetches_per_flag` fetches when that is rarer (see DEFAULT_FETCHES_PER_FLAG).
         self.target = min(target, 30 * DAY / self.interval / max(fetches_per_flag, 1e-9))
@@ -819,6 +852,21 @@ class Detector:
         self.findings: dict[tuple[str, int], Finding] = {}
         self.withdrawn: set[tuple[str, int]] = set()
         self._load(state)
+
+    @property
+    def campaign_down(self) -> bool:
+        """Is a campaign asking people to leave the page running at the fetch being read?"""
+        return self._running(LEAVE)
+
+    @property
+    def campaign_up(self) -> bool:
+        """...or one asking them to join it?"""
+        return self._running(JOIN)
+
+    def _running(self, direction: str, at: float | None = None) -> bool:
+        if at is None:
+            at = self.now if self.at is None else self.at
+        return any(c.direction == direction and c.runs(at) for c in self.campaigns)
 
     # State ----------------------------------------------------------------------------
 
@@ -1060,6 +1108,7 @@ class Detector:
         prev = self.prev
         self.seq = max(self.seq, record.seq)  # the newest seq read (see `feed`)
         self.now = max(self.now, record.last_seen)
+        self.at = record.first_seen
         if self.first_time is None:
             self.first_time = record.first_seen
         if prev is not None and not (record.imported or prev.get("imported")):
@@ -1727,7 +1776,9 @@ class Detector:
             "threshold": round(level, 1),
             "steps": episode.steps,
             "target_per_30_days": self.target,
-            "campaign_down": self.campaign_down,
+            # Whether a campaign asking people to leave ran when the event began (the
+            # sentences shown say so of a gain).
+            "campaign_down": self._running(LEAVE, episode.start),
             **about,
         }
         largest = self._largest(episode.sign)
@@ -1951,7 +2002,7 @@ class Detector:
                     "threshold": PREWARM_Z,
                     "steps": 1,
                     "target_per_30_days": self.target,
-                    "campaign_down": self.campaign_down,
+                    "campaign_down": self._running(LEAVE, a["last_seen"]),
                     "short_history": True,
                     "history_days": round((b.first_seen - first) / DAY, 2),
                 },

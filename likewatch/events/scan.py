@@ -152,25 +152,29 @@ def _siblings(pages: list[Page], since: dict[int, float]) -> dict[int, detect.Si
     return found
 
 
-def _campaigns(moments: dict[int, datetime]) -> dict[str, set[int]]:
-    """The pages a running campaign moves, each at its own moment, by direction (LEAVE, JOIN).
+def _campaigns(page_ids: list[int]) -> dict[int, list[detect.Campaign]]:
+    """The campaigns moving each page (start, end or None, direction), for its detector to
+    judge each fetch by the campaigns running when it was recorded (detect.Campaign).
 
-    Both directions in one query: a live scan runs after every batch of rounds, and a query per
-    direction was a sixth of its cost at 200 pages a minute."""
-    rows = CampaignPage.objects.filter(page_id__in=list(moments))
-    moved: dict[str, set[int]] = {Direction.LEAVE: set(), Direction.JOIN: set()}
+    One query for all the pages: a live scan runs after every batch of rounds, and a query
+    per direction was a sixth of its cost at 200 pages a minute."""
+    rows = CampaignPage.objects.filter(page_id__in=page_ids)
+    windows: dict[int, list[detect.Campaign]] = {pk: [] for pk in page_ids}
     for page_id, direction, starts, ends in rows.values_list(
         "page_id", "direction", "campaign__starts_at", "campaign__ends_at"
     ):
-        at = moments[page_id]
-        if direction in moved and starts <= at and not (ends is not None and ends < at):
-            moved[direction].add(page_id)
-    return moved
+        if direction in (Direction.LEAVE, Direction.JOIN):
+            way = detect.LEAVE if direction == Direction.LEAVE else detect.JOIN
+            end = None if ends is None else _epoch(ends)
+            windows[page_id].append(detect.Campaign(_epoch(starts), end, way))
+    return windows
 
 
 def campaign_down(page: Page, at: datetime) -> bool:
     """Is a running campaign asking people to leave this page?"""
-    return page.pk in _campaigns({page.pk: at})[Direction.LEAVE]
+    return any(
+        c.direction == detect.LEAVE and c.runs(_epoch(at)) for c in _campaigns([page.pk])[page.pk]
+    )
 
 
 def scan_page(page: Page, *, rescan: bool = False, now: datetime | None = None) -> ScanResult:
@@ -255,12 +259,9 @@ def _scan(
     results = {p.pk: ScanResult(p) for p in pages}
     if not pages:
         return []
-    latest = {
-        p.pk: max((t for t in (p.last_success_at, p.last_error_at) if t), default=now)
-        for p in pages
-    }
-    moved = _campaigns(latest)
-    down, up = moved[Direction.LEAVE], moved[Direction.JOIN]
+    # Each fetch is judged by the campaigns running when it was recorded: read every round,
+    # never stored in a page's state (a campaign can be added, or end, at any time).
+    moved = _campaigns([p.pk for p in pages])
     # No savepoint inside the events consumer's transaction: a failure fails it all the same.
     with transaction.atomic(savepoint=False):
         states = {
@@ -318,8 +319,7 @@ def _scan(
             detector = detect.Detector(
                 page.interval,
                 siblings=sibling_series[page.pk],
-                campaign_down=page.pk in down,
-                campaign_up=page.pk in up,
+                campaigns=moved[page.pk],
                 target=target(),
                 fetches_per_flag=fetches_per_flag(),
                 state=saved.get(page.pk),

@@ -212,3 +212,69 @@ def test_a_span_extended_in_rounds_that_asked_for_no_scan_is_fed_as_it_ended(
     scan.scan_page(page, rescan=True)
     assert _found() == live
     assert bytes(DetectorState.objects.get(page=page).state) == state
+
+
+def _campaign_history(page, days):
+    """Ordinary hourly gains for `days`, and a loss of pace over twelve hours on day 8 (the
+    slow baseline's kind of move, which a campaign explains while it runs)."""
+    changes = campaign(days * 24, pace=6, sd=3)
+    drop = 8 * 24 + 10
+    changes[drop : drop + 12] = [c - 40 for c in changes[drop : drop + 12]]
+    return changes, T0 + timedelta(hours=drop)
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        # Started after the drop and still running when the page is rescanned: the weeks
+        # before it were judged live without its rules, and must be in a rescan too.
+        (timedelta(days=12), None),
+        # Ran over the drop and ended before the rescan: its days were judged live with its
+        # rules, and must be in a rescan too.
+        (timedelta(days=7), timedelta(days=10)),
+    ],
+    ids=["running", "ended"],
+)
+def test_a_campaign_s_rules_apply_from_its_start_live_and_in_a_rescan_alike(
+    page, window, django_capture_on_commit_callbacks
+):
+    from likewatch.events import scan
+    from likewatch.events.models import DetectorState
+    from likewatch.tracking import consumers
+    from likewatch.tracking.models import Campaign, CampaignPage, Direction
+
+    page.interval = 3600
+    page.save()
+    starts, ends = window
+    leave = Campaign.objects.create(
+        slug="leave", title="Leave", starts_at=T0 + starts, ends_at=ends and T0 + ends
+    )
+    CampaignPage.objects.create(campaign=leave, page=page, direction=Direction.LEAVE)
+    changes, drop = _campaign_history(page, 16)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_count(page, Count(3_000_000), T0)
+    at, value = T0, 3_000_000
+    for change in changes:  # one round at a time, scanned after each, as the poller does
+        at, value = rounds(page, [change], start=at, value=value)
+        consumers.catch_up(["events"])
+    live = sorted(
+        Event.objects.filter(kind__in=("gain", "purge")).values_list(
+            "kind", "start", "end", "size", "details"
+        )
+    )
+    state = bytes(DetectorState.objects.get(page=page).state)
+
+    scan.scan_page(page, rescan=True)
+
+    again = sorted(
+        Event.objects.filter(kind__in=("gain", "purge")).values_list(
+            "kind", "start", "end", "size", "details"
+        )
+    )
+    assert again == live
+    assert bytes(DetectorState.objects.get(page=page).state) == state  # no campaign in it
+    # The drop: an unusual one before the campaign; the campaign's to explain while it ran.
+    during = ends is not None
+    purges = [e for e in live if e[0] == "purge" and e[1] <= drop + timedelta(hours=3)]
+    assert [e[1] >= drop - timedelta(hours=2) for e in purges] == ([] if during else [True])
+    assert all(e[4]["campaign_down"] is (leave.starts_at <= e[1]) for e in live)
