@@ -3,7 +3,10 @@ cause, with the series run in worker processes (a quick loop for the detector's 
 scores are bench/events.py's own `score`, unchanged).
 
     PYTHONPATH=. .venv/bin/python -m bench._eventdiag [synthetic|tuning|held-out ...] [-j 2]
-        [--plain]
+        [--plain] [--draws N]
+
+`--draws N` injects each real series N times at different places, as bench events does
+(`events.DRAWS`, 3); the default is the first draw only, the quicker loop.
 
 Held-out is accepted only to *report* after a change (never to tune on). Causes:
 
@@ -38,7 +41,11 @@ the pages' ordinary rate; 2 were slow-baseline gains 6 and 30 hours after it, it
 2026-12-04 all 9 were also raised with nothing injected, none within 48 hours of the purge:
 0.2 per 30 days over 1,320 page-days, 2 of them slow drops on the weekends of a 5-minute page
 whose weekend runs at 0.78 of its weekday pace, days 5.7 and 18.3, before an hour of the week
-is seen on MATURE_DAYS (3) days).
+is seen on MATURE_DAYS (3) days). The one left on 2026-12-04 (spread 5-minute page 3, a "purge"
+of 18,896 over 41 hours from day 18.3, strength 106 against a bar of 10) is no young page's
+weekend: its Saturday bins are seen on their third day then, and the page's pace fell from
+107-135 a fetch on average (days 10-17) to 56-75 for a week (days 18-23), a dull week of the
+generator's day-to-day mood that its weekend began.
 Both also list each miss, by minutes after the take-off (or the purge's end), with its size
 and the page's ordinary extreme in typical changes, and what dropped it: the rule that
 withdrew (`_unflag`, `_confirm`) or refused it, or its strength against the bar and against
@@ -328,7 +335,7 @@ def _missed(e, near: list[dict], unjudged: list[dict], outcomes: set[str], start
     return ("missed", e.kind, f"{when} {size}", why)
 
 
-def _groups(parts):
+def _groups(parts, draws: int = 1):
     from bench import _realseries
 
     pages = 6
@@ -345,7 +352,7 @@ def _groups(parts):
             for n, series in enumerate(real[part]):
                 label = synth.LABEL[series.interval]
                 if part in parts:
-                    out.append((f"real {part} {label}", (part, n)))
+                    out += [(f"real {part} {label}", (part, n, d)) for d in range(draws)]
                 if "false-" + part in parts:
                     out.append((f"false flags real {part} {label}", ("false", part, n)))
     if "takeoff" in parts:
@@ -385,8 +392,8 @@ def _one(spec, with_plain: bool = False):
     elif spec[0] == "spread":
         series = synth.spread_series(events.SEED, spec[1], spec[2])
     else:
-        part, n = spec
-        series = events.inject(_corpus()[part][n], events.SEED, n)
+        part, n, draw = spec
+        series = events.inject(_corpus()[part][n], events.draw_seed(draw), n)
     return classify(series, with_plain)
 
 
@@ -395,12 +402,17 @@ def main(argv: list[str]) -> None:
     with_plain = "--plain" in argv
     if with_plain:
         argv.remove("--plain")
+    draws = 1
+    if "--draws" in argv:
+        i = argv.index("--draws")
+        draws = int(argv[i + 1])
+        del argv[i : i + 2]
     if "-j" in argv:
         i = argv.index("-j")
         jobs = int(argv[i + 1])
         del argv[i : i + 2]
     parts = argv or ["synthetic", "tuning"]
-    groups = _groups(parts)
+    groups = _groups(parts, draws)
     with ProcessPoolExecutor(jobs) as pool:
         results = list(
             pool.map(functools.partial(_one, with_plain=with_plain), [s for _, s in groups])

@@ -124,7 +124,10 @@ class Calendar:
         was flagged on them or the same days two years earlier moved so too. Never with less
         than a year kept."""
         days = range(max(days.start, days.stop - WINDOW_DAYS), days.stop)
-        now = sign * self.total(days)
+        # A day flagged as an event of its own (a purge in the middle of a season's decline)
+        # is reported by itself: counted here too, it made the season's move too large for a
+        # year earlier to match, and the season was flagged as a second event.
+        now = sign * self.total(day for day in days if day not in self.flagged)
         return now > 0 and self._seen(days, sign, now, confirm=True)
 
     def _seen(self, days: range, sign: int, now: float, confirm: bool) -> bool:

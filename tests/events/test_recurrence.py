@@ -29,10 +29,12 @@ def daily_page(
     purge: dt.date | None = None,
     seed: int = 3,
     purged: int = 400,
+    autumn: float = 0.0,
 ):
     """Records of a page fetched once a day at midnight from 1 January 1970: about 1,000 joins a
     day (fewer at weekends), 150 fewer on each day in `dips` (a holiday), and `purged` removed
-    on `purge`. The value fetched at midnight holds the day before."""
+    on `purge`; each autumn `autumn` fewer a day at the bottom of a season (see `_autumn`). The
+    value fetched at midnight holds the day before."""
     rng = np.random.default_rng(seed)
     start = dt.date(1970, 1, 1)
     records, value = [], 1_000_000
@@ -41,12 +43,24 @@ def daily_page(
         joins = 1000 * (0.8 if day.weekday() >= 5 else 1.0) + rng.normal(0, 12)
         if day in dips:
             joins -= 150
+        joins -= autumn * _autumn(day)
         if day == purge:
             joins -= purged
         value += round(joins)
         at = float((i + 1) * DAY)  # fetched the next midnight
         records.append(Span(i + 1, value, 1, at, at, 1))
     return records
+
+
+def _autumn(day: dt.date) -> float:
+    """A season's slow decline every year, as births have in October: from none on 1
+    September down to all of it on 15 October, and back up by 30 November."""
+    into = (day - dt.date(day.year, 9, 1)).days
+    if 0 <= into <= 44:
+        return into / 44
+    if 44 < into <= 90:
+        return 1 - (into - 44) / 46
+    return 0.0
 
 
 def flagged_on(findings, day: dt.date, kind: str = PURGE) -> bool:
@@ -133,3 +147,20 @@ def test_only_a_page_sampled_daily_keeps_a_calendar_in_its_state_and_only_two_ye
     assert first + len(days) - 1 == 3 * 365 - 1  # up to the last day fetched
     assert Detector(DAY, state=Detector.unpack(daily.packed())).state() == daily.state()
     assert "calendar" not in Detector(300).state()
+
+
+def test_a_purge_in_a_season_s_decline_is_one_event_of_its_own_size():
+    # Each autumn joins fall by up to 120 a day (the page's calendar, flagged its first two
+    # years); on 10 October of the fourth year, 1,000 are purged. The purge is flagged once,
+    # with its own size: the season around it is neither a second event nor counted in the
+    # purge's. Before, the purge's day made the season's decline too large for the years
+    # before to match, and one slow drop from 3 September to 19 October of 3,640 was flagged.
+    purge = dt.date(1973, 10, 10)
+    page = daily_page(4, dips=set(), purge=purge, purged=1000, autumn=120)
+    findings = Detector(DAY).run(page)
+    autumn = (_epoch_day(dt.date(1973, 9, 1)) * DAY, _epoch_day(dt.date(1973, 12, 1)) * DAY)
+    in_autumn = [f for f in findings if f.kind in (GAIN, PURGE) and autumn[0] < f.end <= autumn[1]]
+    assert len(in_autumn) == 1
+    [event] = in_autumn
+    assert flagged_on([event], purge)
+    assert abs(event.size + 1000) <= 60
