@@ -109,6 +109,12 @@ def for_campaign(campaign) -> tuple[dict[int, Shown], Shown | None]:
     pages = {r.page_id: _toward(r.data, directions[r.page_id], r.computed_at) for r in rows}
     known = [p for p in pages.values() if p.effect is not None]
     if not directions or len(known) < len(directions):
+        # Every page estimated, one of them without an effect (tracked only from the
+        # campaign's start, as the demo's pages are): the total has none for that page's
+        # reason, for good, not "not estimated yet".
+        why = [p for p in pages.values() if p.effect is None and p.reason]
+        if why and len(pages) == len(directions):
+            return pages, Shown(reason=why[0].reason, computed_at=why[0].computed_at)
         return pages, None
     combined = model.total([model.Effect(0, 0, p.effect, p.low, p.high, p.removed) for p in known])
     return pages, Shown(

@@ -9,7 +9,7 @@ from likewatch.analytics.change import campaign_change
 from likewatch.analytics.milestones import reached
 from likewatch.events import effects
 from likewatch.events.models import EffectEstimate, Event, Kind, Status
-from likewatch.tracking.models import Campaign
+from likewatch.tracking.models import Campaign, CampaignPage
 from likewatch.web.board import snapshot
 from tests.sharing_data import START, campaign, page, record_hourly
 
@@ -66,6 +66,21 @@ def test_a_page_without_history_before_the_campaign_says_so():
         "too little history before the campaign"
     )
     assert board["total"]["effect"]["effect"] is None
+    # ...and so does the campaign's total, which no later refresh will estimate (it said "not
+    # estimated yet" for good: the demo's board).
+    assert board["total"]["effect"]["display"]["effect"] == (
+        "too little history before the campaign"
+    )
+
+
+def test_a_campaign_total_waits_for_every_page_estimate():
+    telecom, inwi = page("111", "Maroc Telecom"), page("113", "inwi")
+    record_hourly(telecom, [3_000_000 - 2_000 * h for h in range(10)])
+    record_hourly(inwi, [2_700_000 - 1_000 * h for h in range(10)])
+    campaign(pages=[(telecom, "leave"), (inwi, "leave")])
+    effects.refresh(CampaignPage.objects.get(page=telecom), START + timedelta(hours=9))
+    board = snapshot(Campaign.objects.get(), START + timedelta(hours=9))
+    assert board["total"]["effect"]["display"]["effect"] == "not estimated yet"
 
 
 def test_a_flagged_purge_is_not_counted_as_people_leaving():
