@@ -112,9 +112,10 @@ flagged on an empty tail is left out of it.
 
 **A page's own calendar.** Sampled daily, a page's ordinary traffic has days of its own (fewer
 births on Christmas Day and on Thanksgiving). A gain or drop that the same days a year earlier
-showed too (the same date, or the same weekday 52 or 53 weeks before: the nth weekday of a
-month), the same way and about as large, is not flagged (likewatch.events.recurrence, whose
-memory of the last two years' daily deviations the state keeps for such pages only).
+showed too (the same date or a day either side of it, or the same weekday 52 or 53 weeks
+before: the nth weekday of a month), the same way and about as large, is not flagged
+(likewatch.events.recurrence, whose memory of the last two years' daily deviations the state
+keeps for such pages only).
 
 Other kinds: *gap* (fetches failed for `GAP_INTERVALS` intervals), *stale* (a count that stayed
 flat for longer than the page's own history of flat runs at those hours makes plausible: quiet

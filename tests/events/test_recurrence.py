@@ -164,3 +164,13 @@ def test_a_purge_in_a_season_s_decline_is_one_event_of_its_own_size():
     [event] = in_autumn
     assert flagged_on([event], purge)
     assert abs(event.size + 1000) <= 60
+
+
+def test_a_holiday_kept_on_the_monday_after_is_the_page_s_calendar():
+    # A dip every Fourth of July, kept on Monday 5 July in 1976 (the 4th a Sunday); a year
+    # earlier it was on Friday the 4th, 367 days back: neither the date (366, 1976 a leap
+    # year) nor 52 or 53 weeks. The 1976 dip is the page's calendar, not news.
+    dips = {dt.date(1970 + y, 7, 4) for y in range(6)} | {dt.date(1976, 7, 5)}
+    findings = Detector(DAY).run(daily_page(7, dips=dips))
+    assert not flagged_on(findings, dt.date(1976, 7, 5))
+    assert 367 in recurrence.year_earlier(_epoch_day(dt.date(1976, 7, 5)))
