@@ -419,7 +419,10 @@ SHORT_STEP_FACTOR = 2.0
 # tails (two generations of TAIL_DAYS) stay under three per kept peak for good, and the floor
 # became the rule rather than a guard: real tuning hourly F1 0.919 -> 0.907 and daily 0.923
 # -> 0.911 (two more misses each, no false flag fewer), synthetic hourly 0.887 -> 0.875,
-# daily 0.817 -> 0.803.
+# daily 0.817 -> 0.803. Sampled hourly with the hour of the day's spread (BIN_VISITS), whose
+# thinner z put a one-fetch bar on its floor (MIN_THRESHOLD) on the flights (bench._eventdiag
+# hourly rows, 2026-12-04, against the hour of the day's spread alone): real tuning hourly
+# 0.91 -> 0.92 (fp 9 -> 7), synthetic 0.94 either way.
 # The multiple is of the largest step kept (its strength plus the allowance CUSUM_K: the
 # normalised scan statistic, spreads a fetch), not of the strength, whose allowance says
 # nothing of how far the page moved: a quiet page's first days kept 33 one-fetch drops of at
@@ -443,6 +446,20 @@ WARMUP_STEPS = 24
 PREWARM_STEPS = 6
 PREWARM_Z = 20.0
 BIN_VISITS = 5  # visits before an hour of the week's own spread is trusted
+# Sampled every half hour to every 3 hours (`Detector.pooled`), the fast baseline's spread
+# is its hour of the day's: the running spreads of that hour on the seven days of the week,
+# weighted by the visits each rests on (up to what its running memory holds), once they rest
+# on BIN_VISITS. An hour of the week is seen once a week there: its spread remembers about 4
+# visits, one news spike in them (winsorised at WINSOR spreads) doubles it for weeks, and a
+# quiet week halves it; bursts were judged against that noise (synthetic hourly: a gain of 10
+# typical changes at 3.0 spreads, its hour's own spread 484 where its hour of the day's was
+# 256). Measured on the base detector's fast residuals (hourly synthetic and real tuning
+# pages, 2026-12-04; the hour of the day as 1.25 x the mean winsorised |residual| of its last
+# 28 fetches, under the recent spread as before), steps of FREEZE_Z spreads and more: ordinary
+# 31 -> 15 on the synthetic pages, 43 -> 24 on the flights, injected 45 -> 47 of 51 (the hour
+# of the week's own spread without the recent spread's floor: 207 ordinary on the synthetic
+# pages). The slow baseline keeps the hour of the week's (pooled too: the tweets page's false
+# flags 4 -> 8).
 MATURE_DAYS = 3  # days a bin was seen on before its seasonal profile is used
 # Sampled daily, a page's spread is 1.4826 x the MAD of its last DAILY_SPREAD_DAYS residuals
 # per baseline, once DAILY_SPREAD_MIN are known, not a mean deviation per weekday: a weekday
@@ -840,6 +857,9 @@ class Detector:
         # F1 fell 0.896 -> 0.884 and real tuning 0.939 -> 0.930 (false flags 0.18 -> 0.14).
         self.scan = min(SCAN_STEPS, round(FREEZE_MINUTES * 60 / self.interval))
         self.day_steps = max(7.0, per_day)
+        # Sampled every half hour up to every 3 hours: an hour of the week is seen once or
+        # twice a week, and the fast baseline's spread is its hour of the day's (`_spread`).
+        self.pooled = not self.weekly and 1800 <= self.interval < DAY
         # The CUSUMs' allowance per fetch, and what one fetch can add to the slow one.
         self.allowance = dict(CUSUM_K)
         if 3600 <= self.interval < DAY:
@@ -1211,6 +1231,19 @@ class Detector:
             # Robust to the bursts among them, and to the weekday (see DAILY_SPREAD_DAYS).
             value = float(median_abs_deviation(kept, scale="normal"))
             return max(value, 0.5, precision / 2)
+        if self.pooled and which == "fast":
+            # The hour of the day's (see BIN_VISITS): the seven days' running spreads, each
+            # worth the visits its running mean (of memory profile_memory) can hold.
+            cap = 2 * self.profile_memory - 1
+            same = [
+                (self.spread[which][h], min(self.visits[h], cap))
+                for h in range(b % 24, 168, 24)
+                if self.spread[which][h] is not None
+            ]
+            worth = sum(n for _, n in same)
+            if worth >= BIN_VISITS:
+                value = sum(v * n for v, n in same) / worth
+                return max(value, 0.5, precision / 2)
         # An hour of the week seen only a few times says little yet: the page's overall
         # spread stands in for it (a new page's first day, a page's first Sunday).
         value = self.spread[which][b] if self.visits[b] > BIN_VISITS else None
@@ -1689,11 +1722,12 @@ class Detector:
                 tail.level, tail.fit = fitted
             tail.fitted_at = count
         level = tail.level
-        if self.scan and name != key and count < FIT_EPISODES * len(peaks):
+        if (self.scan or self.pooled) and name != key and count < FIT_EPISODES * len(peaks):
             # A burst length's tail whose kept peaks are over a third of its episodes: the
             # fit rests on their bulk, not their tail, and says little of how far a rare one
             # goes (see FIT_EPISODES). Held to SHORT_FACTOR times its largest peak at least,
-            # as a short history is. Not sampled every half hour or less often (see there).
+            # as a short history is. Not sampled every 3 hours or less often (see there);
+            # sampled hourly, only with the hour of the day's spread (see BIN_VISITS).
             # Sampled every few minutes, a multiple of the step itself (the normalised scan
             # statistic, strength + CUSUM_K), not of the strength, whose allowance is no
             # part of how far the page moved: see FIT_EPISODES.

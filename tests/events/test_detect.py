@@ -959,6 +959,44 @@ def test_after_a_stale_run_the_step_is_read_as_a_catch_up_only_when_it_is_one():
         assert at_the_step == [], at_the_step
 
 
+def test_sampled_hourly_a_burst_is_judged_against_its_hour_of_the_day_s_spread():
+    # An hour of the week is seen once a week: its running spread rests on a few visits, and
+    # one news spike among them doubled it for weeks (synthetic hourly: a gain of 10 typical
+    # changes judged at 3.0 spreads against 484, its hour of the day's spread 256). Sampled
+    # hourly the fast baseline's spread is the seven days' at that hour, by visits; the slow
+    # baseline keeps the hour of the week's, and sampled every 5 minutes both do.
+    def spreads(interval):
+        detector = Detector(interval)
+        b = 2 * 24 + 17  # Wednesday, 17:00
+        for day in range(7):
+            h = day * 24 + 17
+            for which in ("fast", "slow"):
+                detector.spread[which][h] = 480.0 if h == b else 250.0
+            detector.visits[h] = 6
+        return detector._spread("fast", b, 1), detector._spread("slow", b, 1)
+
+    fast, slow = spreads(3600)
+    assert fast == (480.0 + 6 * 250.0) / 7 and slow == 480.0
+    assert spreads(300) == (480.0, 480.0)
+
+
+def test_sampled_hourly_a_one_fetch_tail_of_its_bulk_is_not_judged_by_a_fit_alone():
+    # With the hour of the day's spread, a page sampled hourly keeps nearly all of its few
+    # dozen one-fetch drops a season; a fit to them put the bar on its floor (a step of
+    # FREEZE_Z spreads: flights on a stormy evening). The bar is at least SHORT_FACTOR times
+    # the largest peak kept there, as at 5 minutes (FIT_EPISODES).
+    peaks = sorted(0.1 + np.random.default_rng(3).exponential(0.4, 30))
+    detector = Detector(3600)
+    detector.first_time, detector.now, detector.steps = 0.0, 120 * 86400.0, 3_000
+    tail = detector.tails.setdefault("fast-1", detect._Tail())
+    for peak in peaks:
+        tail.add(peak)
+    for _ in range(9):
+        tail.skip()
+    level, _about = detector._threshold("fast", "fast-", steps=1)
+    assert tail.level < detect.SHORT_FACTOR * tail.peaks[-1] <= level
+
+
 def seasonal_daily_page(years, *, amplitude, seed):
     """Records of a page fetched once a day: about 1,000 joins a day (fewer at weekends, a
     noise of 12), `amplitude` busier or quieter over the seasons of a year."""
