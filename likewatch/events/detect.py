@@ -174,8 +174,12 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # page keeps its last residuals (a robust spread) and each weekday's recent deviations, an
 # hourly page's slow CUSUM has its own allowance (SLOW_K_HOURLY), a fast tail whose kept peaks
 # are its bulk holds its bar over them (FIT_EPISODES), and calendar moves stay out of a daily
-# page's tails: a state from 7 learnt other tails and lacks those fields, so it is rebuilt
-STATE_VERSION = 8
+# page's tails: a state from 7 learnt other tails and lacks those fields, so it is rebuilt;
+# 9: a daily page's slow CUSUM has its own allowance (DAILY_SLOW_K), its one-day bursts their
+# own tail, and its calendar leaves flagged days out; a burst's edge fetches join its window
+# (WOBBLE); an hourly page's fast spread is its hour of the day's; campaign rules apply from
+# the campaign's start: a state from 8 learnt by the old rules is rebuilt from the first record
+STATE_VERSION = 9
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
