@@ -170,13 +170,6 @@ def _campaigns(page_ids: list[int]) -> dict[int, list[detect.Campaign]]:
     return windows
 
 
-def campaign_down(page: Page, at: datetime) -> bool:
-    """Is a running campaign asking people to leave this page?"""
-    return any(
-        c.direction == detect.LEAVE and c.runs(_epoch(at)) for c in _campaigns([page.pk])[page.pk]
-    )
-
-
 def scan_page(page: Page, *, rescan: bool = False, now: datetime | None = None) -> ScanResult:
     """Feed `page`'s new records (all of them with `rescan`) and store what it finds."""
     return _scan([page], rescan=rescan, now=now, isolate=False)[0]
