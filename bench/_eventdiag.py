@@ -3,10 +3,12 @@ cause, with the series run in worker processes (a quick loop for the detector's 
 scores are bench/events.py's own `score`, unchanged).
 
     PYTHONPATH=. .venv/bin/python -m bench._eventdiag [synthetic|tuning|held-out ...] [-j 2]
-        [--plain] [--draws N]
+        [--plain] [--draws N] [--only LABEL]
 
 `--draws N` injects each real series N times at different places, as bench events does
-(`events.DRAWS`, 3); the default is the first draw only, the quicker loop.
+(`events.DRAWS`, 3); the default is the first draw only, the quicker loop. `--only LABEL` keeps
+the rows whose label holds LABEL (`--only 5-minute`: every 5-minute row, synthetic, real,
+false flags, take-off and spread), for a loop on one sampling interval.
 
 Held-out is accepted only to *report* after a change (never to tune on). Causes:
 
@@ -411,8 +413,13 @@ def main(argv: list[str]) -> None:
         i = argv.index("-j")
         jobs = int(argv[i + 1])
         del argv[i : i + 2]
+    only = None
+    if "--only" in argv:
+        i = argv.index("--only")
+        only = argv[i + 1]
+        del argv[i : i + 2]
     parts = argv or ["synthetic", "tuning"]
-    groups = _groups(parts, draws)
+    groups = [g for g in _groups(parts, draws) if only is None or only in g[0]]
     with ProcessPoolExecutor(jobs) as pool:
         results = list(
             pool.map(functools.partial(_one, with_plain=with_plain), [s for _, s in groups])
