@@ -55,7 +55,8 @@ alone (`Detector._late_burst`; not when the baseline's carried-forward trend mad
 nor while a campaign runs, whose pace climbs so as it takes off, unless one step jumps
 `FREEZE_Z` spreads off the fetch before it: a delivery whose first part fell in the fetch
 before). A fast episode's strength is
-that scan statistic, the largest sum of its first L residuals over sqrt(L) (less `CUSUM_K`), so
+that scan statistic, the largest sum of its first L residuals over sqrt(L) (less `CUSUM_K`;
+L up to `SCAN_STEPS` sampled every 5 to 15 minutes, any L otherwise), so
 a move of three spreads a fetch over three fetches counts as one of five at once.
 The window of an event is from its first deviating fetch to the fetch where its CUSUM peaked
 (a burst's last fetch still `CUSUM_K` spreads off), and its size is the measured change minus
@@ -305,16 +306,27 @@ BURST_SCALES = 2
 # FREEZE_Z spreads off). A fast episode's strength is the same scan statistic: the largest
 # sum of its first L residuals over sqrt(L), less CUSUM_K, so a one-fetch burst keeps its old
 # strength and a move of ~3 spreads a fetch over three fetches (5.2 in all) is not worth 3.
-# Tried on 2026-12-04 and not kept (bench._eventdiag, first draw): (a) the strength scanned
-# over the first SCAN_STEPS fetches only, tails and judged alike (ordinary shoulders of 4-6
-# fetches then no longer add up past a bought delivery of 2-3): real tuning 5-minute tp 45 ->
-# 46 (EWR's several-fetch bar 10.0-11.6 -> 8.4), but its false flags 0.07 -> 0.11 per 30 days
-# and small tied counts 0.83 -> 1.00 (a two-fetch tie of 14.0 against a bar that fell from
-# 14.08 to 13.99), synthetic rows unchanged; (b) one burst tail for all lengths at the whole
-# fast share: real JFK 5-minute 5 more one-fetch purges missed (judged against its drops of
-# several fetches), synthetic 1-minute 3 -> 5 missed; (c) a several-fetch tail that is its
-# bulk (FIT_EPISODES) judged by the one-fetch tail's bar: synthetic 1-minute 2 more false
-# flags, the bank's several-fetch drops flagged again.
+# Sampled every 5 to 15 minutes (`Detector.scan_only`: where the SCAN_STEPS fetches span half
+# the freeze or more), the strength scans those fetches only, in the tails and where judged
+# alike: a delivery is over that many fetches, and an ordinary shoulder of 4-6 fetches (a
+# news mention's first half hour) otherwise added up with its length past any bought
+# delivery of 2-3 of that size. A burst under way is then flagged
+# at once only beyond its own length's bar too (`Detector._maybe_flag`): the several-fetch bar
+# fell under the one-fetch one on EWR. Measured (bench._eventdiag --draws 3 --only 5-minute,
+# 2026-12-04, load ~10): real tuning 5-minute F1 0.880 -> 0.891 (tp 128 -> 131, fp 6, fn 29
+# -> 26; EWR's several-fetch bar 10.0-11.6 -> 8.4), its false flags 0.07 per 30 days either
+# way (the scan alone: 0.11, a 05:50 jump of 8.0 against the several-fetch bar, and tp 132);
+# synthetic 5-minute, take-off and spread rows unchanged. Not sampled every minute, where the
+# three fetches are 3 of the freeze's 30 minutes (--only 1-minute, the same day: synthetic
+# F1 0.903 -> 0.87, tp 14 -> 13; small tied counts 0.83 -> 1.00 per 30 days; the other
+# 1-minute rows unchanged).
+# (Tried earlier the same day on the first draw, without the rule under way: small tied
+# counts 0.83 -> 1.00, a two-fetch tie of 14.0 against a bar that fell from 14.08 to 13.99.)
+# Tried on 2026-12-04 and not kept (bench._eventdiag, first draw): (b) one burst tail for all
+# lengths at the whole fast share: real JFK 5-minute 5 more one-fetch purges missed (judged
+# against its drops of several fetches), synthetic 1-minute 3 -> 5 missed; (c) a several-fetch
+# tail that is its bulk (FIT_EPISODES) judged by the one-fetch tail's bar: synthetic 1-minute
+# 2 more false flags, the bank's several-fetch drops flagged again.
 SCAN_STEPS = 3
 # A flagged burst whose peak clears the largest peak its tail learnt from an episode it did
 # not flag by more than this many spreads, or people where a person is worth more than a
@@ -860,6 +872,9 @@ class Detector:
         # tail's bar at 5-8, so only the largest split deliveries clear it), while synthetic
         # F1 fell 0.896 -> 0.884 and real tuning 0.939 -> 0.930 (false flags 0.18 -> 0.14).
         self.scan = min(SCAN_STEPS, round(FREEZE_MINUTES * 60 / self.interval))
+        # Whether a fast episode's strength scans its first `scan` fetches only: where they span
+        # half the freeze or more (sampled every 5 to 15 minutes; see SCAN_STEPS).
+        self.scan_only = self.scan >= 2 and self.scan * self.interval >= FREEZE_MINUTES * 30
         self.day_steps = max(7.0, per_day)
         # Sampled every half hour up to every 3 hours: an hour of the week is seen once or
         # twice a week, and the fast baseline's spread is its hour of the day's (`_spread`).
@@ -1568,6 +1583,10 @@ class Detector:
                     if not episode.burst and episode.steps >= self.scan:
                         self._teach_held(episode)
                     strength = episode.z_sum / math.sqrt(episode.steps) - CUSUM_K[which]
+                    if self.scan_only and episode.steps > self.scan:
+                        # A delivery is over SCAN_STEPS fetches at most: its later fetches
+                        # add nothing to its strength (see SCAN_STEPS).
+                        strength = 0.0
                 if which == "fast" and episode.steps > self.freeze:
                     self.frozen = 0
                     episode.burst = False
@@ -1791,6 +1810,17 @@ class Detector:
         if self._suppressed(which, episode.sign):
             return
         level, about = self._threshold(which, key, episode.steps if over else self.freeze)
+        if which == "fast" and not over and self.scan_only and episode.steps < BURST_SCALES:
+            # Under way, it may yet end as a burst of any length from its own on: flagged at
+            # once only beyond the bar of each. Where a delivery's strength is its first
+            # SCAN_STEPS fetches' (see there), the bar of bursts of several fetches can be the
+            # lower, and it alone let a page's ordinary one-fetch jump, under its own length's
+            # bar, be flagged before it was over (real tuning EWR 5-minute, its first
+            # departures at 05:50: 8.0 spreads against 8.4 for bursts of several fetches and
+            # 9.7 for one-fetch ones).
+            own = self._threshold(which, key, episode.steps)
+            if own[0] > level:
+                level, about = own
         if not episode.flagged and episode.peak < level:
             return
         size = episode.peak_seen - episode.peak_expected
