@@ -1497,11 +1497,16 @@ class Detector:
                 # draws, 2026-12-04): real tuning F1 0.908 -> 0.915 (tp 253 -> 259, fp 23 ->
                 # 26: Black Friday's morning at EWR), false flags real tuning 0.18 -> 0.16
                 # and synthetic 0.08 -> 0.04 per 30 days, synthetic 0.94 and spread unchanged.
+                # Sampled more often than daily, only an episode of mild steps: one that began
+                # far off and outlasted the freeze is a change of pace (a drop spread over six
+                # hours), whose later hours are its own, not a burst that would take its
+                # event's window and size (tests/events/test_detect.py).
                 if (
                     which == "fast"
                     and self.scan < 2
                     and episode is not None
                     and not episode.burst
+                    and (self.interval >= DAY or episode.max_step_z < FREEZE_Z)
                     and sign * z >= FREEZE_Z
                 ):
                     self._teach_held(episode)
