@@ -159,6 +159,26 @@ def test_a_drop_spread_over_six_hours_sampled_hourly_is_one_drop_of_its_size():
     assert abs(flags[0].size + 9000) < 450, flags[0].size
 
 
+def test_a_gain_the_hour_after_a_lively_one_sampled_hourly_is_a_burst():
+    # An hour 2-3 spreads lively opens an episode of the fast baseline without being a burst,
+    # and sampled hourly no burst opens late: the bought likes of the next hour (about 25
+    # spreads) fell into that episode and were judged by the slow baseline alone, one fetch
+    # worth at most its clip, and missed on 5 of these 6 pages.
+    for seed in range(6):
+        changes, day = hourly_page(seed)
+        at = day + 200
+        changes[at] += 250
+        changes[at + 1] += 2500
+        findings = Detector(3600).run(series(changes, interval=3600))
+        near = [
+            f
+            for f in findings
+            if f.kind in (detect.GAIN, detect.PURGE) and abs(f.end - (at + 2) * 3600) <= 7200
+        ]
+        assert [(f.kind, f.details["baseline"]) for f in near] == [(detect.GAIN, "fast")], seed
+        assert abs(near[0].size - 2750) < 300, near[0].size
+
+
 def test_a_new_page_says_its_history_is_short_but_still_flags_a_huge_drop():
     changes = noisy(60, pace=-5, sd=4)
     changes[50] -= 150_000
@@ -1103,3 +1123,45 @@ def test_ordinary_half_hour_shoulders_are_judged_by_their_first_fetches_and_not_
             if f.kind in (detect.GAIN, detect.PURGE)
         ]
     assert len(flags) <= 1, flags
+
+
+def rare_drop_bar(drops: list[float], *, gains: int = 3_000, days: float = 40.0):
+    """A 1-minute page watched `days` whose one-fetch drop tail kept only `drops` (a count
+    that nearly never falls: departures), beside a one-fetch gain tail of `gains` episodes:
+    the bar of a one-fetch drop and of a one-fetch gain."""
+    detector = Detector(MINUTE)
+    detector.first_time, detector.now, detector.steps = 0.0, days * 86400.0, 50_000
+    rng = np.random.default_rng(5)
+    for name, peaks, episodes in (
+        ("fast+", sorted(2 + rng.exponential(1.0, 30)), gains),
+        ("fast+1", sorted(2 + rng.exponential(1.0, 30)), gains),
+        ("fast-", drops, len(drops)),
+        ("fast-1", drops, len(drops)),
+    ):
+        tail = detector.tails.setdefault(name, detect._Tail())
+        for peak in peaks:
+            tail.add(peak)
+        for _ in range(episodes - len(peaks)):
+            tail.skip()
+    drop, about = detector._threshold("fast", "fast-", steps=1)
+    gain, _about = detector._threshold("fast", "fast+", steps=1)
+    return drop, gain, about
+
+
+def test_a_page_that_nearly_never_drops_judges_a_drop_by_no_more_than_its_gains_bar():
+    # Departures from Newark every minute (real tuning 1-minute) never fall: in 57 days its
+    # drop tail kept 1-5 episodes, the largest 1.85 spreads. Once the page was known for
+    # RARE_DAYS, a one-fetch drop was judged against a new page's floor (12 spreads), above
+    # its one-fetch gains' bar (6-10), and purges of 6.6 and 19.5 typical changes (strength
+    # 9.7 and 10.8) were missed. A direction the page rarely moves in has fewer and smaller
+    # ordinary bursts: it needs no more than the common direction's bar.
+    drop, gain, about = rare_drop_bar([0.29, 0.65, 0.67])
+    assert drop == gain < detect.SHORT_MIN_THRESHOLD["fast"]
+    assert not about["short_history"]
+
+
+def test_a_rare_direction_s_bar_still_clears_the_largest_of_its_own_ordinary_bursts():
+    # At most the rate's share of a handful of episodes may reach the bar (none): a drop the
+    # page itself showed above its gains' bar sets the bar above it, not the gains.
+    drop, gain, _about = rare_drop_bar([0.29, 0.65, 9.5])
+    assert gain < 9.5 < drop < detect.SHORT_FACTOR * 9.5
