@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from likewatch.analytics import rates
+from likewatch.events.apart import Apart
+from likewatch.events.apart import for_page as apart_for_page
+from likewatch.events.apart import for_pages as apart_for_pages
+from likewatch.events.apart import total as apart_total
 from likewatch.tracking import records
 from likewatch.tracking.models import Campaign, Page
 from likewatch.tracking.records import Span
@@ -67,9 +70,10 @@ class PageChange:
     rate_hour: float | None = None
     rate_day: float | None = None
     stale: bool = True
-    # People a flagged platform removal took since the start (negative), shown apart and
-    # never counted as people who moved.
-    removed: int = 0
+    # Flagged moves since the start that are not people (likewatch.events.apart): unusual
+    # drops and gains nobody dismissed, in `change` as measured, left out of `moved`, shown
+    # apart.
+    apart: Apart = field(default_factory=Apart)
 
     @property
     def change(self) -> int | None:
@@ -84,10 +88,23 @@ class PageChange:
         return 100.0 * self.change / self.baseline
 
     @property
+    def removed(self) -> int:
+        """What flagged unusual drops took since the start (negative), not people leaving."""
+        return self.apart.removed
+
+    @property
+    def gained(self) -> int:
+        """What flagged unusual gains added since the start, not people joining."""
+        return self.apart.gained
+
+    @property
     def moved(self) -> int | None:
-        """People who moved the way the campaign wants (left, for a leave campaign)."""
-        # What a flagged platform removal took is not people moving: it is left out.
-        people = None if self.change is None else self.change - self.removed
+        """People who moved the way the campaign wants (left, for a leave campaign).
+
+        The measured change without the flagged moves that are not people: a removal is not
+        people leaving, and an unusual gain is not people joining (during a leave campaign it
+        would hide departures)."""
+        people = None if self.change is None else self.change - self.apart.total
         moved = rates.toward(people, self.direction)
         return None if moved is None else int(moved)
 
@@ -109,6 +126,11 @@ class CampaignChange:
     @property
     def total_moved(self) -> int:
         return sum(p.moved for p in self.pages if p.moved is not None)
+
+    @property
+    def apart(self) -> Apart:
+        """All pages' flagged moves that are not people, each kind summed."""
+        return apart_total(p.apart for p in self.pages)
 
     @property
     def total_rate_hour(self) -> float:
@@ -140,22 +162,10 @@ def page_change(page: Page, start: datetime, direction: str, now: datetime | Non
     if base is not None:
         result.baseline = base.value
         result.baseline_at = max(base.first_seen, min(start, base.last_seen))
-    result.removed = removed(page, start, now)
+    result.apart = apart_for_page(page.pk, start, now)
     result.rate_hour = rate_per_hour(page, HOUR, now)
     result.rate_day = rate_per_hour(page, DAY, now)
     return result
-
-
-def removed(page: Page, start: datetime, now: datetime) -> int:
-    """What flagged unusual drops (not dismissed by an organiser) took since `start`."""
-    from likewatch.events.models import Event, Kind, Status
-
-    sizes = (
-        Event.objects.filter(page=page, kind=Kind.PURGE, end__gt=start, start__lte=now)
-        .exclude(status=Status.DISMISSED)
-        .values_list("size", flat=True)
-    )
-    return round(sum(sizes))
 
 
 def campaign_change(campaign: Campaign, now: datetime | None = None) -> CampaignChange:
@@ -169,7 +179,7 @@ def campaign_change(campaign: Campaign, now: datetime | None = None) -> Campaign
     pages = [e.page for e in entries]
     start = campaign.starts_at
     found = _points(pages, {"now": now, "start": start, "hour": now - HOUR, "day": now - DAY})
-    taken = _removed_all(pages, start, now)
+    taken = apart_for_pages([p.pk for p in pages], start, now)
     changes = []
     for entry in entries:
         page, points = entry.page, found.get(entry.page.pk, {})
@@ -183,7 +193,7 @@ def campaign_change(campaign: Campaign, now: datetime | None = None) -> Campaign
         if base is not None:
             result.baseline = base.value
             result.baseline_at = max(base.first_seen, min(start, base.last_seen))
-        result.removed = taken.get(page.pk, 0)
+        result.apart = taken.get(page.pk, Apart())
         for name, window in (("hour", HOUR), ("day", DAY)):
             rate = None
             if current is not None:
@@ -204,18 +214,3 @@ def _points(pages: list[Page], moments: dict[str, datetime]) -> dict[int, dict]:
     (`after_NAME`), as `latest` and `baseline` pick them, in a fixed number of queries
     (`tracking.records.known_around`)."""
     return records.known_around([p.pk for p in pages], moments)
-
-
-def _removed_all(pages: list[Page], start: datetime, now: datetime) -> dict[int, int]:
-    """`removed` for many pages in one query."""
-    from likewatch.events.models import Event, Kind, Status
-
-    sizes = (
-        Event.objects.filter(
-            page_id__in=[p.pk for p in pages], kind=Kind.PURGE, end__gt=start, start__lte=now
-        )
-        .exclude(status=Status.DISMISSED)
-        .values("page_id")
-        .annotate(total=Sum("size"))
-    )
-    return {row["page_id"]: round(row["total"] or 0) for row in sizes}

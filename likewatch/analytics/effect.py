@@ -9,9 +9,10 @@ weeks), swings of pace that last hours (an AR(1)) and noise, projected to now. T
 interval is the spread of the total change that model forecasts, its steps correlated (see
 `_Model` for why a random walk of the count is not enough), widened as far as forecasts made
 within the pre-campaign history itself missed by (`_Model.calibrate`): the model's noise is
-Gaussian, a real page's traffic is heavy-tailed. What the platform did
-(flagged drops, and gains many pages of the platform made at once: `purges`) is taken out
-first and shown apart: it is not people leaving, nor joining.
+Gaussian, a real page's traffic is heavy-tailed. Flagged moves that are not people
+(likewatch.events.apart: unusual drops, `purges`, and unusual gains, `gains`, that no
+organiser dismissed) are taken out first and shown apart: they are not people leaving, nor
+joining.
 
 Fitting the model (maximum likelihood) is the only costly step, about a CPU-second, and the
 pre-campaign history it learns from does not change once the campaign has begun. So a fit is
@@ -78,7 +79,8 @@ class Fit:
 @dataclass(frozen=True)
 class Effect:
     """People: `observed` change since the start, what the model `expected` without the
-    campaign, and `effect` = observed - expected (minus purges) with its 95 % interval.
+    campaign, and `effect` = observed - expected (minus purges and flagged gains) with its
+    95 % interval.
     `fit` is the model fitted to the pre-campaign history, for the next estimate to reuse."""
 
     observed: float
@@ -89,6 +91,7 @@ class Effect:
     purges: float = 0.0
     pre_hours: float = 0.0
     model: str = ""
+    gains: float = 0.0
     fit: Fit | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict:
@@ -143,12 +146,20 @@ def _pre(times: np.ndarray, values: np.ndarray, start: float) -> _Pre | NoEffect
 
 
 def estimate(
-    times, values, start: float, now: float, *, purges: float = 0.0, fit: Fit | None = None
+    times,
+    values,
+    start: float,
+    now: float,
+    *,
+    purges: float = 0.0,
+    gains: float = 0.0,
+    fit: Fit | None = None,
 ) -> Effect | NoEffect:
     """The effect at `now` of a campaign that began at `start` on a page with this history.
 
-    `purges` (people, negative for removals) is what flagged platform removals took since
-    the start: it is taken out of the observed change before the comparison. `fit`, kept
+    `purges` (people, negative) is what flagged unusual drops took since the start and
+    `gains` (positive) what flagged unusual gains added: neither is people, and both are
+    taken out of the observed change before the comparison. `fit`, kept
     from an earlier estimate, is reused when the pre-campaign history is still the one it
     was fitted to (the returned Effect carries the fit it used).
     """
@@ -177,7 +188,7 @@ def estimate(
     spread *= widening(fit.calibration, horizon)
     low, high = norm.ppf([(1 - LEVEL) / 2, (1 + LEVEL) / 2], loc=expected, scale=spread)
     # Without the campaign the change would be in [low, high]: the effect is what lies beyond.
-    net = observed - purges
+    net = observed - purges - gains
     daily = pre.step >= 86400
     return Effect(
         observed=observed,
@@ -188,6 +199,7 @@ def estimate(
         purges=purges,
         pre_hours=pre.hours,
         model=MODEL_DAILY if daily else (MODEL_HOURLY if len(pre.cycles) == 1 else MODEL_WEEKLY),
+        gains=gains,
         fit=fit,
     )
 
@@ -388,6 +400,7 @@ def total(effects: list[Effect]) -> Effect | None:
         purges=sum(e.purges for e in effects),
         pre_hours=min(e.pre_hours for e in effects),
         model=effects[0].model,
+        gains=sum(e.gains for e in effects),
     )
 
 
@@ -397,10 +410,9 @@ def page_effect(
     """The effect on `page` of a campaign that began at `start`, cached for five minutes;
     `fit` is the one kept from the last estimate (see `estimate`)."""
     from django.core.cache import cache
-    from django.db.models import Q
     from django.utils import timezone
 
-    from likewatch.events.models import Event, Kind, Status
+    from likewatch.events import apart
     from likewatch.tracking.records import span_points
 
     now = now or timezone.now()
@@ -416,19 +428,21 @@ def page_effect(
     for first_seen, last_seen, value in span_points(page, start - timedelta(days=PRE_DAYS), now):
         if value is not None:
             points += [(first_seen, value), (last_seen, value)]
-    # What the platform did is not what people did: flagged drops (possible removals), and
-    # gains that many pages of the platform made at once (likewatch.events.platform).
-    platform_moves = Event.objects.filter(page=page, start__gte=start).filter(
-        Q(kind=Kind.PURGE) | Q(kind=Kind.GAIN, platform_event__isnull=False)
-    )
-    removed = sum(platform_moves.exclude(status=Status.DISMISSED).values_list("size", flat=True))
+    # Flagged moves are not what people did (the rule's one home: likewatch.events.apart).
+    flagged = apart.for_page(page.pk, start, now)
     if not points:
         result: Effect | NoEffect = NoEffect("no history")
     else:
         t, v = zip(*points, strict=True)
         try:
             result = estimate(
-                t, v, start.timestamp(), now.timestamp(), purges=float(removed), fit=fit
+                t,
+                v,
+                start.timestamp(),
+                now.timestamp(),
+                purges=float(flagged.removed),
+                gains=float(flagged.gained),
+                fit=fit,
             )
         except (ValueError, np.linalg.LinAlgError) as exc:
             result = NoEffect(f"the model could not be fitted ({exc})")

@@ -24,7 +24,7 @@ from datetime import datetime
 from django.core.exceptions import ObjectDoesNotExist
 
 from likewatch.analytics.change import baseline
-from likewatch.events.models import Event, Kind, Status
+from likewatch.events import apart
 from likewatch.tracking import records
 from likewatch.tracking.models import Campaign, Direction
 
@@ -142,16 +142,20 @@ def reached(campaign: Campaign, until: datetime | None = None) -> list[Milestone
         if span.value is not None and span.first_seen > start
     )
 
-    # What a flagged platform removal (an unusual drop nobody dismissed) took is not people
-    # leaving: it is taken back out when the walk reaches the end of the drop.
-    removals = sorted(
-        (end, page_id, size)
-        for page_id, end, size in Event.objects.filter(
-            page_id__in=list(current), kind=Kind.PURGE, end__gt=start
-        )
-        .exclude(status=Status.DISMISSED)
-        .values_list("page_id", "end", "size")
-    )
+    # What flagged moves that are not people took or added (likewatch.events.apart: unusual
+    # drops and gains nobody dismissed) is taken back out as the walk goes. Milestones are
+    # only ever passed going up, so each correction is made when it cannot announce what
+    # people did not do: one that lowers the total as soon as the walk enters the event's
+    # window (before a removal in a leave campaign, or a burst of gains in a join one, is
+    # counted), one that raises it (the departures a burst of gains hid in a leave campaign)
+    # only once the walk reaches the event's end.
+    corrections = []
+    for page_id, begins, ends, size in apart.flagged(current, start, until).values_list(
+        "page_id", "start", "end", "size"
+    ):
+        correction = -signs[page_id] * round(size)
+        corrections.append((begins if correction < 0 else ends, correction < 0, correction))
+    corrections.sort()
     found: list[Milestone] = []
     steps = ladder(campaign)
     target = campaign.target or None
@@ -160,9 +164,11 @@ def reached(campaign: Campaign, until: datetime | None = None) -> list[Milestone
     for page_id, at, value in rows:
         moved += signs[page_id] * (value - current[page_id])
         current[page_id] = value
-        while removals and removals[0][0] <= at:
-            _end, removed_from, size = removals.pop(0)
-            moved -= signs[removed_from] * round(size)
+        # Entering a window: strictly after its start; reaching an end: at it.
+        while corrections and (
+            corrections[0][0] < at if corrections[0][1] else corrections[0][0] <= at
+        ):
+            moved += corrections.pop(0)[2]
         if moved <= best:
             continue
         passed = steps.crossed(best, moved)

@@ -18,6 +18,7 @@ from likewatch.api.conditional import history_etag, not_modified
 from likewatch.api.pages import LIVE, history_dict, page_summary
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
 from likewatch.events import effects
+from likewatch.events.apart import Apart
 from likewatch.events.records import as_dicts, events_for
 from likewatch.public import campaign_pages, get_campaign, public_campaigns
 from likewatch.tracking import visibility
@@ -91,6 +92,8 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
             "rate_day": pc.rate_day,
             "stale": pc.stale,
             "removed": pc.removed,
+            "gained": pc.gained,
+            "apart": _apart(pc.apart),
             "effect": _effect(by_page.get(pc.page.pk)),
         }
         for pc in change.pages
@@ -102,6 +105,7 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
         "total_rate_hour": change.total_rate_hour,
         "total_moved_rate_hour": change.total_moved_rate_hour,
         "target_percent": change.target_percent,
+        "total_apart": _apart(change.apart),
         "effect": _effect(total_effect),
         "next_milestone": milestones.ladder(campaign).next_above(change.total_moved),
         "pages": entries,
@@ -109,6 +113,18 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
             visibility.annotations_of(campaign, getattr(request, "user", None)).values("at", "text")
         ),
         "links": campaign_links(campaign),
+    }
+
+
+def _apart(apart: Apart) -> dict:
+    """Flagged moves not counted as people who moved (likewatch.events.apart)."""
+    ids = sorted(apart.removed_events + apart.gained_events)
+    return {
+        "removed": apart.removed,
+        "gained": apart.gained,
+        "removed_confirmed": apart.removed_confirmed,
+        "gained_confirmed": apart.gained_confirmed,
+        "events": [reverse("events:detail", args=[pk]) for pk in ids],
     }
 
 
@@ -121,6 +137,7 @@ def _effect(shown: effects.Shown | None) -> dict | None:
         "low": round(shown.low),
         "high": round(shown.high),
         "removed": round(shown.removed),
+        "gained": round(shown.gained),
         "computed_at": shown.computed_at,
     }
 

@@ -55,8 +55,38 @@ class Effect(Schema):
     effect: int
     low: int
     high: int
-    removed: int = Field(description="Flagged drops (possible platform removals), left out.")
+    removed: int = Field(
+        description="Flagged unusual drops (possible platform removals) the estimate left out, "
+        "as of computed_at."
+    )
+    gained: int = Field(
+        0,
+        description="Flagged unusual gains the estimate left out (not people joining), "
+        "as of computed_at.",
+    )
     computed_at: datetime
+
+
+class Apart(Schema):
+    """Flagged moves since the campaign's start that are not counted as people who moved:
+    unusual drops and gains that no organiser dismissed (a dismissed one counts again). The
+    measured change (`change`) includes them; `moved` leaves them out."""
+
+    removed: int = Field(
+        description="Flagged unusual drops summed (possible platform removals), negative or 0."
+    )
+    gained: int = Field(
+        description="Flagged unusual gains summed (not counted as people joining), positive or 0."
+    )
+    removed_confirmed: bool = Field(
+        description="True when the organisers confirmed every one of the drops."
+    )
+    gained_confirmed: bool = Field(
+        description="True when the organisers confirmed every one of the gains."
+    )
+    events: list[str] = Field(
+        description="The flagged events: the address of each one's page, with its evidence."
+    )
 
 
 class CampaignEntry(Schema):
@@ -78,6 +108,10 @@ class CampaignEntry(Schema):
     removed: int = Field(
         0, description="Flagged drops since the start (possible platform removals): not in moved."
     )
+    gained: int = Field(
+        0, description="Flagged unusual gains since the start (not people joining): not in moved."
+    )
+    apart: Apart = Field(description="Flagged moves since the start that are not in moved.")
     effect: Effect | None = Field(
         None, description="The campaign's effect on this page beyond its usual trend."
     )
@@ -108,6 +142,9 @@ class CampaignDetail(CampaignSummary):
     # People per hour moving the way the campaign wants (positive when it works).
     total_moved_rate_hour: float
     target_percent: float | None
+    total_apart: Apart = Field(
+        description="All pages' flagged moves since the start that are not in total_moved."
+    )
     # The next milestone of people moved (likewatch.analytics.milestones); None when the
     # organisers' own list is used up.
     next_milestone: int | None

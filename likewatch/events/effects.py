@@ -87,9 +87,12 @@ class Shown:
     effect: float | None = None
     low: float | None = None
     high: float | None = None
+    # What the estimate left out as not people (likewatch.events.apart), as of its time:
+    # flagged drops (negative) and flagged gains (positive).
     removed: float = 0.0
     reason: str = ""
     computed_at: datetime | None = None
+    gained: float = 0.0
 
 
 def _toward(data: dict, direction: str, computed_at) -> Shown:
@@ -98,7 +101,14 @@ def _toward(data: dict, direction: str, computed_at) -> Shown:
     a = rates.toward(data["effect"], direction)
     b = rates.toward(data["low"], direction)
     c = rates.toward(data["high"], direction)
-    return Shown(a, min(b, c), max(b, c), data.get("purges", 0.0), computed_at=computed_at)
+    return Shown(
+        a,
+        min(b, c),
+        max(b, c),
+        data.get("purges", 0.0),
+        computed_at=computed_at,
+        gained=data.get("gains", 0.0),
+    )
 
 
 def for_campaign(campaign) -> tuple[dict[int, Shown], Shown | None]:
@@ -116,11 +126,14 @@ def for_campaign(campaign) -> tuple[dict[int, Shown], Shown | None]:
         if why and len(pages) == len(directions):
             return pages, Shown(reason=why[0].reason, computed_at=why[0].computed_at)
         return pages, None
-    combined = model.total([model.Effect(0, 0, p.effect, p.low, p.high, p.removed) for p in known])
+    combined = model.total(
+        [model.Effect(0, 0, p.effect, p.low, p.high, p.removed, gains=p.gained) for p in known]
+    )
     return pages, Shown(
         combined.effect,
         combined.low,
         combined.high,
         combined.purges,
         computed_at=min(p.computed_at for p in known),
+        gained=combined.gains,
     )

@@ -39,9 +39,23 @@ def _minutes(event: Event) -> int:
 
 
 def explain(event: Event) -> str:
-    """One sentence for `event`, followed by the organisers' verdict when there is one."""
-    text = _KINDS[event.kind](event)
-    return f"{text} {verdict(event)}".strip()
+    """One sentence for `event`, what the figures make of it, and the organisers' verdict
+    when there is one."""
+    return " ".join(
+        part for part in (_KINDS[event.kind](event), apart(event), verdict(event)) if part
+    )
+
+
+def apart(event: Event) -> str:
+    """How the figures treat a flagged move (the rule of likewatch.events.apart): an unusual
+    gain or drop is not counted as people until an organiser dismisses it."""
+    if event.status == Status.DISMISSED:
+        return ""
+    if event.kind == Kind.GAIN:
+        return _("It is not counted as people joining.")
+    if event.kind == Kind.PURGE:
+        return _("It is not counted as people leaving.")
+    return ""
 
 
 def verdict(event: Event) -> str:
@@ -268,18 +282,12 @@ def _gain(event: Event) -> str:
 
 def _purge(event: Event) -> str:
     if event.platform_event_id is not None:
-        return (
-            _measured(event, _("%(page)s: a drop of %(size)s %(window)s"))
-            + _platform(event)
-            + " "
-            + _("It is not counted as people leaving.")
-        )
+        return _measured(event, _("%(page)s: a drop of %(size)s %(window)s")) + _platform(event)
     text = _measured(event, _("%(page)s: a drop of %(size)s %(window)s"))
     evidence = _evidence(event, gain=False)
     if evidence:
         text += " " + _(
-            "One possible explanation is the platform removing accounts: %(evidence)s. "
-            "It is not counted as people leaving."
+            "One possible explanation is the platform removing accounts: %(evidence)s."
         ) % {"evidence": formatting.clauses(evidence)}
     return text + _platform(event)
 

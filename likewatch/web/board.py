@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.apps import apps as django_apps
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from likewatch.analytics import milestones
 from likewatch.analytics.change import CampaignChange, PageChange, campaign_change
 from likewatch.analytics.projection import Projection, project
 from likewatch.events import effects
+from likewatch.events.apart import Apart
 from likewatch.events.models import EffectEstimate, Event
 from likewatch.fanout.broker import version
 from likewatch.fanout.messages import page_state
@@ -55,6 +57,37 @@ def _next_milestone(
     return None if goal is None else project(goal, moved, rate, now)
 
 
+def _events_link(ids: tuple[int, ...]) -> str:
+    """Where to read the evidence: the event's own page, or the board's list of several."""
+    if not ids:
+        return ""
+    return reverse("events:detail", args=[ids[0]]) if len(ids) == 1 else "#events"
+
+
+def apart_entry(apart: Apart) -> dict:
+    """Flagged moves since the start that are not counted as people who moved
+    (likewatch.events.apart), each kind summed, whether the organisers confirmed them, and
+    a link to the events and their evidence. A dismissed one is not here: it counts again."""
+
+    def review(confirmed: bool) -> str:
+        return _("confirmed by the organisers") if confirmed else _("not reviewed yet")
+
+    return {
+        "removed": apart.removed,
+        "gained": apart.gained,
+        "removed_confirmed": apart.removed_confirmed,
+        "gained_confirmed": apart.gained_confirmed,
+        "removed_url": _events_link(apart.removed_events),
+        "gained_url": _events_link(apart.gained_events),
+        "display": {
+            "removed": signed(apart.removed) if apart.removed_events else "",
+            "gained": signed(apart.gained) if apart.gained_events else "",
+            "removed_review": review(apart.removed_confirmed) if apart.removed_events else "",
+            "gained_review": review(apart.gained_confirmed) if apart.gained_events else "",
+        },
+    }
+
+
 def effect_entry(shown: effects.Shown | None) -> dict:
     """The campaign's effect beyond the usual trend, the campaign's way, with its interval."""
     if shown is None or shown.effect is None:
@@ -64,24 +97,26 @@ def effect_entry(shown: effects.Shown | None) -> dict:
             "low": None,
             "high": None,
             "removed": shown.removed if shown else 0,
+            "gained": shown.gained if shown else 0,
             "display": {
                 "effect": _("too little history before the campaign")
                 if reason.startswith("too little")
                 else _("not estimated yet"),
                 "interval": "",
-                "removed": signed(shown.removed) if shown and shown.removed else "",
             },
         }
     return {
         "effect": round(shown.effect),
         "low": round(shown.low),
         "high": round(shown.high),
+        # What the estimate left out as not people, as of its time (the board shows the
+        # current figures apart: `apart_entry`).
         "removed": round(shown.removed),
+        "gained": round(shown.gained),
         "display": {
             "effect": _("about %(effect)s") % {"effect": signed(shown.effect)},
             "interval": _("95 %% interval: %(low)s to %(high)s")
             % {"low": signed(shown.low), "high": signed(shown.high)},
-            "removed": signed(shown.removed) if shown.removed else "",
         },
     }
 
@@ -124,6 +159,7 @@ def page_entry(
         "last_seq": page.last_seq,
         "milestone": _projection(milestone),
         "effect": effect_entry(shown),
+        "apart": apart_entry(change.apart),
         "display": {
             "current": number(change.current),
             "precision": number(change.precision) if change.precision > 1 else "",
@@ -150,6 +186,7 @@ def totals_entry(
     entry = {
         "moved": moved,
         "change": result.total_change,
+        "apart": apart_entry(result.apart),
         "rate_hour": rate,
         "moved_rate_hour": moved_rate,
         "target": campaign.target,

@@ -20,6 +20,7 @@ from django.utils.cache import get_conditional_response
 from django.views.decorators.http import require_safe
 
 from likewatch.analytics.change import campaign_change
+from likewatch.events import apart
 from likewatch.public import campaign_pages, get_campaign, get_page, page_campaign
 from likewatch.tracking.models import Campaign, Page
 from likewatch.web import card_image, headline, sparkline
@@ -44,6 +45,10 @@ def version(campaign: Campaign | None, pages: list[Page]) -> str:
     parts: list[object] = []
     if campaign is not None:
         parts += [campaign.pk, campaign.title, campaign.starts_at, campaign.target]
+        # Flagged moves left out of people (a review or a dismissal changes what the card
+        # says apart without a new count).
+        flagged = apart.flagged([p.pk for p in pages], campaign.starts_at, None)
+        parts.append(list(flagged.values_list("pk", "status", "size")))
     for page in pages:
         moment = page.last_success_at.timestamp() // FRESHNESS if page.last_success_at else 0
         parts += [page.pk, page.name, page.handle, page.last_seq, moment]

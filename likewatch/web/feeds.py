@@ -71,7 +71,8 @@ def event_summary(event: EventRecord) -> str:
 
 def effect_sentence(effect: effects.Shown) -> str:
     """'About 61,000 people moved the campaign's way beyond the pages' usual trends (95 %
-    interval 58,500 to 63,400); possible platform removals (−4,000) are not counted.'"""
+    interval 58,500 to 63,400). Possible platform removals (−4,000) are not counted as people
+    leaving. Unusual gains (+12,040) are not counted as people joining.'"""
     text = _(
         "About %(effect)s people moved the way the campaign asks beyond the pages' usual "
         "trends (95 %% interval: %(low)s to %(high)s)."
@@ -86,6 +87,10 @@ def effect_sentence(effect: effects.Shown) -> str:
         text += " " + _(
             "Possible platform removals (%(removed)s) are not counted as people leaving."
         ) % formatting.isolated({"removed": formatting.signed(effect.removed)})
+    if effect.gained:
+        text += " " + _(
+            "Unusual gains (%(gained)s) are not counted as people joining."
+        ) % formatting.isolated({"gained": formatting.signed(effect.gained)})
     return text
 
 

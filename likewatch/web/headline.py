@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from likewatch import formatting
 from likewatch.analytics.change import CampaignChange, page_change
 from likewatch.events import effects
+from likewatch.events.apart import Apart
 from likewatch.tracking.models import Campaign, Page
 from likewatch.web.text import one_line
 
@@ -49,6 +50,24 @@ def measured(moment: datetime | None) -> str:
     )
 
 
+def apart_details(apart: Apart) -> list[str]:
+    """Flagged moves the number includes as measured but that are not counted as people
+    (likewatch.events.apart), for the detail line: "+12,040 in unusual gains not counted as
+    people joining"."""
+    found = []
+    if apart.removed_events:
+        found.append(
+            _("%(removed)s in possible platform removals not counted as people leaving")
+            % formatting.isolated({"removed": formatting.signed(apart.removed)})
+        )
+    if apart.gained_events:
+        found.append(
+            _("%(gained)s in unusual gains not counted as people joining")
+            % formatting.isolated({"gained": formatting.signed(apart.gained)})
+        )
+    return found
+
+
 def for_campaign(change: CampaignChange) -> Headline:
     """The campaign's total change since its start."""
     campaign = change.campaign
@@ -69,6 +88,9 @@ def for_campaign(change: CampaignChange) -> Headline:
                 }
             )
         )
+    # Before the effect: the card elides what does not fit, and these say what the number
+    # holds that people did not do.
+    details += apart_details(change.apart)
     _by_page, effect = effects.for_campaign(campaign)
     if effect is not None and effect.effect is not None:
         details.append(
@@ -111,7 +133,7 @@ def for_page(page: Page, campaign: Campaign | None, direction: str, now=None) ->
     if campaign is not None and pc.change is not None:
         number = formatting.signed(pc.change)
         since = _("since %(date)s") % formatting.isolated({"date": formatting.day(start)})
-        detail = current
+        detail = " · ".join([current, *apart_details(pc.apart)])
     else:
         number, since, detail = formatting.number(pc.current), str(metric), page.platform
     return Headline(

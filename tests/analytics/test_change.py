@@ -100,5 +100,79 @@ def test_the_batched_campaign_figures_are_each_page_s_own():
     batched = campaign_change(campaign, now)
     for entry, got in zip(campaign.entries.order_by("position"), batched.pages, strict=True):
         alone = page_change(entry.page, campaign.starts_at, entry.direction, now)
-        for name in ("current", "baseline", "baseline_at", "rate_hour", "rate_day", "removed"):
+        for name in ("current", "baseline", "baseline_at", "rate_hour", "rate_day", "apart"):
             assert getattr(got, name) == getattr(alone, name), (entry.page.platform_id, name)
+
+
+def flagged(page: Page, kind: str, hours: float, size: int, status: str = "open"):
+    from likewatch.events.models import Event
+
+    at = T0 + hours * HOUR
+    return Event.objects.create(
+        page=page,
+        kind=kind,
+        start=at,
+        end=at + HOUR / 2,
+        size=size,
+        expected=0,
+        seen=size,
+        confidence=0.99,
+        status=status,
+    )
+
+
+def leave_campaign(*pages: Page, direction: str = "leave") -> Campaign:
+    campaign = Campaign.objects.create(slug="c", title="C", starts_at=T0)
+    for position, page in enumerate(pages):
+        CampaignPage.objects.create(
+            campaign=campaign, page=page, direction=direction, position=position
+        )
+    return campaign
+
+
+def test_a_flagged_unusual_gain_does_not_hide_people_leaving():
+    # 45,000 leave over ten hours while an unusual burst of 12,040 arrives at hour 5: the
+    # count says "lost 32,960"; people who left are 45,000, the burst is shown apart.
+    page = series("a", [(h, 3_000_000 - 4_500 * h + (12_040 if h >= 6 else 0)) for h in range(11)])
+    flagged(page, "gain", 5, 12_040)
+    result = campaign_change(leave_campaign(page), now=T0 + 10 * HOUR)
+    [entry] = result.pages
+    assert entry.change == -32_960  # the net change, as measured
+    assert entry.moved == 45_000
+    assert (entry.gained, entry.removed) == (12_040, 0)
+
+
+def test_a_dismissed_gain_counts_again_and_a_confirmed_one_stays_apart():
+    page = series("a", [(0, 3_000_000), (10, 2_967_040)])
+    event = flagged(page, "gain", 5, 12_040)
+    campaign = leave_campaign(page)
+
+    event.review("dismissed", "A real news story brought people back.")
+    [entry] = campaign_change(campaign, now=T0 + 10 * HOUR).pages
+    assert entry.moved == 32_960 and entry.gained == 0
+
+    event.review("confirmed", "A like farm, documented.")
+    [entry] = campaign_change(campaign, now=T0 + 10 * HOUR).pages
+    assert entry.moved == 45_000 and entry.gained == 12_040
+    assert entry.apart.gained_confirmed is True
+
+
+def test_a_flagged_gain_in_a_join_campaign_is_not_people_joining():
+    page = series("a", [(0, 500_000), (10, 520_000)])
+    flagged(page, "gain", 5, 15_000)
+    [entry] = campaign_change(leave_campaign(page, direction="join"), now=T0 + 10 * HOUR).pages
+    assert entry.change == 20_000
+    assert entry.moved == 5_000
+
+
+def test_the_total_over_pages_sums_both_kinds_apart():
+    a = series("a", [(0, 3_000_000), (10, 2_967_040)])
+    b = series("b", [(0, 1_000_000), (10, 986_000)])
+    flagged(a, "gain", 5, 12_040)
+    flagged(b, "purge", 3, -4_000)
+    flagged(b, "gain", 6, 1_000)
+    result = campaign_change(leave_campaign(a, b), now=T0 + 10 * HOUR)
+    assert (result.apart.removed, result.apart.gained) == (-4_000, 13_040)
+    assert result.total_change == -46_960
+    # 32,960 + 14,000 measured, less the removal, plus the departures the gains hid.
+    assert result.total_moved == 46_960 - 4_000 + 13_040

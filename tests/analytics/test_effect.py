@@ -51,6 +51,60 @@ def test_a_flagged_removal_is_taken_out_of_the_effect():
     assert apart.low <= 0 <= apart.high  # nobody left beyond the usual: it was the purge
 
 
+def test_a_flagged_unusual_gain_is_taken_out_of_the_effect():
+    t, values = page()
+    start, now = t[14 * 24], t[15 * 24]
+    values = values.astype(float).copy()
+    values[t >= start + 5 * HOUR] += 12_040  # an unusual burst of gains
+    plain = estimate(t, values, start, now)
+    apart = estimate(t, values, start, now, gains=12_040)
+    assert round(plain.effect - apart.effect) == 12_040
+    assert apart.low <= 0 <= apart.high  # nobody joined beyond the usual: it was the burst
+    assert apart.gains == 12_040
+
+
+@pytest.mark.django_db
+def test_a_pages_effect_leaves_out_its_own_flagged_gains_and_drops_unless_dismissed():
+    from datetime import UTC, datetime, timedelta
+
+    from likewatch.events.models import Event, Kind, Status
+    from likewatch.sources.base import Count
+    from likewatch.tracking.history import record_count
+    from likewatch.tracking.models import Page
+
+    t, values = page()
+    base = datetime(2016, 3, 1, tzinfo=UTC)
+    start_index, now_index = 14 * 24, 15 * 24
+    values = values.astype(float).copy()
+    values[start_index + 5 :] += 12_040  # a burst on this page alone, no platform event
+    p = Page.objects.create(platform="facebook", platform_id="1", metric="likes")
+    for seconds, value in zip(t[: now_index + 1], values, strict=False):
+        record_count(p, Count(int(value)), base + timedelta(seconds=float(seconds)))
+    start = base + timedelta(seconds=float(t[start_index]))
+    now = base + timedelta(seconds=float(t[now_index]))
+    burst = Event.objects.create(
+        page=p,
+        kind=Kind.GAIN,
+        start=start + timedelta(hours=4),
+        end=start + timedelta(hours=5),
+        size=12_040,
+        expected=50,
+        seen=12_090,
+        confidence=0.99,
+    )
+    kept = effect_module.page_effect(p, start, now)
+    assert (kept.gains, kept.purges) == (12_040, 0)
+    assert kept.low <= 0 <= kept.high
+
+    burst.review(Status.DISMISSED)
+    from django.core.cache import cache
+
+    cache.clear()
+    counted = effect_module.page_effect(p, start, now)
+    assert counted.gains == 0
+    assert round(counted.effect - kept.effect) == 12_040
+
+
 def test_the_campaign_total_adds_effects_and_widens_as_independent_errors():
     a = Effect(0, 0, -100, -130, -70)
     b = Effect(0, 0, -50, -90, -10)

@@ -129,3 +129,41 @@ def test_falling_back_and_rising_again_never_repeats_or_goes_backwards():
     moved = [m.moved for m in reached(c)]
     assert moved == [1_500, 2_000]
     assert moved == sorted(set(moved))
+
+
+def _flag(p, kind: str, start_hour: float, end_hour: float, size: int) -> None:
+    from likewatch.events.models import Event
+
+    Event.objects.create(
+        page=p,
+        kind=kind,
+        start=START + HOUR * start_hour,
+        end=START + HOUR * end_hour,
+        size=size,
+        expected=0,
+        seen=size,
+        confidence=0.99,
+    )
+
+
+@pytest.mark.django_db
+def test_a_flagged_burst_of_gains_in_a_join_campaign_announces_no_milestone():
+    joined = page("2", "Protest page")
+    # 800 join, then an unusual burst of 5,000 arrives over two fetches (hours 2 to 4).
+    record_hourly(joined, [0, 400, 800, 3_300, 5_800])
+    _flag(joined, "gain", 2, 4, 5_000)
+    c = campaign(target=None, pages=[(joined, "join")])
+    # Taken out as soon as the walk enters the burst: no milestone on its first half either.
+    assert reached(c) == []
+
+
+@pytest.mark.django_db
+def test_departures_a_flagged_gain_hid_in_a_leave_campaign_count_once_it_ends():
+    left = page("1", "Operator")
+    # 600 leave an hour; an unusual gain of 3,000 over hours 2 to 4 hides them.
+    record_hourly(left, [10_000, 9_400, 8_800, 9_700, 10_600, 10_000])
+    _flag(left, "gain", 2, 4, 3_000)
+    c = campaign(target=None, pages=[(left, "leave")])
+    # 1,200 left by hour 2; the measured count alone never says more, but 2,400 had left
+    # when the gain ended at hour 4.
+    assert reached(c) == [Milestone(1_000, START + HOUR * 2), Milestone(2_000, START + HOUR * 4)]

@@ -38,6 +38,34 @@ def test_the_detail_gives_totals_and_each_page_since_the_start(campaign, api_get
     assert data["annotations"] == []
 
 
+def test_flagged_gains_and_drops_are_left_out_of_moved_and_given_apart(campaign, api_get):
+    from tests.sharing_data import flag_events
+
+    # On Maroc Telecom: a confirmed unusual gain of 5,000 and an open unusual drop of 4,000.
+    flag_events(TELECOM)
+    data = api_get("/api/campaigns/morocco-2016").data
+    telecom = data["pages"][0]
+    assert telecom["change"] == -60_000  # as measured
+    assert telecom["moved"] == 60_000 + 5_000 - 4_000
+    assert (telecom["removed"], telecom["gained"]) == (-4_000, 5_000)
+    apart = telecom["apart"]
+    assert (apart["removed"], apart["gained"]) == (-4_000, 5_000)
+    assert (apart["removed_confirmed"], apart["gained_confirmed"]) == (False, True)
+    assert len(apart["events"]) == 2 and all(e.startswith("/events/") for e in apart["events"])
+    assert data["total_moved"] == 107_200 + 1_000
+    assert (data["total_apart"]["removed"], data["total_apart"]["gained"]) == (-4_000, 5_000)
+
+
+def test_the_openapi_document_describes_what_is_apart(client):
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    apart = schemas["Apart"]["properties"]
+    assert set(apart) == {"removed", "gained", "removed_confirmed", "gained_confirmed", "events"}
+    assert all(field.get("description") for field in apart.values())
+    entry = schemas["CampaignEntry"]["properties"]
+    assert "not in moved" in entry["gained"]["description"]
+    assert "total_moved" in schemas["CampaignDetail"]["properties"]["total_apart"]["description"]
+
+
 def test_the_detail_carries_the_public_notes(campaign, api_get):
     from datetime import UTC, datetime
 

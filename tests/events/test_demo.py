@@ -134,3 +134,28 @@ def test_the_demos_incidents_fetched_off_the_dot_are_reported_whole(
     for page in pages.values():
         scan_page(page, rescan=True)
     assert {name: events(page) for name, page in pages.items()} == live
+
+
+def test_the_demos_bought_likes_leave_the_people_who_left_unchanged(
+    django_capture_on_commit_callbacks,
+):
+    """The burst is in the net change as measured, and not in "people left": a leave
+    campaign's departures are not hidden by it (likewatch.events.apart)."""
+    from dataclasses import replace
+
+    from likewatch.analytics.change import campaign_change
+
+    pages = replay(django_capture_on_commit_callbacks, {"Maroc Telecom"})
+    sim = load("morocco-2016").pages[pages["Maroc Telecom"].platform_id]
+    without = replace(sim, incidents=[])  # the same page, no likes delivered
+    campaign = Campaign.objects.get()
+    hour = HOURS - 1
+    at = T0 + timedelta(seconds=hour * 3600 / ACCELERATION)
+    [entry] = campaign_change(campaign, at).pages
+    people = without.count("likes", hour) - without.count("likes", 0)
+    burst = sim.count("likes", hour) - without.count("likes", hour)
+    assert burst > 5_000  # the delivery (5,833 likes), in the count
+    assert abs(entry.change - (people + burst)) <= 50  # the net change, as measured
+    assert entry.gained == pytest.approx(burst, abs=300)  # shown apart, as flagged
+    # People who left: what the page's own wave and growth did, the burst left out.
+    assert entry.moved == pytest.approx(-people, abs=300)

@@ -158,3 +158,33 @@ def test_a_refresh_reuses_the_stored_fit_until_the_history_before_the_campaign_c
     refreshed = EffectEstimate.objects.get()
     assert refreshed.fit["key"] != stored.fit["key"]
     assert refreshed.data["pre_hours"] == PRE_DAYS * 24
+
+
+def test_a_flagged_gain_on_one_page_is_taken_out_of_its_effect_and_said():
+    from django.test import Client
+
+    telecom = page("111", "Maroc Telecom")
+    values, first = history()
+    # An unusual burst of 12,040 on this page alone, six hours into the campaign.
+    start_index = len(values) - 25
+    values = [v + (12_040 if i >= start_index + 6 else 0) for i, v in enumerate(values)]
+    record_hourly(telecom, values, start=first)
+    campaign(pages=[(telecom, "leave")])
+    Event.objects.create(
+        page=telecom,
+        kind=Kind.GAIN,
+        start=START + timedelta(hours=5),
+        end=START + timedelta(hours=6),
+        size=12_040,
+        expected=60,
+        seen=12_100,
+        confidence=0.99,
+    )
+    now = START + timedelta(hours=24)
+    effects.refresh_one(now)
+    data = EffectEstimate.objects.get().data
+    assert data["gains"] == 12_040
+    # Without the burst the page lost 48,000 beyond its usual growth: the burst hides none.
+    assert data["low"] <= -48_000 <= data["high"]
+    api = Client().get("/api/campaigns/morocco-2016").json()
+    assert api["effect"]["gained"] == 12_040

@@ -57,7 +57,8 @@ def test_a_gain_says_what_was_measured_in_english_french_and_arabic(page):
     # "Bought likes" only as a hypothesis, with its evidence listed.
     assert english.endswith(
         "One possible explanation is bought likes: the page was losing people to a campaign "
-        "at the time; the gain began and ended within a few fetches."
+        "at the time; the gain began and ended within a few fetches. It is not counted as "
+        "people joining."
     )
     assert french.startswith("Maroc Telecom : une hausse de +4")
     assert "l'achat de mentions J'aime" in french
@@ -121,6 +122,22 @@ def test_a_gap_counts_its_missed_fetches(page):
     start = T0 + timedelta(hours=2, seconds=1)
     brief = make(page, Kind.GAP, start=start, end=start + timedelta(seconds=43), size=3.0)
     assert "from Feb 26, 2016, 14:00:01 UTC to Feb 26, 2016, 14:00:44 UTC" in brief.sentence()
+
+
+def test_a_flagged_move_says_it_is_not_counted_as_people_until_dismissed(page):
+    gain = make(page, Kind.GAIN, details={"steps": 12, "threshold": 9.0})
+    drop = make(page, Kind.PURGE, start=T0 + timedelta(hours=1), size=-3000.0, seen=-3200.0)
+    assert gain.sentence().endswith("It is not counted as people joining.")
+    assert drop.sentence().endswith("It is not counted as people leaving.")
+    said = sentences(gain)
+    assert "n'est pas comptée comme des personnes qui arrivent" in said["fr"]
+    assert "لا يُحتسب ذلك أشخاصًا انضموا" in said["ar"]
+
+    gain.review(Status.CONFIRMED, "A like farm's delivery.")
+    assert "It is not counted as people joining. Confirmed by the organisers" in gain.sentence()
+    # Dismissed: the figures count it as people again, and the sentence no longer says not.
+    drop.review(Status.DISMISSED, "People left.")
+    assert "not counted" not in drop.sentence()
 
 
 def test_the_organisers_verdict_follows_the_sentence(page):

@@ -1,0 +1,122 @@
+"""What flagged moves on a page are not people: the one home of the rule.
+
+An unusual drop (possibly the platform removing accounts) or an unusual gain (possibly bought
+likes, or many pages of the platform gaining at once) is flagged because the page's own
+history does not explain it. Until an organiser dismisses it, it is not counted as people
+leaving or joining: the change since a campaign's start is shown as measured, and "people who
+moved", the milestones, the alerts and the campaign's effect leave the flagged moves out and
+show them apart, each summed, with whether an organiser confirmed them. A dismissal says the
+move was people after all, and it counts again.
+
+Why gains too: during a leave campaign a burst of gains hides departures ("lost 33,000" when
+45,000 left and 12,000 were gained in one unusual burst). The event says only what was
+measured; "bought likes" stays a hypothesis, offered with its evidence on the event's page.
+
+An event counts for a time range when it overlaps it (ends after `since`, begins at or before
+`until`): its whole size, as the detector measured it.
+
+Everything here answers in a fixed number of queries, whatever the number of pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from likewatch.events.models import Event, Kind, Status
+
+# The kinds whose size is a number of people the history cannot explain.
+KINDS = (Kind.PURGE, Kind.GAIN)
+
+
+@dataclass(frozen=True)
+class Apart:
+    """A page's flagged moves over a time range that are not counted as people.
+
+    `removed` (negative or 0) sums the unusual drops, `gained` (positive or 0) the unusual
+    gains; `*_confirmed` is True when every one of them was confirmed by an organiser (False
+    while any is still unreviewed, or when there is none); `*_events` are their ids, oldest
+    first, to link to each event and its evidence."""
+
+    removed: int = 0
+    gained: int = 0
+    removed_confirmed: bool = False
+    gained_confirmed: bool = False
+    removed_events: tuple[int, ...] = ()
+    gained_events: tuple[int, ...] = ()
+
+    @property
+    def total(self) -> int:
+        """The net of what is left out: what the measured change holds that people did not."""
+        return self.removed + self.gained
+
+    def __bool__(self) -> bool:
+        return bool(self.removed_events or self.gained_events)
+
+    def __add__(self, other: Apart) -> Apart:
+        """Two pages' (or ranges') flags together: sums, confirmed only when both are."""
+
+        def confirmed(a: bool, a_events: tuple, b: bool, b_events: tuple) -> bool:
+            if not a_events or not b_events:
+                return a if a_events else b
+            return a and b
+
+        return Apart(
+            removed=self.removed + other.removed,
+            gained=self.gained + other.gained,
+            removed_confirmed=confirmed(
+                self.removed_confirmed,
+                self.removed_events,
+                other.removed_confirmed,
+                other.removed_events,
+            ),
+            gained_confirmed=confirmed(
+                self.gained_confirmed,
+                self.gained_events,
+                other.gained_confirmed,
+                other.gained_events,
+            ),
+            removed_events=self.removed_events + other.removed_events,
+            gained_events=self.gained_events + other.gained_events,
+        )
+
+
+def flagged(page_ids: Iterable[int], since: datetime, until: datetime | None) -> QuerySet[Event]:
+    """The events whose size is left out of people over (since, until]: unusual gains and
+    drops of these pages that no organiser dismissed, oldest first."""
+    events = Event.objects.filter(page_id__in=list(page_ids), kind__in=KINDS, end__gt=since)
+    if until is not None:
+        events = events.filter(start__lte=until)
+    return events.exclude(status=Status.DISMISSED).order_by("start", "pk")
+
+
+def for_pages(page_ids: Iterable[int], since: datetime, until: datetime | None) -> dict[int, Apart]:
+    """Each page's `Apart` over (since, until], in one query (pages without flags: none)."""
+    found: dict[int, Apart] = {}
+    rows = flagged(page_ids, since, until).values_list("pk", "page_id", "kind", "size", "status")
+    for pk, page_id, kind, size, status in rows:
+        confirmed = status == Status.CONFIRMED
+        if kind == Kind.PURGE:
+            one = Apart(
+                removed=min(0, round(size)), removed_confirmed=confirmed, removed_events=(pk,)
+            )
+        else:
+            one = Apart(gained=max(0, round(size)), gained_confirmed=confirmed, gained_events=(pk,))
+        found[page_id] = found[page_id] + one if page_id in found else one
+    return found
+
+
+def for_page(page_id: int, since: datetime, until: datetime | None) -> Apart:
+    """One page's `Apart` over (since, until]."""
+    return for_pages([page_id], since, until).get(page_id, Apart())
+
+
+def total(aparts: Iterable[Apart]) -> Apart:
+    """The pages' flags together (a campaign's total)."""
+    result = Apart()
+    for apart in aparts:
+        result = result + apart
+    return result
