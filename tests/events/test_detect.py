@@ -1044,3 +1044,45 @@ def test_a_daily_page_judges_one_day_bursts_by_its_own_once_it_has_ten():
             tail.skip()
     level, about = detector._threshold("fast", "fast+", steps=1)
     assert max(one) < level < 12.0, (level, about)
+
+
+def rare_drop_bar(drops: list[float], *, gains: int = 3_000, days: float = 40.0):
+    """A 1-minute page watched `days` whose one-fetch drop tail kept only `drops` (a count
+    that nearly never falls: departures), beside a one-fetch gain tail of `gains` episodes:
+    the bar of a one-fetch drop and of a one-fetch gain."""
+    detector = Detector(MINUTE)
+    detector.first_time, detector.now, detector.steps = 0.0, days * 86400.0, 50_000
+    rng = np.random.default_rng(5)
+    for name, peaks, episodes in (
+        ("fast+", sorted(2 + rng.exponential(1.0, 30)), gains),
+        ("fast+1", sorted(2 + rng.exponential(1.0, 30)), gains),
+        ("fast-", drops, len(drops)),
+        ("fast-1", drops, len(drops)),
+    ):
+        tail = detector.tails.setdefault(name, detect._Tail())
+        for peak in peaks:
+            tail.add(peak)
+        for _ in range(episodes - len(peaks)):
+            tail.skip()
+    drop, about = detector._threshold("fast", "fast-", steps=1)
+    gain, _about = detector._threshold("fast", "fast+", steps=1)
+    return drop, gain, about
+
+
+def test_a_page_that_nearly_never_drops_judges_a_drop_by_no_more_than_its_gains_bar():
+    # Departures from Newark every minute (real tuning 1-minute) never fall: in 57 days its
+    # drop tail kept 1-5 episodes, the largest 1.85 spreads. Once the page was known for
+    # RARE_DAYS, a one-fetch drop was judged against a new page's floor (12 spreads), above
+    # its one-fetch gains' bar (6-10), and purges of 6.6 and 19.5 typical changes (strength
+    # 9.7 and 10.8) were missed. A direction the page rarely moves in has fewer and smaller
+    # ordinary bursts: it needs no more than the common direction's bar.
+    drop, gain, about = rare_drop_bar([0.29, 0.65, 0.67])
+    assert drop == gain < detect.SHORT_MIN_THRESHOLD["fast"]
+    assert not about["short_history"]
+
+
+def test_a_rare_direction_s_bar_still_clears_the_largest_of_its_own_ordinary_bursts():
+    # At most the rate's share of a handful of episodes may reach the bar (none): a drop the
+    # page itself showed above its gains' bar sets the bar above it, not the gains.
+    drop, gain, _about = rare_drop_bar([0.29, 0.65, 9.5])
+    assert gain < 9.5 < drop < detect.SHORT_FACTOR * 9.5
