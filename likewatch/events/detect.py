@@ -1508,29 +1508,27 @@ class Detector:
                 s = self.cusum.get(key, 0.0)
                 s = max(0.0, s + sign * z - self.allowance[which])
                 episode = self.episodes.get(key)
-                # Sampled every half hour or less often, no burst opens late (`scan` under 2:
-                # an hour or a day is no delivery of a few fetches), so a purge the fetch
-                # after a mild one that opened an episode that way was never judged as a
-                # burst. A step far off ends such an episode and opens a burst of its own.
-                # Measured (bench._eventdiag, 2026-12-03, daily, with the calendar and
-                # DEFAULT_FETCHES_PER_FLAG): real tuning F1 0.90 -> 0.92 (recall 0.90 ->
-                # 0.93), synthetic 0.83 -> 0.82 (2 flags more within a day of an injected
-                # event, the same 49 found). Sampled hourly the same: a fetch 2-3 spreads
-                # lively before bought likes or a purge of 13-58 spreads (flights, tweets)
-                # hid it from the fast baseline. Measured (bench._eventdiag hourly rows, 3
-                # draws, 2026-12-04): real tuning F1 0.908 -> 0.915 (tp 253 -> 259, fp 23 ->
-                # 26: Black Friday's morning at EWR), false flags real tuning 0.18 -> 0.16
-                # and synthetic 0.08 -> 0.04 per 30 days, synthetic 0.94 and spread unchanged.
-                # Sampled more often than daily, only an episode of mild steps: one that began
-                # far off and outlasted the freeze is a change of pace (a drop spread over six
-                # hours), whose later hours are its own, not a burst that would take its
-                # event's window and size (tests/events/test_detect.py).
+                # Sampled daily, no burst opens late (a day is no delivery of a few fetches,
+                # `scan` is 0), so a purge the day after a mild day that opened an episode
+                # that way was never judged as a burst. A step far off ends such an episode
+                # and opens a burst of its own. Measured (bench._eventdiag, 2026-12-03,
+                # daily, with the calendar and DEFAULT_FETCHES_PER_FLAG): real tuning F1
+                # 0.90 -> 0.92 (recall 0.90 -> 0.93), synthetic 0.83 -> 0.82 (2 flags more
+                # within a day of an injected event, the same 49 found).
+                # Sampled hourly too (`scan` is 0 there, no burst opens late), for an episode
+                # of mild steps only: tried on 2026-12-04 and reverted (bench._eventdiag
+                # --only hourly --draws 3). Real tuning F1 0.908 -> 0.915 (tp 253 -> 259, fp
+                # 23 -> 26), false flags 0.18 -> 0.16 per 30 days, synthetic unchanged; but
+                # held-out, reported after it landed, 0.86 -> 0.79 (tp 251 -> 232, fp 53 ->
+                # 72; false flags 0.39 -> 0.53). Likely (not verified): an active page's
+                # ordinary sprees inside a lively stretch opened bursts of their own, flagged
+                # or raising the fast tails' bars (the tuning tweets page lost 2 of 38 found
+                # in one draw).
                 if (
                     which == "fast"
-                    and self.scan < 2
+                    and self.interval >= DAY
                     and episode is not None
                     and not episode.burst
-                    and (self.interval >= DAY or episode.max_step_z < FREEZE_Z)
                     and sign * z >= FREEZE_Z
                 ):
                     self._teach_held(episode)
