@@ -179,8 +179,11 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # 9: a daily page's slow CUSUM has its own allowance (DAILY_SLOW_K), its one-day bursts their
 # own tail, and its calendar leaves flagged days out; a burst's edge fetches join its window
 # (WOBBLE); an hourly page's fast spread is its hour of the day's; campaign rules apply from
-# the campaign's start: a state from 8 learnt by the old rules is rebuilt from the first record
-STATE_VERSION = 9
+# the campaign's start: a state from 8 learnt by the old rules is rebuilt from the first record;
+# 10: sampled every 5-15 minutes a fast episode's strength scans its first SCAN_STEPS fetches
+# only (`scan_only`), and a direction a sub-daily page rarely bursts in borrows the other's
+# bar: a state from 9 kept other peaks in its tails and flagged otherwise, so it is rebuilt
+STATE_VERSION = 10
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
