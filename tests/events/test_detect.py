@@ -150,6 +150,26 @@ def test_a_lively_day_sampled_hourly_is_no_gain():
     assert flagged <= 1
 
 
+def test_sampled_hourly_bought_likes_the_hour_after_a_lively_one_are_a_gain():
+    # An hour 2-3 spreads lively opens an episode of the fast baseline without being a burst,
+    # and sampled hourly no burst opens late: the bought likes of the next hour (about 25
+    # spreads, past every bar of the page's own bursts) fell into that episode, were judged
+    # by the slow baseline alone, one fetch worth at most its clip, and were missed.
+    for seed in range(6):
+        changes, day = hourly_page(seed)
+        at = day + 200
+        changes[at] += 250
+        changes[at + 1] += 2500
+        findings = Detector(3600).run(series(changes, interval=3600))
+        near = [
+            f
+            for f in findings
+            if f.kind in (detect.GAIN, detect.PURGE) and abs(f.end - (at + 2) * 3600) <= 7200
+        ]
+        assert [(f.kind, f.details["baseline"]) for f in near] == [(detect.GAIN, "fast")], seed
+        assert abs(near[0].size - 2750) < 300, near[0].size
+
+
 def test_a_drop_spread_over_six_hours_sampled_hourly_is_one_drop_of_its_size():
     changes, day = hourly_page(1, purge=9000)
     findings = Detector(3600).run(series(changes, interval=3600))
