@@ -108,3 +108,14 @@ def test_the_feed_counts_the_hidden_departures_and_says_what_its_effect_left_out
         text = [i.summary for i in items(made) if i.guid.endswith("#effect")][0]
     assert "Unusual gains (+12,040) are not counted as people joining." in text
     assert "Possible platform removals (\u22124,000) are not counted as people leaving." in text
+
+
+def test_the_methodology_says_a_straddling_event_counts_only_its_part_after_the_start(client):
+    said = {
+        "en": "left out only for its part after the start",
+        "fr": "mis à part que pour sa part postérieure au début",
+        "ar": "لا يُعزل منه إلا الجزء الواقع بعد الانطلاق",
+    }
+    for language, words in said.items():
+        html = client.get("/methodology/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert words in html
