@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from likewatch.events.models import Event, Kind, Status
 
@@ -183,6 +184,19 @@ def for_pages(page_ids: Iterable[int], since: datetime, until: datetime | None) 
 def for_page(page_id: int, since: datetime, until: datetime | None) -> Apart:
     """One page's `Apart` over (since, until]."""
     return for_pages([page_id], since, until).get(page_id, Apart())
+
+
+def as_dict(apart: Apart) -> dict:
+    """An `Apart` as the API publishes it (schemas.Apart); the board's live data is this and
+    what it shows (likewatch.web.board.apart_entry), so both read the same figures."""
+    ids = sorted(apart.removed_events + apart.gained_events)
+    return {
+        "removed": apart.removed,
+        "gained": apart.gained,
+        "removed_confirmed": apart.removed_confirmed,
+        "gained_confirmed": apart.gained_confirmed,
+        "events": [reverse("events:detail", args=[pk]) for pk in ids],
+    }
 
 
 def total(aparts: Iterable[Apart]) -> Apart:
