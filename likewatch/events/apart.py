@@ -36,7 +36,7 @@ from typing import NamedTuple
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from likewatch.events.models import Event, Kind, Status
+from likewatch.events.models import EffectEstimate, Event, Kind, Status
 
 # The kinds whose size is a number of people the history cannot explain.
 KINDS = (Kind.PURGE, Kind.GAIN)
@@ -197,6 +197,16 @@ def as_dict(apart: Apart) -> dict:
         "gained_confirmed": apart.gained_confirmed,
         "events": [reverse("events:detail", args=[pk]) for pk in ids],
     }
+
+
+def changed(page_ids: Iterable[int]) -> None:
+    """Say that what is kept apart on these pages changed (a flagged gain or drop stored,
+    grown, withdrawn or reviewed): their stored effect estimates, which took it out as of
+    their time, are marked stale for the next refresh (likewatch.events.effects) to take
+    first. One statement; called by the writers of events, in their transaction."""
+    ids = list(dict.fromkeys(page_ids))
+    if ids:
+        EffectEstimate.objects.filter(page_id__in=ids, stale=False).update(stale=True)
 
 
 def total(aparts: Iterable[Apart]) -> Apart:
