@@ -22,8 +22,8 @@ edge and the event's end (or its start and the edge), less the part of the event
 change that falls in that time (its expected pace taken as even over its window), never more
 than the event's size nor of the other sign. An event with no part inside is not counted.
 
-Everything here answers in a fixed number of queries, whatever the number of pages (one more
-when an event straddles an edge).
+Everything here answers in a fixed number of queries, whatever the number of pages (a few more,
+reading the counts at the edges, when an event straddles one).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from likewatch.events.models import EffectEstimate, Event, Kind, Status
+from likewatch.tracking.records import known_around
 
 # The kinds whose size is a number of people the history cannot explain.
 KINDS = (Kind.PURGE, Kind.GAIN)
@@ -127,9 +128,6 @@ def counted(page_ids: Iterable[int], since: datetime, until: datetime | None) ->
     cut = [row for row, _ in rows if row.start < since or (until is not None and row.end > until)]
     if not cut:
         return [row for row, _ in rows]
-    # Imported here: the records module reads the history, which apart's callers need not.
-    from likewatch.tracking.records import known_around
-
     edges = {row.pk: (max(row.start, since), min(row.end, until or row.end)) for row in cut}
     moments = {}
     for pk, (lo, hi) in edges.items():
@@ -166,8 +164,8 @@ def _inside(row: Counted, expected: float, lo: datetime, hi: datetime, counts: d
 
 
 def for_pages(page_ids: Iterable[int], since: datetime, until: datetime | None) -> dict[int, Apart]:
-    """Each page's `Apart` over (since, until], in one query (pages without flags: none; one
-    more when an event straddles an edge of the range)."""
+    """Each page's `Apart` over (since, until], in one query (pages without flags: none; a
+    few more when an event straddles an edge of the range: `counted`)."""
     found: dict[int, Apart] = {}
     for pk, page_id, kind, status, _start, _end, size in counted(page_ids, since, until):
         confirmed = status == Status.CONFIRMED
