@@ -416,8 +416,14 @@ def page_effect(
     from likewatch.tracking.records import span_points
 
     now = now or timezone.now()
+    # Flagged moves are not what people did (the rule's one home: likewatch.events.apart).
+    # Part of the cache's key: a flag that changes is seen at once, not five minutes later.
+    flagged = apart.for_page(page.pk, start, now)
     bucket = int(now.timestamp() // 300)
-    key = f"likewatch:effect:{page.pk}:{int(start.timestamp())}:{bucket}"
+    key = (
+        f"likewatch:effect:{page.pk}:{int(start.timestamp())}:{bucket}"
+        f":{flagged.removed}:{flagged.gained}"
+    )
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -428,8 +434,6 @@ def page_effect(
     for first_seen, last_seen, value in span_points(page, start - timedelta(days=PRE_DAYS), now):
         if value is not None:
             points += [(first_seen, value), (last_seen, value)]
-    # Flagged moves are not what people did (the rule's one home: likewatch.events.apart).
-    flagged = apart.for_page(page.pk, start, now)
     if not points:
         result: Effect | NoEffect = NoEffect("no history")
     else:

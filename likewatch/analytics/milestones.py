@@ -150,9 +150,8 @@ def reached(campaign: Campaign, until: datetime | None = None) -> list[Milestone
     # counted), one that raises it (the departures a burst of gains hid in a leave campaign)
     # only once the walk reaches the event's end.
     corrections = []
-    for page_id, begins, ends, size in apart.flagged(current, start, until).values_list(
-        "page_id", "start", "end", "size"
-    ):
+    for flag in apart.counted(current, start, until):
+        page_id, begins, ends, size = flag.page_id, flag.start, flag.end, flag.size
         correction = -signs[page_id] * round(size)
         corrections.append((begins if correction < 0 else ends, correction < 0, correction))
     corrections.sort()

@@ -17,8 +17,7 @@ from likewatch.api import schemas
 from likewatch.api.conditional import history_etag, not_modified
 from likewatch.api.pages import LIVE, history_dict, page_summary
 from likewatch.api.ranges import HistoryQuery, RangeQuery, bounds, cache_for_range
-from likewatch.events import effects
-from likewatch.events.apart import Apart
+from likewatch.events import apart, effects
 from likewatch.events.records import as_dicts, events_for
 from likewatch.public import campaign_pages, get_campaign, public_campaigns
 from likewatch.tracking import visibility
@@ -93,7 +92,7 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
             "stale": pc.stale,
             "removed": pc.removed,
             "gained": pc.gained,
-            "apart": _apart(pc.apart),
+            "apart": apart.as_dict(pc.apart),
             "effect": _effect(by_page.get(pc.page.pk)),
         }
         for pc in change.pages
@@ -105,7 +104,7 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
         "total_rate_hour": change.total_rate_hour,
         "total_moved_rate_hour": change.total_moved_rate_hour,
         "target_percent": change.target_percent,
-        "total_apart": _apart(change.apart),
+        "total_apart": apart.as_dict(change.apart),
         "effect": _effect(total_effect),
         "next_milestone": milestones.ladder(campaign).next_above(change.total_moved),
         "pages": entries,
@@ -113,18 +112,6 @@ def campaign_detail(request: HttpRequest, response: HttpResponse, slug: str):
             visibility.annotations_of(campaign, getattr(request, "user", None)).values("at", "text")
         ),
         "links": campaign_links(campaign),
-    }
-
-
-def _apart(apart: Apart) -> dict:
-    """Flagged moves not counted as people who moved (likewatch.events.apart)."""
-    ids = sorted(apart.removed_events + apart.gained_events)
-    return {
-        "removed": apart.removed,
-        "gained": apart.gained,
-        "removed_confirmed": apart.removed_confirmed,
-        "gained_confirmed": apart.gained_confirmed,
-        "events": [reverse("events:detail", args=[pk]) for pk in ids],
     }
 
 

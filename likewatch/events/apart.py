@@ -13,9 +13,17 @@ Why gains too: during a leave campaign a burst of gains hides departures ("lost 
 measured; "bought likes" stays a hypothesis, offered with its evidence on the event's page.
 
 An event counts for a time range when it overlaps it (ends after `since`, begins at or before
-`until`): its whole size, as the detector measured it.
+`until`). One wholly inside counts its whole size, as the detector measured it. One that
+straddles an edge of the range (a burst that began before the campaign's start and ended after
+it) counts only its part inside (`_inside`): the change since the start is measured from the
+count at the start, which already holds what the event added before it, so counting its whole
+size would take that part out twice. The part inside is what the counts measured between the
+edge and the event's end (or its start and the edge), less the part of the event's expected
+change that falls in that time (its expected pace taken as even over its window), never more
+than the event's size nor of the other sign. An event with no part inside is not counted.
 
-Everything here answers in a fixed number of queries, whatever the number of pages.
+Everything here answers in a fixed number of queries, whatever the number of pages (a few more,
+reading the counts at the edges, when an event straddles one).
 """
 
 from __future__ import annotations
@@ -23,10 +31,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
-from likewatch.events.models import Event, Kind, Status
+from likewatch.events.models import EffectEstimate, Event, Kind, Status
+from likewatch.tracking.records import known_around
 
 # The kinds whose size is a number of people the history cannot explain.
 KINDS = (Kind.PURGE, Kind.GAIN)
@@ -93,11 +104,70 @@ def flagged(page_ids: Iterable[int], since: datetime, until: datetime | None) ->
     return events.exclude(status=Status.DISMISSED).order_by("start", "pk")
 
 
+class Counted(NamedTuple):
+    """A flagged event and what of it counts over a range (`size`: its part inside)."""
+
+    pk: int
+    page_id: int
+    kind: str
+    status: str
+    start: datetime
+    end: datetime
+    size: float
+
+
+def counted(page_ids: Iterable[int], since: datetime, until: datetime | None) -> list[Counted]:
+    """The flagged events of these pages over (since, until], oldest first, each with the part
+    of its size inside the range (see the module docstring); events with none are left out."""
+    rows = [
+        (Counted(pk, page_id, kind, status, start, end, size), expected)
+        for pk, page_id, kind, status, start, end, size, expected in flagged(
+            page_ids, since, until
+        ).values_list("pk", "page_id", "kind", "status", "start", "end", "size", "expected")
+    ]
+    cut = [row for row, _ in rows if row.start < since or (until is not None and row.end > until)]
+    if not cut:
+        return [row for row, _ in rows]
+    edges = {row.pk: (max(row.start, since), min(row.end, until or row.end)) for row in cut}
+    moments = {}
+    for pk, (lo, hi) in edges.items():
+        moments[f"lo{pk}"], moments[f"hi{pk}"] = lo, hi
+    counts = known_around({row.page_id for row in cut}, moments)
+    found = []
+    for row, expected in rows:
+        if row.pk in edges:
+            size = _inside(row, expected, *edges[row.pk], counts[row.page_id])
+            if round(size) == 0:
+                continue
+            row = row._replace(size=size)
+        found.append(row)
+    return found
+
+
+def _inside(row: Counted, expected: float, lo: datetime, hi: datetime, counts: dict) -> float:
+    """The part of a straddling event's size between `lo` and `hi`, from the counts in force
+    then (as a campaign's baseline reads them: the last known at the moment, else the first
+    after); without them, the share of its window."""
+    whole = (row.end - row.start).total_seconds()
+    share = (hi - lo).total_seconds() / whole if whole > 0 else 1.0
+
+    def value(name: str) -> int | None:
+        span = counts.get(f"at_{name}") or counts.get(f"after_{name}")
+        return None if span is None else span.value
+
+    first, last = value(f"lo{row.pk}"), value(f"hi{row.pk}")
+    # What the counts moved in the range, less the event's expected pace over that time.
+    known = first is not None and last is not None
+    part = (last - first) - expected * share if known else row.size * share
+    # Never more than the event, never of the other sign.
+    return min(max(part, 0.0), row.size) if row.size >= 0 else max(min(part, 0.0), row.size)
+
+
 def for_pages(page_ids: Iterable[int], since: datetime, until: datetime | None) -> dict[int, Apart]:
-    """Each page's `Apart` over (since, until], in one query (pages without flags: none)."""
+    """Each page's `Apart` over (since, until], in one query (pages without flags: none; a
+    few more when an event straddles an edge of the range: `counted`)."""
     found: dict[int, Apart] = {}
-    rows = flagged(page_ids, since, until).values_list("pk", "page_id", "kind", "size", "status")
-    for pk, page_id, kind, size, status in rows:
+    for pk, page_id, kind, status, _start, _end, size in counted(page_ids, since, until):
         confirmed = status == Status.CONFIRMED
         if kind == Kind.PURGE:
             one = Apart(
@@ -112,6 +182,29 @@ def for_pages(page_ids: Iterable[int], since: datetime, until: datetime | None) 
 def for_page(page_id: int, since: datetime, until: datetime | None) -> Apart:
     """One page's `Apart` over (since, until]."""
     return for_pages([page_id], since, until).get(page_id, Apart())
+
+
+def as_dict(apart: Apart) -> dict:
+    """An `Apart` as the API publishes it (schemas.Apart); the board's live data is this and
+    what it shows (likewatch.web.board.apart_entry), so both read the same figures."""
+    ids = sorted(apart.removed_events + apart.gained_events)
+    return {
+        "removed": apart.removed,
+        "gained": apart.gained,
+        "removed_confirmed": apart.removed_confirmed,
+        "gained_confirmed": apart.gained_confirmed,
+        "events": [reverse("events:detail", args=[pk]) for pk in ids],
+    }
+
+
+def changed(page_ids: Iterable[int]) -> None:
+    """Say that what is kept apart on these pages changed (a flagged gain or drop stored,
+    grown, withdrawn or reviewed): their stored effect estimates, which took it out as of
+    their time, are marked stale for the next refresh (likewatch.events.effects) to take
+    first. One statement; called by the writers of events, in their transaction."""
+    ids = list(dict.fromkeys(page_ids))
+    if ids:
+        EffectEstimate.objects.filter(page_id__in=ids, stale=False).update(stale=True)
 
 
 def total(aparts: Iterable[Apart]) -> Apart:

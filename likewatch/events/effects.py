@@ -2,11 +2,12 @@
 
 Fitting the counterfactual model takes about a CPU-second per page, far too long for a reader
 to wait, so a poller refreshes one estimate whenever it is idle between rounds (`refresh_one`),
-the oldest first, each at most every `MAX_AGE`. The fit (the model's parameters and its
-interval's calibration) is stored with the estimate and reused while the page's pre-campaign
-history is unchanged, so a refresh after the first only filters and forecasts (milliseconds);
-a backfill of that history brings a new fit. Readers only read what is stored
-(`for_campaign`): a page not estimated yet shows "being estimated", never a guess.
+the oldest first, each at most every `MAX_AGE`, or first when a flagged gain or drop it took
+out changed (`EffectEstimate.stale`, set by the event's writer: apart.changed). The fit (the
+model's parameters and its interval's calibration) is stored with the estimate and reused
+while the page's pre-campaign history is unchanged, so a refresh after the first only filters
+and forecasts (milliseconds); a backfill of that history brings a new fit. Readers only read
+what is stored (`for_campaign`): a page not estimated yet shows "being estimated", never a guess.
 """
 
 from __future__ import annotations
@@ -40,24 +41,21 @@ def refresh_one(now: datetime | None = None) -> bool:
         .select_related("campaign", "page")
     )
     stored = {
-        (e.campaign_id, e.page_id): e.computed_at
+        (e.campaign_id, e.page_id): (e.computed_at, e.stale)
         for e in EffectEstimate.objects.filter(campaign_id__in={c.campaign_id for c in entries})
     }
-    due = [
-        e
-        for e in entries
-        if stored.get((e.campaign_id, e.page_id)) is None
-        or stored[(e.campaign_id, e.page_id)] < now - MAX_AGE
-    ]
+    never = (datetime.min.replace(tzinfo=now.tzinfo), True)
+
+    def order(e: CampaignPage) -> tuple[bool, datetime]:
+        # Never estimated or marked stale (a flag it took out changed: apart.changed) first,
+        # then the oldest.
+        computed_at, stale = stored.get((e.campaign_id, e.page_id), never)
+        return (not stale, computed_at)
+
+    due = [e for e in entries if not order(e)[0] or order(e)[1] < now - MAX_AGE]
     if not due:
         return False
-    entry = min(
-        due,
-        key=lambda e: (
-            stored.get((e.campaign_id, e.page_id)) or datetime.min.replace(tzinfo=now.tzinfo)
-        ),
-    )
-    refresh(entry, now)
+    refresh(min(due, key=order), now)
     return True
 
 
@@ -74,7 +72,11 @@ def refresh(entry: CampaignPage, now: datetime | None = None) -> EffectEstimate:
     else:
         data, fit = {"reason": result.reason}, {}
     estimate, _ = EffectEstimate.objects.update_or_create(
-        campaign=campaign, page=entry.page, defaults={"computed_at": now, "data": data, "fit": fit}
+        campaign=campaign,
+        page=entry.page,
+        # A flag changed while this estimate ran stays unseen until the next, at most MAX_AGE
+        # later (pollers that run detection refresh estimates between rounds, not during them).
+        defaults={"computed_at": now, "data": data, "fit": fit, "stale": False},
     )
     return estimate
 

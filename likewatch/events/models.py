@@ -151,6 +151,11 @@ class Event(models.Model):
         self.reviewed_by = user if status != Status.OPEN else None
         self.reviewed_at = timezone.now() if status != Status.OPEN else None
         self.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
+        # A review decides whether the move counts as people: the effect must say so too.
+        from likewatch.events import apart
+
+        if self.kind in apart.KINDS:
+            apart.changed([self.page_id])
 
 
 class DetectorState(models.Model):
@@ -192,6 +197,11 @@ class EffectEstimate(models.Model):
     # digest and a dozen parameters), reused by the next estimate while that history stays
     # the same: a refresh then costs milliseconds instead of a fit's CPU-second.
     fit = models.JSONField(default=dict, blank=True)
+    # Set by whoever changes what is kept apart on the page (a flagged gain or drop stored,
+    # grown, withdrawn or reviewed: likewatch.events.apart.changed), read by the poller that
+    # refreshes estimates (effects.refresh_one), which takes a stale one first instead of
+    # waiting for its age: a stored row, not a signal, so no process need be listening.
+    stale = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -42,7 +42,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from likewatch.events import archives, detect, quiet
+from likewatch.events import apart, archives, detect, quiet
 from likewatch.events import platform as platforms
 from likewatch.events.models import DetectorState, Event, Status
 from likewatch.tracking import bulk
@@ -308,6 +308,7 @@ def _scan(
         new: list[DetectorState] = []
         changed: list[DetectorState] = []
         flagged: list[tuple[Page, detect.Finding]] = []
+        moved_apart: list[int] = []  # pages whose flagged gains or drops changed
         for page in read:
             detector = detect.Detector(
                 page.interval,
@@ -337,13 +338,14 @@ def _scan(
                     fetches_per_flag=fetches_per_flag(),
                 )
             found, quiet_keys = quiet.review(page, found)
-            _store(
+            if _store(
                 results[page.pk],
                 found,
                 detector.withdrawn | quiet_keys,
                 rescan or page.pk in rewound,
                 now,
-            )
+            ):
+                moved_apart.append(page.pk)
             flagged += [(page, f) for f in found if f.kind in (detect.GAIN, detect.PURGE)]
             row = states.get(page.pk) or DetectorState(page=page)
             row.state, row.interval, row.updated_at = detector.packed(), page.interval, now
@@ -357,6 +359,8 @@ def _scan(
         if flagged:
             # Many pages of one platform moving together: the platform, said once.
             platforms.relate(flagged, now)
+        # Their effect estimates took the old flags out: refreshed first, not in 15 minutes.
+        apart.changed(moved_apart)
     return [results[p.pk] for p in pages]
 
 
@@ -379,8 +383,11 @@ def _page(pages: list[Page], pk: int) -> Page:
     return next(p for p in pages if p.pk == pk)
 
 
-def _store(result: ScanResult, findings, withdrawn, rescan: bool, now: datetime) -> None:
+def _store(result: ScanResult, findings, withdrawn, rescan: bool, now: datetime) -> bool:
+    """Store the findings; returns whether an unusual gain or drop was stored, changed or
+    withdrawn (what likewatch.events.apart keeps apart)."""
     page = result.page
+    touched = False
     keys = {f.key for f in findings}
     wanted = keys | set(withdrawn)
     stored = {}
@@ -402,6 +409,7 @@ def _store(result: ScanResult, findings, withdrawn, rescan: bool, now: datetime)
         if event is None:
             Event.objects.create(page=page, **_fields(finding), detected_at=now)
             result.created += 1
+            touched |= finding.kind in apart.KINDS
             continue
         if event.status != Status.OPEN:
             result.unchanged += 1
@@ -415,12 +423,15 @@ def _store(result: ScanResult, findings, withdrawn, rescan: bool, now: datetime)
         event.updated_at = now
         event.save()
         result.updated += 1
+        touched |= event.kind in apart.KINDS
     for key, event in stored.items():
         if key in keys or event.status != Status.OPEN:
             continue
         if rescan or key in withdrawn:
             event.delete()
             result.withdrawn += 1
+            touched |= event.kind in apart.KINDS
+    return touched
 
 
 def _fields(finding: detect.Finding) -> dict:

@@ -23,7 +23,7 @@ from likewatch.analytics import milestones
 from likewatch.analytics.change import CampaignChange, PageChange, campaign_change
 from likewatch.analytics.projection import Projection, project
 from likewatch.events import effects
-from likewatch.events.apart import Apart
+from likewatch.events.apart import Apart, as_dict
 from likewatch.events.models import EffectEstimate, Event
 from likewatch.fanout.broker import version
 from likewatch.fanout.messages import page_state
@@ -73,10 +73,9 @@ def apart_entry(apart: Apart) -> dict:
         return _("confirmed by the organisers") if confirmed else _("not reviewed yet")
 
     return {
-        "removed": apart.removed,
-        "gained": apart.gained,
-        "removed_confirmed": apart.removed_confirmed,
-        "gained_confirmed": apart.gained_confirmed,
+        # The API's figures (one home: likewatch.events.apart), and what the board shows of
+        # them: a live update draws, updates or hides the rows from these alone.
+        **as_dict(apart),
         "removed_url": _events_link(apart.removed_events),
         "gained_url": _events_link(apart.gained_events),
         "display": {

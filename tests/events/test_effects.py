@@ -188,3 +188,63 @@ def test_a_flagged_gain_on_one_page_is_taken_out_of_its_effect_and_said():
     assert data["low"] <= -48_000 <= data["high"]
     api = Client().get("/api/campaigns/morocco-2016").json()
     assert api["effect"]["gained"] == 12_040
+
+
+def test_a_gain_straddling_the_start_is_taken_out_only_for_its_part_after_it():
+    telecom = page("111", "Maroc Telecom")
+    values, first = history()
+    # A burst of 12,040 an hour before the start, in an event that ends an hour after it:
+    # the count at the start already holds it, so the effect has nothing of it to take out.
+    at = 7 * 24 - 1
+    values = [v + (12_040 if i >= at else 0) for i, v in enumerate(values)]
+    record_hourly(telecom, values, start=first)
+    campaign(pages=[(telecom, "leave")])
+    Event.objects.create(
+        page=telecom,
+        kind=Kind.GAIN,
+        start=START - timedelta(hours=2),
+        end=START + timedelta(hours=1),
+        size=12_040,
+        expected=180,
+        seen=12_220,
+        confidence=0.99,
+    )
+    effects.refresh_one(START + timedelta(hours=24))
+    assert EffectEstimate.objects.get().data["gains"] == 0
+    assert campaign_change(Campaign.objects.get(), START + timedelta(hours=24)).apart.gained == 0
+
+
+def test_a_stale_estimate_is_refreshed_first_and_takes_the_new_flag_out_at_once():
+    telecom, inwi = page("111", "Maroc Telecom"), page("222", "inwi")
+    values, first = history()
+    record_hourly(telecom, values, start=first)
+    record_hourly(inwi, values, start=first)
+    made = campaign(pages=[(telecom, "leave"), (inwi, "leave")])
+    now = START + timedelta(hours=24)
+    effects.refresh_one(now)
+    effects.refresh_one(now)
+    assert not effects.refresh_one(now + timedelta(minutes=1))  # both fresh: nothing due
+    # A gain on inwi is flagged after its estimate: the writer marks it stale.
+    Event.objects.create(
+        page=inwi,
+        kind=Kind.GAIN,
+        start=START + timedelta(hours=5),
+        end=START + timedelta(hours=6),
+        size=5_000,
+        expected=60,
+        seen=5_060,
+        confidence=0.99,
+    )
+    from likewatch.events import apart
+
+    apart.changed([inwi.pk])
+    later = now + timedelta(minutes=1)  # within the same five minutes, far within MAX_AGE
+    assert effects.refresh_one(later)
+    refreshed = EffectEstimate.objects.get(campaign=made, page=inwi)
+    assert (refreshed.stale, refreshed.computed_at, refreshed.data["gains"]) == (
+        False,
+        later,
+        5_000,
+    )
+    assert EffectEstimate.objects.get(campaign=made, page=telecom).computed_at == now
+    assert not effects.refresh_one(later)

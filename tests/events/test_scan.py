@@ -281,3 +281,27 @@ def test_a_state_an_earlier_version_stored_is_rebuilt_from_the_first_record(
     assert bytes(DetectorState.objects.get(page=page).state) == state
     assert sorted(Event.objects.values_list("kind", "start", "end", "size")) == live
     assert [kind for kind, *_ in live].count("purge") == 1
+
+
+def test_storing_or_reviewing_a_flagged_drop_marks_the_pages_effect_estimate_stale(page, measure):
+    from likewatch.events.models import EffectEstimate
+
+    made = Campaign.objects.create(slug="c", title="C", starts_at=T0)
+    CampaignPage.objects.create(campaign=made, page=page, direction=Direction.LEAVE)
+    estimate = EffectEstimate.objects.create(campaign=made, page=page, data={})
+    changes = campaign(120)
+    changes[100] -= 2000
+    end = measure(page, changes)
+
+    scan_page(page, now=end)
+    estimate.refresh_from_db()
+    assert estimate.stale  # the purge it did not take out yet: refreshed first
+
+    EffectEstimate.objects.update(stale=False)
+    scan_page(page, now=end)  # nothing new: nothing to refresh for
+    estimate.refresh_from_db()
+    assert not estimate.stale
+
+    Event.objects.get(kind="purge").review(Status.DISMISSED, "People left after all.")
+    estimate.refresh_from_db()
+    assert estimate.stale

@@ -108,3 +108,28 @@ def test_the_feed_counts_the_hidden_departures_and_says_what_its_effect_left_out
         text = [i.summary for i in items(made) if i.guid.endswith("#effect")][0]
     assert "Unusual gains (+12,040) are not counted as people joining." in text
     assert "Possible platform removals (\u22124,000) are not counted as people leaving." in text
+
+
+def test_the_methodology_says_a_straddling_event_counts_only_its_part_after_the_start(client):
+    said = {
+        "en": "left out only for its part after the start",
+        "fr": "mis à part que pour sa part postérieure au début",
+        "ar": "لا يُعزل منه إلا الجزء الواقع بعد الانطلاق",
+    }
+    for language, words in said.items():
+        html = client.get("/methodology/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert words in html
+
+
+def test_the_boards_live_data_carries_the_apis_figures_and_hidden_rows_to_show(client, burst):
+    made, _event = burst
+    api = client.get(f"/api/campaigns/{made.slug}").json()
+    data = board.snapshot(made)
+    assert {k: data["pages"][0]["apart"][k] for k in api["pages"][0]["apart"]} == api["pages"][0][
+        "apart"
+    ]
+    assert {k: data["total"]["apart"][k] for k in api["total_apart"]} == api["total_apart"]
+    # The board draws both rows, the empty one hidden, for a live update to show it.
+    html = client.get(reverse("web:board", args=[made.slug])).content.decode()
+    assert '<div class="apart" data-apart="removed" hidden>' in html
+    assert '<div class="apart" data-apart="gained">' in html

@@ -5,6 +5,7 @@ import os
 import socket
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,44 @@ def test_a_new_value_arrives_live(browser, site, campaign, pages, now):
     assert change.inner_text() == "\u22128,766"
     assert page.locator("[data-total='display.moved']").inner_text() == "8,266"
     page.screenshot(path=ARTEFACTS / "board-live.png", full_page=True)
+    assert errors == []
+    page.close()
+
+
+def test_a_flag_arriving_after_the_board_loaded_shows_its_row_apart_live(
+    browser, site, campaign, pages, now
+):
+    from django.urls import reverse
+
+    from likewatch.events.models import Event, Kind, Status
+
+    page, errors = open_board(browser, site)
+    page.wait_for_selector("[data-live-status]:not([hidden])")
+    card = page.locator(f"[data-page='{pages[0].pk}']")
+    row = card.locator("[data-apart='gained']")
+    assert row.is_hidden() and page.locator("#total [data-apart='gained']").is_hidden()
+    # The detector flags a burst after the board was drawn; the next count carries it.
+    event = Event.objects.create(
+        page=pages[0],
+        kind=Kind.GAIN,
+        start=now - timedelta(minutes=30),
+        end=now - timedelta(minutes=20),
+        size=12_040,
+        expected=-100,
+        seen=11_940,
+        confidence=0.99,
+    )
+    record_count(pages[0], Count(109_000), now)
+    row.filter(has_text="+12,040").wait_for(state="visible", timeout=10_000)
+    assert "not reviewed yet" in row.inner_text()
+    assert row.locator("a").get_attribute("href") == reverse("events:detail", args=[event.pk])
+    total = page.locator("#total [data-apart='gained']")
+    assert total.is_visible() and "+12,040" in total.inner_text()
+    # An organiser dismisses it: the move is people after all, and the row goes.
+    event.review(Status.DISMISSED, "A real news story.")
+    record_count(pages[0], Count(109_500), now + timedelta(seconds=30))
+    row.wait_for(state="hidden", timeout=10_000)
+    assert total.is_hidden()
     assert errors == []
     page.close()
 

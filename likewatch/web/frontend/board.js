@@ -84,11 +84,26 @@ function staleCheck() {
   }
 }
 
+// The rows of flagged moves not counted as people (web/board_apart.html) are drawn hidden
+// while empty: shown, relinked or hidden again as flags arrive, are reviewed or dismissed.
+// Their text is swapped like every other field's.
+function applyApart(scope, apart) {
+  if (!scope || !apart) return;
+  for (const row of scope.querySelectorAll("[data-apart]")) {
+    const kind = row.dataset.apart;
+    row.hidden = !(apart.display && apart.display[kind]);
+    const link = row.querySelector("a");
+    const url = apart[`${kind}_url`];
+    if (link && url && link.getAttribute("href") !== url) link.setAttribute("href", url);
+  }
+}
+
 function apply(next) {
   board = next;
   for (const el of document.querySelectorAll("[data-total]")) {
     setText(el, get(board.total, el.dataset.total));
   }
+  applyApart(document.getElementById("total"), board.total.apart);
   const bar = document.querySelector("[data-progress]");
   if (bar && board.total.target_percent != null) {
     bar.value = Math.max(0, Math.min(100, board.total.target_percent));
@@ -100,6 +115,7 @@ function apply(next) {
     for (const el of card.querySelectorAll("[data-field]")) {
       setText(el, get(page, el.dataset.field));
     }
+    applyApart(card, page.apart);
     const time = card.querySelector("time[data-measured]");
     if (time && page.measured_at && time.getAttribute("datetime") !== page.measured_at) {
       time.setAttribute("datetime", page.measured_at);
