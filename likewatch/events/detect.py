@@ -300,11 +300,12 @@ DAILY_SLOW_K = 1.0
 # slow episode ended there (tests/events/test_detect.py: a drop of 20,000 over six hours
 # found as 15,500 ending 80 minutes early, an archive's 61,200 over six hours as 38,500);
 # 0.75 keeps them whole, and the dull stretch of that test file is no purge at 0.6 already.
-# Measured (5-minute rows of bench._eventdiag --plain --draws 3, 2026-12-05, load ~11, against
-# 0.5 and clip 3): synthetic F1 0.784 -> 0.816 (fp 4 -> 2, the same 20 found; 1.0 the same),
-# real tuning 0.891 -> 0.910 (fp 6 -> 0, the same 131 found), false flags real tuning 0.07 ->
-# 0.00 and synthetic 0.33 -> 0.17 per 30 days; take-off 6 of 6 either way, false flags 6 -> 3
-# (its slow gains before the campaigns gone); spread 4 of 4, false flags 1 -> 0.
+# Measured at 0.75 (5-minute rows of bench._eventdiag --plain --draws 3, 2026-12-05, load
+# ~11, against 0.5 and clip 3; 1.0 gave the same, row for row): synthetic F1 0.784 -> 0.816
+# (fp 4 -> 2, the same 20 found), real tuning 0.891 -> 0.910 (fp 6 -> 0, the same 131
+# found), false flags real tuning 0.07 -> 0.00 and synthetic 0.33 -> 0.17 per 30 days;
+# take-off 6 of 6 either way, false flags 6 -> 3 (its slow gains before the campaigns gone);
+# spread 4 of 4, false flags 1 -> 0.
 SLOW_K_MINUTES = 0.75
 # Never flag below this CUSUM peak, whatever the fitted tail says. The fast floor was 6 (a
 # single fetch had to be 8 spreads off): on the tuning series it, not the page's fitted tail,
