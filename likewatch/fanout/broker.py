@@ -7,8 +7,9 @@ web. LIKEWATCH_LIVE_BROKER chooses the broker class:
 
 - `DatabaseWatchBroker` (the default) needs nothing but the database: one task per process
   reads the watched pages' `last_seq` (and `last_success_at`, which moves when a repeated value
-  extends a span) once per tick (one query, shared by every listener in the process) and
-  compares it with what it saw before.
+  extends a span, and `flags_changed_at`, which moves with a flagged gain or drop) once per
+  tick (one query, shared by every listener in the process) and compares it with what it saw
+  before.
 - `PubSubBroker`, for several web processes (docs/production.md sets it), is pushed by the
   pollers, not polled. Each web process holds one listening connection (PostgreSQL LISTEN, or
   Redis SUBSCRIBE when REDIS_URL is set) whatever its number of visitors, and wakes its boards
@@ -180,8 +181,10 @@ def version(page_ids: Iterable[int], states: dict[int, str]) -> str:
 
 def page_states(page_ids: Iterable[int]) -> dict[int, str]:
     """Each page's live state: one query."""
-    rows = Page.objects.filter(pk__in=page_ids).values_list("pk", "last_seq", "last_success_at")
-    return {pk: page_state(seq, at) for pk, seq, at in rows}
+    rows = Page.objects.filter(pk__in=page_ids).values_list(
+        "pk", "last_seq", "last_success_at", "flags_changed_at"
+    )
+    return {pk: page_state(seq, at, flags) for pk, seq, at, flags in rows}
 
 
 _broker: Broker | None = None

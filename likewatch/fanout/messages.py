@@ -12,11 +12,17 @@ from collections.abc import Iterable
 MAX_PAYLOAD = 7900
 
 
-def page_state(last_seq: int, last_success_at) -> str:
+def page_state(last_seq: int, last_success_at, flags_changed_at=None) -> str:
     """A page's live state: a new record moves `last_seq`; a repeated value (which only
-    extends the open span) moves `last_success_at`, and the board's "last measured" with it."""
+    extends the open span) moves `last_success_at`, and the board's "last measured" with it;
+    a flagged gain or drop stored or reviewed moves `flags_changed_at`, and what the board
+    keeps apart with it."""
     stamp = int(last_success_at.timestamp()) if last_success_at else 0
-    return f"{last_seq}-{stamp}"
+    state = f"{last_seq}-{stamp}"
+    if flags_changed_at is not None:
+        # Microseconds: a flag and its review can fall in the same second.
+        state += f"-{int(flags_changed_at.timestamp() * 1_000_000)}"
+    return state
 
 
 def pack(changes: dict[int, str]) -> Iterable[str]:

@@ -35,7 +35,7 @@ def consume(batch: consumers.Batch) -> None:
     if transport() is None:
         return
     changes = {
-        pk: messages.page_state(page.last_seq, page.last_success_at)
+        pk: messages.page_state(page.last_seq, page.last_success_at, page.flags_changed_at)
         for pk, page in batch.pages().items()
     }
     send(changes, strict=True)

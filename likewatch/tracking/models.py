@@ -98,6 +98,12 @@ class Page(models.Model):
     last_error = models.TextField(blank=True)
     failures_in_row = models.PositiveIntegerField(default=0)
 
+    # When a flagged move on this page (an unusual gain or drop) was last stored, grown,
+    # withdrawn or reviewed (likewatch.events.apart.changed). It is part of the page's live
+    # state (likewatch.fanout.messages.page_state), so an open board redraws what it keeps
+    # apart from people's moves without waiting for the page's next count.
+    flags_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     # Head of the evidence chain: the number and hash of the last record appended.
     last_seq = models.PositiveBigIntegerField(default=0)
     # Records up to this seq are packed into segments (likewatch.tracking.segments); the later

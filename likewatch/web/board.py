@@ -208,8 +208,12 @@ def totals_entry(
 
 
 def board_version(result: CampaignChange) -> str:
-    """Changes whenever any page of the campaign was measured again: the live event id."""
-    states = {p.page.pk: page_state(p.page.last_seq, p.page.last_success_at) for p in result.pages}
+    """Changes whenever any page of the campaign was measured again, or a flag on one changed:
+    the live event id."""
+    states = {
+        p.page.pk: page_state(p.page.last_seq, p.page.last_success_at, p.page.flags_changed_at)
+        for p in result.pages
+    }
     return version([p.page.pk for p in result.pages], states)
 
 

@@ -131,3 +131,23 @@ def test_a_straddling_event_all_before_the_start_is_not_counted_and_never_change
     q = page("2", "inwi")
     straddling(q, Kind.GAIN, 3_000, 0, [(-30, 10_000), (0, 10_000), (30, 18_000)])
     assert for_page(q.pk, START, END).gained == 3_000
+
+
+def test_a_change_of_flags_moves_the_pages_live_state_and_announces_it_after_the_commit(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from likewatch.events import apart
+    from likewatch.fanout import broker, publish
+
+    p, other = page("1", "Maroc Telecom"), page("2", "Inwi")
+    before = broker.page_states([p.pk, other.pk])
+    sent = []
+    monkeypatch.setattr(publish, "send", sent.append)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        apart.changed([p.pk, p.pk])
+    assert sent == []  # nothing told before the commit: a woken board would read old flags
+    after = broker.page_states([p.pk, other.pk])
+    assert after[p.pk] != before[p.pk] and after[other.pk] == before[other.pk]
+    for callback in callbacks:
+        callback()
+    assert sent == [{p.pk: after[p.pk]}]
