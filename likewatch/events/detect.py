@@ -45,8 +45,9 @@ opens an *episode* when it leaves zero and closes it when it returns. A slow epi
 its strength. The slow CUSUM takes at most `SLOW_CLIP` spreads from one fetch: it looks for
 moves sustained over many fetches, and one huge step (the fast baseline's business) must not
 hold it up for days and swallow every later event into one. Sampled hourly, its allowance is
-`SLOW_K_HOURLY` spreads a fetch (and its clip as much higher): a fetch is an hour there, and a
-page's dull or lively day is about a spread an hour off, not a move. Sampled daily, it is
+`SLOW_K_HOURLY` spreads a fetch, every 5 to 59 minutes `SLOW_K_MINUTES` (and its clip as much
+higher): a page's dull or lively day is about a spread a fetch off there (over-dispersed
+counts are noisier in proportion to their pace), not a move. Sampled daily, it is
 `DAILY_SLOW_K`: a season's slope is about as far off a day, for weeks.
 The fast baseline's episodes that matter are *bursts*: one that opens with a step `FREEZE_Z`
 spreads off, or whose first L of up to `SCAN_STEPS` steps (within half an hour) add up to
@@ -257,8 +258,7 @@ SLOW_CLIP = 3.0
 # A fetch there is an hour: a page's lively or dull day (its pace 20-50 % off for a day, the
 # day-to-day moods of bench/_eventseries.py, a holiday) is 0.5-1.5 spreads an hour off for
 # 24 fetches, which an allowance of half a spread added up to a "gain" or "purge" of a whole
-# day (slow peaks of 10-23 against a bar of 10); sampled every 5 minutes the same day is
-# about sqrt(12) times fewer spreads a fetch, under the allowance.
+# day (slow peaks of 10-23 against a bar of 10).
 # Measured (hourly rows of bench._eventdiag, 2026-12-04, against 0.5 and clip 3): synthetic F1
 # 0.887 -> 0.896 (its slow false positive gone), real tuning 0.919 -> 0.939 (fp 8 -> 4: three
 # slow flags on a dull or lively day gone), false flags real tuning hourly 0.25 -> 0.18, synthetic
@@ -284,6 +284,29 @@ SLOW_K_HOURLY = 1.0
 # linear method, a memory of 28 days) took the ramps away but overshot each turn of the season
 # (a "gain" of 38 spreads after the September peak): real 0.916, synthetic 0.928.
 DAILY_SLOW_K = 1.0
+# Sampled every 5 minutes up to hourly, the slow CUSUM's allowance per fetch (its clip raised
+# by as much). A page's dull or lively day is not sqrt(12) times fewer spreads a fetch there
+# than hourly once its counts are large, as was assumed. Over-dispersed counts are noisier in
+# proportion to their pace (negative binomial: a spread of about pace / sqrt(k) once the pace
+# is well above k), so a day 30 % off is about 0.3 sqrt(k) spreads a fetch at any sampling:
+# 0.7-1.3 for k of 5-20, the generator's range, over an allowance of 0.5.
+# Synthetic 5-minute page 5 (seed 14) grew by 15,000-17,000 a day, then by 10,500-11,000
+# for four days (a dull mood): at 0.5 two slow "purges" (strength 15.5 against a bar of 14.8,
+# then 41.5 against 18.7, 1,525 and 10,390 people over 5 and 33 hours), both also raised
+# with nothing injected. The smallest spread purge the bench
+# injects (10 typical changes an hour) is 2.9 typical changes a fetch at 5 minutes, far over 1.
+# Not hourly's 1: the recent spread (RECENT_MEMORY) learns a drop spread over hours as it runs,
+# and by its third hour it has grown so far that its fetches are under a spread off; at 1 the
+# slow episode ended there (tests/events/test_detect.py: a drop of 20,000 over six hours
+# found as 15,500 ending 80 minutes early, an archive's 61,200 over six hours as 38,500);
+# 0.75 keeps them whole, and the dull stretch of that test file is no purge at 0.6 already.
+# Measured at 0.75 (5-minute rows of bench._eventdiag --plain --draws 3, 2026-12-05, load
+# ~11, against 0.5 and clip 3; 1.0 gave the same, row for row): synthetic F1 0.784 -> 0.816
+# (fp 4 -> 2, the same 20 found), real tuning 0.891 -> 0.910 (fp 6 -> 0, the same 131
+# found), false flags real tuning 0.07 -> 0.00 and synthetic 0.33 -> 0.17 per 30 days;
+# take-off 6 of 6 either way, false flags 6 -> 3 (its slow gains before the campaigns gone);
+# spread 4 of 4, false flags 1 -> 0.
+SLOW_K_MINUTES = 0.75
 # Never flag below this CUSUM peak, whatever the fitted tail says. The fast floor was 6 (a
 # single fetch had to be 8 spreads off): on the tuning series it, not the page's fitted tail,
 # set the bar at daily sampling (where one flag in 30 days is one in 30 fetches, and the tail
@@ -895,6 +918,8 @@ class Detector:
         self.allowance = dict(CUSUM_K)
         if 3600 <= self.interval < DAY:
             self.allowance["slow"] = SLOW_K_HOURLY
+        elif 300 <= self.interval < 3600:
+            self.allowance["slow"] = SLOW_K_MINUTES
         elif self.interval >= DAY:
             self.allowance["slow"] = DAILY_SLOW_K
         self.slow_clip = SLOW_CLIP + self.allowance["slow"] - CUSUM_K["slow"]
