@@ -183,8 +183,12 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # the campaign's start: a state from 8 learnt by the old rules is rebuilt from the first record;
 # 10: sampled every 5-15 minutes a fast episode's strength scans its first SCAN_STEPS fetches
 # only (`scan_only`), and a direction a sub-daily page rarely bursts in borrows the other's
-# bar: a state from 9 kept other peaks in its tails and flagged otherwise, so it is rebuilt
-STATE_VERSION = 10
+# bar: a state from 9 kept other peaks in its tails and flagged otherwise, so it is rebuilt;
+# 11: sampled every 5-59 minutes the slow CUSUM allows SLOW_K_MINUTES a fetch, and sampled
+# hourly a step that clears every burst bar inside a milder fast episode opens a burst of its
+# own (`_beyond_mild`): a state from 10 summed its slow CUSUM by the old allowance and held
+# other episodes, so it is rebuilt from the page's first record
+STATE_VERSION = 11
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
