@@ -33,13 +33,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from likewatch.events.models import EffectEstimate, Event, Kind, Status
-from likewatch.fanout import broker, publish
+from likewatch.fanout import publish
 from likewatch.tracking.models import Page
 from likewatch.tracking.records import known_around
 
@@ -214,8 +213,7 @@ def changed(page_ids: Iterable[int]) -> None:
         return
     EffectEstimate.objects.filter(page_id__in=ids, stale=False).update(stale=True)
     Page.objects.filter(pk__in=ids).update(flags_changed_at=timezone.now())
-    # After the commit: a board woken before it would read the flags as they were.
-    transaction.on_commit(lambda: publish.send(broker.page_states(ids)))
+    publish.announce(ids)
 
 
 def total(aparts: Iterable[Apart]) -> Apart:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from likewatch.fanout import messages
 from likewatch.tracking import consumers
@@ -39,6 +39,19 @@ def consume(batch: consumers.Batch) -> None:
         for pk, page in batch.pages().items()
     }
     send(changes, strict=True)
+
+
+def announce(page_ids: list[int]) -> None:
+    """Announce these pages' state once the current transaction commits, for a change outside
+    the history (a flag stored or reviewed): a listener woken before the commit would read the
+    page as it was. Nothing to do where nothing is fanned out (SQLite: boards read the state
+    themselves)."""
+    if transport() is None or not page_ids:
+        return
+    # Imported here: the broker imports this module (its listener asks `transport`).
+    from likewatch.fanout.broker import page_states
+
+    transaction.on_commit(lambda: send(page_states(page_ids)))
 
 
 def send(changes: dict[int, str], *, strict: bool = False) -> None:

@@ -28,6 +28,24 @@ CHROMIUM_ARGS = [
 BUILD = Path(settings.PACKAGE_DIR) / "web/static/web/build/board.js"
 
 
+def while_serving(write, *args, **kwargs):
+    """Run a database write while the test server's live broker reads the pages every 0.1 s.
+
+    The tests' SQLite database is in memory, shared between threads through SQLite's shared
+    cache, where a writer meeting a reader's table lock fails at once ("database table is
+    locked") instead of waiting as on a file with a busy timeout (production). The write is
+    one transaction, rolled back when it fails, so it is tried again until a deadline."""
+    from django.db import OperationalError
+
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return write(*args, **kwargs)
+        except OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+
+
 @pytest.fixture(scope="module")
 def chromium():
     if not Path(CHROMIUM).exists():

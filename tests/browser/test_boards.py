@@ -21,7 +21,7 @@ from likewatch.sources.base import Count
 from likewatch.sources.errors import Transient
 from likewatch.tracking.history import record_count, record_failure
 from likewatch.tracking.models import Campaign, CampaignPage, Page
-from tests.browser.conftest import ARTEFACTS
+from tests.browser.conftest import ARTEFACTS, while_serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -273,7 +273,7 @@ def test_the_embed_updates_itself_without_scripts(chromium, asgi_site, board):
     assert 30 <= int(refresh) <= 300
     before = page.locator(".n").inner_text()
     telecom = board.entries.order_by("position").first().page
-    record_count(telecom, Count(3_100_000), timezone.now())
+    while_serving(record_count, telecom, Count(3_100_000), timezone.now())
     # The reload the page asks for brings the new number (asked here at once rather than in
     # 90 s; the server's micro-cache may serve its copy for a few seconds more).
     deadline = time.monotonic() + 30
@@ -310,7 +310,7 @@ def test_a_live_update_keeps_the_readers_zone_and_the_counts_mode_reads(chromium
     page.wait_for_selector("[data-live-status]:not([hidden])")
     inwi = board.entries.order_by("position").last().page
     at = timezone.now().replace(microsecond=0)
-    record_count(inwi, Count(1_201_000), at)
+    while_serving(record_count, inwi, Count(1_201_000), at)
     card = page.locator(f"[data-page='{inwi.pk}']")
     card.locator("[data-field='display.current']").filter(has_text="201").wait_for(timeout=15_000)
     card.locator("time[data-measured]").filter(has_text=paris_clock(at)).wait_for(timeout=5_000)

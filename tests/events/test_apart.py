@@ -142,6 +142,7 @@ def test_a_change_of_flags_moves_the_pages_live_state_and_announces_it_after_the
     p, other = page("1", "Maroc Telecom"), page("2", "Inwi")
     before = broker.page_states([p.pk, other.pk])
     sent = []
+    monkeypatch.setattr(publish, "transport", lambda: "postgresql")
     monkeypatch.setattr(publish, "send", sent.append)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         apart.changed([p.pk, p.pk])

@@ -13,7 +13,7 @@ import uvicorn
 
 from likewatch.sources.base import Count
 from likewatch.tracking.history import record_count
-from tests.browser.conftest import ARTEFACTS, BUILD, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import ARTEFACTS, BUILD, CHROMIUM, CHROMIUM_ARGS, while_serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,7 +92,7 @@ def test_the_board_renders_with_data(browser, site, campaign):
 def test_a_new_value_arrives_live(browser, site, campaign, pages, now):
     page, errors = open_board(browser, site)
     page.wait_for_selector("[data-live-status]:not([hidden])")
-    record_count(pages[0], Count(91_234), now)
+    while_serving(record_count, pages[0], Count(91_234), now)
     current = page.locator(f"[data-page='{pages[0].pk}'] [data-field='display.current']")
     current.filter(has_text="91,234").wait_for(timeout=10_000)
     change = page.locator(f"[data-page='{pages[0].pk}'] [data-field='display.change']")
@@ -118,7 +118,8 @@ def test_a_flag_arriving_after_the_board_loaded_shows_its_row_apart_at_once(
     assert row.is_hidden() and page.locator("#total [data-apart='gained']").is_hidden()
     # The detector flags a burst after the board was drawn and says so, as the scan does; no
     # new count is needed to show it (an hourly page would make readers wait an hour).
-    event = Event.objects.create(
+    event = while_serving(
+        Event.objects.create,
         page=pages[0],
         kind=Kind.GAIN,
         start=now - timedelta(minutes=30),
@@ -128,14 +129,14 @@ def test_a_flag_arriving_after_the_board_loaded_shows_its_row_apart_at_once(
         seen=11_940,
         confidence=0.99,
     )
-    apart.changed([pages[0].pk])
+    while_serving(apart.changed, [pages[0].pk])
     row.filter(has_text="+12,040").wait_for(state="visible", timeout=10_000)
     assert "not reviewed yet" in row.inner_text()
     assert row.locator("a").get_attribute("href") == reverse("events:detail", args=[event.pk])
     total = page.locator("#total [data-apart='gained']")
     assert total.is_visible() and "+12,040" in total.inner_text()
     # An organiser dismisses it: the move is people after all, and the row goes.
-    event.review(Status.DISMISSED, "A real news story.")
+    while_serving(event.review, Status.DISMISSED, "A real news story.")
     row.wait_for(state="hidden", timeout=10_000)
     assert total.is_hidden()
     assert errors == []
