@@ -32,8 +32,8 @@ AFTER_END = timedelta(days=1)
 
 
 def refresh_one(now: datetime | None = None) -> bool:
-    """Estimate the effect on the campaign page whose estimate is the oldest, if one is due.
-    Returns whether it estimated one."""
+    """Estimate the effect on the campaign page whose estimate is stale or else the oldest, if
+    one is due. Returns whether it estimated one."""
     now = now or timezone.now()
     entries = (
         CampaignPage.objects.filter(campaign__starts_at__lte=now)
@@ -52,10 +52,11 @@ def refresh_one(now: datetime | None = None) -> bool:
         computed_at, stale = stored.get((e.campaign_id, e.page_id), never)
         return (not stale, computed_at)
 
-    due = [e for e in entries if not order(e)[0] or order(e)[1] < now - MAX_AGE]
+    ranked = [(order(e), e) for e in entries]
+    due = [(rank, e) for rank, e in ranked if not rank[0] or rank[1] < now - MAX_AGE]
     if not due:
         return False
-    refresh(min(due, key=order), now)
+    refresh(min(due, key=lambda pair: pair[0])[1], now)
     return True
 
 
