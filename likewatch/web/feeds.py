@@ -144,8 +144,10 @@ def items(campaign: Campaign) -> list[Item]:
         entries.append(
             Item(
                 guid=f"{link}#platform-event-{moved.pk}",
+                # Isolated as every other title's names: "Facebook" first in an Arabic
+                # title made readers lay the whole line out left to right.
                 title=_("%(platform)s: many tracked pages moved at once")
-                % {"platform": platform_name(moved.platform)},
+                % formatting.isolated({"platform": platform_name(moved.platform)}),
                 summary=one_line(moved.sentence()),
                 at=moved.start,
                 link=absolute(platform_wide[str(moved.pk)]),

@@ -134,3 +134,37 @@ def test_one_jump_across_fifty_milestones_is_one_entry(client):
     CampaignSettings.objects.create(campaign=made, milestone_every=500)
     _, items = entries(client.get("/feeds/c/jump.atom"))
     assert [e.find(f"{ATOM}title").text for e in items] == ["25,000 people have left"]
+
+
+def test_an_arabic_feed_isolates_the_platforms_name_in_a_platform_wide_move(client):
+    from datetime import timedelta
+
+    from likewatch.events.models import Event, Kind, PlatformEvent
+    from tests.sharing_data import START
+
+    p = page("6", "Maroc Telecom")
+    record_hourly(p, [10_000, 8_500])
+    campaign("ar-pl", "حملة", language="ar", target=None, pages=[(p, "leave")])
+    moved = PlatformEvent.objects.create(
+        platform="facebook",
+        kind=Kind.PURGE,
+        start=START,
+        end=START + timedelta(hours=1),
+        size=-3_000,
+        pages=3,
+        tracked=4,
+    )
+    Event.objects.create(
+        page=p,
+        kind=Kind.PURGE,
+        start=START,
+        end=START + timedelta(hours=1),
+        size=-1_000,
+        expected=-500,
+        seen=-1_500,
+        confidence=0.99,
+        platform_event=moved,
+    )
+    _, items = entries(client.get("/feeds/c/ar-pl.atom"))
+    titles = [e.find(f"{ATOM}title").text for e in items]
+    assert "\u2068Facebook\u2069: تحركت صفحات متابَعة كثيرة دفعة واحدة" in titles
