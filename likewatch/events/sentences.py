@@ -48,13 +48,24 @@ def explain(event: Event) -> str:
 
 def apart(event: Event) -> str:
     """How the figures treat a flagged move (the rule of likewatch.events.apart): an unusual
-    gain or drop is not counted as people until an organiser dismisses it."""
+    gain or drop is not counted as people until an organiser dismisses it. The sentence names
+    the figure left out, the event's size (what the history does not explain), which the
+    board, the card, the feed and the API show apart: the move itself (+7,540 measured
+    against −4,500 predicted) is not that figure (+12,040), and a reader must not have to
+    work out which of the two is kept apart."""
     if event.status == Status.DISMISSED:
         return ""
+    size = formatting.isolated({"size": _signed(event.size)})
     if event.kind == Kind.GAIN:
-        return _("It is not counted as people joining.")
+        return (
+            _("The part its history does not explain (%(size)s) is not counted as people joining.")
+            % size
+        )
     if event.kind == Kind.PURGE:
-        return _("It is not counted as people leaving.")
+        return (
+            _("The part its history does not explain (%(size)s) is not counted as people leaving.")
+            % size
+        )
     return ""
 
 

@@ -156,3 +156,34 @@ def test_the_arabic_board_is_right_to_left(browser, site, campaign):
     page.screenshot(path=ARTEFACTS / "board-ar.png", full_page=True)
     assert errors == []
     page.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_flagged_gains_sentence_names_the_figure_its_row_keeps_apart(
+    browser, site, campaign, pages, now, language
+):
+    from likewatch.events.models import Event, Kind
+
+    # Measured +11,940 against −100 predicted: +12,040 is what is kept apart from people.
+    Event.objects.create(
+        page=pages[0],
+        kind=Kind.GAIN,
+        start=now - timedelta(minutes=30),
+        end=now - timedelta(minutes=20),
+        size=12_040,
+        expected=-100,
+        seen=11_940,
+        confidence=0.99,
+        details={"steps": 1, "threshold": 9.0},
+    )
+    page, errors = open_board(browser, site, language)
+    row = page.locator(f"[data-page='{pages[0].pk}'] [data-apart='gained']")
+    assert "+12,040" in row.inner_text()
+    sentence = page.locator("#events").inner_text()
+    assert "+11,940" in sentence  # what was measured...
+    assert "+12,040" in sentence  # ...and the figure the board keeps apart, named in words
+    if language == "ar":
+        assert "الجزء الذي لا يفسّره سجلّها" in sentence
+    page.screenshot(path=ARTEFACTS / f"board-flag-sentence-{language}.png", full_page=True)
+    assert errors == []
+    page.close()
