@@ -221,7 +221,9 @@ def test_the_arabic_board_reads_the_effect_right_to_left_with_each_sign_on_its_n
 ):
     from likewatch.events.models import EffectEstimate
 
-    for page, (effect, low, high) in zip(pages, [(-3_000, -3_400, -2_600), (-500, -700, -300)]):
+    for page, (effect, low, high) in zip(
+        pages, [(-3_000, -3_400, -2_600), (-500, -700, -300)], strict=True
+    ):
         data = {"observed": 0, "expected": 0, "effect": effect, "low": low, "high": high}
         EffectEstimate.objects.create(campaign=campaign, page=page, data=data)
     page, errors = open_board(browser, site, "ar")
