@@ -212,3 +212,25 @@ def test_an_arabic_sentence_isolates_the_english_page_name_numbers_and_times(pag
     with translation.override("en"):
         # A left-to-right sentence with a left-to-right name needs nothing.
         assert "\u2068" not in gain.sentence()
+
+
+def test_a_platform_wide_move_counts_its_pages_with_arabics_plural_forms():
+    from likewatch.events.models import PlatformEvent
+    from likewatch.events.sentences import explain_platform
+
+    def said(pages, tracked):
+        moved = PlatformEvent(
+            platform="facebook",
+            kind=Kind.PURGE,
+            start=T0,
+            end=T0 + timedelta(minutes=5),
+            size=-9000.0,
+            pages=pages,
+            tracked=tracked,
+        )
+        with translation.override("ar"):
+            return explain_platform(moved)
+
+    assert "من أصل صفحتين متابَعتين" in said(2, 2)
+    assert "من أصل 3 صفحات متابَعة" in said(3, 3)  # 3 to 10: the plural
+    assert "من أصل 40 صفحة متابَعة" in said(12, 40)  # 11 to 99: the singular
