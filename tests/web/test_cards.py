@@ -20,8 +20,11 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(autouse=True)
-def empty_card_cache():
-    caches["cards"].clear()
+def empty_card_cache(settings, tmp_path):
+    """Each test its own empty card cache: test processes share LIKEWATCH_VAR, so with two
+    workers one test's cards (or its clear()) landed in another's count of cached cards."""
+    cards = {**settings.CACHES["cards"], "LOCATION": str(tmp_path / "cards")}
+    settings.CACHES = {**settings.CACHES, "cards": cards}
     yield
     caches["cards"].clear()
 
