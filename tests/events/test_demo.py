@@ -82,6 +82,12 @@ def test_the_demos_bought_likes_and_purge_are_reported_at_their_time_with_their_
     [(kind, start, end, size)] = live["Maroc Telecom"]
     assert (kind, start, end) == ("gain", 16.0, 16.5)
     assert abs(size - 5_833) <= 300
+    # Raised on a short history: it says why it is flagged, not only what it cannot say.
+    said = Event.objects.get(page=pages["Maroc Telecom"], kind="gain").sentence()
+    assert (
+        "too little history to say how rare such a change is. It is flagged because the "
+        "count moved more than twice as fast as it ever had before." in said
+    ), said
     # The platform removes 4,000 of inwi's followers at hour 30 (3,889 likes).
     [(kind, start, end, size)] = live["inwi"]
     assert (kind, end) == ("purge", 30.0) and start >= 29.8
