@@ -1,8 +1,14 @@
-"""Events in the admin: organisers confirm or dismiss them with a note (Event.review)."""
+"""Events in the admin: organisers confirm or dismiss them with a note (Event.review).
+
+Every way the admin changes a flag goes through `likewatch.events.apart.changed`: a review
+through Event.review, a deletion (one event or the selected ones) here, so the pages' stored
+effect estimates are marked stale and their open boards redraw."""
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from likewatch.events import apart
 from likewatch.events.models import Event, Status
 
 
@@ -49,3 +55,13 @@ class EventAdmin(admin.ModelAdmin):
     def dismiss(self, request, queryset) -> None:
         for event in queryset:
             event.review(Status.DISMISSED, event.note, request.user)
+
+    def delete_model(self, request, obj: Event) -> None:
+        super().delete_model(request, obj)
+        if obj.kind in apart.KINDS:
+            apart.changed([obj.page_id])
+
+    def delete_queryset(self, request, queryset: QuerySet[Event]) -> None:
+        pages = list(queryset.filter(kind__in=apart.KINDS).values_list("page_id", flat=True))
+        super().delete_queryset(request, queryset)
+        apart.changed(pages)

@@ -48,13 +48,24 @@ def explain(event: Event) -> str:
 
 def apart(event: Event) -> str:
     """How the figures treat a flagged move (the rule of likewatch.events.apart): an unusual
-    gain or drop is not counted as people until an organiser dismisses it."""
+    gain or drop is not counted as people until an organiser dismisses it. The sentence names
+    the figure left out, the event's size (what the history does not explain), which the
+    board, the card, the feed and the API show apart: the move itself (+7,540 measured
+    against −4,500 predicted) is not that figure (+12,040), and a reader must not have to
+    work out which of the two is kept apart."""
     if event.status == Status.DISMISSED:
         return ""
+    size = formatting.isolated({"size": _signed(event.size)})
     if event.kind == Kind.GAIN:
-        return _("It is not counted as people joining.")
+        return (
+            _("The part its history does not explain (%(size)s) is not counted as people joining.")
+            % size
+        )
     if event.kind == Kind.PURGE:
-        return _("It is not counted as people leaving.")
+        return (
+            _("The part its history does not explain (%(size)s) is not counted as people leaving.")
+            % size
+        )
     return ""
 
 
@@ -145,35 +156,50 @@ def _measured(event: Event, what: str) -> str:
             "These counts were imported from an archive, about %(spacing)s apart, and the "
             "change is judged against the archive's own counts at that spacing."
         ) % formatting.isolated({"spacing": formatting.duration(timedelta(seconds=spacing))})
-    if details.get("short_history") and spacing:
-        days = max(1, round(float(details.get("history_days", 0))))
-        text += " " + ngettext(
-            "The archive holds only %(days)d day of counts before it: too little history to "
-            "say how rare this is.",
-            "The archive holds only %(days)d days of counts before it: too little history to "
-            "say how rare this is.",
-            days,
-        ) % formatting.isolated({"days": days})
-    elif details.get("short_history") and float(details.get("history_days", 0)) * 24 < 1:
-        text += " " + _(
-            "The page has been tracked for less than an hour: too little history to say how "
-            "rare this is."
-        )
-    elif details.get("short_history"):
-        hours = round(float(details.get("history_days", 0)) * 24)
-        text += " " + ngettext(
-            "The page has been tracked for only %(hours)d hour: too little history to say "
-            "how rare this is.",
-            "The page has been tracked for only %(hours)d hours: too little history to say "
-            "how rare this is.",
-            hours,
-        ) % formatting.isolated({"hours": hours})
+    if details.get("short_history"):
+        text += " " + _short(details, spacing)
     elif details.get("threshold") is not None:
         text += " " + _(
             "By its own history, a change this far from its usual pattern happens less "
             "than once in 30 days."
         )
     return text
+
+
+def _short(details: dict, spacing) -> str:
+    """What a flag raised on a short history rests on. Too little history says nothing of how
+    rare the move is, so such a flag is raised only when the count moved that way more than
+    twice as fast as it ever had before (likewatch.events.detect: SHORT_STEP_FACTOR, in
+    `_dwarfs` and `_before_warm`); the sentence says both, so that "too little history"
+    does not read as a doubt about the flag nor the flag as a measure of rarity."""
+    if spacing:
+        days = max(1, round(float(details.get("history_days", 0))))
+        history = ngettext(
+            "The archive holds only %(days)d day of counts before it: too little history to "
+            "say how rare such a change is.",
+            "The archive holds only %(days)d days of counts before it: too little history to "
+            "say how rare such a change is.",
+            days,
+        ) % formatting.isolated({"days": days})
+    elif float(details.get("history_days", 0)) * 24 < 1:
+        history = _(
+            "The page has been tracked for less than an hour: too little history to say how "
+            "rare such a change is."
+        )
+    else:
+        hours = round(float(details.get("history_days", 0)) * 24)
+        history = ngettext(
+            "The page has been tracked for only %(hours)d hour: too little history to say "
+            "how rare such a change is.",
+            "The page has been tracked for only %(hours)d hours: too little history to say "
+            "how rare such a change is.",
+            hours,
+        ) % formatting.isolated({"hours": hours})
+    return (
+        history
+        + " "
+        + _("It is flagged because the count moved more than twice as fast as it ever had before.")
+    )
 
 
 def _evidence(event: Event, gain: bool) -> list[str]:

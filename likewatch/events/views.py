@@ -56,5 +56,10 @@ def platform_event_detail(request, pk: int):
     return render(
         request,
         "events/platform_detail.html",
-        {"platform_event": platform_event, "events": events},
+        {
+            "platform_event": platform_event,
+            "events": events,
+            # As the sentences name it ("YouTube", not "Youtube").
+            "platform": sentences.platform_name(platform_event.platform),
+        },
     )

@@ -73,16 +73,27 @@ def effect_sentence(effect: effects.Shown) -> str:
     """'About 61,000 people moved the campaign's way beyond the pages' usual trends (95 %
     interval 58,500 to 63,400). Possible platform removals (−4,000) are not counted as people
     leaving. Unusual gains (+12,040) are not counted as people joining.'"""
-    text = _(
-        "About %(effect)s people moved the way the campaign asks beyond the pages' usual "
-        "trends (95 %% interval: %(low)s to %(high)s)."
-    ) % formatting.isolated(
-        {
-            "effect": formatting.number(effect.effect),
-            "low": formatting.number(effect.low),
-            "high": formatting.number(effect.high),
-        }
-    )
+    # Only an interval wholly the campaign's way says people moved as it asks: one that holds
+    # zero is no clear effect, one wholly the other way says people moved against it.
+    if effect.low > 0:
+        said = _(
+            "About %(effect)s people moved the way the campaign asks beyond the pages' usual "
+            "trends (95 %% interval: %(low)s to %(high)s)."
+        )
+        shown = [formatting.number(v) for v in (effect.effect, effect.low, effect.high)]
+    elif effect.high < 0:
+        said = _(
+            "About %(effect)s people moved against what the campaign asks beyond the pages' "
+            "usual trends (95 %% interval: %(low)s to %(high)s)."
+        )
+        shown = [formatting.number(-v) for v in (effect.effect, effect.high, effect.low)]
+    else:
+        said = _(
+            "No clear effect beyond the pages' usual trends yet: about %(effect)s people the "
+            "campaign's way (95 %% interval: %(low)s to %(high)s)."
+        )
+        shown = [formatting.signed(v) for v in (effect.effect, effect.low, effect.high)]
+    text = said % formatting.isolated(dict(zip(("effect", "low", "high"), shown, strict=True)))
     if effect.removed:
         text += " " + _(
             "Possible platform removals (%(removed)s) are not counted as people leaving."
@@ -144,8 +155,10 @@ def items(campaign: Campaign) -> list[Item]:
         entries.append(
             Item(
                 guid=f"{link}#platform-event-{moved.pk}",
+                # Isolated as every other title's names: "Facebook" first in an Arabic
+                # title made readers lay the whole line out left to right.
                 title=_("%(platform)s: many tracked pages moved at once")
-                % {"platform": platform_name(moved.platform)},
+                % formatting.isolated({"platform": platform_name(moved.platform)}),
                 summary=one_line(moved.sentence()),
                 at=moved.start,
                 link=absolute(platform_wide[str(moved.pk)]),

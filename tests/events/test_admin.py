@@ -55,3 +55,53 @@ def test_confirming_several_at_once(client, organiser, gain):
     )
     gain.refresh_from_db()
     assert gain.status == Status.CONFIRMED and gain.reviewed_by == organiser
+
+
+@pytest.fixture
+def estimate(page):
+    """A fresh stored effect estimate of the campaign on `page`, which took its flags out."""
+    from likewatch.events.models import EffectEstimate
+    from likewatch.tracking.models import Campaign
+
+    campaign = Campaign.objects.create(slug="leave", title="Leave", starts_at=T0)
+    return EffectEstimate.objects.create(campaign=campaign, page=page, data={"gains": 4800})
+
+
+def _told(page, estimate, before) -> bool:
+    """Whether the page's effect estimate was marked stale and its live state moved."""
+    estimate.refresh_from_db()
+    page.refresh_from_db()
+    return estimate.stale and page.flags_changed_at != before
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        lambda e: (f"/admin/events/event/{e.pk}/change/", {"status": "dismissed", "note": ""}),
+        lambda e: ("/admin/events/event/", {"action": "confirm", "_selected_action": [e.pk]}),
+        lambda e: ("/admin/events/event/", {"action": "dismiss", "_selected_action": [e.pk]}),
+        lambda e: (f"/admin/events/event/{e.pk}/delete/", {"post": "yes"}),
+        lambda e: (
+            "/admin/events/event/",
+            {"action": "delete_selected", "_selected_action": [e.pk], "post": "yes"},
+        ),
+    ],
+    ids=["save", "confirm", "dismiss", "delete", "delete selected"],
+)
+def test_every_change_of_a_flag_in_the_admin_marks_the_effect_stale_and_redraws(
+    client, organiser, gain, estimate, post
+):
+    before = gain.page.flags_changed_at
+    url, data = post(gain)
+    assert client.post(url, data).status_code == 302
+    assert _told(gain.page, estimate, before)
+
+
+def test_deleting_a_gap_in_the_admin_leaves_the_effect_alone(client, organiser, page, estimate):
+    gap = Event.objects.create(
+        page=page, kind="gap", start=T0, end=T0, size=3, expected=0, seen=0, confidence=1
+    )
+    before = page.flags_changed_at
+    client.post(f"/admin/events/event/{gap.pk}/delete/", {"post": "yes"})
+    assert not Event.objects.filter(pk=gap.pk).exists()
+    assert not _told(page, estimate, before)

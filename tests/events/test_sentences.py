@@ -57,8 +57,8 @@ def test_a_gain_says_what_was_measured_in_english_french_and_arabic(page):
     # "Bought likes" only as a hypothesis, with its evidence listed.
     assert english.endswith(
         "One possible explanation is bought likes: the page was losing people to a campaign "
-        "at the time; the gain began and ended within a few fetches. It is not counted as "
-        "people joining."
+        "at the time; the gain began and ended within a few fetches. The part its history "
+        "does not explain (+4,800) is not counted as people joining."
     )
     assert french.startswith("Maroc Telecom : une hausse de +4")
     assert "l'achat de mentions J'aime" in french
@@ -98,8 +98,8 @@ def test_a_short_history_says_so(page):
     )
     text = drop.sentence()
     assert "a drop of −150,100" in text
-    assert "tracked for only 6 hours: too little history to say how rare this is" in text
-    assert "It is not counted as people leaving." in text
+    assert "tracked for only 6 hours: too little history to say how rare such a change is" in text
+    assert "The part its history does not explain (−150,000) is not counted as people" in text
 
 
 def test_a_page_tracked_less_than_an_hour_says_so_not_one_hour(page):
@@ -109,6 +109,36 @@ def test_a_page_tracked_less_than_an_hour_says_so_not_one_hour(page):
     assert "tracked for less than an hour: too little history" in gain.sentence()
     with translation.override("fr"):
         assert "suivie que depuis moins d'une heure" in gain.sentence()
+
+
+def test_a_flag_on_a_short_history_says_what_it_rests_on_not_only_what_is_unknown(page):
+    # The demo's bought likes, 16 minutes after tracking began: the flag is confident because
+    # the count moved far faster than it ever had, not because the move is known to be rare.
+    gain = make(
+        page,
+        Kind.GAIN,
+        details={"steps": 1, "short_history": True, "history_days": 16 / 1440, "threshold": 12},
+    )
+    said = sentences(gain)
+    assert said["en"].count("too little history") == 1
+    assert (
+        "The page has been tracked for less than an hour: too little history to say how rare "
+        "such a change is. It is flagged because the count moved more than twice as fast as it "
+        "ever had before." in said["en"]
+    )
+    # Never both "too little history" and a rate measured on that history.
+    assert "less than once in 30 days" not in said["en"]
+    assert "plus de deux fois plus vite qu'il ne l'avait jamais fait" in said["fr"]
+    assert "بسرعة تفوق ضعف أسرع ما تحرّك به من قبل" in said["ar"]
+    # A flag judged on a long history claims a rate instead, and nothing of a short one.
+    known = make(
+        page,
+        Kind.GAIN,
+        start=T0 + timedelta(hours=1),
+        details={"steps": 1, "threshold": 9.0, "history_days": 40},
+    )
+    assert "twice as fast" not in known.sentence()
+    assert "less than once in 30 days" in known.sentence()
 
 
 def test_a_gap_counts_its_missed_fetches(page):
@@ -124,17 +154,27 @@ def test_a_gap_counts_its_missed_fetches(page):
     assert "from Feb 26, 2016, 14:00:01 UTC to Feb 26, 2016, 14:00:44 UTC" in brief.sentence()
 
 
-def test_a_flagged_move_says_it_is_not_counted_as_people_until_dismissed(page):
+def test_a_flagged_move_says_what_is_not_counted_as_people_until_dismissed(page):
+    # The move measured (+4,600 against −200 predicted) is not what is kept apart: the part
+    # the history does not explain (+4,800, the event's size) is, and the board, the card,
+    # the feed and the API show that figure, so the sentence names it.
     gain = make(page, Kind.GAIN, details={"steps": 12, "threshold": 9.0})
     drop = make(page, Kind.PURGE, start=T0 + timedelta(hours=1), size=-3000.0, seen=-3200.0)
-    assert gain.sentence().endswith("It is not counted as people joining.")
-    assert drop.sentence().endswith("It is not counted as people leaving.")
+    assert gain.sentence().endswith(
+        "The part its history does not explain (+4,800) is not counted as people joining."
+    )
+    assert drop.sentence().endswith(
+        "The part its history does not explain (−3,000) is not counted as people leaving."
+    )
     said = sentences(gain)
-    assert "n'est pas comptée comme des personnes qui arrivent" in said["fr"]
-    assert "لا يُحتسب ذلك أشخاصًا انضموا" in said["ar"]
+    assert (
+        "La part que son historique n'explique pas (+4\u202f800) n'est pas comptée comme des "
+        "personnes qui arrivent." in said["fr"].replace("\u2068", "").replace("\u2069", "")
+    )
+    assert "الجزء الذي لا يفسّره سجلّها (\u2068+4,800\u2069) لا يُحتسب أشخاصًا انضموا" in said["ar"]
 
     gain.review(Status.CONFIRMED, "A like farm's delivery.")
-    assert "It is not counted as people joining. Confirmed by the organisers" in gain.sentence()
+    assert "not counted as people joining. Confirmed by the organisers" in gain.sentence()
     # Dismissed: the figures count it as people again, and the sentence no longer says not.
     drop.review(Status.DISMISSED, "People left.")
     assert "not counted" not in drop.sentence()
@@ -172,3 +212,25 @@ def test_an_arabic_sentence_isolates_the_english_page_name_numbers_and_times(pag
     with translation.override("en"):
         # A left-to-right sentence with a left-to-right name needs nothing.
         assert "\u2068" not in gain.sentence()
+
+
+def test_a_platform_wide_move_counts_its_pages_with_arabics_plural_forms():
+    from likewatch.events.models import PlatformEvent
+    from likewatch.events.sentences import explain_platform
+
+    def said(pages, tracked):
+        moved = PlatformEvent(
+            platform="facebook",
+            kind=Kind.PURGE,
+            start=T0,
+            end=T0 + timedelta(minutes=5),
+            size=-9000.0,
+            pages=pages,
+            tracked=tracked,
+        )
+        with translation.override("ar"):
+            return explain_platform(moved)
+
+    assert "من أصل صفحتين متابَعتين" in said(2, 2)
+    assert "من أصل 3 صفحات متابَعة" in said(3, 3)  # 3 to 10: the plural
+    assert "من أصل 40 صفحة متابَعة" in said(12, 40)  # 11 to 99: the singular

@@ -110,6 +110,10 @@ def test_a_platform_wide_move_has_its_page_and_is_said_once_in_the_feed(client, 
 
     body = client.get(f"/events/platform/{moved.pk}/").content.decode()
     assert "3 of the 3 tracked pages on Facebook dropped at the same time" in body
+    # Its size as every other figure: a minus sign, not a hyphen (drawn "9,000-" in Arabic).
+    assert '<dd class="num" dir="ltr">−9,000</dd>' in body
+    arabic = client.get(f"/events/platform/{moved.pk}/", HTTP_ACCEPT_LANGUAGE="ar")
+    assert "⁨Facebook⁩" in arabic.content.decode().split("<h1>", 1)[1].split("</h1>")[0]
     assert "Maroc Telecom: a drop of" in body  # the page the public may see
     assert "C3" not in body  # pages of no public campaign stay hidden
     listing = client.get("/events/").content.decode()

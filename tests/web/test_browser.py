@@ -156,3 +156,87 @@ def test_the_arabic_board_is_right_to_left(browser, site, campaign):
     page.screenshot(path=ARTEFACTS / "board-ar.png", full_page=True)
     assert errors == []
     page.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_flagged_gains_sentence_names_the_figure_its_row_keeps_apart(
+    browser, site, campaign, pages, now, language
+):
+    from likewatch.events.models import Event, Kind
+
+    # Measured +11,940 against −100 predicted: +12,040 is what is kept apart from people.
+    Event.objects.create(
+        page=pages[0],
+        kind=Kind.GAIN,
+        start=now - timedelta(minutes=30),
+        end=now - timedelta(minutes=20),
+        size=12_040,
+        expected=-100,
+        seen=11_940,
+        confidence=0.99,
+        details={"steps": 1, "threshold": 9.0},
+    )
+    page, errors = open_board(browser, site, language)
+    row = page.locator(f"[data-page='{pages[0].pk}'] [data-apart='gained']")
+    assert "+12,040" in row.inner_text()
+    sentence = page.locator("#events").inner_text()
+    assert "+11,940" in sentence  # what was measured...
+    assert "+12,040" in sentence  # ...and the figure the board keeps apart, named in words
+    if language == "ar":
+        assert "الجزء الذي لا يفسّره سجلّها" in sentence
+    page.screenshot(path=ARTEFACTS / f"board-flag-sentence-{language}.png", full_page=True)
+    assert errors == []
+    page.close()
+
+
+# Each character of an element's text with the left edge of its box on screen.
+CHARACTERS = """(el) => {
+  const found = [];
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const box = range.getBoundingClientRect();
+      if (box.width > 0) found.push([node.data[i], box.left]);
+    }
+  }
+  return found;
+}"""
+
+
+def _signs_stay_left_of_their_digits(characters: list) -> bool:
+    """In every signed number read on screen, the sign is just left of its first digit."""
+    x = dict(enumerate(c[1] for c in characters))
+    text = "".join(c[0] for c in characters)
+    signs = [i for i, c in enumerate(text) if c in "+\u2212"]
+    return bool(signs) and all(
+        x[i] < x[next(j for j in range(i + 1, len(text)) if text[j].isdigit())] for i in signs
+    )
+
+
+def test_the_arabic_board_reads_the_effect_right_to_left_with_each_sign_on_its_number(
+    browser, site, campaign, pages
+):
+    from likewatch.events.models import EffectEstimate
+
+    for page, (effect, low, high) in zip(
+        pages, [(-3_000, -3_400, -2_600), (-500, -700, -300)], strict=True
+    ):
+        data = {"observed": 0, "expected": 0, "effect": effect, "low": low, "high": high}
+        EffectEstimate.objects.create(campaign=campaign, page=page, data=data)
+    page, errors = open_board(browser, site, "ar")
+    effect = page.locator("#total [data-total='effect.display.effect']")
+    interval = page.locator("#total [data-total='effect.display.interval']")
+    said = effect.element_handle().evaluate(CHARACTERS)
+    text = "".join(c for c, _ in said)
+    assert text.replace("\u2068", "").replace("\u2069", "") == "نحو +3,500"
+    # "about" (نحو) is read first, at the right; the number follows to its left.
+    word = max(x for c, x in said if c == "ن")
+    assert word > max(x for c, x in said if c.isdigit())
+    assert _signs_stay_left_of_their_digits(said)
+    assert _signs_stay_left_of_their_digits(interval.element_handle().evaluate(CHARACTERS))
+    page.screenshot(path=ARTEFACTS / "board-ar-effect.png", full_page=True)
+    assert errors == []
+    page.close()

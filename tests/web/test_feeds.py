@@ -134,3 +134,68 @@ def test_one_jump_across_fifty_milestones_is_one_entry(client):
     CampaignSettings.objects.create(campaign=made, milestone_every=500)
     _, items = entries(client.get("/feeds/c/jump.atom"))
     assert [e.find(f"{ATOM}title").text for e in items] == ["25,000 people have left"]
+
+
+def test_an_arabic_feed_isolates_the_platforms_name_in_a_platform_wide_move(client):
+    from datetime import timedelta
+
+    from likewatch.events.models import Event, Kind, PlatformEvent
+    from tests.sharing_data import START
+
+    p = page("6", "Maroc Telecom")
+    record_hourly(p, [10_000, 8_500])
+    campaign("ar-pl", "حملة", language="ar", target=None, pages=[(p, "leave")])
+    moved = PlatformEvent.objects.create(
+        platform="facebook",
+        kind=Kind.PURGE,
+        start=START,
+        end=START + timedelta(hours=1),
+        size=-3_000,
+        pages=3,
+        tracked=4,
+    )
+    Event.objects.create(
+        page=p,
+        kind=Kind.PURGE,
+        start=START,
+        end=START + timedelta(hours=1),
+        size=-1_000,
+        expected=-500,
+        seen=-1_500,
+        confidence=0.99,
+        platform_event=moved,
+    )
+    _, items = entries(client.get("/feeds/c/ar-pl.atom"))
+    titles = [e.find(f"{ATOM}title").text for e in items]
+    assert "\u2068Facebook\u2069: تحركت صفحات متابَعة كثيرة دفعة واحدة" in titles
+
+
+def test_the_feed_says_people_moved_the_campaigns_way_only_when_the_interval_says_so():
+    from django.utils import translation
+
+    from likewatch.events.effects import Shown
+    from likewatch.web.feeds import effect_sentence
+
+    clear = effect_sentence(Shown(61_000, 58_500, 63_400))
+    assert clear.startswith(
+        "About 61,000 people moved the way the campaign asks beyond the pages' usual trends "
+        "(95 % interval: 58,500 to 63,400)."
+    )
+    # A quiet page's estimate: the interval holds zero, so nobody is said to have moved.
+    unclear = effect_sentence(Shown(100, -500, 700))
+    assert unclear.startswith(
+        "No clear effect beyond the pages' usual trends yet: about +100 people the campaign's "
+        "way (95 % interval: −500 to +700)."
+    )
+    assert "people moved the way the campaign asks" not in unclear
+    # Wholly the other way: people moved against what the campaign asks, said as such.
+    against = effect_sentence(Shown(-3_000, -3_400, -2_600))
+    assert against.startswith(
+        "About 3,000 people moved against what the campaign asks beyond the pages' usual "
+        "trends (95 % interval: 2,600 to 3,400)."
+    )
+    with translation.override("fr"):
+        assert effect_sentence(Shown(100, -500, 700)).startswith("Pas d'effet net")
+    with translation.override("ar"):
+        said = effect_sentence(Shown(100, -500, 700))
+    assert said.startswith("لا أثر واضحًا حتى الآن") and "\u2068+100\u2069" in said

@@ -83,3 +83,21 @@ def test_the_board_lists_the_public_notes_the_charts_number(client, campaign, no
     assert "Notes from the organisers" in html
     assert "<bdi>New prices</bdi>" in html
     assert '"kind": "annotation"' in html  # the same note, drawn on the charts
+
+
+def test_the_press_view_prints_the_campaigns_effect_as_the_board_shows_it(client, campaign):
+    from likewatch.events.models import EffectEstimate
+
+    publish(campaign)
+    for page, (effect, low, high) in zip(
+        [e.page for e in campaign.entries.order_by("position")],
+        [(-3_000, -3_400, -2_600), (-500, -700, -300)],
+        strict=True,
+    ):
+        data = {"observed": 0, "expected": 0, "effect": effect, "low": low, "high": high}
+        EffectEstimate.objects.create(campaign=campaign, page=page, data=data)
+    shown = boards.snapshot(campaign)["total"]["effect"]["display"]
+    html = client.get("/c/operators/press/").content.decode()
+    assert "Beyond the pages&#x27; usual trends" in html or "Beyond the pages' usual trends" in html
+    assert f'<span class="num">{shown["effect"]}</span>' in html
+    assert shown["interval"] in html
