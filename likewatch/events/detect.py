@@ -512,21 +512,21 @@ FIT_EPISODES = 3
 # there in each draw (real tuning F1 0.91 -> 0.89, fp 0 -> 9, its false flags 0.00 -> 0.11 per 30
 # days). A shape floor of 0.2 on a fit to the bulk instead of a multiple (it follows how spread the
 # kept peaks are) flagged the bank's in one draw too (a bar of 7.2 against 7.57). Measured
-# (bench._eventdiag synthetic tuning false-tuning false-synthetic takeoff spread --plain --draws 3
-# --only 5-minute at 1f15ba3, 2026-12-05, load ~6; the same synthetic and real tuning 5-minute rows
-# as at 1.25 with a young-page floor below): synthetic 5-minute F1 0.816 -> 0.840 (tp 20 -> 21, fp
-# 2), real tuning 5-minute tp 131 -> 132 (fp 0; a gain of several fetches at JFK); false flags,
-# take-off and spread rows unchanged. Sampled every minute (three fetches are 3 of the freeze's 30)
-# and hourly, SHORT_FACTOR as before. Tried the same day and not kept: a young page's fast tails
-# (5-59 minutes, under RARE_DAYS) fitted with a shape of at least 0.3 (its bar extrapolates one flag
-# in 240 days of a burst length from 10-30 days; 30 peaks cannot tell an exponential tail from one
-# of 0.3). It took synthetic page 5's two ordinary one-fetch gains on days 18.7 and 19.6 (strengths
-# 4.41 and 3.48 against 2.96; synthetic 5-minute F1 0.875 with this factor) and the take-off pages'
-# two gains before their campaigns, but tests/events/test_detect.py's page buying +700 a week missed
-# its first purchase on day 25 (14.7 against 18.6), learnt it as ordinary and missed all four after
-# it (shapes 0.5-0.8, bars 27-51), and a three-fetch delivery on day 28 was found on 2 pages of 8
-# (the test asks 6): relative to an exponential bar those were less extreme than page 5's ordinary
-# jumps, so no bar separates them.
+# (bench._eventdiag synthetic tuning false-tuning false-synthetic takeoff spread --plain --draws 3,
+# all rows, at e25a690 against main at 1f15ba3, 2026-12-05, load ~3-6): synthetic 5-minute F1 0.816
+# -> 0.840 (tp 20 -> 21, fp 2), real tuning 5-minute 0.910 -> 0.913 (tp 131 -> 132, fp 0: a gain of
+# several fetches at JFK); every other row, false flags, take-off and spread included, unchanged.
+# Sampled every minute (three fetches are 3 of the freeze's 30) and hourly, SHORT_FACTOR as before.
+# Tried the same day and not kept: a young page's fast tails (5-59 minutes, under RARE_DAYS) fitted
+# with a shape of at least 0.3 (its bar extrapolates one flag in 240 days of a burst length from
+# 10-30 days; 30 peaks cannot tell an exponential tail from one of 0.3). It took synthetic page 5's
+# two ordinary one-fetch gains on days 18.7 and 19.6 (strengths 4.41 and 3.48 against 2.96;
+# synthetic 5-minute F1 0.875 with this factor) and the take-off pages' two gains before their
+# campaigns, but tests/events/test_detect.py's page buying +700 a week missed its first purchase on
+# day 25 (14.7 against 18.6), learnt it as ordinary and missed all four after it (shapes 0.5-0.8,
+# bars 27-51), and a three-fetch delivery on day 28 was found on 2 pages of 8 (the test asks 6):
+# relative to an exponential bar those were less extreme than page 5's ordinary jumps, so no bar
+# separates them.
 SEVERAL_FACTOR = 1.35
 # A move the other way that opens within this long after a flagged one ends (fetches for the
 # fast baseline, days for the slow one, whose level has a memory of about a day) and owes
