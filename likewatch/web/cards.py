@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from likewatch.analytics.change import campaign_change
 from likewatch.events import apart
+from likewatch.events.models import EffectEstimate
 from likewatch.public import campaign_pages, get_campaign, get_page, page_campaign
 from likewatch.tracking.models import Campaign, Page
 from likewatch.web import card_image, headline, sparkline
@@ -49,6 +50,11 @@ def version(campaign: Campaign | None, pages: list[Page]) -> str:
         # says apart without a new count).
         flagged = apart.flagged([p.pk for p in pages], campaign.starts_at, None)
         parts.append(list(flagged.values_list("pk", "status", "size")))
+        # The stored effect estimates the card shows (the campaign's total, a page's own): a
+        # refreshed estimate redraws the card at once, as the board shows it, instead of at
+        # the next FRESHNESS step of a new count.
+        estimates = EffectEstimate.objects.filter(campaign=campaign, page__in=pages)
+        parts.append(list(estimates.order_by("page_id").values_list("page_id", "computed_at")))
     for page in pages:
         moment = page.last_success_at.timestamp() // FRESHNESS if page.last_success_at else 0
         parts += [page.pk, page.name, page.handle, page.last_seq, moment]

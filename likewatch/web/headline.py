@@ -68,6 +68,24 @@ def apart_details(apart: Apart) -> list[str]:
     return found
 
 
+def effect_details(effect: effects.Shown | None) -> list[str]:
+    """The effect beyond the usual trend(s), the campaign's way, with its 95 % interval, for
+    the detail line: "about +52,100 beyond the usual trends (+49,300 to +54,800)"; nothing
+    while there is no estimate."""
+    if effect is None or effect.effect is None:
+        return []
+    return [
+        _("about %(effect)s beyond the usual trends (%(low)s to %(high)s)")
+        % formatting.isolated(
+            {
+                "effect": formatting.signed(effect.effect),
+                "low": formatting.signed(effect.low),
+                "high": formatting.signed(effect.high),
+            }
+        )
+    ]
+
+
 def for_campaign(change: CampaignChange) -> Headline:
     """The campaign's total change since its start."""
     campaign = change.campaign
@@ -92,17 +110,7 @@ def for_campaign(change: CampaignChange) -> Headline:
     # holds that people did not do.
     details += apart_details(change.apart)
     _by_page, effect = effects.for_campaign(campaign)
-    if effect is not None and effect.effect is not None:
-        details.append(
-            _("about %(effect)s beyond the usual trends (%(low)s to %(high)s)")
-            % formatting.isolated(
-                {
-                    "effect": formatting.signed(effect.effect),
-                    "low": formatting.signed(effect.low),
-                    "high": formatting.signed(effect.high),
-                }
-            )
-        )
+    details += effect_details(effect)
     return Headline(
         title=one_line(campaign.title),
         number=formatting.signed(change.total_change) if known else formatting.UNKNOWN,
@@ -133,7 +141,10 @@ def for_page(page: Page, campaign: Campaign | None, direction: str, now=None) ->
     if campaign is not None and pc.change is not None:
         number = formatting.signed(pc.change)
         since = _("since %(date)s") % formatting.isolated({"date": formatting.day(start)})
-        detail = " · ".join([current, *apart_details(pc.apart)])
+        # The page's own effect, as the board's card of the page and the API give it.
+        by_page, _total = effects.for_campaign(campaign)
+        shown = effect_details(by_page.get(page.pk))
+        detail = " · ".join([current, *apart_details(pc.apart), *shown])
     else:
         number, since, detail = formatting.number(pc.current), str(metric), page.platform
     return Headline(

@@ -133,3 +133,14 @@ def test_the_boards_live_data_carries_the_apis_figures_and_hidden_rows_to_show(c
     html = client.get(reverse("web:board", args=[made.slug])).content.decode()
     assert '<div class="apart" data-apart="removed" hidden>' in html
     assert '<div class="apart" data-apart="gained">' in html
+
+
+def test_the_methodology_says_an_interval_holding_zero_is_no_clear_effect(client):
+    said = {
+        "en": "When the interval holds zero",
+        "fr": "Quand l'intervalle contient zéro",
+        "ar": "وحين تشمل الفترة الصفر",
+    }
+    for language, words in said.items():
+        html = client.get(reverse("web:methodology"), HTTP_ACCEPT_LANGUAGE=language)
+        assert words in html.content.decode(), language

@@ -20,8 +20,11 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(autouse=True)
-def empty_card_cache():
-    caches["cards"].clear()
+def empty_card_cache(settings, tmp_path):
+    """Each test its own empty card cache: test processes share LIKEWATCH_VAR, so with two
+    workers one test's cards (or its clear()) landed in another's count of cached cards."""
+    cards = {**settings.CACHES["cards"], "LOCATION": str(tmp_path / "cards")}
+    settings.CACHES = {**settings.CACHES, "cards": cards}
     yield
     caches["cards"].clear()
 
@@ -135,3 +138,37 @@ def test_unknown_or_private_objects_are_404(client):
     assert client.get("/card/c/nope.png").status_code == 404
     assert client.get("/card/p/12345.png").status_code == 404
     assert client.get("/card/p/99999999999999999999.png").status_code == 404
+
+
+def test_a_page_card_says_the_pages_own_effect_as_the_board_does(client):
+    from likewatch.events.models import EffectEstimate
+    from likewatch.web import board, headline
+
+    c = morocco()
+    telecom = c.pages.get(name="Maroc Telecom")
+    data = {"observed": -60_000, "expected": -1_000, "effect": -59_000, "low": -61_500}
+    EffectEstimate.objects.create(campaign=c, page=telecom, data={**data, "high": -56_400})
+    shown = headline.for_page(telecom, c, "leave")
+    assert "about +59,000 beyond the usual trends (+56,400 to +61,500)" in shown.detail
+    entry = next(p for p in board.snapshot(c)["pages"] if p["id"] == telecom.pk)
+    assert entry["effect"]["display"]["effect"] == "about +59,000"
+    # Without an estimate for the page, nothing is said of its effect.
+    inwi = c.pages.get(name="inwi")
+    assert "beyond the usual trends" not in headline.for_page(inwi, c, "leave").detail
+
+
+def test_a_refreshed_effect_estimate_redraws_the_card_without_a_new_count(client):
+    from likewatch.events.models import EffectEstimate
+
+    c = morocco()
+    for p in c.pages.all():
+        data = {"effect": -1_000, "low": -1_500, "high": -500}
+        EffectEstimate.objects.create(campaign=c, page=p, data=data, computed_at=START)
+    first = client.get("/card/c/morocco-2016.png")
+    EffectEstimate.objects.filter(campaign=c).update(
+        data={"effect": -9_000, "low": -9_500, "high": -8_500},
+        computed_at=START + timedelta(minutes=15),
+    )
+    second = client.get("/card/c/morocco-2016.png")
+    assert second["ETag"] != first["ETag"]
+    assert second.content != first.content
