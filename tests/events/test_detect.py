@@ -543,7 +543,8 @@ def test_a_burst_length_whose_kept_peaks_are_most_of_its_episodes_is_not_judged_
 
 def judged_by_bulk(name, peaks, episodes):
     """The bar of a 5-minute page's fast tail `name` that kept `peaks` of `episodes`, the
-    fitted level alone, and SHORT_FACTOR times the largest step kept."""
+    fitted level alone, and the multiple of the largest step kept that holds a tail of its
+    bulk (SHORT_FACTOR for one-fetch bursts, SEVERAL_FACTOR for bursts of several)."""
     detector = Detector(INTERVAL)
     detector.first_time, detector.now, detector.steps = 0.0, 90 * 86400.0, 20_000
     tail = detector.tails.setdefault(name, detect._Tail())
@@ -553,7 +554,8 @@ def judged_by_bulk(name, peaks, episodes):
         tail.skip()
     level, _about = detector._threshold("fast", name[:-1], steps=int(name[-1]))
     k = detect.CUSUM_K["fast"]
-    return level, tail.level, detect.SHORT_FACTOR * (tail.peaks[-1] + k) - k
+    factor = detect.SHORT_FACTOR if name.endswith("1") else detect.SEVERAL_FACTOR
+    return level, tail.level, factor * (tail.peaks[-1] + k) - k
 
 
 def test_a_quiet_page_s_few_bursts_hold_the_bar_a_multiple_of_their_largest_step():
@@ -566,6 +568,24 @@ def test_a_quiet_page_s_few_bursts_hold_the_bar_a_multiple_of_their_largest_step
     peaks += [0.62, 0.74, 1.09]
     level, _fitted, floor = judged_by_bulk("fast-1", peaks, 33)
     assert level >= floor > 2.5
+
+
+def test_a_delivery_of_several_fetches_well_past_a_bulk_tail_s_largest_is_flagged():
+    # Synthetic 5-minute page 5 on day 48: 50 gains of two fetches and more, 30 kept, the
+    # largest a step of 5.5 spreads (strength 3.48). Bought likes over three fetches at 5.70
+    # (a step of 7.7 spreads, 1.4 times that) stayed under 1.5 times it (6.22) and were
+    # missed. The bank's busy middays (40 drops of several fetches, the largest strength
+    # 5.33) then drop at 7.57 on an ordinary day, 1.31 times that step: still no flag.
+    gains = [1.224, 1.231, 1.284, 1.32, 1.33, 1.355, 1.382, 1.391, 1.404, 1.466, 1.553, 1.576]
+    gains += [1.577, 1.583, 1.585, 1.602, 1.642, 1.662, 1.729, 1.73, 1.733, 1.815, 1.876]
+    gains += [1.902, 1.915, 1.966, 2.392, 2.511, 2.599, 3.482]
+    level, _fitted, _floor = judged_by_bulk("fast+2", gains, 50)
+    assert level <= 5.70 < detect.SHORT_FACTOR * (3.482 + 2) - 2
+    drops = [1.462, 1.471, 1.489, 1.495, 1.506, 1.507, 1.564, 1.611, 1.625, 1.642, 1.647]
+    drops += [1.655, 1.788, 2.032, 2.133, 2.191, 2.246, 2.267, 2.278, 2.647, 2.719, 2.821]
+    drops += [3.088, 3.223, 3.225, 3.234, 3.888, 4.945, 4.948, 5.33]
+    level, _fitted, _floor = judged_by_bulk("fast-2", drops, 40)
+    assert level > 7.57
 
 
 def test_a_flag_kept_near_the_bar_does_not_lift_the_bar_for_the_next_flag():
