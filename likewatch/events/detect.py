@@ -190,8 +190,11 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # 11: sampled every 5-59 minutes the slow CUSUM allows SLOW_K_MINUTES a fetch, and sampled
 # hourly a step that clears every burst bar inside a milder fast episode opens a burst of its
 # own (`_beyond_mild`): a state from 10 summed its slow CUSUM by the old allowance and held
-# other episodes, so it is rebuilt from the page's first record
-STATE_VERSION = 11
+# other episodes, so it is rebuilt from the page's first record; 12: sampled every 5-15
+# minutes a several-fetch tail that is its bulk holds its bar at SEVERAL_FACTOR times its
+# largest kept step, not SHORT_FACTOR: a state from 11 flagged by the higher bar, so it is
+# rebuilt from the page's first record and live detection still equals a rescan
+STATE_VERSION = 12
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
