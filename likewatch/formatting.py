@@ -21,6 +21,7 @@ Conventions, everywhere:
 from __future__ import annotations
 
 import functools
+import math
 import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -113,6 +114,16 @@ def compact(value: int | float | None) -> str:
         numbering_system="default",
     )
     return MINUS + text if value < 0 else text
+
+
+def estimate(value: float, low: float, high: float) -> tuple[int, int, int]:
+    """An estimate and its 95 % interval rounded alike, to the power of ten at most a
+    twentieth of the interval's width: (52_086.4, 49_284.2, 54_793.7) -> (52_100, 49_300,
+    54_800). Digits finer than the interval can tell apart are noise a journalist would
+    quote as fact ("about +52,086"); an interval of under 20 keeps every unit."""
+    width = abs(high - low) / 20
+    step = 10 ** max(0, math.floor(math.log10(width))) if width >= 1 else 1
+    return round(value / step) * step, round(low / step) * step, round(high / step) * step
 
 
 def separators() -> dict[str, str]:

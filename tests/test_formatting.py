@@ -54,6 +54,17 @@ def test_compact_forms_keep_enough_digits_to_differ():
         assert formatting.compact(3_150_000) == "3,15\u00a0M"
 
 
+def test_an_estimate_and_its_interval_are_rounded_alike_to_what_the_interval_can_tell():
+    # A width of 5,509: hundreds are what it tells apart, so the units are not quoted.
+    assert formatting.estimate(52_086.4, 49_284.2, 54_793.7) == (52_100, 49_300, 54_800)
+    # The issue's own example keeps every digit it gave.
+    assert formatting.estimate(61_000, 58_500, 63_400) == (61_000, 58_500, 63_400)
+    # Signs are kept; a narrow interval keeps its units.
+    assert formatting.estimate(-3_012.6, -3_400.2, -2_611.9) == (-3_010, -3_400, -2_610)
+    assert formatting.estimate(12.4, 3.2, 21.7) == (12, 3, 22)
+    assert formatting.estimate(5.0, 5.0, 5.0) == (5, 5, 5)
+
+
 def test_times_in_text_say_their_zone():
     with translation.override("en"):
         assert formatting.clock(NOW) == "21:45 UTC"

@@ -27,7 +27,7 @@ from likewatch.events.apart import Apart, as_dict
 from likewatch.events.models import EffectEstimate, Event
 from likewatch.fanout.broker import version
 from likewatch.fanout.messages import page_state
-from likewatch.formatting import duration, isolated, moment, number, percent, signed
+from likewatch.formatting import duration, estimate, isolated, moment, number, percent, signed
 from likewatch.organisers.models import Annotation, CampaignSettings
 from likewatch.tracking.models import Campaign, CampaignPage
 from likewatch.web import charts
@@ -114,11 +114,17 @@ def effect_entry(shown: effects.Shown | None) -> dict:
         "gained": round(shown.gained),
         # Isolated (formatting.isolated), as the card's and the feed's: after an Arabic word
         # a bare "+3,500" is read as an Arabic number and its sign is drawn at its right.
-        "display": {
-            "effect": _("about %(effect)s") % isolated({"effect": signed(shown.effect)}),
-            "interval": _("95 %% interval: %(low)s to %(high)s")
-            % isolated({"low": signed(shown.low), "high": signed(shown.high)}),
-        },
+        "display": _effect_display(shown),
+    }
+
+
+def _effect_display(shown: effects.Shown) -> dict[str, str]:
+    """The effect and its interval as read, rounded alike (formatting.estimate)."""
+    effect, low, high = estimate(shown.effect, shown.low, shown.high)
+    return {
+        "effect": _("about %(effect)s") % isolated({"effect": signed(effect)}),
+        "interval": _("95 %% interval: %(low)s to %(high)s")
+        % isolated({"low": signed(low), "high": signed(high)}),
     }
 
 

@@ -75,24 +75,25 @@ def effect_sentence(effect: effects.Shown) -> str:
     leaving. Unusual gains (+12,040) are not counted as people joining.'"""
     # Only an interval wholly the campaign's way says people moved as it asks: one that holds
     # zero is no clear effect, one wholly the other way says people moved against it.
+    value, low, high = formatting.estimate(effect.effect, effect.low, effect.high)
     if effect.low > 0:
         said = _(
             "About %(effect)s people moved the way the campaign asks beyond the pages' usual "
             "trends (95 %% interval: %(low)s to %(high)s)."
         )
-        shown = [formatting.number(v) for v in (effect.effect, effect.low, effect.high)]
+        shown = [formatting.number(v) for v in (value, low, high)]
     elif effect.high < 0:
         said = _(
             "About %(effect)s people moved against what the campaign asks beyond the pages' "
             "usual trends (95 %% interval: %(low)s to %(high)s)."
         )
-        shown = [formatting.number(-v) for v in (effect.effect, effect.high, effect.low)]
+        shown = [formatting.number(-v) for v in (value, high, low)]
     else:
         said = _(
             "No clear effect beyond the pages' usual trends yet: about %(effect)s people the "
             "campaign's way (95 %% interval: %(low)s to %(high)s)."
         )
-        shown = [formatting.signed(v) for v in (effect.effect, effect.low, effect.high)]
+        shown = [formatting.signed(v) for v in (value, low, high)]
     text = said % formatting.isolated(dict(zip(("effect", "low", "high"), shown, strict=True)))
     if effect.removed:
         text += " " + _(

@@ -68,19 +68,25 @@ def apart_details(apart: Apart) -> list[str]:
     return found
 
 
-def effect_details(effect: effects.Shown | None) -> list[str]:
-    """The effect beyond the usual trend(s), the campaign's way, with its 95 % interval, for
-    the detail line: "about +52,100 beyond the usual trends (+49,300 to +54,800)"; nothing
-    while there is no estimate."""
+def effect_details(effect: effects.Shown | None, one_page: bool = False) -> list[str]:
+    """The effect beyond the usual trends (a page's: its usual trend), the campaign's way,
+    with its 95 % interval, for the detail line: "about +52,100 beyond the usual trends
+    (+49,300 to +54,800)"; nothing while there is no estimate."""
     if effect is None or effect.effect is None:
         return []
+    value, low, high = formatting.estimate(effect.effect, effect.low, effect.high)
+    said = (
+        _("about %(effect)s beyond its usual trend (%(low)s to %(high)s)")
+        if one_page
+        else _("about %(effect)s beyond the usual trends (%(low)s to %(high)s)")
+    )
     return [
-        _("about %(effect)s beyond the usual trends (%(low)s to %(high)s)")
+        said
         % formatting.isolated(
             {
-                "effect": formatting.signed(effect.effect),
-                "low": formatting.signed(effect.low),
-                "high": formatting.signed(effect.high),
+                "effect": formatting.signed(value),
+                "low": formatting.signed(low),
+                "high": formatting.signed(high),
             }
         )
     ]
@@ -143,7 +149,7 @@ def for_page(page: Page, campaign: Campaign | None, direction: str, now=None) ->
         since = _("since %(date)s") % formatting.isolated({"date": formatting.day(start)})
         # The page's own effect, as the board's card of the page and the API give it.
         by_page, _total = effects.for_campaign(campaign)
-        shown = effect_details(by_page.get(page.pk))
+        shown = effect_details(by_page.get(page.pk), one_page=True)
         detail = " · ".join([current, *apart_details(pc.apart), *shown])
     else:
         number, since, detail = formatting.number(pc.current), str(metric), page.platform

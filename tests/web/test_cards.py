@@ -149,12 +149,12 @@ def test_a_page_card_says_the_pages_own_effect_as_the_board_does(client):
     data = {"observed": -60_000, "expected": -1_000, "effect": -59_000, "low": -61_500}
     EffectEstimate.objects.create(campaign=c, page=telecom, data={**data, "high": -56_400})
     shown = headline.for_page(telecom, c, "leave")
-    assert "about +59,000 beyond the usual trends (+56,400 to +61,500)" in shown.detail
+    assert "about +59,000 beyond its usual trend (+56,400 to +61,500)" in shown.detail
     entry = next(p for p in board.snapshot(c)["pages"] if p["id"] == telecom.pk)
     assert entry["effect"]["display"]["effect"] == "about +59,000"
     # Without an estimate for the page, nothing is said of its effect.
     inwi = c.pages.get(name="inwi")
-    assert "beyond the usual trends" not in headline.for_page(inwi, c, "leave").detail
+    assert "beyond its usual trend" not in headline.for_page(inwi, c, "leave").detail
 
 
 def test_a_refreshed_effect_estimate_redraws_the_card_without_a_new_count(client):
