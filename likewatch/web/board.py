@@ -112,14 +112,14 @@ def effect_entry(shown: effects.Shown | None) -> dict:
         # current figures apart: `apart_entry`).
         "removed": round(shown.removed),
         "gained": round(shown.gained),
-        # Isolated (formatting.isolated), as the card's and the feed's: after an Arabic word
-        # a bare "+3,500" is read as an Arabic number and its sign is drawn at its right.
         "display": _effect_display(shown),
     }
 
 
 def _effect_display(shown: effects.Shown) -> dict[str, str]:
-    """The effect and its interval as read, rounded alike (formatting.estimate)."""
+    """The effect and its interval as read, rounded alike (formatting.estimate), and
+    isolated as the card's and the feed's: after an Arabic word a bare "+3,500" is read as an
+    Arabic number and its sign is drawn at its right."""
     effect, low, high = estimate(shown.effect, shown.low, shown.high)
     return {
         "effect": _("about %(effect)s") % isolated({"effect": signed(effect)}),

@@ -110,15 +110,22 @@ def test_the_feed_counts_the_hidden_departures_and_says_what_its_effect_left_out
     assert "Possible platform removals (\u22124,000) are not counted as people leaving." in text
 
 
-def test_the_methodology_says_a_straddling_event_counts_only_its_part_after_the_start(client):
-    said = {
-        "en": "left out only for its part after the start",
-        "fr": "mis à part que pour sa part postérieure au début",
-        "ar": "لا يُعزل منه إلا الجزء الواقع بعد الانطلاق",
-    }
+def methodology_says(client, said: dict[str, str]) -> None:
+    """The methodology page holds each language's words, in that language."""
     for language, words in said.items():
-        html = client.get("/methodology/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
-        assert words in html
+        html = client.get(reverse("web:methodology"), HTTP_ACCEPT_LANGUAGE=language)
+        assert words in html.content.decode(), language
+
+
+def test_the_methodology_says_a_straddling_event_counts_only_its_part_after_the_start(client):
+    methodology_says(
+        client,
+        {
+            "en": "left out only for its part after the start",
+            "fr": "mis à part que pour sa part postérieure au début",
+            "ar": "لا يُعزل منه إلا الجزء الواقع بعد الانطلاق",
+        },
+    )
 
 
 def test_the_boards_live_data_carries_the_apis_figures_and_hidden_rows_to_show(client, burst):
@@ -136,11 +143,11 @@ def test_the_boards_live_data_carries_the_apis_figures_and_hidden_rows_to_show(c
 
 
 def test_the_methodology_says_an_interval_holding_zero_is_no_clear_effect(client):
-    said = {
-        "en": "When the interval holds zero",
-        "fr": "Quand l'intervalle contient zéro",
-        "ar": "وحين تشمل الفترة الصفر",
-    }
-    for language, words in said.items():
-        html = client.get(reverse("web:methodology"), HTTP_ACCEPT_LANGUAGE=language)
-        assert words in html.content.decode(), language
+    methodology_says(
+        client,
+        {
+            "en": "When the interval holds zero",
+            "fr": "Quand l'intervalle contient zéro",
+            "ar": "وحين تشمل الفترة الصفر",
+        },
+    )

@@ -74,6 +74,24 @@ def open_board(browser, site, language="en"):
     return page, errors
 
 
+def flagged_gain(page, now, **fields):
+    """A flagged burst on `page` ten minutes ago: +11,940 measured against −100 predicted, so
+    +12,040 is what the board keeps apart from people."""
+    from likewatch.events.models import Event, Kind
+
+    return Event.objects.create(
+        page=page,
+        kind=Kind.GAIN,
+        start=now - timedelta(minutes=30),
+        end=now - timedelta(minutes=20),
+        size=12_040,
+        expected=-100,
+        seen=11_940,
+        confidence=0.99,
+        **fields,
+    )
+
+
 def test_the_board_renders_with_data(browser, site, campaign):
     page, errors = open_board(browser, site)
     assert page.locator("h1").inner_text() == "Unlike the operators"
@@ -109,7 +127,7 @@ def test_a_flag_arriving_after_the_board_loaded_shows_its_row_apart_at_once(
     from django.urls import reverse
 
     from likewatch.events import apart
-    from likewatch.events.models import Event, Kind, Status
+    from likewatch.events.models import Status
 
     page, errors = open_board(browser, site)
     page.wait_for_selector("[data-live-status]:not([hidden])")
@@ -118,17 +136,7 @@ def test_a_flag_arriving_after_the_board_loaded_shows_its_row_apart_at_once(
     assert row.is_hidden() and page.locator("#total [data-apart='gained']").is_hidden()
     # The detector flags a burst after the board was drawn and says so, as the scan does; no
     # new count is needed to show it (an hourly page would make readers wait an hour).
-    event = while_serving(
-        Event.objects.create,
-        page=pages[0],
-        kind=Kind.GAIN,
-        start=now - timedelta(minutes=30),
-        end=now - timedelta(minutes=20),
-        size=12_040,
-        expected=-100,
-        seen=11_940,
-        confidence=0.99,
-    )
+    event = while_serving(flagged_gain, pages[0], now)
     while_serving(apart.changed, [pages[0].pk])
     row.filter(has_text="+12,040").wait_for(state="visible", timeout=10_000)
     assert "not reviewed yet" in row.inner_text()
@@ -162,20 +170,7 @@ def test_the_arabic_board_is_right_to_left(browser, site, campaign):
 def test_a_flagged_gains_sentence_names_the_figure_its_row_keeps_apart(
     browser, site, campaign, pages, now, language
 ):
-    from likewatch.events.models import Event, Kind
-
-    # Measured +11,940 against −100 predicted: +12,040 is what is kept apart from people.
-    Event.objects.create(
-        page=pages[0],
-        kind=Kind.GAIN,
-        start=now - timedelta(minutes=30),
-        end=now - timedelta(minutes=20),
-        size=12_040,
-        expected=-100,
-        seen=11_940,
-        confidence=0.99,
-        details={"steps": 1, "threshold": 9.0},
-    )
+    flagged_gain(pages[0], now, details={"steps": 1, "threshold": 9.0})
     page, errors = open_board(browser, site, language)
     row = page.locator(f"[data-page='{pages[0].pk}'] [data-apart='gained']")
     assert "+12,040" in row.inner_text()
