@@ -91,7 +91,9 @@ has 10 of its own once the page is known for `RARE_DAYS`), and, once the page is
 fitted shape is kept at 0 or above (an audience count's moves have no upper bound; a bounded fit
 made every new record of ordinary traffic a flag). A burst length's tail whose kept peaks are most
 of its episodes holds its bar at a multiple of its largest (`FIT_EPISODES`: `SHORT_FACTOR`, or
-`SEVERAL_FACTOR` for bursts of several fetches sampled every 5 to 15 minutes). The threshold is
+`SEVERAL_FACTOR` for bursts of several fetches sampled every 5 to 15 minutes). Sampled that
+often, a page watched for less than `RARE_DAYS` holds its one-fetch bar at `YOUNG_FACTOR` times
+its largest kept step (its fit extrapolates weeks into months). The threshold is
 never below what the kept peaks say outright: no more of the page's own episodes may have reached
 it than the rate allows (small counts make tied peaks, on which a fit would otherwise set the
 level; the level clears every peak kept as the largest that must not be reached, to the
@@ -529,8 +531,31 @@ FIT_EPISODES = 3
 # day 25 (14.7 against 18.6), learnt it as ordinary and missed all four after it (shapes 0.5-0.8,
 # bars 27-51), and a three-fetch delivery on day 28 was found on 2 pages of 8 (the test asks 6):
 # relative to an exponential bar those were less extreme than page 5's ordinary jumps, so no bar
-# separates them.
+# separates them. A multiple of a young page's largest one-fetch step does (YOUNG_FACTOR,
+# below): a bar that follows its own record, not a shape's extrapolation.
 SEVERAL_FACTOR = 1.35
+# Sampled every 5 to 15 minutes (`scan_only`), a page watched for less than RARE_DAYS holds its
+# bar for one-fetch bursts at this multiple of the largest step its own tail of them kept (as
+# FIT_EPISODES does SHORT_FACTOR's, spreads a fetch): its fit extrapolates one flag in 240 days
+# of that length (the target's share) from two or three weeks, and 30 peaks of its bulk cannot
+# tell an exponential tail from a heavier one. Synthetic 5-minute page 5 (seed 14) kept one-fetch
+# gains of at most 4.06 spreads a fetch by day 18.7 (strength 2.06; 121 episodes, shape 0.08) and
+# its bar was 2.96: ordinary jumps of 6.41 and 5.48 spreads (+327 and +335 at a pace of 17-120,
+# days 18.7 and 19.6, both also raised with nothing injected) were flagged; by day 25 the same
+# tail fitted a shape of 0.34 and a bar of 6.9. The take-off pages' two one-fetch gains before
+# their campaigns (days 3.1 and 13.5, 2.27 and 2.13 against 2.07 and 2.11, their largest kept
+# 0.68 and 1.46) were ordinary jumps of a young page too. How high it may go is a purge on a
+# young page: synthetic 5-minute page 2, day 22.0, 5.83 against a largest kept drop of 2.49
+# (1.74 times its step); page 5's jump was 1.59 times its largest: 1.65 is midway. Measured
+# (bench._eventdiag synthetic tuning false-tuning false-synthetic takeoff spread --plain --draws
+# 3, all rows, 2026-12-06, load ~5-8, against the baseline of main at 1673201; 1.6 gave the same
+# on every 5-minute row): synthetic 5-minute F1 0.840 -> 0.875 (fp 2 -> 0, the same 21 found),
+# take-off 5-minute false flags 3 -> 1 (6 of 6 found); real tuning 5-minute (0.91, tp 132, fp
+# 0: its injections begin a third into its months), spread 5-minute, every false-flag row and
+# every other row unchanged. Not in a short history (SHORT_FACTOR
+# already) nor for bursts of several fetches (SEVERAL_FACTOR; see there what a heavier shape
+# cost them), and not sampled every minute or hourly, whose young pages were not measured.
+YOUNG_FACTOR = 1.65
 # A move the other way that opens within this long after a flagged one ends (fetches for the
 # fast baseline, days for the slow one, whose level has a memory of about a day) and owes
 # more than ECHO_SHARE of its size to the baseline having followed the flagged move is that
@@ -1895,6 +1920,12 @@ class Detector:
             several = self.scan_only and name == self._tail_key(which, key, BURST_SCALES)
             factor = SEVERAL_FACTOR if several else SHORT_FACTOR
             level = max(level, factor * (peaks[-1] + k) - k)
+        young = days < RARE_DAYS and name == self._tail_key(which, key, 1)
+        if which == "fast" and self.scan_only and young:
+            # A young page's one-fetch bursts: at least YOUNG_FACTOR times the largest kept step
+            # (see there).
+            k = CUSUM_K[which]
+            level = max(level, YOUNG_FACTOR * (peaks[-1] + k) - k)
         level = max(MIN_THRESHOLD[which], level)
         return level, {"short_history": False, "history_days": round(days, 2), **fit}
 

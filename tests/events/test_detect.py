@@ -541,12 +541,12 @@ def test_a_burst_length_whose_kept_peaks_are_most_of_its_episodes_is_not_judged_
     assert level == max(detect.MIN_THRESHOLD["fast"], fitted) < floor
 
 
-def judged_by_bulk(name, peaks, episodes):
-    """The bar of a 5-minute page's fast tail `name` that kept `peaks` of `episodes`, the
-    fitted level alone, and the multiple of the largest step kept that holds a tail of its
+def judged_by_bulk(name, peaks, episodes, days=90.0):
+    """The bar of a 5-minute page's fast tail `name` that kept `peaks` of `episodes` in `days`,
+    the fitted level alone, and the multiple of the largest step kept that holds a tail of its
     bulk (SHORT_FACTOR for one-fetch bursts, SEVERAL_FACTOR for bursts of several)."""
     detector = Detector(INTERVAL)
-    detector.first_time, detector.now, detector.steps = 0.0, 90 * 86400.0, 20_000
+    detector.first_time, detector.now, detector.steps = 0.0, days * 86400.0, 20_000
     tail = detector.tails.setdefault(name, detect._Tail())
     for peak in peaks:
         tail.add(peak)
@@ -586,6 +586,27 @@ def test_a_delivery_of_several_fetches_well_past_a_bulk_tail_s_largest_is_flagge
     drops += [3.088, 3.223, 3.225, 3.234, 3.888, 4.945, 4.948, 5.33]
     level, _fitted, _floor = judged_by_bulk("fast-2", drops, 40)
     assert level > 7.57
+
+
+def test_a_young_page_s_new_record_jump_is_no_gain_and_a_purge_far_past_its_largest_is_one():
+    # Synthetic 5-minute page 5 on day 18.7: 121 one-fetch gains, 30 kept, the largest a step
+    # of 4.06 spreads (strength 2.06). Fitted to two and a half weeks of them, the bar was 2.96,
+    # and the page's own next jumps, +327 and +335 (strengths 4.41 and 3.48), were flagged:
+    # until RARE_DAYS it is YOUNG_FACTOR times that step. The same tail on a page watched for
+    # 90 days is judged by its fit. Page 2 on day 22.0 (62 one-fetch drops, the largest 2.49):
+    # a purge of 536 people at strength 5.83 still clears its bar.
+    gains = [0.613, 0.616, 0.646, 0.653, 0.662, 0.676, 0.687, 0.716, 0.72, 0.722, 0.723, 0.724]
+    gains += [0.752, 0.771, 0.776, 0.812, 0.822, 0.876, 0.897, 0.943, 0.952, 0.974, 1.083]
+    gains += [1.103, 1.148, 1.166, 1.356, 1.714, 1.727, 2.064]
+    young, _fitted, _floor = judged_by_bulk("fast+1", gains, 121, days=18.66)
+    assert young > 4.41
+    older, fitted, _floor = judged_by_bulk("fast+1", gains, 121, days=90)
+    assert older == fitted < 3.48
+    drops = [0.192, 0.224, 0.226, 0.238, 0.247, 0.262, 0.273, 0.286, 0.29, 0.292, 0.311, 0.321]
+    drops += [0.393, 0.42, 0.422, 0.429, 0.493, 0.497, 0.514, 0.522, 0.531, 0.571, 0.625]
+    drops += [0.678, 0.682, 0.74, 0.748, 0.833, 1.091, 2.494]
+    young, _fitted, _floor = judged_by_bulk("fast-1", drops, 62, days=22.02)
+    assert young <= 5.83
 
 
 def test_a_flag_kept_near_the_bar_does_not_lift_the_bar_for_the_next_flag():
