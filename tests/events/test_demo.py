@@ -7,6 +7,7 @@ round, as in the poller, and a rescan must then give the same events.
 """
 
 import random
+import re
 from datetime import timedelta
 
 import pytest
@@ -196,6 +197,14 @@ def test_with_the_demos_past_the_bought_likes_are_judged_against_the_pages_histo
     assert not gain.details["short_history"] and gain.details["history_days"] >= PAST_DAYS
     said = gain.sentence()
     assert "too little history" not in said
+    # Against its own history: larger than any change over as long (30 s, three fetches) in
+    # the days before, and rare by the page's own tails.
+    assert re.search(
+        r"a gain of \+5,\d{3} between 12:16:00 UTC and 12:16:30 UTC on Feb 26, 2016, larger than "
+        r"any change over as long in the last 3 days \(at most \+\d{2,3}: no change between two "
+        r"fetches was over \+\d{2}\)\.",
+        said,
+    ), said
     assert (
         "By its own history, a change this far from its usual pattern happens less than "
         "once in 30 days." in said
