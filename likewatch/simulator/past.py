@@ -17,8 +17,13 @@ real day of the past is 60 simulated days, and its counts are the scenario's org
 daily cycle and jitter at negative hours: the page's own traffic, sampled as the live demo
 samples it, so the detector learns the very noise it then judges the live fetches against. The
 fetches run up to the moment the past is written (those since hour 0 too: set-up takes a few
-seconds), so the live fetches follow without a gap. A scenario's waves and incidents are its
-live part: before hour 0 a wave has barely begun (a logistic's tail) and no incident has.
+seconds), so the live fetches follow without a gap (a gap event takes four intervals without
+a count: likewatch.events.detect, GAP_INTERVALS). A scenario's waves and incidents are its live
+part: a wave begins at hour 0, when `likewatch demo`'s campaign starts (`Wave.moved`), and no
+incident comes before it, so the past is the pages' ordinary traffic alone, and the count runs
+on through hour 0 without a jump.
+
+**Its length** is the caller's (`likewatch demo`: PAST_DAYS, where the choice is measured).
 
 **Written as fetches.** The past goes through the one write path (`tracking.history.
 record_batch`), a real day a batch, so every consumer (chart rollups, live detection, the
