@@ -2,13 +2,15 @@
 
 Every way the admin changes a flag goes through `likewatch.events.apart.changed`: a review
 through Event.review, a deletion (one event or the selected ones) here, so the pages' stored
-effect estimates are marked stale and their open boards redraw."""
+effect estimates are marked stale and their open boards redraw. Reviewing or deleting an event
+of another kind (a change of pace, a stale count) redraws the boards that list it
+(`likewatch.events.publish.shown_changed`)."""
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from likewatch.events import apart
+from likewatch.events import apart, publish
 from likewatch.events.models import Event, Status
 
 
@@ -58,10 +60,16 @@ class EventAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj: Event) -> None:
         super().delete_model(request, obj)
-        if obj.kind in apart.KINDS:
-            apart.changed([obj.page_id])
+        _deleted([(obj.page_id, obj.kind)])
 
     def delete_queryset(self, request, queryset: QuerySet[Event]) -> None:
-        pages = list(queryset.filter(kind__in=apart.KINDS).values_list("page_id", flat=True))
+        deleted = list(queryset.values_list("page_id", "kind"))
         super().delete_queryset(request, queryset)
-        apart.changed(pages)
+        _deleted(deleted)
+
+
+def _deleted(events: list[tuple[int, str]]) -> None:
+    """Tell what the deleted events' pages show: their effect estimates, where a flagged gain
+    or drop went, and their boards, which listed every one."""
+    apart.changed(page for page, kind in events if kind in apart.KINDS)
+    publish.shown_changed(page for page, kind in events if kind not in apart.KINDS)

@@ -35,11 +35,9 @@ from typing import NamedTuple
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
+from likewatch.events import publish
 from likewatch.events.models import EffectEstimate, Event, Kind, Status
-from likewatch.fanout import publish
-from likewatch.tracking.models import Page
 from likewatch.tracking.records import known_around
 
 # The kinds whose size is a number of people the history cannot explain.
@@ -202,18 +200,15 @@ def as_dict(apart: Apart) -> dict:
 
 def changed(page_ids: Iterable[int]) -> None:
     """Say that what is kept apart on these pages changed (a flagged gain or drop stored,
-    grown, withdrawn or reviewed). Their stored effect estimates, which took it out as of
-    their time, are marked stale for the next refresh (likewatch.events.effects) to take
-    first. The pages' `flags_changed_at` moves: it is part of their live state, so open
-    boards redraw at the live broker's next read of it, and, where web processes are pushed
-    to (PostgreSQL or Redis), the pages' new state is announced once the transaction
-    commits. Two statements; called by the writers of events, in their transaction."""
+    grown, withdrawn, reviewed or deleted). Their stored effect estimates, which took it out as
+    of their time, are marked stale for the next refresh (likewatch.events.effects) to take
+    first, and open boards redraw (likewatch.events.publish.shown_changed). Two statements;
+    called by the writers of events, in their transaction."""
     ids = list(dict.fromkeys(page_ids))
     if not ids:
         return
     EffectEstimate.objects.filter(page_id__in=ids, stale=False).update(stale=True)
-    Page.objects.filter(pk__in=ids).update(flags_changed_at=timezone.now())
-    publish.announce(ids)
+    publish.shown_changed(ids)
 
 
 def total(aparts: Iterable[Apart]) -> Apart:

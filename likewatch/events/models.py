@@ -151,11 +151,14 @@ class Event(models.Model):
         self.reviewed_by = user if status != Status.OPEN else None
         self.reviewed_at = timezone.now() if status != Status.OPEN else None
         self.save(update_fields=["status", "note", "reviewed_by", "reviewed_at"])
-        # A review decides whether the move counts as people: the effect must say so too.
-        from likewatch.events import apart
+        # A review decides whether the move counts as people: the effect must say so too. Any
+        # verdict shows on the boards that list the event, which redraw.
+        from likewatch.events import apart, publish
 
         if self.kind in apart.KINDS:
             apart.changed([self.page_id])
+        else:
+            publish.shown_changed([self.page_id])
 
 
 class DetectorState(models.Model):

@@ -6,17 +6,21 @@
 - The charts' markers (likewatch.web.markers) read the same records; they leave out gap
   events, which the charts draw from the failed fetches themselves.
 - `for_campaign(campaign)` lists a campaign's events for its board.
+- `shown_changed(page_ids)`: what the boards show of these pages' events changed without a new
+  count (an event reviewed or deleted), so open boards redraw.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.urls import reverse
+from django.utils import timezone
 
 from likewatch.events.models import Event, Kind, Status
 from likewatch.events.records import EventRecord
+from likewatch.fanout import publish as fanout
 from likewatch.tracking.models import Campaign, Page
 
 # What a reviewed event is called on the public surfaces; an open one is "flagged".
@@ -65,3 +69,19 @@ def for_campaign(campaign: Campaign, limit: int = 20) -> list[Event]:
     pages = list(campaign.pages.values_list("pk", flat=True))
     events = Event.objects.for_pages(pages, campaign.starts_at, campaign.ends_at)
     return list(events.exclude(kind=Kind.GAP).select_related("page")[:limit])
+
+
+def shown_changed(page_ids: Iterable[int]) -> None:
+    """Say that what the boards show of these pages' events changed without a new count: an
+    event reviewed or deleted (its verdict is on every board that lists it), or a flagged gain
+    or drop stored, grown or withdrawn (likewatch.events.apart.changed, which also marks the
+    effect estimates that took it out stale). The pages' `flags_changed_at` moves: it is part
+    of their live state, so open boards redraw at the live broker's next read of it, and, where
+    web processes are pushed to (PostgreSQL or Redis), the pages' new state is announced once
+    the transaction commits. One statement; called by the writers of events, in their
+    transaction."""
+    ids = list(dict.fromkeys(page_ids))
+    if not ids:
+        return
+    Page.objects.filter(pk__in=ids).update(flags_changed_at=timezone.now())
+    fanout.announce(ids)

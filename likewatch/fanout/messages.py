@@ -15,8 +15,8 @@ MAX_PAYLOAD = 7900
 def page_state(last_seq: int, last_success_at, flags_changed_at=None) -> str:
     """A page's live state: a new record moves `last_seq`; a repeated value (which only
     extends the open span) moves `last_success_at`, and the board's "last measured" with it;
-    a flagged gain or drop stored or reviewed moves `flags_changed_at`, and what the board
-    keeps apart with it."""
+    an event reviewed, or a flagged gain or drop stored, moves `flags_changed_at`
+    (likewatch.events.publish.shown_changed), and what the board lists and keeps apart with it."""
     stamp = int(last_success_at.timestamp()) if last_success_at else 0
     state = f"{last_seq}-{stamp}"
     if flags_changed_at is not None:

@@ -19,8 +19,9 @@ A scenario is JSON:
     }
 
 A wave moves `size` people along a logistic curve centred on `peak_hour`: its pace builds,
-peaks at `peak_hour` and fades. Counts are a pure function of the simulated time, so every
-poller, test and replay sees the same numbers at the same moment.
+peaks at `peak_hour` and fades; it begins at hour 0, when the campaign does. Counts are a pure
+function of the simulated time, so every poller, test and replay sees the same numbers at the
+same moment; before hour 0 (the demo's past) they are the pages' ordinary traffic alone.
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ class Wave:
     width_hours: float
 
     def moved(self, hour: float) -> float:
-        """People moved by this wave by `hour`, counted from hour 0."""
+        """People moved by this wave by `hour`, counted from hour 0. A wave is the
+        scenario's campaign, which begins at hour 0: before it (the demo's past,
+        likewatch.simulator.past) the page has only its ordinary traffic."""
+        if hour <= 0:
+            return 0.0
 
         def curve(h: float) -> float:
             return 1.0 / (1.0 + math.exp(-(h - self.peak_hour) / (self.width_hours / 4)))

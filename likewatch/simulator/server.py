@@ -27,6 +27,9 @@ class SimClock:
         self.acceleration = acceleration
         self._start_hour = start_hour
         self._t0 = time.monotonic()
+        # The real moment (epoch seconds) of hour 0, for what is dated in real time: the
+        # demo's seeded past (likewatch.simulator.past) reads this clock backwards.
+        self.hour_zero = time.time() - start_hour * 3600 / acceleration
         self._frozen: float | None = None
 
     def hour(self) -> float:

@@ -98,10 +98,11 @@ class Page(models.Model):
     last_error = models.TextField(blank=True)
     failures_in_row = models.PositiveIntegerField(default=0)
 
-    # When a flagged move on this page (an unusual gain or drop) was last stored, grown,
-    # withdrawn or reviewed (likewatch.events.apart.changed). It is part of the page's live
-    # state (likewatch.fanout.messages.page_state), so an open board redraws what it keeps
-    # apart from people's moves without waiting for the page's next count.
+    # When what the boards show of this page's events last changed without a new count: a
+    # flagged move (an unusual gain or drop) stored, grown, withdrawn, reviewed or deleted, or
+    # any other event reviewed or deleted (likewatch.events.publish.shown_changed). It is part
+    # of the page's live state (likewatch.fanout.messages.page_state), so an open board redraws
+    # what it keeps apart from people's moves, and each verdict, without waiting for a count.
     flags_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Head of the evidence chain: the number and hash of the last record appended.

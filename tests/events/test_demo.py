@@ -7,12 +7,15 @@ round, as in the poller, and a rescan must then give the same events.
 """
 
 import random
+import re
 from datetime import timedelta
 
 import pytest
 
+from likewatch.cli.management.commands.demo import PAST_DAYS
 from likewatch.events.models import Event
 from likewatch.events.scan import scan_page
+from likewatch.simulator.past import Timeline, seed
 from likewatch.simulator.scenario import load
 from likewatch.sources.base import Count
 from likewatch.sources.errors import RateLimited, Transient
@@ -43,9 +46,12 @@ def events(page) -> list[tuple]:
     )
 
 
-def replay(capture, names: set[str] | None = None, late=lambda k: 0.0) -> dict[str, Page]:
+def replay(
+    capture, names: set[str] | None = None, late=lambda k: 0.0, past: float = 0.0
+) -> dict[str, Page]:
     """Record the demo's fetches of its pages (those named), detection running live; fetch
-    `k` is `late(k)` real seconds after its time (the real poller's are not on the dot)."""
+    `k` is `late(k)` real seconds after its time (the real poller's are not on the dot).
+    `past`: days of the pages' past written before hour 0, as `likewatch demo` does."""
     scenario = load("morocco-2016")
     campaign = Campaign.objects.create(slug="morocco-2016", title="demo", starts_at=T0)
     sims = [s for s in scenario.pages.values() if names is None or s.name in names]
@@ -57,6 +63,11 @@ def replay(capture, names: set[str] | None = None, late=lambda k: 0.0) -> dict[s
         CampaignPage.objects.create(
             campaign=campaign, page=pages[sim.name], direction="leave", position=position
         )
+    if past:
+        timeline = Timeline(T0.timestamp(), ACCELERATION, INTERVAL)
+        pairs = [(pages[sim.name], sim) for sim in sims]
+        with capture(execute=True):
+            seed(pairs, timeline, past, now=lambda: T0.timestamp() - 1)
     for k in range(FETCHES):
         seconds = k * INTERVAL + late(k)
         at = T0 + timedelta(seconds=seconds)
@@ -165,3 +176,43 @@ def test_the_demos_bought_likes_leave_the_people_who_left_unchanged(
     assert entry.gained == pytest.approx(burst, abs=300)  # shown apart, as flagged
     # People who left: what the page's own wave and growth did, the burst left out.
     assert entry.moved == pytest.approx(-people, abs=300)
+
+
+def test_with_the_demos_past_the_bought_likes_are_judged_against_the_pages_history(
+    django_capture_on_commit_callbacks,
+):
+    """`likewatch demo` gives its pages PAST_DAYS of ordinary traffic before hour 0
+    (likewatch.simulator.past): the burst is then judged against the page's own history, not
+    flagged on a short one, and the campaign's effect has a pre-campaign history to forecast
+    from. The past itself flags nothing."""
+    from likewatch.analytics.effect import Effect, page_effect
+
+    pages = replay(django_capture_on_commit_callbacks, past=PAST_DAYS)
+    assert not Event.objects.filter(start__lt=T0).exists()
+    live = {name: events(page) for name, page in pages.items()}
+    [(kind, start, end, size)] = live["Maroc Telecom"]
+    assert (kind, start, end) == ("gain", 16.0, 16.5)
+    assert abs(size - 5_833) <= 300
+    gain = Event.objects.get(page=pages["Maroc Telecom"], kind="gain")
+    assert not gain.details["short_history"] and gain.details["history_days"] >= PAST_DAYS
+    said = gain.sentence()
+    assert "too little history" not in said
+    # Against its own history: larger than any change over as long (30 s, three fetches) in
+    # the days before, and rare by the page's own tails.
+    assert re.search(
+        r"a gain of \+5,\d{3} between 12:16:00 UTC and 12:16:30 UTC on Feb 26, 2016, larger than "
+        r"any change over as long in the last 3 days \(at most \+\d{2,3}: no change between two "
+        r"fetches was over \+\d{2}\)\.",
+        said,
+    ), said
+    assert (
+        "By its own history, a change this far from its usual pattern happens less than "
+        "once in 30 days." in said
+    ), said
+    [(kind, start, end, size)] = live["inwi"]
+    assert (kind, end) == ("purge", 30.0) and start >= 29.8
+    assert abs(size + 3_889) <= 200
+    assert live["Meditel"] == []
+    at = T0 + timedelta(seconds=(HOURS - 1) * 3600 / ACCELERATION)
+    for page in pages.values():
+        assert isinstance(page_effect(page, T0, at), Effect), page.name

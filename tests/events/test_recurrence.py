@@ -174,3 +174,31 @@ def test_a_holiday_kept_on_the_monday_after_is_the_page_s_calendar():
     findings = Detector(DAY).run(daily_page(7, dips=dips))
     assert not flagged_on(findings, dt.date(1976, 7, 5))
     assert 367 in recurrence.year_earlier(_epoch_day(dt.date(1976, 7, 5)))
+
+
+def test_a_holiday_a_young_page_s_first_autumn_saw_is_flagged_no_third_year():
+    # A page first fetched in mid-August (as the Chicago L stations of the real tuning series,
+    # 2011-2016): its first Thanksgiving comes while its spread is still a young page's, wide,
+    # and that dip reads as few spreads as a later year's (Clark/Lake: -13.4, -34.0 and -48.6
+    # spreads in 2011, 2012 and 2013). Flagged the first year and once more the second year
+    # (the first was flagged: it might have been an event), never a third.
+    rng = np.random.default_rng(3)
+    start = dt.date(1970, 8, 15)
+    years = range(1970, 1974)
+    holiday = {thanksgiving(y) + dt.timedelta(days=k) for y in years for k in (0, 1)}
+    records, value = [], 1_000_000
+    for i in range(round(3.5 * 365)):
+        day = start + dt.timedelta(days=i)
+        # 10,000 a weekday, 4,000 a weekend day, 3 % noise; 60 % fewer on Thanksgiving and
+        # the Friday after.
+        joins = 10_000 * (0.4 if day.weekday() >= 5 else 1.0) * (1 + rng.normal(0, 0.03))
+        if day in holiday:
+            joins *= 0.4
+        value += round(joins)
+        at = float((_epoch_day(day) + 1) * DAY)
+        records.append(Span(i + 1, value, 1, at, at, 1))
+    findings = Detector(DAY).run(records)
+    assert flagged_on(findings, thanksgiving(1970))
+    assert flagged_on(findings, thanksgiving(1971))
+    assert not flagged_on(findings, thanksgiving(1972))
+    assert not flagged_on(findings, thanksgiving(1973))

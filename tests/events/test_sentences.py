@@ -73,6 +73,32 @@ def test_the_evidence_is_listed_with_each_languages_semicolon(page):
     assert "بسبب حملة في ذلك الوقت؛ بدأت الزيادة" in said["ar"]
 
 
+def test_a_move_beyond_any_the_page_made_says_so_against_what_it_could_have_made(page):
+    # Every 5 minutes (the page's interval), the largest gain between two fetches in each of
+    # the last 3 days +55: a gain over one fetch is held against +55, one over three fetches
+    # (15 minutes) against what three such fetches could add up to.
+    known = {"largest_step": 55.0, "largest_step_days": 3, "threshold": 9.0}
+    one = make(page, Kind.GAIN, end=T0 + timedelta(minutes=5), details={**known, "steps": 1})
+    assert (
+        "between 12:00 UTC and 12:05 UTC on Feb 26, 2016, larger than any change between two "
+        "fetches in the last 3 days (the largest was +55). " in one.sentence()
+    )
+    hour = {"start": T0 + timedelta(hours=1), "end": T0 + timedelta(hours=1, minutes=15)}
+    three = make(page, Kind.GAIN, **hour, details={**known, "steps": 3})
+    said = sentences(three)
+    assert (
+        "between 13:00 UTC and 13:15 UTC on Feb 26, 2016, larger than any change over as long "
+        "in the last 3 days (at most +165: no change between two fetches was over +55). "
+        in said["en"]
+    )
+    assert "sur une durée égale des 3 derniers jours (au plus +165" in said["fr"]
+    assert "خلال مدة مماثلة في آخر" in said["ar"] and "165" in said["ar"]
+    # A move that fetches as large as the largest could have made says nothing of the kind.
+    ordinary = {**known, "largest_step": 2_000.0, "steps": 3}
+    within = make(page, Kind.GAIN, start=T0 - timedelta(hours=1), details=ordinary)
+    assert "larger than any" not in within.sentence()
+
+
 def test_a_window_inside_one_minute_gives_its_seconds(page):
     # Pages fetched more often than once a minute (the demo's, every ten seconds).
     gain = make(page, Kind.GAIN, start=T0 + timedelta(seconds=4), end=T0 + timedelta(seconds=34))
