@@ -195,8 +195,12 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # other episodes, so it is rebuilt from the page's first record; 12: sampled every 5-15
 # minutes a several-fetch tail that is its bulk holds its bar at SEVERAL_FACTOR times its
 # largest kept step, not SHORT_FACTOR: a state from 11 flagged by the higher bar, so it is
-# rebuilt from the page's first record and live detection still equals a rescan
-STATE_VERSION = 12
+# rebuilt from the page's first record and live detection still equals a rescan; 13: sampled
+# every 5-15 minutes a page younger than RARE_DAYS holds its one-fetch bar at YOUNG_FACTOR
+# times its tail's largest kept step, and a daily page's calendar confirms a holiday flagged
+# twice by the same days two years back moving the same way (likewatch.events.recurrence): a
+# state from 12 flagged by lower bars and other calendars, so it is rebuilt from the first record
+STATE_VERSION = 13
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
