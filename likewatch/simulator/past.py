@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -110,17 +110,6 @@ def entries(pairs: Sequence[tuple[Page, SimPage]], timeline: Timeline, times: Se
             yield Entry(page, Count(sim.count(page.metric, hour)), moment)
 
 
-def _batches(items: Iterator[Entry], size: int) -> Iterator[list[Entry]]:
-    batch: list[Entry] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def seed(
     pairs: Sequence[tuple[Page, SimPage]],
     timeline: Timeline,
@@ -132,11 +121,12 @@ def seed(
     that fell due while it was written, until none is. Returns the fetches written."""
     if not pairs:
         return 0
-    per_batch = max(1, round(DAY / timeline.interval)) * len(pairs)  # a real day a batch
+    per_batch = max(1, round(DAY / timeline.interval))  # a real day of fetches a batch
     written, last = 0, None
     times = timeline.fetches(days, now())
     while times:
-        for batch in _batches(entries(pairs, timeline, times), per_batch):
+        for first in range(0, len(times), per_batch):
+            batch = list(entries(pairs, timeline, times[first : first + per_batch]))
             record_batch(batch)
             written += len(batch)
         last = times[-1]
