@@ -122,7 +122,9 @@ births on Christmas Day and on Thanksgiving). A gain or drop that the same days 
 showed too (the same date or a day either side of it, or the same weekday 52 or 53 weeks
 before: the nth weekday of a month), the same way and about as large, is not flagged
 (likewatch.events.recurrence, whose memory of the last two years' daily deviations the state
-keeps for such pages only).
+keeps for such pages only). Such a move is no measure of the page's noise and stays out of its
+tails, and so, once the calendar knows them, do the same days a year earlier, learnt as
+ordinary bursts before it could (`recurrence.Calendar.explained`).
 
 Other kinds: *gap* (fetches failed for `GAP_INTERVALS` intervals), *stale* (a count that stayed
 flat for longer than the page's own history of flat runs at those hours makes plausible: quiet
@@ -856,6 +858,22 @@ class _Tail:
         ordinary = [o for o in (self.ordinary, (self.old or {}).get("ordinary")) if o is not None]
         reference = max(ordinary) if ordinary else peaks[-1]
         return peak > reference + LEFT_OUT * max(1.0, person) + PEAK_QUANTUM
+
+    def forget(self, peak: float) -> None:
+        """Take a kept peak out again: learnt as ordinary, it was the page's calendar
+        (`recurrence.Calendar.explained`). Its episode still counts towards the page's rate."""
+        if peak in self.peaks:
+            self.peaks.remove(peak)
+            if self.ordinary is not None and peak >= self.ordinary:
+                # Nor is it the largest ordinary peak a flag must clear (`clear_of`).
+                self.ordinary = self.peaks[-1] if self.peaks else None
+        elif self.old and peak in self.old["peaks"]:
+            self.old["peaks"].remove(peak)
+            if self.old["ordinary"] is not None and peak >= self.old["ordinary"]:
+                self.old["ordinary"] = self.old["peaks"][-1] if self.old["peaks"] else None
+        else:
+            return
+        self.level = None  # fitted afresh without it
 
     def skip(self, at: float | None = None) -> None:
         """An episode (from `at`, in a tail that forgets) that counts towards the page's
@@ -2394,6 +2412,11 @@ class Detector:
             # (real tuning births: holidays of 20-50 spreads, events of 11-13 missed at bars
             # of 17-29 when the spread was robust to news days).
             calendar = not episode.flagged and self._recurs(episode)
+            if calendar and which == "fast":
+                # ...nor are the same days a year earlier, learnt before the calendar knew them
+                # (recurrence.Calendar.explained).
+                for name, peak in self.calendar.explained(self._days(episode)):
+                    self.tails.setdefault(name, _Tail()).forget(peak)
             for name in sorted(names):
                 tail = self.tails.setdefault(name, _Tail())
                 if calendar:
@@ -2406,7 +2429,10 @@ class Detector:
                 ):
                     tail.skip(at)
                     continue
-                tail.add(episode.peak, flagged=episode.flagged, at=at)
+                kept = tail.add(episode.peak, flagged=episode.flagged, at=at)
+                if kept and which == "fast" and self.calendar is not None and not episode.flagged:
+                    day = self._days(episode).stop - 1
+                    self.calendar.learn(day, name, round(float(episode.peak), PEAK_DIGITS))
                 if tail.level is not None and episode.peak >= tail.level:
                     # A peak past the level changes the tail where it matters: refit now, not
                     # after another tenth of the page's episodes (the same near miss again).
