@@ -188,13 +188,18 @@ def relative(value: datetime, now: datetime | None = None) -> str:
     return format_timedelta(delta, add_direction=True, locale=locale())
 
 
-def duration(value: timedelta | None) -> str:
-    """'3 days 4 hours', '5 hours 10 minutes', '1 minute'; '–' when out of reach."""
+def duration(value: timedelta | None, seconds: bool = False) -> str:
+    """'3 days 4 hours', '5 hours 10 minutes', '1 minute'; '–' when out of reach. With its
+    `seconds` ('40 seconds', '2 minutes 30 seconds'), for what happens within a few fetches
+    of a page fetched more often than once a minute ('less than a minute' would say nothing)."""
     if value is None:
         return UNKNOWN
-    if timedelta(0) < value < timedelta(minutes=1):
+    if not seconds and timedelta(0) < value < timedelta(minutes=1):
         return _("less than a minute")
-    minutes = int(value.total_seconds() // 60)
+    if seconds:
+        minutes, rest = divmod(round(value.total_seconds()), 60)
+    else:
+        minutes, rest = int(value.total_seconds() // 60), 0
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     parts = []
@@ -202,8 +207,10 @@ def duration(value: timedelta | None) -> str:
         parts.append(ngettext("%(n)s day", "%(n)s days", days) % {"n": number(days)})
     if hours and len(parts) < 2:
         parts.append(ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": number(hours)})
-    if (minutes or not parts) and len(parts) < 2:
+    if (minutes or not (parts or seconds)) and len(parts) < 2:
         parts.append(ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": number(minutes)})
+    if seconds and (rest or not parts) and len(parts) < 2:
+        parts.append(ngettext("%(n)s second", "%(n)s seconds", rest) % {"n": number(rest)})
     return " ".join(parts)
 
 

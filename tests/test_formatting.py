@@ -109,6 +109,25 @@ def test_durations_read_in_words_with_plurals():
         assert formatting.duration(timedelta(hours=5, minutes=10)) == "5 heures 10 minutes"
 
 
+def test_durations_with_their_seconds_for_what_happens_within_a_minute():
+    # A move on a page fetched every ten seconds: "less than a minute" would say nothing.
+    with translation.override("en"):
+        assert formatting.duration(timedelta(seconds=40), seconds=True) == "40 seconds"
+        assert formatting.duration(timedelta(seconds=1), seconds=True) == "1 second"
+        assert formatting.duration(timedelta(seconds=150), seconds=True) == "2 minutes 30 seconds"
+        assert formatting.duration(timedelta(minutes=3), seconds=True) == "3 minutes"
+        # Two units at most, as without seconds.
+        assert formatting.duration(timedelta(hours=1, minutes=2, seconds=5), seconds=True) == (
+            "1 hour 2 minutes"
+        )
+        assert formatting.duration(timedelta(0), seconds=True) == "0 seconds"
+    with translation.override("fr"):
+        assert formatting.duration(timedelta(seconds=30), seconds=True) == "30 secondes"
+    with translation.override("ar"):
+        assert formatting.duration(timedelta(seconds=2), seconds=True) == "ثانيتان"
+        assert formatting.duration(timedelta(seconds=5), seconds=True).endswith("ثوانٍ")
+
+
 @pytest.mark.parametrize(
     ("count", "expected"),
     [

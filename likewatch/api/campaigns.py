@@ -119,14 +119,7 @@ def _effect(shown: effects.Shown | None) -> dict | None:
     """The campaign's effect the campaign's way (people beyond the usual trend), or None."""
     if shown is None or shown.effect is None:
         return None
-    return {
-        "effect": round(shown.effect),
-        "low": round(shown.low),
-        "high": round(shown.high),
-        "removed": round(shown.removed),
-        "gained": round(shown.gained),
-        "computed_at": shown.computed_at,
-    }
+    return {**shown.people(), "computed_at": shown.computed_at}
 
 
 @router.get(

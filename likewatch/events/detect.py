@@ -2082,6 +2082,11 @@ class Detector:
             "campaign_down": self._running(LEAVE, episode.start),
             **about,
         }
+        if over:
+            # Judged over: the fetch after the burst was back within CUSUM_K spreads of the
+            # pace before it. The sentences say so ("... and then stopped",
+            # likewatch.events.sentences: `_abrupt`); the flag itself does not depend on it.
+            details["back_to_pace"] = True
         largest = self._largest(episode.sign)
         if largest is not None:
             details["largest_step_days"] = largest[0]

@@ -97,6 +97,22 @@ class Shown:
     computed_at: datetime | None = None
     gained: float = 0.0
 
+    def people(self) -> dict[str, int | None]:
+        """The estimate in whole people, as the board and the API give it: one rounding for
+        both, so that the JSON and the page never differ by one. None where there is no
+        estimate (the figures left apart are always known, if only as 0)."""
+        return {
+            "effect": _whole(self.effect),
+            "low": _whole(self.low),
+            "high": _whole(self.high),
+            "removed": round(self.removed),
+            "gained": round(self.gained),
+        }
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
 
 def _toward(data: dict, direction: str, computed_at) -> Shown:
     if "effect" not in data:

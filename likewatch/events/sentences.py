@@ -13,7 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from likewatch import formatting
+from likewatch.events.detect import FAST_RING
 from likewatch.events.models import Event, Kind, Status
+
+# The units a duration is given to, in seconds: a day, an hour, a minute, a second.
+_UNITS = (86400, 3600, 60, 1)
 
 
 def _count(value: float) -> str:
@@ -227,16 +231,47 @@ def _short(details: dict, spacing) -> str:
     )
 
 
+def _abrupt(event: Event) -> str | None:
+    """How long an abrupt gain or drop took ('40 seconds', '3 minutes'), or None when it was
+    not abrupt. Abrupt is measured against the page's own scale of change, not in fetches
+    alone (three fetches are 30 seconds on the demo, three days on a daily page): the move
+    was a burst of the fast baseline (begun with a step far off its recent pace) and was over
+    within FAST_RING fetches, the span over which that baseline reads the page's recent pace
+    (likewatch.events.detect: a move shorter than that is a step on top of the pace, not a
+    change of it), and the count then went back to that pace: the fetch after it was within
+    the baseline's allowance of the pace before it (details["back_to_pace"], written by the
+    detector when it judged the burst over). An event still open, or longer than that window
+    (a burst merged into a slower move), says nothing of the kind."""
+    details = event.details or {}
+    if not details.get("back_to_pace") or event.ongoing:
+        return None
+    if event.seq_to - event.seq_from > FAST_RING:
+        return None
+    return _span(event.end - event.start, event.page.interval)
+
+
+def _span(took: timedelta, interval: float) -> str:
+    """`took` in words at the precision of the page's fetches: to the second for a page
+    fetched more often than once a minute, to the minute, hour or day as it is fetched at
+    least that rarely (a window between two 1-minute fetches is 3 minutes, not 3 minutes 2
+    seconds: the fetches themselves are seconds off the dot)."""
+    unit = next(u for u in _UNITS if u <= max(1, interval))
+    rounded = timedelta(seconds=round(took.total_seconds() / unit) * unit)
+    return formatting.duration(rounded, seconds=unit == 1)
+
+
 def _evidence(event: Event, gain: bool) -> list[str]:
     details = event.details or {}
     found = []
     if gain and details.get("campaign_down"):
         found.append(_("the page was losing people to a campaign at the time"))
-    if details.get("steps", 99) <= 3:
+    took = _abrupt(event)
+    if took is not None:
+        values = formatting.isolated({"duration": took})
         found.append(
-            _("the gain began and ended within a few fetches")
+            _("the gain came within %(duration)s and then stopped") % values
             if gain
-            else _("the drop came within a few fetches")
+            else _("the drop came within %(duration)s and then stopped") % values
         )
     if details.get("platform_checked") and not details.get("platform_pages"):
         found.append(_("no other tracked page of the platform moved at the time"))

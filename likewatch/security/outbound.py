@@ -224,9 +224,10 @@ def _checked(host: str, infos, rules: Policy) -> str:
     return str(addresses[0])
 
 
-async def resolve(host: str, port: int, rules: Policy | None = None) -> str:
-    """The one address `host` will be reached at, after checking every address it has."""
-    rules = rules or policy()
+def _without_lookup(host: str, rules: Policy) -> str | None:
+    """What is decided before a name is looked up, one rule for `resolve` and `resolve_sync`:
+    no host is refused; an address written as such is checked and is the answer; a name the
+    operator denied is refused. None: the name must be looked up."""
     if not host:
         raise Refused("the address has no host")
     literal = _literal(host)
@@ -235,6 +236,15 @@ async def resolve(host: str, port: int, rules: Policy | None = None) -> str:
         return str(literal)
     if rules.host_denied(host):
         raise Refused(f"{host}: the operator has refused this address")
+    return None
+
+
+async def resolve(host: str, port: int, rules: Policy | None = None) -> str:
+    """The one address `host` will be reached at, after checking every address it has."""
+    rules = rules or policy()
+    decided = _without_lookup(host, rules)
+    if decided is not None:
+        return decided
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -246,14 +256,9 @@ async def resolve(host: str, port: int, rules: Policy | None = None) -> str:
 def resolve_sync(host: str, port: int, rules: Policy | None = None) -> str:
     """`resolve` for synchronous callers (form validation, Apprise)."""
     rules = rules or policy()
-    if not host:
-        raise Refused("the address has no host")
-    literal = _literal(host)
-    if literal is not None:
-        check_address(host, literal, rules)
-        return str(literal)
-    if rules.host_denied(host):
-        raise Refused(f"{host}: the operator has refused this address")
+    decided = _without_lookup(host, rules)
+    if decided is not None:
+        return decided
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):

@@ -14,7 +14,7 @@ otherwise returns, for each key, either a `Reading` or the `SourceError` for tha
 from __future__ import annotations
 
 import abc
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
@@ -134,6 +134,18 @@ def split_address(text: str) -> SplitResult | None:
     except ValueError:
         return None
     return parts
+
+
+def after_prefix(text: str, prefixes: Iterable[str]) -> str | None:
+    """What follows one of a platform's prefixes ("ig:", "instagram:") at the start of `text`,
+    stripped; None when `text` begins with none of them. Prefixes are lower case and match
+    whatever case an organiser typed ("IG:nasa"); what follows keeps its own case (a Facebook
+    page's name, a YouTube channel id)."""
+    lowered = text.lower()
+    for prefix in prefixes:
+        if lowered.startswith(prefix):
+            return text[len(prefix) :].strip()
+    return None
 
 
 def address_on(text: str, hosts: Container[str]) -> SplitResult | None:

@@ -15,7 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from likewatch.sources import http
-from likewatch.sources.base import PageRef, Reading, ReadResult, address_on, checked_count
+from likewatch.sources.base import (
+    PageRef,
+    Reading,
+    ReadResult,
+    address_on,
+    after_prefix,
+    checked_count,
+)
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, SourceError
 
 HOSTS = {"bsky.app", "www.bsky.app", "staging.bsky.app"}
@@ -41,10 +48,10 @@ class BlueskySource(http.HTTPSource):
 
     def parse(self, text: str) -> PageRef | None:
         text = text.strip()
+        bare = after_prefix(text, PREFIXES)
+        if bare is not None:
+            return self._ref(bare.removeprefix("@"))
         lowered = text.lower()
-        for prefix in PREFIXES:
-            if lowered.startswith(prefix):
-                return self._ref(text[len(prefix) :].strip().removeprefix("@"))
         if lowered.startswith("did:"):
             return self._ref(text)
         # A bare handle on Bluesky's own domain is unambiguous; others need "bsky:".

@@ -36,6 +36,7 @@ from likewatch.sources.base import (
     ReadResult,
     Source,
     address_on,
+    after_prefix,
     checked_count,
 )
 from likewatch.sources.errors import (
@@ -184,12 +185,12 @@ class FacebookSource(Source):
         text = text.strip()
         if not text:
             return None
-        for prefix in PREFIXES:
-            if text.lower().startswith(prefix):
-                key = text[len(prefix) :].strip().removeprefix("@")
-                if not NAME.match(key) or key.lower() in RESERVED:
-                    return None
-                return PageRef(self.platform, key, f"https://www.facebook.com/{key}")
+        bare = after_prefix(text, PREFIXES)
+        if bare is not None:
+            key = bare.removeprefix("@")
+            if not NAME.match(key) or key.lower() in RESERVED:
+                return None
+            return PageRef(self.platform, key, f"https://www.facebook.com/{key}")
         parts = address_on(text, HOSTS)
         if parts is None:
             return None

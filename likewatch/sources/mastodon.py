@@ -22,7 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from likewatch.sources import bluesky, facebook, http, instagram, limits, telegram, x, youtube
-from likewatch.sources.base import PageRef, Reading, ReadResult, checked_count, split_address
+from likewatch.sources.base import (
+    PageRef,
+    Reading,
+    ReadResult,
+    after_prefix,
+    checked_count,
+    split_address,
+)
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, RateLimited, SourceError
 
 USERNAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$")
@@ -56,10 +63,9 @@ class MastodonSource(http.HTTPSource):
 
     def parse(self, text: str) -> PageRef | None:
         text = text.strip()
-        lowered = text.lower()
-        for prefix in PREFIXES:
-            if lowered.startswith(prefix):
-                return self._from_acct(text[len(prefix) :].strip())
+        bare = after_prefix(text, PREFIXES)
+        if bare is not None:
+            return self._from_acct(bare)
         if text.startswith("@") and text.count("@") == 2 and "/" not in text:
             return self._from_acct(text)
         parts = split_address(text)

@@ -23,6 +23,7 @@ from likewatch.sources.base import (
     Reading,
     ReadResult,
     address_on,
+    after_prefix,
     checked_count,
 )
 from likewatch.sources.errors import (
@@ -51,13 +52,11 @@ class TelegramSource(http.HTTPSource):
 
     def parse(self, text: str) -> PageRef | None:
         text = text.strip()
-        lowered = text.lower()
-        for prefix in PREFIXES:
-            if lowered.startswith(prefix):
-                bare = text[len(prefix) :].strip()
-                if CHAT_ID.match(bare):
-                    return PageRef(self.platform, bare, "")
-                return self._ref(bare.removeprefix("@"))
+        bare = after_prefix(text, PREFIXES)
+        if bare is not None:
+            if CHAT_ID.match(bare):
+                return PageRef(self.platform, bare, "")
+            return self._ref(bare.removeprefix("@"))
         parts = address_on(text, HOSTS)
         if parts is None:
             return None

@@ -23,6 +23,7 @@ from likewatch.sources.base import (
     Reading,
     ReadResult,
     address_on,
+    after_prefix,
     checked_count,
 )
 from likewatch.sources.errors import AuthError, InvalidAnswer, NotFound, SourceError
@@ -72,10 +73,9 @@ class XSource(http.HTTPSource):
 
     def parse(self, text: str) -> PageRef | None:
         text = text.strip()
-        lowered = text.lower()
-        for prefix in PREFIXES:
-            if lowered.startswith(prefix):
-                return self._ref(text[len(prefix) :].strip().removeprefix("@"))
+        bare = after_prefix(text, PREFIXES)
+        if bare is not None:
+            return self._ref(bare.removeprefix("@"))
         parts = address_on(text, HOSTS)
         if parts is None:
             return None

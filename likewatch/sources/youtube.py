@@ -32,6 +32,7 @@ from likewatch.sources.base import (
     Reading,
     ReadResult,
     address_on,
+    after_prefix,
     checked_count,
 )
 from likewatch.sources.errors import (
@@ -96,10 +97,9 @@ class YouTubeSource(http.HTTPSource):
 
     def parse(self, text: str) -> PageRef | None:
         text = text.strip()
-        lowered = text.lower()
-        for prefix in PREFIXES:
-            if lowered.startswith(prefix):
-                return self._ref_from_bare(text[len(prefix) :].strip())
+        bare = after_prefix(text, PREFIXES)
+        if bare is not None:
+            return self._ref_from_bare(bare)
         parts = address_on(text, HOSTS)
         if parts is None:
             return None

@@ -92,11 +92,7 @@ def effect_entry(shown: effects.Shown | None) -> dict:
     if shown is None or shown.effect is None:
         reason = shown.reason if shown is not None and shown.reason else ""
         return {
-            "effect": None,
-            "low": None,
-            "high": None,
-            "removed": shown.removed if shown else 0,
-            "gained": shown.gained if shown else 0,
+            **(shown or effects.Shown()).people(),
             "display": {
                 "effect": _("too little history before the campaign")
                 if reason.startswith("too little")
@@ -104,16 +100,9 @@ def effect_entry(shown: effects.Shown | None) -> dict:
                 "interval": "",
             },
         }
-    return {
-        "effect": round(shown.effect),
-        "low": round(shown.low),
-        "high": round(shown.high),
-        # What the estimate left out as not people, as of its time (the board shows the
-        # current figures apart: `apart_entry`).
-        "removed": round(shown.removed),
-        "gained": round(shown.gained),
-        "display": _effect_display(shown),
-    }
+    # "removed" and "gained" are what the estimate left out as not people, as of its time
+    # (the board shows the current figures apart: `apart_entry`).
+    return {**shown.people(), "display": _effect_display(shown)}
 
 
 def _effect_display(shown: effects.Shown) -> dict[str, str]:

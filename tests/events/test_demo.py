@@ -144,6 +144,14 @@ def test_the_demos_incidents_fetched_off_the_dot_are_reported_whole(
     # simulated minutes at most, may fall before the window) to the fetch after its end.
     assert kind == "gain" and 15.8 <= start <= 16 + 2 / 60 and 16.5 <= end <= 16.7
     assert abs(size - 5_833) <= 200
+    # Over four or five fetches here (the delivery's first and last parts on the fetches
+    # around it): abrupt by the time it took, which the sentence says.
+    said = Event.objects.get(page=pages["Maroc Telecom"], kind="gain").sentence()
+    assert re.search(
+        r"bought likes: the page was losing people to a campaign at the time; the gain came "
+        r"within [2-5]\d seconds and then stopped",
+        said,
+    ), said
     [(kind, start, end, size)] = live["inwi"]
     assert kind == "purge" and 29.8 <= start < 30 <= end <= 30.2
     assert abs(size + 3_889) <= 200
@@ -209,6 +217,14 @@ def test_with_the_demos_past_the_bought_likes_are_judged_against_the_pages_histo
         "By its own history, a change this far from its usual pattern happens less than "
         "once in 30 days." in said
     ), said
+    # "Bought likes" only with its evidence, the abruptness in time, not in fetches (the
+    # past's bursts span four fetches once the page has one: "within a few fetches" was lost).
+    assert (
+        "One possible explanation is bought likes: the page was losing people to a campaign at "
+        "the time; the gain came within 30 seconds and then stopped;" in said
+    ), said
+    purge = Event.objects.get(page=pages["inwi"], kind="purge").sentence()
+    assert "the platform removing accounts: the drop came within 10 seconds and then " in purge
     [(kind, start, end, size)] = live["inwi"]
     assert (kind, end) == ("purge", 30.0) and start >= 29.8
     assert abs(size + 3_889) <= 200

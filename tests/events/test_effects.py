@@ -52,7 +52,21 @@ def test_the_effect_is_stored_and_shown_on_the_board_and_the_api(client):
 
     api = client.get("/api/campaigns/morocco-2016").json()
     assert api["effect"]["low"] <= 48_000 <= api["effect"]["high"]
-    assert api["pages"][0]["effect"]["effect"] == shown["effect"]
+    figures = ("effect", "low", "high", "removed", "gained")
+    assert {k: api["pages"][0]["effect"][k] for k in figures} == {k: shown[k] for k in figures}
+
+
+def test_an_estimate_is_shown_in_whole_people_and_no_estimate_as_none():
+    shown = effects.Shown(48_123.5, 46_000.4, 50_250.6, removed=-100_000.2, gained=5_929.7)
+    assert shown.people() == {
+        "effect": 48_124,
+        "low": 46_000,
+        "high": 50_251,
+        "removed": -100_000,
+        "gained": 5_930,
+    }
+    none = effects.Shown(reason="too little history", removed=-3.4).people()
+    assert none == {"effect": None, "low": None, "high": None, "removed": -3, "gained": 0}
 
 
 def test_a_page_without_history_before_the_campaign_says_so():

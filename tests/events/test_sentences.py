@@ -44,8 +44,13 @@ def test_every_kind_has_a_sentence_in_every_language(page):
         assert len(set(sentences)) == len(sentences)
 
 
+# A gain the detector judged over within three fetches (details["back_to_pace"]): abrupt.
+ABRUPT = {"back_to_pace": True, "seq_from": 10, "seq_to": 13}
+
+
 def test_a_gain_says_what_was_measured_in_english_french_and_arabic(page):
-    gain = make(page, Kind.GAIN, details={"campaign_down": True, "steps": 1, "threshold": 9.0})
+    details = {"campaign_down": True, "steps": 3, "threshold": 9.0}
+    gain = make(page, Kind.GAIN, details={**details, "back_to_pace": True}, seq_from=10, seq_to=13)
 
     english, french, arabic = sentences(gain).values()
 
@@ -57,7 +62,7 @@ def test_a_gain_says_what_was_measured_in_english_french_and_arabic(page):
     # "Bought likes" only as a hypothesis, with its evidence listed.
     assert english.endswith(
         "One possible explanation is bought likes: the page was losing people to a campaign "
-        "at the time; the gain began and ended within a few fetches. The part its history "
+        "at the time; the gain came within 15 minutes and then stopped. The part its history "
         "does not explain (+4,800) is not counted as people joining."
     )
     assert french.startswith("Maroc Telecom : une hausse de +4")
@@ -67,10 +72,99 @@ def test_a_gain_says_what_was_measured_in_english_french_and_arabic(page):
 
 
 def test_the_evidence_is_listed_with_each_languages_semicolon(page):
-    gain = make(page, Kind.GAIN, details={"campaign_down": True, "steps": 1, "threshold": 9.0})
+    details = {"campaign_down": True, "steps": 1, "threshold": 9.0, "back_to_pace": True}
+    gain = make(page, Kind.GAIN, details=details, seq_from=10, seq_to=13)
     said = sentences(gain)
-    assert "sous l'effet d'une campagne ; la hausse a commencé" in said["fr"]
-    assert "بسبب حملة في ذلك الوقت؛ بدأت الزيادة" in said["ar"]
+    assert "sous l'effet d'une campagne ; la hausse est survenue" in said["fr"]
+    assert "بسبب حملة في ذلك الوقت؛ جاءت الزيادة" in said["ar"]
+
+
+def seconds_page(interval):
+    from likewatch.tracking.models import Page
+
+    return Page.objects.create(
+        platform="facebook",
+        platform_id=f"every-{interval}",
+        metric="likes",
+        name="inwi",
+        interval=interval,
+    )
+
+
+def abrupt(page, kind, took, at=T0, **fields):
+    """A gain or drop from `at`, judged over by the detector (back to the pace before it)
+    `took` later, three fetches after its first."""
+    details = {"campaign_down": True, "threshold": 9.0, "back_to_pace": True, **fields}
+    size = 4800.0 if kind == Kind.GAIN else -4800.0
+    return make(
+        page,
+        kind,
+        start=at,
+        end=at + took,
+        size=size,
+        seen=size - 200,
+        seq_from=10,
+        seq_to=13,
+        details=details,
+    )
+
+
+def test_an_abrupt_gain_says_how_long_it_took_and_that_it_stopped_in_each_language(db):
+    # The demo's bought likes: fetched every ten seconds, over within three fetches.
+    gain = abrupt(seconds_page(10), Kind.GAIN, timedelta(seconds=30))
+    said = sentences(gain)
+    assert (
+        "One possible explanation is bought likes: the page was losing people to a campaign "
+        "at the time; the gain came within 30 seconds and then stopped." in said["en"]
+    )
+    plain = {k: v.replace("\u2068", "").replace("\u2069", "") for k, v in said.items()}
+    assert "la hausse est survenue en l'espace de 30 secondes, puis a cessé" in plain["fr"]
+    assert "جاءت الزيادة في غضون 30 ثانية ثم توقفت" in plain["ar"]
+
+
+def test_an_abrupt_drop_says_how_long_it_took_at_the_precision_of_the_pages_fetches(db):
+    # Fetched every minute, the fetches a few seconds off the dot: minutes, not "3 minutes 2
+    # seconds"; Arabic's dual for two minutes; daily, days.
+    minute = seconds_page(60)
+    drop = abrupt(minute, Kind.PURGE, timedelta(minutes=3, seconds=2))
+    assert (
+        "One possible explanation is the platform removing accounts: the drop came within 3 "
+        "minutes and then stopped." in drop.sentence()
+    )
+    two = abrupt(minute, Kind.PURGE, timedelta(minutes=2), at=T0 + timedelta(hours=1))
+    with translation.override("ar"):
+        assert "حدث الانخفاض في غضون \u2068دقيقتان\u2069 ثم توقف" in two.sentence()
+    daily = abrupt(seconds_page(86400), Kind.PURGE, timedelta(days=3, seconds=40))
+    assert "the drop came within 3 days and then stopped" in daily.sentence()
+    with translation.override("fr"):
+        assert "la baisse est survenue en l'espace de 3 jours, puis a cessé" in (
+            daily.sentence().replace("\u2068", "").replace("\u2069", "")
+        )
+
+
+def test_a_move_is_abrupt_only_when_it_ended_back_at_its_pace_within_the_fast_window(db):
+    """Not a number of fetches alone: the detector judged it over (the fetch after it back
+    at the pace before it), within FAST_RING fetches (the span the fast baseline reads the
+    page's recent pace over), and the event is no longer open."""
+    from likewatch.events.detect import FAST_RING
+
+    page = seconds_page(10)
+    took = timedelta(seconds=30)
+    assert "then stopped" in abrupt(page, Kind.GAIN, took).sentence()
+    # Never judged over (a slow move, a flag before the page warmed up): nothing said, and
+    # a campaign alone is not enough to suggest bought likes.
+    never = abrupt(page, Kind.GAIN, took, at=T0 + timedelta(hours=1), back_to_pace=False)
+    assert "stopped" not in never.sentence() and "bought" not in never.sentence()
+    # Still open: it may go on.
+    open_ = abrupt(page, Kind.PURGE, took)
+    open_.ongoing = True
+    assert "stopped" not in open_.sentence()
+    # Longer than the fast baseline's window: a change of pace, however it ended.
+    long = abrupt(page, Kind.PURGE, took, at=T0 + timedelta(hours=2))
+    long.seq_to = long.seq_from + FAST_RING + 1
+    assert "stopped" not in long.sentence()
+    long.seq_to = long.seq_from + FAST_RING
+    assert "the drop came within 30 seconds and then stopped" in long.sentence()
 
 
 def test_a_move_beyond_any_the_page_made_says_so_against_what_it_could_have_made(page):

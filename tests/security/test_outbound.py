@@ -297,3 +297,30 @@ def test_a_malformed_address_is_malformed_every_time_it_is_asked():
     for _ in range(2):
         with pytest.raises(InvalidAnswer, match="malformed"):
             fetch("http://[::1/page")
+
+
+def _resolve_async(host, port):
+    return asyncio.run(outbound.resolve(host, port))
+
+
+def _no_lookup(*args, **kwargs):
+    raise AssertionError("looked up a name that was to be decided without a lookup")
+
+
+@pytest.mark.parametrize("resolver", [outbound.resolve_sync, _resolve_async])
+@pytest.mark.parametrize("host", ["", "127.0.0.1", "[::1]", "::ffff:127.0.0.1", "denied.example"])
+def test_both_resolvers_refuse_alike_before_any_lookup(monkeypatch, settings, resolver, host):
+    # Forms and Apprise resolve synchronously, the poller asynchronously: one set of rules,
+    # and a name the operator denied is never even looked up (the lookup itself would tell
+    # the name's DNS server that likewatch was asked for it).
+    settings.LIKEWATCH_OUTBOUND_DENY = ["denied.example"]
+    monkeypatch.setattr(socket, "getaddrinfo", _no_lookup)
+    with pytest.raises(outbound.Refused):
+        resolver(host, 80)
+
+
+@pytest.mark.parametrize("resolver", [outbound.resolve_sync, _resolve_async])
+def test_an_allowed_address_written_as_such_is_its_own_answer(monkeypatch, settings, resolver):
+    settings.LIKEWATCH_OUTBOUND_ALLOW = ["127.0.0.0/8"]
+    monkeypatch.setattr(socket, "getaddrinfo", _no_lookup)
+    assert resolver("127.0.0.1", 80) == "127.0.0.1"
