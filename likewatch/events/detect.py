@@ -1948,6 +1948,19 @@ class Detector:
             # met the next 4 at 6.33 against a bar of 5.9345; a fit of ties (scale 0) or one that
             # puts the bar just past the largest kept peak cannot resolve less than a person.
             # Where a person is a small share of a spread (large counts), so is the move.
+            # Measured (bench._eventdiag synthetic tuning false-tuning false-synthetic takeoff
+            # spread --plain --draws 3, all rows, 2026-12-06, against main at 5b3c429): real
+            # tuning 1-minute F1 0.795 -> 0.917 (fp 11 -> 0, the same 33 found; 9 of the 11
+            # also raised with nothing injected, all at 4 or 5 landings a minute),
+            # its false flags 0.50 -> 0.00 per 30 days, small tied counts 0.83 -> 0.67, real
+            # hourly 0.23 -> 0.21, spread 1-minute fp 3 -> 2; real tuning hourly F1 0.916 ->
+            # 0.915 (tp 305 -> 303, fp 33 -> 31). What it costs: real tuning 5-minute 0.905 ->
+            # 0.893 (tp 171 -> 167, fp 0): Newark's departures at night and its landings, a
+            # person 0.7-2 spreads there too, had 4 injected events of 12-15 people whose
+            # strength fell within a person of an ordinary burst the page kept (a fitted bar of
+            # 11.715 over a kept 11.714, a person 2 spreads: a gain over three fetches between
+            # them and 13.714 was found, now missed): no bar tells those from the page's own
+            # counts. Every other row, take-off and spread found included, unchanged.
             level = max(level, below[-1] + person)
         level = max(MIN_THRESHOLD[which], level)
         return level, {"short_history": False, "history_days": round(days, 2), **fit}
