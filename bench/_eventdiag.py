@@ -117,6 +117,10 @@ def _instrument():
         steps = episode.steps if over else self.freeze
         if scales is None:
             level, about = self._threshold(which, key)
+        elif hasattr(self, "_resolution"):
+            # The bar `_maybe_flag` judges by: one person past the kept peak under it.
+            person = self._resolution(episode) if which == "fast" else 0.0
+            level, about = self._threshold(which, key, steps, person=person)
         else:
             level, about = self._threshold(which, key, steps)
         entry = {
