@@ -130,9 +130,9 @@ class Calendar:
         2016, over injected gains of 15-35. Measured (bench._eventdiag synthetic tuning
         false-tuning false-synthetic spread --plain --draws 3 --only daily, 2026-12-06, against
         main at 5b3c429): real tuning daily F1 0.844 -> 0.886 (tp 823 -> 903, fp 123 -> 132, fn
-        181 -> 101: under the bar 59 -> 22, below the page's 30-day extreme 111 -> 67), its false
-        flags 0.09 -> 0.10 per 30 days; synthetic daily 0.928 -> 0.921 (tp 58, fp 4 -> 5, also raised with
-        nothing injected), its false flags 0.04 either way."""
+        181 -> 101: under the bar 59 -> 22, below the page's 30-day extreme 111 -> 67), its
+        false flags 0.09 -> 0.10 per 30 days; synthetic daily 0.928 -> 0.921 (tp 58, fp 4 -> 5,
+        also raised with nothing injected), its false flags 0.04 either way."""
         earlier = [
             range(days.start - back, days.stop - back) for back in year_earlier(days.stop - 1)
         ]
