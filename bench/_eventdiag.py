@@ -117,6 +117,11 @@ def _instrument():
         steps = episode.steps if over else self.freeze
         if scales is None:
             level, about = self._threshold(which, key)
+        elif hasattr(self, "_bar"):
+            # The very bar `_maybe_flag` judges by: under way, also its own length's (a
+            # one-fetch burst flagged against the several-fetch bar alone read as a "flag"
+            # outside the window where none was raised).
+            level, about = self._bar(which, key, episode, over)
         elif hasattr(self, "_resolution"):
             # The bar `_maybe_flag` judges by: one person past the kept peak under it.
             person = self._resolution(episode) if which == "fast" else 0.0

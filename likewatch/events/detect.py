@@ -2064,12 +2064,13 @@ class Detector:
         # and 36 -> 37 of 48 on seeds 15-18, false flags 11 either way.
         return which == "slow" and (self.campaign_down or self.campaign_up)
 
-    def _maybe_flag(self, which: str, key: str, episode: _Episode, over: bool = False) -> None:
-        """Flag the episode if it is beyond its threshold. A fast burst still under way is
-        judged against the tail of the longest bursts (it may grow); once `over`, against
-        the tail of bursts of its own length."""
-        if self._suppressed(which, episode.sign):
-            return
+    def _bar(
+        self, which: str, key: str, episode: _Episode, over: bool = False
+    ) -> tuple[float, dict]:
+        """The bar `_maybe_flag` judges the episode by, and what it rests on (one home: the
+        quick loop, bench._eventdiag, reads its misses against this very bar). A fast burst
+        still under way is judged against the tail of the longest bursts (it may grow); once
+        `over`, against the tail of bursts of its own length."""
         person = self._resolution(episode) if which == "fast" else 0.0
         level, about = self._threshold(
             which, key, episode.steps if over else self.freeze, person=person
@@ -2085,6 +2086,13 @@ class Detector:
             own = self._threshold(which, key, episode.steps, person=person)
             if own[0] > level:
                 level, about = own
+        return level, about
+
+    def _maybe_flag(self, which: str, key: str, episode: _Episode, over: bool = False) -> None:
+        """Flag the episode if it is beyond its bar (`_bar`)."""
+        if self._suppressed(which, episode.sign):
+            return
+        level, about = self._bar(which, key, episode, over)
         if not episode.flagged and episode.peak < level:
             return
         size = episode.peak_seen - episode.peak_expected

@@ -1,7 +1,10 @@
 """The events quick loop tells the false flags the injections made from the page's own."""
 
+import numpy as np
+
 from bench import _eventdiag
 from bench import _eventseries as synth
+from likewatch.events import detect
 
 
 def test_the_plain_series_is_the_page_with_its_injected_events_taken_out():
@@ -41,3 +44,34 @@ def test_a_missed_purge_is_listed_with_what_dropped_it():
     assert _eventdiag._missed(purge, [], [step], set(), 0.0)[-1] == (
         "no episode; fast: no burst (largest step 3.2 spreads)"
     )
+
+
+def test_a_burst_is_read_against_the_very_bar_it_was_judged_by():
+    # A 5-minute page whose ordinary one-fetch jumps go further than its bursts of several
+    # fetches: a one-fetch jump under way, between the two lengths' bars, is not flagged
+    # (`Detector._maybe_flag`), and the quick loop reads it as under its bar, not as a flag
+    # (real tuning 5-minute, 2026-12-06: 4 one-fetch purges listed as "flag-outside-window"
+    # that no flag was raised for).
+    detector = detect.Detector(300)
+    detector.first_time, detector.now, detector.steps = 0.0, 90 * 86400.0, 20_000
+    detector._touched = {}
+    rng = np.random.default_rng(4)
+    for name, scale in (("fast+1", 3.0), ("fast+2", 1.0)):
+        tail = detector.tails.setdefault(name, detect._Tail())
+        for peak in sorted(1.0 + rng.exponential(scale, 30)):
+            tail.add(peak)
+        for _ in range(3_000 - 30):
+            tail.skip()
+    one = detector._threshold("fast", "fast+", steps=1)[0]
+    several = detector._threshold("fast", "fast+", steps=detector.freeze)[0]
+    at, peak = 89 * 86400.0, (one + several) / 2
+    episode = detect._Episode(1, at, 100, 10.0, steps=1, peak=peak, burst=True)
+    episode.peak_end, episode.peak_seq = at + 300, 101
+    episode.peak_seen, episode.peak_expected = 10.0 + 5 * peak, 10.0
+    log, restore = _eventdiag._instrument()
+    try:
+        detector._maybe_flag("fast", "fast+", episode)
+    finally:
+        restore()
+    assert not episode.flagged
+    assert [(x["outcome"], x["level"]) for x in log] == [("under-threshold", one)]
