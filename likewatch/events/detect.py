@@ -201,8 +201,13 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # every 5-15 minutes a page younger than RARE_DAYS holds its one-fetch bar at YOUNG_FACTOR
 # times its tail's largest kept step, and a daily page's calendar confirms a holiday flagged
 # twice by the same days two years back moving the same way (likewatch.events.recurrence): a
-# state from 12 flagged by lower bars and other calendars, so it is rebuilt from the first record
-STATE_VERSION = 13
+# state from 12 flagged by lower bars and other calendars, so it is rebuilt from the first record;
+# 14: a fast bar sits one person past the largest kept peak under it (`_threshold`'s `person`;
+# a fast episode keeps `peak_steps`), and a daily page's calendar keeps the bursts its tails
+# learnt over the last year and takes a holiday's year-earlier peaks out of them
+# (`recurrence.Calendar.explained`): a state from 13 holds those peaks and flagged by bars a
+# hair past them, so it is rebuilt from the page's first record
+STATE_VERSION = 14
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
