@@ -8,7 +8,7 @@ round, as in the poller, and a rescan must then give the same events.
 
 import random
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -47,13 +47,19 @@ def events(page) -> list[tuple]:
 
 
 def replay(
-    capture, names: set[str] | None = None, late=lambda k: 0.0, past: float = 0.0
+    capture,
+    names: set[str] | None = None,
+    late=lambda k: 0.0,
+    past: float = 0.0,
+    t0: datetime = T0,
 ) -> dict[str, Page]:
     """Record the demo's fetches of its pages (those named), detection running live; fetch
     `k` is `late(k)` real seconds after its time (the real poller's are not on the dot).
-    `past`: days of the pages' past written before hour 0, as `likewatch demo` does."""
+    `past`: days of the pages' past written before hour 0, as `likewatch demo` does. `late(k)`
+    None: fetch `k` is not made (a poller waiting out a platform's rate limit). `t0`: hour 0's
+    real moment; the past is written up to the fetch before `late`'s first number."""
     scenario = load("morocco-2016")
-    campaign = Campaign.objects.create(slug="morocco-2016", title="demo", starts_at=T0)
+    campaign = Campaign.objects.create(slug="morocco-2016", title="demo", starts_at=t0)
     sims = [s for s in scenario.pages.values() if names is None or s.name in names]
     pages = {}
     for position, sim in enumerate(sims):
@@ -63,14 +69,19 @@ def replay(
         CampaignPage.objects.create(
             campaign=campaign, page=pages[sim.name], direction="leave", position=position
         )
+    # The live demo writes its past while its poller starts: the fetches due meanwhile are
+    # written with it (likewatch.simulator.past.seed), the first few after hour 0 among them.
+    first = next(k for k in range(FETCHES) if late(k) is not None) if past else 0
     if past:
-        timeline = Timeline(T0.timestamp(), ACCELERATION, INTERVAL)
+        timeline = Timeline(t0.timestamp(), ACCELERATION, INTERVAL)
         pairs = [(pages[sim.name], sim) for sim in sims]
         with capture(execute=True):
-            seed(pairs, timeline, past, now=lambda: T0.timestamp() - 1)
-    for k in range(FETCHES):
+            seed(pairs, timeline, past, now=lambda: t0.timestamp() + first * INTERVAL - 1)
+    for k in range(first, FETCHES):
+        if late(k) is None:
+            continue
         seconds = k * INTERVAL + late(k)
-        at = T0 + timedelta(seconds=seconds)
+        at = t0 + timedelta(seconds=seconds)
         hour = seconds * ACCELERATION / 3600
         with capture(execute=True):
             for sim in sims:
@@ -232,3 +243,32 @@ def test_with_the_demos_past_the_bought_likes_are_judged_against_the_pages_histo
     at = T0 + timedelta(seconds=(HOURS - 1) * 3600 / ACCELERATION)
     for page in pages.values():
         assert isinstance(page_effect(page, T0, at), Effect), page.name
+
+
+def _outage_and_storm(k: int) -> float | None:
+    """Seconds late of fetch `k` as in a live demo (2026-12-06) that flagged Meditel: its
+    fetches 2.6 s late, two failed in the outage (hour 12 to 12.4), none at fetch 74 and the
+    next 6 s late (the step over the outage spans 4.3 intervals); two failed in the rate-limit
+    storm (hour 20), then none for five minutes while the poller respected the platform's
+    budget (a step over 31 intervals, five simulated hours), None: not fetched."""
+    if k < 4 or k == 74 or 122 <= k < 150:
+        return None  # fetches 0-3 were written with the past
+    return 2.6 if k < 72 else {72: 2.5, 73: 4.3}.get(k, 6.0 if k < 150 else 7.1)
+
+
+def test_with_the_demos_past_its_fading_wave_across_the_outage_and_the_storm_raises_no_flag(
+    django_capture_on_commit_callbacks,
+):
+    """Meditel's wave is fading fast at hour 12 (its pace halves in about an hour, six
+    fetches) and has nearly stopped by hour 25. A step over missed fetches is predicted along
+    the pace's trend to the middle of the time it spans (likewatch.events.detect: `_middle`).
+    Predicted at the pace of its first interval, the step over the outage read 4.3 spreads
+    off in that live demo and froze the fast baseline at the old pace as a burst's start; the
+    fading then went on as three growing "gains" of Meditel (+11,846, +1,915 and, over the
+    storm's five minutes, +22,521 where the page had moved by -5), each "possibly bought
+    likes"."""
+    t0 = datetime(2026, 12, 6, 5, 26, 58, tzinfo=UTC)  # that demo's hour 0
+    pages = replay(
+        django_capture_on_commit_callbacks, {"Meditel"}, _outage_and_storm, PAST_DAYS, t0
+    )
+    assert events(pages["Meditel"]) == []
