@@ -1,10 +1,9 @@
 """The events quick loop tells the false flags the injections made from the page's own."""
 
-import numpy as np
-
 from bench import _eventdiag
 from bench import _eventseries as synth
 from likewatch.events import detect
+from tests.events.test_detect import jumpy_page
 
 
 def test_the_plain_series_is_the_page_with_its_injected_events_taken_out():
@@ -52,16 +51,7 @@ def test_a_burst_is_read_against_the_very_bar_it_was_judged_by():
     # (`Detector._maybe_flag`), and the quick loop reads it as under its bar, not as a flag
     # (real tuning 5-minute, 2026-12-06: 4 one-fetch purges listed as "flag-outside-window"
     # that no flag was raised for).
-    detector = detect.Detector(300)
-    detector.first_time, detector.now, detector.steps = 0.0, 90 * 86400.0, 20_000
-    detector._touched = {}
-    rng = np.random.default_rng(4)
-    for name, scale in (("fast+1", 3.0), ("fast+2", 1.0)):
-        tail = detector.tails.setdefault(name, detect._Tail())
-        for peak in sorted(1.0 + rng.exponential(scale, 30)):
-            tail.add(peak)
-        for _ in range(3_000 - 30):
-            tail.skip()
+    detector = jumpy_page(300)
     one = detector._threshold("fast", "fast+", steps=1)[0]
     several = detector._threshold("fast", "fast+", steps=detector.freeze)[0]
     at, peak = 89 * 86400.0, (one + several) / 2

@@ -1205,13 +1205,11 @@ def test_a_daily_page_judges_one_day_bursts_by_its_own_once_it_has_ten():
     assert max(one) < level < 12.0, (level, about)
 
 
-def test_a_burst_under_way_is_flagged_at_once_only_beyond_the_bar_of_each_length_it_may_end_as():
-    # A page whose ordinary one-fetch jumps go further than its bursts of several fetches (a
-    # 5-minute page of departures: the first of the morning, 8 spreads at 05:50, against
-    # several-fetch bursts of at most 6). A one-fetch jump under way is judged against the
-    # longest bursts' bar, as it may grow, but flagged at once only when it is beyond its own
-    # length's bar too: one between the two is the page's ordinary jump.
-    detector = Detector(INTERVAL)
+def jumpy_page(interval: float) -> Detector:
+    """A page 90 days old whose ordinary one-fetch jumps go further than its bursts of several
+    fetches (tails of 30 kept peaks in 3,000 episodes each: one-fetch ones spread three times
+    as far), ready to judge an episode at day 89."""
+    detector = Detector(interval)
     detector.first_time, detector.now, detector.steps = 0.0, 90 * 86400.0, 20_000
     detector._touched = {}  # what `feed` collects its findings in
     rng = np.random.default_rng(4)
@@ -1221,6 +1219,16 @@ def test_a_burst_under_way_is_flagged_at_once_only_beyond_the_bar_of_each_length
             tail.add(peak)
         for _ in range(3_000 - 30):
             tail.skip()
+    return detector
+
+
+def test_a_burst_under_way_is_flagged_at_once_only_beyond_the_bar_of_each_length_it_may_end_as():
+    # A page whose ordinary one-fetch jumps go further than its bursts of several fetches (a
+    # 5-minute page of departures: the first of the morning, 8 spreads at 05:50, against
+    # several-fetch bursts of at most 6). A one-fetch jump under way is judged against the
+    # longest bursts' bar, as it may grow, but flagged at once only when it is beyond its own
+    # length's bar too: one between the two is the page's ordinary jump.
+    detector = jumpy_page(INTERVAL)
     one = detector._threshold("fast", "fast+", steps=1)[0]
     several = detector._threshold("fast", "fast+", steps=detector.freeze)[0]
     assert several < one
