@@ -163,10 +163,14 @@ def _larger_than_any(event: Event, steps: int | None, largest: float, days: int)
     is held against the most the page could have moved in as long: that largest change times
     the intervals its window spans, a bound on every change over as long in those days (the
     demo's bought likes, +5,517 over three fetches ten seconds apart, against at most +55 a
-    fetch: at most +166 in as long)."""
-    if not steps:
+    fetch: at most +166 in as long). Only a move the count made the page's largest change's
+    way is held against it (a page that rose by 80 where its pace said more made no drop
+    larger than its largest drop), and a step over missed fetches is a move over as long as
+    it took, not one between two fetches (the demo's storm: 31 intervals)."""
+    if not steps or event.seen * largest <= 0:
         return []
-    if steps == 1:
+    intervals = (event.end - event.start).total_seconds() / max(1, event.page.interval)
+    if steps == 1 and intervals < 1.5:
         if abs(event.seen) <= abs(largest):
             return []
         return [
@@ -179,7 +183,6 @@ def _larger_than_any(event: Event, steps: int | None, largest: float, days: int)
             )
             % formatting.isolated({"days": days, "largest": _signed(largest)})
         ]
-    intervals = (event.end - event.start).total_seconds() / max(1, event.page.interval)
     bound = largest * max(steps, intervals)
     if abs(event.seen) <= abs(bound):
         return []
@@ -241,11 +244,15 @@ def _abrupt(event: Event) -> str | None:
     change of it), and the count then went back to that pace: the fetch after it was within
     the baseline's allowance of the pace before it (details["back_to_pace"], written by the
     detector when it judged the burst over). An event still open, or longer than that window
-    (a burst merged into a slower move), says nothing of the kind."""
+    (a burst merged into a slower move), says nothing of the kind; nor does a move over
+    missed fetches, longer in time than that window, which may have come at any moment
+    of it (the demo's storm: one step over 31 intervals)."""
     details = event.details or {}
     if not details.get("back_to_pace") or event.ongoing:
         return None
     if event.seq_to - event.seq_from > FAST_RING:
+        return None
+    if (event.end - event.start).total_seconds() > FAST_RING * max(1, event.page.interval):
         return None
     return _span(event.end - event.start, event.page.interval)
 
@@ -353,10 +360,24 @@ def explain_platform(event) -> str:
     )
 
 
+def _headline(event: Event, gain: bool) -> str:
+    """'Inwi: a drop of −3,889', the count's own change, called a gain or a drop only when
+    the count went that way. An unusual drop is a move below what the page's own pace
+    predicted, and the count may still have risen: over a storm's unfetched minutes a page
+    rose by 80 where its pace said +381 (the part its history does not explain, −301, is
+    the event's size). "A drop of +80" said two things at once; "a change of +80", then what
+    was predicted, says what was measured."""
+    if event.seen > 0 and gain:
+        return _("%(page)s: a gain of %(size)s %(window)s")
+    if event.seen < 0 and not gain:
+        return _("%(page)s: a drop of %(size)s %(window)s")
+    return _("%(page)s: a change of %(size)s %(window)s")
+
+
 def _gain(event: Event) -> str:
     if event.platform_event_id is not None:
-        return _measured(event, _("%(page)s: a gain of %(size)s %(window)s")) + _platform(event)
-    text = _measured(event, _("%(page)s: a gain of %(size)s %(window)s"))
+        return _measured(event, _headline(event, gain=True)) + _platform(event)
+    text = _measured(event, _headline(event, gain=True))
     evidence = _evidence(event, gain=True)
     # "Bought likes" is only ever a hypothesis, and only shown with the facts behind it.
     if event.details.get("campaign_down") and len(evidence) >= 2:
@@ -368,8 +389,8 @@ def _gain(event: Event) -> str:
 
 def _purge(event: Event) -> str:
     if event.platform_event_id is not None:
-        return _measured(event, _("%(page)s: a drop of %(size)s %(window)s")) + _platform(event)
-    text = _measured(event, _("%(page)s: a drop of %(size)s %(window)s"))
+        return _measured(event, _headline(event, gain=False)) + _platform(event)
+    text = _measured(event, _headline(event, gain=False))
     evidence = _evidence(event, gain=False)
     if evidence:
         text += " " + _(

@@ -783,6 +783,42 @@ def test_a_campaign_taking_off_is_no_drop_of_its_own():
         assert drops == [], (seed, drops)
 
 
+def test_a_campaign_taking_off_through_missed_fetches_is_no_gain_nor_drop():
+    # An hour or more unfetched (12 or 20 intervals) while the campaign's pace climbs and
+    # levels off: the step over the gap ends somewhere between the pace as it last was and
+    # that pace carried along its trend (the take-off going on), and the page's recent pace
+    # explains it either way. Judged against the trend alone, the levelling off read as
+    # thousands of people joining (seeds 3 and 4: "gains" of +1,712 to +2,048) and a gap
+    # during the last of the climb as a drop of 493 (seed 7).
+    for seed, gap, at in ((3, 12, 50), (4, 12, 50), (3, 20, 50), (4, 20, 50), (7, 20, 40)):
+        changes, start = taking_off(seed=seed)
+        missed = set(range(start + at, start + at + gap))
+        findings = Detector(INTERVAL, campaign_down=True).run(series(changes, fail=missed))
+        flags = [
+            (f.kind, f.start / INTERVAL - start, round(f.size))
+            for f in findings
+            if f.kind in (detect.GAIN, detect.PURGE)
+        ]
+        assert flags == [], (seed, gap, at, flags)
+
+
+def test_a_purge_during_missed_fetches_of_a_steady_page_is_found_with_its_size():
+    # The other side of judging a step over missed fetches against its pace's range: where
+    # the pace is steady both ends of that range agree, and a purge inside the gap is past
+    # both, found at the step that spans it, its size what the pace does not explain.
+    for gap in (3, 6, 12, 20):
+        changes = noisy(20 * DAY_STEPS, pace=2.0, sd=3.0, seed=4)
+        at = 15 * DAY_STEPS
+        changes[at + gap // 2] -= 300
+        missed = set(range(at, at + gap))
+        findings = Detector(INTERVAL).run(series(changes, fail=missed))
+        [purge] = [f for f in findings if f.kind in (detect.GAIN, detect.PURGE)]
+        assert purge.kind == detect.PURGE
+        assert (purge.start, purge.end) == ((at - 1) * INTERVAL, (at + gap) * INTERVAL)
+        # Within three of the page's noise (sd 3 a fetch) over the step's intervals.
+        assert abs(purge.size + 300) <= 3 * 3 * (gap + 1) ** 0.5, (gap, purge.size)
+
+
 def delivered(seed: int, days: int, at: int, per_fetch: int, fetches: int = 3):
     """An ordinary page (+100 a fetch, sd 10; its spread, with the fast baseline's own noise,
     about 15) on which `per_fetch` more people arrive at each of `fetches` fetches from `at`."""

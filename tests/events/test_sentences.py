@@ -193,6 +193,54 @@ def test_a_move_beyond_any_the_page_made_says_so_against_what_it_could_have_made
     assert "larger than any" not in within.sentence()
 
 
+def test_a_move_over_missed_fetches_claims_no_more_than_was_measured(db):
+    # An unusual drop over the demo's rate-limit storm: fetched every ten seconds, none for
+    # five minutes (one step over 31 intervals); the count rose by 80 where the page's pace
+    # said +381. It is "a change of +80", not "a drop of +80"; it is no larger than any drop
+    # the page made (it made none: the page's largest drop was -36); and, over a window that
+    # long, nothing says when within it the move came, so nothing is said of abruptness.
+    page = seconds_page(10)
+    storm = {"start": T0, "end": T0 + timedelta(seconds=310), "seq_from": 10, "seq_to": 11}
+    details = {
+        "campaign_down": True,
+        "threshold": 2.4,
+        "steps": 1,
+        "back_to_pace": True,
+        "largest_step": -36.0,
+        "largest_step_days": 3,
+    }
+    drop = make(page, Kind.PURGE, size=-301.0, seen=80.0, expected=381.0, details=details, **storm)
+    said = sentences(drop)
+    assert said["en"].startswith(
+        "inwi: a change of +80 between 12:00 UTC and 12:05 UTC on Feb 26, 2016. The page's "
+        "own history predicted +381 over that time."
+    ), said["en"]
+    assert "larger than any" not in said["en"] and "stopped" not in said["en"]
+    assert "une variation de" in said["fr"] and "تغيّر قدره" in said["ar"]
+    # The same step had the count fallen by 600 against its largest drop of -36 a fetch: a
+    # drop larger than any over as long (31 intervals: at most -1,116), never "between two
+    # fetches", and still not abrupt.
+    later = {**storm, "start": T0 + timedelta(hours=1), "end": T0 + timedelta(hours=1, seconds=310)}
+    fell = make(
+        page, Kind.PURGE, size=-981.0, seen=-600.0, expected=381.0, details=details, **later
+    )
+    assert "inwi: a drop of −600" in fell.sentence()
+    assert "larger than any" not in fell.sentence()
+    deep = {
+        **later,
+        "start": later["start"] + timedelta(hours=1),
+        "end": later["end"] + timedelta(hours=1),
+    }
+    fell = make(
+        page, Kind.PURGE, size=-1581.0, seen=-1200.0, expected=381.0, details=details, **deep
+    )
+    assert (
+        "larger than any change over as long in the last 3 days (at most −1,116: no change "
+        "between two fetches was over −36)" in fell.sentence()
+    ), fell.sentence()
+    assert "stopped" not in fell.sentence()
+
+
 def test_a_window_inside_one_minute_gives_its_seconds(page):
     # Pages fetched more often than once a minute (the demo's, every ten seconds).
     gain = make(page, Kind.GAIN, start=T0 + timedelta(seconds=4), end=T0 + timedelta(seconds=34))
