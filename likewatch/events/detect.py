@@ -207,8 +207,12 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # learnt over the last year and takes a holiday's year-earlier peaks out of them
 # (`recurrence.Calendar.explained`), and a step over missed fetches is predicted along the
 # pace's trend to the middle of its time (`_middle`): a state from 13 holds those peaks and
-# flagged by bars a hair past them, so it is rebuilt from the page's first record
-STATE_VERSION = 14
+# flagged by bars a hair past them, so it is rebuilt from the page's first record; 15: a step
+# over missed fetches is judged against the nearer of the pace as it last was and that pace
+# carried along its trend (`_step_rate`), and a daily page's calendar takes a holiday its first
+# year flagged, moved the same way a year on, for the calendar (`recurrence.Calendar`): a state
+# from 14 flagged such steps and days, so it is rebuilt from the page's first record
+STATE_VERSION = 15
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
