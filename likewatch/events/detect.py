@@ -1442,25 +1442,25 @@ class Detector:
         return median(v for v, _ in same)
 
     def _step_rate(self, delta: int, m: float, season: float) -> float:
-        """The fast baseline's pace for a step of `delta` over `m` intervals, without the
-        bin's `season`. Over one interval (a fetch on time or a few seconds off): the ring's pace
-        carried along its trend (`_fast_rate`). Over missed fetches the trend says little
-        of how far it went on: a pace that was changing may have gone on changing through
-        the gap, or stopped. The step is judged against the nearer of the two, the pace
-        carried along its trend to the middle of the step (`_middle`) and the pace as it
-        last was (the trend not carried): a move between them is one the page's recent pace
-        explains either way, and only a move past both is unusual (judged, as every step, at
-        the root of `m` spreads).
+        """The fast baseline's pace for a step of `delta` over `m` intervals, without the bin's
+        `season`. Over one interval (a fetch on time or a few seconds off): the ring's pace
+        carried along its trend (`_fast_rate`). Over missed fetches the trend says little of
+        how far it went on: a pace that was changing may have gone on changing through the
+        gap, or stopped. The step is judged against the nearer of the two, the pace carried
+        along its trend to the middle of the step (`_middle`) and the pace as it last was
+        (the trend not carried): a move between them is one the page's recent pace explains
+        either way, and only a move past both is unusual (judged, as every step, at the root
+        of `m` spreads).
 
-        Carried along the trend alone, a live demo started at some hours of the week
-        flagged a campaign wave's turn across the rate-limit storm (five minutes unfetched,
-        31 intervals, five simulated hours) as a "purge" of 301 (Meditel rose by 80 where
-        the trend said +381: 4.3 spreads against a bar of 2.4), on one page at two of eight
-        hours 0 replayed on 2026-12-06 (tests/events/test_demo.py's `replay`, its fetches 0-3
-        s late; none with this); and a campaign taking off through an
-        outage of an hour (tests/events/test_detect.py: 12 to 20 intervals) had its
-        levelling off flagged as a "gain", the trend having carried the take-off on. No
-        figure of the bench moves: its series are fetched on a regular grid."""
+        Carried along the trend alone, a live demo started at some hours of the week flagged
+        a campaign wave's turn across the rate-limit storm (five minutes unfetched, 31
+        intervals, five simulated hours) as a "purge" of 301 (Meditel rose by 80 where the
+        trend said +381: 4.3 spreads against a bar of 2.4), on one page at two of eight
+        hours 0 replayed on 2026-12-06 (tests/events/test_demo.py's `replay`, its fetches
+        0-3 s late; none with this); and a campaign taking off through an outage of an hour
+        (tests/events/test_detect.py: 12 to 20 intervals) had its levelling off flagged as a
+        "gain", the trend having carried the take-off on. No figure of the bench moves: its
+        series are fetched on a regular grid."""
         carried = self._fast_rate(_middle(m))
         if m < 1.5:
             return carried
@@ -1646,15 +1646,16 @@ class Detector:
             spread = self._spread("slow", bin_, precision) * math.sqrt(m)
             self.calendar.add(recurrence.day_of(at, self.interval), residuals[1] / spread)
         if warm:
-            self._track(a, b, delta, m, precision, bin_, p, residuals)
+            self._track(a, b, delta, m, precision, bin_, p, residuals, fast_rate)
         else:
             self._before_warm(a, b, delta, m, precision, residuals[0])
         self._learn_rate(delta / m, bin_, m, precision, residuals, at)
         self._daily(at, delta / m)
 
-    def _track(self, a, b, delta, m, precision, bin_, p, residuals) -> None:
-        """Advance the four CUSUMs by one step; open, grow, flag and close episodes."""
-        fast_expected = m * (self._step_rate(delta, m, p) + p)
+    def _track(self, a, b, delta, m, precision, bin_, p, residuals, fast_rate) -> None:
+        """Advance the four CUSUMs by one step; open, grow, flag and close episodes.
+        `fast_rate`: the pace the step was judged against (`_judge`), its season included."""
+        fast_expected = m * fast_rate
         step = None
         for which, res in (("fast", residuals[0]), ("slow", residuals[1])):
             spread = self._spread(which, bin_, precision) * math.sqrt(m)

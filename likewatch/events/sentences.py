@@ -169,7 +169,7 @@ def _larger_than_any(event: Event, steps: int | None, largest: float, days: int)
     it took, not one between two fetches (the demo's storm: 31 intervals)."""
     if not steps or event.seen * largest <= 0:
         return []
-    intervals = (event.end - event.start).total_seconds() / max(1, event.page.interval)
+    intervals = _intervals(event)
     if steps == 1 and intervals < 1.5:
         if abs(event.seen) <= abs(largest):
             return []
@@ -196,6 +196,12 @@ def _larger_than_any(event: Event, steps: int | None, largest: float, days: int)
         )
         % formatting.isolated({"days": days, "bound": _signed(bound), "largest": _signed(largest)})
     ]
+
+
+def _intervals(event: Event) -> float:
+    """How many of the page's fetch intervals the event's window spans (missed fetches in
+    it included: a window over a gap is as long as the gap)."""
+    return (event.end - event.start).total_seconds() / max(1, event.page.interval)
 
 
 def _short(details: dict, spacing) -> str:
@@ -252,7 +258,7 @@ def _abrupt(event: Event) -> str | None:
         return None
     if event.seq_to - event.seq_from > FAST_RING:
         return None
-    if (event.end - event.start).total_seconds() > FAST_RING * max(1, event.page.interval):
+    if _intervals(event) > FAST_RING:
         return None
     return _span(event.end - event.start, event.page.interval)
 
