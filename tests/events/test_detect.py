@@ -963,6 +963,25 @@ def test_a_take_off_purge_withdrawn_once_the_pace_after_it_is_known_is_withdrawn
     assert {k for k, f in live.items() if f.kind in (detect.GAIN, detect.PURGE)} == flags
 
 
+def test_a_campaign_taking_off_at_1_minute_through_an_outage_raises_no_purge():
+    # Half an hour or an hour unfetched 10 or 30 minutes into the take-off: the hour after
+    # the gap was never seen on that weekday, and its own spread, once it had BIN_VISITS
+    # visits, had learnt only the frozen burst's fetches (3.6 -> 129 within the freeze). The
+    # campaign's pace then read as ordinary, the burst was over inside the freeze and was
+    # judged a purge of thousands (-3,559 to -9,452) instead of the campaign's new pace.
+    for seed, gap, at in ((3, 60, 10), (4, 30, 30), (4, 60, 30), (6, 60, 10), (7, 60, 10)):
+        changes, start = taking_off_minutely(seed=seed)
+        missed = set(range(start + at, start + at + gap))
+        records = series(changes, interval=MINUTE, fail=missed)
+        findings = Detector(MINUTE, campaign_down=True).run(records)
+        flags = [
+            (f.kind, f.start / MINUTE - start, round(f.size))
+            for f in findings
+            if f.kind in (detect.GAIN, detect.PURGE)
+        ]
+        assert flags == [], (seed, gap, at, flags)
+
+
 def test_a_flagged_burst_does_not_raise_the_bar_for_the_next_one():
     # A page buying the same +700 every week: each purchase is flagged. A flagged burst's peak
     # kept in the page's tail made it the level the next one had to pass (no more of the kept
