@@ -142,6 +142,7 @@ from array import array
 from bisect import bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from statistics import median
 
 from scipy.stats import median_abs_deviation
@@ -628,6 +629,9 @@ DAILY_PROFILE_DRIFT = 1.5
 # its units, rose with the purges' strengths: in the hour after a take-off the campaign's
 # departures have barely begun, and the recent spread was 0.8-1.3 times the usual one.)
 RECENT_MEMORY = 24
+# Fetches after a step over missed fetches far off its pace whose wobble the recent spread
+# takes at once (`Detector._after_gap`).
+AFTER_GAP_FETCHES = 3
 # A step after this many unchanged fetches (and at least an hour of them) is the page waking
 # up: the fast baseline starts again from the slow one (`Detector._wake`).
 WAKE_FETCHES = 2 * FAST_RING
@@ -1103,6 +1107,9 @@ class Detector:
         self.global_spread: dict[str, float] = s.get("global_spread", {})
         # The spread of the last few dozen fetches (see RECENT_MEMORY).
         self.recent_spread: dict[str, float] = s.get("recent_spread", {})
+        # The rates (season removed) of the fetches since a step over missed fetches far off
+        # its pace, until they tell the recent spread their wobble (`_after_gap`); else None.
+        self.after_gap: list[float] | None = s.get("after_gap")
         # Sampled daily: the last residuals of each baseline (DAILY_SPREAD_DAYS) and each
         # weekday's last deviations from the level (DAILY_PROFILE_WEEKS).
         self.residuals: dict[str, list[float]] = s.get("residuals", {})
@@ -1174,6 +1181,7 @@ class Detector:
             "pending": [list(p) for p in self.pending],
             "ring": [list(r) for r in self.ring],
             "frozen": self.frozen,
+            "after_gap": self.after_gap,
             "last_step": self.last_step,
             "steps": self.steps,
             "cusum": dict(self.cusum),
@@ -1615,9 +1623,46 @@ class Detector:
                 self.global_spread[which] = (
                     new if overall is None else overall + weight * (new - overall)
                 )
+        if self.after_gap is not None and m < 1.5:
+            self._after_gap(rate - p)
         if rate != 0 or m >= 1.5:
             z = self.zeros[b]
             self.zeros[b] = 0.0 if z is None else z + alpha * (0.0 - z)
+
+    def _after_gap(self, rate: float) -> None:
+        """One fetch's rate after a step over missed fetches far off its pace. The page may
+        have changed pace while unfetched (a campaign taking off through an outage), and the
+        noise of its new pace with it, which the recent spread has not seen: it learns a
+        twenty-fourth of a fetch's residual at a time, each capped at WINSOR of itself, so from
+        the page's usual spread to a campaign's ten or twenty times that takes 15 to 20 fetches,
+        and the step's burst, if it opened one, froze it for the freeze's fetches first. Until
+        then the campaign's ordinary wobble read as unusual gains. Once AFTER_GAP_FETCHES
+        fetches are in and no burst is running (a burst over within the freeze starts them
+        again: its fetches were the burst's, not the page's pace; one that outlasted it was the
+        new pace), their wobble is a floor under the recent spread: their fetch-to-fetch
+        changes about the median one (the pace's own climb taken out), as a standard deviation.
+        Where the page goes on as before, that is its usual noise and changes nothing.
+        Measured (2026-12-06, a sweep of tests/events/test_detect.py's `taking_off` pages,
+        seeds 3-7, an outage of 6, 12 or 20 intervals 0-50 fetches after the take-off): 6 of
+        90 runs raised a "gain" of +312 to +1,133, 10-20 fetches after the gap; 0 now. With 4
+        or 5 fetches: 1 (a gain on the 4th fetch after the gap). Taking the floor while the
+        step's burst still ran: 1 (a burst over within the freeze at once, judged a purge of
+        the campaign). Taking none of the burst's frozen fetches: 3. A purge of 1,000-1,500
+        2-10 fetches after such a gap: found 6 of 180 as before (runs with a false flag 30 ->
+        10); purges inside a steady page's gap found as before. No figure of the bench
+        moves: its series are fetched on a regular grid."""
+        self.after_gap.append(rate)
+        bursting = any(k.startswith("fast") and e.burst for k, e in self.episodes.items())
+        if len(self.after_gap) < AFTER_GAP_FETCHES or bursting:
+            return
+        rates, self.after_gap = self.after_gap, None
+        changes = [y - x for x, y in pairwise(rates)]
+        middle = median(changes)
+        deviation = sum(abs(c - middle) for c in changes) / len(changes)
+        # Mean absolute deviation -> standard deviation; a change between two fetches holds
+        # the noise of both.
+        wobble = 1.25 * deviation / math.sqrt(2)
+        self.recent_spread["fast"] = max(self.recent_spread.get("fast", 0.0), wobble)
 
     def _teach_profile(self, b: int, deviation: float, alpha: float) -> None:
         """Move an hour of the week's profile towards one rate's departure from the level."""
@@ -1702,6 +1747,8 @@ class Detector:
                 z = max(-self.slow_clip, min(self.slow_clip, z))
             else:
                 step = [a["last_seen"], a["seq"], b.first_seen, float(delta), fast_expected, z]
+                if m >= 1.5 and abs(z) >= FREEZE_Z:
+                    self.after_gap = []  # the page may be at a new pace, with its own noise
             for sign in (1, -1):
                 key = f"{which}{'+' if sign > 0 else '-'}"
                 s = self.cusum.get(key, 0.0)
@@ -1746,6 +1793,9 @@ class Detector:
                         episode.trail = [b.first_seen, b.seq, float(delta), expected]
                         step = None
                     if episode.steps <= self.freeze:
+                        if self.after_gap is not None:
+                            # The fetches since the gap were a burst's: not the page's pace.
+                            self.after_gap = []
                         if not episode.flagged:
                             episode.first_over = b.first_seen  # known only now it is over
                         self._maybe_flag(which, key, episode, over=True)
