@@ -518,6 +518,24 @@ def test_a_tail_that_looks_bounded_still_puts_the_level_beyond_its_largest_peak(
     assert level > peaks[-1] + 1.0
 
 
+def test_a_light_tail_is_not_held_above_its_exponential_bound_by_the_negative_shape_it_fitted():
+    # The same evenly spread peaks fit a negative shape, whose scale spans the whole bounded
+    # range: read as exponential (shape 0, above), that scale set the bar higher the lighter
+    # the tail looked. The scale is at most what an exponential fit to the same excesses
+    # allows at SCALE_CONFIDENCE: the one-sided upper bound of its scale (the fit's scale is
+    # the mean excess, and 2 n mean / scale is chi-square with 2 n degrees of freedom).
+    from scipy.stats import chi2
+
+    peaks = sorted(2.0 + np.random.default_rng(9).uniform(0, 1, 30))
+    excesses = [p - peaks[0] for p in peaks[1:]]
+    n = len(excesses)
+    bound = 2 * sum(excesses) / chi2.ppf(1 - detect.SCALE_CONFIDENCE, 2 * n)
+    level, fit = detect.threshold_from_tail(peaks, 500, 1e-4)
+    assert fit["shape"] == 0
+    assert abs(fit["scale"] - bound) < 1e-3
+    assert abs(level - (peaks[0] - bound * np.log(1e-4 * 500 / n))) < 1e-9
+
+
 def test_tied_peaks_of_small_counts_do_not_set_the_threshold_on_the_ties():
     # A page moving by a person or two a minute makes CUSUM peaks of a few distinct values.
     # Ten of the largest 30 of 5,000 episodes reached 6.0: a level of 6.0 would flag ten
