@@ -212,8 +212,13 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # over missed fetches is judged against the nearer of the pace as it last was and that pace
 # carried along its trend (`_step_rate`), and a daily page's calendar takes a holiday its first
 # year flagged, moved the same way a year on, for the calendar (`recurrence.Calendar`): a state
-# from 14 flagged such steps and days, so it is rebuilt from the page's first record
-STATE_VERSION = 15
+# from 14 flagged such steps and days, so it is rebuilt from the page's first record; 16: a
+# tail fitted with a negative shape keeps at most its exponential scale's upper bound
+# (SCALE_CONFIDENCE), and after a step over missed fetches far off its pace the next fetches'
+# wobble is a floor under the recent spread (`_after_gap`, a state field) and a burst teaches
+# its hour's spread only so far (`_before_burst`): a state from 15 holds tails' levels and
+# spreads learnt by the old rules, so it is rebuilt from the page's first record
+STATE_VERSION = 16
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
