@@ -1601,7 +1601,12 @@ class Detector:
                     kept = self.residuals.setdefault(which, [])
                     kept.append(res / math.sqrt(m))
                     del kept[:-DAILY_SPREAD_DAYS]
-                size = min(raw, WINSOR * s) if known else raw
+                size = raw
+                if known:
+                    # A burst after an outage teaches the hour only so far (`_before_burst`).
+                    after_outage = bursting and self.after_gap is not None
+                    against = self._before_burst(which, s) if after_outage else s
+                    size = min(raw, WINSOR * against)
                 if self.frozen <= 0:
                     recent = self.recent_spread.get(which)
                     # Winsorised by the larger of the usual and the recent spread, not by the
@@ -1618,9 +1623,6 @@ class Detector:
                     )
                 old = self.spread[which][b]
                 new = 1.25 * size  # mean absolute deviation -> standard deviation
-                if bursting and known and self.after_gap is not None:
-                    # A burst after an outage teaches the hour only so far (`_before_burst`).
-                    new = 1.25 * min(raw, WINSOR * self._before_burst(which, s))
                 self.spread[which][b] = new if old is None else old + alpha * (new - old)
                 overall = self.global_spread.get(which)
                 # A wild fetch teaches the overall spread at most WINSOR times it; once that
