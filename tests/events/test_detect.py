@@ -896,6 +896,38 @@ def test_ordinary_wobbles_of_a_few_fetches_are_not_flagged_above_the_set_rate():
         assert len(flags) <= 2, (seed, [(f.kind, f.start / INTERVAL, f.size) for f in flags])
 
 
+def dipping(n: int, seed: int, depth: int = 400, back: int = 3) -> list[int]:
+    """+100 a fetch (sd 10) and, once a day, a dip: `depth` people gone at one fetch and back
+    over the next `back` (a counter that loses part of its count for a few minutes, a bank's
+    first calls of the morning against a night at zero)."""
+    rng = np.random.default_rng(seed)
+    changes = [int(round(100 + rng.normal(0, 10))) for _ in range(n)]
+    for k in rng.choice(np.arange(50, n - 10), size=n // DAY_STEPS, replace=False):
+        changes[k] -= depth
+        for j in range(1, back + 1):
+            changes[k + j] += depth // back
+    return changes
+
+
+def test_a_page_going_back_after_a_step_is_no_gain_and_holds_no_bar_over_bought_deliveries():
+    # The fetches right after a step far off one way, moving the other way, are that step's
+    # end: the count coming back (33 spreads a fetch here), not bought likes. Learnt as the
+    # page's bursts of several fetches, they held that bar over every delivery of a few
+    # spreads a fetch for the rest of the page's life (a delivery of +60 at each of three
+    # fetches found on 0 pages of 8), and two gains were flagged elsewhere on those pages.
+    at = 28 * DAY_STEPS + 7
+    found, other = 0, []
+    for seed in range(1, 9):
+        changes = dipping(30 * DAY_STEPS, seed)
+        changes[at - 2 : at + 4] = [100, 100, 160, 160, 160, 100]
+        findings = Detector(INTERVAL).run(series(changes))
+        gains = [f for f in findings if f.kind == detect.GAIN]
+        found += any(abs(f.start / INTERVAL - at) < 3 for f in gains)
+        other += [(seed, f.start / INTERVAL) for f in gains if abs(f.start / INTERVAL - at) >= 3]
+    assert not other
+    assert found >= 6
+
+
 MINUTE = 60
 
 
