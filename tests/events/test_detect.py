@@ -811,9 +811,18 @@ def test_a_campaign_taking_off_through_missed_fetches_is_no_gain_nor_drop():
     # An outage earlier in the climb ends at a pace with ten times the noise it began at: the
     # recent spread, which learns a little at each fetch, had not learnt it (frozen too, when
     # the step over the gap opened a burst), and the campaign's ordinary wobble 10-20 fetches
-    # after the gap read as "gains" of +312 to +1,133 (the last six cases; `_after_gap`).
+    # after the gap read as "gains" of +312 to +1,133 (the six cases from (5, 12, 30) on;
+    # `_after_gap`).
+    # Half an hour unfetched (6 intervals) right after a fetch that began a run of drops: the
+    # step over the gap made that run a burst, and counted as one fetch of its freeze it stayed
+    # frozen at the pace of before the gap (-144 a fetch) for five more fetches of the climb;
+    # learning again, the ring's trend leapt past the pace (-966) and the next fetches read as a
+    # "gain" of +578 (seed 7, the last case). The freeze is a time: a step counts its
+    # intervals (`_Episode.length`), and the ring learns the step's pace once for each of
+    # them (`_gap_pace`).
     cases = [(3, 12, 50), (4, 12, 50), (3, 20, 50), (4, 20, 50), (7, 20, 40)]
     cases += [(5, 12, 30), (5, 20, 20), (6, 12, 30), (7, 12, 20), (7, 20, 10), (7, 20, 20)]
+    cases += [(7, 6, 30)]
     for seed, gap, at in cases:
         changes, start = taking_off(seed=seed)
         missed = set(range(start + at, start + at + gap))
@@ -1019,7 +1028,12 @@ def test_a_campaign_taking_off_at_1_minute_through_an_outage_raises_no_purge():
     # visits, had learnt only the frozen burst's fetches (3.6 -> 129 within the freeze). The
     # campaign's pace then read as ordinary, the burst was over inside the freeze and was
     # judged a purge of thousands (-3,559 to -9,452) instead of the campaign's new pace.
-    for seed, gap, at in ((3, 60, 10), (4, 30, 30), (4, 60, 30), (6, 60, 10), (7, 60, 10)):
+    # An hour unfetched 30 minutes in, the campaign at its height when fetched again: the step
+    # over the gap, learnt as one fetch, left the ring at the pace before it (-95 a minute
+    # where the hour had gone at -172), and the campaign's next fetches were judged against
+    # that as a burst over within the freeze, a "purge" of -683 (the last case; `_gap_pace`).
+    cases = [(3, 60, 10), (4, 30, 30), (4, 60, 30), (6, 60, 10), (7, 60, 10), (3, 60, 30)]
+    for seed, gap, at in cases:
         changes, start = taking_off_minutely(seed=seed)
         missed = set(range(start + at, start + at + gap))
         records = series(changes, interval=MINUTE, fail=missed)
