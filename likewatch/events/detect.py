@@ -217,8 +217,13 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # (SCALE_CONFIDENCE), and after a step over missed fetches far off its pace the next fetches'
 # wobble is a floor under the recent spread (`_after_gap`, a state field) and a burst teaches
 # its hour's spread only so far (`_before_burst`): a state from 15 holds tails' levels and
-# spreads learnt by the old rules, so it is rebuilt from the page's first record
-STATE_VERSION = 16
+# spreads learnt by the old rules, so it is rebuilt from the page's first record; 17: a burst's
+# freeze counts a step over missed fetches as all its intervals (`_Episode.length`, a state
+# field) and the fast ring learns such a step's pace once per interval (`_gap_pace`), and,
+# sampled every 5-15 minutes, an episode opening right after a step far off the other way is
+# that step's end (`_rebounds`, `_Episode.rebound`), teaching no tail: a state from 16 holds
+# rings, episodes and tails learnt by the old rules, so it is rebuilt from the first record
+STATE_VERSION = 17
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
