@@ -624,9 +624,9 @@ DAILY_SPREAD_MIN = 28
 # page's first weeks (one clean page: ~150, at a noise of 12) opened a burst at every later
 # visit, the burst froze the very lesson that would correct it, and the page "dropped" 7-10
 # spreads every week for years (tests/events/test_recurrence.py); one burst cannot move a
-# median of 13. The median as the profile itself, always, was measured and not kept
-# (/tmp/daily/quick.py, 2026-12-04): synthetic daily F1 0.875, not 0.935; the running profile
-# is steadier while it agrees with the median.
+# median of 13. The median as the profile itself, always, was measured and not kept (a
+# quick script of that day, not kept, 2026-12-04): synthetic daily F1 0.875, not 0.935; the
+# running profile is steadier while it agrees with the median.
 DAILY_PROFILE_WEEKS = 13
 DAILY_PROFILE_MIN = 5
 DAILY_PROFILE_DRIFT = 1.5
@@ -1020,7 +1020,7 @@ class _Episode:
         to -747 a fetch; learning again, the ring's trend leapt past the pace (-966 a fetch)
         and the campaign's next fetch, -498, read as a "gain" of +578. Now the step over the
         gap ends the freeze: a change of pace, learnt at once (with `_gap_pace`).
-        Measured (2026-12-06, /tmp/freeze/sweep.py A: tests/events/test_detect.py's
+        Measured (2026-12-06, `bench._outagesweep` A: tests/events/test_detect.py's
         `taking_off` pages, seeds 3-7, outages of 6, 12 or 20 intervals 0-50 fetches after the
         take-off, 90 runs): runs with a false gain or purge 1 -> 0, with `_gap_pace`; on that
         run either rule alone left the gain (+351 with this alone, +578 with `_gap_pace`
@@ -1686,12 +1686,13 @@ class Detector:
         never seen on that weekday, took that hour from 3.6 to 129 within the freeze once it
         had BIN_VISITS visits; the campaign's pace then read as ordinary, its burst was over
         inside the freeze and was judged a purge of thousands, not a change of pace.
-        Measured (2026-12-06, /tmp/minute/sweep_min.py: the `taking_off_minutely` pages of
-        tests/events/test_detect.py, seeds 3-7, outages of 12/30/60 fetches 10/30/60 minutes
-        after the take-off, 45 runs): runs with a purge 10 -> 2 (-629 to -9,452 before; the
-        two left, -629 and -683, as before); at 5 minutes (/tmp/outage/sweep.py,
-        `taking_off`, gaps of 6/12/20 fetches, 90 runs) 0 -> 1: seed 7, 6 fetches missed 30
-        after the take-off, a "gain" of +578 13 fetches after the gap (left to do). Tried,
+        Measured (2026-12-06, by the sweep `bench._outagesweep` B grew from: the
+        `taking_off_minutely` pages of tests/events/test_detect.py, seeds 3-7, outages of
+        12/30/60 fetches 10/30/60 minutes after the take-off, 45 runs): runs with a purge
+        10 -> 2 (-629 to -9,452 before; the two left, -629 and -683, as before); at 5 minutes
+        (`bench._outagesweep` A, `taking_off`, gaps of 6/12/20 fetches, 90 runs) 0 -> 1:
+        seed 7, 6 fetches missed 30 after the take-off, a "gain" of +578 13 fetches after the
+        gap (gone since, with `_Episode.length` and `_gap_pace`). Tried,
         in every burst (not only after a gap): the hour learning no fetch of a burst, 3 (two
         runs new), and the take-off purge of 300 at 20 minutes (tests/events) fell inside a
         burst that outlasted the freeze and was missed; capped at the recent spread, 7;
@@ -2877,7 +2878,7 @@ def _gap_pace(m: float) -> int:
     campaign taking off at 1-minute sampling through an hour's outage came back at -172 a
     minute where the ring said -95, and the next fetches, the campaign going on, opened a
     burst against -95 that ended within the freeze as the page's noise grew: a "purge".
-    Measured (2026-12-06, /tmp/freeze/sweep.py B: the `taking_off_minutely` pages, seeds 3-7,
+    Measured (2026-12-06, `bench._outagesweep` B: the `taking_off_minutely` pages, seeds 3-7,
     outages of 12, 30 or 60 minutes 10, 20 or 30 minutes after the take-off, 45 runs; with
     `_Episode.length`): runs with a false gain or purge 2 -> 1 (seed 3's -683 gone; seed 5's
     -629 is now a gain of +73 and a purge of -270: the campaign's noise at that pace, about 35
