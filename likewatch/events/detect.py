@@ -1888,15 +1888,13 @@ class Detector:
                     base = self._fast_rate() if which == "fast" else self.level
                     episode = _Episode(sign, a["last_seen"], a["seq"], base)
                     episode.largest_before = self._largest_move(sign)
+                    # The page's last step, if it ended at `a` (the fetch before this one).
                     lead = self.last_step
-                    if (
-                        which == "fast"
-                        and lead is not None
-                        and lead[2] == a["last_seen"]
-                        and sign * lead[5] >= WOBBLE
-                    ):
+                    if lead is not None and lead[2] != a["last_seen"]:
+                        lead = None
+                    if which == "fast" and lead is not None and sign * lead[5] >= WOBBLE:
                         episode.lead = [lead[0], lead[1], lead[3], lead[4]]
-                    episode.rebound = which == "fast" and self._rebounds(lead, a, sign)
+                    episode.rebound = which == "fast" and self._rebounds(lead, sign)
                     self.episodes[key] = episode
                 if which == "fast" and sign * z >= FREEZE_Z and episode.steps == 0:
                     # A step far off at once is a burst's start, not a pace building up
@@ -1965,10 +1963,10 @@ class Detector:
             if which == "fast":
                 self.last_step = step
 
-    def _rebounds(self, lead: list | None, a: dict, sign: int) -> bool:
-        """Sampled every 5 to 15 minutes (`scan_only`): does a fast episode opening now (`a` the
-        fetch before its first) come right after a step FREEZE_Z spreads off the other way
-        (`lead`, that fetch's step)? Then it is that step's end, the count going back (a
+    def _rebounds(self, lead: list | None, sign: int) -> bool:
+        """Sampled every 5 to 15 minutes (`scan_only`): does a fast episode opening now come
+        right after a step FREEZE_Z spreads off the other way (`lead`, the step that ended at
+        the fetch before its first, or None)? Then it is that step's end, the count going back (a
         counter that lost part of its count for a few minutes, a bank's first calls of the
         morning against a night at zero), not a burst of its own: it is never judged and
         teaches no tail. Learnt, one such move held a bar for good: the real tuning bank's
@@ -1983,12 +1981,7 @@ class Detector:
         5-minute row, take-off and spread included, unchanged, and every other row as bench
         events gives it at 38a3919. Not sampled every minute or hourly
         (not measured there; their fast strength is not the first fetches' scan)."""
-        return (
-            self.scan_only
-            and lead is not None
-            and lead[2] == a["last_seen"]
-            and sign * lead[5] <= -FREEZE_Z
-        )
+        return self.scan_only and lead is not None and sign * lead[5] <= -FREEZE_Z
 
     def _beyond_mild(self, key: str, episode: _Episode, z: float) -> bool:
         """Sampled hourly: is a step `z` spreads off, inside a fast episode of milder steps
