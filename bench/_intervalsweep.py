@@ -22,8 +22,8 @@ intervals as anchors) it reports
   way (*echo*);
 - every exception a run raised.
 
-Defaults: 6 pages and 3 draws per interval (about 5 minutes with -j 2 on a quiet 2-core
-machine). A resampled series with fewer than MIN_FETCHES fetches is left out (a 2-month 1-minute
+Defaults: 6 pages and 3 draws per interval (389 s with -j 2 on a shared 2-core machine,
+2026-12-06). A resampled series with fewer than MIN_FETCHES fetches is left out (a 2-month 1-minute
 series sampled every 12 hours: its first third, before any injected event, is its whole
 history).
 """
