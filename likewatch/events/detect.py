@@ -47,7 +47,8 @@ moves sustained over many fetches, and one huge step (the fast baseline's busine
 hold it up for days and swallow every later event into one. Sampled hourly, its allowance is
 `SLOW_K_HOURLY` spreads a fetch, every 5 to 59 minutes `SLOW_K_MINUTES` (and its clip as much
 higher): a page's dull or lively day is about a spread a fetch off there (over-dispersed
-counts are noisier in proportion to their pace), not a move. Sampled daily, it is
+counts are noisier in proportion to their pace), not a move. Between 1 and 5 minutes it grows
+from `CUSUM_K`'s to that with the log of the interval (`slow_k_minutes`). Sampled daily, it is
 `DAILY_SLOW_K`: a season's slope is about as far off a day, for weeks.
 The fast baseline's episodes that matter are *bursts*: one that opens with a step `FREEZE_Z`
 spreads off, or whose first L of up to `SCAN_STEPS` steps (within half an hour) add up to
@@ -352,6 +353,36 @@ DAILY_SLOW_K = 1.0
 # leaving each minute for four hours (about 1.5 spreads a fetch) ended after one or two
 # hours or was missed on 3 of 3 pages (tests/events/test_detect.py), found whole at 0.5.
 SLOW_K_MINUTES = 0.75
+
+
+def slow_k_minutes(interval: float) -> float:
+    """The slow CUSUM's allowance per fetch, sampled every `interval` seconds under an hour:
+    CUSUM_K's every minute or more often, SLOW_K_MINUTES every 5 minutes or less often, and in
+    between growing with the log of the interval from the one to the other."""
+    # Between them the two reasons above trade against each other: a dull or lively day is about as
+    # many spreads a fetch off at any sampling, a drop spread over hours is more of them the longer
+    # the fetch. With CUSUM_K's half spread (the rule until 2026-12-06) a page sampled every 2
+    # minutes got the 1-minute allowance whole: three days at 0.4 times its pace were slow "purges"
+    # of 500-9,200 people on 4 of 4 pages (tests/events/test_intervals.py), and the sweep's 14
+    # synthetic ordinary pages had 6 false flags. At SLOW_K_MINUTES already from 2 minutes, 12 more
+    # people leaving a minute for four hours was missed on 1 of 5 such pages and ended 40 minutes
+    # early on another; at 0.61 (this, every 2 minutes) all 5 found, 2,560-2,950 of 2,880. Measured
+    # (bench._intervalsweep --only 120 --pages 14, 2026-12-06, against 0.5): synthetic F1 0.625 ->
+    # 0.678 (precision 0.69 -> 0.83, recall 0.57 either way: its misses are short bursts under the
+    # fast bar), false flags synthetic 0.43 -> 0.14 per 30 days (6 -> 2), real tuning F1 0.886 and 0
+    # false flags unchanged; spread purges at 2 minutes (_eventseries.spread_series, 8 pages) 8 of 8
+    # either way, sizes within 1 %, false flags 3 -> 2; take-off pages at 2 minutes 7 of 8 either
+    # way, false flags 5 -> 2. A linear share (0.56 every 2 minutes): F1 0.690 but false flags 0.29,
+    # and a dull stretch still a purge on 1 of those 4 pages; sqrt(interval) times CUSUM_K (0.71):
+    # false flags 0.21. Sampled every minute or 5 minutes and less often, nothing changed.
+    if interval >= 300:
+        return SLOW_K_MINUTES
+    if interval <= 60:
+        return CUSUM_K["slow"]
+    share = math.log(interval / 60) / math.log(300 / 60)
+    return CUSUM_K["slow"] + share * (SLOW_K_MINUTES - CUSUM_K["slow"])
+
+
 # Never flag below this CUSUM peak, whatever the fitted tail says. The fast floor was 6 (a
 # single fetch had to be 8 spreads off): on the tuning series it, not the page's fitted tail,
 # set the bar at daily sampling (where one flag in 30 days is one in 30 fetches, and the tail
@@ -1110,8 +1141,8 @@ class Detector:
         self.allowance = dict(CUSUM_K)
         if 3600 <= self.interval < DAY:
             self.allowance["slow"] = SLOW_K_HOURLY
-        elif 300 <= self.interval < 3600:
-            self.allowance["slow"] = SLOW_K_MINUTES
+        elif self.interval < 3600:
+            self.allowance["slow"] = slow_k_minutes(self.interval)
         elif self.interval >= DAY:
             self.allowance["slow"] = DAILY_SLOW_K
         self.slow_clip = SLOW_CLIP + self.allowance["slow"] - CUSUM_K["slow"]
