@@ -45,6 +45,17 @@ INTERVALS = {60: 30, 300: 60, 3600: 240, 86400: 1500}
 # Injected events are at least this many days apart (the real series' injections too).
 APART_DAYS = 7
 LABEL = {60: "1-minute", 300: "5-minute", 3600: "hourly", 86400: "daily"}
+# Days of history at the sampling intervals bench events does not measure (bench._intervalsweep):
+# between the four above, a page's history grows with its interval as theirs does, so that
+# each has a few thousand fetches or more and its events a tail learnt over weeks.
+SWEEP_DAYS = {120: 30, 600: 60, 900: 90, 1800: 120, 7200: 360, 21600: 720, 43200: 1000}
+
+
+def history_days(interval: int) -> int:
+    """Days of history a synthetic page sampled every `interval` seconds gets."""
+    return INTERVALS[interval] if interval in INTERVALS else SWEEP_DAYS[interval]
+
+
 # The heavy tail, calibrated on the real series' TUNING part only (bench/_realseries.py; the
 # held-out part was never measured for this): the median "ordinary 30-day extreme" (the
 # largest deviation of 30 days in typical changes, `ordinary_extreme`) of the tuning series
@@ -243,7 +254,7 @@ def ordinary(
 def burst_series(seed: int, interval: int, index: int, campaign: bool = False) -> Series:
     """An ordinary page with bursts and purges injected after its first third."""
     rng = np.random.default_rng([seed, interval, index])
-    days = INTERVALS[interval]
+    days = history_days(interval)
     t, changes, start = ordinary(rng, interval, days, campaign=campaign)
     series = Series(f"burst-{interval}-{index}", "takeoff" if campaign else "burst", interval)
     series.campaign_start = start
@@ -290,7 +301,7 @@ def burst_series(seed: int, interval: int, index: int, campaign: bool = False) -
 def spread_series(seed: int, interval: int, index: int) -> Series:
     """A purge that unfolds over 2 to 12 hours on an ordinary page."""
     rng = np.random.default_rng([seed, interval, index, 7])
-    days = INTERVALS[interval]
+    days = history_days(interval)
     t, changes, _ = ordinary(rng, interval, days)
     n = len(t)
     k = int(rng.integers(n // 2, n - int(13 * HOUR / interval) - 2))
@@ -320,7 +331,7 @@ def control_series(seed: int, interval: int, index: int, small: bool = False) ->
     if small:
         t, changes, _ = ordinary(rng, interval, SMALL_DAYS, **SMALL)
     else:
-        t, changes, _ = ordinary(rng, interval, INTERVALS[interval])
+        t, changes, _ = ordinary(rng, interval, history_days(interval))
     name = f"{'small' if small else 'control'}-{interval}-{index}"
     series = Series(name, "small" if small else "control", interval)
     series.times = list(t)
