@@ -25,4 +25,3 @@ def test_the_sweeps_hold_every_page_rate_and_lag_once_and_each_page_plain():
     }
     lags = {(c[2], c[5]) for c in cases if c[4]}
     assert lags == {(i, lag) for i, ls in _flapsweep.LAGS.items() for lag in ls}
-
