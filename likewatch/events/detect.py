@@ -223,8 +223,13 @@ DEFAULT_FETCHES_PER_FLAG = 200.0
 # field) and the fast ring learns such a step's pace once per interval (`_gap_pace`), and,
 # sampled every 5-15 minutes, an episode opening right after a step far off the other way is
 # that step's end (`_rebounds`, `_Episode.rebound`), teaching no tail: a state from 16 holds
-# rings, episodes and tails learnt by the old rules, so it is rebuilt from the first record
-STATE_VERSION = 17
+# rings, episodes and tails learnt by the old rules, so it is rebuilt from the first record;
+# 18: sampled every 3 to 23 hours, a page's profile is by hour of the week, not by weekday
+# (`Detector.weekly` only from daily sampling), and sampled between 1 and 5 minutes the slow
+# CUSUM's allowance grows with the log of the interval (`slow_k_minutes`): a state from 17
+# holds profiles of other bins and slow CUSUMs summed by the old allowance, so it is rebuilt
+# from the first record
+STATE_VERSION = 18
 
 FAST_RING = 9  # fetches the fast baseline's median looks back on
 TREND_DAMPING = 0.5  # how much of the fast window's trend to carry forward
