@@ -297,22 +297,29 @@ def test_a_page_slower_at_weekends_shows_no_drop_or_gain_over_hours_in_its_first
         assert slow == [], (seed, slow)
 
 
-def test_live_rounds_through_a_stored_state_find_what_a_rescan_finds():
-    changes = overdispersed(20 * DAY_STEPS, seed=3)
-    changes[15 * DAY_STEPS] += 9_000
-    records = series(changes)
-    rescan = {(f.key, f.end, f.size) for f in Detector(INTERVAL).run(records)}
+def live_rounds(records, ends) -> dict:
+    """What live detection finds by key when the poller's rounds end at each of `ends` (a
+    number of records read), the state stored as JSON between rounds, as the poller does."""
     state, live = None, {}
-    for chunk in range(0, len(records), 97):
+    for end in ends:
         detector = Detector(INTERVAL, state=state)
         seq = state["seq"] if state else 0
-        for finding in detector.feed([r for r in records[: chunk + 97] if r.seq >= seq]):
+        for finding in detector.feed([r for r in records[:end] if r.seq >= seq]):
             live[finding.key] = finding
         for key in detector.withdrawn:
             live.pop(key, None)
         state = json.loads(json.dumps(detector.state()))
     for finding in Detector(INTERVAL, state=state).finish():
         live[finding.key] = finding
+    return live
+
+
+def test_live_rounds_through_a_stored_state_find_what_a_rescan_finds():
+    changes = overdispersed(20 * DAY_STEPS, seed=3)
+    changes[15 * DAY_STEPS] += 9_000
+    records = series(changes)
+    rescan = {(f.key, f.end, f.size) for f in Detector(INTERVAL).run(records)}
+    live = live_rounds(records, range(97, len(records) + 97, 97))
     assert rescan == {(f.key, f.end, f.size) for f in live.values()}
     assert any(f.kind == detect.GAIN for f in live.values())
 
